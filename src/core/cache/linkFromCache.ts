@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import { tempPathFor } from '../repo/atomicWrite';
+
+/** DVC's `cache.type` values, tried in the configured order. */
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+export const DEFAULT_LINK_TYPES: LinkType[] = ['reflink', 'copy'];
+
+/**
+ * Put the cache object at `target` with the first link type that works. The new file is
+ * made beside the target and renamed over it, so the target is never half-written.
+ */
+export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean): LinkType {
+  let lastError: unknown;
+  for (const type of linkTypes) {
+    const tmp = tempPathFor(target);
+    try {
+      makeLink(type, objectPath, tmp, isexec);
+      fs.renameSync(tmp, target);
+      return type;
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      lastError = err;
+    }
+  }
+  throw lastError ?? new Error(`no usable cache.type among ${linkTypes.join(',')}`);
+}
+
+function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean): void {
+  const writableMode = isexec ? 0o755 : 0o644;
+  switch (type) {
+    case 'reflink':
+      fs.copyFileSync(objectPath, tmp, fs.constants.COPYFILE_FICLONE_FORCE);
+      fs.chmodSync(tmp, writableMode);
+      return;
+    case 'copy':
+      fs.copyFileSync(objectPath, tmp);
+      fs.chmodSync(tmp, writableMode);
+      return;
+    case 'hardlink':
+      fs.linkSync(objectPath, tmp);
+      return;
+    case 'symlink':
+      fs.symlinkSync(objectPath, tmp);
+      return;
+  }
+}

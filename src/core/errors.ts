@@ -1,0 +1,51 @@
+/** Every failure the core reports to a user is a CairnError: a code, the file (and line) at fault, and what to do. */
+export type CairnErrorCode =
+  | 'NOT_A_REPO'
+  | 'ALREADY_INITIALIZED'
+  | 'BAD_FILE'
+  | 'PATH_OUTSIDE_REPO'
+  | 'MISSING_PATH'
+  | 'NOT_TRACKED'
+  | 'DVCIGNORE_IN_TRACKED_DIR'
+  | 'UNCOMMITTED_CHANGES'
+  | 'NOT_IN_CACHE'
+  | 'LOCKED'
+  | 'GIT'
+  | 'USAGE'
+  | 'ABORTED';
+
+export class CairnError extends Error {
+  constructor(
+    readonly code: CairnErrorCode,
+    message: string,
+    readonly options: { file?: string; line?: number; hint?: string } = {},
+  ) {
+    super(message);
+    this.name = 'CairnError';
+  }
+
+  get file(): string | undefined {
+    return this.options.file;
+  }
+  get line(): number | undefined {
+    return this.options.line;
+  }
+  get hint(): string | undefined {
+    return this.options.hint;
+  }
+
+  /** The one line a user sees: `file:line: message. hint` */
+  oneLine(): string {
+    const where = this.file ? `${this.file}${this.line !== undefined ? `:${this.line}` : ''}: ` : '';
+    const hint = this.hint ? ` ${this.hint}` : '';
+    return `${where}${this.message}${hint}`.replace(/\s*\n\s*/g, ' ');
+  }
+}
+
+export function abortedError(): CairnError {
+  return new CairnError('ABORTED', 'Operation cancelled.');
+}
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortedError();
+}

@@ -1,0 +1,25 @@
+import { parentPort } from 'node:worker_threads';
+import { hashAndStoreSync, hashFileSync } from './hashFile';
+import { linkFromCacheSync } from '../cache/linkFromCache';
+import type { WorkerTask, WorkerResult } from './workerProtocol';
+
+/** A hashing thread: takes batches of file tasks, runs each synchronously, answers per task. */
+function run(task: WorkerTask): WorkerResult {
+  try {
+    switch (task.op) {
+      case 'hash':
+        return { ok: true, value: hashFileSync(task.path, task.hashName) };
+      case 'store':
+        return { ok: true, value: hashAndStoreSync(task.path, task.objectsDir, task.stagingDir, task.reflink) };
+      case 'link':
+        return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec) } };
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { ok: false, error: e.message, errno: e.code };
+  }
+}
+
+parentPort!.on('message', (msg: { batchId: number; tasks: WorkerTask[] }) => {
+  parentPort!.postMessage({ batchId: msg.batchId, results: msg.tasks.map(run) });
+});

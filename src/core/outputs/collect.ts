@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Repo } from '../repo/repo';
+import { DvcFile, OutEntry } from './dvcFile';
+import { CairnError } from '../errors';
+
+/** Every `.dvc` file of the workspace (git's view when there is git: it skips ignored data fast). */
+export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
+  let rels: string[];
+  if (repo.scm) {
+    const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
+    const listed = await repo.scm.listWorktreeFiles(prefix ? [`${prefix}/*.dvc`] : ['*.dvc']);
+    rels = listed.map((p) => (prefix ? p.slice(prefix.length + 1) : p));
+  } else {
+    rels = walkForDvcFiles(repo);
+  }
+  return rels
+    .filter((rel) => !rel.startsWith('.dvc/') && fs.existsSync(path.join(repo.root, rel)) && !repo.ignore.isIgnored(rel, false))
+    .sort()
+    .map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
+}
+
+function walkForDvcFiles(repo: Repo): string[] {
+  const found: string[] = [];
+  const visit = (abs: string, rel: string) => {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (repo.ignore.isIgnored(childRel, e.isDirectory())) continue;
+      if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
+      else if (e.name.endsWith('.dvc')) found.push(childRel);
+    }
+  };
+  visit(repo.root, '');
+  return found;
+}
+
+/** The workspace, as a "revision". */
+export const WORKSPACE = 'workspace';
+
+/** The `.dvc` files of a git revision (read from git, no checkout), or of the workspace. */
+export async function dvcFilesAt(repo: Repo, rev: string): Promise<DvcFile[]> {
+  if (rev === WORKSPACE) return collectDvcFiles(repo);
+  if (!repo.scm) throw new CairnError('USAGE', `cannot read revision '${rev}' without git.`);
+  const commit = await repo.scm.revParse(rev).catch(() => '');
+  if (!commit) throw new CairnError('USAGE', `unknown revision '${rev}'.`, { hint: 'Use a commit, branch or tag name that `git rev-parse` knows.' });
+  const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
+  const files: DvcFile[] = [];
+  for (const name of await repo.scm.listFiles(commit)) {
+    if (!name.endsWith('.dvc') || (prefix && !name.startsWith(prefix + '/'))) continue;
+    const rel = prefix ? name.slice(prefix.length + 1) : name;
+    if (rel.startsWith('.dvc/') || repo.ignore.isIgnored(rel, false)) continue;
+    files.push(DvcFile.parse(await repo.scm.show(commit, name), path.join(repo.root, rel), rel, repo.root));
+  }
+  return files;
+}
+
+/** An output together with the file that declares it. */
+export interface TrackedOutput {
+  dvcFile: DvcFile;
+  index: number;
+  out: OutEntry;
+  abs: string;
+  /** Repo-relative path of the output. */
+  rel: string;
+}
+
+export function outputsOf(repo: Repo, files: DvcFile[]): TrackedOutput[] {
+  return files.flatMap((dvcFile) =>
+    dvcFile.outs.map((out, index) => {
+      const abs = dvcFile.outPath(out);
+      return { dvcFile, index, out, abs, rel: repo.rel(abs) };
+    }),
+  );
+}
+
+/**
+ * The outputs named by `targets` (a `.dvc` file, or a tracked path), or all outputs when
+ * there are none. An unknown target is an error that says what is tracked instead.
+ */
+export async function selectOutputs(repo: Repo, targets: string[], cwd: string): Promise<TrackedOutput[]> {
+  const all = outputsOf(repo, await collectDvcFiles(repo));
+  if (targets.length === 0) return all;
+  const chosen: TrackedOutput[] = [];
+  for (const target of targets) {
+    const abs = repo.resolveInside(target, cwd);
+    const matches = all.filter((o) => o.dvcFile.file === abs || o.abs === abs || o.abs.startsWith(abs + path.sep));
+    if (matches.length === 0) {
+      if (abs.endsWith('.dvc') && fs.existsSync(abs)) {
+        // Present but not collected (e.g. ignored): load it directly so its errors surface.
+        const file = DvcFile.load(abs, repo.rel(abs), repo.root);
+        chosen.push(...outputsOf(repo, [file]));
+        continue;
+      }
+      throw new CairnError('NOT_TRACKED', `'${target}' is not tracked by any .dvc file.`, {
+        hint: fs.existsSync(abs) ? `Track it with \`cairn add ${target}\`.` : 'Check the path; `cairn ls` lists what is tracked.',
+      });
+    }
+    for (const m of matches) if (!chosen.includes(m)) chosen.push(m);
+  }
+  return chosen;
+}

@@ -1,0 +1,59 @@
+import * as path from 'node:path';
+import type { Repo } from '../repo/repo';
+import { selectOutputs, TrackedOutput } from './collect';
+import { hashOutputs } from './workspaceState';
+import type { Progress } from '../progress';
+
+export type OutStatus = 'modified' | 'deleted' | 'new' | 'not in cache';
+
+/** DVC's `status --json` shape: per .dvc file, a list of `{"changed outs": {path: status}}`. */
+export type StatusReport = Record<string, Array<{ 'changed outs': Record<string, OutStatus> }>>;
+
+export interface StatusOptions {
+  cwd: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** One output's status against its `.dvc` entry, in DVC's order of precedence. */
+export interface OutputStatus {
+  output: TrackedOutput;
+  status: OutStatus | undefined; // undefined: in sync
+}
+
+export async function outputStatuses(repo: Repo, targets: string[], options: StatusOptions): Promise<OutputStatus[]> {
+  const outputs = (await selectOutputs(repo, targets, options.cwd)).filter((o) => o.out.cache || o.out.md5);
+  const states = await hashOutputs(
+    repo,
+    outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName })),
+    { signal: options.signal, onProgress: options.onProgress },
+  );
+  return outputs.map((output, i) => {
+    const { out } = output;
+    const state = states[i];
+    let status: OutStatus | undefined;
+    if (out.md5 && out.cache && !repo.store.hasAll(out.md5, out.hashName)) status = 'not in cache';
+    else if (!state.exists) status = 'deleted';
+    else if (!out.md5) status = 'new';
+    else if (state.md5 !== out.md5) status = 'modified';
+    return { output, status };
+  });
+}
+
+export async function status(repo: Repo, targets: string[], options: StatusOptions): Promise<StatusReport> {
+  const report: StatusReport = {};
+  for (const { output, status } of await outputStatuses(repo, targets, options)) {
+    if (!status) continue;
+    const key = pathFromCwd(output.dvcFile.file, options.cwd);
+    const list = (report[key] ??= []);
+    let entry = list.find((e) => e['changed outs']);
+    if (!entry) list.push((entry = { 'changed outs': {} }));
+    entry['changed outs'][pathFromCwd(output.abs, options.cwd)] = status;
+  }
+  return report;
+}
+
+/** DVC names files relative to where the command runs. */
+export function pathFromCwd(abs: string, cwd: string): string {
+  return path.relative(cwd, abs).split(path.sep).join('/');
+}

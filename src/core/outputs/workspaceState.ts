@@ -1,0 +1,145 @@
+import * as fs from 'node:fs';
+import type { Repo } from '../repo/repo';
+import type { HashName } from '../hashing/hashNames';
+import type { FileHash } from '../hashing/hashFile';
+import { FileStat, statFile } from '../hashing/statIndex';
+import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
+import { walkTrackedDir } from '../repo/dvcignore';
+import type { WorkerTask } from '../hashing/workerProtocol';
+import { CairnError } from '../errors';
+import type { Progress } from '../progress';
+
+/** One file as it is in the workspace now. */
+export interface WorkspaceFile {
+  relpath: string; // inside the output ('' for a single-file output)
+  abs: string;
+  size: number;
+  md5: string;
+  isexec: boolean;
+}
+
+/** An output as it is in the workspace now. */
+export interface OutState {
+  exists: boolean;
+  isDir: boolean;
+  /** Current hash; directories end in `.dir`. */
+  md5?: string;
+  size?: number;
+  nfiles?: number;
+  isexec?: boolean;
+  files: WorkspaceFile[];
+  /** For directories: the exact `.dir` bytes. */
+  manifestBytes?: string;
+}
+
+export interface OutTarget {
+  abs: string;
+  /** How the output is named in messages (repo-relative). */
+  rel: string;
+  hashName: HashName;
+}
+
+export interface HashOptions {
+  /** Also put every file into the cache (add/commit). Only for `md5` targets. */
+  store?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/**
+ * Hash outputs as they are in the workspace: files the stat index knows unchanged are not
+ * read; the rest are hashed (and with `store`, copied into the cache) by the worker pool.
+ */
+export async function hashOutputs(repo: Repo, targets: OutTarget[], options: HashOptions = {}): Promise<OutState[]> {
+  const index = repo.statIndex;
+  const states: OutState[] = [];
+  const pending: { file: WorkspaceFile; stat: FileStat; hashName: HashName }[] = [];
+
+  for (const t of targets) {
+    const st = fs.statSync(t.abs, { throwIfNoEntry: false });
+    if (!st) {
+      states.push({ exists: false, isDir: false, files: [] });
+      continue;
+    }
+    const isDir = st.isDirectory();
+    const listed = isDir
+      ? walkTrackedDir(t.abs, t.rel, repo.ignore, t.rel).map((w) => ({ relpath: w.relpath, abs: w.abs }))
+      : [{ relpath: '', abs: t.abs }];
+    const files: WorkspaceFile[] = [];
+    for (const { relpath, abs } of listed) {
+      const stat = statFile(abs);
+      if (!stat) continue; // vanished or not a regular file
+      const known = index.lookup(abs, stat, t.hashName);
+      const file: WorkspaceFile = { relpath, abs, size: stat.size, md5: known ?? '', isexec: stat.isexec };
+      files.push(file);
+      if (!known || (options.store && !repo.store.has(known, 'md5'))) pending.push({ file, stat, hashName: t.hashName });
+    }
+    states.push({ exists: true, isDir, files });
+  }
+
+  if (pending.length > 0) {
+    const { objectsDir, stagingDir } = repo.store;
+    const reflink = options.store ? repo.linkTypes[0] === 'reflink' && supportsReflink(repo) : false;
+    const tasks: WorkerTask[] = pending.map((p) =>
+      options.store && p.hashName === 'md5'
+        ? { op: 'store', path: p.file.abs, objectsDir, stagingDir, reflink }
+        : { op: 'hash', path: p.file.abs, hashName: p.hashName },
+    );
+    const sizes = pending.map((p) => p.stat.size);
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    const startedAt = Date.now();
+    const results = await repo.pool.run(tasks, {
+      signal: options.signal,
+      sizes,
+      onProgress: (p) => options.onProgress?.({ done: p.bytesDone, total: totalBytes, unit: 'bytes', message: `${p.tasksDone}/${tasks.length} files` }),
+    });
+    results.forEach((r, i) => {
+      const p = pending[i];
+      if (!r.ok) {
+        throw new CairnError('BAD_FILE', `cannot read ${repo.rel(p.file.abs)}: ${r.error}`, { file: repo.rel(p.file.abs) });
+      }
+      const h = r.value as FileHash;
+      p.file.md5 = h.md5;
+      p.file.size = h.size;
+      index.record(p.file.abs, p.stat, p.hashName, h.md5, startedAt);
+    });
+  }
+
+  for (const s of states) {
+    if (!s.exists) continue;
+    if (s.isDir) {
+      const entries: DirEntry[] = s.files.map((f) => ({ md5: f.md5, relpath: f.relpath, isexec: f.isexec || undefined }));
+      const { md5, bytes } = dirManifestHash(entries);
+      Object.assign(s, { md5, manifestBytes: bytes, size: s.files.reduce((a, f) => a + f.size, 0), nfiles: s.files.length });
+    } else if (s.files.length > 0) {
+      const f = s.files[0];
+      Object.assign(s, { md5: f.md5, size: f.size, isexec: f.isexec || undefined });
+    }
+  }
+  return states;
+}
+
+let reflinkProbe: Map<string, boolean> | undefined;
+/** Whether the cache's file system can clone files (btrfs, XFS, APFS); probed once per cache. */
+export function supportsReflink(repo: Repo): boolean {
+  reflinkProbe ??= new Map();
+  const key = repo.store.cacheDir;
+  if (!reflinkProbe.has(key)) {
+    const dir = repo.store.stagingDir;
+    fs.mkdirSync(dir, { recursive: true });
+    const src = `${dir}/reflink-probe-${process.pid}`;
+    let ok = false;
+    try {
+      fs.writeFileSync(src, 'x');
+      fs.copyFileSync(src, `${src}.clone`, fs.constants.COPYFILE_FICLONE_FORCE);
+      ok = true;
+    } catch {
+      ok = false;
+    } finally {
+      fs.rmSync(src, { force: true });
+      fs.rmSync(`${src}.clone`, { force: true });
+    }
+    reflinkProbe.set(key, ok);
+  }
+  return reflinkProbe.get(key)!;
+}

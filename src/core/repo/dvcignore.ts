@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CairnError } from '../errors';
+
+/** One line of a `.dvcignore` (gitignore syntax), compiled. */
+interface IgnoreRule {
+  base: string; // repo-relative folder of the .dvcignore ('' for the root)
+  regex: RegExp;
+  negate: boolean;
+  dirOnly: boolean;
+}
+
+/** DVC always ignores these, whatever .dvcignore says. */
+const DEFAULT_PATTERNS = ['.hg/', '.git/', '.git', '.dvc/'];
+
+function globToRegex(glob: string): string {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        const atStart = i === 0 || glob[i - 1] === '/';
+        const atEnd = i + 2 === glob.length || glob[i + 2] === '/';
+        if (atStart && atEnd) {
+          // `**/` matches any number of folders; a trailing `**` matches everything inside.
+          if (i + 2 === glob.length) re += '.*';
+          else re += '(?:.*/)?';
+          i += 2;
+          continue;
+        }
+      }
+      re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        let body = glob.slice(i + 1, close);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else if (c === '\\' && i + 1 < glob.length) {
+      re += escapeRegex(glob[++i]);
+    } else re += escapeRegex(c);
+  }
+  return re;
+}
+
+function escapeRegex(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? '\\' + c : c;
+}
+
+export function compileIgnoreLine(line: string, base: string): IgnoreRule | undefined {
+  let pattern = line.replace(/(?<!\\)\s+$/, '');
+  if (pattern === '' || pattern.startsWith('#')) return undefined;
+  let negate = false;
+  if (pattern.startsWith('!')) {
+    negate = true;
+    pattern = pattern.slice(1);
+  } else if (pattern.startsWith('\\!') || pattern.startsWith('\\#')) pattern = pattern.slice(1);
+  let dirOnly = false;
+  if (pattern.endsWith('/')) {
+    dirOnly = true;
+    pattern = pattern.slice(0, -1);
+  }
+  const anchored = pattern.includes('/');
+  if (pattern.startsWith('/')) pattern = pattern.slice(1);
+  const body = globToRegex(pattern);
+  const regex = new RegExp(anchored ? `^${body}$` : `^(?:.*/)?${body}$`);
+  return { base, regex, negate, dirOnly };
+}
+
+/** The `.dvcignore` files of a repository; `isIgnored` answers for repo-relative posix paths. */
+export class DvcIgnore {
+  private rulesByBase = new Map<string, IgnoreRule[]>();
+
+  constructor(private readonly root: string) {
+    this.rulesByBase.set('', DEFAULT_PATTERNS.map((p) => compileIgnoreLine(p, '')!));
+    this.loadFile('');
+  }
+
+  private loadFile(base: string): void {
+    const file = path.join(this.root, base, '.dvcignore');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return;
+    }
+    const rules = this.rulesByBase.get(base) ?? [];
+    for (const line of text.split(/\r?\n/)) {
+      const rule = compileIgnoreLine(line, base);
+      if (rule) rules.push(rule);
+    }
+    this.rulesByBase.set(base, rules);
+  }
+
+  /** Read the `.dvcignore` of every folder from the root down to `relDir` (once each). */
+  loadAncestors(relDir: string): void {
+    const parts = relDir === '' ? [] : relDir.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const base = parts.slice(0, i).join('/');
+      if (!this.rulesByBase.has(base)) {
+        this.rulesByBase.set(base, []);
+        this.loadFile(base);
+      }
+    }
+  }
+
+  isIgnored(relPath: string, isDir: boolean): boolean {
+    const slash = relPath.lastIndexOf('/');
+    this.loadAncestors(slash < 0 ? '' : relPath.slice(0, slash));
+    let ignored = false;
+    for (const [base, rules] of this.rulesByBase) {
+      if (base !== '' && !relPath.startsWith(base + '/')) continue;
+      const rel = base === '' ? relPath : relPath.slice(base.length + 1);
+      for (const rule of rules) {
+        if (rule.dirOnly && !isDir) continue;
+        if (rule.regex.test(rel)) ignored = !rule.negate;
+      }
+    }
+    return ignored;
+  }
+}
+
+export interface WalkedFile {
+  relpath: string; // relative to the walked directory, '/'-separated
+  abs: string;
+}
+
+/**
+ * Every file under `absDir`, minus what .dvcignore excludes. A `.dvcignore` inside the
+ * tracked directory is an error, as in DVC: its rules would change what the directory holds.
+ */
+export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore, trackedAs: string): WalkedFile[] {
+  const files: WalkedFile[] = [];
+  const visit = (abs: string, rel: string) => {
+    for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+      const childAbs = path.join(abs, entry.name);
+      const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      let isDir = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDir = fs.statSync(childAbs).isDirectory();
+        } catch {
+          continue; // a dangling link holds no data
+        }
+      }
+      if (entry.name === '.dvcignore') {
+        throw new CairnError('DVCIGNORE_IN_TRACKED_DIR', `.dvcignore file should not be in a tracked directory ('${trackedAs}').`, {
+          file: path.posix.join(relDir, childRel),
+          hint: 'Move its rules to the .dvcignore of a parent folder.',
+        });
+      }
+      if (ignore.isIgnored(relDir === '' ? childRel : `${relDir}/${childRel}`, isDir)) continue;
+      if (isDir) visit(childAbs, childRel);
+      else files.push({ relpath: childRel, abs: childAbs });
+    }
+  };
+  visit(absDir, '');
+  return files;
+}

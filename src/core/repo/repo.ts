@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CairnError } from '../errors';
+import { RepoConfig } from './config';
+import { DvcIgnore } from './dvcignore';
+import { RepoLock } from './repoLock';
+import { Git } from '../scm/git';
+import { ObjectStore } from '../cache/objectStore';
+import { HashPool } from '../hashing/hashPool';
+import { StatIndex } from '../hashing/statIndex';
+import { DEFAULT_LINK_TYPES, LinkType } from '../cache/linkFromCache';
+
+export const DVC_DIR = '.dvc';
+
+/** An opened DVC/Cairn repository: where things are, its config, and shared machinery. */
+export class Repo {
+  readonly dvcDir: string;
+  readonly config: RepoConfig;
+  readonly store: ObjectStore;
+  readonly ignore: DvcIgnore;
+  readonly scm: Git | undefined;
+  private _pool: HashPool | undefined;
+  private _statIndex: StatIndex | undefined;
+
+  private constructor(readonly root: string, options: { hashJobs?: number } = {}) {
+    this.dvcDir = path.join(root, DVC_DIR);
+    this.config = RepoConfig.load(this.dvcDir);
+    this.store = new ObjectStore(this.resolveCacheDir());
+    this.ignore = new DvcIgnore(root);
+    const noScm = this.config.getBool('core', 'no_scm');
+    this.scm = noScm ? undefined : Git.findRoot(root) ? new Git(Git.findRoot(root)!) : undefined;
+    this.hashJobs = options.hashJobs;
+  }
+  private readonly hashJobs: number | undefined;
+
+  /** The repository containing `cwd`, found by walking up to a folder holding `.dvc/`. */
+  static open(cwd: string, options: { hashJobs?: number } = {}): Repo {
+    let dir = path.resolve(cwd);
+    for (;;) {
+      if (fs.existsSync(path.join(dir, DVC_DIR, 'config')) || isDir(path.join(dir, DVC_DIR))) return new Repo(dir, options);
+      const parent = path.dirname(dir);
+      if (parent === dir) {
+        throw new CairnError('NOT_A_REPO', `you are not inside of a DVC repository (checked up from '${path.resolve(cwd)}').`, {
+          hint: 'Run `cairn init` in the project folder first.',
+        });
+      }
+      dir = parent;
+    }
+  }
+
+  private resolveCacheDir(): string {
+    const configured = this.config.get('cache', 'dir');
+    if (!configured) return path.join(this.dvcDir, 'cache');
+    // Relative cache dirs resolve against the folder of the config file that set them.
+    const from = path.dirname(this.config.fileOf('cache', 'dir') ?? path.join(this.dvcDir, 'config'));
+    return path.resolve(from, configured);
+  }
+
+  get linkTypes(): LinkType[] {
+    const configured = this.config.get('cache', 'type');
+    if (!configured) return DEFAULT_LINK_TYPES;
+    const types = configured.split(',').map((t) => t.trim()).filter(Boolean);
+    for (const t of types) {
+      if (!['reflink', 'hardlink', 'symlink', 'copy'].includes(t)) {
+        throw new CairnError('BAD_FILE', `unknown cache.type '${t}'.`, {
+          file: this.config.fileOf('cache', 'type'),
+          hint: 'Use a comma list of reflink, hardlink, symlink, copy.',
+        });
+      }
+    }
+    return types as LinkType[];
+  }
+
+  get autostage(): boolean {
+    return this.config.getBool('core', 'autostage');
+  }
+
+  get pool(): HashPool {
+    return (this._pool ??= new HashPool(this.hashJobs));
+  }
+
+  get statIndex(): StatIndex {
+    return (this._statIndex ??= StatIndex.load(path.join(this.dvcDir, 'tmp', 'cairn', 'stat-index.json')));
+  }
+
+  /** Repo-relative, '/'-separated. */
+  rel(abs: string): string {
+    return path.relative(this.root, abs).split(path.sep).join('/');
+  }
+
+  /** Resolve a user-given path (relative to `cwd`) and refuse one outside the repository. */
+  resolveInside(userPath: string, cwd: string): string {
+    const abs = path.resolve(cwd, userPath);
+    const rel = path.relative(this.root, abs);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new CairnError('PATH_OUTSIDE_REPO', `'${userPath}' is outside the repository '${this.root}'.`);
+    }
+    const first = rel.split(path.sep)[0];
+    if (first === DVC_DIR || first === '.git') {
+      throw new CairnError('USAGE', `'${userPath}' is inside ${first}/, which cannot be tracked.`);
+    }
+    return abs;
+  }
+
+  /** Run `fn` holding the repository's writer lock. */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = new RepoLock(path.join(this.dvcDir, 'tmp', 'cairn', 'lock'));
+    await lock.acquire();
+    const release = () => lock.release();
+    process.once('exit', release);
+    try {
+      return await fn();
+    } finally {
+      process.off('exit', release);
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this._statIndex?.save();
+    await this._pool?.close();
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
