@@ -13,6 +13,7 @@ import { remove, unprotect } from '../core/outputs/remove';
 import { listOutputs } from '../core/outputs/list';
 import { WORKSPACE } from '../core/outputs/collect';
 import { ProgressBar } from './progressBar';
+import { configOption } from '../core/repo/configCommand';
 
 const VERSION = '0.1.0';
 
@@ -191,6 +192,19 @@ const commands: Record<string, Command> = {
       return withRepo(async (repo) => {
         const done = await unprotect(repo, positionals, { cwd: process.cwd() });
         if (values.json) printJson({ unprotected: done });
+        return 0;
+      });
+    },
+  },
+  config: {
+    summary: 'Get or set a repository option (.dvc/config, or .dvc/config.local with --local)',
+    usage: 'cairn config <section.option> [value] [--unset] [--local]',
+    options: { unset: { type: 'boolean', short: 'u' }, local: { type: 'boolean' } },
+    async run({ values, positionals }) {
+      if (positionals.length < 1 || positionals.length > 2) throw new CairnError('USAGE', 'name one option, and optionally its value.', { hint: 'e.g. `cairn config core.autostage true`.' });
+      return withRepo(async (repo) => {
+        const value = await configOption(repo, positionals[0], positionals[1], { unset: values.unset, level: values.local ? 'local' : undefined });
+        if (value !== undefined) values.json ? printJson({ [positionals[0]]: value }) : out(value);
         return 0;
       });
     },

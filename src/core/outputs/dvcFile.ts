@@ -76,7 +76,7 @@ export class DvcFile {
     };
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
-      throw new CairnError('BAD_FILE', `invalid YAML: ${e.message.split('\n')[0]}`, {
+      throw new CairnError('BAD_FILE', `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
         file: relFile,
         line: e.linePos?.[0].line,
         hint: 'Fix the YAML syntax.',

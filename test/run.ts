@@ -1,0 +1,31 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import { cleanupTempDirs } from './support/fixtures';
+
+/**
+ * Runs every suite (unit, interop) with mocha and ends with the line CI reads:
+ * `N passed, N failed`. Suites to run can be narrowed: `node out/test/run.js unit`.
+ */
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'interop'];
+const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', grep: process.env.TEST_GREP });
+
+function addTests(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) addTests(p);
+    else if (e.name.endsWith('.test.js')) mocha.addFile(p);
+  }
+}
+for (const suite of suites) addTests(path.join(__dirname, suite));
+
+let passed = 0;
+let failed = 0;
+const runner = mocha.run((failures) => {
+  cleanupTempDirs();
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exitCode = failures > 0 || passed === 0 ? 1 : 0;
+});
+runner.on('pass', () => passed++);
+runner.on('fail', () => failed++);

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { ensureDvc } from './peers';
+
+/** The bundled CLI exactly as users run it. */
+export const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+const tempRoots: string[] = [];
+
+/** A fresh temp folder, removed after the test run. */
+export function tempDir(prefix = 'cairn-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempRoots.push(dir);
+  return dir;
+}
+
+export function cleanupTempDirs(): void {
+  for (const d of tempRoots.splice(0)) {
+    // Cache objects are read-only; make them writable so the folder can go.
+    spawnSync('chmod', ['-R', 'u+w', d]);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A temp folder holding a git repository with an identity set (no DVC yet). */
+export function tempGitRepo(): string {
+  const dir = tempDir();
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.email', 'test@cairn.dev');
+  git(dir, 'config', 'user.name', 'Cairn Test');
+  git(dir, 'config', 'commit.gpgsign', 'false');
+  return dir;
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function result(r: SpawnSyncReturns<string>): RunResult {
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function cairn(cwd: string, ...args: string[]): RunResult {
+  return result(spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' }));
+}
+
+/** Run the CLI and fail the test, with its output, unless it exits 0. */
+export function cairnOk(cwd: string, ...args: string[]): string {
+  const r = cairn(cwd, ...args);
+  if (r.status !== 0) throw new Error(`cairn ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function dvc(cwd: string, ...args: string[]): RunResult {
+  return result(spawnSync(ensureDvc(), args, { cwd, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1' } }));
+}
+
+export function dvcOk(cwd: string, ...args: string[]): string {
+  const r = dvc(cwd, ...args);
+  if (r.status !== 0) throw new Error(`dvc ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Write files given as {relpath: content}, making folders. */
+export function writeFiles(root: string, files: Record<string, string | Buffer>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(root, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+  }
+}
+
+export function md5(data: string | Buffer): string {
+  return crypto.createHash('md5').update(data).digest('hex');
+}
+
+/** Every file under a folder → its md5, keyed by '/'-separated relative path. */
+export function treeHashes(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) visit(path.join(dir, e.name), childRel);
+      else out[childRel] = md5(fs.readFileSync(path.join(dir, e.name)));
+    }
+  };
+  visit(root, '');
+  return out;
+}
+
+/** Check every object of a DVC cache against the hash its name says (`.dir` objects too). */
+export function corruptCacheObjects(cacheDir: string): string[] {
+  const bad: string[] = [];
+  const objects = path.join(cacheDir, 'files', 'md5');
+  if (!fs.existsSync(objects)) return bad;
+  for (const prefix of fs.readdirSync(objects)) {
+    const dir = path.join(objects, prefix);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const name of fs.readdirSync(dir)) {
+      const expected = prefix + name.replace(/\.dir$/, '');
+      if (md5(fs.readFileSync(path.join(dir, name))) !== expected) bad.push(`${prefix}/${name}`);
+    }
+  }
+  return bad;
+}

@@ -1,0 +1,90 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dos2unixChunk, isTextBlock } from '../../src/core/hashing/hashNames';
+import { hashAndStoreSync, hashFileSync } from '../../src/core/hashing/hashFile';
+import { HashPool } from '../../src/core/hashing/hashPool';
+import { md5, tempDir } from '../support/fixtures';
+
+describe('hashing', () => {
+  it('tells text from binary as DVC does (NUL, or more than 30% non-text bytes)', () => {
+    assert.equal(isTextBlock(Buffer.from('hello\r\nworld\n')), true);
+    assert.equal(isTextBlock(Buffer.from('abc\0def')), false);
+    assert.equal(isTextBlock(Buffer.from([0xc3, 0xa9, 0x61, 0x62, 0x63, 0x64, 0x65])), true); // 2/7 non-ASCII
+    assert.equal(isTextBlock(Buffer.from([0xc3, 0xa9, 0xc3, 0xa9, 0x61])), false); // 4/5
+    assert.equal(isTextBlock(Buffer.alloc(0)), true);
+  });
+
+  it('replaces CRLF by LF within a chunk, leaving lone CR alone', () => {
+    assert.equal(Buffer.from(dos2unixChunk(Buffer.from('a\r\nb\rc\r\n'))).toString(), 'a\nb\rc\n');
+  });
+
+  it('hashes md5 and md5-dos2unix, streaming a file larger than one chunk', () => {
+    const dir = tempDir();
+    const text = 'line\r\n'.repeat(400_000); // 2.4 MB, crosses 1 MiB chunk boundaries
+    fs.writeFileSync(path.join(dir, 't.txt'), text);
+    assert.equal(hashFileSync(path.join(dir, 't.txt'), 'md5').md5, md5(text));
+    // The chunk boundaries fall between \r and \n nowhere here (6-byte lines, 1 MiB chunks: 1048576 % 6 = 4).
+    // DVC converts per 1 MiB chunk, so a CRLF split across a boundary stays as it is.
+    const chunks: Buffer[] = [];
+    const buf = Buffer.from(text);
+    for (let i = 0; i < buf.length; i += 1 << 20) chunks.push(Buffer.from(dos2unixChunk(buf.subarray(i, i + (1 << 20)))));
+    assert.equal(hashFileSync(path.join(dir, 't.txt'), 'md5-dos2unix').md5, md5(Buffer.concat(chunks)));
+    const binary = Buffer.from([0, 13, 10, 1, 2, 3]);
+    fs.writeFileSync(path.join(dir, 'b.bin'), binary);
+    assert.equal(hashFileSync(path.join(dir, 'b.bin'), 'md5-dos2unix').md5, md5(binary), 'binary files are not converted');
+  });
+
+  it('stores an object read-only under files/md5 with no temp file left', () => {
+    const dir = tempDir();
+    const objects = path.join(dir, 'cache', 'files', 'md5');
+    const staging = path.join(dir, 'cache', '.cairn-staging');
+    fs.writeFileSync(path.join(dir, 'f'), 'hello\n');
+    const h = hashAndStoreSync(path.join(dir, 'f'), objects, staging, false);
+    assert.equal(h.md5, 'b1946ac92492d2347c6235b4d2611184');
+    const obj = path.join(objects, 'b1', '946ac92492d2347c6235b4d2611184');
+    assert.equal(fs.readFileSync(obj, 'utf8'), 'hello\n');
+    assert.equal(fs.statSync(obj).mode & 0o777, 0o444);
+    assert.deepEqual(fs.readdirSync(staging), []);
+    // Storing the same content again keeps the one object and leaves nothing behind.
+    hashAndStoreSync(path.join(dir, 'f'), objects, staging, false);
+    assert.deepEqual(fs.readdirSync(staging), []);
+  });
+
+  it('runs tasks in worker threads and reports per-task errors', async () => {
+    const dir = tempDir();
+    const files = Array.from({ length: 200 }, (_, i) => path.join(dir, `f${i}`));
+    files.forEach((f, i) => fs.writeFileSync(f, `content ${i}`));
+    const pool = new HashPool(2);
+    try {
+      const results = await pool.run([...files, path.join(dir, 'missing')].map((p) => ({ op: 'hash' as const, path: p, hashName: 'md5' as const })));
+      results.slice(0, 200).forEach((r, i) => assert.deepEqual(r, { ok: true, value: { md5: md5(`content ${i}`), size: `content ${i}`.length, isexec: false } }));
+      assert.equal(results[200].ok, false);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops between batches when cancelled', async () => {
+    const dir = tempDir();
+    const files = Array.from({ length: 500 }, (_, i) => path.join(dir, `f${i}`));
+    files.forEach((f) => fs.writeFileSync(f, 'x'));
+    const pool = new HashPool(1);
+    const controller = new AbortController();
+    let batches = 0;
+    try {
+      await assert.rejects(
+        pool.run(files.map((p) => ({ op: 'hash' as const, path: p, hashName: 'md5' as const })), {
+          signal: controller.signal,
+          onProgress: () => {
+            if (++batches === 2) controller.abort();
+          },
+        }),
+        /cancelled/,
+      );
+      assert.equal(batches, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
