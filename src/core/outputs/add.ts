@@ -54,6 +54,7 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
     throwIfAborted(options.signal);
     const added: AddedOutput[] = [];
     const gitFiles: string[] = [];
+    const ignoredByGit = repo.scm ? await repo.scm.ignored(targets.map((t) => t.abs)) : new Set<string>();
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
       const state = states[i];
@@ -69,10 +70,7 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
       await dvcFile.save();
       added.push({ path: t.rel, dvcFile: dvcRel, md5: state.md5!, size: state.size!, nfiles: state.nfiles });
       gitFiles.push(dvcRel);
-      if (repo.scm) {
-        const ignoredAlready = await repo.scm.ignored([t.abs]);
-        if (!ignoredAlready.has(t.abs)) gitFiles.push(repo.rel(await addToGitignore(t.abs)));
-      }
+      if (repo.scm && !ignoredByGit.has(t.abs)) gitFiles.push(repo.rel(await addToGitignore(t.abs)));
     }
     const unique = [...new Set(gitFiles)];
     const staged = !!repo.scm && repo.autostage;
