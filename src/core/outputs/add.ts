@@ -63,7 +63,7 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
       const dvcRel = repo.rel(dvcPath);
       const dvcFile = fs.existsSync(dvcPath)
         ? DvcFile.load(dvcPath, dvcRel, repo.root)
-        : DvcFile.create(dvcPath, dvcRel, path.basename(t.abs));
+        : DvcFile.create(dvcPath, dvcRel, path.basename(t.abs), repo.root);
       const outIndex = Math.max(0, dvcFile.outs.findIndex((o) => dvcFile.outPath(o) === t.abs));
       dvcFile.setHashes(outIndex, { md5: state.md5!, size: state.size!, nfiles: state.nfiles, isexec: state.isexec });
       await relinkWorkspace(repo, t.abs, state, false, options.signal);

@@ -32,17 +32,22 @@ const OUT_KEYS = new Set([
 /** DVC writes an output's keys in this order; other keys follow in the order they had. */
 const HASH_KEY_ORDER = ['md5', 'size', 'nfiles', 'isexec', 'hash', 'path'];
 
-const YAML_OUTPUT = { indentSeq: false, lineWidth: 0, singleQuote: true } as const;
 
 /** A `.dvc` file: its outputs plus the parsed document, kept to rewrite it without losing comments. */
 export class DvcFile {
+  private edits: { start: number; end: number; text: string }[] = [];
+  private isNew = false;
+
   private constructor(
     /** Absolute path of the .dvc file. */
     readonly file: string,
     /** Path relative to the repository root, '/'-separated, for messages and JSON. */
     readonly relFile: string,
+    private readonly root: string,
     readonly outs: OutEntry[],
-    private readonly doc: Document,
+    /** The file's text as read; edits are applied to it on save. */
+    private text: string,
+    private doc: Document,
   ) {}
 
   get dir(): string {
@@ -136,43 +141,99 @@ export class DvcFile {
         line: lineOf(map) ?? 1,
       });
     }
-    return new DvcFile(file, relFile, outs, doc);
+    return new DvcFile(file, relFile, root, outs, text, doc);
   }
 
-  /** A new single-output file as `dvc add` writes it. */
-  static create(file: string, relFile: string, outPath: string): DvcFile {
-    const doc = new Document({ outs: [{ path: outPath }] });
-    return new DvcFile(file, relFile, [{ path: outPath, hashName: 'md5', cache: true, push: true, line: 2 }], doc);
+  /** A new single-output file as `dvc add` writes it (its hashes come with `setHashes`). */
+  static create(file: string, relFile: string, outPath: string, root: string): DvcFile {
+    const created = DvcFile.parse(`outs:\n- path: ${renderScalar(outPath)}\n`, file, relFile, root);
+    created.isNew = true;
+    return created;
   }
 
-  /** Record new hashes for output `index` as a DVC 3 entry, keeping its other keys and the file's comments. */
+  /**
+   * Record new hashes for output `index` as a DVC 3 entry. The file's text is edited only
+   * where values change (as DVC's rewrite does): comments, spacing and other keys stay as
+   * they were; a key the entry lacked (e.g. `hash:` of a DVC 2 entry) is added at its end.
+   */
   setHashes(index: number, h: { md5: string; size: number; nfiles?: number; isexec?: boolean }): void {
     const out = this.outs[index];
     Object.assign(out, { md5: h.md5, size: h.size, nfiles: h.nfiles, isexec: h.isexec || undefined, hashName: 'md5' as HashName });
-    const seq = this.doc.get('outs', true) as YAML.YAMLSeq;
-    const old = seq.items[index] as YAMLMap;
-    const fresh = new YAMLMap();
-    fresh.commentBefore = old.commentBefore;
-    fresh.comment = old.comment;
-    const values: Record<string, unknown> = { md5: h.md5, size: h.size, nfiles: h.nfiles, isexec: h.isexec || undefined, hash: 'md5', path: out.path };
-    for (const key of HASH_KEY_ORDER) {
-      if (values[key] === undefined) continue;
-      const existing = old.items.find((p) => isScalar(p.key) && p.key.value === key);
-      if (existing && key === 'path') fresh.items.push(existing);
-      else fresh.items.push(new Pair(new Scalar(key), new Scalar(values[key])));
+    const values: Record<string, string | number | boolean | undefined> = {
+      md5: h.md5,
+      size: h.size,
+      nfiles: h.nfiles,
+      isexec: h.isexec || undefined,
+      hash: 'md5',
+    };
+    if (this.isNew) {
+      // DVC's own order for a new entry.
+      const lines = HASH_KEY_ORDER.filter((k) => k === 'path' || values[k] !== undefined).map(
+        (k) => `${k}: ${k === 'path' ? renderScalar(out.path) : renderScalar(values[k]!)}`,
+      );
+      this.text = `outs:\n- ${lines.join('\n  ')}\n`;
+      return;
     }
-    for (const pair of old.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!HASH_KEY_ORDER.includes(key)) fresh.items.push(pair);
+    const map = (this.doc.get('outs', true) as unknown as YAML.YAMLSeq).items[index] as YAMLMap;
+    const text = this.text;
+    const lineStart = (pos: number) => text.lastIndexOf('\n', pos - 1) + 1;
+    const lineEnd = (pos: number) => {
+      const nl = text.indexOf('\n', pos);
+      return nl < 0 ? text.length : nl + 1;
+    };
+    const pairs = map.items as Pair<Scalar, Scalar>[];
+    const keyStart = (p: Pair<Scalar, Scalar>) => p.key.range![0];
+    const valueEnd = (p: Pair<Scalar, Scalar>) => (p.value?.range ?? p.key.range!)[1];
+    const indent = ' '.repeat(keyStart(pairs[0]) - lineStart(keyStart(pairs[0])));
+    const last = pairs[pairs.length - 1];
+    let insertAt = lineEnd(valueEnd(last));
+    let inserted = '';
+    for (const key of ['md5', 'size', 'nfiles', 'isexec', 'hash']) {
+      const pairIndex = pairs.findIndex((p) => p.key.value === key);
+      const pair = pairs[pairIndex];
+      const value = values[key];
+      if (pair && value !== undefined) {
+        if (pair.value?.range && pair.value.value !== value) {
+          this.edits.push({ start: pair.value.range[0], end: pair.value.range[1], text: renderScalar(value) });
+        }
+      } else if (pair) {
+        // Drop the key's line; the first key of a list item keeps the item's `- `.
+        const isFirst = pairIndex === 0;
+        const start = isFirst ? keyStart(pair) : lineStart(keyStart(pair));
+        const end = isFirst ? keyStart(pairs[1]) : lineEnd(valueEnd(pair));
+        this.edits.push({ start, end, text: '' });
+        if (pair === last) insertAt = start;
+      } else if (value !== undefined) {
+        inserted += `${indent}${key}: ${renderScalar(value)}\n`;
+      }
     }
-    seq.items[index] = fresh;
+    if (inserted) {
+      const needsNewline = insertAt === text.length && !text.endsWith('\n');
+      this.edits.push({ start: insertAt, end: insertAt, text: (needsNewline ? '\n' : '') + inserted });
+    }
   }
 
   serialize(): string {
-    return this.doc.toString(YAML_OUTPUT);
+    let text = this.text;
+    const edits = [...this.edits].sort((a, b) => b.start - a.start || b.end - a.end);
+    for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+    return text;
   }
 
   async save(): Promise<void> {
-    await writeFileAtomic(this.file, this.serialize());
+    const text = this.serialize();
+    await writeFileAtomic(this.file, text);
+    // Later edits apply to what is on disk now.
+    const saved = DvcFile.parse(text, this.file, this.relFile, this.root);
+    this.text = text;
+    this.doc = saved.doc;
+    this.edits = [];
+    this.isNew = false;
   }
+}
+
+/** A YAML scalar as DVC (ruamel) writes it: plain when it can be, else single-quoted. */
+function renderScalar(value: string | number | boolean): string {
+  if (typeof value !== 'string') return String(value);
+  return YAML.stringify(value, { singleQuote: true, lineWidth: 0 }).trimEnd();
 }
