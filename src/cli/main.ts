@@ -11,7 +11,7 @@ import { checkout } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
 import { remove, unprotect } from '../core/outputs/remove';
 import { listOutputs } from '../core/outputs/list';
-import { WORKSPACE } from '../core/outputs/collect';
+import { collectDvcFiles, WORKSPACE } from '../core/outputs/collect';
 import { ProgressBar } from './progressBar';
 import { configOption } from '../core/repo/configCommand';
 
@@ -100,7 +100,9 @@ const commands: Record<string, Command> = {
         const dirty = Object.keys(report).length > 0;
         if (values.json) printJson(report);
         else if (!values.quiet) {
-          if (!dirty) out('Data and pipelines are up to date.');
+          if (!dirty && positionals.length === 0 && (await collectDvcFiles(repo)).length === 0) {
+            out('There are no data or pipelines tracked in this project yet.\nTrack data with `cairn add <path>`.');
+          } else if (!dirty) out('Data and pipelines are up to date.');
           for (const [file, changes] of Object.entries(report)) {
             out(`${file}:`);
             for (const change of changes) {

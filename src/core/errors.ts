@@ -37,8 +37,9 @@ export class CairnError extends Error {
   /** The one line a user sees: `file:line: message. hint` */
   oneLine(): string {
     const where = this.file ? `${this.file}${this.line !== undefined ? `:${this.line}` : ''}: ` : '';
+    const message = this.hint && !/[.!?:]$/.test(this.message) ? `${this.message}.` : this.message;
     const hint = this.hint ? ` ${this.hint}` : '';
-    return `${where}${this.message}${hint}`.replace(/\s*\n\s*/g, ' ');
+    return `${where}${message}${hint}`.replace(/\s*\n\s*/g, ' ');
   }
 }
 
