@@ -272,15 +272,22 @@ describe('interop with the real dvc 3', function () {
       const theirs = tempGitRepo();
       writeFiles(mine, DATA);
       writeFiles(theirs, DATA);
+      // Executable files: `isexec: true` in a file's .dvc entry, nothing in a .dir manifest.
+      for (const root of [mine, theirs]) {
+        writeFiles(root, { 'data/run.sh': '#!/bin/sh\n', 'tool.sh': 'echo hi\n' });
+        fs.chmodSync(path.join(root, 'data/run.sh'), 0o755);
+        fs.chmodSync(path.join(root, 'tool.sh'), 0o755);
+      }
 
       cairnOk(mine, 'init', '-q');
       dvcOk(theirs, 'init', '-q');
       assert.deepEqual(porcelain(mine), porcelain(theirs), 'init stages the same files');
 
-      cairnOk(mine, 'add', '-q', 'data', 'model.pkl');
-      dvcOk(theirs, 'add', '-q', 'data', 'model.pkl');
+      cairnOk(mine, 'add', '-q', 'data', 'model.pkl', 'tool.sh');
+      dvcOk(theirs, 'add', '-q', 'data', 'model.pkl', 'tool.sh');
+      assert.match(read(theirs, 'tool.sh.dvc').toString(), /isexec: true/, 'fixture check');
 
-      for (const f of ['.dvc/config', '.dvc/.gitignore', '.dvcignore', 'data.dvc', 'model.pkl.dvc', '.gitignore']) {
+      for (const f of ['.dvc/config', '.dvc/.gitignore', '.dvcignore', 'data.dvc', 'model.pkl.dvc', 'tool.sh.dvc', '.gitignore']) {
         assert.ok(exists(theirs, f), `dvc wrote ${f} (fixture check)`);
         assert.ok(exists(mine, f), `cairn should write ${f}`);
         assert.equal(read(mine, f).toString('utf8'), read(theirs, f).toString('utf8'), `${f} differs from dvc's`);

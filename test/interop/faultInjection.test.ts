@@ -313,18 +313,23 @@ describe('fault injection (SIGKILL at random points)', function () {
       return { deleted, modified, extra };
     };
 
-    // A full, unkilled run for timing.
-    damage();
-    const full = await runCli(repo, ['checkout', '--force']);
-    assert.equal(full.code, 0, full.stderr);
-    assert.deepEqual(treeHashes(dataDir), original, 'full checkout did not restore the data');
-    log(`${all.length} files; a full checkout --force takes ${full.ms.toFixed(0)} ms`);
+    // Full, unkilled runs for timing (the faster of two).
+    const timings: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      damage();
+      const full = await runCli(repo, ['checkout', '--force']);
+      assert.equal(full.code, 0, full.stderr);
+      assert.deepEqual(treeHashes(dataDir), original, 'full checkout did not restore the data');
+      timings.push(full.ms);
+    }
+    const fullMs = Math.min(...timings);
+    log(`${all.length} files; a full checkout --force takes ${timings.map((t) => t.toFixed(0)).join('/')} ms`);
 
     const fractions = killFractions(rng, ITERATIONS);
     let tempSeen = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const { deleted, modified, extra } = damage();
-      const delay = Math.round(fractions[i] * full.ms);
+      const delay = Math.round(fractions[i] * fullMs);
       const ctx = `checkout kill #${i + 1} at ${delay} ms (seed ${SEED})`;
       const run = await runCli(repo, ['checkout', '--force'], delay);
       if (!run.killed) assert.equal(run.code, 0, `${ctx}: exited ${run.code} before the kill:\n${run.stderr}`);

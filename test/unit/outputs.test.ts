@@ -53,9 +53,12 @@ describe('tracking data (core API, real git repositories)', () => {
   });
 
   it('adds a directory with non-ASCII names: manifest bytes escaped, status clean', async () => {
+    fs.chmodSync(path.join(dir, 'data/a.txt'), 0o755); // executable files inside a directory change nothing in its manifest
+    fs.chmodSync(path.join(dir, 'model.pkl'), 0o755);
     await withRepo(dir, async (repo) => {
       const result = await add(repo, ['data', 'model.pkl'], { cwd: dir });
       assert.deepEqual(result.added.map((a) => [a.path, a.nfiles]), [['data', 4], ['model.pkl', undefined]]);
+      assert.match(fs.readFileSync(path.join(dir, 'model.pkl.dvc'), 'utf8'), /\n  size: 6\n  isexec: true\n  hash: md5\n/);
       assert.deepEqual(result.gitFiles, ['data.dvc', '.gitignore', 'model.pkl.dvc']);
       const dirMd5 = result.added[0].md5;
       const manifest = fs.readFileSync(path.join(dir, '.dvc/cache/files/md5', dirMd5.slice(0, 2), dirMd5.slice(2)), 'utf8');
@@ -67,6 +70,9 @@ describe('tracking data (core API, real git repositories)', () => {
       assert.equal(dirMd5, md5(manifest) + '.dir');
       assert.equal(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8'), '/data\n/model.pkl\n');
       assert.deepEqual(await status(repo, [], { cwd: dir }), {});
+      fs.rmSync(path.join(dir, 'model.pkl'));
+      await checkout(repo, ['model.pkl'], { cwd: dir });
+      assert.equal(fs.statSync(path.join(dir, 'model.pkl')).mode & 0o777, 0o744, 'restored user-executable, as DVC does');
     });
   });
 

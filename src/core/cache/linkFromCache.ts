@@ -26,7 +26,8 @@ export function linkFromCacheSync(objectPath: string, target: string, linkTypes:
 }
 
 function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean): void {
-  const writableMode = isexec ? 0o755 : 0o644;
+  // DVC's modes: a writable file, user-executable when the entry says `isexec`.
+  const writableMode = isexec ? 0o744 : 0o644;
   switch (type) {
     case 'reflink':
       fs.copyFileSync(objectPath, tmp, fs.constants.COPYFILE_FICLONE_FORCE);

@@ -5,8 +5,6 @@ import { CairnError } from '../errors';
 export interface DirEntry {
   md5: string;
   relpath: string;
-  size?: number;
-  isexec?: boolean;
 }
 
 /** Compare strings by Unicode code point, as Python does (JS compares UTF-16 units). */
@@ -45,16 +43,12 @@ export function pythonJsonString(s: string): string {
 
 /**
  * The exact bytes DVC writes for a directory: `json.dumps(entries, sort_keys=True)` of
- * `{md5, relpath}` (plus `isexec` for executable files), sorted by relpath.
+ * `{md5, relpath}` (nothing else, not even for executable files), sorted by relpath.
  */
 export function serializeDirManifest(entries: DirEntry[]): string {
   const sorted = [...entries].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
   const items = sorted.map((e) => {
-    const fields: string[] = [];
-    if (e.isexec) fields.push(`"isexec": true`);
-    fields.push(`"md5": ${pythonJsonString(e.md5)}`);
-    fields.push(`"relpath": ${pythonJsonString(e.relpath)}`);
-    return `{${fields.join(', ')}}`;
+    return `{"md5": ${pythonJsonString(e.md5)}, "relpath": ${pythonJsonString(e.relpath)}}`;
   });
   return `[${items.join(', ')}]`;
 }
@@ -82,6 +76,6 @@ export function parseDirManifest(text: string, source: string): DirEntry[] {
     if (relpath.startsWith('/') || parts.some((p) => p === '..' || p === '') || /^[a-zA-Z]:/.test(relpath)) {
       throw new CairnError('PATH_OUTSIDE_REPO', `entry '${relpath}' escapes its directory; refusing to use it.`, { file: source });
     }
-    return { md5: item.md5, relpath, ...(item.isexec ? { isexec: true } : {}) };
+    return { md5: item.md5, relpath };
   });
 }

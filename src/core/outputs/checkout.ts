@@ -148,7 +148,7 @@ function planOutput(repo: Repo, output: TrackedOutput, state: OutState, relink: 
     const have = current.get(e.relpath);
     if (have && have.md5 === e.md5 && !relink) continue;
     if (have && have.md5 !== e.md5 && !inCache(have.md5)) plan.unsaved.push(repo.rel(have.abs));
-    plan.writes.push({ abs: path.join(output.abs, ...e.relpath.split('/')), md5: e.md5, isexec: !!e.isexec });
+    plan.writes.push({ abs: path.join(output.abs, ...e.relpath.split('/')), md5: e.md5, isexec: false });
   }
   for (const [relpath, f] of current) {
     if (expected.has(relpath)) continue;

@@ -108,7 +108,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
   for (const s of states) {
     if (!s.exists) continue;
     if (s.isDir) {
-      const entries: DirEntry[] = s.files.map((f) => ({ md5: f.md5, relpath: f.relpath, isexec: f.isexec || undefined }));
+      const entries: DirEntry[] = s.files.map((f) => ({ md5: f.md5, relpath: f.relpath }));
       const { md5, bytes } = dirManifestHash(entries);
       Object.assign(s, { md5, manifestBytes: bytes, size: s.files.reduce((a, f) => a + f.size, 0), nfiles: s.files.length });
     } else if (s.files.length > 0) {
