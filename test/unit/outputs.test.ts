@@ -223,6 +223,9 @@ describe('tracking data (core API, real git repositories)', () => {
       fs.writeFileSync(lockFile, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname() }));
       assert.equal(await repo.withLock(async () => 42), 42);
       assert.equal(fs.existsSync(lockFile), false, 'released after use');
+      // Its pid now belongs to a process started after the lock was taken: reused, so stale.
+      fs.writeFileSync(lockFile, JSON.stringify({ pid: process.ppid, host: os.hostname(), since: '2001-01-01T00:00:00.000Z' }));
+      assert.equal(await repo.withLock(async () => 43), 43);
     });
   });
 });

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
 import { tempPathFor } from '../repo/atomicWrite';
 
 /** DVC's `cache.type` values, tried in the configured order. */
@@ -7,19 +9,23 @@ export const DEFAULT_LINK_TYPES: LinkType[] = ['reflink', 'copy'];
 
 /**
  * Put the cache object at `target` with the first link type that works. The new file is
- * made beside the target and renamed over it, so the target is never half-written.
+ * made in `stagingDir` (inside .dvc/tmp, so a killed process leaves no partial file among
+ * the user's data) and renamed over the target, which is never half-written. Where the
+ * staging folder is on another file system, the temp file goes beside the target instead.
  */
-export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean): LinkType {
+export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean, stagingDir: string): LinkType {
   let lastError: unknown;
   for (const type of linkTypes) {
-    const tmp = tempPathFor(target);
-    try {
-      makeLink(type, objectPath, tmp, isexec);
-      fs.renameSync(tmp, target);
-      return type;
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      lastError = err;
+    for (const tmp of [path.join(stagingDir, crypto.randomBytes(8).toString('hex')), tempPathFor(target)]) {
+      try {
+        makeLink(type, objectPath, tmp, isexec);
+        fs.renameSync(tmp, target);
+        return type;
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        lastError = err;
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') break;
+      }
     }
   }
   throw lastError ?? new Error(`no usable cache.type among ${linkTypes.join(',')}`);

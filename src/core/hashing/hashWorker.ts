@@ -12,7 +12,7 @@ function run(task: WorkerTask): WorkerResult {
       case 'store':
         return { ok: true, value: hashAndStoreSync(task.path, task.objectsDir, task.stagingDir, task.reflink) };
       case 'link':
-        return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec) } };
+        return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir) } };
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -6,7 +6,7 @@ import type { LinkType } from '../cache/linkFromCache';
 export type WorkerTask =
   | { op: 'hash'; path: string; hashName: HashName }
   | { op: 'store'; path: string; objectsDir: string; stagingDir: string; reflink: boolean }
-  | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean };
+  | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string };
 
 export type WorkerValue<T extends WorkerTask> = T['op'] extends 'link' ? { linkType: LinkType } : FileHash;
 

@@ -63,6 +63,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
 
     const tasks: WorkerTask[] = [];
     const sizes: number[] = [];
+    const stagingDir = repo.workspaceStagingDir;
     for (const plan of plans) {
       const { output } = plan;
       if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
@@ -70,7 +71,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       for (const w of plan.writes) {
         await fs.promises.mkdir(path.dirname(w.abs), { recursive: true });
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
-        tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.out.hashName), linkTypes: repo.linkTypes, isexec: w.isexec });
+        tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.out.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
         sizes.push(fs.statSync(repo.store.pathOf(w.md5, output.out.hashName)).size);
       }
     }

@@ -12,12 +12,14 @@ import { statFile } from '../hashing/statIndex';
 export async function relinkWorkspace(repo: Repo, _abs: string, state: OutState, force: boolean, signal?: AbortSignal): Promise<void> {
   const types = repo.linkTypes;
   if (!force && (types[0] === 'reflink' || types[0] === 'copy')) return;
+  const stagingDir = repo.workspaceStagingDir;
   const tasks: WorkerTask[] = state.files.map((f) => ({
     op: 'link',
     path: f.abs,
     objectPath: repo.store.pathOf(f.md5, 'md5'),
     linkTypes: types,
     isexec: f.isexec,
+    stagingDir,
   }));
   const results = await repo.pool.run(tasks, { signal });
   results.forEach((r, i) => {

@@ -75,6 +75,13 @@ export class Repo {
     return this.config.getBool('core', 'autostage');
   }
 
+  /** Where files bound for the workspace are made before being renamed into place. */
+  get workspaceStagingDir(): string {
+    const dir = path.join(this.dvcDir, 'tmp', 'cairn', 'staging');
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
   get pool(): HashPool {
     return (this._pool ??= new HashPool(this.hashJobs));
   }
