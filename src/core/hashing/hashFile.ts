@@ -59,20 +59,13 @@ export function objectPathFor(objectsDir: string, md5: string): string {
   return path.join(objectsDir, md5.slice(0, 2), md5.slice(2));
 }
 
-const madeDirs = new Set<string>();
-function ensureDir(dir: string): void {
-  if (madeDirs.has(dir)) return;
-  fs.mkdirSync(dir, { recursive: true });
-  madeDirs.add(dir);
-}
-
 /**
  * Hash `file` (as DVC 3 md5) and put its bytes into the object store at `objectsDir`
  * (`.dvc/cache/files/md5`). Bytes go to a temp file in `stagingDir` first and are renamed
  * into place only when complete, read-only: a killed process never leaves a partial object.
  */
 export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: string, reflink: boolean): FileHash {
-  ensureDir(stagingDir);
+  fs.mkdirSync(stagingDir, { recursive: true });
   const tmp = path.join(stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   const fd = fs.openSync(file, 'r');
   let result: FileHash;
@@ -108,6 +101,11 @@ export function commitStagedObject(tmp: string, objectsDir: string, md5: string)
     return;
   }
   fs.chmodSync(tmp, 0o444);
-  ensureDir(path.dirname(target));
-  fs.renameSync(tmp, target);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(path.dirname(target), { recursive: true }); // first object of this prefix
+    fs.renameSync(tmp, target);
+  }
 }

@@ -113,6 +113,10 @@ export class Repo {
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const lock = new RepoLock(path.join(this.dvcDir, 'tmp', 'cairn', 'lock'));
     await lock.acquire();
+    // Writers all hold this lock, so what staging folders hold now is left by a killed run.
+    for (const dir of [this.store.stagingDir, path.join(this.dvcDir, 'tmp', 'cairn', 'staging')]) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     const release = () => lock.release();
     process.once('exit', release);
     try {
