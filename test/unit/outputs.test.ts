@@ -76,6 +76,21 @@ describe('tracking data (core API, real git repositories)', () => {
     });
   });
 
+  it('adds a big file (hashed and copied in parallel) into a complete, read-only object', async () => {
+    const big = Buffer.alloc(40 << 20);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i * 2654435761 >>> 0, i);
+    fs.writeFileSync(path.join(dir, 'big.bin'), big);
+    await withRepo(dir, async (repo) => {
+      const [added] = (await add(repo, ['big.bin'], { cwd: dir })).added;
+      assert.equal(added.md5, md5(big));
+      const obj = path.join(dir, '.dvc/cache/files/md5', added.md5.slice(0, 2), added.md5.slice(2));
+      assert.equal(md5(fs.readFileSync(obj)), added.md5);
+      assert.equal(fs.statSync(obj).mode & 0o777, 0o444);
+      assert.deepEqual(fs.readdirSync(repo.store.stagingDir), []);
+      assert.deepEqual(await status(repo, [], { cwd: dir }), {});
+    });
+  });
+
   it('never re-hashes unchanged files: status reads metadata only', async () => {
     const old = new Date(Date.now() - 3600_000);
     for (const f of Object.keys(files)) fs.utimesSync(path.join(dir, f), old, old);

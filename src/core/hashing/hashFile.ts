@@ -93,6 +93,19 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
   return result;
 }
 
+/** A kernel-side copy of `file` into the staging folder (copy_file_range/sendfile; no bytes pass through JS). */
+export function copyToStagingSync(file: string, stagingDir: string): string {
+  fs.mkdirSync(stagingDir, { recursive: true });
+  const tmp = path.join(stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  try {
+    fs.copyFileSync(file, tmp);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  return tmp;
+}
+
 /** Move a complete, hashed temp file into the store (or drop it when the object is already there). */
 export function commitStagedObject(tmp: string, objectsDir: string, md5: string): void {
   const target = objectPathFor(objectsDir, md5);

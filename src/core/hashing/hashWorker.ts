@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { hashAndStoreSync, hashFileSync } from './hashFile';
+import { copyToStagingSync, hashAndStoreSync, hashFileSync } from './hashFile';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
 
@@ -11,6 +11,8 @@ function run(task: WorkerTask): WorkerResult {
         return { ok: true, value: hashFileSync(task.path, task.hashName) };
       case 'store':
         return { ok: true, value: hashAndStoreSync(task.path, task.objectsDir, task.stagingDir, task.reflink) };
+      case 'copy':
+        return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
         return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir) } };
     }

@@ -7,78 +7,61 @@ import type { HashName } from './hashNames';
 export interface FileStat {
   ino: number;
   size: number;
-  mtimeNs: bigint;
+  /** Modification time in ms, with the file system's sub-ms precision. */
+  mtimeMs: number;
   isexec: boolean;
 }
 
-interface IndexEntry {
-  ino: number;
-  size: number;
-  mtimeNs: string;
-  md5: string;
-  hashName: HashName;
-  /** When we hashed it, in ms; a file changed in the same instant it was hashed is not trusted. */
-  hashedAt: number;
-}
+/** [ino, size, mtimeMs, md5, hashName, hashedAt]: arrays keep the file small and its loading fast. */
+type IndexEntry = [number, number, number, string, HashName, number];
 
 /** Files modified this close to the moment they were hashed may change again unseen (racy-git). */
 const RACY_WINDOW_MS = 2000;
 
 /**
- * A persisted map (inode, size, mtime_ns) → md5, in `.dvc/tmp/cairn/stat-index.json`,
- * so that a file is hashed once and `status` on an unchanged tree reads metadata only.
+ * A persisted map (inode, size, mtime) → md5, in `.dvc/tmp/cairn/stat-index.json`, so that
+ * a file is hashed once and `status` on an unchanged tree reads metadata only.
  */
 export class StatIndex {
-  private entries = new Map<string, IndexEntry>();
   private dirty = false;
 
-  private constructor(private readonly file: string) {}
+  private constructor(
+    private readonly file: string,
+    private readonly entries: Record<string, IndexEntry>,
+  ) {}
 
   static load(file: string): StatIndex {
-    const index = new StatIndex(file);
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (data?.version === 1 && data.entries && typeof data.entries === 'object') {
-        for (const [key, e] of Object.entries<any[]>(data.entries)) {
-          index.entries.set(key, { ino: e[0], size: e[1], mtimeNs: e[2], md5: e[3], hashName: e[4], hashedAt: e[5] });
-        }
-      }
+      if (data?.version === 2 && data.entries && typeof data.entries === 'object') return new StatIndex(file, data.entries);
     } catch {
       // A missing or unreadable index only costs re-hashing.
     }
-    return index;
+    return new StatIndex(file, Object.create(null));
   }
 
   lookup(absPath: string, stat: FileStat, hashName: HashName): string | undefined {
-    const e = this.entries.get(absPath);
-    if (!e || e.hashName !== hashName || e.ino !== stat.ino || e.size !== stat.size || e.mtimeNs !== String(stat.mtimeNs)) {
-      return undefined;
-    }
-    if (Number(stat.mtimeNs / 1_000_000n) + RACY_WINDOW_MS > e.hashedAt) return undefined;
-    return e.md5;
+    const e = this.entries[absPath];
+    if (!e || e[0] !== stat.ino || e[1] !== stat.size || e[2] !== stat.mtimeMs || e[4] !== hashName) return undefined;
+    if (stat.mtimeMs + RACY_WINDOW_MS > e[5]) return undefined;
+    return e[3];
   }
 
   record(absPath: string, stat: FileStat, hashName: HashName, md5: string, hashedAt = Date.now()): void {
-    this.entries.set(absPath, { ino: stat.ino, size: stat.size, mtimeNs: String(stat.mtimeNs), md5, hashName, hashedAt });
+    this.entries[absPath] = [stat.ino, stat.size, stat.mtimeMs, md5, hashName, hashedAt];
     this.dirty = true;
   }
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    const entries: Record<string, unknown[]> = {};
-    for (const [key, e] of this.entries) entries[key] = [e.ino, e.size, e.mtimeNs, e.md5, e.hashName, e.hashedAt];
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ version: 1, entries }));
+    await writeFileAtomic(this.file, JSON.stringify({ version: 2, entries: this.entries }));
     this.dirty = false;
   }
 }
 
 export function statFile(absPath: string): FileStat | undefined {
-  try {
-    const st = fs.statSync(absPath, { bigint: true });
-    if (!st.isFile()) return undefined;
-    return { ino: Number(st.ino), size: Number(st.size), mtimeNs: st.mtimeNs, isexec: (st.mode & 0o111n) !== 0n };
-  } catch {
-    return undefined;
-  }
+  const st = fs.statSync(absPath, { throwIfNoEntry: false });
+  if (!st || !st.isFile()) return undefined;
+  return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, isexec: (st.mode & 0o111) !== 0 };
 }

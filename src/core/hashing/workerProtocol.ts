@@ -6,8 +6,8 @@ import type { LinkType } from '../cache/linkFromCache';
 export type WorkerTask =
   | { op: 'hash'; path: string; hashName: HashName }
   | { op: 'store'; path: string; objectsDir: string; stagingDir: string; reflink: boolean }
+  /** Copy a file into the staging folder in the kernel; its hash comes from a parallel 'hash' task. */
+  | { op: 'copy'; path: string; stagingDir: string }
   | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string };
 
-export type WorkerValue<T extends WorkerTask> = T['op'] extends 'link' ? { linkType: LinkType } : FileHash;
-
-export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } } | { ok: false; error: string; errno?: string };
+export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } | { staged: string } } | { ok: false; error: string; errno?: string };

@@ -138,9 +138,10 @@ function planOutput(repo: Repo, output: TrackedOutput, state: OutState, relink: 
     if (!inCache(state.md5!)) plan.unsaved.push(output.rel);
   }
   const current = new Map((state.isDir ? state.files : []).map((f) => [f.relpath, f]));
-  const missing = manifest.filter((e) => !inCache(e.md5));
+  const missing = repo.store.missing(manifest.map((e) => e.md5), out.hashName);
   if (missing.length > 0) {
-    result.failed.push({ path: shown, reason: `${missing.length} file(s) not in cache, e.g. ${missing[0].relpath}` });
+    const example = manifest.find((e) => e.md5 === missing[0])!.relpath;
+    result.failed.push({ path: shown, reason: `${missing.length} file(s) not in cache, e.g. ${example}` });
     return undefined;
   }
   const expected = new Set<string>();

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import type { FileHash } from '../hashing/hashFile';
+import { commitStagedObject, FileHash } from '../hashing/hashFile';
 import { FileStat, statFile } from '../hashing/statIndex';
 import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
 import { walkTrackedDir } from '../repo/dvcignore';
@@ -39,6 +39,15 @@ export interface OutTarget {
   hashName: HashName;
 }
 
+interface Pending {
+  file: WorkspaceFile;
+  stat: FileStat;
+  hashName: HashName;
+}
+
+/** Files at least this big are copied into the cache in parallel with their hashing. */
+const PARALLEL_COPY_BYTES = 32 << 20;
+
 export interface HashOptions {
   /** Also put every file into the cache (add/commit). Only for `md5` targets. */
   store?: boolean;
@@ -53,7 +62,8 @@ export interface HashOptions {
 export async function hashOutputs(repo: Repo, targets: OutTarget[], options: HashOptions = {}): Promise<OutState[]> {
   const index = repo.statIndex;
   const states: OutState[] = [];
-  const pending: { file: WorkspaceFile; stat: FileStat; hashName: HashName }[] = [];
+  const pending: Pending[] = [];
+  const knownUnchanged: typeof pending = [];
 
   for (const t of targets) {
     const st = fs.statSync(t.abs, { throwIfNoEntry: false });
@@ -72,20 +82,40 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
       const known = index.lookup(abs, stat, t.hashName);
       const file: WorkspaceFile = { relpath, abs, size: stat.size, md5: known ?? '', isexec: stat.isexec };
       files.push(file);
-      if (!known || (options.store && !repo.store.has(known, 'md5'))) pending.push({ file, stat, hashName: t.hashName });
+      if (!known) pending.push({ file, stat, hashName: t.hashName });
+      else if (options.store) knownUnchanged.push({ file, stat, hashName: t.hashName });
     }
     states.push({ exists: true, isDir, files });
+  }
+  if (knownUnchanged.length > 0) {
+    // Unchanged files whose objects have gone from the cache are stored again.
+    const gone = new Set(repo.store.missing(knownUnchanged.map((k) => k.file.md5), 'md5'));
+    for (const k of knownUnchanged) if (gone.has(k.file.md5)) pending.push(k);
   }
 
   if (pending.length > 0) {
     const { objectsDir, stagingDir } = repo.store;
     const reflink = options.store ? repo.linkTypes[0] === 'reflink' && supportsReflink(repo) : false;
-    const tasks: WorkerTask[] = pending.map((p) =>
-      options.store && p.hashName === 'md5'
-        ? { op: 'store', path: p.file.abs, objectsDir, stagingDir, reflink }
-        : { op: 'hash', path: p.file.abs, hashName: p.hashName },
-    );
-    const sizes = pending.map((p) => p.stat.size);
+    // Big files are hashed and copied at once by two workers: the copy is done in the kernel
+    // while the hash runs, so adding costs about one read. Small files take one pass each.
+    const splitCopy = (p: Pending) => options.store && p.hashName === 'md5' && !reflink && p.stat.size >= PARALLEL_COPY_BYTES;
+    const tasks: WorkerTask[] = [];
+    const sizes: number[] = [];
+    const copyTaskOf = new Map<Pending, number>();
+    for (const p of pending) {
+      if (splitCopy(p)) {
+        tasks.push({ op: 'hash', path: p.file.abs, hashName: 'md5' }, { op: 'copy', path: p.file.abs, stagingDir });
+        sizes.push(p.stat.size, 0);
+        copyTaskOf.set(p, tasks.length - 1);
+      } else {
+        tasks.push(
+          options.store && p.hashName === 'md5'
+            ? { op: 'store', path: p.file.abs, objectsDir, stagingDir, reflink }
+            : { op: 'hash', path: p.file.abs, hashName: p.hashName },
+        );
+        sizes.push(p.stat.size);
+      }
+    }
     const totalBytes = sizes.reduce((a, b) => a + b, 0);
     const startedAt = Date.now();
     const results = await repo.pool.run(tasks, {
@@ -93,16 +123,28 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
       sizes,
       onProgress: (p) => options.onProgress?.({ done: p.bytesDone, total: totalBytes, unit: 'bytes', message: `${p.tasksDone}/${tasks.length} files` }),
     });
-    results.forEach((r, i) => {
-      const p = pending[i];
-      if (!r.ok) {
-        throw new CairnError('BAD_FILE', `cannot read ${repo.rel(p.file.abs)}: ${r.error}`, { file: repo.rel(p.file.abs) });
+    let k = 0;
+    for (const p of pending) {
+      const r = results[k];
+      const copy = copyTaskOf.has(p) ? results[k + 1] : undefined;
+      k += copy ? 2 : 1;
+      for (const res of copy ? [r, copy] : [r]) {
+        if (!res.ok) throw new CairnError('BAD_FILE', `cannot read ${repo.rel(p.file.abs)}: ${res.error}`, { file: repo.rel(p.file.abs) });
       }
-      const h = r.value as FileHash;
-      p.file.md5 = h.md5;
-      p.file.size = h.size;
-      index.record(p.file.abs, p.stat, p.hashName, h.md5, startedAt);
-    });
+      const h = r.ok ? (r.value as FileHash) : undefined;
+      if (copy?.ok) {
+        const staged = (copy.value as { staged: string }).staged;
+        const now = statFile(p.file.abs);
+        if (!now || now.size !== p.stat.size || now.mtimeMs !== p.stat.mtimeMs || now.ino !== p.stat.ino) {
+          fs.rmSync(staged, { force: true });
+          throw new CairnError('BAD_FILE', `${repo.rel(p.file.abs)} changed while it was being added.`, { hint: 'Run the command again once it is written.' });
+        }
+        commitStagedObject(staged, objectsDir, h!.md5);
+      }
+      p.file.md5 = h!.md5;
+      p.file.size = h!.size;
+      index.record(p.file.abs, p.stat, p.hashName, h!.md5, startedAt);
+    }
   }
 
   for (const s of states) {

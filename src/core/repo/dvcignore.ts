@@ -93,18 +93,22 @@ export class DvcIgnore {
       const rule = compileIgnoreLine(line, base);
       if (rule) rules.push(rule);
     }
-    this.rulesByBase.set(base, rules);
+    // Only folders that have rules are kept: each is checked for every path.
+    if (rules.length > 0) this.rulesByBase.set(base, rules);
   }
+
+  /** Folders whose .dvcignore has been looked for (present or not). */
+  private loadedDirs = new Set<string>(['']);
 
   /** Read the `.dvcignore` of every folder from the root down to `relDir` (once each). */
   loadAncestors(relDir: string): void {
+    if (this.loadedDirs.has(relDir)) return;
     const parts = relDir === '' ? [] : relDir.split('/');
     for (let i = 1; i <= parts.length; i++) {
       const base = parts.slice(0, i).join('/');
-      if (!this.rulesByBase.has(base)) {
-        this.rulesByBase.set(base, []);
-        this.loadFile(base);
-      }
+      if (this.loadedDirs.has(base)) continue;
+      this.loadedDirs.add(base);
+      this.loadFile(base);
     }
   }
 
