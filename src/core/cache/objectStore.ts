@@ -5,6 +5,20 @@ import type { HashName } from '../hashing/hashNames';
 import { DirEntry, parseDirManifest } from '../hashing/dirManifest';
 import { objectPathFor, commitStagedObject } from '../hashing/hashFile';
 
+/** Remembers directories found complete in the cache (kept by the stat index). */
+export interface CompletenessMemo {
+  completeDir(dirObject: string): Record<string, number> | undefined;
+  recordCompleteDir(dirObject: string, prefixMtimes: Record<string, number>): void;
+}
+
+function folderMtime(dir: string): number {
+  try {
+    return fs.statSync(dir).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
 /**
  * DVC's cache: DVC 3 objects under `<cache>/files/md5/ab/cdef…`, DVC 2 (md5-dos2unix)
  * objects at `<cache>/ab/cdef…`. Objects are read-only and complete once visible.
@@ -31,16 +45,23 @@ export class ObjectStore {
     return fs.existsSync(this.pathOf(md5, hashName));
   }
 
+  /** Objects never change, so a manifest read once is kept. */
+  private manifests = new Map<string, DirEntry[]>();
+
   /** A directory's manifest, or undefined when its `.dir` object is not in the cache. */
   readDir(md5: string, hashName: HashName): DirEntry[] | undefined {
     const file = this.pathOf(md5, hashName);
+    const known = this.manifests.get(file);
+    if (known) return known;
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
-    return parseDirManifest(text, path.relative(process.cwd(), file) || file);
+    const entries = parseDirManifest(text, path.relative(process.cwd(), file) || file);
+    this.manifests.set(file, entries);
+    return entries;
   }
 
   /** Store `.dir` manifest bytes under their hash (DVC 3 layout). */
@@ -52,11 +73,27 @@ export class ObjectStore {
     commitStagedObject(tmp, this.objectsDir, md5);
   }
 
-  /** Whether an output's object, and for a directory every file in it, is in the cache. */
-  hasAll(md5: string, hashName: HashName): boolean {
+  /**
+   * Whether an output's object, and for a directory every file in it, is in the cache.
+   * With a memo, a directory found complete is not listed again while none of its objects'
+   * prefix folders has changed (removing an object changes its folder's mtime).
+   */
+  hasAll(md5: string, hashName: HashName, memo?: CompletenessMemo): boolean {
     if (!md5.endsWith('.dir')) return this.has(md5, hashName);
+    const root = this.objectsDirFor(hashName);
+    const dirObject = this.pathOf(md5, hashName);
+    const seen = memo?.completeDir(dirObject);
+    if (seen && Object.entries(seen).every(([prefix, mtime]) => folderMtime(path.join(root, prefix)) === mtime) && fs.existsSync(dirObject)) {
+      return true;
+    }
     const entries = this.readDir(md5, hashName);
-    return entries !== undefined && this.missing(entries.map((e) => e.md5), hashName).length === 0;
+    if (!entries) return false;
+    // Taken before checking, so a removal during the check shows as a changed folder later.
+    const prefixMtimes: Record<string, number> = {};
+    for (const e of entries) prefixMtimes[e.md5.slice(0, 2)] ??= folderMtime(path.join(root, e.md5.slice(0, 2)));
+    if (this.missing(entries.map((e) => e.md5), hashName).length > 0) return false;
+    memo?.recordCompleteDir(dirObject, prefixMtimes);
+    return true;
   }
 
   /**

@@ -58,6 +58,9 @@ export function dirManifestHash(entries: DirEntry[]): { md5: string; bytes: stri
   return { md5: crypto.createHash('md5').update(bytes, 'utf8').digest('hex') + '.dir', bytes };
 }
 
+/** An absolute path, an empty or `..` part, or a drive letter. */
+const ESCAPING_PATH = /^$|^\/|\/$|\/\/|(^|\/)\.\.(\/|$)|^[a-zA-Z]:/;
+
 /** Parse a `.dir` object; `source` names it in errors. Paths that leave the directory are refused. */
 export function parseDirManifest(text: string, source: string): DirEntry[] {
   let data: unknown;
@@ -72,8 +75,7 @@ export function parseDirManifest(text: string, source: string): DirEntry[] {
       throw new CairnError('BAD_FILE', 'not a valid .dir manifest (an entry has no md5/relpath).', { file: source });
     }
     const relpath: string = item.relpath;
-    const parts = relpath.split('/');
-    if (relpath.startsWith('/') || parts.some((p) => p === '..' || p === '') || /^[a-zA-Z]:/.test(relpath)) {
+    if (ESCAPING_PATH.test(relpath)) {
       throw new CairnError('PATH_OUTSIDE_REPO', `entry '${relpath}' escapes its directory; refusing to use it.`, { file: source });
     }
     return { md5: item.md5, relpath };

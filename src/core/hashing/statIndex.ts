@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import type { HashName } from './hashNames';
+import type { CompletenessMemo } from '../cache/objectStore';
 
 /** What a file looked like when it was hashed: enough to know it has not changed since. */
 export interface FileStat {
@@ -22,22 +23,33 @@ const RACY_WINDOW_MS = 2000;
  * A persisted map (inode, size, mtime) → md5, in `.dvc/tmp/cairn/stat-index.json`, so that
  * a file is hashed once and `status` on an unchanged tree reads metadata only.
  */
-export class StatIndex {
+export class StatIndex implements CompletenessMemo {
   private dirty = false;
 
   private constructor(
     private readonly file: string,
     private readonly entries: Record<string, IndexEntry>,
+    /** `.dir` objects found complete in the cache → their objects' prefix folders' mtimes then. */
+    private readonly completeDirs: Record<string, Record<string, number>>,
   ) {}
 
   static load(file: string): StatIndex {
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (data?.version === 2 && data.entries && typeof data.entries === 'object') return new StatIndex(file, data.entries);
+      if (data?.version === 3 && data.entries && data.completeDirs) return new StatIndex(file, data.entries, data.completeDirs);
     } catch {
       // A missing or unreadable index only costs re-hashing.
     }
-    return new StatIndex(file, Object.create(null));
+    return new StatIndex(file, Object.create(null), Object.create(null));
+  }
+
+  completeDir(dirObject: string): Record<string, number> | undefined {
+    return this.completeDirs[dirObject];
+  }
+
+  recordCompleteDir(dirObject: string, prefixMtimes: Record<string, number>): void {
+    this.completeDirs[dirObject] = prefixMtimes;
+    this.dirty = true;
   }
 
   lookup(absPath: string, stat: FileStat, hashName: HashName): string | undefined {
@@ -55,7 +67,7 @@ export class StatIndex {
   async save(): Promise<void> {
     if (!this.dirty) return;
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ version: 2, entries: this.entries }));
+    await writeFileAtomic(this.file, JSON.stringify({ version: 3, entries: this.entries, completeDirs: this.completeDirs }));
     this.dirty = false;
   }
 }

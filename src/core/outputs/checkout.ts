@@ -43,7 +43,7 @@ interface Plan {
 export async function checkout(repo: Repo, targets: string[], options: CheckoutOptions): Promise<CheckoutResult> {
   return repo.withLock(async () => {
     const outputs = (await selectOutputs(repo, targets, options.cwd)).filter((o) => o.out.cache);
-    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName })), {
+    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName, recorded: o.out.md5 })), {
       signal: options.signal,
     });
     const result: CheckoutResult = { added: [], modified: [], failed: [] };

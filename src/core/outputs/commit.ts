@@ -32,7 +32,7 @@ export interface CommitResult {
 export async function commit(repo: Repo, targets: string[], options: CommitOptions): Promise<CommitResult> {
   return repo.withLock(async () => {
     const outputs = (await selectOutputs(repo, targets, options.cwd)).filter((o) => o.out.cache);
-    const asRecorded = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName })), {
+    const asRecorded = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName, recorded: o.out.md5 })), {
       signal: options.signal,
     });
     const changed: TrackedOutput[] = [];
@@ -44,7 +44,7 @@ export async function commit(repo: Repo, targets: string[], options: CommitOptio
           hint: `Restore it with \`cairn checkout ${o.rel}\`, or stop tracking it with \`cairn remove ${o.dvcFile.relFile}\`.`,
         });
       }
-      if (state.md5 !== o.out.md5 || !repo.store.hasAll(o.out.md5!, o.out.hashName)) changed.push(o);
+      if (state.md5 !== o.out.md5 || !repo.store.hasAll(o.out.md5!, o.out.hashName, repo.statIndex)) changed.push(o);
     });
     if (!options.force) {
       for (const [file, outs] of groupByFile(changed)) {

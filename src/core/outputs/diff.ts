@@ -36,7 +36,7 @@ async function snapshot(repo: Repo, rev: string): Promise<Snapshot> {
   const outputs = outputsOf(repo, await dvcFilesAt(repo, rev));
   const snap: Snapshot = { entries: new Map(), notInCache: new Map() };
   if (rev === WORKSPACE) {
-    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName })));
+    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName, recorded: o.out.md5 })));
     outputs.forEach((o, i) => {
       const s = states[i];
       if (!s.exists || !s.md5) return;

@@ -25,14 +25,14 @@ export async function outputStatuses(repo: Repo, targets: string[], options: Sta
   const outputs = (await selectOutputs(repo, targets, options.cwd)).filter((o) => o.out.cache || o.out.md5);
   const states = await hashOutputs(
     repo,
-    outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName })),
+    outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName, recorded: o.out.md5 })),
     { signal: options.signal, onProgress: options.onProgress },
   );
   return outputs.map((output, i) => {
     const { out } = output;
     const state = states[i];
     let status: OutStatus | undefined;
-    if (out.md5 && out.cache && !repo.store.hasAll(out.md5, out.hashName)) status = 'not in cache';
+    if (out.md5 && out.cache && !repo.store.hasAll(out.md5, out.hashName, repo.statIndex)) status = 'not in cache';
     else if (!state.exists) status = 'deleted';
     else if (!out.md5) status = 'new';
     else if (state.md5 !== out.md5) status = 'modified';

@@ -28,7 +28,7 @@ export interface OutState {
   nfiles?: number;
   isexec?: boolean;
   files: WorkspaceFile[];
-  /** For directories: the exact `.dir` bytes. */
+  /** For directories whose content differs from the recorded entry: the exact new `.dir` bytes. */
   manifestBytes?: string;
 }
 
@@ -37,6 +37,14 @@ export interface OutTarget {
   /** How the output is named in messages (repo-relative). */
   rel: string;
   hashName: HashName;
+  /** The hash the output's entry records, if any: lets an unchanged directory skip re-serializing. */
+  recorded?: string;
+}
+
+function sameFiles(manifest: DirEntry[] | undefined, files: WorkspaceFile[]): boolean {
+  if (!manifest || manifest.length !== files.length) return false;
+  const byPath = new Map(manifest.map((e) => [e.relpath, e.md5]));
+  return files.every((f) => byPath.get(f.relpath) === f.md5);
 }
 
 interface Pending {
@@ -147,17 +155,22 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
     }
   }
 
-  for (const s of states) {
-    if (!s.exists) continue;
-    if (s.isDir) {
-      const entries: DirEntry[] = s.files.map((f) => ({ md5: f.md5, relpath: f.relpath }));
-      const { md5, bytes } = dirManifestHash(entries);
-      Object.assign(s, { md5, manifestBytes: bytes, size: s.files.reduce((a, f) => a + f.size, 0), nfiles: s.files.length });
-    } else if (s.files.length > 0) {
-      const f = s.files[0];
-      Object.assign(s, { md5: f.md5, size: f.size, isexec: f.isexec || undefined });
+  states.forEach((s, i) => {
+    if (!s.exists) return;
+    if (!s.isDir) {
+      if (s.files.length > 0) Object.assign(s, { md5: s.files[0].md5, size: s.files[0].size, isexec: s.files[0].isexec || undefined });
+      return;
     }
-  }
+    Object.assign(s, { size: s.files.reduce((a, f) => a + f.size, 0), nfiles: s.files.length });
+    // Unchanged against the recorded manifest: its hash stands, no need to serialize it again.
+    const recorded = targets[i].recorded;
+    if (recorded?.endsWith('.dir') && sameFiles(repo.store.readDir(recorded, targets[i].hashName), s.files)) {
+      s.md5 = recorded;
+      return;
+    }
+    const { md5, bytes } = dirManifestHash(s.files.map((f) => ({ md5: f.md5, relpath: f.relpath })));
+    Object.assign(s, { md5, manifestBytes: bytes });
+  });
   return states;
 }
 

@@ -74,6 +74,8 @@ export function compileIgnoreLine(line: string, base: string): IgnoreRule | unde
 /** The `.dvcignore` files of a repository; `isIgnored` answers for repo-relative posix paths. */
 export class DvcIgnore {
   private rulesByBase = new Map<string, IgnoreRule[]>();
+  /** Whether any .dvcignore has a rule: without any, matching is a name check. */
+  private hasUserRules = false;
 
   constructor(private readonly root: string) {
     this.rulesByBase.set('', DEFAULT_PATTERNS.map((p) => compileIgnoreLine(p, '')!));
@@ -95,6 +97,7 @@ export class DvcIgnore {
     }
     // Only folders that have rules are kept: each is checked for every path.
     if (rules.length > 0) this.rulesByBase.set(base, rules);
+    if (rules.length > (base === '' ? DEFAULT_PATTERNS.length : 0)) this.hasUserRules = true;
   }
 
   /** Folders whose .dvcignore has been looked for (present or not). */
@@ -115,6 +118,16 @@ export class DvcIgnore {
   isIgnored(relPath: string, isDir: boolean): boolean {
     const slash = relPath.lastIndexOf('/');
     this.loadAncestors(slash < 0 ? '' : relPath.slice(0, slash));
+    return this.matches(relPath, isDir);
+  }
+
+  /** `isIgnored` for a path whose folders' .dvcignore files are already loaded. */
+  matches(relPath: string, isDir: boolean): boolean {
+    if (!this.hasUserRules) {
+      // Only DVC's defaults apply: `.git` anywhere, `.hg/` and `.dvc/` folders.
+      const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+      return name === '.git' || (isDir && (name === '.hg' || name === '.dvc'));
+    }
     let ignored = false;
     for (const [base, rules] of this.rulesByBase) {
       if (base !== '' && !relPath.startsWith(base + '/')) continue;
@@ -139,9 +152,10 @@ export interface WalkedFile {
  */
 export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore, trackedAs: string): WalkedFile[] {
   const files: WalkedFile[] = [];
+  ignore.loadAncestors(relDir);
   const visit = (abs: string, rel: string) => {
     for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
-      const childAbs = path.join(abs, entry.name);
+      const childAbs = abs + path.sep + entry.name;
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       let isDir = entry.isDirectory();
       if (entry.isSymbolicLink()) {
@@ -157,7 +171,8 @@ export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore
           hint: 'Move its rules to the .dvcignore of a parent folder.',
         });
       }
-      if (ignore.isIgnored(relDir === '' ? childRel : `${relDir}/${childRel}`, isDir)) continue;
+      // Folders inside a tracked directory have no .dvcignore of their own (that is an error above).
+      if (ignore.matches(relDir === '' ? childRel : `${relDir}/${childRel}`, isDir)) continue;
       if (isDir) visit(childAbs, childRel);
       else files.push({ relpath: childRel, abs: childAbs });
     }
