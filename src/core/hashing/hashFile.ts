@@ -27,8 +27,12 @@ function readChunk(fd: number, position: number): number {
   return filled;
 }
 
-/** Hash a file; when `copyTo` is given, write its bytes there in the same pass. */
-function hashFd(fd: number, name: HashName, copyFd?: number): { md5: string; size: number } {
+/** Called now and then with the bytes read so far, so a big file shows progress. */
+export type OnBytes = (bytesSoFar: number) => void;
+const REPORT_EVERY = 16 << 20;
+
+/** Hash a file; when `copyFd` is given, write its bytes there in the same pass. */
+function hashFd(fd: number, name: HashName, copyFd?: number, onBytes?: OnBytes): { md5: string; size: number } {
   const md5 = crypto.createHash('md5');
   let position = 0;
   let dos2unix = false;
@@ -40,16 +44,17 @@ function hashFd(fd: number, name: HashName, copyFd?: number): { md5: string; siz
     md5.update(dos2unix ? dos2unixChunk(chunk) : chunk);
     if (copyFd !== undefined) fs.writeSync(copyFd, chunk, 0, n);
     position += n;
+    if (onBytes && position % REPORT_EVERY === 0) onBytes(position);
     if (n < CHUNK_SIZE) break;
   }
   return { md5: md5.digest('hex'), size: position };
 }
 
-export function hashFileSync(file: string, name: HashName): FileHash {
+export function hashFileSync(file: string, name: HashName, onBytes?: OnBytes): FileHash {
   const fd = fs.openSync(file, 'r');
   try {
     const mode = fs.fstatSync(fd).mode;
-    return { ...hashFd(fd, name), isexec: (mode & 0o111) !== 0 };
+    return { ...hashFd(fd, name, undefined, onBytes), isexec: (mode & 0o111) !== 0 };
   } finally {
     fs.closeSync(fd);
   }
@@ -64,7 +69,7 @@ export function objectPathFor(objectsDir: string, md5: string): string {
  * (`.dvc/cache/files/md5`). Bytes go to a temp file in `stagingDir` first and are renamed
  * into place only when complete, read-only: a killed process never leaves a partial object.
  */
-export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: string, reflink: boolean): FileHash {
+export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: string, reflink: boolean, onBytes?: OnBytes): FileHash {
   fs.mkdirSync(stagingDir, { recursive: true });
   const tmp = path.join(stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   const fd = fs.openSync(file, 'r');
@@ -72,13 +77,13 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
   try {
     const mode = fs.fstatSync(fd).mode;
     if (reflink) {
-      const { md5, size } = hashFd(fd, 'md5');
+      const { md5, size } = hashFd(fd, 'md5', undefined, onBytes);
       fs.copyFileSync(file, tmp, fs.constants.COPYFILE_FICLONE_FORCE);
       result = { md5, size, isexec: (mode & 0o111) !== 0 };
     } else {
       const out = fs.openSync(tmp, 'w', 0o644);
       try {
-        result = { ...hashFd(fd, 'md5', out), isexec: (mode & 0o111) !== 0 };
+        result = { ...hashFd(fd, 'md5', out, onBytes), isexec: (mode & 0o111) !== 0 };
       } finally {
         fs.closeSync(out);
       }

@@ -62,6 +62,12 @@ export class HashPool {
     let tasksDone = 0;
     let bytesDone = 0;
     let failure: unknown;
+    const partial = new Map<Worker, number>();
+    const inFlight = () => [...partial.values()].reduce((a, b) => a + b, 0);
+    const onPartial = (worker: Worker, bytes: number) => {
+      partial.set(worker, bytes);
+      options.onProgress?.({ tasksDone, bytesDone: bytesDone + inFlight() });
+    };
     const runOn = async (worker: Worker): Promise<void> => {
       while (next < batches.length && failure === undefined) {
         if (options.signal?.aborted) {
@@ -70,13 +76,14 @@ export class HashPool {
         }
         const batch = batches[next++];
         try {
-          const answer = await this.send(worker, batch.map((i) => tasks[i]));
+          const answer = await this.send(worker, batch.map((i) => tasks[i]), (bytes) => onPartial(worker, bytes));
+          partial.delete(worker);
           batch.forEach((taskIndex, k) => {
             results[taskIndex] = answer[k];
             bytesDone += sizes[taskIndex] ?? 0;
           });
           tasksDone += batch.length;
-          options.onProgress?.({ tasksDone, bytesDone });
+          options.onProgress?.({ tasksDone, bytesDone: bytesDone + inFlight() });
         } catch (err) {
           failure = err;
         }
@@ -91,11 +98,15 @@ export class HashPool {
     return results;
   }
 
-  private send(worker: Worker, tasks: WorkerTask[]): Promise<WorkerResult[]> {
+  private send(worker: Worker, tasks: WorkerTask[], onPartialBytes: (bytes: number) => void): Promise<WorkerResult[]> {
     const batchId = this.nextBatchId++;
     return new Promise((resolve, reject) => {
-      const onMessage = (msg: { batchId: number; results: WorkerResult[] }) => {
+      const onMessage = (msg: { batchId: number; results?: WorkerResult[]; partialBytes?: number }) => {
         if (msg.batchId !== batchId) return;
+        if (msg.results === undefined) {
+          onPartialBytes(msg.partialBytes ?? 0);
+          return;
+        }
         cleanup();
         resolve(msg.results);
       };

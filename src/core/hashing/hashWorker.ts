@@ -1,16 +1,16 @@
 import { parentPort } from 'node:worker_threads';
-import { copyToStagingSync, hashAndStoreSync, hashFileSync } from './hashFile';
+import { copyToStagingSync, hashAndStoreSync, hashFileSync, OnBytes } from './hashFile';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
 
 /** A hashing thread: takes batches of file tasks, runs each synchronously, answers per task. */
-function run(task: WorkerTask): WorkerResult {
+function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
   try {
     switch (task.op) {
       case 'hash':
-        return { ok: true, value: hashFileSync(task.path, task.hashName) };
+        return { ok: true, value: hashFileSync(task.path, task.hashName, onBytes) };
       case 'store':
-        return { ok: true, value: hashAndStoreSync(task.path, task.objectsDir, task.stagingDir, task.reflink) };
+        return { ok: true, value: hashAndStoreSync(task.path, task.objectsDir, task.stagingDir, task.reflink, onBytes) };
       case 'copy':
         return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
@@ -23,5 +23,7 @@ function run(task: WorkerTask): WorkerResult {
 }
 
 parentPort!.on('message', (msg: { batchId: number; tasks: WorkerTask[] }) => {
-  parentPort!.postMessage({ batchId: msg.batchId, results: msg.tasks.map(run) });
+  // Bytes read within the running task, for progress on big files before the batch ends.
+  const onBytes: OnBytes = (partialBytes) => parentPort!.postMessage({ batchId: msg.batchId, partialBytes });
+  parentPort!.postMessage({ batchId: msg.batchId, results: msg.tasks.map((t) => run(t, onBytes)) });
 });
