@@ -69,7 +69,7 @@ export class ObjectStore {
     if (this.has(md5, 'md5')) return;
     fs.mkdirSync(this.stagingDir, { recursive: true });
     const tmp = path.join(this.stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
-    fs.writeFileSync(tmp, bytes);
+    fs.writeFileSync(tmp, bytes, { mode: 0o444 });
     commitStagedObject(tmp, this.objectsDir, md5);
   }
 

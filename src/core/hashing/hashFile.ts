@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
+import { threadId } from 'node:worker_threads';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -17,14 +18,34 @@ export interface FileHash {
 
 const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
 
-function readChunk(fd: number, position: number): number {
+/** Fill the buffer from `position`; `size` (from fstat) spares the extra read that finds EOF. */
+function readChunk(fd: number, position: number, size: number): number {
+  const want = Math.min(CHUNK_SIZE, Math.max(size - position, 0)) || CHUNK_SIZE;
   let filled = 0;
-  while (filled < CHUNK_SIZE) {
-    const n = fs.readSync(fd, buffer, filled, CHUNK_SIZE - filled, position + filled);
+  while (filled < want) {
+    const n = fs.readSync(fd, buffer, filled, want - filled, position + filled);
     if (n === 0) break;
     filled += n;
   }
   return filled;
+}
+
+let tempCounter = 0;
+/** A name unique to this process and thread; writers are serialised by the repository lock. */
+function stagingPath(stagingDir: string): string {
+  return path.join(stagingDir, `${process.pid}-${threadId}-${tempCounter++}`);
+}
+
+/** Open a new staging file, making the staging folder on first use. */
+function openStaging(stagingDir: string): { tmp: string; fd: number } {
+  const tmp = stagingPath(stagingDir);
+  try {
+    return { tmp, fd: fs.openSync(tmp, 'w', 0o644) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fs.mkdirSync(stagingDir, { recursive: true });
+    return { tmp, fd: fs.openSync(tmp, 'w', 0o644) };
+  }
 }
 
 /** Called now and then with the bytes read so far, so a big file shows progress. */
@@ -32,12 +53,12 @@ export type OnBytes = (bytesSoFar: number) => void;
 const REPORT_EVERY = 16 << 20;
 
 /** Hash a file; when `copyFd` is given, write its bytes there in the same pass. */
-function hashFd(fd: number, name: HashName, copyFd?: number, onBytes?: OnBytes): { md5: string; size: number } {
+function hashFd(fd: number, size: number, name: HashName, copyFd?: number, onBytes?: OnBytes): { md5: string; size: number } {
   const md5 = crypto.createHash('md5');
   let position = 0;
   let dos2unix = false;
   for (;;) {
-    const n = readChunk(fd, position);
+    const n = readChunk(fd, position, size);
     if (n === 0) break;
     const chunk = buffer.subarray(0, n);
     if (position === 0 && name === 'md5-dos2unix') dos2unix = isTextBlock(chunk.subarray(0, TEXT_SNIFF_SIZE));
@@ -45,7 +66,7 @@ function hashFd(fd: number, name: HashName, copyFd?: number, onBytes?: OnBytes):
     if (copyFd !== undefined) fs.writeSync(copyFd, chunk, 0, n);
     position += n;
     if (onBytes && position % REPORT_EVERY === 0) onBytes(position);
-    if (n < CHUNK_SIZE) break;
+    if (n < CHUNK_SIZE && position >= size) break;
   }
   return { md5: md5.digest('hex'), size: position };
 }
@@ -53,8 +74,8 @@ function hashFd(fd: number, name: HashName, copyFd?: number, onBytes?: OnBytes):
 export function hashFileSync(file: string, name: HashName, onBytes?: OnBytes): FileHash {
   const fd = fs.openSync(file, 'r');
   try {
-    const mode = fs.fstatSync(fd).mode;
-    return { ...hashFd(fd, name, undefined, onBytes), isexec: (mode & 0o111) !== 0 };
+    const { mode, size } = fs.fstatSync(fd);
+    return { ...hashFd(fd, size, name, undefined, onBytes), isexec: (mode & 0o111) !== 0 };
   } finally {
     fs.closeSync(fd);
   }
@@ -70,26 +91,31 @@ export function objectPathFor(objectsDir: string, md5: string): string {
  * into place only when complete, read-only: a killed process never leaves a partial object.
  */
 export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: string, reflink: boolean, onBytes?: OnBytes): FileHash {
-  fs.mkdirSync(stagingDir, { recursive: true });
-  const tmp = path.join(stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   const fd = fs.openSync(file, 'r');
   let result: FileHash;
+  let tmp = '';
   try {
-    const mode = fs.fstatSync(fd).mode;
+    const { mode, size } = fs.fstatSync(fd);
+    const isexec = (mode & 0o111) !== 0;
     if (reflink) {
-      const { md5, size } = hashFd(fd, 'md5', undefined, onBytes);
+      const { md5 } = hashFd(fd, size, 'md5', undefined, onBytes);
+      tmp = stagingPath(stagingDir);
+      fs.mkdirSync(stagingDir, { recursive: true });
       fs.copyFileSync(file, tmp, fs.constants.COPYFILE_FICLONE_FORCE);
-      result = { md5, size, isexec: (mode & 0o111) !== 0 };
+      fs.chmodSync(tmp, 0o444);
+      result = { md5, size, isexec };
     } else {
-      const out = fs.openSync(tmp, 'w', 0o644);
+      const staged = openStaging(stagingDir);
+      tmp = staged.tmp;
       try {
-        result = { ...hashFd(fd, 'md5', out, onBytes), isexec: (mode & 0o111) !== 0 };
+        result = { ...hashFd(fd, size, 'md5', staged.fd, onBytes), isexec };
+        fs.fchmodSync(staged.fd, 0o444);
       } finally {
-        fs.closeSync(out);
+        fs.closeSync(staged.fd);
       }
     }
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    if (tmp) fs.rmSync(tmp, { force: true });
     throw err;
   } finally {
     fs.closeSync(fd);
@@ -101,9 +127,10 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
 /** A kernel-side copy of `file` into the staging folder (copy_file_range/sendfile; no bytes pass through JS). */
 export function copyToStagingSync(file: string, stagingDir: string): string {
   fs.mkdirSync(stagingDir, { recursive: true });
-  const tmp = path.join(stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  const tmp = stagingPath(stagingDir);
   try {
     fs.copyFileSync(file, tmp);
+    fs.chmodSync(tmp, 0o444);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
@@ -111,14 +138,13 @@ export function copyToStagingSync(file: string, stagingDir: string): string {
   return tmp;
 }
 
-/** Move a complete, hashed temp file into the store (or drop it when the object is already there). */
+/** Move a complete, hashed, read-only temp file into the store (or drop it when the object is already there). */
 export function commitStagedObject(tmp: string, objectsDir: string, md5: string): void {
   const target = objectPathFor(objectsDir, md5);
   if (fs.existsSync(target)) {
     fs.rmSync(tmp, { force: true });
     return;
   }
-  fs.chmodSync(tmp, 0o444);
   try {
     fs.renameSync(tmp, target);
   } catch (err) {

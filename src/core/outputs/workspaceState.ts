@@ -129,7 +129,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
     const results = await repo.pool.run(tasks, {
       signal: options.signal,
       sizes,
-      onProgress: (p) => options.onProgress?.({ done: p.bytesDone, total: totalBytes, unit: 'bytes', message: `${pending.length} file${pending.length === 1 ? "" : "s"}` }),
+      onProgress: (p) => options.onProgress?.({ done: p.bytesDone, total: totalBytes, unit: 'bytes', message: `${pending.length} file${pending.length === 1 ? '' : 's'}` }),
     });
     let k = 0;
     for (const p of pending) {
