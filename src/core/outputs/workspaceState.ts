@@ -80,9 +80,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
       continue;
     }
     const isDir = st.isDirectory();
-    const listed = isDir
-      ? walkTrackedDir(t.abs, t.rel, repo.ignore, t.rel).map((w) => ({ relpath: w.relpath, abs: w.abs }))
-      : [{ relpath: '', abs: t.abs }];
+    const listed = isDir ? walkTrackedDir(t.abs, t.rel, repo.ignore) : [{ relpath: '', abs: t.abs }];
     const files: WorkspaceFile[] = [];
     for (const { relpath, abs } of listed) {
       const stat = statFile(abs);

@@ -150,7 +150,7 @@ export interface WalkedFile {
  * Every file under `absDir`, minus what .dvcignore excludes. A `.dvcignore` inside the
  * tracked directory is an error, as in DVC: its rules would change what the directory holds.
  */
-export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore, trackedAs: string): WalkedFile[] {
+export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore): WalkedFile[] {
   const files: WalkedFile[] = [];
   ignore.loadAncestors(relDir);
   const visit = (abs: string, rel: string) => {
@@ -166,7 +166,7 @@ export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore
         }
       }
       if (entry.name === '.dvcignore') {
-        throw new CairnError('DVCIGNORE_IN_TRACKED_DIR', `.dvcignore file should not be in a tracked directory ('${trackedAs}').`, {
+        throw new CairnError('DVCIGNORE_IN_TRACKED_DIR', `.dvcignore file should not be in a tracked directory ('${relDir}').`, {
           file: path.posix.join(relDir, childRel),
           hint: 'Move its rules to the .dvcignore of a parent folder.',
         });
