@@ -18,7 +18,7 @@ export class CairnError extends Error {
   constructor(
     readonly code: CairnErrorCode,
     message: string,
-    readonly options: { file?: string; line?: number; hint?: string } = {},
+    readonly options: { file?: string; line?: number; hint?: string; paths?: string[] } = {},
   ) {
     super(message);
     this.name = 'CairnError';
@@ -32,6 +32,10 @@ export class CairnError extends Error {
   }
   get hint(): string | undefined {
     return this.options.hint;
+  }
+  /** The repo-relative paths the error is about, in full (the message may shorten the list). */
+  get paths(): string[] {
+    return this.options.paths ?? [];
   }
 
   /** The one line a user sees: `file:line: message. hint` */

@@ -1,2 +1,147 @@
-export function activate(): void {}
+import * as vscode from 'vscode';
+import { RepositoryModel } from './repositoryModel';
+import { DataTreeProvider } from './dataTree';
+import { TrackedDataDecorations } from './decorations';
+import { registerCommands } from './commands';
+import { putCliOnPath } from './cliOnPath';
+
+const REFRESH_DEBOUNCE_MS = 300;
+
+/** The extension's state for one window: a model per repository folder and the views over them. */
+class CairnWorkbench implements vscode.Disposable {
+  private models = new Map<string, RepositoryModel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly modelWatchers = new Map<string, vscode.Disposable[]>();
+  readonly log = vscode.window.createOutputChannel('Cairn', { log: true });
+  readonly tree = new DataTreeProvider(() => [...this.models.values()]);
+  readonly decorations = new TrackedDataDecorations(() => [...this.models.values()]);
+  private readonly statusBar = vscode.window.createStatusBarItem('cairn.status', vscode.StatusBarAlignment.Left, 40);
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
+    this.statusBar.name = 'Cairn';
+    this.statusBar.command = 'cairn.dataModels.focus';
+    this.disposables.push(
+      this.log,
+      this.tree,
+      this.decorations,
+      this.statusBar,
+      view,
+      vscode.window.registerFileDecorationProvider(this.decorations),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cairn')) {
+          this.tree.invalidate();
+          this.decorations.update();
+        }
+      }),
+      ...registerCommands({
+        models: () => [...this.models.values()],
+        tree: this.tree,
+        refreshAll: () => this.refreshAll(),
+        foldersChanged: () => this.syncFolders(),
+        log: this.log,
+      }),
+    );
+    this.syncFolders();
+  }
+
+  /** Make a model for every workspace folder that is a repository (and drop the others). */
+  private syncFolders(): void {
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath).filter((root) => RepositoryModel.isRepository(root));
+    for (const [root, model] of this.models) {
+      if (!roots.includes(root)) {
+        model.dispose();
+        this.modelWatchers.get(root)?.forEach((d) => d.dispose());
+        this.models.delete(root);
+      }
+    }
+    for (const root of roots) {
+      if (this.models.has(root)) continue;
+      const model = new RepositoryModel(root, this.context.extensionPath, this.log);
+      this.models.set(root, model);
+      this.tree.watch(model);
+      this.modelWatchers.set(root, [model.onDidChange(() => this.onModelChanged()), ...this.watch(root)]);
+    }
+    void vscode.commands.executeCommand('setContext', 'cairn.isRepository', this.models.size > 0);
+    void this.refreshAll();
+  }
+
+  /**
+   * Narrow watchers: .dvc files, pipeline files, git's HEAD and refs, and the tracked data
+   * itself (one pattern per output, renewed when the outputs change). Never `**`.
+   */
+  private watch(root: string): vscode.Disposable[] {
+    const patterns = ['**/*.dvc', '**/dvc.yaml', '**/dvc.lock', '.git/HEAD', '.git/refs/**', '.dvc/config'];
+    return patterns.map((p) => this.watcher(new vscode.RelativePattern(root, p)));
+  }
+
+  private dataWatchers: vscode.Disposable[] = [];
+  private watchedOutputs = '';
+
+  private watchOutputs(): void {
+    const outputs = [...this.models.values()].flatMap((m) => m.items.map((i) => ({ root: m.root, pattern: i.isDir ? `${i.path}/**` : i.path })));
+    const key = JSON.stringify(outputs);
+    if (key === this.watchedOutputs) return;
+    this.watchedOutputs = key;
+    this.dataWatchers.forEach((d) => d.dispose());
+    this.dataWatchers = outputs.map((o) => this.watcher(new vscode.RelativePattern(o.root, o.pattern)));
+    // A deleted directory output reports only itself.
+    this.dataWatchers.push(
+      ...outputs.filter((o) => o.pattern.endsWith('/**')).map((o) => this.watcher(new vscode.RelativePattern(o.root, o.pattern.slice(0, -3)))),
+    );
+  }
+
+  private watcher(pattern: vscode.RelativePattern): vscode.Disposable {
+    const w = vscode.workspace.createFileSystemWatcher(pattern);
+    const schedule = () => this.scheduleRefresh();
+    w.onDidChange(schedule);
+    w.onDidCreate(schedule);
+    w.onDidDelete(schedule);
+    return w;
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => void this.refreshAll(), REFRESH_DEBOUNCE_MS);
+  }
+
+  async refreshAll(): Promise<void> {
+    await Promise.all([...this.models.values()].map((m) => m.refresh()));
+  }
+
+  private onModelChanged(): void {
+    this.decorations.update();
+    this.watchOutputs();
+    const changed = [...this.models.values()].reduce((n, m) => n + m.changedItems.length, 0);
+    const failed = [...this.models.values()].find((m) => m.error);
+    if (failed) {
+      this.statusBar.text = '$(warning) Cairn';
+      this.statusBar.tooltip = failed.error;
+    } else {
+      this.statusBar.text = changed ? `$(database) ${changed} changed` : '$(database) Cairn';
+      this.statusBar.tooltip = changed ? `${changed} tracked output${changed === 1 ? '' : 's'} changed — click to show them` : 'Tracked data is up to date';
+    }
+    this.statusBar.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    this.dataWatchers.forEach((d) => d.dispose());
+    this.modelWatchers.forEach((list) => list.forEach((d) => d.dispose()));
+    this.models.forEach((m) => m.dispose());
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+export function activate(context: vscode.ExtensionContext): { workbench: CairnWorkbench } {
+  const started = Date.now();
+  const workbench = new CairnWorkbench(context);
+  context.subscriptions.push(workbench);
+  putCliOnPath(context);
+  workbench.log.info(`activated in ${Date.now() - started} ms`);
+  return { workbench };
+}
+
 export function deactivate(): void {}

@@ -57,6 +57,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       const shown = unsaved.slice(0, 5).join(', ') + (unsaved.length > 5 ? ` and ${unsaved.length - 5} more` : '');
       throw new CairnError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${shown}.`, {
         hint: 'Commit them with `cairn commit`, or discard them with `cairn checkout --force`.',
+        paths: unsaved,
       });
     }
     throwIfAborted(options.signal);

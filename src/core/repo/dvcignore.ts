@@ -13,7 +13,8 @@ interface IgnoreRule {
 /** DVC always ignores these, whatever .dvcignore says. */
 const DEFAULT_PATTERNS = ['.hg/', '.git/', '.git', '.dvc/'];
 
-function globToRegex(glob: string): string {
+/** A gitignore-style glob as a regular expression body (`*`, `?`, `[..]`, `**`). */
+export function globToRegex(glob: string): string {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];

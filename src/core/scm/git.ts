@@ -59,6 +59,18 @@ export class Git {
     return [...new Set(out.split('\0').filter(Boolean))];
   }
 
+  /** The newest commits of HEAD's history, for choosing a revision. */
+  async recentCommits(n: number): Promise<{ hash: string; subject: string; author: string; date: string }[]> {
+    const out = await this.run('log', () => this.git.raw(['log', `-n${n}`, '--format=%H%x1f%s%x1f%an%x1f%ar']));
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [hash, subject, author, date] = line.split('\x1f');
+        return { hash, subject, author, date };
+      });
+  }
+
   async show(rev: string, file: string): Promise<string> {
     return this.run('show', () => this.git.show([`${rev}:${file}`]));
   }

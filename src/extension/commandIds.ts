@@ -1,0 +1,21 @@
+/**
+ * Every command the extension contributes: the one source of ids and titles. A unit test
+ * checks package.json's `contributes.commands` against this list, and the extension
+ * registers a handler for each (a missing handler fails at activation).
+ */
+export const COMMANDS = {
+  init: { id: 'cairn.init', title: 'Initialize Repository', icon: '$(add)' },
+  add: { id: 'cairn.add', title: 'Add to Cairn', icon: '$(cloud-upload)' },
+  commit: { id: 'cairn.commit', title: 'Commit Changed Data', icon: '$(check)' },
+  checkout: { id: 'cairn.checkout', title: 'Checkout (Restore Data from Cache)', icon: '$(discard)' },
+  remove: { id: 'cairn.remove', title: 'Stop Tracking (Remove .dvc File)', icon: '$(trash)' },
+  showStatus: { id: 'cairn.showStatus', title: 'Show Status', icon: '$(pulse)' },
+  compareWithRevision: { id: 'cairn.compareWithRevision', title: 'Compare Data with Revision…', icon: '$(git-compare)' },
+  revealInExplorer: { id: 'cairn.revealInExplorer', title: 'Reveal in Explorer', icon: '$(file-symlink-directory)' },
+  openDvcFile: { id: 'cairn.openDvcFile', title: 'Open .dvc File', icon: '$(go-to-file)' },
+  refresh: { id: 'cairn.refresh', title: 'Refresh', icon: '$(refresh)' },
+  showMore: { id: 'cairn.showMore', title: 'Show More', icon: '$(ellipsis)' },
+} as const;
+
+export type CommandKey = keyof typeof COMMANDS;
+export const CATEGORY = 'Cairn';

@@ -1,0 +1,276 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS, CommandKey } from './commandIds';
+import type { DataNode, DataTreeProvider } from './dataTree';
+import { RepositoryModel } from './repositoryModel';
+import { CairnError } from '../core/errors';
+import { Repo } from '../core/repo/repo';
+import { init } from '../core/repo/init';
+import { add } from '../core/outputs/add';
+import { commit } from '../core/outputs/commit';
+import { checkout } from '../core/outputs/checkout';
+import { remove } from '../core/outputs/remove';
+import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
+import type { Progress } from '../core/progress';
+import { formatSize } from './format';
+
+export interface CommandContext {
+  models(): RepositoryModel[];
+  tree: DataTreeProvider;
+  refreshAll(): Promise<void>;
+  /** A folder became (or stopped being) a repository. */
+  foldersChanged(): void;
+  log: vscode.LogOutputChannel;
+}
+
+type Handler = (...args: any[]) => unknown;
+
+/** Run core work with a cancellable notification showing its progress. */
+function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    let lastPercent = 0;
+    return work(controller.signal, (p) => {
+      const percent = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+      const message = p.unit === 'bytes' ? `${formatSize(p.done)} of ${formatSize(p.total)}${p.message ? ` · ${p.message}` : ''}` : p.message;
+      progress.report({ message, increment: Math.max(0, percent - lastPercent) });
+      lastPercent = Math.max(lastPercent, percent);
+    });
+  });
+}
+
+async function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
+  const hashJobs = vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined;
+  const repo = Repo.open(root, { hashJobs });
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}
+
+function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new CairnError('USAGE', 'this workspace is not trusted, so Cairn does not change files in it.', { hint: 'Trust the workspace to use this command.' });
+  }
+}
+
+function modelFor(ctx: CommandContext, fsPath: string): RepositoryModel {
+  const model = ctx.models().filter((m) => fsPath === m.root || fsPath.startsWith(m.root + path.sep)).sort((a, b) => b.root.length - a.root.length)[0];
+  if (!model) throw new CairnError('NOT_A_REPO', `${fsPath} is not inside a Cairn/DVC repository.`, { hint: 'Run "Cairn: Initialize Repository" first.' });
+  return model;
+}
+
+/** The output a command was invoked on: a tree row, an Explorer/editor URI, or the active editor. */
+function targetOf(ctx: CommandContext, arg: unknown): { model: RepositoryModel; relPath?: string; dvcFile?: string } | undefined {
+  const node = arg as DataNode | undefined;
+  if (node && typeof node === 'object' && 'kind' in node && (node.kind === 'output' || node.kind === 'folder' || node.kind === 'file')) {
+    const rel = node.kind === 'output' ? node.item.path : node.kind === 'folder' ? `${node.item.path}/${node.prefix}` : `${node.item.path}/${node.relpath}`;
+    return { model: node.model, relPath: rel, dvcFile: node.item.dvcFile };
+  }
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || uri.scheme !== 'file') return undefined;
+  const model = modelFor(ctx, uri.fsPath);
+  const relPath = path.relative(model.root, uri.fsPath).split(path.sep).join('/');
+  const owner = model.items.find((i) => relPath === i.path || relPath.startsWith(i.path + '/') || `${i.path}.dvc` === relPath);
+  return { model, relPath: owner && relPath.endsWith('.dvc') ? owner.path : relPath, dvcFile: owner?.dvcFile };
+}
+
+function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
+  return {
+    async init() {
+      requireTrust();
+      const folder = vscode.workspace.workspaceFolders?.length === 1
+        ? vscode.workspace.workspaceFolders[0]
+        : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder to initialize' });
+      if (!folder) return;
+      const root = folder.uri.fsPath;
+      const hasGit = fs.existsSync(path.join(root, '.git'));
+      if (!hasGit) {
+        const choice = await vscode.window.showWarningMessage(
+          `${folder.name} is not a git repository. Cairn versions data beside git.`,
+          { modal: true, detail: 'Initialize without git (data is still cached and tracked, but not versioned by commits)?' },
+          'Initialize without git',
+        );
+        if (!choice) return;
+      }
+      await init(root, { noScm: !hasGit });
+      ctx.foldersChanged();
+      vscode.window.showInformationMessage(`Initialized a Cairn repository in ${folder.name}.${hasGit ? ' Commit .dvc/ and .dvcignore with git.' : ''}`);
+    },
+
+    async add(clicked?: vscode.Uri, selected?: vscode.Uri[]) {
+      requireTrust();
+      let uris = selected?.length ? selected : clicked ? [clicked] : [];
+      if (uris.length === 0) {
+        uris = (await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: true, openLabel: 'Add to Cairn' })) ?? [];
+      }
+      if (uris.length === 0) return;
+      const byModel = new Map<RepositoryModel, string[]>();
+      for (const u of uris) {
+        const m = modelFor(ctx, u.fsPath);
+        byModel.set(m, [...(byModel.get(m) ?? []), u.fsPath]);
+      }
+      const stage = vscode.workspace.getConfiguration('cairn').get<boolean>('stageDvcFiles', false);
+      for (const [model, paths] of byModel) {
+        const result = await withProgress(`Adding ${paths.length === 1 ? path.basename(paths[0]) : `${paths.length} items`} to Cairn`, (signal, onProgress) =>
+          withRepo(model.root, async (repo) => {
+            const r = await add(repo, paths, { cwd: model.root, signal, onProgress });
+            if (stage && !r.staged && repo.scm && r.gitFiles.length) await repo.scm.add(r.gitFiles.map((f) => path.join(model.root, f)));
+            return r;
+          }),
+        );
+        const what = result.added.map((a) => a.path).join(', ');
+        vscode.window.showInformationMessage(
+          stage || result.staged ? `Tracked ${what}; staged ${result.gitFiles.join(', ')} in git.` : `Tracked ${what}. Commit ${result.gitFiles.join(', ')} with git.`,
+        );
+      }
+      ctx.tree.invalidate();
+      await ctx.refreshAll();
+    },
+
+    async commit(arg?: unknown) {
+      requireTrust();
+      const target = targetOf(ctx, arg);
+      for (const model of target ? [target.model] : ctx.models()) {
+        const targets = target?.relPath ? [target.relPath] : [];
+        const result = await withProgress('Committing data', (signal, onProgress) =>
+          withRepo(model.root, (repo) =>
+            commit(repo, targets, {
+              cwd: model.root,
+              signal,
+              onProgress,
+              confirm: async (outs) =>
+                (await vscode.window.showWarningMessage(`Record the new content of ${outs.join(', ')}?`, { modal: true, detail: 'The .dvc files will point at the data as it is now.' }, 'Commit')) === 'Commit',
+            }),
+          ),
+        );
+        if (result.dvcFiles.length) vscode.window.showInformationMessage(`Updated ${result.dvcFiles.join(', ')}. Commit them with git.`);
+        else vscode.window.showInformationMessage('Nothing to commit: tracked data is unchanged.');
+      }
+      ctx.tree.invalidate();
+      await ctx.refreshAll();
+    },
+
+    async checkout(arg?: unknown) {
+      requireTrust();
+      const target = targetOf(ctx, arg);
+      for (const model of target ? [target.model] : ctx.models()) {
+        const targets = target?.relPath ? [target.relPath] : [];
+        const run = (force: boolean) =>
+          withProgress('Restoring data from the cache', (signal, onProgress) => withRepo(model.root, (repo) => checkout(repo, targets, { cwd: model.root, force, signal, onProgress })));
+        let result;
+        try {
+          result = await run(false);
+        } catch (err) {
+          if (!(err instanceof CairnError) || err.code !== 'UNCOMMITTED_CHANGES') throw err;
+          const shown = err.paths.slice(0, 12).join('\n') + (err.paths.length > 12 ? `\n… and ${err.paths.length - 12} more` : '');
+          const choice = await vscode.window.showWarningMessage(
+            `Checkout would overwrite ${err.paths.length} file${err.paths.length === 1 ? '' : 's'} with uncommitted changes.`,
+            { modal: true, detail: `${shown}\n\nTheir current content is not in the cache and will be lost.` },
+            'Overwrite',
+          );
+          if (choice !== 'Overwrite') return;
+          result = await run(true);
+        }
+        const changed = [...result.modified, ...result.added];
+        if (result.failed.length) vscode.window.showErrorMessage(`Could not restore ${result.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}.`);
+        else vscode.window.showInformationMessage(changed.length ? `Restored ${changed.join(', ')}.` : 'Workspace data already matches the .dvc files.');
+      }
+      await ctx.refreshAll();
+    },
+
+    async remove(arg?: unknown) {
+      requireTrust();
+      const target = targetOf(ctx, arg);
+      if (!target?.dvcFile) throw new CairnError('USAGE', 'choose a tracked output to stop tracking.');
+      const choice = await vscode.window.showWarningMessage(
+        `Stop tracking ${target.relPath}?`,
+        { modal: true, detail: `${target.dvcFile} and its .gitignore entry are removed. The data stays in the workspace and in the cache.` },
+        'Stop Tracking',
+      );
+      if (choice !== 'Stop Tracking') return;
+      await withRepo(target.model.root, (repo) => remove(repo, [target.dvcFile!], { cwd: target.model.root }));
+      await ctx.refreshAll();
+    },
+
+    async showStatus() {
+      await vscode.commands.executeCommand('cairn.dataModels.focus');
+      await ctx.refreshAll();
+      for (const m of ctx.models()) {
+        ctx.log.info(m.changedItems.length ? `${m.root}: ${m.changedItems.map((i) => `${i.path} (${i.status})`).join(', ')}` : `${m.root}: data is up to date`);
+      }
+      const changed = ctx.models().flatMap((m) => m.changedItems);
+      vscode.window.showInformationMessage(
+        changed.length ? `${changed.length} changed: ${changed.map((i) => `${i.path} (${i.status})`).join(', ')}` : 'Data is up to date.',
+      );
+    },
+
+    async compareWithRevision(arg?: unknown) {
+      const target = targetOf(ctx, arg);
+      if (!target?.relPath) throw new CairnError('USAGE', 'open or select a tracked file to compare.');
+      const { model, relPath } = target;
+      const revs = await withRepo(model.root, async (repo) => {
+        if (!repo.scm) throw new CairnError('USAGE', 'comparing with a revision needs git.');
+        return repo.scm.recentCommits(50);
+      });
+      const pick = await vscode.window.showQuickPick(
+        revs.map((r) => ({ label: r.subject, description: r.hash.slice(0, 8), detail: `${r.author}, ${r.date}`, rev: r.hash })),
+        { placeHolder: `Compare ${relPath} with its version at…`, matchOnDescription: true },
+      );
+      if (!pick) return;
+      const objectPath = await withRepo(model.root, async (repo) => {
+        for (const o of outputsOf(repo, await dvcFilesAt(repo, pick.rev))) {
+          if (!o.out.md5) continue;
+          if (o.rel === relPath && !o.out.md5.endsWith('.dir')) return repo.store.pathOf(o.out.md5, o.out.hashName);
+          if (relPath.startsWith(o.rel + '/') && o.out.md5.endsWith('.dir')) {
+            const entry = repo.store.readDir(o.out.md5, o.out.hashName)?.find((e) => e.relpath === relPath.slice(o.rel.length + 1));
+            if (entry) return repo.store.pathOf(entry.md5, o.out.hashName);
+          }
+        }
+        throw new CairnError('NOT_TRACKED', `${relPath} is not tracked at ${pick.description}.`);
+      });
+      if (!fs.existsSync(objectPath)) throw new CairnError('NOT_IN_CACHE', `the version of ${relPath} at ${pick.description} is not in the cache.`, { hint: 'Pull it from a remote first.' });
+      await vscode.commands.executeCommand('vscode.diff', vscode.Uri.file(objectPath), vscode.Uri.file(path.join(model.root, relPath)), `${path.basename(relPath)} (${pick.description}) ↔ workspace`);
+    },
+
+    async revealInExplorer(arg?: unknown) {
+      const target = targetOf(ctx, arg);
+      if (target?.relPath) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(path.join(target.model.root, target.relPath)));
+    },
+
+    async openDvcFile(arg?: unknown) {
+      const target = targetOf(ctx, arg);
+      if (!target?.dvcFile) throw new CairnError('NOT_TRACKED', 'this is not a tracked output.');
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(target.model.root, target.dvcFile)));
+    },
+
+    async refresh() {
+      ctx.tree.invalidate();
+      await ctx.refreshAll();
+    },
+
+    showMore(node: DataNode) {
+      ctx.tree.showMore(node);
+    },
+  };
+}
+
+/** Register every command of COMMANDS; errors become one-line messages, as in the CLI. */
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const table = handlers(ctx);
+  return (Object.keys(COMMANDS) as CommandKey[]).map((key) =>
+    vscode.commands.registerCommand(COMMANDS[key].id, async (...args: unknown[]) => {
+      try {
+        return await table[key](...args);
+      } catch (err) {
+        const message = err instanceof CairnError ? err.oneLine() : (err as Error).message;
+        if (err instanceof CairnError && err.code === 'ABORTED') return;
+        ctx.log.error(`${COMMANDS[key].id}: ${message}`);
+        vscode.window.showErrorMessage(`Cairn: ${message}`);
+      }
+    }),
+  );
+}

@@ -1,0 +1,187 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RepositoryModel } from './repositoryModel';
+import type { ItemStatus, TrackedItem } from './trackedItem';
+import { ManifestTree } from './manifestTree';
+import { isModel } from './modelPatterns';
+import { Repo } from '../core/repo/repo';
+import { formatSize } from './format';
+
+/** Rows shown per folder before a "show more" row: a 100k-file folder expands at once. */
+export const PAGE_SIZE = 500;
+
+export type DataNode =
+  | { kind: 'group'; group: 'Datasets' | 'Models'; model: RepositoryModel }
+  | { kind: 'output'; item: TrackedItem; model: RepositoryModel }
+  | { kind: 'folder'; item: TrackedItem; model: RepositoryModel; prefix: string }
+  | { kind: 'file'; item: TrackedItem; model: RepositoryModel; relpath: string; md5: string }
+  | { kind: 'more'; parentKey: string; shown: number; total: number; model: RepositoryModel };
+
+const STATUS_ICONS: Record<ItemStatus, vscode.ThemeIcon> = {
+  'in sync': new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  modified: new vscode.ThemeIcon('diff-modified', new vscode.ThemeColor('gitDecoration.modifiedResourceForeground')),
+  deleted: new vscode.ThemeIcon('diff-removed', new vscode.ThemeColor('gitDecoration.deletedResourceForeground')),
+  'not in cache': new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
+  new: new vscode.ThemeIcon('diff-added', new vscode.ThemeColor('gitDecoration.addedResourceForeground')),
+};
+
+const STATUS_TEXT: Record<ItemStatus, string> = {
+  'in sync': 'In sync with its .dvc file',
+  modified: 'Modified since it was last committed',
+  deleted: 'Deleted from the workspace (restore it with Checkout)',
+  'not in cache': 'Not in the cache: pull or re-add it',
+  new: 'Not committed yet',
+};
+
+/** The Data & Models view: datasets and models of the workspace, each expandable lazily from its manifest. */
+export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<DataNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly manifests = new Map<string, ManifestTree | null>();
+  private readonly pages = new Map<string, number>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly models: () => RepositoryModel[]) {}
+
+  watch(model: RepositoryModel): void {
+    this.subscriptions.push(model.onDidChange(() => this.changed.fire(undefined)));
+  }
+
+  /** Show one more page under the parent of a "more" row. */
+  showMore(node: DataNode): void {
+    if (node.kind !== 'more') return;
+    this.pages.set(node.parentKey, node.shown + PAGE_SIZE);
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: DataNode): DataNode[] {
+    if (!node) {
+      return this.models().flatMap((model) => {
+        if (model.items.length === 0) return [];
+        const groups: DataNode[] = [];
+        if (model.items.some((i) => !isModel(i))) groups.push({ kind: 'group', group: 'Datasets', model });
+        if (model.items.some((i) => isModel(i))) groups.push({ kind: 'group', group: 'Models', model });
+        return groups;
+      });
+    }
+    switch (node.kind) {
+      case 'group':
+        return node.model.items.filter((i) => isModel(i) === (node.group === 'Models')).map((item) => ({ kind: 'output' as const, item, model: node.model }));
+      case 'output':
+        return this.folderChildren(node.item, node.model, '');
+      case 'folder':
+        return this.folderChildren(node.item, node.model, node.prefix);
+      default:
+        return [];
+    }
+  }
+
+  private manifest(item: TrackedItem, model: RepositoryModel): ManifestTree | null {
+    const key = `${model.root}:${item.md5}`;
+    if (!this.manifests.has(key)) {
+      let tree: ManifestTree | null = null;
+      try {
+        const entries = Repo.open(model.root).store.readDir(item.md5!, 'md5');
+        tree = entries ? new ManifestTree(entries) : null;
+      } catch {
+        tree = null;
+      }
+      this.manifests.set(key, tree);
+    }
+    return this.manifests.get(key)!;
+  }
+
+  private folderChildren(item: TrackedItem, model: RepositoryModel, prefix: string): DataNode[] {
+    if (!item.isDir || !item.md5) return [];
+    const folder = this.manifest(item, model)?.get(prefix);
+    if (!folder) return [];
+    const parentKey = `${model.root}:${item.path}:${prefix}`;
+    const limit = this.pages.get(parentKey) ?? PAGE_SIZE;
+    const join = (name: string) => (prefix ? `${prefix}/${name}` : name);
+    const all: DataNode[] = [
+      ...folder.folders.map((name) => ({ kind: 'folder' as const, item, model, prefix: join(name) })),
+      ...folder.files.map((f) => ({ kind: 'file' as const, item, model, relpath: join(f.name), md5: f.md5 })),
+    ];
+    if (all.length <= limit) return all;
+    return [...all.slice(0, limit), { kind: 'more', parentKey, shown: limit, total: all.length, model }];
+  }
+
+  getTreeItem(node: DataNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'group': {
+        const count = node.model.items.filter((i) => isModel(i) === (node.group === 'Models')).length;
+        const t = new vscode.TreeItem(node.group, vscode.TreeItemCollapsibleState.Expanded);
+        t.description = String(count);
+        t.iconPath = new vscode.ThemeIcon(node.group === 'Models' ? 'package' : 'database');
+        t.contextValue = 'cairn.group';
+        t.id = `${node.model.root}:group:${node.group}`;
+        return t;
+      }
+      case 'output': {
+        const { item } = node;
+        const uri = vscode.Uri.file(path.join(node.model.root, item.path));
+        const t = new vscode.TreeItem(item.path, item.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        t.id = `${node.model.root}:out:${item.path}`;
+        t.resourceUri = uri;
+        t.iconPath = STATUS_ICONS[item.status];
+        const sizeText = item.size === null ? '' : formatSize(item.size);
+        const filesText = item.nfiles === null ? '' : `${item.nfiles.toLocaleString('en-US')} file${item.nfiles === 1 ? '' : 's'}`;
+        t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status].filter(Boolean).join(' · ');
+        t.tooltip = tooltipFor(item);
+        t.contextValue = `cairn.output.${item.isDir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
+        if (!item.isDir && item.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        return t;
+      }
+      case 'folder': {
+        const t = new vscode.TreeItem(path.posix.basename(node.prefix), vscode.TreeItemCollapsibleState.Collapsed);
+        t.id = `${node.model.root}:out:${node.item.path}/${node.prefix}/`;
+        t.resourceUri = vscode.Uri.file(path.join(node.model.root, node.item.path, node.prefix));
+        t.iconPath = vscode.ThemeIcon.Folder;
+        t.contextValue = 'cairn.entry.folder';
+        return t;
+      }
+      case 'file': {
+        const uri = vscode.Uri.file(path.join(node.model.root, node.item.path, node.relpath));
+        const t = new vscode.TreeItem(path.posix.basename(node.relpath), vscode.TreeItemCollapsibleState.None);
+        t.id = `${node.model.root}:out:${node.item.path}/${node.relpath}`;
+        t.resourceUri = uri;
+        t.iconPath = vscode.ThemeIcon.File;
+        t.tooltip = `${node.item.path}/${node.relpath}\nmd5 ${node.md5}`;
+        t.contextValue = 'cairn.entry.file';
+        t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        return t;
+      }
+      case 'more': {
+        const t = new vscode.TreeItem(`Show ${Math.min(PAGE_SIZE, node.total - node.shown).toLocaleString('en-US')} more of ${(node.total - node.shown).toLocaleString('en-US')}…`);
+        t.iconPath = new vscode.ThemeIcon('ellipsis');
+        t.command = { command: 'cairn.showMore', title: 'Show more', arguments: [node] };
+        return t;
+      }
+    }
+  }
+
+  /** Forget cached manifests (after add/commit/checkout changed what is tracked). */
+  invalidate(): void {
+    this.manifests.clear();
+    this.changed.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.changed.dispose();
+  }
+}
+
+function tooltipFor(item: TrackedItem): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${item.path}**${item.isDir ? '/' : ''}\n\n`);
+  md.appendMarkdown(`${STATUS_TEXT[item.status]}\n\n`);
+  if (item.desc) md.appendText(`${item.desc}\n\n`);
+  const rows: [string, string][] = [['Tracked by', item.dvcFile]];
+  if (item.size !== null) rows.push(['Size', formatSize(item.size)]);
+  if (item.nfiles !== null) rows.push(['Files', item.nfiles.toLocaleString('en-US')]);
+  if (item.md5) rows.push(['md5', item.md5]);
+  if (item.type) rows.push(['Type', item.type]);
+  md.appendMarkdown(rows.map(([k, v]) => `${k}: \`${v}\``).join('  \n'));
+  return md;
+}

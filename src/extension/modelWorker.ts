@@ -1,0 +1,35 @@
+import { parentPort } from 'node:worker_threads';
+import { Repo } from '../core/repo/repo';
+import { outputStatuses } from '../core/outputs/status';
+import { CairnError } from '../core/errors';
+import type { ModelSnapshot, TrackedItem } from './trackedItem';
+
+/**
+ * Runs in a worker thread of the extension host: walking and stat-ing big trees never
+ * blocks the UI thread. Answers `{id, snapshot}` for each `{id, root}` request.
+ */
+parentPort!.on('message', async ({ id, root, hashJobs }: { id: number; root: string; hashJobs?: number }) => {
+  let snapshot: ModelSnapshot;
+  let repo: Repo | undefined;
+  try {
+    repo = Repo.open(root, { hashJobs });
+    const statuses = await outputStatuses(repo, [], { cwd: root });
+    const items: TrackedItem[] = statuses.map(({ output, status }) => ({
+      path: output.rel,
+      dvcFile: output.dvcFile.relFile,
+      isDir: !!output.out.md5?.endsWith('.dir'),
+      md5: output.out.md5 ?? null,
+      size: output.out.size ?? null,
+      nfiles: output.out.nfiles ?? null,
+      type: output.out.type ?? null,
+      desc: output.out.desc ?? null,
+      status: status ?? 'in sync',
+    }));
+    snapshot = { ok: true, items };
+  } catch (err) {
+    snapshot = { ok: false, error: err instanceof CairnError ? err.oneLine() : (err as Error).message };
+  } finally {
+    await repo?.close();
+  }
+  parentPort!.postMessage({ id, snapshot });
+});

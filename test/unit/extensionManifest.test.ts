@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { COMMANDS, CATEGORY } from '../../src/extension/commandIds';
+import { ManifestTree } from '../../src/extension/manifestTree';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+describe('extension manifest (package.json)', () => {
+  it('contributes exactly the commands of the command table, with its titles', () => {
+    const contributed = pkg.contributes.commands.map((c: any) => [c.command, c.title, c.category]);
+    const table = Object.values(COMMANDS).map((c) => [c.id, c.title, CATEGORY]);
+    assert.deepEqual(contributed, table);
+  });
+
+  it('names only known commands in menus and welcome views', () => {
+    const ids = new Set(Object.values(COMMANDS).map((c) => c.id));
+    for (const [menu, entries] of Object.entries<any[]>(pkg.contributes.menus)) {
+      for (const e of entries) assert.ok(ids.has(e.command), `${menu} names unknown command ${e.command}`);
+    }
+    for (const w of pkg.contributes.viewsWelcome) {
+      for (const [, id] of w.contents.matchAll(/\(command:(cairn\.[\w.]+)/g)) assert.ok(ids.has(id), `welcome names unknown ${id}`);
+    }
+  });
+
+  it('activates lazily on DVC files, and ships the files it refers to', () => {
+    assert.deepEqual(pkg.activationEvents, ['workspaceContains:.dvc', 'workspaceContains:**/*.dvc', 'workspaceContains:dvc.yaml']);
+    assert.equal(pkg.main, './dist/extension.js');
+    const referenced = [
+      ...pkg.contributes.viewsContainers.activitybar.map((c: any) => c.icon),
+      ...pkg.contributes.walkthroughs.flatMap((w: any) => w.steps.map((s: any) => s.media.markdown)),
+    ];
+    for (const f of referenced) assert.ok(fs.existsSync(path.join(root, f)), `${f} is missing`);
+  });
+});
+
+describe('manifest tree (lazy directory expansion)', () => {
+  it('groups a flat manifest into folders, sorted as DVC sorts, in one pass', () => {
+    const tree = new ManifestTree([
+      { md5: 'a', relpath: 'b.txt' },
+      { md5: 'b', relpath: 'sub/deep/x.csv' },
+      { md5: 'c', relpath: 'sub/a.txt' },
+      { md5: 'd', relpath: 'a.txt' },
+      { md5: 'e', relpath: 'sub/deep/y.csv' },
+    ]);
+    assert.deepEqual(tree.get(''), { folders: ['sub'], files: [{ name: 'a.txt', md5: 'd' }, { name: 'b.txt', md5: 'a' }] });
+    assert.deepEqual(tree.get('sub'), { folders: ['deep'], files: [{ name: 'a.txt', md5: 'c' }] });
+    assert.deepEqual(tree.get('sub/deep')!.files.map((f) => f.name), ['x.csv', 'y.csv']);
+    assert.equal(tree.get('nope'), undefined);
+  });
+
+  it('holds a 100k-file directory folder by folder', () => {
+    const entries = Array.from({ length: 100_000 }, (_, i) => ({ md5: String(i), relpath: `shard-${i % 100}/item-${i}.bin` }));
+    const tree = new ManifestTree(entries);
+    assert.equal(tree.get('')!.folders.length, 100);
+    assert.equal(tree.get('shard-7')!.files.length, 1000);
+    assert.equal(tree.get('shard-7')!.files[0].name, 'item-100007.bin', 'code-point order: "1" < "7"');
+  });
+});
