@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
  * Put `cairn` on the integrated terminal's PATH. The shim runs the bundled CLI with VS
  * Code's own runtime (ELECTRON_RUN_AS_NODE), so no Node.js install is needed.
  */
-export function putCliOnPath(context: vscode.ExtensionContext): void {
+export function putCliOnPath(context: vscode.ExtensionContext): string {
   const binDir = path.join(context.globalStorageUri.fsPath, 'bin');
   fs.mkdirSync(binDir, { recursive: true });
   const cli = path.join(context.extensionPath, 'dist', 'cli.js');
@@ -19,4 +19,5 @@ export function putCliOnPath(context: vscode.ExtensionContext): void {
   const env = context.environmentVariableCollection;
   env.description = 'Puts the `cairn` command on the PATH';
   env.prepend('PATH', binDir + path.delimiter);
+  return binDir;
 }

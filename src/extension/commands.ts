@@ -131,7 +131,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    async commit(arg?: unknown) {
+    /** `options.force` (for programmatic callers) commits without asking. */
+    async commit(arg?: unknown, options?: { force?: boolean }) {
       requireTrust();
       const target = targetOf(ctx, arg);
       for (const model of target ? [target.model] : ctx.models()) {
@@ -140,6 +141,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
           withRepo(model.root, (repo) =>
             commit(repo, targets, {
               cwd: model.root,
+              force: options?.force,
               signal,
               onProgress,
               confirm: async (outs) =>

@@ -135,13 +135,22 @@ class CairnWorkbench implements vscode.Disposable {
   }
 }
 
-export function activate(context: vscode.ExtensionContext): { workbench: CairnWorkbench } {
+/** What the extension exports: its state, for tests and other extensions. */
+export interface CairnApi {
+  workbench: CairnWorkbench;
+  /** The folder holding the `cairn` shim put on the terminal's PATH. */
+  cliBinDir: string;
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): CairnApi {
   const started = Date.now();
   const workbench = new CairnWorkbench(context);
   context.subscriptions.push(workbench);
-  putCliOnPath(context);
-  workbench.log.info(`activated in ${Date.now() - started} ms`);
-  return { workbench };
+  const cliBinDir = putCliOnPath(context);
+  const activationMs = Date.now() - started;
+  workbench.log.info(`activated in ${activationMs} ms`);
+  return { workbench, cliBinDir, activationMs };
 }
 
 export function deactivate(): void {}

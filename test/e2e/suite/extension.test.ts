@@ -1,0 +1,99 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../../src/extension/commandIds';
+
+/**
+ * Runs inside a real VS Code extension host, on a workspace the runner prepared: a git
+ * repository with `data/` (a folder) and `models/model.pkl` tracked by the cairn CLI.
+ */
+
+type Exports = { workbench: any; cliBinDir: string; activationMs: number };
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Cairn in a real VS Code', function () {
+  this.timeout(60_000);
+  const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  let workbench: any;
+  let api: Exports;
+
+  const items = (): { path: string; status: string; isDir: boolean }[] => workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g).map((o: any) => o.item));
+  const statusOf = (p: string) => items().find((i) => i.path === p)?.status;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<Exports>('cairn.cairn');
+    assert.ok(ext, 'the extension is installed');
+    api = await ext.activate();
+    workbench = api.workbench;
+    console.log(`activation took ${api.activationMs} ms`); // reported by the runner, not asserted
+    await waitFor('the first refresh', () => items().length > 0);
+  });
+
+  it('registers every command of the command table', async () => {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = Object.values(COMMANDS).map((c) => c.id).filter((id) => !registered.has(id));
+    assert.deepEqual(missing, []);
+  });
+
+  it('shows datasets and models with their sizes and status', () => {
+    const groups = workbench.tree.getChildren().map((g: any) => workbench.tree.getTreeItem(g).label);
+    assert.deepEqual(groups, ['Datasets', 'Models']);
+    assert.deepEqual(items().map((i) => [i.path, i.status]).sort(), [['data', 'in sync'], ['models/model.pkl', 'in sync']]);
+    const dataRow = workbench.tree.getTreeItem(workbench.tree.getChildren(workbench.tree.getChildren()[0])[0]);
+    assert.match(String(dataRow.description), /^\d+(\.\d)? (B|KiB) · 3 files$/);
+  });
+
+  it('expands a tracked directory from its manifest', () => {
+    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
+    const names = workbench.tree.getChildren(dataNode).map((n: any) => workbench.tree.getTreeItem(n).label);
+    assert.deepEqual(names, ['images', 'labels.csv']);
+  });
+
+  it('notices a modified file by itself and marks it in the tree and the Explorer', async () => {
+    fs.appendFileSync(path.join(root, 'data', 'labels.csv'), 'cat,3\n');
+    await waitFor('data to be modified', () => statusOf('data') === 'modified');
+    const decoration = workbench.decorations.provideFileDecoration(vscode.Uri.file(path.join(root, 'data')));
+    assert.equal(decoration?.badge, 'M');
+  });
+
+  it('commits the change with the Commit command and is in sync again', async () => {
+    const before = fs.readFileSync(path.join(root, 'data.dvc'), 'utf8');
+    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
+    await vscode.commands.executeCommand(COMMANDS.commit.id, dataNode, { force: true });
+    assert.notEqual(fs.readFileSync(path.join(root, 'data.dvc'), 'utf8'), before);
+    await waitFor('data back in sync', () => statusOf('data') === 'in sync');
+  });
+
+  it('restores a deleted file with the Checkout command', async () => {
+    fs.rmSync(path.join(root, 'models', 'model.pkl'));
+    await waitFor('the model to be deleted', () => statusOf('models/model.pkl') === 'deleted');
+    await vscode.commands.executeCommand(COMMANDS.checkout.id);
+    assert.ok(fs.existsSync(path.join(root, 'models', 'model.pkl')), 'restored');
+    await waitFor('the model back in sync', () => statusOf('models/model.pkl') === 'in sync');
+  });
+
+  it('adds a file with the Add command and shows it as a dataset', async () => {
+    fs.writeFileSync(path.join(root, 'extra.csv'), 'a,b\n1,2\n');
+    await vscode.commands.executeCommand(COMMANDS.add.id, vscode.Uri.file(path.join(root, 'extra.csv')));
+    assert.ok(fs.existsSync(path.join(root, 'extra.csv.dvc')));
+    await waitFor('extra.csv in the tree', () => statusOf('extra.csv') === 'in sync');
+  });
+
+  it('puts a cairn shim on the terminal PATH that runs with VS Code\'s own runtime', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const shim = path.join(api.cliBinDir, process.platform === 'win32' ? 'cairn.cmd' : 'cairn');
+    assert.ok(fs.existsSync(shim));
+    assert.equal(execFileSync(shim, ['--version'], { encoding: 'utf8' }).trim(), '0.1.0');
+    assert.match(execFileSync(shim, ['status'], { cwd: root, encoding: 'utf8' }), /up to date/);
+  });
+});
