@@ -149,7 +149,9 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
             }),
           ),
         );
-        if (result.dvcFiles.length) vscode.window.showInformationMessage(`Updated ${result.dvcFiles.join(', ')}. Commit them with git.`);
+        if (result.dvcFiles.length) {
+          vscode.window.showInformationMessage(`Updated ${result.dvcFiles.join(', ')}. Commit ${result.dvcFiles.length === 1 ? 'it' : 'them'} with git.`);
+        }
         else vscode.window.showInformationMessage('Nothing to commit: tracked data is unchanged.');
       }
       ctx.tree.invalidate();
