@@ -1,0 +1,36 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { provision, VsCodeServer } from './provision';
+import { runInVsCode } from './runVsCode';
+import { makeE2eWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+
+const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
+
+describe('e2e: the extension in a real VS Code (VS Code server + headless Chromium)', function () {
+  let server: VsCodeServer;
+
+  before(async function () {
+    // The first run installs the VS Code server into ~/.cache/cairn/vscode-server (about a minute).
+    this.timeout(20 * 60_000);
+    server = await provision();
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js')), 'dist/extension.js is missing: run `npm run build` first');
+  });
+
+  it('runs the in-host suite (test/e2e/suite) against the real vscode API and screenshots the workbench', async function () {
+    this.timeout(4 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeE2eWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir,
+      server,
+      timeoutMs: 180_000,
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.failed, 0);
+    assert.ok(result.passed > 0, 'no test ran inside VS Code');
+    const shot = path.join(screenshotsDir, 'workbench.png');
+    assert.ok(result.screenshots.includes(shot) && fs.statSync(shot).size > 10_000, `no screenshot at ${shot}`);
+  });
+});
