@@ -39,6 +39,12 @@ export function channel(): Channel | undefined {
   return found ?? undefined;
 }
 
+/** A line for the runner's live log (a measurement, say), shown as `[host] note …`. */
+export function note(line: string): void {
+  const c = channel();
+  if (c) fs.appendFileSync(channelFiles(c.dir).progress, `note ${line.replace(/\n/g, ' ')}\n`);
+}
+
 /** What the runner told the tests: the workspace it opened, the extension path, grep, data. */
 export function runInfo(): RunInfo | undefined {
   const c = channel();
