@@ -158,7 +158,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    async checkout(arg?: unknown) {
+    /** `options.force` (for programmatic callers) overwrites uncommitted changes without asking. */
+    async checkout(arg?: unknown, options?: { force?: boolean }) {
       requireTrust();
       const target = targetOf(ctx, arg);
       for (const model of target ? [target.model] : ctx.models()) {
@@ -167,7 +168,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
           withProgress('Restoring data from the cache', (signal, onProgress) => withRepo(model.root, (repo) => checkout(repo, targets, { cwd: model.root, force, signal, onProgress })));
         let result;
         try {
-          result = await run(false);
+          result = await run(!!options?.force);
         } catch (err) {
           if (!(err instanceof CairnError) || err.code !== 'UNCOMMITTED_CHANGES') throw err;
           const shown = err.paths.slice(0, 12).join('\n') + (err.paths.length > 12 ? `\n… and ${err.paths.length - 12} more` : '');
