@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode } from './runVsCode';
 import { makeE2eWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
@@ -32,5 +33,20 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     assert.ok(result.passed > 0, 'no test ran inside VS Code');
     const shot = path.join(screenshotsDir, 'workbench.png');
     assert.ok(result.screenshots.includes(shot) && fs.statSync(shot).size > 10_000, `no screenshot at ${shot}`);
+  });
+
+  it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {
+    this.timeout(4 * 60_000);
+    const result = await runInVsCode({
+      workspace: tempGitRepo(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'welcome'),
+      server,
+      timeoutMs: 180_000,
+      data: { scenario: 'welcome' },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.ok(result.screenshots.some((s) => s.endsWith('welcome-initialized.png')), 'the welcome test did not run');
   });
 });

@@ -12,7 +12,8 @@ describe('e2e harness: a real VS Code with the extension loaded from source', ()
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, 'one workspace folder is open');
     assert.equal(folders[0].uri.scheme, 'file');
-    assert.ok(fs.existsSync(path.join(folders[0].uri.fsPath, '.dvc', 'config')), 'the workspace is a Cairn repository');
+    const plainFolder = (info?.data as { scenario?: string } | undefined)?.scenario === 'welcome';
+    assert.equal(fs.existsSync(path.join(folders[0].uri.fsPath, '.dvc', 'config')), !plainFolder, 'the workspace is a Cairn repository unless the run asked for a plain folder');
     if (info) assert.equal(fs.realpathSync(folders[0].uri.fsPath), fs.realpathSync(info.workspace));
     assert.equal(vscode.workspace.isTrusted, true, 'the workspace is trusted (security.workspace.trust.enabled: false)');
   });
