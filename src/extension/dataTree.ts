@@ -92,7 +92,7 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
   }
 
   private folderChildren(item: TrackedItem, model: RepositoryModel, prefix: string): DataNode[] {
-    if (!item.isDir || !item.md5) return [];
+    if (!item.isdir || !item.md5) return [];
     const folder = this.manifest(item, model)?.get(prefix);
     if (!folder) return [];
     const parentKey = `${model.root}:${item.path}:${prefix}`;
@@ -120,7 +120,7 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
       case 'output': {
         const { item } = node;
         const uri = vscode.Uri.file(path.join(node.model.root, item.path));
-        const t = new vscode.TreeItem(item.path, item.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const t = new vscode.TreeItem(item.path, item.isdir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         t.id = `${node.model.root}:out:${item.path}`;
         t.resourceUri = uri;
         t.iconPath = STATUS_ICONS[item.status];
@@ -128,8 +128,8 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         const filesText = item.nfiles === null ? '' : `${item.nfiles.toLocaleString('en-US')} file${item.nfiles === 1 ? '' : 's'}`;
         t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status].filter(Boolean).join(' · ');
         t.tooltip = tooltipFor(item);
-        t.contextValue = `cairn.output.${item.isDir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
-        if (!item.isDir && item.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        t.contextValue = `cairn.output.${item.isdir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
+        if (!item.isdir && item.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
         return t;
       }
       case 'folder': {
@@ -174,7 +174,7 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
 
 function tooltipFor(item: TrackedItem): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${item.path}**${item.isDir ? '/' : ''}\n\n`);
+  md.appendMarkdown(`**${item.path}**${item.isdir ? '/' : ''}\n\n`);
   md.appendMarkdown(`${STATUS_TEXT[item.status]}\n\n`);
   if (item.desc) md.appendText(`${item.desc}\n\n`);
   const rows: [string, string][] = [['Tracked by', item.dvcFile]];

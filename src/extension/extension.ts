@@ -81,7 +81,7 @@ class CairnWorkbench implements vscode.Disposable {
   private watchedOutputs = '';
 
   private watchOutputs(): void {
-    const outputs = [...this.models.values()].flatMap((m) => m.items.map((i) => ({ root: m.root, pattern: i.isDir ? `${i.path}/**` : i.path })));
+    const outputs = [...this.models.values()].flatMap((m) => m.items.map((i) => ({ root: m.root, pattern: i.isdir ? `${i.path}/**` : i.path })));
     const key = JSON.stringify(outputs);
     if (key === this.watchedOutputs) return;
     this.watchedOutputs = key;

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Repo } from '../core/repo/repo';
 import { outputStatuses } from '../core/outputs/status';
+import { describeOutput } from '../core/outputs/list';
 import { CairnError } from '../core/errors';
 import type { ModelSnapshot, TrackedItem } from './trackedItem';
 
@@ -14,17 +15,7 @@ parentPort!.on('message', async ({ id, root, hashJobs }: { id: number; root: str
   try {
     repo = Repo.open(root, { hashJobs });
     const statuses = await outputStatuses(repo, [], { cwd: root });
-    const items: TrackedItem[] = statuses.map(({ output, status }) => ({
-      path: output.rel,
-      dvcFile: output.dvcFile.relFile,
-      isDir: !!output.out.md5?.endsWith('.dir'),
-      md5: output.out.md5 ?? null,
-      size: output.out.size ?? null,
-      nfiles: output.out.nfiles ?? null,
-      type: output.out.type ?? null,
-      desc: output.out.desc ?? null,
-      status: status ?? 'in sync',
-    }));
+    const items: TrackedItem[] = statuses.map(({ output, status }) => ({ ...describeOutput(output), status: status ?? 'in sync' }));
     snapshot = { ok: true, items };
   } catch (err) {
     snapshot = { ok: false, error: err instanceof CairnError ? err.oneLine() : (err as Error).message };

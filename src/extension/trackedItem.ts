@@ -1,15 +1,7 @@
+import type { ListedOutput } from '../core/outputs/list';
+
 /** One tracked output as the extension shows it; computed in the model worker, plain data. */
-export interface TrackedItem {
-  /** Repo-relative, '/'-separated. */
-  path: string;
-  dvcFile: string;
-  isDir: boolean;
-  md5: string | null;
-  size: number | null;
-  nfiles: number | null;
-  /** `type:` of the .dvc entry (e.g. `model`), if any. */
-  type: string | null;
-  desc: string | null;
+export interface TrackedItem extends ListedOutput {
   status: ItemStatus;
 }
 

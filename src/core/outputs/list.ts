@@ -1,5 +1,5 @@
 import type { Repo } from '../repo/repo';
-import { dvcFilesAt, outputsOf, WORKSPACE } from './collect';
+import { dvcFilesAt, outputsOf, TrackedOutput, WORKSPACE } from './collect';
 
 /** One tracked output, as `cairn ls --json` reports it. */
 export interface ListedOutput {
@@ -15,8 +15,12 @@ export interface ListedOutput {
 
 /** The outputs tracked at a revision (default: the workspace), read from git without a checkout. */
 export async function listOutputs(repo: Repo, rev: string = WORKSPACE): Promise<ListedOutput[]> {
-  const files = await dvcFilesAt(repo, rev);
-  return outputsOf(repo, files).map((o) => ({
+  return outputsOf(repo, await dvcFilesAt(repo, rev)).map(describeOutput);
+}
+
+/** An output as plain data (for JSON and for the extension's views). */
+export function describeOutput(o: TrackedOutput): ListedOutput {
+  return {
     path: o.rel,
     dvcFile: o.dvcFile.relFile,
     isdir: !!o.out.md5?.endsWith('.dir'),
@@ -25,5 +29,5 @@ export async function listOutputs(repo: Repo, rev: string = WORKSPACE): Promise<
     nfiles: o.out.nfiles ?? null,
     type: o.out.type ?? null,
     desc: o.out.desc ?? null,
-  }));
+  };
 }

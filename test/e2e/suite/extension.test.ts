@@ -30,7 +30,7 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
   let workbench: any;
   let api: Exports;
 
-  const items = (): { path: string; status: string; isDir: boolean }[] => workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g).map((o: any) => o.item));
+  const items = (): { path: string; status: string; isdir: boolean }[] => workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g).map((o: any) => o.item));
   const statusOf = (p: string) => items().find((i) => i.path === p)?.status;
 
   before(async () => {
