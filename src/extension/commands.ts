@@ -187,11 +187,12 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    async remove(arg?: unknown) {
+    /** `options.confirmed` (for programmatic callers) skips the question. */
+    async remove(arg?: unknown, options?: { confirmed?: boolean }) {
       requireTrust();
       const target = targetOf(ctx, arg);
       if (!target?.dvcFile) throw new CairnError('USAGE', 'choose a tracked output to stop tracking.');
-      const choice = await vscode.window.showWarningMessage(
+      const choice = options?.confirmed ? 'Stop Tracking' : await vscode.window.showWarningMessage(
         `Stop tracking ${target.relPath}?`,
         { modal: true, detail: `${target.dvcFile} and its .gitignore entry are removed. The data stays in the workspace and in the cache.` },
         'Stop Tracking',

@@ -115,6 +115,7 @@ class CairnWorkbench implements vscode.Disposable {
     this.decorations.update();
     this.watchOutputs();
     const changed = [...this.models.values()].reduce((n, m) => n + m.changedItems.length, 0);
+    void vscode.commands.executeCommand('setContext', 'cairn.hasOutputs', [...this.models.values()].some((m) => m.items.length > 0));
     const failed = [...this.models.values()].find((m) => m.error);
     if (failed) {
       this.statusBar.text = '$(warning) Cairn';

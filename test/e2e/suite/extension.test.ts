@@ -106,6 +106,21 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     await waitFor('extra.csv in the tree', () => statusOf('extra.csv') === 'in sync');
   });
 
+  it('opens the .dvc file of a tree row', async () => {
+    const modelNode = workbench.tree.getChildren(workbench.tree.getChildren()[1])[0];
+    await vscode.commands.executeCommand(COMMANDS.openDvcFile.id, modelNode);
+    await waitFor('the .dvc file in the editor', () => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(root, 'models', 'model.pkl.dvc'));
+    assert.match(vscode.window.activeTextEditor!.document.getText(), /^outs:\n- md5: [0-9a-f]{32}\n  size: 1500\n  hash: md5\n  path: model.pkl\n$/);
+  });
+
+  it('stops tracking with Stop Tracking: the .dvc file goes, the data stays', async () => {
+    const extraNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'extra.csv');
+    await vscode.commands.executeCommand(COMMANDS.remove.id, extraNode, { confirmed: true });
+    assert.equal(fs.existsSync(path.join(root, 'extra.csv.dvc')), false);
+    assert.equal(fs.readFileSync(path.join(root, 'extra.csv'), 'utf8'), 'a,b\n1,2\n');
+    await waitFor('extra.csv gone from the tree', () => statusOf('extra.csv') === undefined);
+  });
+
   it('puts a cairn shim on the terminal PATH that runs with VS Code\'s own runtime', async () => {
     const { execFileSync } = await import('node:child_process');
     const shim = path.join(api.cliBinDir, process.platform === 'win32' ? 'cairn.cmd' : 'cairn');
