@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo } from './harness';
+import { note, runInfo, screenshot, ui } from './harness';
 
 /**
  * Runs inside a real VS Code extension host, on a workspace the runner prepared: a git
@@ -104,6 +104,23 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     await vscode.commands.executeCommand(COMMANDS.add.id, vscode.Uri.file(path.join(root, 'extra.csv')));
     assert.ok(fs.existsSync(path.join(root, 'extra.csv.dvc')));
     await waitFor('extra.csv in the tree', () => statusOf('extra.csv') === 'in sync');
+  });
+
+  it('compares a tracked file with its version at a git revision in a diff editor', async () => {
+    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'data');
+    const labelsNode = workbench.tree.getChildren(dataNode).find((n: any) => n.kind === 'file' && n.relpath === 'labels.csv');
+    const running = vscode.commands.executeCommand(COMMANDS.compareWithRevision.id, labelsNode);
+    await ui('waitFor', { selector: '.quick-input-widget .monaco-list-row >> text=Track data and model' });
+    await ui('press', { key: 'Enter' });
+    await running;
+    const input = await waitFor('a diff editor', () => {
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return tab?.input instanceof vscode.TabInputTextDiff ? tab.input : undefined;
+    });
+    assert.equal(input.modified.fsPath, path.join(root, 'data', 'labels.csv'));
+    assert.match(input.original.fsPath, /\.dvc\/cache\/files\/md5\/[0-9a-f]{2}\/[0-9a-f]{30}$/);
+    assert.equal(fs.readFileSync(input.original.fsPath, 'utf8'), 'name,label\ncat,1\ndog,2\n', 'the committed version');
+    await screenshot('compare-with-revision');
   });
 
   it('opens the .dvc file of a tree row', async () => {
