@@ -13,6 +13,7 @@ import { remove, unprotect } from '../core/outputs/remove';
 import { listOutputs } from '../core/outputs/list';
 import { collectDvcFiles, WORKSPACE } from '../core/outputs/collect';
 import { ProgressBar } from './progressBar';
+import { formatSize } from '../core/formatSize';
 import { configOption } from '../core/repo/configCommand';
 
 const VERSION = '0.1.0';
@@ -230,16 +231,6 @@ const commands: Record<string, Command> = {
     },
   },
 };
-
-function formatSize(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

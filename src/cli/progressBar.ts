@@ -1,15 +1,7 @@
 import type { Progress } from '../core/progress';
+import { formatSize } from '../core/formatSize';
 
-function human(n: number, unit: Progress['unit']): string {
-  if (unit !== 'bytes') return String(n);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+const human = (n: number, unit: Progress['unit']) => (unit === 'bytes' ? formatSize(n) : String(n));
 
 /** A one-line progress bar on stderr, only when stderr is a terminal; redrawn at most 10 times a second. */
 export class ProgressBar {

@@ -13,7 +13,7 @@ import { checkout } from '../core/outputs/checkout';
 import { remove } from '../core/outputs/remove';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
 import type { Progress } from '../core/progress';
-import { formatSize } from './format';
+import { formatSize } from '../core/formatSize';
 
 export interface CommandContext {
   models(): RepositoryModel[];

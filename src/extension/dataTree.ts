@@ -5,7 +5,7 @@ import type { ItemStatus, TrackedItem } from './trackedItem';
 import { ManifestTree } from './manifestTree';
 import { isModel } from './modelPatterns';
 import { Repo } from '../core/repo/repo';
-import { formatSize } from './format';
+import { formatSize } from '../core/formatSize';
 
 /** Rows shown per folder before a "show more" row: a 100k-file folder expands at once. */
 export const PAGE_SIZE = 500;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { pidAlive } from '../../src/core/repo/repoLock';
 
 /**
  * Installs a real VS Code server (the one inside the npm package code-server) into a cache
@@ -292,15 +293,6 @@ function rmrf(dir: string): void {
   if (!fs.existsSync(dir)) return;
   spawnSync('chmod', ['-R', 'u+w', dir]);
   fs.rmSync(dir, { recursive: true, force: true });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The lock folder this process holds while installing (records the running npm's group). */

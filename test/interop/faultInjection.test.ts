@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, cairn, cairnOk, corruptCacheObjects, git, md5, tempGitRepo, treeHashes } from '../support/fixtures';
+import { pidAlive } from '../../src/core/repo/repoLock';
 
 /**
  * Fault injection: the real CLI is killed with SIGKILL at random moments of `add` and
@@ -133,15 +134,6 @@ function runCli(cwd: string, args: string[], killAfterMs?: number): Promise<Run>
       resolve({ pid: child.pid!, code, signal, killed: signal === 'SIGKILL', ms, stderr });
     });
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 // ---------------------------------------------------------------------------------------

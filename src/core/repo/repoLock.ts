@@ -9,7 +9,8 @@ interface LockOwner {
   since: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it does, under another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

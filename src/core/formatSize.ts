@@ -1,4 +1,4 @@
-/** Sizes as people read them: 1 decimal, binary units. */
+/** A byte count as people read it: binary units, one decimal above bytes (`1.5 KiB`). */
 export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let n = bytes;
