@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import type { HashName } from '../hashing/hashNames';
 import { DirEntry, parseDirManifest } from '../hashing/dirManifest';
-import { objectPathFor, commitStagedObject } from '../hashing/hashFile';
+import { objectPathFor, commitStagedObject, stagingPath } from '../hashing/hashFile';
 
 /** Remembers directories found complete in the cache (kept by the stat index). */
 export interface CompletenessMemo {
@@ -68,7 +67,7 @@ export class ObjectStore {
   writeDir(md5: string, bytes: string): void {
     if (this.has(md5, 'md5')) return;
     fs.mkdirSync(this.stagingDir, { recursive: true });
-    const tmp = path.join(this.stagingDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    const tmp = stagingPath(this.stagingDir);
     fs.writeFileSync(tmp, bytes, { mode: 0o444 });
     commitStagedObject(tmp, this.objectsDir, md5);
   }

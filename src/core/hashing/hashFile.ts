@@ -32,7 +32,7 @@ function readChunk(fd: number, position: number, size: number): number {
 
 let tempCounter = 0;
 /** A name unique to this process and thread; writers are serialised by the repository lock. */
-function stagingPath(stagingDir: string): string {
+export function stagingPath(stagingDir: string): string {
   return path.join(stagingDir, `${process.pid}-${threadId}-${tempCounter++}`);
 }
 

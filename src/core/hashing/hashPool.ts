@@ -85,7 +85,11 @@ export class HashPool {
           tasksDone += batch.length;
           options.onProgress?.({ tasksDone, bytesDone: bytesDone + inFlight() });
         } catch (err) {
+          // The worker itself failed (a crash, not a task error): it is not used again.
           failure = err;
+          this.workers = this.workers.filter((w) => w !== worker);
+          void worker.terminate();
+          return;
         }
       }
       this.idle.push(worker);

@@ -66,7 +66,7 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
         : DvcFile.create(dvcPath, dvcRel, path.basename(t.abs), repo.root);
       const outIndex = Math.max(0, dvcFile.outs.findIndex((o) => dvcFile.outPath(o) === t.abs));
       dvcFile.setHashes(outIndex, { md5: state.md5!, size: state.size!, nfiles: state.nfiles, isexec: state.isexec });
-      await relinkWorkspace(repo, t.abs, state, false, options.signal);
+      await relinkWorkspace(repo, state, options.signal);
       await dvcFile.save();
       added.push({ path: t.rel, dvcFile: dvcRel, md5: state.md5!, size: state.size!, nfiles: state.nfiles });
       gitFiles.push(dvcRel);

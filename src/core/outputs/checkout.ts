@@ -63,7 +63,6 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     throwIfAborted(options.signal);
 
     const tasks: WorkerTask[] = [];
-    const sizes: number[] = [];
     const stagingDir = repo.workspaceStagingDir;
     for (const plan of plans) {
       const { output } = plan;
@@ -73,14 +72,12 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
         await fs.promises.mkdir(path.dirname(w.abs), { recursive: true });
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
         tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.out.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
-        sizes.push(fs.statSync(repo.store.pathOf(w.md5, output.out.hashName)).size);
       }
     }
-    const total = sizes.reduce((a, b) => a + b, 0);
+    // Progress counts files: sizing each object first would cost a stat per file.
     const results = await repo.pool.run(tasks, {
       signal: options.signal,
-      sizes,
-      onProgress: (p) => options.onProgress?.({ done: p.bytesDone, total, unit: 'bytes', message: `${p.tasksDone}/${tasks.length} files` }),
+      onProgress: (p) => options.onProgress?.({ done: p.tasksDone, total: tasks.length, unit: 'files' }),
     });
     let k = 0;
     for (const plan of plans) {

@@ -68,7 +68,7 @@ export async function commit(repo: Repo, targets: string[], options: CommitOptio
       const state = states[i];
       storeManifest(repo, state);
       o.dvcFile.setHashes(o.index, { md5: state.md5!, size: state.size!, nfiles: state.nfiles, isexec: state.isexec });
-      await relinkWorkspace(repo, o.abs, state, false, options.signal);
+      await relinkWorkspace(repo, state, options.signal);
       touched.add(o.dvcFile);
     }
     for (const f of touched) await f.save();

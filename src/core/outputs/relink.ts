@@ -7,11 +7,10 @@ import { statFile } from '../hashing/statIndex';
 /**
  * After data enters the cache, make the workspace copies links to it when `cache.type`
  * asks for hardlinks or symlinks (for reflink/copy the workspace already holds the bytes).
- * With `force`, relink whatever the type (checkout --relink).
  */
-export async function relinkWorkspace(repo: Repo, _abs: string, state: OutState, force: boolean, signal?: AbortSignal): Promise<void> {
+export async function relinkWorkspace(repo: Repo, state: OutState, signal?: AbortSignal): Promise<void> {
   const types = repo.linkTypes;
-  if (!force && (types[0] === 'reflink' || types[0] === 'copy')) return;
+  if (types[0] === 'reflink' || types[0] === 'copy') return;
   const stagingDir = repo.workspaceStagingDir;
   const tasks: WorkerTask[] = state.files.map((f) => ({
     op: 'link',

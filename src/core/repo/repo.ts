@@ -19,6 +19,9 @@ export class Repo {
   readonly store: ObjectStore;
   readonly ignore: DvcIgnore;
   readonly scm: Git | undefined;
+  private readonly hashJobs: number | undefined;
+  /** Where files bound for the workspace are made before being renamed into place. */
+  private readonly workspaceStaging: string;
   private _pool: HashPool | undefined;
   private _statIndex: StatIndex | undefined;
 
@@ -27,11 +30,11 @@ export class Repo {
     this.config = RepoConfig.load(this.dvcDir);
     this.store = new ObjectStore(this.resolveCacheDir());
     this.ignore = new DvcIgnore(root);
-    const noScm = this.config.getBool('core', 'no_scm');
-    this.scm = noScm ? undefined : Git.findRoot(root) ? new Git(Git.findRoot(root)!) : undefined;
+    const gitRoot = this.config.getBool('core', 'no_scm') ? undefined : Git.findRoot(root);
+    this.scm = gitRoot ? new Git(gitRoot) : undefined;
     this.hashJobs = options.hashJobs;
+    this.workspaceStaging = path.join(this.dvcDir, 'tmp', 'cairn', 'staging');
   }
-  private readonly hashJobs: number | undefined;
 
   /** The repository containing `cwd`, found by walking up to a folder holding `.dvc/`. */
   static open(cwd: string, options: { hashJobs?: number } = {}): Repo {
@@ -75,11 +78,10 @@ export class Repo {
     return this.config.getBool('core', 'autostage');
   }
 
-  /** Where files bound for the workspace are made before being renamed into place. */
+  /** The workspace staging folder, made if missing. */
   get workspaceStagingDir(): string {
-    const dir = path.join(this.dvcDir, 'tmp', 'cairn', 'staging');
-    fs.mkdirSync(dir, { recursive: true });
-    return dir;
+    fs.mkdirSync(this.workspaceStaging, { recursive: true });
+    return this.workspaceStaging;
   }
 
   get pool(): HashPool {
@@ -114,7 +116,7 @@ export class Repo {
     const lock = new RepoLock(path.join(this.dvcDir, 'tmp', 'cairn', 'lock'));
     await lock.acquire();
     // Writers all hold this lock, so what staging folders hold now is left by a killed run.
-    for (const dir of [this.store.stagingDir, path.join(this.dvcDir, 'tmp', 'cairn', 'staging')]) {
+    for (const dir of [this.store.stagingDir, this.workspaceStaging]) {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     const release = () => lock.release();
