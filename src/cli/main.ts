@@ -36,13 +36,8 @@ interface Command {
 const out = (s: string) => process.stdout.write(s + '\n');
 const printJson = (v: unknown) => out(JSON.stringify(v));
 
-async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
-  const repo = Repo.open(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined });
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.close();
-  }
+function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
+  return Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, fn);
 }
 
 async function confirmOnTty(question: string): Promise<boolean> {

@@ -41,14 +41,8 @@ function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: 
   });
 }
 
-async function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  const hashJobs = vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined;
-  const repo = Repo.open(root, { hashJobs });
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.close();
-  }
+function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
+  return Repo.using(root, { hashJobs: vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined }, fn);
 }
 
 function requireTrust(): void {

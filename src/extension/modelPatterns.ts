@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { globToRegex } from '../core/repo/dvcignore';
 import type { TrackedItem } from './trackedItem';
 
-export const DEFAULT_MODEL_PATTERNS = ['models/**', '**/*.pkl', '**/*.pt', '**/*.pth', '**/*.onnx', '**/*.joblib', '**/*.h5', '**/*.safetensors'];
 
 let compiled: { source: string; regexes: RegExp[] } | undefined;
 
@@ -10,7 +9,8 @@ let compiled: { source: string; regexes: RegExp[] } | undefined;
 export function isModel(item: TrackedItem): boolean {
   if (item.type === 'model') return true;
   if (item.type) return false;
-  const patterns = vscode.workspace.getConfiguration('cairn').get<string[]>('modelPatterns') ?? DEFAULT_MODEL_PATTERNS;
+  // The default list lives in package.json (`cairn.modelPatterns`), which VS Code supplies here.
+  const patterns = vscode.workspace.getConfiguration('cairn').get<string[]>('modelPatterns') ?? [];
   const source = JSON.stringify(patterns);
   if (compiled?.source !== source) compiled = { source, regexes: patterns.map((p) => new RegExp(`^${globToRegex(p.replace(/^\//, ''))}$`)) };
   return compiled.regexes.some((r) => r.test(item.path) || r.test(`${item.path}/`));

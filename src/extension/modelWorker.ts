@@ -11,16 +11,12 @@ import type { ModelSnapshot, TrackedItem } from './trackedItem';
  */
 parentPort!.on('message', async ({ id, root, hashJobs }: { id: number; root: string; hashJobs?: number }) => {
   let snapshot: ModelSnapshot;
-  let repo: Repo | undefined;
   try {
-    repo = Repo.open(root, { hashJobs });
-    const statuses = await outputStatuses(repo, [], { cwd: root });
+    const statuses = await Repo.using(root, { hashJobs }, (repo) => outputStatuses(repo, [], { cwd: root }));
     const items: TrackedItem[] = statuses.map(({ output, status }) => ({ ...describeOutput(output), status: status ?? 'in sync' }));
     snapshot = { ok: true, items };
   } catch (err) {
     snapshot = { ok: false, error: err instanceof CairnError ? err.oneLine() : (err as Error).message };
-  } finally {
-    await repo?.close();
   }
   parentPort!.postMessage({ id, snapshot });
 });

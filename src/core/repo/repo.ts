@@ -51,6 +51,16 @@ export class Repo {
     }
   }
 
+  /** Open the repository containing `cwd`, run `fn`, and close it (saving the stat index) whatever happens. */
+  static async using<T>(cwd: string, options: { hashJobs?: number }, fn: (repo: Repo) => Promise<T>): Promise<T> {
+    const repo = Repo.open(cwd, options);
+    try {
+      return await fn(repo);
+    } finally {
+      await repo.close();
+    }
+  }
+
   private resolveCacheDir(): string {
     const configured = this.config.get('cache', 'dir');
     if (!configured) return path.join(this.dvcDir, 'cache');
