@@ -5,13 +5,13 @@ import { CairnError } from '../core/errors';
 import { Repo } from '../core/repo/repo';
 import { init } from '../core/repo/init';
 import { add } from '../core/outputs/add';
-import { status } from '../core/outputs/status';
+import { outputStatuses, statusReport } from '../core/outputs/status';
 import { commit } from '../core/outputs/commit';
 import { checkout } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
 import { remove, unprotect } from '../core/outputs/remove';
 import { listOutputs } from '../core/outputs/list';
-import { collectDvcFiles, WORKSPACE } from '../core/outputs/collect';
+import { WORKSPACE } from '../core/outputs/collect';
 import { ProgressBar } from './progressBar';
 import { formatSize } from '../core/formatSize';
 import { configOption } from '../core/repo/configCommand';
@@ -92,11 +92,12 @@ const commands: Record<string, Command> = {
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Checking');
-        const report = await status(repo, positionals, { cwd: process.cwd(), signal, onProgress: bar.update }).finally(() => bar.done());
+        const statuses = await outputStatuses(repo, positionals, { cwd: process.cwd(), signal, onProgress: bar.update }).finally(() => bar.done());
+        const report = statusReport(statuses, process.cwd());
         const dirty = Object.keys(report).length > 0;
         if (values.json) printJson(report);
         else if (!values.quiet) {
-          if (!dirty && positionals.length === 0 && (await collectDvcFiles(repo)).length === 0) {
+          if (!dirty && statuses.length === 0) {
             out('There are no data or pipelines tracked in this project yet.\nTrack data with `cairn add <path>`.');
           } else if (!dirty) out('Data and pipelines are up to date.');
           for (const [file, changes] of Object.entries(report)) {

@@ -41,14 +41,19 @@ export async function outputStatuses(repo: Repo, targets: string[], options: Sta
 }
 
 export async function status(repo: Repo, targets: string[], options: StatusOptions): Promise<StatusReport> {
+  return statusReport(await outputStatuses(repo, targets, options), options.cwd);
+}
+
+/** Per-output statuses in DVC's `status --json` shape (in-sync outputs left out). */
+export function statusReport(statuses: OutputStatus[], cwd: string): StatusReport {
   const report: StatusReport = {};
-  for (const { output, status } of await outputStatuses(repo, targets, options)) {
+  for (const { output, status } of statuses) {
     if (!status) continue;
-    const key = pathFromCwd(output.dvcFile.file, options.cwd);
+    const key = pathFromCwd(output.dvcFile.file, cwd);
     const list = (report[key] ??= []);
     let entry = list.find((e) => e['changed outs']);
     if (!entry) list.push((entry = { 'changed outs': {} }));
-    entry['changed outs'][pathFromCwd(output.abs, options.cwd)] = status;
+    entry['changed outs'][pathFromCwd(output.abs, cwd)] = status;
   }
   return report;
 }
