@@ -1,0 +1,52 @@
+import type { ParseArgsConfig } from 'node:util';
+import * as readline from 'node:readline';
+import { Repo } from '../core/repo/repo';
+
+export type Options = ParseArgsConfig['options'];
+
+/** One `cairn` command (or a group of subcommands, like `cairn metrics show|diff`). */
+export interface Command {
+  summary: string;
+  usage: string;
+  options: Options;
+  run(args: { values: Record<string, any>; positionals: string[]; signal: AbortSignal }): Promise<number>;
+}
+
+export interface CommandGroup {
+  summary: string;
+  subcommands: Record<string, Command>;
+}
+
+export type CommandTable = Record<string, Command | CommandGroup>;
+
+export const out = (s: string) => process.stdout.write(s + '\n');
+export const printJson = (v: unknown) => out(JSON.stringify(v));
+
+export function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
+  return Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, fn);
+}
+
+export async function confirmOnTty(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    for (;;) {
+      const answer = (await new Promise<string>((r) => rl.question(`${question} [y/n] `, r))).trim().toLowerCase();
+      if (['y', 'yes'].includes(answer)) return true;
+      if (['n', 'no', ''].includes(answer)) return false;
+    }
+  } finally {
+    rl.close();
+  }
+}
+
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A GitHub-flavoured markdown table (for pull-request comments), columns padded to line up. */
+export function markdownTable(header: string[], cells: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line), ''].join('\n');
+}
