@@ -18,6 +18,16 @@ export interface FileHash {
 
 const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
 
+let cancelFlag: Int32Array | undefined;
+/** The hash pool's shared cancel flag (see hashPool.ts), checked between chunks. */
+export function useCancelFlag(flag: Int32Array): void {
+  cancelFlag = flag;
+}
+
+function throwIfCancelled(): void {
+  if (cancelFlag && Atomics.load(cancelFlag, 0) === 1) throw Object.assign(new Error('cancelled'), { code: 'ECANCELED' });
+}
+
 /** Fill the buffer from `position`; `size` (from fstat) spares the extra read that finds EOF. */
 function readChunk(fd: number, position: number, size: number): number {
   const want = Math.min(CHUNK_SIZE, Math.max(size - position, 0)) || CHUNK_SIZE;
@@ -58,6 +68,7 @@ function hashFd(fd: number, size: number, name: HashName, copyFd?: number, onByt
   let position = 0;
   let dos2unix = false;
   for (;;) {
+    throwIfCancelled();
     const n = readChunk(fd, position, size);
     if (n === 0) break;
     const chunk = buffer.subarray(0, n);
@@ -124,17 +135,34 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
   return result;
 }
 
-/** A kernel-side copy of `file` into the staging folder (copy_file_range/sendfile; no bytes pass through JS). */
+let copyBuffer: Buffer | undefined;
+const COPY_CHUNK = 8 << 20;
+
+/**
+ * Copy `file` into the staging folder, beside a parallel 'hash' task of the same file. Big
+ * chunks keep it ahead of the hash; chunked (not one copy_file_range) so a cancel stops it.
+ */
 export function copyToStagingSync(file: string, stagingDir: string): string {
-  fs.mkdirSync(stagingDir, { recursive: true });
-  const tmp = stagingPath(stagingDir);
+  const { tmp, fd: out } = openStaging(stagingDir);
+  const fd = fs.openSync(file, 'r');
   try {
-    fs.copyFileSync(file, tmp);
-    fs.chmodSync(tmp, 0o444);
+    copyBuffer ??= Buffer.allocUnsafe(COPY_CHUNK);
+    for (let position = 0; ; ) {
+      throwIfCancelled();
+      const n = fs.readSync(fd, copyBuffer, 0, COPY_CHUNK, position);
+      if (n === 0) break;
+      fs.writeSync(out, copyBuffer, 0, n);
+      position += n;
+    }
+    fs.fchmodSync(out, 0o444);
   } catch (err) {
+    fs.closeSync(out);
     fs.rmSync(tmp, { force: true });
     throw err;
+  } finally {
+    fs.closeSync(fd);
   }
+  fs.closeSync(out);
   return tmp;
 }
 

@@ -1,5 +1,5 @@
-import { parentPort } from 'node:worker_threads';
-import { copyToStagingSync, hashAndStoreSync, hashFileSync, OnBytes } from './hashFile';
+import { parentPort, workerData } from 'node:worker_threads';
+import { copyToStagingSync, hashAndStoreSync, hashFileSync, OnBytes, useCancelFlag } from './hashFile';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
 
@@ -21,6 +21,8 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
     return { ok: false, error: e.message, errno: e.code };
   }
 }
+
+useCancelFlag((workerData as { cancelFlag: Int32Array }).cancelFlag);
 
 parentPort!.on('message', (msg: { batchId: number; tasks: WorkerTask[] }) => {
   // Bytes read within the running task, for progress on big files before the batch ends.

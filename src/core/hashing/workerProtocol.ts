@@ -6,7 +6,7 @@ import type { LinkType } from '../cache/linkFromCache';
 export type WorkerTask =
   | { op: 'hash'; path: string; hashName: HashName }
   | { op: 'store'; path: string; objectsDir: string; stagingDir: string; reflink: boolean }
-  /** Copy a file into the staging folder in the kernel; its hash comes from a parallel 'hash' task. */
+  /** Copy a file into the staging folder; its hash comes from a parallel 'hash' task. */
   | { op: 'copy'; path: string; stagingDir: string }
   | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string };
 

@@ -102,8 +102,8 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
   if (pending.length > 0) {
     const { objectsDir, stagingDir } = repo.store;
     const reflink = options.store ? repo.linkTypes[0] === 'reflink' && supportsReflink(repo) : false;
-    // Big files are hashed and copied at once by two workers: the copy is done in the kernel
-    // while the hash runs, so adding costs about one read. Small files take one pass each.
+    // Big files are hashed and copied at once by two workers: the copy keeps ahead of the
+    // hash, so adding costs about one read. Small files take one pass each.
     const splitCopy = (p: Pending) => options.store && p.hashName === 'md5' && !reflink && p.stat.size >= PARALLEL_COPY_BYTES;
     const tasks: WorkerTask[] = [];
     const sizes: number[] = [];
