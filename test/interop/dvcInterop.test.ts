@@ -471,6 +471,17 @@ describe('interop with the real dvc 3', function () {
       assertCairnClean(root);
     });
 
+    it('cairn add of an unchanged DVC 2 output leaves its .dvc file and the cache as dvc add does', () => {
+      const mine = legacyRepo();
+      const theirs = legacyRepo();
+      cairnOk(mine, 'add', '-q', 'legacy.txt');
+      dvcOk(theirs, 'add', '-q', 'legacy.txt');
+      assert.equal(read(theirs, 'legacy.txt.dvc').toString('utf8'), legacyDvcFile, 'dvc keeps an unchanged DVC 2 entry (fixture check)');
+      assert.equal(read(mine, 'legacy.txt.dvc').toString('utf8'), legacyDvcFile);
+      assert.deepEqual(cacheFiles(mine), cacheFiles(theirs));
+      assertCairnClean(mine);
+    });
+
     it('cairn commit -f leaves an unchanged DVC 2 entry alone, and rewrites a changed one as DVC 3 (hash: md5) exactly as dvc commit -f does', () => {
       const mine = legacyRepo();
       const theirs = legacyRepo();

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { CairnError, throwIfAborted } from '../errors';
-import { DvcFile } from './dvcFile';
+import { DvcFile, OutEntry } from './dvcFile';
 import { hashOutputs, OutState } from './workspaceState';
 import { addToGitignore } from '../scm/gitignore';
 import { relinkWorkspace } from './relink';
@@ -36,7 +36,7 @@ export interface AddResult {
  */
 export async function add(repo: Repo, paths: string[], options: AddOptions): Promise<AddResult> {
   if (paths.length === 0) throw new CairnError('USAGE', 'nothing to add.', { hint: 'Name files or folders: `cairn add data/`.' });
-  const targets = paths.map((p) => {
+  let targets = paths.map((p) => {
     const abs = repo.resolveInside(p, options.cwd).replace(/[\\/]+$/, '');
     if (!fs.existsSync(abs)) {
       throw new CairnError('MISSING_PATH', `'${p}' does not exist.`, { hint: 'Check the path and try again.' });
@@ -50,10 +50,17 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
   });
 
   return repo.withLock(async () => {
-    const states = await hashOutputs(repo, targets, { store: true, signal: options.signal, onProgress: options.onProgress });
-    throwIfAborted(options.signal);
     const added: AddedOutput[] = [];
     const gitFiles: string[] = [];
+    // Like dvc, an unchanged DVC 2 entry is left as it is (not rewritten as DVC 3).
+    const unchangedLegacy = await unchangedLegacyEntries(repo, targets, options.signal);
+    for (const { target, dvcRel, out } of unchangedLegacy) {
+      added.push({ path: target.rel, dvcFile: dvcRel, md5: out.md5!, size: out.size!, nfiles: out.nfiles });
+      gitFiles.push(dvcRel);
+    }
+    targets = targets.filter((t) => !unchangedLegacy.some((u) => u.target === t));
+    const states = await hashOutputs(repo, targets, { store: true, signal: options.signal, onProgress: options.onProgress });
+    throwIfAborted(options.signal);
     const ignoredByGit = repo.scm ? await repo.scm.ignored(targets.map((t) => t.abs)) : new Set<string>();
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i];
@@ -77,6 +84,22 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
     if (staged) await repo.scm!.add(unique.map((f) => path.join(repo.root, f)));
     return { added, gitFiles: unique, staged };
   });
+}
+
+type AddTarget = { abs: string; rel: string; hashName: 'md5' };
+
+/** Targets whose existing `.dvc` entry is DVC 2's (md5-dos2unix) and still matches the data. */
+async function unchangedLegacyEntries(repo: Repo, targets: AddTarget[], signal?: AbortSignal): Promise<{ target: AddTarget; dvcRel: string; out: OutEntry }[]> {
+  const legacy = targets.flatMap((target) => {
+    const dvcPath = `${target.abs}.dvc`;
+    if (!fs.existsSync(dvcPath)) return [];
+    const dvcRel = repo.rel(dvcPath);
+    const out = DvcFile.load(dvcPath, dvcRel, repo.root).outs.find((o) => o.hashName === 'md5-dos2unix' && o.md5 && path.resolve(path.dirname(dvcPath), o.path) === target.abs);
+    return out ? [{ target, dvcRel, out }] : [];
+  });
+  if (legacy.length === 0) return [];
+  const states = await hashOutputs(repo, legacy.map(({ target, out }) => ({ abs: target.abs, rel: target.rel, hashName: out.hashName, recorded: out.md5 })), { signal });
+  return legacy.filter(({ out }, i) => states[i].md5 === out.md5);
 }
 
 /** Write a directory's `.dir` manifest into the cache (its files are already there). */
