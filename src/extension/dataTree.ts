@@ -14,7 +14,7 @@ export type DataNode =
   | { kind: 'group'; group: 'Datasets' | 'Models'; model: RepositoryModel }
   | { kind: 'output'; item: TrackedItem; model: RepositoryModel }
   | { kind: 'folder'; item: TrackedItem; model: RepositoryModel; prefix: string }
-  | { kind: 'file'; item: TrackedItem; model: RepositoryModel; relpath: string; md5: string }
+  | { kind: 'file'; item: TrackedItem; model: RepositoryModel; relpath: string; md5: string; status: ItemStatus }
   | { kind: 'more'; parentKey: string; shown: number; total: number; model: RepositoryModel };
 
 const STATUS_ICONS: Record<ItemStatus, vscode.ThemeIcon> = {
@@ -33,12 +33,21 @@ const STATUS_TEXT: Record<ItemStatus, string> = {
   new: 'Not committed yet',
 };
 
+const FILE_STATUS_TEXT: Record<ItemStatus, string> = {
+  'in sync': 'Unchanged',
+  modified: 'Modified since the directory was last committed',
+  deleted: 'Deleted from the workspace (restore it with Checkout)',
+  'not in cache': 'Not in the cache',
+  new: 'Added to the directory since it was last committed',
+};
+
 /** The Data & Models view: datasets and models of the workspace, each expandable lazily from its manifest. */
 export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<DataNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly manifests = new Map<string, ManifestTree | null>();
   private readonly pages = new Map<string, number>();
+  private readonly changedFiles = new WeakMap<TrackedItem, Map<string, ItemStatus>>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly models: () => RepositoryModel[]) {}
@@ -76,19 +85,52 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
     }
   }
 
+  /**
+   * The folders of a tracked directory: its recorded manifest, plus the files added in the
+   * workspace since (a directory with changes gets a tree of its own per refresh).
+   */
+  /** Lets `TreeView.reveal` find a row: rows are matched by their ids. */
+  getParent(node: DataNode): DataNode | undefined {
+    switch (node.kind) {
+      case 'output':
+        return { kind: 'group', group: isModel(node.item) ? 'Models' : 'Datasets', model: node.model };
+      case 'folder':
+      case 'file': {
+        const inside = node.kind === 'folder' ? node.prefix : node.relpath;
+        const parent = path.posix.dirname(inside);
+        return parent === '.' ? { kind: 'output', item: node.item, model: node.model } : { kind: 'folder', item: node.item, model: node.model, prefix: parent };
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private manifest(item: TrackedItem, model: RepositoryModel): ManifestTree | null {
-    const key = `${model.root}:${item.md5}`;
+    const key = item.changedFiles?.length ? `${model.root}:${item.path}:${model.generation}` : `${model.root}:${item.md5}`;
     if (!this.manifests.has(key)) {
       let tree: ManifestTree | null = null;
       try {
         const entries = Repo.open(model.root).store.readDir(item.md5!, 'md5');
-        tree = entries ? new ManifestTree(entries) : null;
+        const added = (item.changedFiles ?? []).filter((f) => f.status === 'new').map((f) => ({ relpath: f.relpath, md5: '' }));
+        tree = entries ? new ManifestTree([...entries, ...added]) : null;
       } catch {
         tree = null;
       }
       this.manifests.set(key, tree);
     }
     return this.manifests.get(key)!;
+  }
+
+  /**
+   * A file's status inside a tracked directory: its own change when the directory is modified,
+   * 'deleted' when the whole directory is gone; no claim for a directory not in the cache.
+   */
+  private fileStatus(item: TrackedItem, relpath: string): ItemStatus {
+    if (item.status === 'deleted') return 'deleted';
+    if (item.status !== 'modified') return 'in sync';
+    let byPath = this.changedFiles.get(item);
+    if (!byPath) this.changedFiles.set(item, (byPath = new Map((item.changedFiles ?? []).map((f) => [f.relpath, f.status]))));
+    return byPath.get(relpath) ?? 'in sync';
   }
 
   private folderChildren(item: TrackedItem, model: RepositoryModel, prefix: string): DataNode[] {
@@ -100,7 +142,7 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
     const join = (name: string) => (prefix ? `${prefix}/${name}` : name);
     const all: DataNode[] = [
       ...folder.folders.map((name) => ({ kind: 'folder' as const, item, model, prefix: join(name) })),
-      ...folder.files.map((f) => ({ kind: 'file' as const, item, model, relpath: join(f.name), md5: f.md5 })),
+      ...folder.files.map((f) => ({ kind: 'file' as const, item, model, relpath: join(f.name), md5: f.md5, status: this.fileStatus(item, join(f.name)) })),
     ];
     if (all.length <= limit) return all;
     return [...all.slice(0, limit), { kind: 'more', parentKey, shown: limit, total: all.length, model }];
@@ -145,10 +187,12 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         const t = new vscode.TreeItem(path.posix.basename(node.relpath), vscode.TreeItemCollapsibleState.None);
         t.id = `${node.model.root}:out:${node.item.path}/${node.relpath}`;
         t.resourceUri = uri;
-        t.iconPath = vscode.ThemeIcon.File;
-        t.tooltip = `${node.item.path}/${node.relpath}\nmd5 ${node.md5}`;
-        t.contextValue = 'cairn.entry.file';
-        t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        const changed = node.status !== 'in sync';
+        t.iconPath = changed ? STATUS_ICONS[node.status] : vscode.ThemeIcon.File;
+        if (changed) t.description = node.status === 'new' ? 'added' : node.status;
+        t.tooltip = `${node.item.path}/${node.relpath}\n${FILE_STATUS_TEXT[node.status]}${node.md5 ? `\nmd5 ${node.md5} (committed)` : ''}`;
+        t.contextValue = `cairn.entry.file.${node.status.replace(/ /g, '-')}`;
+        if (node.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
         return t;
       }
       case 'more': {

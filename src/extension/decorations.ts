@@ -11,7 +11,10 @@ const DECORATIONS: Record<ItemStatus, vscode.FileDecoration> = {
   new: new vscode.FileDecoration('A', 'Tracked by Cairn: not committed', new vscode.ThemeColor('gitDecoration.addedResourceForeground')),
 };
 
-/** Explorer badges for tracked outputs (and, by propagation, the folders above changed ones). */
+/** Changed files decorated per directory output; beyond this the directory's own badge says it. */
+const MAX_FILE_DECORATIONS = 2000;
+
+/** Explorer badges for tracked outputs (and changed files inside tracked directories) and, by propagation, the folders above changed ones. */
 export class TrackedDataDecorations implements vscode.FileDecorationProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.changed.event;
@@ -22,7 +25,14 @@ export class TrackedDataDecorations implements vscode.FileDecorationProvider, vs
   update(): void {
     const enabled = vscode.workspace.getConfiguration('cairn').get<boolean>('decorations.enabled', true);
     const next = new Map<string, ItemStatus>();
-    if (enabled) for (const m of this.models()) for (const i of m.items) next.set(path.join(m.root, i.path), i.status);
+    if (enabled) {
+      for (const m of this.models()) {
+        for (const i of m.items) {
+          next.set(path.join(m.root, i.path), i.status);
+          for (const f of (i.changedFiles ?? []).slice(0, MAX_FILE_DECORATIONS)) next.set(path.join(m.root, i.path, f.relpath), f.status);
+        }
+      }
+    }
     const touched = new Set([...this.byPath.keys(), ...next.keys()]);
     this.byPath = next;
     this.changed.fire([...touched].map((p) => vscode.Uri.file(p)));

@@ -1,11 +1,11 @@
 import type { ListedOutput } from '../core/outputs/list';
+import type { ChangedFile } from '../core/outputs/status';
 
-/** One tracked output as the extension shows it; computed in the model worker, plain data. */
+/** One tracked output as the extension shows it; computed in the core worker, plain data. */
 export interface TrackedItem extends ListedOutput {
   status: ItemStatus;
+  /** For a modified directory: its files that differ from the recorded manifest. */
+  changedFiles?: ChangedFile[];
 }
 
 export type ItemStatus = 'in sync' | 'modified' | 'deleted' | 'not in cache' | 'new';
-
-/** What the model worker answers for one repository. */
-export type ModelSnapshot = { ok: true; items: TrackedItem[] } | { ok: false; error: string };

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { selectOutputs, TrackedOutput } from './collect';
-import { hashOutputs } from './workspaceState';
+import { hashOutputs, WorkspaceFile } from './workspaceState';
+import { compareCodePoints, DirEntry } from '../hashing/dirManifest';
 import type { Progress } from '../progress';
 
 export type OutStatus = 'modified' | 'deleted' | 'new' | 'not in cache';
@@ -19,6 +20,13 @@ export interface StatusOptions {
 export interface OutputStatus {
   output: TrackedOutput;
   status: OutStatus | undefined; // undefined: in sync
+  /** For a modified directory: the files in it that differ from its recorded manifest. */
+  changedFiles?: ChangedFile[];
+}
+
+export interface ChangedFile {
+  relpath: string; // inside the directory
+  status: 'modified' | 'deleted' | 'new';
 }
 
 export async function outputStatuses(repo: Repo, targets: string[], options: StatusOptions): Promise<OutputStatus[]> {
@@ -36,8 +44,22 @@ export async function outputStatuses(repo: Repo, targets: string[], options: Sta
     else if (!state.exists) status = 'deleted';
     else if (!out.md5) status = 'new';
     else if (state.md5 !== out.md5) status = 'modified';
-    return { output, status };
+    const changedFiles = status === 'modified' && state.isDir ? filesChanged(repo.store.readDir(out.md5!, out.hashName) ?? [], state.files) : undefined;
+    return { output, status, changedFiles };
   });
+}
+
+function filesChanged(recorded: DirEntry[], now: WorkspaceFile[]): ChangedFile[] {
+  const recordedHash = new Map(recorded.map((e) => [e.relpath, e.md5]));
+  const changed: ChangedFile[] = [];
+  for (const f of now) {
+    const was = recordedHash.get(f.relpath);
+    if (was === undefined) changed.push({ relpath: f.relpath, status: 'new' });
+    else if (was !== f.md5) changed.push({ relpath: f.relpath, status: 'modified' });
+    recordedHash.delete(f.relpath);
+  }
+  for (const relpath of recordedHash.keys()) changed.push({ relpath, status: 'deleted' });
+  return changed.sort((a, b) => compareCodePoints(a.relpath, b.relpath));
 }
 
 export async function status(repo: Repo, targets: string[], options: StatusOptions): Promise<StatusReport> {
