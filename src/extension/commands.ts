@@ -7,10 +7,7 @@ import { RepositoryModel } from './repositoryModel';
 import { CairnError } from '../core/errors';
 import { Repo } from '../core/repo/repo';
 import { init } from '../core/repo/init';
-import { add } from '../core/outputs/add';
-import { commit } from '../core/outputs/commit';
-import { checkout } from '../core/outputs/checkout';
-import { remove } from '../core/outputs/remove';
+import type { CoreClient } from './coreClient';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
 import type { Progress } from '../core/progress';
 import { formatSize } from '../core/formatSize';
@@ -18,6 +15,8 @@ import { formatSize } from '../core/formatSize';
 export interface CommandContext {
   models(): RepositoryModel[];
   tree: DataTreeProvider;
+  /** The worker thread that runs the write commands. */
+  core: CoreClient;
   refreshAll(): Promise<void>;
   /** A folder became (or stopped being) a repository. */
   foldersChanged(): void;
@@ -41,8 +40,10 @@ function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: 
   });
 }
 
+const hashJobs = () => vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined;
+
 function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  return Repo.using(root, { hashJobs: vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined }, fn);
+  return Repo.using(root, { hashJobs: hashJobs() }, fn);
 }
 
 function requireTrust(): void {
@@ -110,15 +111,11 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       const stage = vscode.workspace.getConfiguration('cairn').get<boolean>('stageDvcFiles', false);
       for (const [model, paths] of byModel) {
         const result = await withProgress(`Adding ${paths.length === 1 ? path.basename(paths[0]) : `${paths.length} items`} to Cairn`, (signal, onProgress) =>
-          withRepo(model.root, async (repo) => {
-            const r = await add(repo, paths, { cwd: model.root, signal, onProgress });
-            if (stage && !r.staged && repo.scm && r.gitFiles.length) await repo.scm.add(r.gitFiles.map((f) => path.join(model.root, f)));
-            return r;
-          }),
+          ctx.core.call('add', model.root, { paths, stageInGit: stage }, { hashJobs: hashJobs(), signal, onProgress }),
         );
         const what = result.added.map((a) => a.path).join(', ');
         vscode.window.showInformationMessage(
-          stage || result.staged ? `Tracked ${what}; staged ${result.gitFiles.join(', ')} in git.` : `Tracked ${what}. Commit ${result.gitFiles.join(', ')} with git.`,
+          result.staged ? `Tracked ${what}; staged ${result.gitFiles.join(', ')} in git.` : `Tracked ${what}. Commit ${result.gitFiles.join(', ')} with git.`,
         );
       }
       ctx.tree.invalidate();
@@ -132,16 +129,13 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       for (const model of target ? [target.model] : ctx.models()) {
         const targets = target?.relPath ? [target.relPath] : [];
         const result = await withProgress('Committing data', (signal, onProgress) =>
-          withRepo(model.root, (repo) =>
-            commit(repo, targets, {
-              cwd: model.root,
-              force: options?.force,
-              signal,
-              onProgress,
-              confirm: async (outs) =>
-                (await vscode.window.showWarningMessage(`Record the new content of ${outs.join(', ')}?`, { modal: true, detail: 'The .dvc files will point at the data as it is now.' }, 'Commit')) === 'Commit',
-            }),
-          ),
+          ctx.core.call('commit', model.root, { targets, force: !!options?.force }, {
+            hashJobs: hashJobs(),
+            signal,
+            onProgress,
+            confirm: async (outs) =>
+              (await vscode.window.showWarningMessage(`Record the new content of ${outs.join(', ')}?`, { modal: true, detail: 'The .dvc files will point at the data as it is now.' }, 'Commit')) === 'Commit',
+          }),
         );
         if (result.dvcFiles.length) {
           vscode.window.showInformationMessage(`Updated ${result.dvcFiles.join(', ')}. Commit ${result.dvcFiles.length === 1 ? 'it' : 'them'} with git.`);
@@ -159,7 +153,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       for (const model of target ? [target.model] : ctx.models()) {
         const targets = target?.relPath ? [target.relPath] : [];
         const run = (force: boolean) =>
-          withProgress('Restoring data from the cache', (signal, onProgress) => withRepo(model.root, (repo) => checkout(repo, targets, { cwd: model.root, force, signal, onProgress })));
+          withProgress('Restoring data from the cache', (signal, onProgress) => ctx.core.call('checkout', model.root, { targets, force }, { hashJobs: hashJobs(), signal, onProgress }));
         let result;
         try {
           result = await run(!!options?.force);
@@ -192,7 +186,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
         'Stop Tracking',
       );
       if (choice !== 'Stop Tracking') return;
-      await withRepo(target.model.root, (repo) => remove(repo, [target.dvcFile!], { cwd: target.model.root }));
+      await ctx.core.call('remove', target.model.root, { dvcFiles: [target.dvcFile] });
       await ctx.refreshAll();
     },
 

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { RepositoryModel } from './repositoryModel';
-import { DataTreeProvider } from './dataTree';
+import { DataNode, DataTreeProvider } from './dataTree';
 import { TrackedDataDecorations } from './decorations';
 import { registerCommands } from './commands';
 import { putCliOnPath } from './cliOnPath';
+import { CoreClient } from './coreClient';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -14,12 +15,16 @@ class CairnWorkbench implements vscode.Disposable {
   private readonly modelWatchers = new Map<string, vscode.Disposable[]>();
   readonly log = vscode.window.createOutputChannel('Cairn', { log: true });
   readonly tree = new DataTreeProvider(() => [...this.models.values()]);
+  readonly view: vscode.TreeView<DataNode>;
   readonly decorations = new TrackedDataDecorations(() => [...this.models.values()]);
+  /** Runs the write commands in a worker thread; each model refreshes in a worker of its own. */
+  private readonly core: CoreClient;
   private readonly statusBar = vscode.window.createStatusBarItem('cairn.status', vscode.StatusBarAlignment.Left, 40);
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    const view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
+    this.core = new CoreClient(context.extensionPath);
+    const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.statusBar.name = 'Cairn';
     this.statusBar.command = 'cairn.dataModels.focus';
     this.disposables.push(
@@ -39,6 +44,7 @@ class CairnWorkbench implements vscode.Disposable {
       ...registerCommands({
         models: () => [...this.models.values()],
         tree: this.tree,
+        core: this.core,
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
         log: this.log,
@@ -132,6 +138,7 @@ class CairnWorkbench implements vscode.Disposable {
     this.dataWatchers.forEach((d) => d.dispose());
     this.modelWatchers.forEach((list) => list.forEach((d) => d.dispose()));
     this.models.forEach((m) => m.dispose());
+    this.core.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
 }

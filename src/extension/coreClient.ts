@@ -1,0 +1,76 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CairnError } from '../core/errors';
+import type { Progress } from '../core/progress';
+import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
+
+export interface CallOptions {
+  hashJobs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Answers the worker's question before changed outputs are recorded; no answer means no. */
+  confirm?: (outputs: string[], dvcFile: string) => Promise<boolean>;
+}
+
+/**
+ * Calls into the core in a worker thread (dist/coreWorker.js): the extension host's UI
+ * thread never walks, stats or hashes the workspace. A crashed worker fails the calls in
+ * flight and is started again on the next call.
+ */
+export class CoreClient {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; options: CallOptions }>();
+
+  constructor(private readonly extensionPath: string) {}
+
+  call<K extends CoreOp>(op: K, root: string, args: CoreOps[K]['args'], options: CallOptions = {}): Promise<CoreOps[K]['result']> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, options });
+      const post = (msg: ToWorker) => worker.postMessage(msg);
+      options.signal?.addEventListener('abort', () => post({ id, abort: true }), { once: true });
+      post({ id, op, root, hashJobs: options.hashJobs, args });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(path.join(this.extensionPath, 'dist', 'coreWorker.js'));
+    worker.on('message', (msg: FromWorker) => void this.onMessage(worker, msg));
+    worker.on('error', (err) => this.fail(worker, err));
+    worker.on('exit', (code) => this.fail(worker, new Error(`the Cairn worker stopped (exit code ${code})`)));
+    return (this.worker = worker);
+  }
+
+  private async onMessage(worker: Worker, msg: FromWorker): Promise<void> {
+    const call = this.pending.get(msg.id);
+    if (!call) return;
+    if ('progress' in msg) call.options.onProgress?.(msg.progress);
+    else if ('confirm' in msg) {
+      const confirmed = (await call.options.confirm?.(msg.confirm.outputs, msg.confirm.dvcFile)) ?? false;
+      worker.postMessage({ id: msg.id, confirmed } satisfies ToWorker);
+    } else {
+      this.pending.delete(msg.id);
+      if ('result' in msg) call.resolve(msg.result);
+      else {
+        const { code, message, options } = msg.error;
+        call.reject(code ? new CairnError(code, message, options) : new Error(message));
+      }
+    }
+  }
+
+  private fail(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const call of this.pending.values()) call.reject(err);
+    this.pending.clear();
+  }
+
+  dispose(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    void worker?.terminate();
+  }
+}
