@@ -69,6 +69,31 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     assert.equal(decoration?.badge, 'M');
   });
 
+  it('shows which files inside a modified directory changed, in the tree and the Explorer', async () => {
+    fs.writeFileSync(path.join(root, 'data', 'images', 'bird.png'), Buffer.alloc(300, 4));
+    fs.rmSync(path.join(root, 'data', 'images', 'dog.png'));
+    const rows = await waitFor('per-file changes in the tree', () => {
+      const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'data');
+      const images = workbench.tree.getChildren(dataNode).find((n: any) => n.kind === 'folder');
+      const files = [...workbench.tree.getChildren(dataNode), ...workbench.tree.getChildren(images)].filter((n: any) => n.kind === 'file');
+      const described = files.map((n: any) => [n.relpath, workbench.tree.getTreeItem(n).description ?? '']);
+      return described.some(([p]: string[]) => p === 'images/bird.png') ? described : undefined;
+    });
+    assert.deepEqual(rows, [
+      ['labels.csv', 'modified'],
+      ['images/bird.png', 'added'],
+      ['images/cat.png', ''],
+      ['images/dog.png', 'deleted'],
+    ]);
+    const badge = (rel: string) => workbench.decorations.provideFileDecoration(vscode.Uri.file(path.join(root, rel)))?.badge;
+    assert.deepEqual(['data/labels.csv', 'data/images/bird.png', 'data/images/dog.png', 'data/images/cat.png'].map(badge), ['M', 'A', 'D', undefined]);
+    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'data');
+    const bird = workbench.tree.getChildren(workbench.tree.getChildren(dataNode).find((n: any) => n.kind === 'folder')).find((n: any) => n.relpath === 'images/bird.png');
+    await workbench.view.reveal(bird, { select: true, focus: true });
+    await ui('waitFor', { selector: '.part.sidebar .monaco-list-row:has-text("bird.png")' });
+    await screenshot('changed-files-in-directory', '.part.sidebar');
+  });
+
   it('commits the change with the Commit command and is in sync again', async () => {
     const before = fs.readFileSync(path.join(root, 'data.dvc'), 'utf8');
     const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
@@ -121,6 +146,39 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     assert.match(input.original.fsPath, /\.dvc\/cache\/files\/md5\/[0-9a-f]{2}\/[0-9a-f]{30}$/);
     assert.equal(fs.readFileSync(input.original.fsPath, 'utf8'), 'name,label\ncat,1\ndog,2\n', 'the committed version');
     await screenshot('compare-with-revision');
+  });
+
+  it('reveals a tree row in the Explorer', async () => {
+    const modelNode = workbench.tree.getChildren(workbench.tree.getChildren()[1])[0];
+    await vscode.commands.executeCommand(COMMANDS.revealInExplorer.id, modelNode);
+    await ui('waitFor', { selector: '.explorer-folders-view .monaco-list-row.selected[aria-label="model.pkl"]' });
+    await screenshot('revealed-in-explorer', '.part.sidebar');
+    await vscode.commands.executeCommand('cairn.dataModels.focus');
+  });
+
+  it('cancels a long Add from its progress notification: nothing is tracked, the cache holds no partial object', async () => {
+    const big = path.join(root, 'big.bin');
+    const fd = fs.openSync(big, 'w');
+    fs.ftruncateSync(fd, 6 * 1024 ** 3); // sparse: reads as zeros at memory speed, still takes seconds to hash
+    fs.closeSync(fd);
+    const cacheObjects = () => fs.readdirSync(path.join(root, '.dvc', 'cache', 'files', 'md5'), { recursive: true }).map(String).sort();
+    const objectsBefore = cacheObjects();
+    try {
+      const running = vscode.commands.executeCommand(COMMANDS.add.id, vscode.Uri.file(big));
+      await ui('waitFor', { selector: '.notification-toast:has-text("Adding big.bin") .monaco-button:has-text("Cancel")' });
+      await screenshot('add-in-progress', '.notifications-toasts');
+      const started = Date.now();
+      await ui('click', { selector: '.notification-toast:has-text("Adding big.bin") .monaco-button:has-text("Cancel")' });
+      await running;
+      note(`Add of a 6 GiB file stopped within ${Date.now() - started} ms of asking for the Cancel click (UI round trip included)`);
+      assert.equal(fs.existsSync(`${big}.dvc`), false, 'no .dvc file');
+      assert.equal(fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'lock')), false, 'the repository lock is released');
+      const staging = path.join(root, '.dvc', 'cache', '.cairn-staging');
+      assert.deepEqual(fs.existsSync(staging) ? fs.readdirSync(staging) : [], [], 'no partial object left in the cache');
+      assert.deepEqual(cacheObjects(), objectsBefore, 'no object was added to the cache');
+    } finally {
+      fs.rmSync(big, { force: true });
+    }
   });
 
   it('opens the .dvc file of a tree row', async () => {

@@ -23,5 +23,15 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'welcom
       assert.ok(fs.existsSync(path.join(root, '.dvcignore')));
       await screenshot('welcome-initialized', '.part.sidebar');
     });
+
+    it('has a Get Started walkthrough with its four steps and their buttons', async () => {
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', 'cairn.cairn#cairn.getStarted', false);
+      await ui('waitFor', { selector: '.gettingStartedContainer :text("Get Started with Cairn")' });
+      for (const step of ['Initialize a repository', 'Add data', 'Commit with git', 'See status']) {
+        await ui('waitFor', { selector: `.gettingStartedContainer button.getting-started-step:has-text("${step}")` });
+      }
+      await ui('waitFor', { selector: '.gettingStartedContainer .monaco-button:has-text("Initialize Repository")' });
+      await screenshot('walkthrough');
+    });
   });
 }
