@@ -38,10 +38,21 @@ export async function withReader<T>(repo: Repo, options: MetricsOptions, fn: (re
   }
 }
 
+const loaded = new WeakMap<RevisionSource, Map<DeclarationsLoader, Promise<Declarations>>>();
+
+/** A revision's declarations, loaded once per source (metrics and params of one revision share them). */
+export function declarationsFor(source: RevisionSource, loader: DeclarationsLoader = pipelineDeclarations): Promise<Declarations> {
+  let byLoader = loaded.get(source);
+  if (!byLoader) loaded.set(source, (byLoader = new Map()));
+  let hit = byLoader.get(loader);
+  if (!hit) byLoader.set(loader, (hit = loader(source)));
+  return hit;
+}
+
 /** One revision's metrics or params files; an error that stops the whole revision (a bad dvc.yaml) is the revision's. */
 export async function readKindAt(kind: MetricsKind, source: RevisionSource, declarations: DeclarationsLoader = pipelineDeclarations): Promise<RevisionResult> {
   try {
-    const decl = await declarations(source);
+    const decl = await declarationsFor(source, declarations);
     const data: Record<string, FileResult> =
       kind === 'metrics' ? await readMetricsFiles(source, decl.metrics) : await readParamsFiles(source, decl.params);
     return { data };
