@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { PipelineSource } from '../pipeline/load';
+import type { DvcIgnore } from '../repo/dvcignore';
 import { GitObjectReader, parseTree } from './gitObjectReader';
 
 /** A directory entry of a revision. */
@@ -12,9 +14,10 @@ export interface SourceEntry {
  * The files of one revision, read without checking anything out. Paths are relative to the
  * DVC repository root, `/`-separated; `''` (or `.`) is the root. Anything that is not there,
  * or that would leave the repository, reads as undefined (list: empty).
- * The same shape as the pipeline loader's `PipelineSource`, so it can load dvc.yaml files at any revision.
+ * A `PipelineSource`, so the pipeline loader reads dvc.yaml files at any revision through it.
+ * Entries `.dvcignore` ignores (the workspace's rules) are left out of lists and reads.
  */
-export interface RevisionSource {
+export interface RevisionSource extends PipelineSource {
   /** `workspace`, or the name the revision was asked by. */
   readonly rev: string;
   /** The commit, for a git revision. */
@@ -42,11 +45,15 @@ export function normalizeRel(rel: string): string | undefined {
 /** The workspace: files as they are on disk now. */
 export class WorkspaceSource implements RevisionSource {
   readonly rev = 'workspace';
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly ignore?: DvcIgnore,
+  ) {}
 
-  private abs(rel: string): string | undefined {
+  private abs(rel: string, isDir = false): string | undefined {
     const norm = normalizeRel(rel);
-    return norm === undefined ? undefined : path.join(this.root, norm);
+    if (norm === undefined || (norm && this.ignore?.isIgnored(norm, isDir))) return undefined;
+    return path.join(this.root, norm);
   }
 
   async readBytes(relPath: string): Promise<Buffer | undefined> {
@@ -64,13 +71,15 @@ export class WorkspaceSource implements RevisionSource {
   }
 
   async list(dirRelPath: string): Promise<SourceEntry[]> {
-    const abs = this.abs(dirRelPath);
+    const abs = this.abs(dirRelPath, true);
+    const dir = normalizeRel(dirRelPath);
     if (abs === undefined) return [];
     try {
       const entries = await fs.promises.readdir(abs, { withFileTypes: true });
       return entries
-        .filter((e) => !(e.name === '.git' && normalizeRel(dirRelPath) === ''))
+        .filter((e) => !(e.name === '.git' && dir === ''))
         .map((e) => ({ name: e.name, isDir: e.isDirectory() || (e.isSymbolicLink() && isDirSync(path.join(abs, e.name))) }))
+        .filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return [];
@@ -99,11 +108,12 @@ export class CommitSource implements RevisionSource {
     readonly commit: string,
     private readonly reader: GitObjectReader,
     private readonly prefix: string = '',
+    private readonly ignore?: DvcIgnore,
   ) {}
 
-  private objectName(rel: string): string | undefined {
+  private objectName(rel: string, isDir = false): string | undefined {
     const norm = normalizeRel(rel);
-    if (norm === undefined) return undefined;
+    if (norm === undefined || (norm && this.ignore?.isIgnored(norm, isDir))) return undefined;
     const full = [this.prefix, norm].filter(Boolean).join('/');
     return `${this.commit}:${full}`;
   }
@@ -124,10 +134,11 @@ export class CommitSource implements RevisionSource {
   }
 
   async list(dirRelPath: string): Promise<SourceEntry[]> {
-    const name = this.objectName(dirRelPath);
+    const name = this.objectName(dirRelPath, true);
     if (name === undefined) return [];
     const obj = await this.reader.read(name);
     if (obj?.type !== 'tree') return [];
-    return parseTree(obj.data, obj.sha.length / 2);
+    const dir = normalizeRel(dirRelPath);
+    return parseTree(obj.data, obj.sha.length / 2).filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir));
   }
 }

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CairnError } from '../errors';
 import { GitObjectReader } from './gitObjectReader';
+import type { DvcIgnore } from '../repo/dvcignore';
 import { CommitSource, RevisionSource, WorkspaceSource } from './revisionSource';
 
 const execFileAsync = promisify(execFile);
@@ -29,7 +30,12 @@ export class RevisionReader {
   private readonly sources = new Map<string, RevisionSource>();
   private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
 
-  constructor(readonly root: string, readonly gitRoot: string | undefined) {
+  /** `ignore`: the repository's .dvcignore rules, applied to every revision. */
+  constructor(
+    readonly root: string,
+    readonly gitRoot: string | undefined,
+    private readonly ignore?: DvcIgnore,
+  ) {
     this.objects = gitRoot ? new GitObjectReader(gitRoot) : undefined;
     this.prefix = gitRoot ? path.relative(gitRoot, root).split(path.sep).join('/') : '';
   }
@@ -99,14 +105,14 @@ export class RevisionReader {
   source(rev: NamedRevision): RevisionSource {
     if (!rev.commit) {
       let ws = this.sources.get('');
-      if (!ws) this.sources.set('', (ws = new WorkspaceSource(this.root)));
+      if (!ws) this.sources.set('', (ws = new WorkspaceSource(this.root, this.ignore)));
       return ws;
     }
     const key = `${rev.commit}\0${rev.name}`;
     let src = this.sources.get(key);
     if (!src) {
       if (!this.objects) throw new CairnError('USAGE', 'this repository has no git: only the workspace can be read.');
-      this.sources.set(key, (src = new CommitSource(rev.name, rev.commit, this.objects, this.prefix)));
+      this.sources.set(key, (src = new CommitSource(rev.name, rev.commit, this.objects, this.prefix, this.ignore)));
     }
     return src;
   }

@@ -30,7 +30,7 @@ export interface MetricsOptions {
 
 /** Open a reader for `repo` (or use the caller's) and close it after `fn` if it is ours. */
 export async function withReader<T>(repo: Repo, options: MetricsOptions, fn: (reader: RevisionReader) => Promise<T>): Promise<T> {
-  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root);
+  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
   try {
     return await fn(reader);
   } finally {
