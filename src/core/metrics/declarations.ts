@@ -5,8 +5,10 @@ export type PlotProps = Record<string, unknown>;
 
 /** A plot to render: its id, its properties, and the files it reads. */
 export interface PlotDeclaration {
-  /** A data file's repo-relative path, or the id a top-level `plots:` entry gives. */
+  /** A data file's repo-relative path, or the id a top-level `plots:` entry with a `y: {file: field}` gives. */
   id: string;
+  /** The dvc.yaml of a top-level entry; '' for a stage output. Ids found in several are shown as `<config>::<id>`. */
+  config: string;
   props: PlotProps;
   /** Repo-relative files (or folders) the plot reads. */
   files: string[];
@@ -69,10 +71,16 @@ export async function declarationsOf(pipelines: PipelinesView, source: RevisionS
 
   const plots: PlotDeclaration[] = [];
   for (const stage of pipelines.stages) {
-    for (const out of stage.outs) if (out.kind === 'plots') plots.push({ id: out.repoPath, props: { ...(out.plot ?? {}) }, files: [out.repoPath] });
+    for (const out of stage.outs) if (out.kind === 'plots') plots.push({ id: out.repoPath, config: '', props: { ...(out.plot ?? {}) }, files: [out.repoPath] });
   }
   for (const file of pipelines.files) {
-    for (const p of file.plots) plots.push({ id: p.id, props: { ...(p.props ?? {}) }, files: p.repoPaths });
+    for (const p of file.plots) {
+      const props = { ...(p.props ?? {}) };
+      // With `y: {file: field}` the id is a name and the files come from y; otherwise the id is the data path.
+      const isName = typeof props.y === 'object' && props.y !== null && !Array.isArray(props.y);
+      const id = isName ? p.id : (p.repoPaths[0] ?? p.id);
+      plots.push({ id, config: file.path, props, files: isName ? p.repoPaths : [id] });
+    }
   }
   return { metrics, params, plots };
 }

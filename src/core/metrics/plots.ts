@@ -203,13 +203,20 @@ async function expandPlots(source: RevisionSource, plots: PlotDeclaration[]): Pr
     if (p.files.length === 1 && p.files[0] === p.id) {
       const files = await expandPaths(source, [p.id]);
       if (files.length !== 1 || files[0] !== p.id) {
-        for (const f of files) out.push({ id: f, props: p.props, files: [f] });
+        for (const f of files) out.push({ id: f, config: p.config, props: p.props, files: [f] });
         continue;
       }
     }
     out.push(p);
   }
   return out;
+}
+
+/** Plots whose id several dvc.yaml files (or stage outputs, config '') declare are told apart as `<config>::<id>`. */
+function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string })[] {
+  const configs = new Map<string, Set<string>>();
+  for (const p of plots) configs.set(p.id, (configs.get(p.id) ?? new Set()).add(p.config));
+  return plots.map((p) => ({ ...p, name: (configs.get(p.id)?.size ?? 0) > 1 && p.config ? `${p.config}::${p.id}` : p.id }));
 }
 
 /**
@@ -223,40 +230,41 @@ export async function plotsDiff(repo: Repo, revs: string[] = [], options: Metric
     if (!(await reader.hasCommits())) return { data: {} };
     const revisions = await plotRevisions(repo, revs);
     const errors: PlotError[] = [];
-    const perPlot = new Map<string, { props: Dict; byRev: Map<string, Map<string, Datapoint[]>> }>();
+    // By the name shown; `id` is the plot's own id (a data path), which x/y inference uses.
+    const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>> }>();
     for (const rev of revisions) {
       let source: RevisionSource;
-      let plots: PlotDeclaration[];
+      let plots: (PlotDeclaration & { name: string })[];
       try {
         source = await reader.open(rev);
-        plots = await expandPlots(source, (await declarationsFor(source, options.declarations)).plots);
+        plots = uniqueIds(await expandPlots(source, (await declarationsFor(source, options.declarations)).plots));
       } catch (err) {
         errors.push({ rev, ...encodeError(err) });
         continue;
       }
       for (const plot of plots) {
-        const entry = perPlot.get(plot.id) ?? { props: plot.props, byRev: new Map() };
-        perPlot.set(plot.id, entry);
+        const entry = perPlot.get(plot.name) ?? { id: plot.id, props: plot.props, byRev: new Map() };
+        perPlot.set(plot.name, entry);
         const files = new Map<string, Datapoint[]>();
         for (const file of plot.files) {
           if (isPlotImage(file)) continue;
           const text = await source.read(file);
           if (text === undefined) {
-            errors.push({ name: plot.id, rev, source: file, type: 'FileNotFoundError', msg: `${file}: no such file in ${rev === WORKSPACE_REV ? 'the workspace' : `revision '${rev}'`}` });
+            errors.push({ name: plot.name, rev, source: file, type: 'FileNotFoundError', msg: `${file}: no such file in ${rev === WORKSPACE_REV ? 'the workspace' : `revision '${rev}'`}` });
             continue;
           }
           try {
             const header = plot.props.header;
             files.set(file, datapointsOf(parsePlotFile(text, file, { header: header === undefined ? true : !!header })));
           } catch (err) {
-            errors.push({ name: plot.id, rev, source: file, ...encodeError(err) });
+            errors.push({ name: plot.name, rev, source: file, ...encodeError(err) });
           }
         }
         if (files.size) entry.byRev.set(rev, files);
       }
     }
     const data: Record<string, PlotRender[]> = {};
-    for (const [id, { props, byRev }] of perPlot) {
+    for (const [name, { id, props, byRev }] of perPlot) {
       const points: Datapoint[] = [];
       let axes: Axes | undefined;
       const withData: string[] = [];
@@ -271,15 +279,15 @@ export async function plotsDiff(repo: Repo, revs: string[] = [], options: Metric
             withData.push(rev);
           }
         } catch (err) {
-          errors.push({ name: id, rev, ...encodeError(err) });
+          errors.push({ name, rev, ...encodeError(err) });
         }
       }
       if (!axes || !points.length) {
-        data[id] = [];
+        data[name] = [];
         continue;
       }
       tidySources(points);
-      data[id] = [{ type: 'vega', revisions: withData, content: vegaSpec(id, props, axes, points, withData) }];
+      data[name] = [{ type: 'vega', revisions: withData, content: vegaSpec(name, props, axes, points, withData) }];
     }
     return errors.length ? { errors, data } : { data };
   });
