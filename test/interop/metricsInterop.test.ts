@@ -207,4 +207,21 @@ describe('interop: metrics, params and plots against dvc', function () {
       assert.deepEqual(ours.split('\n').sort(), theirs.split('\n').sort(), `cairn ${args.join(' ')}`);
     }
   });
+
+  it('plots diff --json: several y files and several y fields give the datapoints dvc gives', () => {
+    const repo = tempGitRepo();
+    dvcOk(repo, 'init', '-q');
+    writeFiles(repo, {
+      'dvc.yaml': 'plots:\n- cmp:\n    x: step\n    y:\n      runs/a.csv: acc\n      runs/b.csv: acc\n- multi.csv:\n    x: step\n    y: [acc, loss]\n- scores.json:\n    y: f1\n',
+      'runs/a.csv': 'step,acc\n0,0.1\n1,0.2\n',
+      'runs/b.csv': 'step,acc\n0,0.3\n1,0.4\n',
+      'multi.csv': 'step,acc,loss\n0,0.1,2\n1,0.2,1\n',
+      'scores.json': '{"train": [{"f1": 0.1}, {"f1": 0.3}]}',
+    });
+    commitAll(repo, 'one');
+    writeFiles(repo, { 'runs/b.csv': 'step,acc\n0,0.3\n1,0.5\n', 'scores.json': '{"train": [{"f1": 0.2}]}' });
+    type Plots = { data: Record<string, { revisions: string[]; content: { data: { values: unknown[] } } }[]> };
+    const summary = (p: Plots) => Object.fromEntries(Object.entries(p.data).map(([id, r]) => [id, r.map((x) => [x.revisions, x.content.data.values])]));
+    assert.deepEqual(summary(cairnJson(repo, 'plots', 'diff') as Plots), summary(dvcJson(repo, 'plots', 'diff') as Plots));
+  });
 });
