@@ -1,0 +1,190 @@
+import * as path from 'node:path';
+import { CairnError } from '../core/errors';
+import { show, diff, MetricsKind } from '../core/metrics/show';
+import { plotsDiff } from '../core/metrics/plots';
+import { DiffResult, ShowResult } from '../core/metrics/results';
+import { flatten, formatLists, isDict, pyNumber, pyStr } from '../core/metrics/flatten';
+import { WORKSPACE_REV } from '../core/metrics/revisions';
+import type { Repo } from '../core/repo/repo';
+import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
+
+const DEFAULT_PRECISION = 5;
+
+/** A table as DVC prints it: columns at least two wider than their header, two spaces apart, `-` for nothing. */
+function plainTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length + 2, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The table in the chosen form; nothing at all for no rows, as DVC. */
+function printTable(header: string[], rows: string[][], markdown: boolean): void {
+  if (rows.length === 0) return;
+  // DVC's markdown tables pad each header by two, like its plain ones.
+  if (markdown) out(markdownTable(header.map((h) => `${h}  `), rows));
+  else out(plainTable(header, rows));
+}
+
+/** A value as DVC's tables show it: floats rounded to `precision` digits (when given), Python's text otherwise. */
+function formatValue(v: unknown, precision: number | undefined): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'number' && precision !== undefined && !Number.isInteger(v) && Number.isFinite(v)) {
+    return pyNumber(Number(v.toFixed(Math.min(precision, 100))));
+  }
+  return pyStr(v);
+}
+
+function parsePrecision(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CairnError('USAGE', `--precision must be a whole number, not '${value}'.`);
+  return n;
+}
+
+/** Repo-relative paths as paths from the current folder (DVC prints them so). */
+function fromCwd(repo: Repo, rel: string): string {
+  return path.relative(process.cwd(), path.join(repo.root, rel)).split(path.sep).join('/') || '.';
+}
+
+function relativeShow(repo: Repo, res: ShowResult): ShowResult {
+  const outRes: ShowResult = {};
+  for (const [rev, r] of Object.entries(res)) {
+    outRes[rev] = r.data ? { data: Object.fromEntries(Object.entries(r.data).map(([p, f]) => [fromCwd(repo, p), f])) } : r;
+  }
+  return outRes;
+}
+
+function relativeDiff(repo: Repo, d: DiffResult): DiffResult {
+  return Object.fromEntries(Object.entries(d).map(([p, v]) => [fromCwd(repo, p), v]));
+}
+
+function warnErrored(revs: string[], what: string): void {
+  if (revs.length) process.stderr.write(`Cairn failed to load some ${what} for revisions: '${revs.join(', ')}'. Run with --json to see why.\n`);
+}
+
+function showTable(res: ShowResult, withRevision: boolean, precision: number, markdown: boolean): void {
+  const rows: Record<string, string>[] = [];
+  const columns: string[] = [];
+  for (const [rev, r] of Object.entries(res)) {
+    for (const [file, f] of Object.entries(r.data ?? {})) {
+      const row: Record<string, string> = { Revision: rev, Path: file };
+      const data = formatLists(f.data ?? {});
+      const flat = isDict(data) ? flatten(data) : { '': data };
+      for (const [k, v] of Object.entries(flat)) {
+        if (!columns.includes(k)) columns.push(k);
+        row[k] = formatValue(v, precision);
+      }
+      rows.push(row);
+    }
+  }
+  const header = [...(withRevision ? ['Revision'] : []), 'Path', ...columns.sort()];
+  printTable(header, rows.map((r) => header.map((h) => r[h] ?? '-')), markdown);
+}
+
+function diffTable(d: DiffResult, title: string, aRev: string, bRev: string, options: { precision?: number; changes: boolean; noPath: boolean; markdown: boolean }): void {
+  const header = [...(options.noPath ? [] : ['Path']), title, aRev, bRev, ...(options.changes ? ['Change'] : [])];
+  const rows: string[][] = [];
+  for (const [file, changes] of Object.entries(d)) {
+    for (const key of Object.keys(changes).sort()) {
+      const c = changes[key];
+      rows.push([
+        ...(options.noPath ? [] : [file]),
+        key,
+        formatValue(c.old, options.precision),
+        formatValue(c.new, options.precision),
+        ...(options.changes ? [formatValue(c.diff, options.precision)] : []),
+      ]);
+    }
+  }
+  printTable(header, rows, options.markdown);
+}
+
+function revsOf(positionals: string[]): [string, string] {
+  if (positionals.length > 2) throw new CairnError('USAGE', `expected at most two revisions, got ${positionals.length}.`, { hint: 'Usage: a_rev [b_rev].' });
+  return [positionals[0] ?? 'HEAD', positionals[1] ?? WORKSPACE_REV];
+}
+
+function diffCommand(kind: MetricsKind): Command {
+  const title = kind === 'metrics' ? 'Metric' : 'Param';
+  return {
+    summary: kind === 'metrics' ? 'Show changes in metrics between two revisions (default HEAD and the workspace)' : 'Show changes in params between two revisions (default HEAD and the workspace)',
+    usage: `cairn ${kind} diff [a_rev [b_rev]] [--all] [--json] [--md] [--no-path]${kind === 'metrics' ? ' [--precision N]' : ''}`,
+    options: {
+      all: { type: 'boolean' },
+      md: { type: 'boolean' },
+      'no-path': { type: 'boolean' },
+      ...(kind === 'metrics' ? { precision: { type: 'string' } } : {}),
+    },
+    async run({ values, positionals }) {
+      const [aRev, bRev] = revsOf(positionals);
+      const precision = kind === 'metrics' ? (parsePrecision(values.precision) ?? DEFAULT_PRECISION) : undefined;
+      return withRepo(async (repo) => {
+        const result = await diff(repo, kind, aRev, bRev, !!values.all);
+        warnErrored(result.errored, kind);
+        const d = relativeDiff(repo, result.diff);
+        if (values.json) printJson(d);
+        else diffTable(d, title, aRev, bRev, { precision, changes: kind === 'metrics', noPath: !!values['no-path'], markdown: !!values.md });
+        return 0;
+      });
+    },
+  };
+}
+
+const revisionOptions = {
+  'all-branches': { type: 'boolean', short: 'a' },
+  'all-tags': { type: 'boolean', short: 'T' },
+  'all-commits': { type: 'boolean', short: 'A' },
+} as const;
+
+/** `cairn metrics show|diff`, `cairn params diff`, `cairn plots diff`. */
+export const metricsCommands: CommandTable = {
+  metrics: {
+    summary: 'Show and compare metrics (files under metrics: in dvc.yaml)',
+    subcommands: {
+      show: {
+        summary: 'Print the metrics of the workspace (or of branches, tags, commits)',
+        usage: 'cairn metrics show [-a] [-T] [-A] [--json] [--md] [--precision N]',
+        options: { ...revisionOptions, md: { type: 'boolean' }, precision: { type: 'string' } },
+        async run({ values, positionals }) {
+          if (positionals.length) throw new CairnError('USAGE', 'cairn metrics show takes no targets yet.', { hint: 'Declare metrics files in dvc.yaml.' });
+          const precision = parsePrecision(values.precision) ?? DEFAULT_PRECISION;
+          const selection = { allBranches: values['all-branches'], allTags: values['all-tags'], allCommits: values['all-commits'] };
+          return withRepo(async (repo) => {
+            const res = relativeShow(repo, await show(repo, 'metrics', selection));
+            warnErrored(
+              Object.entries(res)
+                .filter(([, r]) => r.error || Object.values(r.data ?? {}).some((f) => f.error))
+                .map(([rev]) => rev),
+              'metrics',
+            );
+            if (values.json) printJson(res);
+            else showTable(res, !!(selection.allBranches || selection.allTags || selection.allCommits), precision, !!values.md);
+            return 0;
+          });
+        },
+      },
+      diff: diffCommand('metrics'),
+    },
+  },
+  params: {
+    summary: 'Compare params (params.yaml and files under params: in dvc.yaml)',
+    subcommands: { diff: diffCommand('params') },
+  },
+  plots: {
+    summary: 'Plot data of revisions (files under plots: in dvc.yaml)',
+    subcommands: {
+      diff: {
+        summary: 'Print the plots data of revisions (default: the workspace and HEAD) as JSON',
+        usage: 'cairn plots diff [revs...] --json',
+        options: {},
+        async run({ values, positionals }) {
+          if (!values.json) throw new CairnError('USAGE', 'cairn plots diff only prints JSON so far.', { hint: 'Add --json.' });
+          return withRepo(async (repo) => {
+            printJson(await plotsDiff(repo, positionals));
+            return 0;
+          });
+        },
+      },
+    },
+  },
+};

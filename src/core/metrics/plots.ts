@@ -1,0 +1,294 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Repo } from '../repo/repo';
+import { isPlotImage, parsePlotFile } from './dataFile';
+import { expandPaths, PlotDeclaration } from './declarations';
+import { isDict, Dict } from './flatten';
+import { encodeError, EncodedError } from './results';
+import { WORKSPACE_REV } from './revisions';
+import type { RevisionSource } from './revisionSource';
+import { declarationsFor, MetricsOptions, withReader } from './show';
+
+const execFileAsync = promisify(execFile);
+
+/** One datapoint: the file's row plus `rev` (and `filename`/`field` when a plot has several sources). */
+export type Datapoint = Record<string, unknown>;
+
+/** A plot as `plots diff --json` gives it: `vega`, the revisions with data, and a vega-lite spec holding the datapoints. */
+export interface PlotRender {
+  type: 'vega';
+  revisions: string[];
+  content: Record<string, unknown> & { data: { values: Datapoint[] } };
+}
+
+export interface PlotError extends EncodedError {
+  /** The plot, the revision, and the file that failed (when one did). */
+  name?: string;
+  rev: string;
+  source?: string;
+}
+
+/** `plots diff --json`: plot id → renders, and the errors met (left out when none), as DVC's shape. */
+export interface PlotsDiffResult {
+  errors?: PlotError[];
+  data: Record<string, PlotRender[]>;
+}
+
+/** The x and y sources of a plot: (file, field) pairs, with the names the datapoints use. */
+interface Axes {
+  xs: [string, string][];
+  ys: [string, string][];
+  xField: string;
+  yField: string;
+  xLabel: string;
+  yLabel: string;
+}
+
+const INDEX = 'step';
+const INFERRED_X = 'dvc_inferred_x_value';
+const INFERRED_Y = 'dvc_inferred_y_value';
+
+/** The lists of datapoints inside a parsed plot file (itself, or lists among a dict's values, recursively). */
+function listsOf(blob: unknown): unknown[][] {
+  if (Array.isArray(blob)) return [blob];
+  if (!isDict(blob)) return [];
+  const out: unknown[][] = [];
+  for (const v of Object.values(blob)) {
+    if (isDict(v)) out.push(...listsOf(v));
+    else if (Array.isArray(v)) out.push(v);
+  }
+  return out;
+}
+
+/** Datapoints of a file: rows of every list of same-keyed dicts, merged by index. */
+export function datapointsOf(content: unknown): Datapoint[] {
+  const result: Datapoint[] = [];
+  for (const list of listsOf(content)) {
+    if (!list.length || !list.every(isDict)) continue;
+    const keys = new Set(Object.keys(list[0] as Dict));
+    const all = new Set(list.flatMap((d) => Object.keys(d as Dict)));
+    if (all.size !== keys.size) continue;
+    list.forEach((d, i) => {
+      result[i] = { ...(result[i] ?? {}), ...(d as Dict) };
+    });
+  }
+  return result;
+}
+
+function fileFields(spec: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  if (!isDict(spec)) return out;
+  for (const [file, v] of Object.entries(spec)) {
+    if (typeof v === 'string') out.push([file, v]);
+    else if (Array.isArray(v)) for (const f of v) out.push([file, String(f)]);
+  }
+  return out;
+}
+
+/** x/y sources as DVC infers them: y from the last column of the plot's own file when not given, x the row index. */
+function axesOf(id: string, props: Dict, files: Map<string, Datapoint[]>): Axes {
+  const x = props.x;
+  const y = props.y;
+  let ySpec: unknown = y;
+  if (y === undefined || y === null) {
+    const first = files.get(id)?.[0];
+    ySpec = first ? { [id]: Object.keys(first).pop() } : undefined;
+  } else if (!isDict(y)) ySpec = { [id]: y };
+  let xSpec: unknown = x;
+  if (typeof x === 'string') {
+    xSpec = isDict(y) ? Object.fromEntries(Object.entries(y).map(([f, fields]) => [f, Array.isArray(fields) ? fields.map(() => x) : x])) : { [id]: x };
+  }
+  const xs = fileFields(xSpec);
+  const ys = fileFields(ySpec);
+  const multipleX = xs.length > 1 && new Set(xs.map(([, f]) => f)).size > 1;
+  const yFields = new Set(ys.map(([, f]) => f));
+  const xField = xs.length === 0 ? INDEX : multipleX ? INFERRED_X : xs[0][1];
+  const yField = yFields.size > 1 ? INFERRED_Y : [...yFields][0];
+  const label = (given: unknown, fields: Set<string>, many: string) => (typeof given === 'string' ? given : fields.size === 1 ? [...fields][0] : many);
+  return {
+    xs,
+    ys,
+    xField,
+    yField,
+    xLabel: label(props.x_label, new Set(xs.map(([, f]) => f)), xs.length ? 'x' : INDEX),
+    yLabel: label(props.y_label, yFields, 'y'),
+  };
+}
+
+/** The datapoints one revision gives a plot (DVC's VegaConverter rules), or an error. */
+function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoint[]>, rev: string): { points: Datapoint[]; axes: Axes } {
+  const axes = axesOf(id, props, files);
+  const { xs, ys } = axes;
+  if (xs.length > 1 && xs.length !== ys.length) {
+    throw new Error(`Cannot have different number of x and y data sources. Found ${xs.length} x and ${ys.length} y data sources.`);
+  }
+  const yFiles = [...new Set(ys.map(([f]) => f))];
+  const prefixLen = yFiles.length > 1 ? commonPath(yFiles).length : 0;
+  const short = (f: string) => f.slice(prefixLen).replace(/^[/\\]+|[/\\]+$/g, '');
+  const points: Datapoint[] = [];
+  ys.forEach(([yFile, yField], i) => {
+    const [xFile, xFieldName] = xs.length > 1 ? xs[i] : xs[0] ?? [undefined, INDEX];
+    const rows = (files.get(yFile) ?? []).map((d) => ({ ...d }));
+    for (const row of rows) if (!(yField in row)) throw new Error(`Could not find provided field ('${yField}') in data fields ('${Object.keys(row).join(', ')}').`);
+    if (axes.yField === INFERRED_Y) rows.forEach((r) => (r[INFERRED_Y] = r[yField]));
+    if (xFile === undefined) rows.forEach((r, n) => (r[INDEX] = n));
+    else {
+      const source = files.get(xFile) ?? [];
+      if (source.length !== rows.length) throw new Error(`Cannot join '${xFieldName}' from '${xFile}' and '${yField}' from '${yFile}'. They have to have same length.`);
+      rows.forEach((r, n) => {
+        if (xFieldName in source[n]) r[axes.xField] = source[n][xFieldName];
+      });
+    }
+    for (const r of rows) Object.assign(r, { rev, filename: short(yFile), field: yField });
+    points.push(...rows);
+  });
+  return { points, axes };
+}
+
+function commonPath(paths: string[]): string {
+  const split = paths.map((p) => p.split('/'));
+  const out: string[] = [];
+  for (let i = 0; i < split[0].length; i++) {
+    const part = split[0][i];
+    if (split.every((s) => s[i] === part)) out.push(part);
+    else break;
+  }
+  return out.join('/');
+}
+
+/** `filename`/`field` stay only where they tell sources apart (both varying: joined as `filename::field`). */
+function tidySources(points: Datapoint[]): void {
+  const varied = ['filename', 'field'].filter((k) => new Set(points.map((p) => p[k])).size > 1);
+  for (const p of points) {
+    if (varied.length === 2) p['filename::field'] = `${p.filename}::${p.field}`;
+    for (const k of ['filename', 'field']) if (varied.length === 2 || !varied.includes(k)) delete p[k];
+  }
+}
+
+function vegaSpec(id: string, props: Dict, axes: Axes, points: Datapoint[], revisions: string[]): PlotRender['content'] {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values: points },
+    title: { text: typeof props.title === 'string' ? props.title : id, anchor: 'middle' },
+    width: 300,
+    height: 300,
+    mark: { type: 'line', point: true, tooltip: true },
+    encoding: {
+      x: { field: axes.xField, type: 'quantitative', title: axes.xLabel },
+      y: { field: axes.yField, type: 'quantitative', title: axes.yLabel, scale: { zero: false } },
+      color: { field: 'rev', type: 'nominal', scale: { domain: revisions } },
+    },
+  };
+}
+
+/** The revisions `plots diff` compares: as given (one → it and the workspace; none → HEAD if the work tree is dirty, and the workspace), the workspace first. */
+async function plotRevisions(repo: Repo, revs: string[]): Promise<string[]> {
+  const list = [...revs];
+  if (list.length <= 1) {
+    if (list.length === 0 && repo.scm && (await isDirty(repo.scm.root))) list.push('HEAD');
+    list.push(WORKSPACE_REV);
+  }
+  return list.includes(WORKSPACE_REV) ? [WORKSPACE_REV, ...list.filter((r) => r !== WORKSPACE_REV)] : list;
+}
+
+async function isDirty(gitRoot: string): Promise<boolean> {
+  const { stdout } = await execFileAsync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: gitRoot });
+  return stdout.trim() !== '';
+}
+
+/** A plot declaration's data files at one revision (a folder: one plot per file, its path the id). */
+async function expandPlots(source: RevisionSource, plots: PlotDeclaration[]): Promise<PlotDeclaration[]> {
+  const out: PlotDeclaration[] = [];
+  for (const p of plots) {
+    if (p.files.length === 1 && p.files[0] === p.id) {
+      const files = await expandPaths(source, [p.id]);
+      if (files.length !== 1 || files[0] !== p.id) {
+        for (const f of files) out.push({ id: f, config: p.config, props: p.props, files: [f] });
+        continue;
+      }
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+/** Plots whose id several dvc.yaml files (or stage outputs, config '') declare are told apart as `<config>::<id>`. */
+function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string })[] {
+  const configs = new Map<string, Set<string>>();
+  for (const p of plots) configs.set(p.id, (configs.get(p.id) ?? new Set()).add(p.config));
+  return plots.map((p) => ({ ...p, name: (configs.get(p.id)?.size ?? 0) > 1 && p.config ? `${p.config}::${p.id}` : p.id }));
+}
+
+/**
+ * `plots diff --json`: for each plot of the chosen revisions, the datapoints of every revision
+ * (DVC's x/y inference: y the last column when not given, x the row index `step`; several y
+ * sources tagged by `filename`/`field`) inside a vega-lite spec of Cairn's own. Image plots are
+ * not rendered yet. Empty when the repository has no commit, as in DVC.
+ */
+export async function plotsDiff(repo: Repo, revs: string[] = [], options: MetricsOptions = {}): Promise<PlotsDiffResult> {
+  return withReader(repo, options, async (reader) => {
+    if (!(await reader.hasCommits())) return { data: {} };
+    const revisions = await plotRevisions(repo, revs);
+    const errors: PlotError[] = [];
+    // By the name shown; `id` is the plot's own id (a data path), which x/y inference uses.
+    const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>> }>();
+    for (const rev of revisions) {
+      let source: RevisionSource;
+      let plots: (PlotDeclaration & { name: string })[];
+      try {
+        source = await reader.open(rev);
+        plots = uniqueIds(await expandPlots(source, (await declarationsFor(source, options.declarations)).plots));
+      } catch (err) {
+        errors.push({ rev, ...encodeError(err) });
+        continue;
+      }
+      for (const plot of plots) {
+        const entry = perPlot.get(plot.name) ?? { id: plot.id, props: plot.props, byRev: new Map() };
+        perPlot.set(plot.name, entry);
+        const files = new Map<string, Datapoint[]>();
+        for (const file of plot.files) {
+          if (isPlotImage(file)) continue;
+          const text = await source.read(file);
+          if (text === undefined) {
+            errors.push({ name: plot.name, rev, source: file, type: 'FileNotFoundError', msg: `${file}: no such file in ${rev === WORKSPACE_REV ? 'the workspace' : `revision '${rev}'`}` });
+            continue;
+          }
+          try {
+            const header = plot.props.header;
+            files.set(file, datapointsOf(parsePlotFile(text, file, { header: header === undefined ? true : !!header })));
+          } catch (err) {
+            errors.push({ name: plot.name, rev, source: file, ...encodeError(err) });
+          }
+        }
+        if (files.size) entry.byRev.set(rev, files);
+      }
+    }
+    const data: Record<string, PlotRender[]> = {};
+    for (const [name, { id, props, byRev }] of perPlot) {
+      const points: Datapoint[] = [];
+      let axes: Axes | undefined;
+      const withData: string[] = [];
+      for (const rev of revisions) {
+        const files = byRev.get(rev);
+        if (!files) continue;
+        try {
+          const r = revisionDatapoints(id, props, files, rev);
+          if (r.points.length) {
+            points.push(...r.points);
+            axes ??= r.axes;
+            withData.push(rev);
+          }
+        } catch (err) {
+          errors.push({ name, rev, ...encodeError(err) });
+        }
+      }
+      if (!axes || !points.length) {
+        data[name] = [];
+        continue;
+      }
+      tidySources(points);
+      data[name] = [{ type: 'vega', revisions: withData, content: vegaSpec(name, props, axes, points, withData) }];
+    }
+    return errors.length ? { errors, data } : { data };
+  });
+}

@@ -1,0 +1,83 @@
+import YAML, { LineCounter } from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import { CairnError } from '../errors';
+import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
+
+/** The file DVC reads a stage's bare `- key` params from, in the stage's wdir. */
+export const DEFAULT_PARAMS_FILE = 'params.yaml';
+
+export const PARAMS_EXTENSIONS = ['.yaml', '.yml', '.json', '.toml', '.py'];
+
+/**
+ * Parse a params/vars file by its extension (.yaml/.yml, .json, .toml), as DVC loads it.
+ * `relPath` names the file in errors. An empty YAML file is an empty mapping.
+ */
+export function parseParamsText(text: string, relPath: string): Record<string, ParamValue> {
+  const ext = relPath.slice(relPath.lastIndexOf('.')).toLowerCase();
+  let value: unknown;
+  if (ext === '.toml') {
+    try {
+      value = tomlValue(parseToml(text, { integersAsBigInt: true }));
+    } catch (err) {
+      const e = err as { message: string; line?: number };
+      throw new CairnError('BAD_FILE', `invalid TOML: ${e.message.split('\n')[0]}`, { file: relPath, line: e.line, hint: 'Fix the TOML syntax.' });
+    }
+  } else if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
+    // JSON is read with the YAML parser too: it keeps `1.0` a float, as Python's json does.
+    const lineCounter = new LineCounter();
+    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      throw new CairnError('BAD_FILE', `invalid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
+        file: relPath,
+        line: e.linePos?.[0].line,
+        hint: `Fix the ${ext === '.json' ? 'JSON' : 'YAML'} syntax.`,
+      });
+    }
+    if (ext === '.json' && text.trim() === '') throw new CairnError('BAD_FILE', 'invalid JSON: the file is empty', { file: relPath, hint: 'Write a JSON object.' });
+    value = yamlNodeValue(doc.contents, text);
+    if (value === null) value = {};
+  } else {
+    throw new CairnError('BAD_FILE', `unsupported params file type '${ext}'`, { file: relPath, hint: 'Use a .yaml, .yml, .json or .toml file.' });
+  }
+  if (!isPlainObject(value)) {
+    throw new CairnError('BAD_FILE', `expected a dictionary, got '${Array.isArray(value) ? 'list' : typeof value}'`, { file: relPath, hint: 'A params file holds a mapping of names to values.' });
+  }
+  return value;
+}
+
+function tomlValue(v: unknown): ParamValue {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return Number.isInteger(v) ? new PyFloat(v) : v;
+  if (Array.isArray(v)) return v.map(tomlValue);
+  if (v instanceof Date) return v.toISOString();
+  if (v && typeof v === 'object') {
+    const out: Record<string, ParamValue> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = tomlValue(x);
+    return out;
+  }
+  return v as ParamValue;
+}
+
+/** Look up a dotted key (`train.lr`) the way DVC's params do; undefined when absent. */
+export function selectKey(data: Record<string, ParamValue>, key: string): { found: boolean; value?: ParamValue } {
+  if (key in data) return { found: true, value: data[key] };
+  let cur: ParamValue = data;
+  for (const part of key.split('.')) {
+    if (isPlainObject(cur) && part in cur) cur = cur[part];
+    else if (Array.isArray(cur) && /^\d+$/.test(part) && Number(part) < cur.length) cur = cur[Number(part)];
+    else return { found: false };
+  }
+  return { found: true, value: cur };
+}
+
+/** Flatten nested mappings to dotted keys (`{a: {b: 1}}` -> `{'a.b': 1}`); lists stay values. */
+export function flattenParams(data: Record<string, ParamValue>, prefix = ''): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(data)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (isPlainObject(v) && Object.keys(v).length > 0) Object.assign(out, flattenParams(v, key));
+    else out[key] = v;
+  }
+  return out;
+}

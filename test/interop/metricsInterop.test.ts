@@ -1,0 +1,227 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cairn, cairnOk, dvcOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
+
+/**
+ * `cairn metrics|params|plots` against the real dvc (3.67.1) on the same repository: JSON,
+ * YAML and TOML metrics and params, CSV/TSV plots, DVCLive's layout, and revisions given as
+ * HEAD~1, a branch, a tag, the workspace and a `dvc exp run` experiment.
+ */
+
+function parse(stdout: string, what: string): unknown {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`${what} did not print JSON: ${JSON.stringify(stdout)}`);
+  }
+}
+const cairnJson = (cwd: string, ...args: string[]) => parse(cairnOk(cwd, ...args, '--json'), `cairn ${args.join(' ')}`);
+const dvcJson = (cwd: string, ...args: string[]) => parse(dvcOk(cwd, ...args, '--json'), `dvc ${args.join(' ')}`);
+
+/** Error entries compared by type only: the messages are each tool's own words. */
+function errorTypesOnly(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(errorTypesOnly);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('error' in o && o.error && typeof o.error === 'object') return { error: { type: (o.error as { type: unknown }).type } };
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, errorTypesOnly(x)]));
+  }
+  return v;
+}
+
+function same(root: string, ...args: string[]): unknown {
+  const ours = cairnJson(root, ...args);
+  const theirs = dvcJson(root, ...args);
+  assert.deepEqual(errorTypesOnly(ours), errorTypesOnly(theirs), `cairn ${args.join(' ')} --json differs from dvc`);
+  return ours;
+}
+
+function commitAll(root: string, message: string): void {
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', message);
+}
+
+const TRAIN = `import json, sys
+lr = float(open('params.yaml').read().split('lr:')[1].split()[0])
+json.dump({"acc": round(0.5 + lr, 4), "nested": {"f1": lr / 2, "names": ["a", "b"], "ok": True, "none": None}}, open('metrics.json', 'w'))
+open('loss.csv', 'w').write('step,loss\\n0,2.0\\n1,' + str(1.5 - lr) + '\\n')
+`;
+
+const DVC_YAML = `params:
+- config.toml
+metrics:
+- summary.yaml
+- eval.toml
+- dvclive/metrics.json
+plots:
+- loss.csv:
+    x: step
+    y: loss
+- acc.tsv
+- dvclive/plots/metrics:
+    x: step
+stages:
+  train:
+    cmd: python3 train.py
+    deps:
+    - train.py
+    params:
+    - lr
+    - model.depth
+    - other.json:
+      - opt.beta
+    metrics:
+    - metrics.json:
+        cache: false
+    plots:
+    - loss.csv:
+        cache: false
+`;
+
+/** DVCLive's files as `Live()` writes them: metrics.json, one TSV per metric under plots/metrics/. */
+function dvclive(step: number, acc: number): Record<string, string> {
+  const rows = (name: string, f: (i: number) => number) =>
+    `step\t${name}\n${Array.from({ length: step + 1 }, (_, i) => `${i}\t${f(i)}`).join('\n')}\n`;
+  return {
+    'dvclive/metrics.json': JSON.stringify({ step, acc, train: { loss: 1 - acc } }, null, 4),
+    'dvclive/plots/metrics/acc.tsv': rows('acc', (i) => acc * (i + 1) / (step + 1)),
+    'dvclive/plots/metrics/train/loss.tsv': rows('loss', (i) => 1 - (acc * (i + 1)) / (step + 1)),
+  };
+}
+
+describe('interop: metrics, params and plots against dvc', function () {
+  this.timeout(300_000);
+  let root: string;
+
+  before(() => {
+    root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, {
+      'dvc.yaml': DVC_YAML,
+      'train.py': TRAIN,
+      'params.yaml': 'lr: 0.1\nmodel:\n  depth: 3\n  name: resnet\nlayers: [8, 16]\n',
+      'other.json': '{"opt": {"beta": 0.9, "gamma": [1, 2]}, "unused": 1}',
+      'config.toml': 'seed = 1\n[data]\nsplit = 0.2\nnames = ["a", "b"]\n',
+      'summary.yaml': 'loss: 1.5\nepoch: 3\n',
+      'eval.toml': '[test]\nauc = 0.61\nrecall = 0.4\n',
+      'acc.tsv': 'step\tacc\n0\t0.1\n1\t0.2\n',
+      ...dvclive(2, 0.6),
+    });
+    dvcOk(root, 'repro', '-q');
+    commitAll(root, 'one');
+    git(root, 'tag', 'v1');
+    git(root, 'branch', 'feat');
+
+    writeFiles(root, {
+      'params.yaml': 'lr: 0.2\nmodel:\n  depth: 4\n  name: resnet\nlayers: [8, 32]\n',
+      'config.toml': 'seed = 2\n[data]\nsplit = 0.3\nnames = ["a", "b"]\n',
+      'summary.yaml': 'loss: 1.2\nepoch: 4\n',
+      'eval.toml': '[test]\nauc = 0.7\nrecall = 0.4\n',
+      ...dvclive(3, 0.7),
+    });
+    dvcOk(root, 'repro', '-q');
+    commitAll(root, 'two');
+
+    git(root, 'checkout', '-q', 'feat');
+    writeFiles(root, { 'other.json': '{"opt": {"beta": 0.95, "gamma": [1, 2]}, "unused": 1}', 'summary.yaml': 'loss: 1.4\nepoch: 3\n' });
+    commitAll(root, 'feat');
+    git(root, 'checkout', '-q', 'main');
+
+    // An experiment, as dvc writes it (refs/exps/...), then workspace edits.
+    dvcOk(root, 'exp', 'run', '-q', '-S', 'lr=0.3', '--name', 'exp-lr3');
+    git(root, 'checkout', '-q', '--', '.');
+    writeFiles(root, { 'summary.yaml': 'loss: 1.1\nepoch: 5\n', 'params.yaml': 'lr: 0.25\nmodel:\n  depth: 4\n  name: vit\nlayers: [8, 32]\n' });
+  });
+
+  it('dvc exp run wrote an experiment ref that cairn reads', () => {
+    const refs = git(root, 'for-each-ref', '--format=%(refname)', 'refs/exps/').split('\n').filter(Boolean);
+    const ref = refs.find((r) => r.endsWith('/exp-lr3'));
+    assert.ok(ref, `no exp ref in ${refs.join(', ')}`);
+    assert.match(ref!, /^refs\/exps\/[0-9a-f]{2}\/[0-9a-f]{38}\/exp-lr3$/);
+    const d = same(root, 'metrics', 'diff', 'HEAD', ref!) as Record<string, Record<string, unknown>>;
+    assert.ok(d['metrics.json']?.acc, 'the experiment changed acc');
+    same(root, 'metrics', 'diff', 'HEAD', 'exp-lr3');
+    same(root, 'params', 'diff', 'HEAD', ref!, '--all');
+  });
+
+  it('metrics diff --json equals dvc on HEAD/workspace, HEAD~1, a branch, a tag, --all', () => {
+    const d = same(root, 'metrics', 'diff') as Record<string, unknown>;
+    assert.deepEqual(Object.keys(d), ['summary.yaml'], 'only summary.yaml changed in the workspace');
+    same(root, 'metrics', 'diff', 'HEAD~1');
+    same(root, 'metrics', 'diff', 'HEAD~1', '--all');
+    same(root, 'metrics', 'diff', 'v1', 'feat');
+    same(root, 'metrics', 'diff', 'feat', 'main', '--all');
+    same(root, 'metrics', 'diff', 'v1', 'workspace');
+  });
+
+  it('params diff --json equals dvc (whole params.yaml, stage keys of other files, top-level TOML)', () => {
+    const d = same(root, 'params', 'diff') as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(d['params.yaml']).sort(), ['lr', 'model.name']);
+    same(root, 'params', 'diff', 'HEAD~1');
+    const all = same(root, 'params', 'diff', 'v1', '--all') as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(all['other.json']), ['opt.beta'], 'only the stage key of other.json');
+    assert.deepEqual(all['config.toml']['data.names'], { old: "['a', 'b']", new: "['a', 'b']" });
+    same(root, 'params', 'diff', 'feat', 'main');
+    same(root, 'params', 'diff', 'v1', 'feat', '--all');
+  });
+
+  it('metrics show --json equals dvc, for the workspace and with -a / -T', () => {
+    const shown = same(root, 'metrics', 'show') as Record<string, { data: Record<string, unknown> }>;
+    assert.deepEqual(Object.keys(shown[''].data).sort(), ['dvclive/metrics.json', 'eval.toml', 'metrics.json', 'summary.yaml']);
+    same(root, 'metrics', 'show', '-a');
+    same(root, 'metrics', 'show', '-T');
+  });
+
+  it('a corrupt or missing metrics file is an error entry, as in dvc', () => {
+    const copy = tempGitRepo();
+    fs.cpSync(root, copy, { recursive: true });
+    writeFiles(copy, { 'summary.yaml': 'loss: [1,\n' });
+    fs.rmSync(path.join(copy, 'eval.toml'));
+    same(copy, 'metrics', 'show');
+    same(copy, 'metrics', 'diff', 'HEAD~1');
+    const r = cairn(copy, 'metrics', 'show', '--json');
+    const entry = (JSON.parse(r.stdout) as Record<string, { data: Record<string, { error?: { msg: string } }> }>)[''].data['summary.yaml'];
+    assert.match(entry.error!.msg, /^summary\.yaml:2: YAML file structure is corrupted/);
+    assert.match(r.stderr, /failed to load some metrics/);
+  });
+
+  it('plots diff --json: the same plots, revisions and datapoints as dvc (CSV, TSV, DVCLive folder)', () => {
+    for (const revs of [[], ['HEAD~1'], ['v1', 'HEAD'], ['workspace', 'feat']]) {
+      type Plots = { data: Record<string, { type: string; revisions: string[]; content: { data: { values: unknown[] } } }[]> };
+      // The vega-lite spec is each tool's own; the plots, their revisions and datapoints must agree.
+      const summary = (p: Plots) =>
+        Object.fromEntries(Object.entries(p.data).map(([id, renders]) => [id, renders.map((r) => ({ type: r.type, revisions: r.revisions, values: r.content.data.values }))]));
+      const ours = cairnJson(root, 'plots', 'diff', ...revs) as Plots;
+      const theirs = dvcJson(root, 'plots', 'diff', ...revs) as Plots;
+      assert.deepEqual(summary(ours), summary(theirs), `plots diff ${revs.join(' ')}`);
+      assert.ok(Object.keys(theirs.data).includes('dvclive/plots/metrics/train/loss.tsv'));
+    }
+  });
+
+  it('prints the same tables as dvc (plain and --md)', () => {
+    for (const args of [['metrics', 'show'], ['metrics', 'diff', 'v1'], ['metrics', 'diff', 'v1', '--md'], ['params', 'diff', 'v1', 'feat'], ['params', 'diff', 'v1', '--md']]) {
+      const ours = cairnOk(root, ...args);
+      const theirs = dvcOk(root, ...args);
+      // Rows in either tool's file order; compare as sets of lines.
+      assert.deepEqual(ours.split('\n').sort(), theirs.split('\n').sort(), `cairn ${args.join(' ')}`);
+    }
+  });
+
+  it('plots diff --json: several y files and several y fields give the datapoints dvc gives', () => {
+    const repo = tempGitRepo();
+    dvcOk(repo, 'init', '-q');
+    writeFiles(repo, {
+      'dvc.yaml': 'plots:\n- cmp:\n    x: step\n    y:\n      runs/a.csv: acc\n      runs/b.csv: acc\n- multi.csv:\n    x: step\n    y: [acc, loss]\n- scores.json:\n    y: f1\n',
+      'runs/a.csv': 'step,acc\n0,0.1\n1,0.2\n',
+      'runs/b.csv': 'step,acc\n0,0.3\n1,0.4\n',
+      'multi.csv': 'step,acc,loss\n0,0.1,2\n1,0.2,1\n',
+      'scores.json': '{"train": [{"f1": 0.1}, {"f1": 0.3}]}',
+    });
+    commitAll(repo, 'one');
+    writeFiles(repo, { 'runs/b.csv': 'step,acc\n0,0.3\n1,0.5\n', 'scores.json': '{"train": [{"f1": 0.2}]}' });
+    type Plots = { data: Record<string, { revisions: string[]; content: { data: { values: unknown[] } } }[]> };
+    const summary = (p: Plots) => Object.fromEntries(Object.entries(p.data).map(([id, r]) => [id, r.map((x) => [x.revisions, x.content.data.values])]));
+    assert.deepEqual(summary(cairnJson(repo, 'plots', 'diff') as Plots), summary(dvcJson(repo, 'plots', 'diff') as Plots));
+  });
+});

@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import { Repo } from '../../src/core/repo/repo';
+import { init } from '../../src/core/repo/init';
+import { datapointsOf, plotsDiff } from '../../src/core/metrics/plots';
+import { declarationsOf } from '../../src/core/metrics/declarations';
+import { pipelineDeclarations } from '../../src/core/metrics/pipelineDeclarations';
+import { WorkspaceSource } from '../../src/core/metrics/revisionSource';
+import { git, tempGitRepo, writeFiles } from '../support/fixtures';
+
+describe('metrics: declarations and plots', () => {
+  it('merges params as DVC: a file listed whole (or params.yaml, when present) wins over keys', async () => {
+    const root = tempGitRepo();
+    writeFiles(root, { 'params.yaml': 'lr: 1\n' });
+    const decl = await declarationsOf(
+      {
+        files: [{ path: 'dvc.yaml', dir: '', params: [{ repoPath: 'cfg.toml' }], metrics: [{ repoPath: 'm.json' }], plots: [] }],
+        stages: [
+          { params: [{ repoPath: 'params.yaml', keys: ['lr'] }, { repoPath: 'o.json', keys: ['a.b'] }, { repoPath: 'cfg.toml', keys: ['x'] }], outs: [{ repoPath: 'm.json', kind: 'metrics' }, { repoPath: 's.json', kind: 'metrics' }] },
+          { params: [{ repoPath: 'o.json', keys: ['c', 'a.b'] }], outs: [] },
+        ],
+      },
+      new WorkspaceSource(root),
+    );
+    assert.deepEqual(decl.metrics, ['m.json', 's.json']);
+    assert.deepEqual([...decl.params], [
+      ['params.yaml', []],
+      ['o.json', ['a.b', 'c']],
+      ['cfg.toml', []],
+    ]);
+  });
+
+  it('reads the declarations of a real dvc.yaml through the pipeline loader', async () => {
+    const root = tempGitRepo();
+    writeFiles(root, {
+      'dvc.yaml': 'metrics:\n- eval/m.json\nplots:\n- loss.csv:\n    x: step\n- named:\n    y:\n      a.csv: acc\n      b.csv: acc\nstages:\n  s:\n    cmd: echo\n    wdir: sub\n    params:\n    - o.yaml:\n      - k\n    metrics:\n    - out.json:\n        cache: false\n',
+    });
+    const decl = await pipelineDeclarations(new WorkspaceSource(root));
+    assert.deepEqual(decl.metrics, ['sub/out.json', 'eval/m.json']);
+    assert.deepEqual([...decl.params], [['sub/o.yaml', ['k']]]);
+    assert.deepEqual(
+      decl.plots.map((p) => [p.id, p.config, p.files]),
+      [
+        ['loss.csv', 'dvc.yaml', ['loss.csv']],
+        ['named', 'dvc.yaml', ['a.csv', 'b.csv']],
+      ],
+    );
+  });
+
+  it('finds datapoints in lists of same-keyed dicts, merged by index', () => {
+    assert.deepEqual(datapointsOf({ train: [{ a: 1 }, { a: 2 }], test: { inner: [{ b: 3 }, { b: 4 }] }, skip: [{ x: 1 }, { y: 2 }] }), [
+      { a: 1, b: 3 },
+      { a: 2, b: 4 },
+    ]);
+    assert.deepEqual(datapointsOf([1, 2]), []);
+  });
+
+  it('plots several y sources tagged by file, with the x of each file', async () => {
+    const root = tempGitRepo();
+    await init(root, {});
+    writeFiles(root, {
+      'dvc.yaml': 'plots:\n- cmp:\n    x: step\n    y:\n      runs/a.csv: acc\n      runs/b.csv: acc\n',
+      'runs/a.csv': 'step,acc\n0,0.1\n1,0.2\n',
+      'runs/b.csv': 'step,acc\n0,0.3\n1,0.4\n',
+    });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'one');
+    writeFiles(root, { 'runs/b.csv': 'step,acc\n0,0.3\n1,0.5\n' });
+    const result = await Repo.using(root, {}, (repo) => plotsDiff(repo, []));
+    assert.equal(result.errors, undefined);
+    const [render] = result.data.cmp;
+    assert.deepEqual(render.revisions, ['workspace', 'HEAD']);
+    assert.deepEqual(render.content.data.values.slice(0, 4), [
+      { step: '0', acc: '0.1', rev: 'workspace', filename: 'a.csv' },
+      { step: '1', acc: '0.2', rev: 'workspace', filename: 'a.csv' },
+      { step: '0', acc: '0.3', rev: 'workspace', filename: 'b.csv' },
+      { step: '1', acc: '0.5', rev: 'workspace', filename: 'b.csv' },
+    ]);
+    assert.equal(render.content.data.values.length, 8);
+  });
+});
