@@ -15,6 +15,10 @@ export const COMMANDS = {
   openDvcFile: { id: 'cairn.openDvcFile', title: 'Open .dvc File', icon: '$(go-to-file)' },
   refresh: { id: 'cairn.refresh', title: 'Refresh', icon: '$(refresh)' },
   showMore: { id: 'cairn.showMore', title: 'Show More', icon: '$(ellipsis)' },
+  showMetrics: { id: 'cairn.showMetrics', title: 'Show Metric Diff', icon: '$(graph)' },
+  compareMetricsWithHead: { id: 'cairn.compareMetricsWithHead', title: 'Compare Metrics with HEAD', icon: '$(git-compare)' },
+  compareSelectedRuns: { id: 'cairn.compareSelectedRuns', title: 'Compare Selected Runs', icon: '$(diff-multiple)' },
+  refreshRuns: { id: 'cairn.refreshRuns', title: 'Refresh Runs', icon: '$(refresh)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -8,6 +8,9 @@ import { CairnError } from '../core/errors';
 import { Repo } from '../core/repo/repo';
 import { init } from '../core/repo/init';
 import type { CoreClient } from './coreClient';
+import type { RunNode, RunsTreeProvider } from './runsTree';
+import { MetricsPanel } from './metricsPanel';
+import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
 import type { Progress } from '../core/progress';
 import { formatSize } from '../core/formatSize';
@@ -17,6 +20,8 @@ export interface CommandContext {
   tree: DataTreeProvider;
   /** The worker thread that runs the write commands. */
   core: CoreClient;
+  runs: RunsTreeProvider;
+  extension: vscode.ExtensionContext;
   refreshAll(): Promise<void>;
   /** A folder became (or stopped being) a repository. */
   foldersChanged(): void;
@@ -249,7 +254,50 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     showMore(node: DataNode) {
       ctx.tree.showMore(node);
     },
+
+    /** The checked runs of the Runs view, or HEAD against the workspace. */
+    async showMetrics() {
+      const root = metricsRoot(ctx);
+      const snapshot = await ctx.runs.snapshot(root);
+      const checked = ctx.runs.selected(root);
+      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, checked.length >= 2 ? checked : headAndWorkspace(snapshot.history));
+    },
+
+    /** HEAD against the workspace, or against the run the command was invoked on. */
+    async compareMetricsWithHead(node?: RunNode) {
+      const root = node?.root ?? metricsRoot(ctx);
+      const snapshot = await ctx.runs.snapshot(root);
+      const [head, workspace] = headAndWorkspace(snapshot.history);
+      const other = node?.kind === 'run' ? node.run.id : workspace;
+      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, other === head ? [head] : [head, other]);
+    },
+
+    async compareSelectedRuns() {
+      const root = metricsRoot(ctx);
+      const snapshot = await ctx.runs.snapshot(root);
+      const checked = ctx.runs.selected(root);
+      if (checked.length < 2) {
+        void vscode.window.showInformationMessage('Check two or more runs in the Runs view to compare them.');
+        return;
+      }
+      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, checked);
+    },
+
+    async refreshRuns() {
+      await ctx.runs.refresh();
+    },
   };
+}
+
+function metricsRoot(ctx: CommandContext): string {
+  const model = ctx.models()[0];
+  if (!model) throw new CairnError('NOT_A_REPO', 'no Cairn/DVC repository is open.', { hint: 'Open a folder with a .dvc folder, or run "Cairn: Initialize Repository".' });
+  return model.root;
+}
+
+/** The last commit and the workspace (just the workspace in a repository without commits). */
+function headAndWorkspace(history: string[]): string[] {
+  return history.length >= 2 ? [history[history.length - 2], WORKSPACE_REV] : [WORKSPACE_REV];
 }
 
 /** Register every command of COMMANDS; errors become one-line messages, as in the CLI. */

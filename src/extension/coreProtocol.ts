@@ -5,6 +5,7 @@ import type { CommitResult } from '../core/outputs/commit';
 import type { CheckoutResult } from '../core/outputs/checkout';
 import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
+import type { RunsSnapshot } from './runsSnapshot';
 
 /**
  * The messages between the extension host and the core worker (dist/coreWorker.js), where
@@ -16,6 +17,7 @@ export interface CoreOps {
   commit: { args: { targets: string[]; force: boolean }; result: CommitResult };
   checkout: { args: { targets: string[]; force: boolean }; result: CheckoutResult };
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
+  runs: { args: { historyLimit: number; extraRevs: string[] }; result: RunsSnapshot };
 }
 export type CoreOp = keyof CoreOps;
 

@@ -9,6 +9,7 @@ import { commit } from '../core/outputs/commit';
 import { checkout } from '../core/outputs/checkout';
 import { remove } from '../core/outputs/remove';
 import type { Progress } from '../core/progress';
+import { runsSnapshot } from './runsSnapshot';
 import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
@@ -36,6 +37,7 @@ const handlers: Handlers = {
   commit: ({ targets, force }, { repo, root, signal, onProgress, ask }) => commit(repo, targets, { cwd: root, force, signal, onProgress, confirm: ask }),
   checkout: ({ targets, force }, { repo, root, signal, onProgress }) => checkout(repo, targets, { cwd: root, force, signal, onProgress }),
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
+  runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
 };
 
 port.on('message', async (msg: ToWorker) => {

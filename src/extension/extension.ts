@@ -5,6 +5,7 @@ import { TrackedDataDecorations } from './decorations';
 import { registerCommands } from './commands';
 import { putCliOnPath } from './cliOnPath';
 import { CoreClient } from './coreClient';
+import { RunNode, RunsTreeProvider } from './runsTree';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -22,8 +23,13 @@ class CairnWorkbench implements vscode.Disposable {
   private readonly statusBar = vscode.window.createStatusBarItem('cairn.status', vscode.StatusBarAlignment.Left, 40);
   private refreshTimer: NodeJS.Timeout | undefined;
 
+  readonly runs: RunsTreeProvider;
+  private readonly runsView: vscode.TreeView<RunNode>;
+
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
+    this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], this.log);
+    const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.statusBar.name = 'Cairn';
     this.statusBar.command = 'cairn.dataModels.focus';
@@ -33,6 +39,10 @@ class CairnWorkbench implements vscode.Disposable {
       this.decorations,
       this.statusBar,
       view,
+      this.runs,
+      runsView,
+      runsView.onDidChangeCheckboxState((e) => e.items.forEach(([node, state]) => this.runs.setChecked(node, state === vscode.TreeItemCheckboxState.Checked))),
+      runsView.onDidChangeVisibility((e) => e.visible && void this.runs.refresh()),
       vscode.window.registerFileDecorationProvider(this.decorations),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -45,6 +55,8 @@ class CairnWorkbench implements vscode.Disposable {
         models: () => [...this.models.values()],
         tree: this.tree,
         core: this.core,
+        runs: this.runs,
+        extension: context,
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
         log: this.log,
@@ -114,7 +126,8 @@ class CairnWorkbench implements vscode.Disposable {
   }
 
   async refreshAll(): Promise<void> {
-    await Promise.all([...this.models.values()].map((m) => m.refresh()));
+    // Runs are read from git and the metrics files only while their view is open.
+    await Promise.all([...[...this.models.values()].map((m) => m.refresh()), this.runsView.visible ? this.runs.refresh() : undefined]);
   }
 
   private onModelChanged(): void {

@@ -2,11 +2,24 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
-import { runInVsCode } from './runVsCode';
+import { runInVsCode, UiStep } from './runVsCode';
 import { makeE2eWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
+
+/** The text of `selector` inside a webview (webviews are nested iframes the extension host cannot see into). */
+const webviewText: UiStep = async (page, args: { selector: string; timeoutMs?: number }) => {
+  const deadline = Date.now() + (args.timeoutMs ?? 20_000);
+  for (;;) {
+    for (const frame of page.frames()) {
+      const found = await frame.$(args.selector).catch(() => null);
+      if (found) return found.innerText();
+    }
+    if (Date.now() > deadline) throw new Error(`no webview element matches ${args.selector}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
 
 describe('e2e: the extension in a real VS Code (VS Code server + headless Chromium)', function () {
   let server: VsCodeServer;
@@ -26,7 +39,8 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       testsModule: SUITE_MODULE,
       screenshotsDir,
       server,
-      timeoutMs: 180_000,
+      timeoutMs: 240_000,
+      uiSteps: { webviewText },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);

@@ -1,0 +1,164 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CoreClient } from './coreClient';
+import type { RunsSnapshot } from './runsSnapshot';
+import type { RunInfo, Value } from '../../webview/messages';
+import { keyLabels, formatValue } from '../../webview/metricsTable';
+import { CairnError } from '../core/errors';
+
+export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'experiments'; root: string } | { kind: 'repository'; root: string };
+
+const ICONS: Record<RunInfo['kind'], vscode.ThemeIcon> = {
+  workspace: new vscode.ThemeIcon('edit'),
+  commit: new vscode.ThemeIcon('git-commit'),
+  experiment: new vscode.ThemeIcon('beaker'),
+};
+
+/** Metrics shown in a run's description; the tooltip has them all. */
+const SUMMARY_METRICS = 3;
+
+/**
+ * The Runs view: the workspace, the last commits of the current branch and the DVC
+ * experiments (refs/exps) of each repository, with their metrics. Checked runs are the ones
+ * "Compare Selected Runs" puts side by side. Data comes from the core worker.
+ */
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly snapshots = new Map<string, RunsSnapshot>();
+  private readonly errors = new Map<string, string>();
+  /** Checked run ids per repository root. */
+  private readonly checked = new Map<string, Set<string>>();
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly core: CoreClient,
+    private readonly roots: () => string[],
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Recompute every repository's runs, one refresh at a time (a request meanwhile queues one more). */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.load().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
+    });
+    return this.running;
+  }
+
+  private async load(): Promise<void> {
+    const historyLimit = vscode.workspace.getConfiguration('cairn').get<number>('runs.historyLimit', 100);
+    for (const root of this.roots()) {
+      const started = Date.now();
+      try {
+        this.snapshots.set(root, await this.core.call('runs', root, { historyLimit, extraRevs: [] }));
+        this.errors.delete(root);
+        this.log.info(`runs of ${root}: ${this.snapshots.get(root)!.runs.length} in ${Date.now() - started} ms`);
+      } catch (err) {
+        this.errors.set(root, err instanceof CairnError ? err.oneLine() : (err as Error).message);
+        this.log.warn(`runs of ${root} failed: ${this.errors.get(root)}`);
+      }
+    }
+    for (const root of this.snapshots.keys()) if (!this.roots().includes(root)) this.snapshots.delete(root);
+    this.changed.fire();
+  }
+
+  /** The snapshot of `root`, loading it first if the view has not yet. */
+  async snapshot(root: string): Promise<RunsSnapshot> {
+    if (!this.snapshots.has(root)) await this.refresh();
+    const snapshot = this.snapshots.get(root);
+    if (!snapshot) throw new CairnError('USAGE', this.errors.get(root) ?? `no runs for ${root}.`);
+    return snapshot;
+  }
+
+  /** Checked runs of `root`, in the snapshot's order (oldest commit first, workspace last). */
+  selected(root: string): string[] {
+    const ids = this.checked.get(root) ?? new Set();
+    return (this.snapshots.get(root)?.runs ?? []).map((r) => r.id).filter((id) => ids.has(id));
+  }
+
+  setChecked(node: RunNode, checked: boolean): void {
+    if (node.kind !== 'run') return;
+    const set = this.checked.get(node.root) ?? new Set<string>();
+    if (checked) set.add(node.run.id);
+    else set.delete(node.run.id);
+    this.checked.set(node.root, set);
+  }
+
+  getChildren(node?: RunNode): RunNode[] {
+    const roots = this.roots();
+    if (!node) {
+      if (roots.length > 1) return roots.map((root) => ({ kind: 'repository', root }));
+      return roots.length ? this.runsOf(roots[0]) : [];
+    }
+    if (node.kind === 'repository') return this.runsOf(node.root);
+    if (node.kind === 'experiments') return (this.snapshots.get(node.root)?.runs ?? []).filter((r) => r.kind === 'experiment').map((run) => ({ kind: 'run', root: node.root, run }));
+    return [];
+  }
+
+  private runsOf(root: string): RunNode[] {
+    const runs = this.snapshots.get(root)?.runs ?? [];
+    const workspace = runs.filter((r) => r.kind === 'workspace');
+    const commits = runs.filter((r) => r.kind === 'commit').reverse(); // newest first
+    const nodes: RunNode[] = [...workspace, ...commits].map((run) => ({ kind: 'run', root, run }));
+    if (runs.some((r) => r.kind === 'experiment')) nodes.splice(1, 0, { kind: 'experiments', root });
+    return nodes;
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'repository') {
+      const t = new vscode.TreeItem(path.basename(node.root), vscode.TreeItemCollapsibleState.Expanded);
+      t.iconPath = new vscode.ThemeIcon('repo');
+      t.description = this.errors.get(node.root);
+      return t;
+    }
+    if (node.kind === 'experiments') {
+      const t = new vscode.TreeItem('Experiments', vscode.TreeItemCollapsibleState.Expanded);
+      t.iconPath = new vscode.ThemeIcon('beaker');
+      t.id = `${node.root}:experiments`;
+      return t;
+    }
+    const { run } = node;
+    const snapshot = this.snapshots.get(node.root)!;
+    const t = new vscode.TreeItem(run.kind === 'commit' ? `${run.label} ${run.detail?.split(' — ')[0] ?? ''}` : run.label);
+    t.id = `${node.root}:run:${run.id}`;
+    t.iconPath = run.error ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : ICONS[run.kind];
+    const values = snapshot.metrics[run.id] ?? {};
+    const labels = keyLabels(snapshot.metricKeys);
+    t.description = snapshot.metricKeys
+      .filter((k) => values[k] !== undefined)
+      .slice(0, SUMMARY_METRICS)
+      .map((k) => `${labels.get(k)} ${formatValue(values[k])}`)
+      .join(' · ');
+    t.tooltip = tooltipOf(run, values, snapshot.params[run.id] ?? {});
+    t.checkboxState = this.checked.get(node.root)?.has(run.id) ? vscode.TreeItemCheckboxState.Checked : vscode.TreeItemCheckboxState.Unchecked;
+    t.contextValue = `cairn.run.${run.kind}`;
+    return t;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+function tooltipOf(run: RunInfo, metrics: Record<string, Value>, params: Record<string, Value>): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${run.label}**\n\n`);
+  if (run.detail) md.appendText(`${run.detail}\n\n`);
+  if (run.error) md.appendText(`Could not read: ${run.error}\n\n`);
+  const list = (title: string, values: Record<string, Value>) => {
+    const keys = Object.keys(values);
+    if (keys.length) md.appendMarkdown(`${title}:  \n${keys.map((k) => `\`${k}\` ${formatValue(values[k])}`).join('  \n')}\n\n`);
+  };
+  list('Metrics', metrics);
+  list('Params', params);
+  return md;
+}

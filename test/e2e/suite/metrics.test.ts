@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../../src/extension/commandIds';
+import { note, runInfo, screenshot, ui } from './harness';
+
+const COMMITS = 200;
+const METRICS = 20;
+
+/** The Runs view and the metric-diff webview on a history of 200 commits with 20 metrics each. */
+if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcome') {
+  describe('Runs and the metric-diff panel', function () {
+    this.timeout(120_000);
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    let workbench: any;
+
+    before(async () => {
+      workbench = (await vscode.extensions.getExtension<{ workbench: any }>('cairn.cairn')!.activate()).workbench;
+      // 200 commits, each with params.yaml (lr) and metrics.json (20 metrics) declared in dvc.yaml.
+      const metricsOf = (i: number) => JSON.stringify(Object.fromEntries(Array.from({ length: METRICS }, (_, k) => [`m${String(k).padStart(2, '0')}`, Number((k + Math.sin(i / 9 + k)).toFixed(4))])));
+      fs.writeFileSync(path.join(root, 'dvc.yaml'), 'metrics:\n- metrics.json\nparams:\n- params.yaml\n');
+      const script: string[] = [];
+      for (let i = 0; i < COMMITS; i++) {
+        script.push(`printf '%s\\n' 'lr: ${(0.001 * (i + 1)).toFixed(3)}' 'epochs: ${10 + (i % 5)}' > params.yaml`);
+        script.push(`printf '%s\\n' '${metricsOf(i)}' > metrics.json`);
+        script.push(`git add -A && git commit -q -m 'train run ${i + 1}'`);
+      }
+      execFileSync('bash', ['-c', `set -e\n${script.join('\n')}`], { cwd: root });
+      fs.writeFileSync(path.join(root, 'metrics.json'), JSON.stringify({ ...JSON.parse(metricsOf(COMMITS - 1)), m00: 9.5 }));
+      await vscode.workspace.getConfiguration('cairn').update('runs.historyLimit', COMMITS, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('lists the workspace and the commits with their metrics in the Runs view', async () => {
+      await vscode.commands.executeCommand('cairn.runs.focus');
+      await vscode.commands.executeCommand(COMMANDS.refreshRuns.id);
+      const nodes = workbench.runs.getChildren();
+      assert.equal(nodes[0].run.id, 'workspace');
+      assert.ok(nodes.length >= COMMITS + 1, `${nodes.length} runs`);
+      const latest = workbench.runs.getTreeItem(nodes[1]);
+      assert.match(String(latest.label), /^[0-9a-f]{7} train run 200$/);
+      assert.match(String(latest.description), /^m00 [-\d.]+ · m01 [-\d.]+ · m02 [-\d.]+$/);
+      assert.match(String(workbench.runs.getTreeItem(nodes[0]).description), /^m00 9\.5 · /);
+      await ui('waitFor', { selector: '.part.sidebar .monaco-list-row:has-text("train run 200")' });
+      await screenshot('runs-view', '.part.sidebar');
+    });
+
+    it(`draws ${COMMITS} commits × ${METRICS} metrics in the webview, and reports the time`, async () => {
+      const started = Date.now();
+      const panel = await vscode.commands.executeCommand<any>(COMMANDS.showMetrics.id);
+      const render = await new Promise<{ ms: number; charts: number; points: number }>((resolve) => {
+        const sub = panel.onDidRender((r: { ms: number; charts: number; points: number }) => {
+          sub.dispose();
+          resolve(r);
+        });
+      });
+      note(`metric panel: ${render.charts} charts, ${render.points} points drawn in ${Math.round(render.ms)} ms in the webview; ${Date.now() - started} ms from the command`);
+      assert.equal(render.charts, METRICS * 2, 'a history chart and a bar chart per metric');
+      assert.equal(render.points, METRICS * (COMMITS + 1));
+      assert.ok(render.ms < 1000, `drawing took ${render.ms} ms (target: under a second)`);
+      const table = await ui<string>('webviewText', { selector: 'table.compare' });
+      assert.match(table, /m00\s*↑\s*[-\d.]+\s*9\.5 \+[\d.]+/, table.slice(0, 300));
+      assert.match(table, /lr\s*0\.2\s*0\.2/);
+      await screenshot('metrics-panel');
+    });
+
+    it('compares the runs checked in the Runs view', async () => {
+      const nodes = workbench.runs.getChildren();
+      workbench.runs.setChecked(nodes[1], true); // train run 200
+      workbench.runs.setChecked(nodes[101], true); // train run 100
+      const panel = await vscode.commands.executeCommand<any>(COMMANDS.compareSelectedRuns.id);
+      await new Promise<void>((resolve) => {
+        const sub = panel.onDidRender(() => {
+          sub.dispose();
+          resolve();
+        });
+      });
+      const table = await ui<string>('webviewText', { selector: 'table.compare thead' });
+      assert.deepEqual(table.trim().split(/\s+/), [nodes[101].run.label, nodes[1].run.label], 'the older run is the baseline');
+    });
+  });
+}

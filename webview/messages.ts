@@ -1,0 +1,41 @@
+/** The typed messages between the metrics panel (src/extension/metricsPanel.ts) and its webview. */
+
+export type Direction = 'higher' | 'lower';
+export type Value = number | string | boolean | null;
+
+export interface RunInfo {
+  /** The revision as git or Cairn names it: `workspace`, a commit sha, `refs/exps/...`. */
+  id: string;
+  /** What a user reads: `workspace`, a short sha, an experiment name. */
+  label: string;
+  /** A commit subject, an experiment's baseline. */
+  detail?: string;
+  kind: 'workspace' | 'commit' | 'experiment';
+  /** Why its values could not be read, if they could not. */
+  error?: string;
+}
+
+export interface MetricsPayload {
+  runs: RunInfo[];
+  /** run id → `file:key` → value, for metrics and for params. */
+  metrics: Record<string, Record<string, Value>>;
+  params: Record<string, Record<string, Value>>;
+  metricKeys: string[];
+  paramKeys: string[];
+  /** Run ids along the current branch, oldest first: the x axis of the history charts. */
+  history: string[];
+  /** Run ids compared in the table and the bar charts; the first is the baseline. */
+  selected: string[];
+  /** Whether a bigger value of a metric is better; metrics not listed: higher. */
+  directions: Record<string, Direction>;
+}
+
+export type ToWebview = { type: 'show'; payload: MetricsPayload };
+
+export type FromWebview =
+  | { type: 'ready' }
+  /** Time from receiving a payload to every chart drawn (for the report and the e2e test). */
+  | { type: 'rendered'; ms: number; charts: number; points: number }
+  | { type: 'setDirection'; key: string; direction: Direction }
+  /** `data`: a PNG data URL for charts, the text for csv and markdown. */
+  | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string };

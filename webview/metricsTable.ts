@@ -1,0 +1,91 @@
+import type { Direction, MetricsPayload, Value } from './messages';
+
+/** The compare table of the metrics panel as plain data: no DOM here, so it is unit-tested. */
+
+export interface Cell {
+  value: Value | undefined;
+  text: string;
+  /** Against the baseline (first selected run), for numbers that differ from it. */
+  delta?: number;
+  deltaText?: string;
+  /** Whether the change is for the better, by the metric's direction; undefined for params and no change. */
+  better?: boolean;
+}
+
+export interface Row {
+  kind: 'metric' | 'param';
+  key: string;
+  label: string;
+  direction?: Direction;
+  cells: Cell[];
+}
+
+/** Numbers as a user reads them: at most 5 significant decimals, no float noise. */
+export function formatValue(v: Value | undefined): string {
+  if (v === undefined) return '—';
+  if (v === null) return 'null';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return String(v);
+}
+
+function formatDelta(d: number): string {
+  const text = formatValue(d);
+  return d > 0 ? `+${text}` : text;
+}
+
+/** `file:key` keys shown as `key` when every key comes from one file. */
+export function keyLabels(keys: string[]): Map<string, string> {
+  const files = new Set(keys.map((k) => k.slice(0, k.indexOf(':'))));
+  return new Map(keys.map((k) => [k, files.size <= 1 ? k.slice(k.indexOf(':') + 1) : k]));
+}
+
+export function compareRows(payload: MetricsPayload): Row[] {
+  const runs = payload.selected;
+  const rows: Row[] = [];
+  const build = (kind: 'metric' | 'param', keys: string[], values: MetricsPayload['metrics']) => {
+    const labels = keyLabels(keys);
+    for (const key of keys) {
+      const direction = kind === 'metric' ? payload.directions[key] ?? 'higher' : undefined;
+      const base = values[runs[0]]?.[key];
+      const cells = runs.map((run, i): Cell => {
+        const value = values[run]?.[key];
+        const cell: Cell = { value, text: formatValue(value) };
+        if (i > 0 && typeof value === 'number' && typeof base === 'number' && value !== base) {
+          cell.delta = value - base;
+          cell.deltaText = formatDelta(cell.delta);
+          if (direction) cell.better = direction === 'higher' ? cell.delta > 0 : cell.delta < 0;
+        }
+        return cell;
+      });
+      rows.push({ kind, key, label: labels.get(key)!, direction, cells });
+    }
+  };
+  build('metric', payload.metricKeys, payload.metrics);
+  build('param', payload.paramKeys, payload.params);
+  return rows;
+}
+
+function runLabels(payload: MetricsPayload): string[] {
+  return payload.selected.map((id) => payload.runs.find((r) => r.id === id)?.label ?? id);
+}
+
+function cellText(c: Cell): string {
+  return c.deltaText ? `${c.text} (${c.deltaText})` : c.text;
+}
+
+/** The table as CSV (RFC 4180 quoting): one row per metric or param, one column per run. */
+export function toCsv(payload: MetricsPayload): string {
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [['type', 'name', ...runLabels(payload)].map(quote).join(',')];
+  for (const r of compareRows(payload)) lines.push([r.kind, r.key, ...r.cells.map((c) => (c.value === undefined ? '' : formatValue(c.value)))].map(quote).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** The table as GitHub markdown, deltas in brackets, for a pull-request comment. */
+export function toMarkdown(payload: MetricsPayload): string {
+  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const header = ['', ...runLabels(payload)];
+  const lines = [`| ${header.map(escape).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of compareRows(payload)) lines.push(`| ${[r.label, ...r.cells.map(cellText)].map(escape).join(' | ')} |`);
+  return lines.join('\n') + '\n';
+}
