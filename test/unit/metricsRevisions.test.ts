@@ -22,6 +22,7 @@ const fixed = async (): Promise<Declarations> => ({
   metrics: ['metrics.json', 'eval'],
   params: new Map([['params.yaml', []]]),
   plots: [],
+  cachedOuts: new Map(),
 });
 
 async function withRepo<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {

@@ -21,6 +21,17 @@ export interface Declarations {
   /** Repo-relative params file → the keys read from it (`[]`: the whole file). */
   params: Map<string, string[]>;
   plots: PlotDeclaration[];
+  /**
+   * Outputs stored in the DVC cache, from the revision's dvc.lock files: repo-relative path →
+   * hash. A git revision does not hold these files; DVC (and Cairn) read them from the cache.
+   */
+  cachedOuts: Map<string, CachedOut>;
+}
+
+export interface CachedOut {
+  md5: string;
+  /** `md5` for DVC 3 entries (`hash: md5`), `md5-dos2unix` for DVC 2 ones. */
+  hashName: 'md5' | 'md5-dos2unix';
 }
 
 /**
@@ -82,7 +93,7 @@ export async function declarationsOf(pipelines: PipelinesView, source: RevisionS
       plots.push({ id, config: file.path, props, files: isName ? p.repoPaths : [id] });
     }
   }
-  return { metrics, params, plots };
+  return { metrics, params, plots, cachedOuts: new Map() };
 }
 
 /** Every file under each path that is a folder at this revision; other paths as they are. */

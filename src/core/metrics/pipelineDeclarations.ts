@@ -1,6 +1,8 @@
-import { loadPipelines } from '../pipeline/load';
-import { Declarations, declarationsOf } from './declarations';
-import type { RevisionSource } from './revisionSource';
+import { parse } from 'yaml';
+import { loadPipelines, Pipelines } from '../pipeline/load';
+import { CachedOut, Declarations, declarationsOf } from './declarations';
+import { isDict } from './flatten';
+import { normalizeRel, RevisionSource } from './revisionSource';
 
 /**
  * The metrics, params and plots a revision's dvc.yaml files declare, through the pipeline
@@ -8,5 +10,39 @@ import type { RevisionSource } from './revisionSource';
  * whole revision, as in DVC.
  */
 export async function pipelineDeclarations(source: RevisionSource): Promise<Declarations> {
-  return declarationsOf(await loadPipelines(source), source);
+  const pipelines = await loadPipelines(source);
+  const declarations = await declarationsOf(pipelines, source);
+  declarations.cachedOuts = await lockedOutputs(pipelines, source);
+  return declarations;
+}
+
+/**
+ * Output hashes recorded in the dvc.lock beside each dvc.yaml (out paths relative to the stage's
+ * wdir). A lock that is missing or unreadable gives nothing: the outputs then read as missing.
+ */
+async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Promise<Map<string, CachedOut>> {
+  const result = new Map<string, CachedOut>();
+  const locks = new Map<string, unknown>();
+  for (const stage of pipelines.stages) {
+    const lockPath = stage.file.replace(/dvc\.yaml$/, 'dvc.lock');
+    if (!locks.has(lockPath)) {
+      const text = await source.read(lockPath);
+      let parsed: unknown;
+      try {
+        parsed = text === undefined ? undefined : parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      locks.set(lockPath, parsed);
+    }
+    const lock = locks.get(lockPath);
+    const entry = isDict(lock) && isDict(lock.stages) ? lock.stages[stage.name] : undefined;
+    const outs = isDict(entry) && Array.isArray(entry.outs) ? entry.outs : [];
+    for (const out of outs) {
+      if (!isDict(out) || typeof out.path !== 'string' || typeof out.md5 !== 'string' || out.md5.endsWith('.dir')) continue;
+      const rel = normalizeRel([stage.wdir, out.path].filter(Boolean).join('/'));
+      if (rel) result.set(rel, { md5: out.md5, hashName: out.hash === 'md5' ? 'md5' : 'md5-dos2unix' });
+    }
+  }
+  return result;
 }

@@ -2,7 +2,16 @@ import { parseDataFile } from './dataFile';
 import { extractMetrics, isDict, Dict } from './flatten';
 import { encodeError, FileResult } from './results';
 import type { RevisionSource } from './revisionSource';
-import { expandPaths } from './declarations';
+import { CachedOut, expandPaths } from './declarations';
+
+/** Reads a cached output's bytes (from the repository's DVC cache), or undefined when the cache lacks it. */
+export type CacheReader = (out: CachedOut) => Promise<Buffer | undefined>;
+
+/** Where the files of a revision come from: git (or the workspace), else the DVC cache for locked outputs. */
+export interface FileReading {
+  cachedOuts?: Map<string, CachedOut>;
+  readCache?: CacheReader;
+}
 
 /** A file a revision does not have (DVC's FileNotFoundError in `--json` output). */
 export function missingFileError(relPath: string, source: RevisionSource): FileResult {
@@ -10,8 +19,11 @@ export function missingFileError(relPath: string, source: RevisionSource): FileR
   return { error: { type: 'FileNotFoundError', msg: `${relPath}: no such file in ${where}` } };
 }
 
-async function readParsed(source: RevisionSource, relPath: string, use: (parsed: unknown) => unknown): Promise<FileResult> {
-  const text = await source.read(relPath);
+async function readParsed(source: RevisionSource, relPath: string, use: (parsed: unknown) => unknown, reading: FileReading = {}): Promise<FileResult> {
+  let text = await source.read(relPath);
+  const cached = reading.cachedOuts?.get(relPath);
+  // A git revision lacks cached outputs (git ignores them); the lock's hash finds them in the cache.
+  if (text === undefined && source.commit && cached && reading.readCache) text = (await reading.readCache(cached))?.toString('utf8');
   if (text === undefined) return missingFileError(relPath, source);
   try {
     return { data: use(parseDataFile(text, relPath)) };
@@ -21,9 +33,9 @@ async function readParsed(source: RevisionSource, relPath: string, use: (parsed:
 }
 
 /** Each metrics file (folders expanded) of a revision: its metrics, or why it could not be read. */
-export async function readMetricsFiles(source: RevisionSource, paths: string[]): Promise<Record<string, FileResult>> {
+export async function readMetricsFiles(source: RevisionSource, paths: string[], reading: FileReading = {}): Promise<Record<string, FileResult>> {
   const files = await expandPaths(source, paths);
-  const results = await Promise.all(files.map((f) => readParsed(source, f, extractMetrics)));
+  const results = await Promise.all(files.map((f) => readParsed(source, f, extractMetrics, reading)));
   const out: Record<string, FileResult> = {};
   files.forEach((f, i) => (out[f] = results[i]));
   return out;
@@ -33,10 +45,10 @@ export async function readMetricsFiles(source: RevisionSource, paths: string[]):
  * Each params file of a revision: the whole file when `keys` is empty, else only those dotted
  * keys (nested as in the file; a key the file lacks is left out).
  */
-export async function readParamsFiles(source: RevisionSource, params: Map<string, string[]>): Promise<Record<string, FileResult>> {
+export async function readParamsFiles(source: RevisionSource, params: Map<string, string[]>, reading: FileReading = {}): Promise<Record<string, FileResult>> {
   const entries: [string, string[]][] = [];
   for (const [file, keys] of params) for (const f of await expandPaths(source, [file])) entries.push([f, keys]);
-  const results = await Promise.all(entries.map(([f, keys]) => readParsed(source, f, (parsed) => (keys.length ? selectKeys(parsed, keys) : parsed))));
+  const results = await Promise.all(entries.map(([f, keys]) => readParsed(source, f, (parsed) => (keys.length ? selectKeys(parsed, keys) : parsed), reading)));
   const out: Record<string, FileResult> = {};
   entries.forEach(([f], i) => (out[f] = results[i]));
   return out;

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { CairnError } from '../errors';
 import { GitObjectReader } from './gitObjectReader';
 import type { DvcIgnore } from '../repo/dvcignore';
+import type { CacheReader } from './readFiles';
 import { CommitSource, RevisionSource, WorkspaceSource } from './revisionSource';
 
 const execFileAsync = promisify(execFile);
@@ -30,11 +31,15 @@ export class RevisionReader {
   private readonly sources = new Map<string, RevisionSource>();
   private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
 
-  /** `ignore`: the repository's .dvcignore rules, applied to every revision. */
+  /**
+   * `ignore`: the repository's .dvcignore rules, applied to every revision; `readCache`: reads
+   * outputs a revision's dvc.lock records from the DVC cache (git does not hold them).
+   */
   constructor(
     readonly root: string,
     readonly gitRoot: string | undefined,
     private readonly ignore?: DvcIgnore,
+    readonly readCache?: CacheReader,
   ) {
     this.objects = gitRoot ? new GitObjectReader(gitRoot) : undefined;
     this.prefix = gitRoot ? path.relative(gitRoot, root).split(path.sep).join('/') : '';

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Repo } from '../repo/repo';
 import { Declarations } from './declarations';
 import { diffResults } from './diff';
-import { readMetricsFiles, readParamsFiles } from './readFiles';
+import * as fs from 'node:fs';
+import { CacheReader, readMetricsFiles, readParamsFiles } from './readFiles';
 import { DiffResult, encodeError, FileResult, RevisionResult, ShowResult } from './results';
 import { RevisionReader, NamedRevision, WORKSPACE_REV } from './revisions';
 import type { RevisionSource } from './revisionSource';
@@ -28,9 +29,20 @@ export interface MetricsOptions {
   declarations?: DeclarationsLoader;
 }
 
+/** Reads outputs from the repository's DVC cache by the hash its lock records. */
+export function cacheReaderOf(repo: Repo): CacheReader {
+  return async (out) => {
+    try {
+      return await fs.promises.readFile(repo.store.pathOf(out.md5, out.hashName));
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** Open a reader for `repo` (or use the caller's) and close it after `fn` if it is ours. */
 export async function withReader<T>(repo: Repo, options: MetricsOptions, fn: (reader: RevisionReader) => Promise<T>): Promise<T> {
-  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
+  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root, repo.ignore, cacheReaderOf(repo));
   try {
     return await fn(reader);
   } finally {
@@ -50,11 +62,17 @@ export function declarationsFor(source: RevisionSource, loader: DeclarationsLoad
 }
 
 /** One revision's metrics or params files; an error that stops the whole revision (a bad dvc.yaml) is the revision's. */
-export async function readKindAt(kind: MetricsKind, source: RevisionSource, declarations: DeclarationsLoader = pipelineDeclarations): Promise<RevisionResult> {
+export async function readKindAt(
+  kind: MetricsKind,
+  source: RevisionSource,
+  declarations: DeclarationsLoader = pipelineDeclarations,
+  readCache?: CacheReader,
+): Promise<RevisionResult> {
   try {
     const decl = await declarationsFor(source, declarations);
+    const reading = { cachedOuts: decl.cachedOuts, readCache };
     const data: Record<string, FileResult> =
-      kind === 'metrics' ? await readMetricsFiles(source, decl.metrics) : await readParamsFiles(source, decl.params);
+      kind === 'metrics' ? await readMetricsFiles(source, decl.metrics, reading) : await readParamsFiles(source, decl.params, reading);
     return { data };
   } catch (err) {
     return { error: encodeError(err) };
@@ -70,7 +88,7 @@ export async function show(repo: Repo, kind: MetricsKind, selection: RevisionSel
   return withReader(repo, options, async (reader) => {
     const chosen = (selection.revs?.length ?? 0) > 0 || selection.allBranches || selection.allTags || selection.allCommits;
     const revisions: NamedRevision[] = chosen ? await reader.select(selection) : [{ name: '' }];
-    const results = await Promise.all(revisions.map((r) => readKindAt(kind, reader.source(r), options.declarations)));
+    const results = await Promise.all(revisions.map((r) => readKindAt(kind, reader.source(r), options.declarations, reader.readCache)));
     const res: ShowResult = {};
     revisions.forEach((r, i) => (res[r.name] = results[i]));
     if (chosen) {
@@ -95,7 +113,7 @@ export async function diff(repo: Repo, kind: MetricsKind, aRev = 'HEAD', bRev = 
   return withReader(repo, options, async (reader) => {
     if (!(await reader.hasCommits())) return { diff: {}, errored: [] };
     const [a, b] = await Promise.all([reader.open(aRev), reader.open(bRev)]);
-    const [old, now] = await Promise.all([readKindAt(kind, a, options.declarations), readKindAt(kind, b, options.declarations)]);
+    const [old, now] = await Promise.all([readKindAt(kind, a, options.declarations, reader.readCache), readKindAt(kind, b, options.declarations, reader.readCache)]);
     const errored: string[] = [];
     for (const [name, r] of [[aRev, old], [bRev, now]] as const) {
       if (r.error || Object.values(r.data ?? {}).some((f) => f.error)) if (!errored.includes(name)) errored.push(name);
