@@ -28,6 +28,27 @@ export interface MetricsPayload {
   selected: string[];
   /** Whether a bigger value of a metric is better; metrics not listed: higher. */
   directions: Record<string, Direction>;
+  /** DVC plots (dvc.yaml `plots:`) of the compared runs, and what could not be read. */
+  plots: PlotData[];
+  plotErrors: string[];
+}
+
+export type PlotTemplate = 'linear' | 'simple' | 'smooth' | 'scatter' | 'confusion' | 'confusion_normalized' | 'bar_horizontal' | 'bar_horizontal_sorted';
+
+/** One DVC plot: its datapoints across revisions (each tagged `rev`), drawn by its template. */
+export interface PlotData {
+  id: string;
+  title: string;
+  template: PlotTemplate;
+  x: string;
+  y: string;
+  xLabel: string;
+  yLabel: string;
+  /** Revision ids with data, as in `runs`. */
+  revisions: string[];
+  points: Record<string, unknown>[];
+  /** The datapoint field telling sources apart when a plot has several (`filename`, `field`, `filename::field`). */
+  sourceField?: string;
 }
 
 export type ToWebview = { type: 'show'; payload: MetricsPayload };

@@ -1,10 +1,10 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import type { Direction, FromWebview, MetricsPayload, ToWebview, Value } from './messages';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip } from 'chart.js';
+import type { Direction, FromWebview, MetricsPayload, PlotData, ToWebview, Value } from './messages';
 import { compareRows, keyLabels, toCsv, toMarkdown } from './metricsTable';
 
 /** The metrics panel's page: a compare table, history line charts and run bar charts (chart.js). */
 
-Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.register(LineController, LineElement, PointElement, ScatterController, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 interface State {
   payload: MetricsPayload;
@@ -36,6 +36,8 @@ function theme() {
 }
 
 const numeric = (v: Value | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Plot files (CSV, TSV) hold numbers as text. */
+const finite = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
 const runLabel = (p: MetricsPayload, id: string) => p.runs.find((r) => r.id === id)?.label ?? id;
 
 function exportButton(label: string, onClick: () => void): HTMLButtonElement {
@@ -157,6 +159,108 @@ function renderBars(p: MetricsPayload, keys: string[], labels: Map<string, strin
   return el('section', {}, el('div', { className: 'heading' }, el('h2', { textContent: 'Selected runs' })), grid);
 }
 
+/** A plot's series: one per revision (and per source when a plot has several). */
+function seriesOf(plot: PlotData, p: MetricsPayload): { label: string; points: Record<string, unknown>[] }[] {
+  const series = new Map<string, { label: string; points: Record<string, unknown>[] }>();
+  for (const point of plot.points) {
+    const rev = String(point.rev);
+    const source = plot.sourceField ? String(point[plot.sourceField]) : '';
+    const key = `${rev}\u0000${source}`;
+    if (!series.has(key)) series.set(key, { label: [runLabel(p, rev), source].filter(Boolean).join(' · '), points: [] });
+    series.get(key)!.points.push(point);
+  }
+  return [...series.values()];
+}
+
+/** A confusion matrix per revision, as a table shaded by count (normalised by actual class when asked). */
+function confusionTables(plot: PlotData, p: MetricsPayload): HTMLElement {
+  const t = theme();
+  const box = el('div', { className: 'confusion' });
+  for (const { label, points } of seriesOf(plot, p)) {
+    const actual = [...new Set(points.map((d) => String(d[plot.x])))].sort();
+    const predicted = [...new Set(points.map((d) => String(d[plot.y])))].sort();
+    const counts = new Map<string, number>();
+    for (const d of points) counts.set(`${d[plot.x]}\u0000${d[plot.y]}`, (counts.get(`${d[plot.x]}\u0000${d[plot.y]}`) ?? 0) + 1);
+    const rowTotal = (a: string) => predicted.reduce((n, q) => n + (counts.get(`${a}\u0000${q}`) ?? 0), 0);
+    const value = (a: string, q: string) => {
+      const c = counts.get(`${a}\u0000${q}`) ?? 0;
+      return plot.template === 'confusion_normalized' ? (rowTotal(a) ? c / rowTotal(a) : 0) : c;
+    };
+    const max = Math.max(1e-9, ...actual.flatMap((a) => predicted.map((q) => value(a, q))));
+    const table = el('table', { className: 'matrix', title: `rows: ${plot.xLabel} · columns: ${plot.yLabel}` });
+    table.append(el('tr', {}, el('th', { textContent: `${plot.xLabel} \\ ${plot.yLabel}` }), ...predicted.map((q) => el('th', { textContent: q }))));
+    for (const a of actual) {
+      const tr = el('tr', {}, el('th', { textContent: a }));
+      for (const q of predicted) {
+        const v = value(a, q);
+        const td = el('td', { textContent: plot.template === 'confusion_normalized' ? v.toFixed(2) : String(v) });
+        td.style.backgroundColor = `color-mix(in srgb, ${t.series[0]} ${Math.round((v / max) * 80)}%, transparent)`;
+        tr.append(td);
+      }
+      table.append(tr);
+    }
+    box.append(el('div', {}, el('div', { className: 'hint', textContent: label }), table));
+  }
+  return box;
+}
+
+function renderPlots(p: MetricsPayload): { section: HTMLElement; points: number } {
+  const t = theme();
+  const grid = el('div', { className: 'grid' });
+  let points = 0;
+  for (const plot of p.plots) {
+    points += plot.points.length;
+    if (plot.template.startsWith('confusion')) {
+      grid.append(el('div', { className: 'card' }, el('div', { className: 'card-title' }, el('span', { textContent: plot.title, title: plot.id })), confusionTables(plot, p)));
+      continue;
+    }
+    const series = seriesOf(plot, p);
+    const color = (i: number) => t.series[i % t.series.length];
+    const axis = (title: string) => ({ title: { display: true, text: title, color: t.foreground }, ticks: { color: t.foreground }, grid: { color: t.grid } });
+    const options = { ...baseOptions(t), plugins: { legend: { display: series.length > 1, labels: { color: t.foreground, boxWidth: 10 } } }, scales: { x: axis(plot.xLabel), y: axis(plot.yLabel) } };
+    if (plot.template.startsWith('bar_horizontal')) {
+      let categories = [...new Set(plot.points.map((d) => String(d[plot.y])))];
+      if (plot.template === 'bar_horizontal_sorted') {
+        const first = series[0]?.points ?? [];
+        const valueOf = (c: string) => finite(first.find((d) => String(d[plot.y]) === c)?.[plot.x]) ?? 0;
+        categories = categories.sort((a, b) => valueOf(b) - valueOf(a));
+      }
+      grid.append(chartCard(plot.title, `${plot.id.replace(/[^\w.-]+/g, '_')}.png`, (canvas) =>
+        new Chart(canvas, {
+          type: 'bar',
+          data: { labels: categories, datasets: series.map((s, i) => ({ label: s.label, backgroundColor: color(i), data: categories.map((c) => finite(s.points.find((d) => String(d[plot.y]) === c)?.[plot.x])) })) },
+          options: { ...options, indexAxis: 'y' as const, scales: { x: axis(plot.xLabel), y: { ...axis(plot.yLabel), type: 'category' as const } } },
+        }),
+      ));
+      continue;
+    }
+    const scatter = plot.template === 'scatter';
+    grid.append(chartCard(plot.title, `${plot.id.replace(/[^\w.-]+/g, '_')}.png`, (canvas) =>
+      new Chart(canvas, {
+        type: scatter ? 'scatter' : 'line',
+        data: {
+          datasets: series.map((s, i) => ({
+            label: s.label,
+            borderColor: color(i),
+            backgroundColor: color(i),
+            pointRadius: scatter ? 3 : s.points.length > 60 ? 0 : 2,
+            borderWidth: 1.5,
+            // DVC's smooth template draws a smoothed curve; a cubic interpolation stands in for it.
+            tension: plot.template === 'smooth' ? 0.4 : 0,
+            showLine: !scatter,
+            data: s.points.map((d) => ({ x: finite(d[plot.x]) ?? NaN, y: finite(d[plot.y]) ?? NaN })),
+          })),
+        },
+        options: { ...options, scales: { x: { ...axis(plot.xLabel), type: 'linear' as const }, y: axis(plot.yLabel) } },
+      }),
+    ));
+  }
+  const section = el('section', {}, el('div', { className: 'heading' }, el('h2', { textContent: 'Plots' }), el('span', { className: 'hint', textContent: 'from dvc.yaml plots:' })));
+  if (p.plotErrors.length) section.append(el('div', { className: 'notice' }, `Could not read: ${p.plotErrors.join('; ')}`));
+  section.append(grid);
+  return { section, points };
+}
+
 function render(p: MetricsPayload): void {
   const started = performance.now();
   current = p;
@@ -166,19 +270,21 @@ function render(p: MetricsPayload): void {
   root.replaceChildren();
   const failed = p.runs.filter((r) => r.error);
   if (failed.length) root.append(el('div', { className: 'notice' }, `Could not read ${failed.map((r) => `${r.label} (${r.error})`).join('; ')}`));
-  if (p.metricKeys.length === 0 && p.paramKeys.length === 0) {
-    root.append(el('div', { className: 'empty' }, el('h2', { textContent: 'No metrics or params yet' }), el('p', { textContent: 'Declare metrics files in dvc.yaml (a top-level `metrics:` list, or `metrics:` outputs of a stage) and params in params.yaml; they will show here for every commit.' })));
+  if (p.metricKeys.length === 0 && p.paramKeys.length === 0 && p.plots.length === 0) {
+    root.append(el('div', { className: 'empty' }, el('h2', { textContent: 'No metrics, params or plots yet' }), el('p', { textContent: 'Declare metrics files in dvc.yaml (a top-level `metrics:` list, or `metrics:` outputs of a stage), params in params.yaml and plots under `plots:`; they will show here for every commit.' })));
     post({ type: 'rendered', ms: performance.now() - started, charts: 0, points: 0 });
     return;
   }
-  root.append(renderTable(p));
+  if (p.metricKeys.length || p.paramKeys.length) root.append(renderTable(p));
   const plotted = p.metricKeys.filter((k) => [...p.history, ...p.selected].some((id) => numeric(p.metrics[id]?.[k]) !== null));
   const labels = keyLabels(p.metricKeys);
   const history = renderHistory(p, plotted, labels);
   if (p.history.length > 1) root.append(history.section);
   if (p.selected.length > 1) root.append(renderBars(p, plotted, labels));
+  const plots = renderPlots(p);
+  if (p.plots.length || p.plotErrors.length) root.append(plots.section);
   // Reported once the browser has painted the charts.
-  requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, charts: charts.length, points: history.points }));
+  requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, charts: charts.length, points: history.points + plots.points }));
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {

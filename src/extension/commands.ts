@@ -9,6 +9,7 @@ import { Repo } from '../core/repo/repo';
 import { init } from '../core/repo/init';
 import type { CoreClient } from './coreClient';
 import type { RunNode, RunsTreeProvider } from './runsTree';
+import type { RunsSnapshot } from './runsSnapshot';
 import { MetricsPanel } from './metricsPanel';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
@@ -260,7 +261,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       const root = metricsRoot(ctx);
       const snapshot = await ctx.runs.snapshot(root);
       const checked = ctx.runs.selected(root);
-      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, checked.length >= 2 ? checked : headAndWorkspace(snapshot.history));
+      return showPanel(ctx, root, snapshot, checked.length >= 2 ? checked : headAndWorkspace(snapshot.history));
     },
 
     /** HEAD against the workspace, or against the run the command was invoked on. */
@@ -269,7 +270,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       const snapshot = await ctx.runs.snapshot(root);
       const [head, workspace] = headAndWorkspace(snapshot.history);
       const other = node?.kind === 'run' ? node.run.id : workspace;
-      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, other === head ? [head] : [head, other]);
+      return showPanel(ctx, root, snapshot, other === head ? [head] : [head, other]);
     },
 
     async compareSelectedRuns() {
@@ -280,13 +281,18 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
         void vscode.window.showInformationMessage('Check two or more runs in the Runs view to compare them.');
         return;
       }
-      return MetricsPanel.show(ctx.extension, ctx.log, snapshot, checked);
+      return showPanel(ctx, root, snapshot, checked);
     },
 
     async refreshRuns() {
       await ctx.runs.refresh();
     },
   };
+}
+
+async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {
+  const plots = await ctx.core.call('plots', root, { revs: selected });
+  return MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
 }
 
 function metricsRoot(ctx: CommandContext): string {

@@ -6,6 +6,7 @@ import type { CheckoutResult } from '../core/outputs/checkout';
 import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
+import type { PlotData } from '../../webview/messages';
 
 /**
  * The messages between the extension host and the core worker (dist/coreWorker.js), where
@@ -18,6 +19,7 @@ export interface CoreOps {
   checkout: { args: { targets: string[]; force: boolean }; result: CheckoutResult };
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
   runs: { args: { historyLimit: number; extraRevs: string[] }; result: RunsSnapshot };
+  plots: { args: { revs: string[] }; result: { plots: PlotData[]; errors: string[] } };
 }
 export type CoreOp = keyof CoreOps;
 

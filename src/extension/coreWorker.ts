@@ -10,6 +10,7 @@ import { checkout } from '../core/outputs/checkout';
 import { remove } from '../core/outputs/remove';
 import type { Progress } from '../core/progress';
 import { runsSnapshot } from './runsSnapshot';
+import { plotsSnapshot } from './plotsSnapshot';
 import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
@@ -38,6 +39,7 @@ const handlers: Handlers = {
   checkout: ({ targets, force }, { repo, root, signal, onProgress }) => checkout(repo, targets, { cwd: root, force, signal, onProgress }),
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
+  plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
 };
 
 port.on('message', async (msg: ToWorker) => {

@@ -9,7 +9,7 @@ import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
  * the current branch and DVC experiments (refs/exps). Computed in the core worker; the Runs
  * view and the metrics panel show it. No vscode import: plain data.
  */
-export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions'>;
+export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotErrors'>;
 
 function flat(files: Record<string, FlatFile>, keys: Set<string>): Record<string, Value> {
   const values: Record<string, Value> = {};

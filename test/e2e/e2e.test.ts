@@ -8,6 +8,15 @@ import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
+/** Scroll a webview so that `selector` is at the top of its page. */
+const webviewScroll: UiStep = async (page, args: { selector: string }) => {
+  for (const frame of page.frames()) {
+    const found = await frame.$(args.selector).catch(() => null);
+    if (found) return found.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  }
+  throw new Error(`no webview element matches ${args.selector}`);
+};
+
 /** The text of `selector` inside a webview (webviews are nested iframes the extension host cannot see into). */
 const webviewText: UiStep = async (page, args: { selector: string; timeoutMs?: number }) => {
   const deadline = Date.now() + (args.timeoutMs ?? 20_000);
@@ -40,7 +49,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText },
+      uiSteps: { webviewText, webviewScroll },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);

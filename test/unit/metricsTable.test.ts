@@ -18,6 +18,8 @@ function payload(over: Partial<MetricsPayload> = {}): MetricsPayload {
     history: ['a'.repeat(40), 'workspace'],
     selected: ['a'.repeat(40), 'workspace'],
     directions: { 'metrics.json:loss': 'lower' },
+    plots: [],
+    plotErrors: [],
     ...over,
   };
 }

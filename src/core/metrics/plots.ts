@@ -165,19 +165,36 @@ function tidySources(points: Datapoint[]): void {
   }
 }
 
+/** DVC's built-in templates, by the mark they draw; unknown names draw as `linear`. */
+export const PLOT_TEMPLATES = ['linear', 'simple', 'smooth', 'scatter', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'] as const;
+export type PlotTemplate = (typeof PLOT_TEMPLATES)[number];
+
+export function plotTemplateOf(props: Dict): PlotTemplate {
+  return PLOT_TEMPLATES.find((t) => t === props.template) ?? 'linear';
+}
+
 function vegaSpec(id: string, props: Dict, axes: Axes, points: Datapoint[], revisions: string[]): PlotRender['content'] {
+  const template = plotTemplateOf(props);
+  const x = { field: axes.xField, title: axes.xLabel };
+  const y = { field: axes.yField, title: axes.yLabel };
+  const color = { field: 'rev', type: 'nominal', scale: { domain: revisions } };
+  const encoding =
+    template === 'confusion' || template === 'confusion_normalized'
+      ? { x: { ...x, type: 'nominal' }, y: { ...y, type: 'nominal' }, color: { aggregate: 'count', type: 'quantitative' }, facet: { field: 'rev', type: 'nominal' } }
+      : template.startsWith('bar_horizontal')
+        ? { x: { ...x, type: 'quantitative' }, y: { ...y, type: 'nominal', ...(template === 'bar_horizontal_sorted' ? { sort: '-x' } : {}) }, color }
+        : { x: { ...x, type: 'quantitative' }, y: { ...y, type: 'quantitative', scale: { zero: false } }, color };
+  const mark = template === 'scatter' ? 'point' : template.startsWith('confusion') ? 'rect' : template.startsWith('bar') ? 'bar' : 'line';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     data: { values: points },
     title: { text: typeof props.title === 'string' ? props.title : id, anchor: 'middle' },
     width: 300,
     height: 300,
-    mark: { type: 'line', point: true, tooltip: true },
-    encoding: {
-      x: { field: axes.xField, type: 'quantitative', title: axes.xLabel },
-      y: { field: axes.yField, type: 'quantitative', title: axes.yLabel, scale: { zero: false } },
-      color: { field: 'rev', type: 'nominal', scale: { domain: revisions } },
-    },
+    mark: mark === 'line' ? { type: 'line', point: true, tooltip: true } : { type: mark, tooltip: true },
+    encoding,
+    // Which DVC template drew it, for viewers that draw the data themselves (the metrics panel).
+    usermeta: { template },
   };
 }
 

@@ -20,7 +20,23 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       workbench = (await vscode.extensions.getExtension<{ workbench: any }>('cairn.cairn')!.activate()).workbench;
       // 200 commits, each with params.yaml (lr) and metrics.json (20 metrics) declared in dvc.yaml.
       const metricsOf = (i: number) => JSON.stringify(Object.fromEntries(Array.from({ length: METRICS }, (_, k) => [`m${String(k).padStart(2, '0')}`, Number((k + Math.sin(i / 9 + k)).toFixed(4))])));
-      fs.writeFileSync(path.join(root, 'dvc.yaml'), 'metrics:\n- metrics.json\nparams:\n- params.yaml\n');
+      fs.writeFileSync(
+        path.join(root, 'dvc.yaml'),
+        [
+          'metrics:\n- metrics.json\nparams:\n- params.yaml\nplots:',
+          '- loss.tsv:\n    x: step\n    y: loss',
+          '- predictions.csv:\n    template: scatter\n    x: predicted\n    y: actual',
+          '- classes.csv:\n    template: confusion\n    x: actual\n    y: predicted',
+          '- importance.csv:\n    template: bar_horizontal_sorted\n    x: importance\n    y: feature\n',
+        ].join('\n'),
+      );
+      const writePlots = (shift: number) => {
+        fs.writeFileSync(path.join(root, 'loss.tsv'), `step\tloss\n${Array.from({ length: 50 }, (_, i) => `${i}\t${(1 / (i + 1 + shift)).toFixed(4)}`).join('\n')}\n`);
+        fs.writeFileSync(path.join(root, 'predictions.csv'), `predicted,actual\n${Array.from({ length: 40 }, (_, i) => `${(i / 40 + shift / 10).toFixed(3)},${((i % 7) / 7).toFixed(3)}`).join('\n')}\n`);
+        fs.writeFileSync(path.join(root, 'classes.csv'), `actual,predicted\n${['cat,cat', 'cat,dog', 'dog,dog', 'dog,dog', 'bird,bird', 'bird,cat'].slice(0, 6 - shift).join('\n')}\n`);
+        fs.writeFileSync(path.join(root, 'importance.csv'), `feature,importance\nage,${0.3 + shift / 10}\nheight,0.5\nweight,0.2\n`);
+      };
+      writePlots(0);
       const script: string[] = [];
       for (let i = 0; i < COMMITS; i++) {
         script.push(`printf '%s\\n' 'lr: ${(0.001 * (i + 1)).toFixed(3)}' 'epochs: ${10 + (i % 5)}' > params.yaml`);
@@ -29,6 +45,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       }
       execFileSync('bash', ['-c', `set -e\n${script.join('\n')}`], { cwd: root });
       fs.writeFileSync(path.join(root, 'metrics.json'), JSON.stringify({ ...JSON.parse(metricsOf(COMMITS - 1)), m00: 9.5 }));
+      writePlots(1);
       await vscode.workspace.getConfiguration('cairn').update('runs.historyLimit', COMMITS, vscode.ConfigurationTarget.Workspace);
     });
 
@@ -56,13 +73,19 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
         });
       });
       note(`metric panel: ${render.charts} charts, ${render.points} points drawn in ${Math.round(render.ms)} ms in the webview; ${Date.now() - started} ms from the command`);
-      assert.equal(render.charts, METRICS * 2, 'a history chart and a bar chart per metric');
-      assert.equal(render.points, METRICS * (COMMITS + 1));
+      assert.equal(render.charts, METRICS * 2 + 3, 'a history chart and a bar chart per metric, and the line, scatter and bar plots');
+      const plotPoints = 2 * (50 + 40 + 3) + 6 + 5;
+      assert.equal(render.points, METRICS * (COMMITS + 1) + plotPoints);
       assert.ok(render.ms < 1000, `drawing took ${render.ms} ms (target: under a second)`);
       const table = await ui<string>('webviewText', { selector: 'table.compare' });
       assert.match(table, /m00\s*↑\s*[-\d.]+\s*9\.5 \+[\d.]+/, table.slice(0, 300));
       assert.match(table, /lr\s*0\.2\s*0\.2/);
       await screenshot('metrics-panel');
+      // The confusion plot of the workspace (first): 5 pairs, cat→cat, cat→dog, dog→dog twice, bird→bird.
+      const matrix = await ui<string>('webviewText', { selector: 'table.matrix' });
+      assert.deepEqual(matrix.split('\n').map((l) => l.trim().split(/\s+/)), [['actual', '\\', 'predicted', 'bird', 'cat', 'dog'], ['bird', '1', '0', '0'], ['cat', '0', '1', '1'], ['dog', '0', '0', '2']]);
+      await ui('webviewScroll', { selector: 'h2:text("Plots")' });
+      await screenshot('metrics-panel-plots');
     });
 
     it('compares the runs checked in the Runs view', async () => {
