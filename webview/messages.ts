@@ -10,7 +10,7 @@ export interface RunInfo {
   label: string;
   /** A commit subject, an experiment's baseline. */
   detail?: string;
-  kind: 'workspace' | 'commit' | 'experiment';
+  kind: 'workspace' | 'commit' | 'branch' | 'experiment';
   /** Why its values could not be read, if they could not. */
   error?: string;
 }

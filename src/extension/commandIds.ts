@@ -19,6 +19,7 @@ export const COMMANDS = {
   compareMetricsWithHead: { id: 'cairn.compareMetricsWithHead', title: 'Compare Metrics with HEAD', icon: '$(git-compare)' },
   compareSelectedRuns: { id: 'cairn.compareSelectedRuns', title: 'Compare Selected Runs', icon: '$(diff-multiple)' },
   refreshRuns: { id: 'cairn.refreshRuns', title: 'Refresh Runs', icon: '$(refresh)' },
+  chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

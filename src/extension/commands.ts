@@ -11,6 +11,7 @@ import type { CoreClient } from './coreClient';
 import type { RunNode, RunsTreeProvider } from './runsTree';
 import type { RunsSnapshot } from './runsSnapshot';
 import { MetricsPanel } from './metricsPanel';
+import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
 import type { Progress } from '../core/progress';
@@ -285,6 +286,23 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async refreshRuns() {
+      await ctx.runs.refresh();
+    },
+
+    /** `branches` (for programmatic callers) skips the quick pick. */
+    async chooseRunBranches(branches?: string[]) {
+      const root = metricsRoot(ctx);
+      const chosen = ctx.extension.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []);
+      if (!branches) {
+        const all = (await ctx.runs.snapshot(root)).branches;
+        const picks = await vscode.window.showQuickPick(
+          all.map((b) => ({ label: b, picked: chosen.includes(b) })),
+          { canPickMany: true, placeHolder: 'Branches whose latest commit the Runs view shows besides the current branch' },
+        );
+        if (!picks) return;
+        branches = picks.map((p) => p.label);
+      }
+      await ctx.extension.workspaceState.update(RUN_BRANCHES_KEY, branches);
       await ctx.runs.refresh();
     },
   };

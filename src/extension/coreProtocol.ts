@@ -18,7 +18,7 @@ export interface CoreOps {
   commit: { args: { targets: string[]; force: boolean }; result: CommitResult };
   checkout: { args: { targets: string[]; force: boolean }; result: CheckoutResult };
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
-  runs: { args: { historyLimit: number; extraRevs: string[] }; result: RunsSnapshot };
+  runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
   plots: { args: { revs: string[] }; result: { plots: PlotData[]; errors: string[] } };
 }
 export type CoreOp = keyof CoreOps;

@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { putCliOnPath } from './cliOnPath';
 import { CoreClient } from './coreClient';
 import { RunNode, RunsTreeProvider } from './runsTree';
+import { RUN_BRANCHES_KEY } from './runBranches';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -28,7 +29,7 @@ class CairnWorkbench implements vscode.Disposable {
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
-    this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], this.log);
+    this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], () => context.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []), this.log);
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.statusBar.name = 'Cairn';

@@ -6,10 +6,13 @@ import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
 
 /**
  * The runs of a repository with their params and metrics: the workspace, the last commits of
- * the current branch and DVC experiments (refs/exps). Computed in the core worker; the Runs
+ * the current branch, chosen other branches and DVC experiments (refs/exps). Computed in the core worker; the Runs
  * view and the metrics panel show it. No vscode import: plain data.
  */
-export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotErrors'>;
+export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotErrors'> & {
+  /** Local branches, to choose from for the Runs view. */
+  branches: string[];
+};
 
 function flat(files: Record<string, FlatFile>, keys: Set<string>): Record<string, Value> {
   const values: Record<string, Value> = {};
@@ -23,10 +26,11 @@ function flat(files: Record<string, FlatFile>, keys: Set<string>): Record<string
   return values;
 }
 
-export async function runsSnapshot(repo: Repo, options: { historyLimit: number; extraRevs: string[]; signal?: AbortSignal }): Promise<RunsSnapshot> {
+/** `branches`: other branches whose tips are shown too (those whose tip is on the current branch are left out). */
+export async function runsSnapshot(repo: Repo, options: { historyLimit: number; branches: string[]; signal?: AbortSignal }): Promise<RunsSnapshot> {
   const commits = repo.scm ? (await repo.scm.recentCommits(options.historyLimit)).reverse() : [];
   const experiments = repo.scm ? await withReader(repo, {}, (reader) => reader.experimentRefs()) : [];
-  const runs: RunInfo[] = [
+  let runs: RunInfo[] = [
     ...commits.map((c): RunInfo => ({ id: c.hash, label: c.hash.slice(0, 7), detail: `${c.subject} — ${c.author}, ${c.date}`, kind: 'commit' })),
     ...experiments.map(({ ref }): RunInfo => {
       const [, , prefix, rest, name] = ref.split('/');
@@ -34,9 +38,14 @@ export async function runsSnapshot(repo: Repo, options: { historyLimit: number; 
     }),
     { id: WORKSPACE_REV, label: 'workspace', detail: 'the files as they are now', kind: 'workspace' },
   ];
-  for (const rev of options.extraRevs) if (!runs.some((r) => r.id === rev)) runs.push({ id: rev, label: rev.length === 40 ? rev.slice(0, 7) : rev, kind: 'commit' });
+  const branches = repo.scm ? await repo.scm.branches() : [];
+  for (const branch of options.branches) if (branches.includes(branch)) runs.push({ id: branch, label: branch, detail: `tip of branch ${branch}`, kind: 'branch' });
 
-  const values = await readRuns(repo, runs.map((r) => r.id), { signal: options.signal });
+  let values = await readRuns(repo, runs.map((r) => r.id), { signal: options.signal });
+  const onBranch = new Set(commits.map((c) => c.hash));
+  const keep = values.map((v, i) => runs[i].kind !== 'branch' || !v.commit || !onBranch.has(v.commit));
+  runs = runs.filter((_, i) => keep[i]);
+  values = values.filter((_, i) => keep[i]);
   const metricKeys = new Set<string>();
   const paramKeys = new Set<string>();
   const metrics: MetricsPayload['metrics'] = {};
@@ -47,5 +56,5 @@ export async function runsSnapshot(repo: Repo, options: { historyLimit: number; 
     params[run.id] = flat(v.params, paramKeys);
     if (v.error) run.error = v.error.msg;
   });
-  return { runs, metrics, params, metricKeys: [...metricKeys].sort(), paramKeys: [...paramKeys].sort(), history: [...commits.map((c) => c.hash), WORKSPACE_REV] };
+  return { runs, metrics, params, metricKeys: [...metricKeys].sort(), paramKeys: [...paramKeys].sort(), history: [...commits.map((c) => c.hash), WORKSPACE_REV], branches };
 }

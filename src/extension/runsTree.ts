@@ -11,6 +11,7 @@ export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'exp
 const ICONS: Record<RunInfo['kind'], vscode.ThemeIcon> = {
   workspace: new vscode.ThemeIcon('edit'),
   commit: new vscode.ThemeIcon('git-commit'),
+  branch: new vscode.ThemeIcon('git-branch'),
   experiment: new vscode.ThemeIcon('beaker'),
 };
 
@@ -18,7 +19,7 @@ const ICONS: Record<RunInfo['kind'], vscode.ThemeIcon> = {
 const SUMMARY_METRICS = 3;
 
 /**
- * The Runs view: the workspace, the last commits of the current branch and the DVC
+ * The Runs view: the workspace, the last commits of the current branch, chosen branches and the DVC
  * experiments (refs/exps) of each repository, with their metrics. Checked runs are the ones
  * "Compare Selected Runs" puts side by side. Data comes from the core worker.
  */
@@ -35,6 +36,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   constructor(
     private readonly core: CoreClient,
     private readonly roots: () => string[],
+    /** Other branches the user chose to see (their tips). */
+    private readonly chosenBranches: () => string[],
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -59,7 +62,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     for (const root of this.roots()) {
       const started = Date.now();
       try {
-        this.snapshots.set(root, await this.core.call('runs', root, { historyLimit, extraRevs: [] }));
+        this.snapshots.set(root, await this.core.call('runs', root, { historyLimit, branches: this.chosenBranches() }));
         this.errors.delete(root);
         this.log.info(`runs of ${root}: ${this.snapshots.get(root)!.runs.length} in ${Date.now() - started} ms`);
       } catch (err) {
@@ -107,8 +110,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   private runsOf(root: string): RunNode[] {
     const runs = this.snapshots.get(root)?.runs ?? [];
     const workspace = runs.filter((r) => r.kind === 'workspace');
+    const branches = runs.filter((r) => r.kind === 'branch');
     const commits = runs.filter((r) => r.kind === 'commit').reverse(); // newest first
-    const nodes: RunNode[] = [...workspace, ...commits].map((run) => ({ kind: 'run', root, run }));
+    const nodes: RunNode[] = [...workspace, ...branches, ...commits].map((run) => ({ kind: 'run', root, run }));
     if (runs.some((r) => r.kind === 'experiment')) nodes.splice(1, 0, { kind: 'experiments', root });
     return nodes;
   }

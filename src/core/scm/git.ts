@@ -71,6 +71,12 @@ export class Git {
       });
   }
 
+  /** Local branch names. */
+  async branches(): Promise<string[]> {
+    const out = await this.run('for-each-ref', () => this.git.raw(['for-each-ref', '--format=%(refname:short)', 'refs/heads/']));
+    return out.split('\n').filter(Boolean);
+  }
+
   async show(rev: string, file: string): Promise<string> {
     return this.run('show', () => this.git.show([`${rev}:${file}`]));
   }

@@ -63,6 +63,23 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await screenshot('runs-view', '.part.sidebar');
     });
 
+    it('shows the tip of another branch the user chose, but not a branch whose tip is on the current one', async () => {
+      const script = [
+        'blob=$(printf \'{"m00": 42}\\n\' | git hash-object -w --stdin)',
+        'export GIT_INDEX_FILE=$(mktemp -u)',
+        'git read-tree HEAD~5 && git update-index --cacheinfo 100644,$blob,metrics.json',
+        'git branch side-experiment $(git commit-tree $(git write-tree) -p HEAD~5 -m "side experiment")',
+        'git branch old-tip HEAD~3',
+      ].join('\n');
+      execFileSync('bash', ['-c', `set -e\n${script}`], { cwd: root });
+      await vscode.commands.executeCommand(COMMANDS.chooseRunBranches.id, ['side-experiment', 'old-tip']);
+      const rows = workbench.runs.getChildren().map((n: any) => workbench.runs.getTreeItem(n));
+      assert.equal(rows[1].label, 'side-experiment');
+      assert.match(String(rows[1].description), /^m00 42$/);
+      assert.ok(!rows.some((r: any) => r.label === 'old-tip'), 'old-tip is already in the history');
+      await vscode.commands.executeCommand(COMMANDS.chooseRunBranches.id, []);
+    });
+
     it(`draws ${COMMITS} commits × ${METRICS} metrics in the webview, and reports the time`, async () => {
       const started = Date.now();
       const panel = await vscode.commands.executeCommand<any>(COMMANDS.showMetrics.id);

@@ -1,0 +1,2 @@
+/** Where the Runs view keeps the other branches the user chose (workspace state). */
+export const RUN_BRANCHES_KEY = 'cairn.runBranches';
