@@ -60,3 +60,16 @@ export type FromWebview =
   | { type: 'setDirection'; key: string; direction: Direction }
   /** `data`: a PNG data URL for charts, the text for csv and markdown. */
   | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string };
+
+/** The pipeline DAG panel (src/extension/dagPanel.ts ↔ webview/dagView.ts). */
+export type StageState = 'up to date' | 'changed' | 'frozen' | 'not run';
+
+export interface DagPayload {
+  title: string;
+  nodes: { id: string; label: string; state: StageState; detail: string }[];
+  /** Dependency edges: `from` produces something `to` uses. */
+  edges: { from: string; to: string }[];
+}
+
+export type ToDag = { type: 'show'; payload: DagPayload };
+export type FromDag = { type: 'ready' } | { type: 'openStage'; id: string } | { type: 'rendered'; ms: number; nodes: number };

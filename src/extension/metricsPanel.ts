@@ -1,13 +1,13 @@
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { Direction, FromWebview, MetricsPayload, PlotData, ToWebview } from '../../webview/messages';
 import type { RunsSnapshot } from './runsSnapshot';
+import { webviewHtml, webviewRoots } from './webviewHtml';
 
 const DIRECTIONS_KEY = 'cairn.metricDirections';
 
 /**
- * The metric-diff panel: one webview (dist/webview.js, chart.js) under a strict CSP with a
+ * The metric-diff panel: one webview (dist/metricsView.js, chart.js) under a strict CSP with a
  * nonce. It keeps no context while hidden: the page restores itself from its saved state and
  * is sent the data again when it reports `ready`.
  */
@@ -26,7 +26,7 @@ export class MetricsPanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'cairn.svg');
-    panel.webview.html = this.html();
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'metricsView.js', 'metrics.css', 'Metrics');
     this.disposables.push(
       this.rendered,
       panel.onDidDispose(() => this.dispose()),
@@ -39,7 +39,7 @@ export class MetricsPanel implements vscode.Disposable {
     if (!MetricsPanel.current) {
       const panel = vscode.window.createWebviewPanel('cairn.metrics', 'Metrics', vscode.ViewColumn.Active, {
         enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+        localResourceRoots: webviewRoots(context.extensionUri),
       });
       MetricsPanel.current = new MetricsPanel(panel, context, log);
     }
@@ -97,28 +97,6 @@ export class MetricsPanel implements vscode.Disposable {
     fs.writeFileSync(tmp, bytes);
     fs.renameSync(tmp, target.fsPath);
     void vscode.window.showInformationMessage(`Saved ${vscode.workspace.asRelativePath(target)}.`);
-  }
-
-  private html(): string {
-    const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'metrics.css'));
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Metrics</title>
-</head>
-<body>
-<div id="root"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
   }
 
   dispose(): void {

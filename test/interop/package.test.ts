@@ -10,7 +10,7 @@ describe('the .vsix package', () => {
     const r = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
-    assert.ok(files.includes('dist/extension.js') && files.includes('dist/cli.js') && files.includes('dist/hashWorker.js') && files.includes('dist/coreWorker.js'), files.join(', '));
+    for (const bundle of ['extension', 'cli', 'hashWorker', 'coreWorker', 'metricsView', 'dagView']) assert.ok(files.includes(`dist/${bundle}.js`), `dist/${bundle}.js missing from ${files.join(', ')}`);
     const unexpected = files.filter((f) => !/^(dist\/[\w]+\.js|media\/.+|package\.json|README\.md|LICENSE)$/.test(f));
     assert.deepEqual(unexpected, []);
     assert.deepEqual(files.filter((f) => f.endsWith('.node') || f.endsWith('.map') || f.endsWith('.ts')), []);
