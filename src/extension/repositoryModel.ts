@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RefreshQueue } from './refreshQueue';
 import type { TrackedItem } from './trackedItem';
 import { CoreClient } from './coreClient';
 import { CairnError } from '../core/errors';
@@ -15,8 +16,7 @@ export class RepositoryModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly core: CoreClient;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly queue = new RefreshQueue(() => this.run());
   items: TrackedItem[] = [];
   error: string | undefined;
   /** Milliseconds the last refresh took, for the output channel. */
@@ -41,19 +41,10 @@ export class RepositoryModel implements vscode.Disposable {
   }
 
   refresh(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.running;
+    return this.queue.request();
   }
+
+
 
   private async run(): Promise<void> {
     const started = Date.now();

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RefreshQueue } from './refreshQueue';
 import type { CoreClient } from './coreClient';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { RunInfo, Value } from '../../webview/messages';
@@ -30,8 +31,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   private readonly errors = new Map<string, string>();
   /** Checked run ids per repository root. */
   private readonly checked = new Map<string, Set<string>>();
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly queue = new RefreshQueue(() => this.load());
 
   constructor(
     private readonly core: CoreClient,
@@ -43,19 +43,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
 
   /** Recompute every repository's runs, one refresh at a time (a request meanwhile queues one more). */
   refresh(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.load().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.running;
+    return this.queue.request();
   }
+
+
 
   private async load(): Promise<void> {
     const historyLimit = vscode.workspace.getConfiguration('cairn').get<number>('runs.historyLimit', 100);

@@ -8,6 +8,15 @@ import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
+/** Click `selector` inside a webview. */
+const webviewClick: UiStep = async (page, args: { selector: string }) => {
+  for (const frame of page.frames()) {
+    const found = await frame.$(args.selector).catch(() => null);
+    if (found) return found.click();
+  }
+  throw new Error(`no webview element matches ${args.selector}`);
+};
+
 /** Scroll a webview so that `selector` is at the top of its page. */
 const webviewScroll: UiStep = async (page, args: { selector: string }) => {
   for (const frame of page.frames()) {
@@ -49,7 +58,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll },
+      uiSteps: { webviewText, webviewScroll, webviewClick },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);

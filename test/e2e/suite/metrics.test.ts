@@ -105,6 +105,21 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await screenshot('metrics-panel-plots');
     });
 
+    it('exports the compare table as CSV through the save dialog', async () => {
+      const csv = path.join(root, 'metrics.csv');
+      await ui('webviewClick', { selector: 'button:text("Export CSV")' });
+      // VS Code's own save dialog (a quick input in the browser) proposes <workspace>/metrics.csv.
+      await ui('waitFor', { selector: '.quick-input-widget input' });
+      await ui('press', { key: 'Enter' });
+      const deadline = Date.now() + 10_000;
+      while (!fs.existsSync(csv) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const lines = fs.readFileSync(csv, 'utf8').split('\n');
+      assert.match(lines[0], /^type,name,[0-9a-f]{7},workspace$/);
+      assert.match(lines[1], /^metric,metrics\.json:m00,[-\d.]+,9\.5$/);
+      assert.ok(lines.includes('param,params.yaml:lr,0.2,0.2'), lines.join('\n'));
+      fs.rmSync(csv);
+    });
+
     it('compares the runs checked in the Runs view', async () => {
       const nodes = workbench.runs.getChildren();
       workbench.runs.setChecked(nodes[1], true); // train run 200
