@@ -80,6 +80,24 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await vscode.commands.executeCommand(COMMANDS.chooseRunBranches.id, []);
     });
 
+    it('lists DVC experiments (refs/exps/<baseline>/<name>) under Experiments, with their metrics', async () => {
+      // As `dvc exp run` leaves them: a commit on top of the baseline, under refs/exps/<sha[:2]>/<sha[2:]>/<name>.
+      const script = [
+        'base=$(git rev-parse HEAD)',
+        'blob=$(printf \'{"m00": 77}\\n\' | git hash-object -w --stdin)',
+        'export GIT_INDEX_FILE=$(mktemp -u)',
+        'git read-tree HEAD && git update-index --cacheinfo 100644,$blob,metrics.json',
+        'git update-ref refs/exps/${base:0:2}/${base:2}/exp-quick $(git commit-tree $(git write-tree) -p HEAD -m "exp-quick")',
+      ].join('\n');
+      execFileSync('bash', ['-c', `set -e\n${script}`], { cwd: root });
+      await vscode.commands.executeCommand(COMMANDS.refreshRuns.id);
+      const group = workbench.runs.getChildren().find((n: any) => n.kind === 'experiments');
+      assert.ok(group, 'an Experiments group');
+      const [exp] = workbench.runs.getChildren(group).map((n: any) => workbench.runs.getTreeItem(n));
+      assert.equal(exp.label, 'exp-quick');
+      assert.equal(exp.description, 'm00 77');
+    });
+
     it(`draws ${COMMITS} commits × ${METRICS} metrics in the webview, and reports the time`, async () => {
       const started = Date.now();
       const panel = await vscode.commands.executeCommand<any>(COMMANDS.showMetrics.id);
@@ -121,9 +139,10 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
     });
 
     it('compares the runs checked in the Runs view', async () => {
-      const nodes = workbench.runs.getChildren();
-      workbench.runs.setChecked(nodes[1], true); // train run 200
-      workbench.runs.setChecked(nodes[101], true); // train run 100
+      const commits = workbench.runs.getChildren().filter((n: any) => n.kind === 'run' && n.run.kind === 'commit');
+      const [run200, run100] = ['train run 200', 'train run 100'].map((subject) => commits.find((n: any) => n.run.detail.startsWith(`${subject} —`)));
+      workbench.runs.setChecked(run200, true);
+      workbench.runs.setChecked(run100, true);
       const panel = await vscode.commands.executeCommand<any>(COMMANDS.compareSelectedRuns.id);
       await new Promise<void>((resolve) => {
         const sub = panel.onDidRender(() => {
@@ -132,7 +151,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
         });
       });
       const table = await ui<string>('webviewText', { selector: 'table.compare thead' });
-      assert.deepEqual(table.trim().split(/\s+/), [nodes[101].run.label, nodes[1].run.label], 'the older run is the baseline');
+      assert.deepEqual(table.trim().split(/\s+/), [run100.run.label, run200.run.label], 'the older run is the baseline');
     });
   });
 }
