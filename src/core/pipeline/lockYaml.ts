@@ -85,31 +85,57 @@ export function scalarText(v: Exclude<ParamValue, ParamValue[] | Record<string, 
     open = "'";
     body = s.replace(/'/g, "''");
   }
-  return open + fold(body, column + open.length, indent) + open;
+  return open + (open ? foldQuoted(body, column + open.length, indent) : foldPlain(body, column, indent)) + open;
 }
 
-/** Replace a single space by a line break when the text written so far passes the width. */
-function fold(text: string, column: number, indent: number): string {
+/** Split into runs of spaces and runs of other characters. */
+const runs = (text: string) => text.match(/ +|[^ ]+/g) ?? [];
+
+/**
+ * ruamel's plain-scalar folding: a word that would pass the width starts a new line (the
+ * space before it stays at the line's end); a single space met at or past the width becomes
+ * the line break.
+ */
+function foldPlain(text: string, column: number, indent: number): string {
   if (column === Infinity) return text;
   let out = '';
   let col = column;
-  const words = text.split(' ');
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (i > 0) {
-      // A break only replaces a single space between two non-space runs.
-      const single = w !== '' && words[i - 1] !== '';
-      if (single && col > WIDTH && i < words.length) {
+  for (const run of runs(text)) {
+    if (run[0] === ' ') {
+      if (run.length === 1 && col >= WIDTH) {
         out += '\n' + ' '.repeat(indent);
         col = indent;
       } else {
-        out += ' ';
-        col += 1;
+        out += run;
+        col += run.length;
       }
+    } else {
+      if (run.length + col > WIDTH && col > indent) {
+        out += '\n' + ' '.repeat(indent);
+        col = indent;
+      }
+      out += run;
+      col += run.length;
     }
-    out += w;
-    col += w.length;
   }
+  return out;
+}
+
+/** ruamel's quoted-scalar folding: a single inner space met past the width becomes the line break. */
+function foldQuoted(text: string, column: number, indent: number): string {
+  if (column === Infinity) return text;
+  let out = '';
+  let col = column;
+  const parts = runs(text);
+  parts.forEach((run, i) => {
+    if (run === ' ' && col > WIDTH && i > 0 && i < parts.length - 1) {
+      out += '\n' + ' '.repeat(indent);
+      col = indent;
+    } else {
+      out += run;
+      col += run.length;
+    }
+  });
   return out;
 }
 
