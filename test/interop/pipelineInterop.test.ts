@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /**
  * Pipelines run by Cairn and by the real dvc (3.67.1) on the same repositories: what each
@@ -221,5 +221,53 @@ describe('pipelines against the real dvc', function () {
     assert.equal(f.status, 1);
     assert.match(f.stderr, /failed to reproduce 's'.*exited with 3/);
     assert.equal(fs.existsSync(path.join(root, 'dvc.lock')), false);
+  });
+
+  it('treats frozen and always_changed stages as dvc does', () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, {
+      'in.txt': 'a\n',
+      'dvc.yaml': [
+        'stages:',
+        '  first:\n    cmd: cat in.txt > a.txt\n    deps: [in.txt]\n    outs: [a.txt]',
+        '  frozen:\n    cmd: cat a.txt > b.txt\n    deps: [a.txt]\n    outs: [b.txt]\n    frozen: true',
+        '  last:\n    cmd: cat b.txt > c.txt\n    deps: [b.txt]\n    outs: [c.txt]',
+        '  clock:\n    cmd: echo tick >> ticks.txt\n    always_changed: true\n    outs:\n    - ticks.txt:\n        persist: true',
+        '',
+      ].join('\n'),
+    });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'p');
+    writeFiles(root, { 'b.txt': 'made by hand\n' });
+    const twin = copyRepo(root);
+    assert.deepEqual(json(cairnOk(root, 'status', '--json')), json(dvcOk(root, 'status', '--json')));
+    assert.deepEqual(cairnRepro(root), dvcRepro(twin));
+    assert.equal(read(root, 'dvc.lock'), read(twin, 'dvc.lock'));
+    writeFiles(root, { 'in.txt': 'b\n' });
+    writeFiles(twin, { 'in.txt': 'b\n' });
+    assert.deepEqual(json(cairnOk(root, 'status', '--json')), json(dvcOk(root, 'status', '--json')));
+    assert.deepEqual(cairnRepro(root), dvcRepro(twin));
+    assert.equal(read(root, 'ticks.txt'), 'tick\ntick\n', 'an always-changed persistent output is kept and appended to');
+    assert.equal(read(root, 'b.txt'), 'made by hand\n', 'a frozen stage never runs');
+    assert.equal(read(root, 'dvc.lock'), read(twin, 'dvc.lock'));
+  });
+
+  it('stops a running stage on Ctrl-C: exit 130, nothing recorded, lock released', async () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'dvc.yaml': 'stages:\n  slow:\n    cmd: echo started > started.txt && sleep 30 && echo done > out.txt\n    outs: [out.txt]\n' });
+    const child = spawn(process.execPath, [CLI, 'repro'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const started = Date.now();
+    while (!fs.existsSync(path.join(root, 'started.txt'))) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(code, 130, stderr);
+    assert.ok(Date.now() - started < 20_000, 'the command was killed, not waited for');
+    assert.equal(fs.existsSync(path.join(root, 'dvc.lock')), false);
+    assert.equal(fs.existsSync(path.join(root, 'out.txt')), false);
+    assert.equal(fs.existsSync(path.join(root, '.dvc/tmp/cairn/lock')), false, 'lock released');
   });
 });

@@ -139,7 +139,7 @@ export async function stageStates(repo: Repo, stages: Stage[], options: StageSta
     const cmdChanged = lock !== undefined && !sameValue(lock.cmd as ParamValue, stage.cmd as ParamValue);
     if (cmdChanged) status.push('changed command');
     const depsChanged = Object.keys(depStatus).length > 0;
-    const changed = !lock || cmdChanged || stage.alwaysChanged || (!stage.frozen && depsChanged) || Object.keys(outStatus).length > 0;
+    const changed = !lock || cmdChanged || (!stage.frozen && (stage.alwaysChanged || depsChanged)) || Object.keys(outStatus).length > 0;
     states.push({ stage, lock, lockFile, status, params, changed });
   }
   return states;
