@@ -18,12 +18,13 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
 export const pipelineCommands: CommandTable = {
   repro: {
     summary: 'Run the pipeline stages whose deps, params, command or outputs changed',
-    usage: 'cairn repro [targets...] [-f|--force] [--dry] [--downstream] [-s|--single-item]',
+    usage: 'cairn repro [targets...] [-f|--force] [--dry] [--downstream] [-s|--single-item] [-P|--all-pipelines]',
     options: {
       force: { type: 'boolean', short: 'f' },
       dry: { type: 'boolean' },
       downstream: { type: 'boolean' },
       'single-item': { type: 'boolean', short: 's' },
+      'all-pipelines': { type: 'boolean', short: 'P' },
       jobs: { type: 'string', short: 'j' },
     },
     async run({ values, positionals, signal }) {
@@ -35,6 +36,7 @@ export const pipelineCommands: CommandTable = {
           dry: values.dry,
           downstream: values.downstream,
           singleItem: values['single-item'],
+          allPipelines: values['all-pipelines'],
           log,
           signal,
         });
@@ -42,7 +44,7 @@ export const pipelineCommands: CommandTable = {
         else if (!values.quiet) {
           if (result.ran.length === 0) out('Data and pipelines are up to date.');
           else if (!values.dry && result.gitFiles.length && !result.staged && repo.scm) {
-            out(`\nTo track the changes with git, run:\n\n\tgit add ${result.gitFiles.map(shellQuote).join(' ')}\n\nTo enable auto staging, run:\n\n\tcairn config core.autostage true`);
+            out(`\nTo track the changes with git, run:\n\n\tgit add ${result.gitFiles.map((f) => shellQuote(path.relative(process.cwd(), path.join(repo.root, f)) || '.')).join(' ')}\n\nTo enable auto staging, run:\n\n\tcairn config core.autostage true`);
           }
         }
         return 0;

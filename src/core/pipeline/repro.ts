@@ -28,6 +28,8 @@ export interface ReproOptions {
   downstream?: boolean;
   /** Only the targets, not what they depend on. */
   singleItem?: boolean;
+  /** Every stage of every dvc.yaml (without targets, DVC takes the dvc.yaml of the current folder). */
+  allPipelines?: boolean;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -52,8 +54,17 @@ export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: P
 }
 
 /** The stages `repro` would consider, in the order it would run them. */
-export function planRepro(repo: Repo, graph: StageGraph, targets: string[], options: Pick<ReproOptions, 'cwd' | 'downstream' | 'singleItem'>): Stage[] {
-  const roots = targets.length ? selectStages(repo, graph.stages, targets, options.cwd) : graph.stages;
+export function planRepro(repo: Repo, graph: StageGraph, targets: string[], options: Pick<ReproOptions, 'cwd' | 'downstream' | 'singleItem' | 'allPipelines'>): Stage[] {
+  let roots: Stage[];
+  if (options.allPipelines) roots = graph.stages;
+  else if (targets.length) roots = selectStages(repo, graph.stages, targets, options.cwd);
+  else {
+    const here = repo.rel(path.join(repo.resolveInside('.', options.cwd), 'dvc.yaml'));
+    if (!fs.existsSync(path.join(repo.root, here))) {
+      throw new CairnError('MISSING_PATH', `'${here}' does not exist`, { hint: 'Run it where a dvc.yaml is, name targets (`cairn repro sub/dvc.yaml`), or use --all-pipelines.' });
+    }
+    roots = graph.stages.filter((s) => s.file === here);
+  }
   if (options.singleItem) return graph.order(graph.stages).filter((s) => roots.includes(s));
   return graph.order(roots, { downstream: options.downstream, cutAtFrozen: true });
 }
