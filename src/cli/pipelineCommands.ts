@@ -37,6 +37,7 @@ export const pipelineCommands: CommandTable = {
           downstream: values.downstream,
           singleItem: values['single-item'],
           allPipelines: values['all-pipelines'],
+          commandStdoutToStderr: !!values.json,
           log,
           signal,
         });

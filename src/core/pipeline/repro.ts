@@ -28,6 +28,8 @@ export interface ReproOptions {
   downstream?: boolean;
   /** Only the targets, not what they depend on. */
   singleItem?: boolean;
+  /** Send the commands' standard output to our standard error (keeps `--json` output clean). */
+  commandStdoutToStderr?: boolean;
   /** Every stage of every dvc.yaml (without targets, DVC takes the dvc.yaml of the current folder). */
   allPipelines?: boolean;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
@@ -115,7 +117,7 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
       const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr };
       for (const line of commandLines(stage.cmd)) {
-        await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal });
+        await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal, stdoutToStderr: options.commandStdoutToStderr });
       }
       await recordStage(repo, stage, gitFiles, options);
       result.ran.push(addr);

@@ -19,11 +19,11 @@ export function commandLines(cmd: string | string[]): string[] {
  * Run one command line in `cwd` with the stage's environment, its output going straight to
  * ours. Aborting kills the command (SIGINT, then SIGKILL if it lingers).
  */
-export function runCommandLine(cmd: string, options: { cwd: string; env: NodeJS.ProcessEnv; stageName: string; signal?: AbortSignal }): Promise<void> {
+export function runCommandLine(cmd: string, options: { cwd: string; env: NodeJS.ProcessEnv; stageName: string; signal?: AbortSignal; stdoutToStderr?: boolean }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(abortedError());
     const { file, args } = shellCommand(cmd);
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['inherit', 'inherit', 'inherit'] });
+    const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit'] });
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       child.kill('SIGINT');
