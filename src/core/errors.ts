@@ -12,7 +12,12 @@ export type CairnErrorCode =
   | 'LOCKED'
   | 'GIT'
   | 'USAGE'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'PIPELINE_CYCLE'
+  | 'OUTPUT_CONFLICT'
+  | 'MISSING_DEPENDENCY'
+  | 'UNKNOWN_STAGE'
+  | 'STAGE_FAILED';
 
 export class CairnError extends Error {
   constructor(

@@ -1,0 +1,210 @@
+import { CairnError } from '../errors';
+import type { SourceRange, Stage } from './stage';
+
+/** An output tracked by a `.dvc` file, which stages may depend on and must not overlap. */
+export interface TrackedPath {
+  repoPath: string;
+  /** The `.dvc` file (repo-relative). */
+  file: string;
+}
+
+/** Something wrong with the shape of the pipeline (not thrown: lint reports these). */
+export interface GraphProblem {
+  code: 'PIPELINE_CYCLE' | 'OUTPUT_CONFLICT' | 'MISSING_DEPENDENCY';
+  message: string;
+  hint: string;
+  /** Where to show it: the stage (or the dep/out) at fault. */
+  file: string;
+  range?: SourceRange;
+  stages: string[];
+}
+
+const isInside = (inner: string, outer: string) => inner.startsWith(outer + '/');
+const overlaps = (a: string, b: string) => a === b || isInside(a, b) || isInside(b, a);
+
+interface Producer {
+  stage?: Stage;
+  tracked?: TrackedPath;
+  repoPath: string;
+  range?: SourceRange;
+}
+
+const ownerName = (p: Producer) => (p.stage ? `stage '${p.stage.addr}'` : `'${p.tracked!.file}'`);
+
+/**
+ * The stages and their dependencies: an edge from a stage to each stage producing one of its
+ * deps (the same path, a path inside the output, or a folder holding it), as DVC links them.
+ */
+export class StageGraph {
+  private readonly deps = new Map<Stage, Stage[]>();
+  private readonly dependents = new Map<Stage, Stage[]>();
+  readonly problems: GraphProblem[] = [];
+  private readonly producers: Producer[] = [];
+
+  private constructor(readonly stages: Stage[], tracked: TrackedPath[]) {
+    for (const s of stages) for (const o of s.outs) this.producers.push({ stage: s, repoPath: o.repoPath, range: o.range });
+    for (const t of tracked) this.producers.push({ tracked: t, repoPath: t.repoPath });
+    this.checkOutputs();
+    for (const s of stages) {
+      this.deps.set(s, []);
+      this.dependents.set(s, []);
+    }
+    for (const s of stages) {
+      for (const dep of [...s.deps.map((d) => d.repoPath), ...s.params.map((p) => p.repoPath)]) {
+        if (dep === undefined) continue;
+        for (const p of this.producers) {
+          if (!p.stage || !overlaps(dep, p.repoPath)) continue;
+          const list = this.deps.get(s)!;
+          if (!list.includes(p.stage)) list.push(p.stage);
+          const back = this.dependents.get(p.stage)!;
+          if (!back.includes(s)) back.push(s);
+        }
+      }
+    }
+    this.checkCycles();
+  }
+
+  /** Build the graph and collect its problems (see `problems`); nothing is thrown. */
+  static analyze(stages: Stage[], tracked: TrackedPath[] = []): StageGraph {
+    return new StageGraph(stages, tracked);
+  }
+
+  /** Build the graph; a cycle or conflicting outputs is a CairnError. */
+  static build(stages: Stage[], tracked: TrackedPath[] = []): StageGraph {
+    const g = new StageGraph(stages, tracked);
+    const p = g.problems[0];
+    if (p) throw new CairnError(p.code, p.message, { file: p.file, line: p.range?.start.line, hint: p.hint, paths: p.stages });
+    return g;
+  }
+
+  private checkOutputs(): void {
+    const ps = this.producers;
+    for (let i = 0; i < ps.length; i++) {
+      for (let j = i + 1; j < ps.length; j++) {
+        const a = ps[i];
+        const b = ps[j];
+        if (!overlaps(a.repoPath, b.repoPath)) continue;
+        const blame = b.stage ?? a.stage;
+        const where = b.stage ? b : a;
+        const names = [a, b].map((p) => p.stage?.addr ?? p.tracked!.file);
+        if (a.repoPath === b.repoPath) {
+          this.problems.push({
+            code: 'OUTPUT_CONFLICT',
+            message: `output '${a.repoPath}' is produced by both ${ownerName(a)} and ${ownerName(b)}`,
+            hint: 'An output must have one producer: remove it from one of them.',
+            file: blame?.file ?? a.tracked?.file ?? '',
+            range: where.range,
+            stages: names,
+          });
+        } else {
+          const [outer, inner] = isInside(b.repoPath, a.repoPath) ? [a, b] : [b, a];
+          this.problems.push({
+            code: 'OUTPUT_CONFLICT',
+            message: `output '${inner.repoPath}' of ${ownerName(inner)} is inside output '${outer.repoPath}' of ${ownerName(outer)}`,
+            hint: 'Outputs may not overlap: track the folder or the files inside it, not both.',
+            file: blame?.file ?? a.tracked?.file ?? '',
+            range: where.range,
+            stages: names,
+          });
+        }
+      }
+    }
+  }
+
+  private checkCycles(): void {
+    const state = new Map<Stage, 1 | 2>();
+    const stack: Stage[] = [];
+    const visit = (s: Stage): boolean => {
+      state.set(s, 1);
+      stack.push(s);
+      for (const d of this.deps.get(s)!) {
+        if (state.get(d) === 1) {
+          const cycle = stack.slice(stack.indexOf(d));
+          this.problems.push({
+            code: 'PIPELINE_CYCLE',
+            message: `the pipeline has a cycle: ${[...cycle, d].map((c) => c.addr).join(' -> ')}`,
+            hint: "A stage may not depend, directly or not, on its own outputs.",
+            file: d.file,
+            range: d.nameRange,
+            stages: cycle.map((c) => c.addr),
+          });
+          return true;
+        }
+        if (!state.has(d) && visit(d)) return true;
+      }
+      stack.pop();
+      state.set(s, 2);
+      return false;
+    };
+    for (const s of this.stages) if (!state.has(s) && visit(s)) return;
+  }
+
+  /** The stages producing a stage's deps, in the order its deps are listed. */
+  upstream(stage: Stage): Stage[] {
+    return this.deps.get(stage) ?? [];
+  }
+
+  /** The stages depending on a stage's outputs. */
+  downstream(stage: Stage): Stage[] {
+    return this.dependents.get(stage) ?? [];
+  }
+
+  /** The stage producing a path (or a folder holding it, or a file inside it). */
+  producerOf(repoPath: string): Stage | undefined {
+    return this.producers.find((p) => p.stage && overlaps(repoPath, p.repoPath))?.stage;
+  }
+
+  /**
+   * DVC's evaluation order: a depth-first post-order walk over `roots` (all stages when
+   * omitted) following dependencies, so every stage comes after what it depends on. With
+   * `downstream`, the walk follows dependents instead and the result runs from the roots to
+   * what depends on them.
+   */
+  order(roots: Stage[] = this.stages, options: { downstream?: boolean; cutAtFrozen?: boolean } = {}): Stage[] {
+    // As `repro` plans, a frozen stage can be cut from what it depends on.
+    const up = (s: Stage) => (options.cutAtFrozen && s.frozen ? [] : this.upstream(s));
+    const down = (s: Stage) => this.downstream(s).filter((d) => !(options.cutAtFrozen && d.frozen));
+    const next = options.downstream ? down : up;
+    const seen = new Set<Stage>();
+    const post: Stage[] = [];
+    const visit = (s: Stage) => {
+      seen.add(s);
+      for (const n of next(s)) if (!seen.has(n)) visit(n);
+      post.push(s);
+    };
+    for (const r of roots) if (!seen.has(r)) visit(r);
+    if (!options.downstream) return post;
+    // Within the reached set, dependencies first.
+    const reached = new Set(post);
+    return this.order(this.stages, { cutAtFrozen: options.cutAtFrozen }).filter((s) => reached.has(s));
+  }
+
+  /**
+   * Deps no stage produces and no file provides (checked with `exists`), as problems.
+   * `exists` answers for repo-relative paths.
+   */
+  missingDependencies(exists: (repoPath: string) => boolean): GraphProblem[] {
+    const problems: GraphProblem[] = [];
+    for (const s of this.stages) {
+      for (const d of s.deps) {
+        if (d.repoPath === undefined || this.producerOf(d.repoPath) || exists(d.repoPath)) continue;
+        problems.push({
+          code: 'MISSING_DEPENDENCY',
+          message: `dependency '${d.path}' of stage '${s.addr}' does not exist and no stage produces it`,
+          hint: 'Create the file, add a stage that outputs it, or fix the path.',
+          file: s.file,
+          range: d.range,
+          stages: [s.addr],
+        });
+      }
+    }
+    return problems;
+  }
+}
+
+/** Throw the first missing dependency as a CairnError (what repro does before running anything). */
+export function assertDependenciesExist(graph: StageGraph, stages: Stage[], exists: (repoPath: string) => boolean): void {
+  const wanted = new Set(stages.map((s) => s.addr));
+  const p = graph.missingDependencies(exists).find((m) => wanted.has(m.stages[0]));
+  if (p) throw new CairnError('MISSING_DEPENDENCY', p.message, { file: p.file, line: p.range?.start.line, hint: p.hint, paths: p.stages });
+}
