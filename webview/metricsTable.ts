@@ -33,10 +33,12 @@ function formatDelta(d: number): string {
   return d > 0 ? `+${text}` : text;
 }
 
-/** `file:key` keys shown as `key` when every key comes from one file. */
+/** `file:key` keys shown as `key`, unless another file has a key of that name too. */
 export function keyLabels(keys: string[]): Map<string, string> {
-  const files = new Set(keys.map((k) => k.slice(0, k.indexOf(':'))));
-  return new Map(keys.map((k) => [k, files.size <= 1 ? k.slice(k.indexOf(':') + 1) : k]));
+  const name = (k: string) => k.slice(k.indexOf(':') + 1);
+  const count = new Map<string, number>();
+  for (const k of keys) count.set(name(k), (count.get(name(k)) ?? 0) + 1);
+  return new Map(keys.map((k) => [k, count.get(name(k))! > 1 ? k : name(k)]));
 }
 
 export function compareRows(payload: MetricsPayload): Row[] {

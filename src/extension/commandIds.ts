@@ -19,6 +19,11 @@ export const COMMANDS = {
   compareMetricsWithHead: { id: 'cairn.compareMetricsWithHead', title: 'Compare Metrics with HEAD', icon: '$(git-compare)' },
   compareSelectedRuns: { id: 'cairn.compareSelectedRuns', title: 'Compare Selected Runs', icon: '$(diff-multiple)' },
   refreshRuns: { id: 'cairn.refreshRuns', title: 'Refresh Runs', icon: '$(refresh)' },
+  repro: { id: 'cairn.repro', title: 'Repro Pipeline', icon: '$(run-all)' },
+  reproStage: { id: 'cairn.reproStage', title: 'Repro Stage (with Changed Upstream Stages)', icon: '$(run-above)' },
+  runStage: { id: 'cairn.runStage', title: 'Run Stage', icon: '$(play)' },
+  showDag: { id: 'cairn.showDag', title: 'Show Pipeline DAG', icon: '$(type-hierarchy)' },
+  refreshPipelines: { id: 'cairn.refreshPipelines', title: 'Refresh Pipelines', icon: '$(refresh)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
 } as const;
 

@@ -10,6 +10,8 @@ import { init } from '../core/repo/init';
 import type { CoreClient } from './coreClient';
 import type { RunNode, RunsTreeProvider } from './runsTree';
 import type { RunsSnapshot } from './runsSnapshot';
+import type { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
+import { DagPanel } from './dagPanel';
 import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
@@ -23,6 +25,7 @@ export interface CommandContext {
   /** The worker thread that runs the write commands. */
   core: CoreClient;
   runs: RunsTreeProvider;
+  pipelines: PipelinesTreeProvider;
   extension: vscode.ExtensionContext;
   refreshAll(): Promise<void>;
   /** A folder became (or stopped being) a repository. */
@@ -285,6 +288,34 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       return showPanel(ctx, root, snapshot, checked);
     },
 
+    /** Every stage of every dvc.yaml whose deps, params, command or outputs changed. */
+    async repro() {
+      requireTrust();
+      return runCliInTerminal(ctx, metricsRoot(ctx), ['repro', '--all-pipelines'], 'repro');
+    },
+
+    async reproStage(node?: PipelineNode) {
+      requireTrust();
+      const stage = await stageOf(ctx, node, 'repro');
+      return runCliInTerminal(ctx, stage.root, ['repro', stage.addr], `repro ${stage.addr}`);
+    },
+
+    /** This stage alone, now, whether or not it changed. */
+    async runStage(node?: PipelineNode) {
+      requireTrust();
+      const stage = await stageOf(ctx, node, 'run');
+      return runCliInTerminal(ctx, stage.root, ['repro', stage.addr, '--single-item', '--force'], `run ${stage.addr}`);
+    },
+
+    async showDag() {
+      const root = metricsRoot(ctx);
+      return DagPanel.show(ctx.extension, root, await ctx.pipelines.snapshot(root));
+    },
+
+    async refreshPipelines() {
+      await ctx.pipelines.refresh();
+    },
+
     async refreshRuns() {
       await ctx.runs.refresh();
     },
@@ -306,6 +337,38 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.runs.refresh();
     },
   };
+}
+
+/**
+ * Run the bundled CLI in a terminal, with VS Code's own runtime: the stage commands' output
+ * streams there live, and Ctrl-C in it stops them (the CLI cancels cleanly).
+ */
+function runCliInTerminal(ctx: CommandContext, root: string, args: string[], title: string): vscode.Terminal {
+  const terminal = vscode.window.createTerminal({
+    name: `Cairn: ${title}`,
+    cwd: root,
+    shellPath: process.execPath,
+    shellArgs: [path.join(ctx.extension.extensionPath, 'dist', 'cli.js'), ...args],
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+    iconPath: new vscode.ThemeIcon('run-all'),
+  });
+  terminal.show();
+  ctx.log.info(`running cairn ${args.join(' ')} in a terminal`);
+  return terminal;
+}
+
+/** The stage a command was invoked on (a Pipelines row), or one picked from a list. */
+async function stageOf(ctx: CommandContext, node: PipelineNode | undefined, verb: string): Promise<{ root: string; addr: string }> {
+  if (node?.kind === 'stage') return { root: node.root, addr: node.stage.addr };
+  const root = metricsRoot(ctx);
+  const stages = (await ctx.pipelines.snapshot(root)).stages;
+  if (stages.length === 0) throw new CairnError('USAGE', 'there are no stages in this workspace.', { hint: 'Add one to dvc.yaml, or with `cairn stage add`.' });
+  const pick = await vscode.window.showQuickPick(
+    stages.map((s) => ({ label: s.addr, description: s.state, detail: s.cmd })),
+    { placeHolder: `Stage to ${verb}` },
+  );
+  if (!pick) throw new CairnError('ABORTED', 'no stage chosen.');
+  return { root, addr: pick.label };
 }
 
 async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {

@@ -7,6 +7,7 @@ import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { PlotData } from '../../webview/messages';
+import type { PipelinesSnapshot } from './pipelinesSnapshot';
 
 /**
  * The messages between the extension host and the core worker (dist/coreWorker.js), where
@@ -20,6 +21,7 @@ export interface CoreOps {
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
   runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
   plots: { args: { revs: string[] }; result: { plots: PlotData[]; errors: string[] } };
+  pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
 }
 export type CoreOp = keyof CoreOps;
 

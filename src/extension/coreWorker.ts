@@ -11,6 +11,7 @@ import { remove } from '../core/outputs/remove';
 import type { Progress } from '../core/progress';
 import { runsSnapshot } from './runsSnapshot';
 import { plotsSnapshot } from './plotsSnapshot';
+import { pipelinesSnapshot } from './pipelinesSnapshot';
 import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
@@ -40,6 +41,7 @@ const handlers: Handlers = {
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
+  pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
 };
 
 port.on('message', async (msg: ToWorker) => {

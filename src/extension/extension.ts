@@ -7,6 +7,7 @@ import { putCliOnPath } from './cliOnPath';
 import { CoreClient } from './coreClient';
 import { RunNode, RunsTreeProvider } from './runsTree';
 import { RUN_BRANCHES_KEY } from './runBranches';
+import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -26,10 +27,14 @@ class CairnWorkbench implements vscode.Disposable {
 
   readonly runs: RunsTreeProvider;
   private readonly runsView: vscode.TreeView<RunNode>;
+  readonly pipelines: PipelinesTreeProvider;
+  private readonly pipelinesView: vscode.TreeView<PipelineNode>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
     this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], () => context.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []), this.log);
+    this.pipelines = new PipelinesTreeProvider(this.core, () => [...this.models.keys()], this.log);
+    const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.statusBar.name = 'Cairn';
@@ -42,6 +47,10 @@ class CairnWorkbench implements vscode.Disposable {
       view,
       this.runs,
       runsView,
+      this.pipelines,
+      pipelinesView,
+      pipelinesView.onDidChangeVisibility((e) => e.visible && void this.pipelines.refresh()),
+      this.pipelines.onDidChangeTreeData(() => this.watchOutputs()),
       runsView.onDidChangeCheckboxState((e) => e.items.forEach(([node, state]) => this.runs.setChecked(node, state === vscode.TreeItemCheckboxState.Checked))),
       runsView.onDidChangeVisibility((e) => e.visible && void this.runs.refresh()),
       vscode.window.registerFileDecorationProvider(this.decorations),
@@ -57,6 +66,7 @@ class CairnWorkbench implements vscode.Disposable {
         tree: this.tree,
         core: this.core,
         runs: this.runs,
+        pipelines: this.pipelines,
         extension: context,
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
@@ -100,16 +110,19 @@ class CairnWorkbench implements vscode.Disposable {
   private watchedOutputs = '';
 
   private watchOutputs(): void {
-    const outputs = [...this.models.values()].flatMap((m) => m.items.map((i) => ({ root: m.root, pattern: i.isdir ? `${i.path}/**` : i.path })));
+    const outputs = [
+      ...[...this.models.values()].flatMap((m) => m.items.map((i) => ({ root: m.root, pattern: i.isdir ? `${i.path}/**` : i.path }))),
+      // What stages read and write, so the Pipelines view sees an edited dep or param.
+      ...[...this.pipelines.snapshots].flatMap(([root, s]) => s.inputs.flatMap((p) => [{ root, pattern: p }, { root, pattern: `${p}/**` }])),
+    ];
     const key = JSON.stringify(outputs);
     if (key === this.watchedOutputs) return;
     this.watchedOutputs = key;
     this.dataWatchers.forEach((d) => d.dispose());
     this.dataWatchers = outputs.map((o) => this.watcher(new vscode.RelativePattern(o.root, o.pattern)));
     // A deleted directory output reports only itself.
-    this.dataWatchers.push(
-      ...outputs.filter((o) => o.pattern.endsWith('/**')).map((o) => this.watcher(new vscode.RelativePattern(o.root, o.pattern.slice(0, -3)))),
-    );
+    const folders = outputs.filter((o) => o.pattern.endsWith('/**')).map((o) => ({ root: o.root, pattern: o.pattern.slice(0, -3) }));
+    this.dataWatchers.push(...folders.filter((f) => !outputs.some((o) => o.root === f.root && o.pattern === f.pattern)).map((o) => this.watcher(new vscode.RelativePattern(o.root, o.pattern))));
   }
 
   private watcher(pattern: vscode.RelativePattern): vscode.Disposable {
@@ -127,8 +140,12 @@ class CairnWorkbench implements vscode.Disposable {
   }
 
   async refreshAll(): Promise<void> {
-    // Runs are read from git and the metrics files only while their view is open.
-    await Promise.all([...[...this.models.values()].map((m) => m.refresh()), this.runsView.visible ? this.runs.refresh() : undefined]);
+    // Runs and stages are computed only while their views are open.
+    await Promise.all([
+      ...[...this.models.values()].map((m) => m.refresh()),
+      this.runsView.visible ? this.runs.refresh() : undefined,
+      this.pipelinesView.visible ? this.pipelines.refresh() : undefined,
+    ]);
   }
 
   private onModelChanged(): void {

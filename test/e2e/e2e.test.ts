@@ -32,7 +32,7 @@ const webviewText: UiStep = async (page, args: { selector: string; timeoutMs?: n
   for (;;) {
     for (const frame of page.frames()) {
       const found = await frame.$(args.selector).catch(() => null);
-      if (found) return found.innerText();
+      if (found) return found.evaluate((e) => ((e as { innerText?: string }).innerText ?? e.textContent ?? ''));
     }
     if (Date.now() > deadline) throw new Error(`no webview element matches ${args.selector}`);
     await new Promise((r) => setTimeout(r, 100));
