@@ -1,0 +1,21 @@
+import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
+import { SOURCE } from './schemaDiagnostics';
+import type { YamlText } from './yamlText';
+
+/** YAML syntax errors and warnings (bad indentation, duplicate keys, tabs…) at the span the parser names. */
+export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
+  const toDiagnostic = (e: { pos: [number, number]; message: string; code: string }, severity: DiagnosticSeverity): Diagnostic => {
+    const [start, end] = e.pos;
+    return {
+      range: yaml.range(start, Math.max(end, start + 1)),
+      message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+      severity,
+      source: SOURCE,
+      code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`,
+    };
+  };
+  return [
+    ...yaml.doc.errors.map((e) => toDiagnostic(e, DiagnosticSeverity.Error)),
+    ...yaml.doc.warnings.map((e) => toDiagnostic(e, DiagnosticSeverity.Warning)),
+  ];
+}
