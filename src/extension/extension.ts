@@ -4,6 +4,7 @@ import { DataTreeProvider } from './dataTree';
 import { TrackedDataDecorations } from './decorations';
 import { registerCommands } from './commands';
 import { putCliOnPath } from './cliOnPath';
+import { PipelineLanguageClient } from './languageClient';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -141,6 +142,8 @@ export interface CairnApi {
   workbench: CairnWorkbench;
   /** The folder holding the `cairn` shim put on the terminal's PATH. */
   cliBinDir: string;
+  /** The dvc.yaml / dvc.lock / .dvc language server's client (started when such a file opens). */
+  languageClient: PipelineLanguageClient;
   activationMs: number;
 }
 
@@ -149,9 +152,11 @@ export function activate(context: vscode.ExtensionContext): CairnApi {
   const workbench = new CairnWorkbench(context);
   context.subscriptions.push(workbench);
   const cliBinDir = putCliOnPath(context);
+  const languageClient = new PipelineLanguageClient(context, workbench.log);
+  context.subscriptions.push(languageClient);
   const activationMs = Date.now() - started;
   workbench.log.info(`activated in ${activationMs} ms`);
-  return { workbench, cliBinDir, activationMs };
+  return { workbench, cliBinDir, languageClient, activationMs };
 }
 
 export function deactivate(): void {}

@@ -5,13 +5,14 @@ import { spawnSync } from 'node:child_process';
 const root = path.resolve(__dirname, '..', '..', '..');
 
 describe('the .vsix package', () => {
-  it('ships only the bundles, media, manifest, README and LICENSE: no sources, tests, maps or native addons', () => {
+  it('ships only the bundles (the language server too), media, schemas, grammar, manifest, README and LICENSE: no sources, tests, maps or native addons', () => {
     const vsce = path.join(root, 'node_modules', '.bin', 'vsce');
     const r = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
-    assert.ok(files.includes('dist/extension.js') && files.includes('dist/cli.js') && files.includes('dist/hashWorker.js') && files.includes('dist/modelWorker.js'), files.join(', '));
-    const unexpected = files.filter((f) => !/^(dist\/[\w]+\.js|media\/.+|package\.json|README\.md|LICENSE)$/.test(f));
+    assert.ok(files.includes('dist/extension.js') && files.includes('dist/cli.js') && files.includes('dist/hashWorker.js') && files.includes('dist/modelWorker.js') && files.includes('dist/server.js'), files.join(', '));
+    for (const f of ['schemas/dvc.yaml.schema.json', 'schemas/dvc.lock.schema.json', 'schemas/dvc-file.schema.json', 'syntaxes/dvc-interpolation.tmLanguage.json']) assert.ok(files.includes(f), `${f} is not in the package`);
+    const unexpected = files.filter((f) => !/^(dist\/[\w]+\.js|media\/.+|schemas\/[\w.-]+\.schema\.json|syntaxes\/[\w.-]+\.tmLanguage\.json|package\.json|README\.md|LICENSE)$/.test(f));
     assert.deepEqual(unexpected, []);
     assert.deepEqual(files.filter((f) => f.endsWith('.node') || f.endsWith('.map') || f.endsWith('.ts')), []);
   });
