@@ -5,7 +5,10 @@ import type { YamlText } from './yamlText';
 /** YAML syntax errors and warnings (bad indentation, duplicate keys, tabs…) at the span the parser names. */
 export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
   const toDiagnostic = (e: { pos: [number, number]; message: string; code: string }, severity: DiagnosticSeverity): Diagnostic => {
-    const [start, end] = e.pos;
+    let [start, end] = e.pos;
+    // The parser marks the first character of a duplicate key (and a few others): take the whole scalar.
+    const scalar = end - start <= 1 ? yaml.scalarAt(start)?.scalar : undefined;
+    if (scalar?.range && scalar.range[0] === start) end = scalar.range[1];
     return {
       range: yaml.range(start, Math.max(end, start + 1)),
       message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
