@@ -15,6 +15,7 @@ import { PipelineSchemas } from '../../src/server/schemas';
 import { validateDocument } from '../../src/server/validateDocument';
 import { YamlText } from '../../src/server/yamlText';
 import { tempDir, writeFiles } from '../support/fixtures';
+import { BROKEN_PIPELINE, PARAMS } from '../support/pipelineFixtures';
 
 const schemas = new PipelineSchemas();
 
@@ -36,31 +37,6 @@ function withCursor(marked: string) {
   return { yaml, position: yaml.position(offset) };
 }
 
-/** The fixture the e2e test also uses: one problem of each kind, at known places. */
-export const BROKEN_PIPELINE = `stages:
-  prepare:
-    cmd: python prepare.py
-    deps:
-      - data
-    outs:
-      - prepared
-  train:
-    cmd: python train.py --lr \${train.lr}
-    deps:
-      - prepared
-      - missing.csv
-    params:
-      - train.lr
-      - train.momentum
-    outs:
-      - models/new.pkl
-  evaluate:
-    cmd: python evaluate.py
-    depz:
-      - models/new.pkl
-    frozen: maybe
-`;
-const PARAMS = 'train:\n  lr: 0.01\n  epochs: 5\nseed: 7\n';
 
 describe('language server: diagnostics', () => {
   it('puts schema, lint and params diagnostics at the exact key or value', async () => {
