@@ -60,8 +60,8 @@ function hoverInterpolation(input: HoverInput, expr: string, range: Range): Hove
     if (stage.file !== input.loaded!.relFile) continue;
     for (const i of stage.interpolations) {
       const r = toRange(input.yaml, i.range);
-      if (r.start.line === range.start.line && r.start.character <= range.start.character && r.end.character >= range.end.character - 0) {
-        lines.push(`- \`${stage.name}\`: \`${preview(i.value)}\`${i.definedIn ? ` (${i.definedIn})` : ''}`);
+      if (r.start.line === range.start.line && r.start.character <= range.start.character && r.end.character >= range.end.character) {
+        lines.push(`- \`${stage.name}\`: \`${preview(i.value)}\`${i.definedIn && i.definedIn !== 'item' && i.definedIn !== 'key' ? ` (${i.definedIn})` : ''}`);
       }
     }
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPipelineFiles, loadPipelines, Pipelines, PipelineSource } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
+import { DvcIgnore } from '../core/repo/dvcignore';
 
 /** The texts of documents open in the editor, by absolute path: they win over the disk. */
 export type OpenTexts = (absPath: string) => string | undefined;
@@ -50,10 +51,16 @@ export class PipelineAnalysis {
   }
 
   private source(root: string): PipelineSource {
-    const disk = workspaceSource(root);
+    const disk = workspaceSource(root, new DvcIgnore(root));
     return {
       read: async (rel) => this.openTexts(path.join(root, ...rel.split('/'))) ?? disk.read(rel),
-      list: (dir) => disk.list(dir),
+      // Folders tracked by a `.dvc` file beside them are data, never pipelines: not walked
+      // (a 100k-file dataset must not slow the first validation down).
+      list: async (dir) => {
+        const entries = await disk.list(dir);
+        const names = new Set(entries.map((e) => e.name));
+        return entries.filter((e) => !(e.isDir && names.has(`${e.name}.dvc`)));
+      },
     };
   }
 }

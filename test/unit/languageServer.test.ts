@@ -111,6 +111,15 @@ describe('language server: diagnostics', () => {
     assert.deepEqual(summary(lock), ['0:0-0:13 generated-file', '0:8-0:13 wrong-value', '2:2-2:3 missing-key']);
   });
 
+  it('loads every dvc.yaml of the repository but never walks folders tracked by a .dvc file', async () => {
+    const dir = tempDir();
+    const stage = 'stages:\n  s:\n    cmd: x\n';
+    writeFiles(dir, { 'dvc.yaml': stage, 'sub/dvc.yaml': stage, 'data.dvc': 'outs:\n- path: data\n', 'data/dvc.yaml': stage });
+    fs.mkdirSync(path.join(dir, '.dvc'));
+    const loaded = await new PipelineAnalysis(() => undefined).load(path.join(dir, 'dvc.yaml'));
+    assert.deepEqual(loaded.pipelines.files.map((f) => f.path), ['dvc.yaml', 'sub/dvc.yaml']);
+  });
+
   it('tells the files apart by name', () => {
     assert.equal(pipelineFileKind('file:///r/sub/dvc.yaml'), 'pipeline');
     assert.equal(pipelineFileKind('file:///r/dvc.lock'), 'lock');
@@ -173,6 +182,16 @@ describe('language server: completion, hover, definition, symbols', () => {
     assert.equal(at(h1.range!), '2:16-2:27');
     const h2 = hover({ yaml, kind: 'pipeline', file, position: { line: 3, character: 6 }, schemas, params })!;
     assert.match((h2.contents as { value: string }).value, /^\*\*frozen\*\*\n\nWhen true/);
+  });
+
+  it('hovers a ${} of a foreach stage with its value in each generated stage', async () => {
+    const text = 'stages:\n  build:\n    foreach: [us, eu]\n    do:\n      cmd: make ${item} --lr ${train.lr}\n';
+    writeFiles(dir, { 'dvc.yaml': text });
+    const yaml = new YamlText(text);
+    const loaded = await new PipelineAnalysis(() => undefined).load(file);
+    const h = hover({ yaml, kind: 'pipeline', file, position: { line: 4, character: 20 }, schemas, params, loaded })!;
+    assert.equal((h.contents as { value: string }).value, '`item`\n\n- `build@us`: `us`\n- `build@eu`: `eu`');
+    assert.equal(at(h.range!), '4:16-4:23');
   });
 
   it('goes from a params key to params.yaml and from a dep to the stage output writing it', () => {
