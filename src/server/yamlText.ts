@@ -93,6 +93,7 @@ export class YamlText {
 
   /** The range to report for the map value at `path`: its key when it has one, else the node, else the first line. */
   keyOrNodeRange(path: YamlPath): Range {
+    if (path.length === 0) return this.firstLineRange(); // the whole document: not one squiggle over everything
     const at = this.locate(path);
     if (at.found && at.pair && isScalar(at.pair.key)) return this.nodeRange(at.pair.key as Scalar)!;
     return this.nodeRange(at.node) ?? this.firstLineRange();

@@ -109,6 +109,8 @@ describe('language server: diagnostics', () => {
     assert.deepEqual(summary(dvc), ['2:8-2:11 wrong-type', '4:2-4:8 unknown-key']);
     const lock = await diagnose("schema: '1.0'\nstages:\n  a:\n    outs:\n    - path: x\n", 'lock');
     assert.deepEqual(summary(lock), ['0:0-0:13 generated-file', '0:8-0:13 wrong-value', '2:2-2:3 missing-key']);
+    const noSchema = await diagnose('stages: {}\n# the end\n', 'lock');
+    assert.deepEqual(summary(noSchema), ['0:0-0:10 generated-file', '0:0-0:10 missing-key'], 'a missing top-level key marks the first line, not the whole file');
   });
 
   it('loads every dvc.yaml of the repository but never walks folders tracked by a .dvc file', async () => {
