@@ -2,6 +2,7 @@ import { CairnError } from '../core/errors';
 import { init } from '../core/repo/init';
 import { add } from '../core/outputs/add';
 import { outputStatuses, statusReport } from '../core/outputs/status';
+import { pipelineStatus } from '../core/pipeline/pipelineStatus';
 import { commit } from '../core/outputs/commit';
 import { checkout } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
@@ -52,20 +53,36 @@ export const dataCommands: CommandTable = {
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Checking');
-        const statuses = await outputStatuses(repo, positionals, { cwd: process.cwd(), signal, onProgress: bar.update }).finally(() => bar.done());
-        const report = statusReport(statuses, process.cwd());
+        const stages = await pipelineStatus(repo, positionals, { cwd: process.cwd(), signal }).catch((err) => {
+          bar.done();
+          throw err;
+        });
+        const outputTargets = positionals.length && stages.otherTargets.length === 0 ? null : stages.otherTargets;
+        const statuses = outputTargets === null ? [] : await outputStatuses(repo, outputTargets, { cwd: process.cwd(), signal, onProgress: bar.update }).finally(() => bar.done());
+        bar.done();
+        const report = { ...stages.report, ...statusReport(statuses, process.cwd()) };
         const dirty = Object.keys(report).length > 0;
         if (values.json) printJson(report);
         else if (!values.quiet) {
-          if (!dirty && statuses.length === 0) {
+          if (!dirty && statuses.length === 0 && stages.checked === 0) {
             out('There are no data or pipelines tracked in this project yet.\nTrack data with `cairn add <path>`.');
           } else if (!dirty) out('Data and pipelines are up to date.');
           for (const [file, changes] of Object.entries(report)) {
             out(`${file}:`);
-            for (const change of changes) {
+            for (const change of changes as Array<string | Record<string, Record<string, unknown>>>) {
+              if (typeof change === 'string') {
+                out(`\t${change}`);
+                continue;
+              }
               for (const [kind, paths] of Object.entries(change)) {
                 out(`\t${kind}:`);
-                for (const [p, s] of Object.entries(paths)) out(`\t\t${(s + ':').padEnd(20)}${p}`);
+                for (const [p, s] of Object.entries(paths)) {
+                  if (typeof s === 'string') out(`\t\t${(s + ':').padEnd(20)}${p}`);
+                  else {
+                    out(`\t\t${p}:`);
+                    for (const [k, v] of Object.entries(s as Record<string, string>)) out(`\t\t\t${(v + ':').padEnd(20)}${k}`);
+                  }
+                }
               }
             }
           }

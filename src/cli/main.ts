@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CairnError } from '../core/errors';
 import { Command, CommandGroup, CommandTable, Options, out } from './command';
 import { dataCommands } from './dataCommands';
+import { pipelineCommands } from './pipelineCommands';
 
 const VERSION = '0.1.0';
 
@@ -14,7 +15,7 @@ const common: Options = {
 };
 
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-const commands: CommandTable = { ...dataCommands };
+const commands: CommandTable = { ...dataCommands, ...pipelineCommands };
 
 const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
 

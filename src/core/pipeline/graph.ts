@@ -160,8 +160,11 @@ export class StageGraph {
    * `downstream`, the walk follows dependents instead and the result runs from the roots to
    * what depends on them.
    */
-  order(roots: Stage[] = this.stages, options: { downstream?: boolean } = {}): Stage[] {
-    const next = options.downstream ? (s: Stage) => this.downstream(s) : (s: Stage) => this.upstream(s);
+  order(roots: Stage[] = this.stages, options: { downstream?: boolean; cutAtFrozen?: boolean } = {}): Stage[] {
+    // As `repro` plans, a frozen stage can be cut from what it depends on.
+    const up = (s: Stage) => (options.cutAtFrozen && s.frozen ? [] : this.upstream(s));
+    const down = (s: Stage) => this.downstream(s).filter((d) => !(options.cutAtFrozen && d.frozen));
+    const next = options.downstream ? down : up;
     const seen = new Set<Stage>();
     const post: Stage[] = [];
     const visit = (s: Stage) => {
@@ -173,7 +176,7 @@ export class StageGraph {
     if (!options.downstream) return post;
     // Within the reached set, dependencies first.
     const reached = new Set(post);
-    return this.order(this.stages).filter((s) => reached.has(s));
+    return this.order(this.stages, { cutAtFrozen: options.cutAtFrozen }).filter((s) => reached.has(s));
   }
 
   /**

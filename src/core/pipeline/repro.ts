@@ -1,0 +1,190 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CairnError, throwIfAborted } from '../errors';
+import type { Repo } from '../repo/repo';
+import { collectDvcFiles, outputsOf } from '../outputs/collect';
+import { hashOutputs } from '../outputs/workspaceState';
+import { storeManifest } from '../outputs/add';
+import { relinkWorkspace } from '../outputs/relink';
+import { addToGitignore } from '../scm/gitignore';
+import type { Progress } from '../progress';
+import { assertDependenciesExist, StageGraph, TrackedPath } from './graph';
+import { loadPipelines, Pipelines } from './load';
+import { LockEntry } from './lockFile';
+import { lockFor, paramsValues, readParamsFile, stageAddress, stageStates } from './stageStatus';
+import { selectStages } from './selectStages';
+import { commandLines, runCommandLine } from './runCommand';
+import type { Stage } from './stage';
+import { workspaceSource } from './workspaceSource';
+import type { ParamValue } from './values';
+
+export interface ReproOptions {
+  cwd: string;
+  /** Run the stages even when nothing changed. */
+  force?: boolean;
+  /** Say what would run, run nothing, write nothing. */
+  dry?: boolean;
+  /** Targets and the stages depending on them, instead of what they depend on. */
+  downstream?: boolean;
+  /** Only the targets, not what they depend on. */
+  singleItem?: boolean;
+  /** Every stage of every dvc.yaml (without targets, DVC takes the dvc.yaml of the current folder). */
+  allPipelines?: boolean;
+  /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ReproResult {
+  /** Stages run (addresses), in order. */
+  ran: string[];
+  /** Stages found unchanged. */
+  skipped: string[];
+  /** Files to commit to git (lock files, .gitignore files), repo-relative. */
+  gitFiles: string[];
+  staged: boolean;
+}
+
+/** The workspace's pipelines and the `.dvc`-tracked paths (which stages may depend on). */
+export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[] }> {
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore));
+  const tracked = outputsOf(repo, await collectDvcFiles(repo)).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
+  return { pipelines, tracked };
+}
+
+/** The stages `repro` would consider, in the order it would run them. */
+export function planRepro(repo: Repo, graph: StageGraph, targets: string[], options: Pick<ReproOptions, 'cwd' | 'downstream' | 'singleItem' | 'allPipelines'>): Stage[] {
+  let roots: Stage[];
+  if (options.allPipelines) roots = graph.stages;
+  else if (targets.length) roots = selectStages(repo, graph.stages, targets, options.cwd);
+  else {
+    const here = repo.rel(path.join(repo.resolveInside('.', options.cwd), 'dvc.yaml'));
+    if (!fs.existsSync(path.join(repo.root, here))) {
+      throw new CairnError('MISSING_PATH', `'${here}' does not exist`, { hint: 'Run it where a dvc.yaml is, name targets (`cairn repro sub/dvc.yaml`), or use --all-pipelines.' });
+    }
+    roots = graph.stages.filter((s) => s.file === here);
+  }
+  if (options.singleItem) return graph.order(graph.stages).filter((s) => roots.includes(s));
+  return graph.order(roots, { downstream: options.downstream, cutAtFrozen: true });
+}
+
+/** `dvc repro`: run changed stages in dependency order, cache their outputs and record them in dvc.lock. */
+export async function repro(repo: Repo, targets: string[], options: ReproOptions): Promise<ReproResult> {
+  const log = options.log ?? (() => undefined);
+  const { pipelines, tracked } = await loadWorkspacePipelines(repo);
+  const graph = StageGraph.build(pipelines.stages, tracked);
+  const plan = planRepro(repo, graph, targets, options);
+  const exists = (p: string) => fs.existsSync(path.join(repo.root, ...p.split('/')));
+  const run = async (): Promise<ReproResult> => {
+    const result: ReproResult = { ran: [], skipped: [], gitFiles: [], staged: false };
+    const gitFiles = new Set<string>();
+    for (const stage of plan) {
+      throwIfAborted(options.signal);
+      const addr = stageAddress(stage, repo, options.cwd);
+      // Checked now: stages before it may have changed its deps.
+      assertDependenciesExist(graph, [stage], exists);
+      const [state] = await stageStates(repo, [stage], { cwd: options.cwd, signal: options.signal });
+      if (!state.changed && !options.force) {
+        log(`Stage '${addr}' didn't change, skipping`);
+        result.skipped.push(addr);
+        continue;
+      }
+      if (stage.frozen) {
+        // DVC never runs a frozen stage: it checks its outputs are there and records them.
+        log(`Verifying outputs in frozen stage: '${addr}'`);
+        if (!options.dry) await recordStage(repo, stage, gitFiles, options);
+        result.skipped.push(addr);
+        continue;
+      }
+      log(`Running stage '${addr}':`);
+      for (const line of commandLines(stage.cmd)) {
+        log(`> ${line}`);
+      }
+      if (options.dry) {
+        result.ran.push(addr);
+        continue;
+      }
+      for (const p of stage.params) {
+        const data = readParamsFile(repo, p.repoPath);
+        if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
+        const { missing } = paramsValues(p, data);
+        if (missing.length) throw new CairnError('BAD_FILE', `Parameters '${missing.join(', ')}' are missing from '${p.repoPath}'`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Add them to ${p.repoPath}, or remove them from the params of '${stage.name}'.` });
+      }
+      await removeOutputs(repo, stage);
+      const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
+      const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr };
+      for (const line of commandLines(stage.cmd)) {
+        await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal });
+      }
+      await recordStage(repo, stage, gitFiles, options);
+      result.ran.push(addr);
+    }
+    result.gitFiles = [...gitFiles];
+    result.staged = !!repo.scm && repo.autostage && result.gitFiles.length > 0;
+    if (result.staged) await repo.scm!.add(result.gitFiles.map((f) => path.join(repo.root, f)));
+    return result;
+  };
+  return options.dry ? run() : repo.withLock(run);
+}
+
+/** Before a run, non-persistent outputs go (DVC's rule: a stage makes its outputs from scratch). */
+async function removeOutputs(repo: Repo, stage: Stage): Promise<void> {
+  for (const o of stage.outs) {
+    if (o.persist) continue;
+    const abs = path.join(repo.root, ...o.repoPath.split('/'));
+    await fs.promises.rm(abs, { recursive: true, force: true });
+  }
+}
+
+/** After a run: hash deps and outs, store cached outs, write the stage's dvc.lock entry and .gitignore lines. */
+async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, options: ReproOptions): Promise<void> {
+  const abs = (p: string) => path.join(repo.root, ...p.split('/'));
+  for (const o of stage.outs) {
+    if (!fs.existsSync(abs(o.repoPath))) {
+      throw new CairnError('MISSING_PATH', `output '${o.path}' of stage '${stage.addr}' does not exist after its command ran`, {
+        file: stage.file,
+        line: o.range?.start.line,
+        hint: 'Make the command write it, or remove it from the outputs.',
+      });
+    }
+  }
+  const fileDeps = stage.deps.filter((d) => d.repoPath !== undefined);
+  const depStates = await hashOutputs(repo, fileDeps.map((d) => ({ abs: abs(d.repoPath!), rel: d.repoPath!, hashName: 'md5' as const })), { signal: options.signal });
+  const cached = stage.outs.filter((o) => o.cache);
+  const cachedStates = await hashOutputs(repo, cached.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: 'md5' as const })), { store: true, signal: options.signal, onProgress: options.onProgress });
+  const uncached = stage.outs.filter((o) => !o.cache);
+  const uncachedStates = await hashOutputs(repo, uncached.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: 'md5' as const })), { signal: options.signal });
+  const entry = (p: string, s: { md5?: string; size?: number; nfiles?: number; isexec?: boolean; isDir: boolean }): LockEntry => ({
+    path: p,
+    hash: 'md5',
+    md5: s.md5,
+    size: s.size,
+    nfiles: s.isDir ? s.nfiles : undefined,
+    isexec: s.isexec,
+  });
+  const outEntries = new Map<string, LockEntry>();
+  for (const [i, o] of cached.entries()) {
+    const s = cachedStates[i];
+    storeManifest(repo, s);
+    await relinkWorkspace(repo, s, options.signal);
+    outEntries.set(o.path, entry(o.path, s));
+    if (repo.scm) {
+      const ignored = await repo.scm.ignored([abs(o.repoPath)]);
+      if (!ignored.has(abs(o.repoPath))) gitFiles.add(repo.rel(await addToGitignore(abs(o.repoPath))));
+    }
+  }
+  uncached.forEach((o, i) => outEntries.set(o.path, entry(o.path, uncachedStates[i])));
+  const params: Record<string, Record<string, ParamValue>> = {};
+  const byFile = [...stage.params].sort((a, b) => (a.file === 'params.yaml' ? -1 : b.file === 'params.yaml' ? 1 : a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const p of byFile) params[p.file] = paramsValues(p, readParamsFile(repo, p.repoPath) ?? {}).values;
+  const lock = await lockFor(repo, stage.file, true);
+  lock.setStage(stage.name, {
+    cmd: stage.cmd,
+    deps: fileDeps.map((d, i) => entry(d.path, depStates[i])),
+    params,
+    outs: stage.outs.map((o) => outEntries.get(o.path)!),
+  });
+  await lock.save(repo.root);
+  gitFiles.add(lock.relPath);
+}

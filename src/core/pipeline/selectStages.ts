@@ -1,0 +1,42 @@
+import * as path from 'node:path';
+import { CairnError } from '../errors';
+import type { Repo } from '../repo/repo';
+import type { Stage } from './stage';
+
+/**
+ * The stages named by targets, as DVC addresses them: `name` (in the dvc.yaml of the current
+ * folder; a foreach/matrix group name selects all its stages), `path/dvc.yaml:name`, or a
+ * `dvc.yaml` path for all its stages.
+ */
+export function selectStages(repo: Repo, stages: Stage[], targets: string[], cwd: string): Stage[] {
+  const chosen: Stage[] = [];
+  const push = (s: Stage) => {
+    if (!chosen.includes(s)) chosen.push(s);
+  };
+  const fileOf = (p: string) => repo.rel(repo.resolveInside(p, cwd));
+  for (const target of targets) {
+    let file: string;
+    let name: string | undefined;
+    const colon = target.lastIndexOf(':');
+    if (colon > 0) {
+      file = fileOf(target.slice(0, colon));
+      name = target.slice(colon + 1);
+    } else if (target === 'dvc.yaml' || target.endsWith('/dvc.yaml')) {
+      file = fileOf(target);
+    } else {
+      file = fileOf('dvc.yaml');
+      name = target;
+    }
+    const inFile = stages.filter((s) => s.file === file);
+    const matches = name === undefined ? inFile : inFile.filter((s) => s.name === name || s.generatedFrom?.name === name);
+    if (matches.length === 0) {
+      const known = inFile.map((s) => s.name);
+      throw new CairnError('UNKNOWN_STAGE', `'${target}' does not exist`, {
+        file: name === undefined ? undefined : file,
+        hint: known.length ? `Stages in ${file}: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}.` : `There is no pipeline in '${path.posix.dirname(file)}'.`,
+      });
+    }
+    matches.forEach(push);
+  }
+  return chosen;
+}

@@ -1,0 +1,163 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Repo } from '../repo/repo';
+import type { HashName } from '../hashing/hashNames';
+import { hashOutputs, OutState } from '../outputs/workspaceState';
+import { pathFromCwd } from '../outputs/status';
+import type { Progress } from '../progress';
+import { LockFile, LockStage } from './lockFile';
+import { parseParamsText, selectKey } from './paramsFile';
+import type { Stage, StageParamDep } from './stage';
+import { ParamValue, sameValue } from './values';
+
+export type EntryStatus = 'modified' | 'deleted' | 'new' | 'not in cache';
+export type ParamsStatus = EntryStatus | Record<string, 'modified' | 'deleted' | 'new'>;
+
+/** DVC's `status --json` list for one stage. */
+export type StageStatusItem =
+  | { 'changed deps': Record<string, EntryStatus | ParamsStatus> }
+  | { 'changed outs': Record<string, EntryStatus> }
+  | 'always changed'
+  | 'changed command';
+
+/** A stage checked against its dvc.lock entry. */
+export interface StageState {
+  stage: Stage;
+  lock: LockStage | undefined;
+  lockFile: LockFile;
+  status: StageStatusItem[];
+  /** Current params values per file (relative to wdir), as dvc.lock would record them. */
+  params: Record<string, Record<string, ParamValue>>;
+  /** Whether repro would run it (without --force). */
+  changed: boolean;
+}
+
+export interface StageStatusOptions {
+  cwd: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+/** Read a params file of the workspace; undefined when missing. */
+export function readParamsFile(repo: Repo, repoPath: string): Record<string, ParamValue> | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(repo.root, repoPath), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseParamsText(text, repoPath);
+}
+
+/** The values dvc.lock records for a params dependency (keys sorted; the whole file's top-level keys sorted). */
+export function paramsValues(dep: StageParamDep, data: Record<string, ParamValue>): { values: Record<string, ParamValue>; missing: string[] } {
+  const values: Record<string, ParamValue> = {};
+  const missing: string[] = [];
+  const keys = dep.keys ?? Object.keys(data);
+  for (const k of [...keys].sort()) {
+    const found = dep.keys ? selectKey(data, k) : { found: true, value: data[k] };
+    if (found.found) values[k] = found.value!;
+    else missing.push(k);
+  }
+  return { values, missing };
+}
+
+const lockCache = new WeakMap<Repo, Map<string, LockFile>>();
+
+/** The dvc.lock beside a dvc.yaml (cached per repo for one status/repro run). */
+export async function lockFor(repo: Repo, pipelineFile: string, fresh = false): Promise<LockFile> {
+  let m = lockCache.get(repo);
+  if (!m) lockCache.set(repo, (m = new Map()));
+  const rel = LockFile.lockPathFor(pipelineFile);
+  if (fresh || !m.has(rel)) m.set(rel, await LockFile.load(repo.root, rel));
+  return m.get(rel)!;
+}
+
+/** Check stages against dvc.lock and the workspace, as `dvc status` does. */
+export async function stageStates(repo: Repo, stages: Stage[], options: StageStatusOptions): Promise<StageState[]> {
+  const abs = (repoPath: string) => path.join(repo.root, ...repoPath.split('/'));
+  const states: StageState[] = [];
+  for (const stage of stages) {
+    const lockFile = await lockFor(repo, stage.file);
+    const lock = lockFile.stage(stage.name);
+    const lockDep = new Map((lock?.deps ?? []).map((d) => [d.path, d]));
+    const lockOut = new Map((lock?.outs ?? []).map((d) => [d.path, d]));
+    const hashNameOf = (e?: { hash?: string; md5?: string }): HashName => (e && e.md5 && e.hash !== 'md5' ? 'md5-dos2unix' : 'md5');
+    const fileDeps = stage.deps.filter((d) => d.repoPath !== undefined);
+    const targets = [
+      ...fileDeps.map((d) => ({ abs: abs(d.repoPath!), rel: d.repoPath!, hashName: hashNameOf(lockDep.get(d.path)), recorded: lockDep.get(d.path)?.md5 })),
+      ...stage.outs.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: hashNameOf(lockOut.get(o.path)), recorded: lockOut.get(o.path)?.md5 })),
+    ];
+    const hashed: OutState[] = await hashOutputs(repo, targets, { signal: options.signal, onProgress: options.onProgress });
+    const status: StageStatusItem[] = [];
+    const params: Record<string, Record<string, ParamValue>> = {};
+
+    const depStatus: Record<string, EntryStatus | ParamsStatus> = {};
+    fileDeps.forEach((d, i) => {
+      const st = hashed[i];
+      const rec = lockDep.get(d.path);
+      const name = pathFromCwd(abs(d.repoPath!), options.cwd);
+      if (!st.exists) depStatus[name] = 'deleted';
+      else if (!rec?.md5 || rec.md5 !== st.md5) depStatus[name] = 'modified';
+    });
+    for (const p of stage.params) {
+      const name = pathFromCwd(abs(p.repoPath), options.cwd);
+      const data = readParamsFile(repo, p.repoPath);
+      if (data) params[p.file] = paramsValues(p, data).values;
+      const recorded = lock?.params[p.file];
+      if (!data) {
+        depStatus[name] = 'deleted';
+        continue;
+      }
+      if (!recorded) {
+        depStatus[name] = 'new';
+        continue;
+      }
+      const keys = p.keys ?? [...new Set([...Object.keys(data), ...Object.keys(recorded)])];
+      const changes: Record<string, 'modified' | 'deleted' | 'new'> = {};
+      for (const k of keys) {
+        const actual = p.keys ? selectKey(data, k) : { found: k in data, value: data[k] };
+        if (!actual.found) changes[k] = 'deleted';
+        else if (!(k in recorded)) changes[k] = 'new';
+        else if (!sameValue(actual.value, recorded[k])) changes[k] = 'modified';
+      }
+      if (Object.keys(changes).length) depStatus[name] = changes;
+    }
+    if (!stage.frozen && Object.keys(depStatus).length) status.push({ 'changed deps': depStatus });
+
+    const outStatus: Record<string, EntryStatus> = {};
+    stage.outs.forEach((o, i) => {
+      const st = hashed[fileDeps.length + i];
+      const rec = lockOut.get(o.path);
+      const name = pathFromCwd(abs(o.repoPath), options.cwd);
+      if (rec?.md5 && o.cache && !repo.store.hasAll(rec.md5, hashNameOf(rec), repo.statIndex)) outStatus[name] = 'not in cache';
+      else if (!st.exists) outStatus[name] = 'deleted';
+      else if (!rec?.md5 || rec.md5 !== st.md5) outStatus[name] = 'modified';
+    });
+    if (Object.keys(outStatus).length) status.push({ 'changed outs': outStatus });
+    if (stage.alwaysChanged) status.push('always changed');
+    const cmdChanged = lock !== undefined && !sameValue(lock.cmd as ParamValue, stage.cmd as ParamValue);
+    if (cmdChanged) status.push('changed command');
+    const depsChanged = Object.keys(depStatus).length > 0;
+    const changed = !lock || cmdChanged || (!stage.frozen && (stage.alwaysChanged || depsChanged)) || Object.keys(outStatus).length > 0;
+    states.push({ stage, lock, lockFile, status, params, changed });
+  }
+  return states;
+}
+
+/** DVC's `status --json` entries for stages: `{addr: [...]}`, clean stages left out. */
+export function stageStatusReport(states: StageState[], repo: Repo, cwd: string): Record<string, StageStatusItem[]> {
+  const report: Record<string, StageStatusItem[]> = {};
+  for (const s of states) {
+    if (s.status.length === 0) continue;
+    report[stageAddress(s.stage, repo, cwd)] = s.status;
+  }
+  return report;
+}
+
+/** How DVC names a stage relative to where the command runs: `name`, or `sub/dvc.yaml:name`. */
+export function stageAddress(stage: Stage, repo: Repo, cwd: string): string {
+  const file = pathFromCwd(path.join(repo.root, ...stage.file.split('/')), cwd);
+  return file === 'dvc.yaml' ? stage.name : `${file}:${stage.name}`;
+}
+
