@@ -47,12 +47,13 @@ export class PipelineLanguageClient implements vscode.Disposable {
     this.watchers.push(
       vscode.workspace.createFileSystemWatcher('**/params.{yaml,yml,json,toml}'),
       vscode.workspace.createFileSystemWatcher('**/dvc.yaml'),
+      vscode.workspace.createFileSystemWatcher('**/*.dvc'),
     );
     const clientOptions: LanguageClientOptions = {
       documentSelector: PIPELINE_DOCUMENTS,
       outputChannel: this.log,
       synchronize: {
-        // params and vars files, and other pipelines: their changes re-validate open documents.
+        // params files, other pipelines and .dvc files: their changes re-validate open documents.
         fileEvents: this.watchers,
       },
     };

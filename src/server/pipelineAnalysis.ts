@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findPipelineFiles, loadPipelines, Pipelines, PipelineSource } from '../core/pipeline/load';
+import { parse as parseYaml } from 'yaml';
+import type { TrackedPath } from '../core/pipeline/graph';
+import { findPipelineFiles, loadPipelines, Pipelines, PipelineSource, repoPathOf } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
 import { DvcIgnore } from '../core/repo/dvcignore';
 
@@ -24,33 +26,37 @@ export function toRepoPath(root: string, file: string): string {
 /**
  * Loads the pipelines of a repository with `src/core/pipeline` (all its dvc.yaml files, since
  * stages of one file may feed another), reading open documents from the editor. The list of
- * dvc.yaml files is remembered per repository until `forgetFileList` (a dvc.yaml was created
- * or deleted), so a keystroke never walks the tree.
+ * dvc.yaml files, and the outputs of the `.dvc` files seen on the way, are remembered per
+ * repository until `forgetFileList` (a dvc.yaml or .dvc file changed), so a keystroke never
+ * walks the tree.
  */
 export class PipelineAnalysis {
-  private readonly fileLists = new Map<string, string[]>();
+  private readonly fileLists = new Map<string, { files: string[]; tracked: TrackedPath[] }>();
 
   constructor(private readonly openTexts: OpenTexts) {}
 
-  async load(file: string): Promise<{ root: string; relFile: string; pipelines: Pipelines }> {
+  async load(file: string): Promise<{ root: string; relFile: string; pipelines: Pipelines; tracked: TrackedPath[] }> {
     const root = repositoryRoot(file);
     const relFile = toRepoPath(root, file);
-    const source = this.source(root);
-    let files = this.fileLists.get(root);
-    if (!files) {
-      files = await findPipelineFiles(source);
-      this.fileLists.set(root, files);
+    const dvcFiles: string[] = [];
+    const source = this.source(root, dvcFiles);
+    let known = this.fileLists.get(root);
+    if (!known) {
+      const files = await findPipelineFiles(source);
+      known = { files, tracked: trackedOutputs(root, dvcFiles) };
+      this.fileLists.set(root, known);
     }
-    if (!files.includes(relFile)) files = [...files, relFile];
+    const files = known.files.includes(relFile) ? known.files : [...known.files, relFile];
     const pipelines = await loadPipelines(source, { strict: false, files });
-    return { root, relFile, pipelines };
+    return { root, relFile, pipelines, tracked: known.tracked };
   }
 
   forgetFileList(): void {
     this.fileLists.clear();
   }
 
-  private source(root: string): PipelineSource {
+  /** `dvcFiles` collects the `.dvc` files the walk for dvc.yaml files passes. */
+  private source(root: string, dvcFiles: string[]): PipelineSource {
     const disk = workspaceSource(root, new DvcIgnore(root));
     return {
       read: async (rel) => this.openTexts(path.join(root, ...rel.split('/'))) ?? disk.read(rel),
@@ -59,6 +65,7 @@ export class PipelineAnalysis {
       list: async (dir) => {
         const entries = await disk.list(dir);
         const names = new Set(entries.map((e) => e.name));
+        for (const e of entries) if (!e.isDir && e.name.endsWith('.dvc')) dvcFiles.push(dir ? `${dir}/${e.name}` : e.name);
         return entries.filter((e) => !(e.isDir && names.has(`${e.name}.dvc`)));
       },
     };
@@ -74,4 +81,22 @@ export function pathProvided(root: string, repoPath: string): boolean {
   if (fs.existsSync(abs)) return true;
   for (let p = abs; p.length > root.length; p = path.dirname(p)) if (fs.existsSync(`${p}.dvc`)) return true;
   return false;
+}
+
+/** The outputs of `.dvc` files (repo-relative): producers for the graph, which stage outputs may not overlap. */
+function trackedOutputs(root: string, dvcFiles: string[]): TrackedPath[] {
+  const tracked: TrackedPath[] = [];
+  for (const file of dvcFiles) {
+    try {
+      const data = parseYaml(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8')) as { outs?: { path?: unknown }[] } | null;
+      const dir = path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file);
+      for (const out of data?.outs ?? []) {
+        const repoPath = typeof out?.path === 'string' ? repoPathOf(dir, out.path) : undefined;
+        if (repoPath) tracked.push({ repoPath, file });
+      }
+    } catch {
+      /* an unreadable .dvc file tracks nothing here; its own diagnostics say why */
+    }
+  }
+  return tracked;
 }

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { lintPipelines, Severity } from '../core/pipeline/lint';
+import type { TrackedPath } from '../core/pipeline/graph';
 import type { Pipelines, SourceRange } from '../core/pipeline/load';
 import type { ParamsFiles } from './paramsFile';
 import { pathProvided } from './pipelineAnalysis';
@@ -14,6 +15,8 @@ export interface Loaded {
   root: string;
   relFile: string;
   pipelines: Pipelines;
+  /** Outputs of `.dvc` files. */
+  tracked?: TrackedPath[];
 }
 
 /**
@@ -33,7 +36,7 @@ export function semanticDiagnostics(yaml: YamlText, loaded: Loaded, params: Para
       out.push(d);
     }
   };
-  for (const d of lintPipelines(pipelines, { exists: (p) => pathProvided(root, p) })) {
+  for (const d of lintPipelines(pipelines, { tracked: loaded.tracked, exists: (p) => pathProvided(root, p) })) {
     if (d.file !== relFile) continue;
     let range = d.range ? toRange(yaml, d.range) : yaml.firstLineRange();
     if (d.code === 'BAD_FILE' && reported.has(range.start.line)) continue;

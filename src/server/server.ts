@@ -102,7 +102,7 @@ connection.onDidChangeWatchedFiles((e) => {
   for (const change of e.changes) {
     const file = pathOf(change.uri);
     if (file) params.forget(file);
-    if (change.type !== FileChangeType.Changed && file?.endsWith('dvc.yaml')) analysis.forgetFileList();
+    if ((change.type !== FileChangeType.Changed && file?.endsWith('dvc.yaml')) || file?.endsWith('.dvc')) analysis.forgetFileList();
   }
   for (const d of documents.all()) schedule(d.uri);
 });

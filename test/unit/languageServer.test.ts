@@ -122,6 +122,15 @@ describe('language server: diagnostics', () => {
     assert.deepEqual(loaded.pipelines.files.map((f) => f.path), ['dvc.yaml', 'sub/dvc.yaml']);
   });
 
+  it('knows the outputs of .dvc files: a stage may not write one, and may read one that is not pulled', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'data.dvc': 'outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  path: data\n' });
+    fs.mkdirSync(path.join(dir, '.dvc'));
+    const ds = await diagnose('stages:\n  a:\n    cmd: x\n    deps:\n      - data/part.csv\n    outs:\n      - data/clean\n', 'pipeline', dir);
+    assert.deepEqual(summary(ds), ['6:8-6:18 OUTPUT_CONFLICT']);
+    assert.match(String(ds[0].message), /'data\/clean'.*inside output 'data' of 'data.dvc'/);
+  });
+
   it('tells the files apart by name', () => {
     assert.equal(pipelineFileKind('file:///r/sub/dvc.yaml'), 'pipeline');
     assert.equal(pipelineFileKind('file:///r/dvc.lock'), 'lock');
