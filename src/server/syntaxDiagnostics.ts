@@ -6,6 +6,8 @@ import type { YamlText } from './yamlText';
 export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
   const toDiagnostic = (e: { pos: [number, number]; message: string; code: string }, severity: DiagnosticSeverity): Diagnostic => {
     let [start, end] = e.pos;
+    // An error at the very end (an unclosed quote) marks the last character rather than nothing.
+    if (start >= yaml.text.length && yaml.text.length > 0) start = yaml.text.trimEnd().length - 1;
     // The parser marks the first character of a duplicate key (and a few others): take the whole scalar.
     const scalar = end - start <= 1 ? yaml.scalarAt(start)?.scalar : undefined;
     if (scalar?.range && scalar.range[0] === start) end = scalar.range[1];

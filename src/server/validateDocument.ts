@@ -22,7 +22,10 @@ export interface ValidationInput {
 /** Everything wrong with one pipeline file: YAML syntax, the schema, and (for dvc.yaml) the pipeline's semantics. */
 export async function validateDocument(input: ValidationInput): Promise<Diagnostic[]> {
   const { yaml, kind } = input;
-  const diagnostics = [...syntaxDiagnostics(yaml), ...schemaDiagnostics(yaml, kind, input.schemas)];
+  const syntax = syntaxDiagnostics(yaml);
+  // With a YAML error the document's shape is a guess of the parser's: schema errors on it
+  // would be noise (a half-typed key reported as unknown), so the syntax error comes alone.
+  const diagnostics = [...syntax, ...(yaml.doc.errors.length ? [] : schemaDiagnostics(yaml, kind, input.schemas))];
   if (kind === 'lock' && yaml.text.trim()) {
     diagnostics.push({
       range: yaml.firstLineRange(),

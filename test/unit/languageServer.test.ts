@@ -73,6 +73,11 @@ describe('language server: diagnostics', () => {
     assert.deepEqual(summary(ds), ['3:4-3:7 yaml-duplicate-key']);
   });
 
+  it('reports only the syntax error while a line is half typed, not schema guesses about it', async () => {
+    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: x\n    de\n')), ['3:4-3:6 yaml-missing-char']);
+    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: "x\n')), ['2:10-3:0 yaml-missing-char']);
+  });
+
   it('locates an undefined ${} at the expression', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'params.yaml': PARAMS });
