@@ -33,7 +33,7 @@ export function hover(input: HoverInput): Hover | undefined {
   const md = (value: string): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range });
   if (at.isKey) {
     const key = String(at.path[at.path.length - 1]);
-    if (input.kind === 'pipeline' && at.path.length === 2 && at.path[0] === 'stages') return md(`**stage \`${key}\`**`);
+    if (input.kind === 'pipeline' && at.path.length === 2 && at.path[0] === 'stages') return md(stageSummary(input, key));
     const schema = input.schemas.schemaAt(input.kind, at.path, yaml.value);
     return schema?.description ? md(`**${key}**\n\n${schema.description}`) : undefined;
   }
@@ -51,6 +51,18 @@ export function hover(input: HoverInput): Hover | undefined {
     return producer ? md(`Written by stage \`${producer.stage}\``) : undefined;
   }
   return undefined;
+}
+
+/** A stage's command, and for foreach/matrix the stages it generates, as the loader resolved them. */
+function stageSummary(input: HoverInput, name: string): string {
+  const lines = [`**stage \`${name}\`**`];
+  const generated = (input.loaded?.pipelines.stages ?? []).filter((s) => s.file === input.loaded!.relFile && (s.name === name || s.generatedFrom?.name === name));
+  for (const s of generated.slice(0, 10)) {
+    const cmd = Array.isArray(s.cmd) ? s.cmd.join(' && ') : s.cmd;
+    lines.push(`- ${generated.length > 1 || s.name !== name ? `\`${s.name}\`: ` : ''}\`${preview(cmd)}\` (${s.deps.length} deps, ${s.outs.length} outs)`);
+  }
+  if (generated.length > 10) lines.push(`- … ${generated.length - 10} more`);
+  return lines.join('\n');
 }
 
 function hoverInterpolation(input: HoverInput, expr: string, range: Range): Hover {

@@ -208,6 +208,8 @@ describe('language server: completion, hover, definition, symbols', () => {
     const h = hover({ yaml, kind: 'pipeline', file, position: { line: 4, character: 20 }, schemas, params, loaded })!;
     assert.equal((h.contents as { value: string }).value, '`item`\n\n- `build@us`: `us`\n- `build@eu`: `eu`');
     assert.equal(at(h.range!), '4:16-4:23');
+    const stage = hover({ yaml, kind: 'pipeline', file, position: { line: 1, character: 3 }, schemas, params, loaded })!;
+    assert.equal((stage.contents as { value: string }).value, '**stage `build`**\n- `build@us`: `make us --lr 0.01` (0 deps, 0 outs)\n- `build@eu`: `make eu --lr 0.01` (0 deps, 0 outs)');
   });
 
   it('goes from a params key to params.yaml and from a dep to the stage output writing it', () => {
@@ -216,6 +218,11 @@ describe('language server: completion, hover, definition, symbols', () => {
     assert.deepEqual(toParams.map((l) => [l.uri, at(l.range)]), [[`file://${path.join(dir, 'params.yaml')}`, '2:2-2:8']]);
     const toOut = definition({ yaml, file, position: { line: 8, character: 10 }, params });
     assert.deepEqual(toOut.map((l) => [l.uri, at(l.range)]), [[`file://${file}`, '4:8-4:16']]);
+    const interpolated = new YamlText('vars:\n  - extra:\n      n: 2\nstages:\n  t:\n    cmd: run ${seed} ${extra.n}\n');
+    const toSeed = definition({ yaml: interpolated, file, position: { line: 5, character: 16 }, params });
+    assert.deepEqual(toSeed.map((l) => [l.uri, at(l.range)]), [[`file://${path.join(dir, 'params.yaml')}`, '3:0-3:4']]);
+    const toVars = definition({ yaml: interpolated, file, position: { line: 5, character: 25 }, params });
+    assert.deepEqual(toVars.map((l) => [l.uri, at(l.range)]), [[`file://${file}`, '2:6-2:7']]);
   });
 
   it('outlines stages with their keys', () => {
