@@ -22,6 +22,7 @@ import { ParamsFiles } from './paramsFile';
 import { PipelineAnalysis } from './pipelineAnalysis';
 import { pipelineFileKind } from './pipelineFileKind';
 import { PipelineSchemas } from './schemas';
+import type { Loaded } from './semanticDiagnostics';
 import { validateDocument } from './validateDocument';
 import { YamlText } from './yamlText';
 
@@ -39,6 +40,18 @@ const analysis = new PipelineAnalysis((abs) => {
   for (const d of documents.all()) if (pathOf(d.uri) === abs) return d.getText();
   return undefined;
 });
+
+const loadedCache = new Map<string, { version: number; loaded: Promise<Loaded> }>();
+
+/** The pipelines as the core loads them with this version of the document, once per version (until files change on disk). */
+function loadedOf(doc: TextDocument, file: string): Promise<Loaded> {
+  const hit = loadedCache.get(doc.uri);
+  if (hit?.version === doc.version) return hit.loaded;
+  const loaded = analysis.load(file);
+  loadedCache.set(doc.uri, { version: doc.version, loaded });
+  loaded.catch(() => loadedCache.delete(doc.uri));
+  return loaded;
+}
 
 /** The document parsed, once per version. */
 function yamlOf(doc: TextDocument): YamlText {
@@ -61,7 +74,8 @@ async function validate(uri: string): Promise<void> {
   if (!c) return;
   const version = c.doc.version;
   try {
-    const diagnostics = await validateDocument({ yaml: c.yaml, kind: c.kind, file: c.file, schemas, params, analysis: pathOf(uri) ? analysis : undefined });
+    const load = pathOf(uri) ? () => loadedOf(c.doc, c.file) : undefined;
+    const diagnostics = await validateDocument({ yaml: c.yaml, kind: c.kind, file: c.file, schemas, params, load });
     // A newer version is on its way: its own validation will publish.
     if (documents.get(uri)?.version !== version) return;
     await connection.sendDiagnostics({ uri, version, diagnostics });
@@ -94,6 +108,7 @@ documents.onDidChangeContent((e) => schedule(e.document.uri));
 documents.onDidClose((e) => {
   clearTimeout(timers.get(e.document.uri));
   parsed.delete(e.document.uri);
+  loadedCache.delete(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
@@ -104,6 +119,7 @@ connection.onDidChangeWatchedFiles((e) => {
     if (file) params.forget(file);
     if ((change.type !== FileChangeType.Changed && file?.endsWith('dvc.yaml')) || file?.endsWith('.dvc')) analysis.forgetFileList();
   }
+  loadedCache.clear();
   for (const d of documents.all()) schedule(d.uri);
 });
 
@@ -115,7 +131,7 @@ connection.onCompletion((p) => {
 connection.onHover(async (p) => {
   const c = context(p.textDocument.uri);
   if (!c) return null;
-  const loaded = c.kind === 'pipeline' && pathOf(c.doc.uri) ? await analysis.load(c.file).catch(() => undefined) : undefined;
+  const loaded = c.kind === 'pipeline' && pathOf(c.doc.uri) ? await loadedOf(c.doc, c.file).catch(() => undefined) : undefined;
   return hover({ yaml: c.yaml, kind: c.kind, file: c.file, position: p.position, schemas, params, loaded }) ?? null;
 });
 
@@ -127,7 +143,7 @@ connection.onDocumentSymbol((p) => {
 connection.onDefinition(async (p) => {
   const c = context(p.textDocument.uri);
   if (!c || c.kind !== 'pipeline') return [];
-  const loaded = pathOf(c.doc.uri) ? await analysis.load(c.file).catch(() => undefined) : undefined;
+  const loaded = pathOf(c.doc.uri) ? await loadedOf(c.doc, c.file).catch(() => undefined) : undefined;
   return definition({ yaml: c.yaml, file: c.file, position: p.position, params, loaded });
 });
 

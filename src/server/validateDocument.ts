@@ -1,10 +1,9 @@
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { ParamsFiles } from './paramsFile';
-import type { PipelineAnalysis } from './pipelineAnalysis';
 import type { PipelineFileKind } from './pipelineFileKind';
 import { schemaDiagnostics, SOURCE } from './schemaDiagnostics';
 import type { PipelineSchemas } from './schemas';
-import { semanticDiagnostics } from './semanticDiagnostics';
+import { Loaded, semanticDiagnostics } from './semanticDiagnostics';
 import { syntaxDiagnostics } from './syntaxDiagnostics';
 import type { YamlText } from './yamlText';
 
@@ -15,8 +14,8 @@ export interface ValidationInput {
   file: string;
   schemas: PipelineSchemas;
   params: ParamsFiles;
-  /** The pipeline loader; without it only syntax and schema are checked. */
-  analysis?: PipelineAnalysis;
+  /** Loads the repository's pipelines (with this document's text); without it only syntax and schema are checked. */
+  load?: () => Promise<Loaded>;
 }
 
 /** Everything wrong with one pipeline file: YAML syntax, the schema, and (for dvc.yaml) the pipeline's semantics. */
@@ -35,9 +34,9 @@ export async function validateDocument(input: ValidationInput): Promise<Diagnost
       code: 'generated-file',
     });
   }
-  if (kind === 'pipeline' && input.analysis && yaml.doc.errors.length === 0) {
+  if (kind === 'pipeline' && input.load && yaml.doc.errors.length === 0) {
     const reported = new Set(diagnostics.map((d) => d.range.start.line));
-    const loaded = await input.analysis.load(input.file);
+    const loaded = await input.load();
     diagnostics.push(...semanticDiagnostics(yaml, loaded, input.params, reported));
   }
   return diagnostics;

@@ -27,7 +27,7 @@ async function diagnose(text: string, kind: PipelineFileKind = 'pipeline', dir?:
   const root = dir ?? tempDir();
   const file = path.join(root, kind === 'pipeline' ? 'dvc.yaml' : kind === 'lock' ? 'dvc.lock' : 'data.dvc');
   fs.writeFileSync(file, text);
-  return validateDocument({ yaml: new YamlText(text), kind, file, schemas, params: new ParamsFiles(), analysis: new PipelineAnalysis(() => undefined) });
+  return validateDocument({ yaml: new YamlText(text), kind, file, schemas, params: new ParamsFiles(), load: () => new PipelineAnalysis(() => undefined).load(file) });
 }
 
 /** Text with a `|` where the cursor is: the text without it and the cursor's position. */
