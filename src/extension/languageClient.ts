@@ -51,6 +51,9 @@ export class PipelineLanguageClient implements vscode.Disposable {
     );
     const clientOptions: LanguageClientOptions = {
       documentSelector: PIPELINE_DOCUMENTS,
+      // Red Hat YAML validates and completes these files from our schemas (package.json's
+      // yamlValidation): then the server leaves syntax, schema and key completion to it.
+      initializationOptions: { yamlExtension: vscode.extensions.getExtension('redhat.vscode-yaml') !== undefined },
       outputChannel: this.log,
       synchronize: {
         // params files, other pipelines and .dvc files: their changes re-validate open documents.

@@ -17,6 +17,8 @@ export interface CompletionInput {
   position: Position;
   schemas: PipelineSchemas;
   params: ParamsFiles;
+  /** False when another extension completes from our schemas (Red Hat YAML): then only paths, params and `${}` here. */
+  schemaItems?: boolean;
 }
 
 const MAX_FILE_ITEMS = 500;
@@ -29,6 +31,7 @@ export function complete(input: CompletionInput): CompletionItem[] {
   if (open >= 0 && !lineBefore.slice(open).includes('}') && input.kind === 'pipeline') return completeVariable(input, open + 2);
 
   const ctx = cursorContext(yaml, position);
+  const schemaItems = input.schemaItems !== false;
   const replace: Range = { start: { line: position.line, character: ctx.prefixStart }, end: position };
   const root = yaml.value;
   const data = lookupPath(root, ctx.path.map(String)).value;
@@ -39,12 +42,14 @@ export function complete(input: CompletionInput): CompletionItem[] {
     const field = list[list.length - 1];
     if (inStage && field === 'deps') return completePaths(input, stageDir(input, String(list[1])), ctx.prefix, replace, producedPaths(input));
     if (inStage && field === 'params') return completeParams(input, String(list[1]), replace);
+    if (!schemaItems) return [];
     // A list of maps (outs of a .dvc file): the item's first key.
     const itemSchema = input.schemas.schemaAt(input.kind, ctx.path, root);
     if (itemSchema?.properties && !isType(itemSchema, 'string')) return keyItems(input.schemas.keysAt(input.kind, ctx.path, root), new Set(), replace);
     return [];
   }
 
+  if (!schemaItems) return [];
   if (ctx.kind === 'key') {
     if (input.kind === 'pipeline' && ctx.path.length === 2 && ctx.path[0] === 'stages') return stageKeys(input, data, replace);
     const present = new Set(data && typeof data === 'object' ? Object.keys(data) : []);

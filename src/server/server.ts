@@ -75,7 +75,7 @@ async function validate(uri: string): Promise<void> {
   const version = c.doc.version;
   try {
     const load = pathOf(uri) ? () => loadedOf(c.doc, c.file) : undefined;
-    const diagnostics = await validateDocument({ yaml: c.yaml, kind: c.kind, file: c.file, schemas, params, load });
+    const diagnostics = await validateDocument({ yaml: c.yaml, kind: c.kind, file: c.file, schemas, params, load, schemaChecks: !schemaByYamlExtension });
     // A newer version is on its way: its own validation will publish.
     if (documents.get(uri)?.version !== version) return;
     await connection.sendDiagnostics({ uri, version, diagnostics });
@@ -92,7 +92,12 @@ function schedule(uri: string, delay = VALIDATE_DELAY_MS): void {
   }, delay));
 }
 
-connection.onInitialize(() => ({
+/** Red Hat YAML runs in the editor with our schemas: it reports syntax and schema problems and completes keys. */
+let schemaByYamlExtension = false;
+
+connection.onInitialize((init) => {
+  schemaByYamlExtension = (init.initializationOptions as { yamlExtension?: boolean } | undefined)?.yamlExtension === true;
+  return {
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,
     completionProvider: { triggerCharacters: ['{', '.', '/', ' ', ':'] },
@@ -101,7 +106,8 @@ connection.onInitialize(() => ({
     definitionProvider: true,
     codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
   },
-}));
+  };
+});
 
 documents.onDidOpen((e) => schedule(e.document.uri, 0));
 documents.onDidChangeContent((e) => schedule(e.document.uri));
@@ -125,7 +131,7 @@ connection.onDidChangeWatchedFiles((e) => {
 
 connection.onCompletion((p) => {
   const c = context(p.textDocument.uri);
-  return c ? complete({ yaml: c.yaml, kind: c.kind, file: c.file, position: p.position, schemas, params }) : [];
+  return c ? complete({ yaml: c.yaml, kind: c.kind, file: c.file, position: p.position, schemas, params, schemaItems: !schemaByYamlExtension }) : [];
 });
 
 connection.onHover(async (p) => {

@@ -14,6 +14,11 @@ export interface ValidationInput {
   file: string;
   schemas: PipelineSchemas;
   params: ParamsFiles;
+  /**
+   * False when another extension (Red Hat YAML, through our `yamlValidation`) already checks
+   * syntax and schema: then only the pipeline's semantics are reported, never twice.
+   */
+  schemaChecks?: boolean;
   /** Loads the repository's pipelines (with this document's text); without it only syntax and schema are checked. */
   load?: () => Promise<Loaded>;
 }
@@ -21,10 +26,10 @@ export interface ValidationInput {
 /** Everything wrong with one pipeline file: YAML syntax, the schema, and (for dvc.yaml) the pipeline's semantics. */
 export async function validateDocument(input: ValidationInput): Promise<Diagnostic[]> {
   const { yaml, kind } = input;
-  const syntax = syntaxDiagnostics(yaml);
   // With a YAML error the document's shape is a guess of the parser's: schema errors on it
   // would be noise (a half-typed key reported as unknown), so the syntax error comes alone.
-  const diagnostics = [...syntax, ...(yaml.doc.errors.length ? [] : schemaDiagnostics(yaml, kind, input.schemas))];
+  const shape = [...syntaxDiagnostics(yaml), ...(yaml.doc.errors.length ? [] : schemaDiagnostics(yaml, kind, input.schemas))];
+  const diagnostics: Diagnostic[] = input.schemaChecks === false ? [] : [...shape];
   if (kind === 'lock' && yaml.text.trim()) {
     diagnostics.push({
       range: yaml.firstLineRange(),
@@ -35,7 +40,8 @@ export async function validateDocument(input: ValidationInput): Promise<Diagnost
     });
   }
   if (kind === 'pipeline' && input.load && yaml.doc.errors.length === 0) {
-    const reported = new Set(diagnostics.map((d) => d.range.start.line));
+    // Lines whose shape is wrong (said here or by the YAML extension): the loader's own message there is not repeated.
+    const reported = new Set(shape.map((d) => d.range.start.line));
     const loaded = await input.load();
     diagnostics.push(...semanticDiagnostics(yaml, loaded, input.params, reported));
   }

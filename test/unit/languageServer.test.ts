@@ -23,11 +23,11 @@ const schemas = new PipelineSchemas();
 const at = (r: Range) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 const summary = (ds: Diagnostic[]) => ds.map((d) => `${at(d.range)} ${d.code}`).sort();
 
-async function diagnose(text: string, kind: PipelineFileKind = 'pipeline', dir?: string): Promise<Diagnostic[]> {
+async function diagnose(text: string, kind: PipelineFileKind = 'pipeline', dir?: string, schemaChecks = true): Promise<Diagnostic[]> {
   const root = dir ?? tempDir();
   const file = path.join(root, kind === 'pipeline' ? 'dvc.yaml' : kind === 'lock' ? 'dvc.lock' : 'data.dvc');
   fs.writeFileSync(file, text);
-  return validateDocument({ yaml: new YamlText(text), kind, file, schemas, params: new ParamsFiles(), load: () => new PipelineAnalysis(() => undefined).load(file) });
+  return validateDocument({ yaml: new YamlText(text), kind, file, schemas, params: new ParamsFiles(), load: () => new PipelineAnalysis(() => undefined).load(file), schemaChecks });
 }
 
 /** Text with a `|` where the cursor is: the text without it and the cursor's position. */
@@ -55,6 +55,13 @@ describe('language server: diagnostics', () => {
     assert.equal(byCode['wrong-type'].message, 'Expected true or false, got a string.');
     assert.equal(byCode['MISSING_DEPENDENCY'].severity, 2, 'a missing dependency is a warning');
     assert.equal(byCode['MISSING_PARAM'].message, "'train.momentum' is not in 'params.yaml'.");
+  });
+
+  it('leaves syntax and schema to the Red Hat YAML extension when it runs, keeping the pipeline lint', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'params.yaml': PARAMS, 'data/a.csv': 'x\n' });
+    fs.mkdirSync(path.join(dir, '.dvc'));
+    assert.deepEqual(summary(await diagnose(BROKEN_PIPELINE, 'pipeline', dir, false)), ['11:8-11:19 MISSING_DEPENDENCY', '14:8-14:22 MISSING_PARAM']);
   });
 
   it('reports a missing cmd at the stage name, and a wrong type of a list entry at the entry', async () => {
@@ -176,6 +183,11 @@ describe('language server: completion, hover, definition, symbols', () => {
 
   it('completes params keys from params.yaml, leaving out those listed', () => {
     assert.deepEqual(labels('stages:\n  t:\n    cmd: x\n    params:\n      - train.lr\n      - |\n'), ['train', 'train.epochs', 'seed']);
+    // With Red Hat YAML completing keys from the schema, ours still lists params, never keys.
+    const { yaml, position } = withCursor('stages:\n  t:\n    cmd: x\n    params:\n      - |\n');
+    assert.equal(complete({ yaml, kind: 'pipeline', file, position, schemas, params, schemaItems: false }).length, 4);
+    const keys = withCursor('stages:\n  t:\n    cmd: x\n    |\n');
+    assert.deepEqual(complete({ yaml: keys.yaml, kind: 'pipeline', file, position: keys.position, schemas, params, schemaItems: false }), []);
   });
 
   it('completes deps with paths relative to dvc.yaml and the outputs of stages', () => {
