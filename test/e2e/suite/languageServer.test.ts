@@ -113,6 +113,21 @@ if (onRepository) describe('Pipeline language server in a real VS Code', functio
     assert.ok(!labels.includes('train.lr'), 'a key the stage lists already is not offered again');
   });
 
+  it('re-validates as the document is edited (incremental sync, debounced)', async () => {
+    const editor = await vscode.window.showTextDocument(dvcYaml);
+    const started = Date.now();
+    // Fix the typo `depz` → `deps` the way typing does: one small edit, then another.
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(19, 4, 19, 8), 'dep')));
+    assert.ok(await editor.edit((e) => e.insert(new vscode.Position(19, 7), 's')));
+    const codes = await waitFor('the unknown-key diagnostic to go', () => {
+      const ds = vscode.languages.getDiagnostics(dvcYaml).map((d) => String(d.code)).sort();
+      return ds.includes('unknown-key') ? undefined : ds;
+    });
+    note(`language server: diagnostics updated ${Date.now() - started} ms after an edit`);
+    assert.deepEqual(codes, ['MISSING_DEPENDENCY', 'MISSING_PARAM', 'wrong-type']);
+    await editor.document.save(); // nothing unsaved left for closing the editors
+  });
+
   it('shows the value of a ${} on hover, and quick-fixes a missing params key', async () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', dvcYaml, new vscode.Position(8, 34));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
