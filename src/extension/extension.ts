@@ -8,6 +8,7 @@ import { CoreClient } from './coreClient';
 import { RunNode, RunsTreeProvider } from './runsTree';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
+import { PipelineLanguageClient } from './languageClient';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -179,6 +180,8 @@ export interface CairnApi {
   workbench: CairnWorkbench;
   /** The folder holding the `cairn` shim put on the terminal's PATH. */
   cliBinDir: string;
+  /** The dvc.yaml / dvc.lock / .dvc language server's client (started when such a file opens). */
+  languageClient: PipelineLanguageClient;
   activationMs: number;
 }
 
@@ -187,9 +190,11 @@ export function activate(context: vscode.ExtensionContext): CairnApi {
   const workbench = new CairnWorkbench(context);
   context.subscriptions.push(workbench);
   const cliBinDir = putCliOnPath(context);
+  const languageClient = new PipelineLanguageClient(context, workbench.log);
+  context.subscriptions.push(languageClient);
   const activationMs = Date.now() - started;
   workbench.log.info(`activated in ${activationMs} ms`);
-  return { workbench, cliBinDir, activationMs };
+  return { workbench, cliBinDir, languageClient, activationMs };
 }
 
 export function deactivate(): void {}

@@ -25,11 +25,13 @@ describe('extension manifest (package.json)', () => {
   });
 
   it('activates lazily on DVC files, and ships the files it refers to', () => {
-    assert.deepEqual(pkg.activationEvents, ['workspaceContains:.dvc', 'workspaceContains:**/*.dvc', 'workspaceContains:dvc.yaml']);
+    assert.deepEqual(pkg.activationEvents, ['workspaceContains:.dvc', 'workspaceContains:**/*.dvc', 'workspaceContains:dvc.yaml', 'workspaceContains:**/dvc.yaml']);
     assert.equal(pkg.main, './dist/extension.js');
     const referenced = [
       ...pkg.contributes.viewsContainers.activitybar.map((c: any) => c.icon),
       ...pkg.contributes.walkthroughs.flatMap((w: any) => w.steps.map((s: any) => s.media.markdown)),
+      ...pkg.contributes.grammars.map((g: any) => g.path),
+      ...pkg.contributes.yamlValidation.map((v: any) => v.url),
     ];
     for (const f of referenced) assert.ok(fs.existsSync(path.join(root, f)), `${f} is missing`);
   });
