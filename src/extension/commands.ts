@@ -294,14 +294,14 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       return runCliInTerminal(ctx, metricsRoot(ctx), ['repro', '--all-pipelines'], 'repro');
     },
 
-    async reproStage(node?: PipelineNode) {
+    async reproStage(node?: PipelineNode | DataNode) {
       requireTrust();
       const stage = await stageOf(ctx, node, 'repro');
       return runCliInTerminal(ctx, stage.root, ['repro', stage.addr], `repro ${stage.addr}`);
     },
 
     /** This stage alone, now, whether or not it changed. */
-    async runStage(node?: PipelineNode) {
+    async runStage(node?: PipelineNode | DataNode) {
       requireTrust();
       const stage = await stageOf(ctx, node, 'run');
       return runCliInTerminal(ctx, stage.root, ['repro', stage.addr, '--single-item', '--force'], `run ${stage.addr}`);
@@ -358,8 +358,9 @@ function runCliInTerminal(ctx: CommandContext, root: string, args: string[], tit
 }
 
 /** The stage a command was invoked on (a Pipelines row), or one picked from a list. */
-async function stageOf(ctx: CommandContext, node: PipelineNode | undefined, verb: string): Promise<{ root: string; addr: string }> {
+async function stageOf(ctx: CommandContext, node: PipelineNode | DataNode | undefined, verb: string): Promise<{ root: string; addr: string }> {
   if (node?.kind === 'stage') return { root: node.root, addr: node.stage.addr };
+  if (node?.kind === 'output' && node.item.stage) return { root: node.model.root, addr: node.item.stage };
   const root = metricsRoot(ctx);
   const stages = (await ctx.pipelines.snapshot(root)).stages;
   if (stages.length === 0) throw new CairnError('USAGE', 'there are no stages in this workspace.', { hint: 'Add one to dvc.yaml, or with `cairn stage add`.' });

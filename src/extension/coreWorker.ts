@@ -10,6 +10,8 @@ import { checkout } from '../core/outputs/checkout';
 import { remove } from '../core/outputs/remove';
 import type { Progress } from '../core/progress';
 import { runsSnapshot } from './runsSnapshot';
+import { pipelineOutputStatuses } from '../core/pipeline/pipelineOutputs';
+import type { TrackedItem } from './trackedItem';
 import { plotsSnapshot } from './plotsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
 import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
@@ -26,7 +28,23 @@ type Handlers = { [K in CoreOp]: (args: CoreOps[K]['args'], ctx: Context) => Pro
 const handlers: Handlers = {
   async snapshot(_args, { repo, root, signal }) {
     const statuses = await outputStatuses(repo, [], { cwd: root, signal });
-    return statuses.map(({ output, status, changedFiles }) => ({ ...describeOutput(output), status: status ?? 'in sync', changedFiles }));
+    const items: TrackedItem[] = statuses.map(({ output, status, changedFiles }) => ({ ...describeOutput(output), status: status ?? 'in sync', changedFiles }));
+    for (const o of await pipelineOutputStatuses(repo, { signal })) {
+      items.push({
+        path: o.out.repoPath,
+        dvcFile: o.stage.file,
+        stage: o.stage.addr,
+        isdir: !!o.recorded?.md5?.endsWith('.dir'),
+        md5: o.recorded?.md5 ?? null,
+        size: o.recorded?.size ?? null,
+        nfiles: o.recorded?.nfiles ?? null,
+        type: o.out.type ?? o.artifact?.type ?? null,
+        desc: o.out.desc ?? o.artifact?.desc ?? null,
+        status: o.status ?? 'in sync',
+        changedFiles: o.changedFiles,
+      });
+    }
+    return items;
   },
   async add({ paths, stageInGit }, { repo, root, signal, onProgress }) {
     const result = await add(repo, paths, { cwd: root, signal, onProgress });

@@ -170,7 +170,8 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         const filesText = item.nfiles === null ? '' : `${item.nfiles.toLocaleString('en-US')} file${item.nfiles === 1 ? '' : 's'}`;
         t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status].filter(Boolean).join(' · ');
         t.tooltip = tooltipFor(item);
-        t.contextValue = `cairn.output.${item.isdir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
+        // Stage outputs are recorded in dvc.lock and made by Repro: the .dvc actions do not apply.
+        t.contextValue = `cairn.${item.stage ? 'stageOutput' : 'output'}.${item.isdir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
         if (!item.isdir && item.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
         return t;
       }
@@ -216,12 +217,20 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
   }
 }
 
+/** Status texts where they differ for an output of a pipeline stage (dvc.lock records it, Repro makes it). */
+const STAGE_STATUS_TEXT: Partial<Record<ItemStatus, string>> = {
+  'in sync': 'In sync with dvc.lock',
+  modified: 'Modified since its stage last ran',
+  deleted: 'Deleted from the workspace (Repro makes it again)',
+  new: 'Not produced yet: its stage has not run',
+};
+
 function tooltipFor(item: TrackedItem): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${item.path}**${item.isdir ? '/' : ''}\n\n`);
-  md.appendMarkdown(`${STATUS_TEXT[item.status]}\n\n`);
+  md.appendMarkdown(`${(item.stage && STAGE_STATUS_TEXT[item.status]) || STATUS_TEXT[item.status]}\n\n`);
   if (item.desc) md.appendText(`${item.desc}\n\n`);
-  const rows: [string, string][] = [['Tracked by', item.dvcFile]];
+  const rows: [string, string][] = item.stage ? [['Output of stage', item.stage], ['Declared in', item.dvcFile]] : [['Tracked by', item.dvcFile]];
   if (item.size !== null) rows.push(['Size', formatSize(item.size)]);
   if (item.nfiles !== null) rows.push(['Files', item.nfiles.toLocaleString('en-US')]);
   if (item.md5) rows.push(['md5', item.md5]);

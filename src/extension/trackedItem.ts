@@ -6,6 +6,8 @@ export interface TrackedItem extends ListedOutput {
   status: ItemStatus;
   /** For a modified directory: its files that differ from the recorded manifest. */
   changedFiles?: ChangedFile[];
+  /** For an output of a pipeline stage (recorded in dvc.lock, declared in `dvcFile`, a dvc.yaml): the stage. */
+  stage?: string;
 }
 
 export type ItemStatus = 'in sync' | 'modified' | 'deleted' | 'not in cache' | 'new';

@@ -49,7 +49,7 @@ export async function outputStatuses(repo: Repo, targets: string[], options: Sta
   });
 }
 
-function filesChanged(recorded: DirEntry[], now: WorkspaceFile[]): ChangedFile[] {
+export function filesChanged(recorded: DirEntry[], now: WorkspaceFile[]): ChangedFile[] {
   const recordedHash = new Map(recorded.map((e) => [e.relpath, e.md5]));
   const changed: ChangedFile[] = [];
   for (const f of now) {

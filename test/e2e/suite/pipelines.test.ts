@@ -50,6 +50,10 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
           '    metrics:',
           '    - scores.json:',
           '        cache: false',
+          'artifacts:',
+          '  classifier:',
+          '    path: model.txt',
+          '    type: model',
           '',
         ].join('\n'),
       );
@@ -70,6 +74,15 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       assert.match(fs.readFileSync(path.join(dir, 'dvc.lock'), 'utf8'), /^schema: '2\.0'\nstages:\n  prepare:\n/);
       await waitFor('stages up to date', () => Object.values(stages()).every((s) => s.state === 'up to date') || undefined);
       await ui('waitFor', { selector: '.part.sidebar .monaco-list-row:has-text("pipeline/dvc.yaml:train")' });
+      // Stage outputs join the Data & Models tree; the artifact of type model goes under Models.
+      const groups = await waitFor('stage outputs in Data & Models', () => {
+        const byGroup = Object.fromEntries(
+          workbench.tree.getChildren().map((g: any) => [g.group, workbench.tree.getChildren(g).map((o: any) => `${o.item.path} ${o.item.status} ${o.item.stage ?? ''}`.trim())]),
+        );
+        return byGroup.Models?.length === 2 ? byGroup : undefined;
+      });
+      assert.ok(groups.Datasets.includes('pipeline/out in sync pipeline/dvc.yaml:prepare'), JSON.stringify(groups));
+      assert.ok(groups.Models.includes('pipeline/model.txt in sync pipeline/dvc.yaml:train'), JSON.stringify(groups));
       await screenshot('pipelines-up-to-date', '.part.sidebar');
     });
 
