@@ -51,6 +51,14 @@ export class PipelineAnalysis {
     return { root, relFile, pipelines, tracked: known.tracked };
   }
 
+  /**
+   * Tells the repository's dvc.yaml and `.dvc` files (repo-relative), found elsewhere (git's
+   * list, for `cairn lint`): `load` then never walks the tree.
+   */
+  knowFiles(root: string, pipelineFiles: string[], dvcFiles: string[]): void {
+    this.fileLists.set(root, { files: pipelineFiles, tracked: trackedOutputs(root, dvcFiles) });
+  }
+
   forgetFileList(): void {
     this.fileLists.clear();
   }

@@ -23,7 +23,7 @@ import { PipelineAnalysis } from './pipelineAnalysis';
 import { pipelineFileKind } from './pipelineFileKind';
 import { PipelineSchemas } from './schemas';
 import type { Loaded } from './semanticDiagnostics';
-import { validateDocument } from './validateDocument';
+import { validateDocument, validationInput, ValidationServices } from './validateDocument';
 import { YamlText } from './yamlText';
 
 const VALIDATE_DELAY_MS = 150;
@@ -32,6 +32,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const schemas = new PipelineSchemas();
 const params = new ParamsFiles();
+const services: ValidationServices = { schemas, params };
 const parsed = new Map<string, { version: number; yaml: YamlText }>();
 const timers = new Map<string, NodeJS.Timeout>();
 
@@ -75,7 +76,7 @@ async function validate(uri: string): Promise<void> {
   const version = c.doc.version;
   try {
     const load = pathOf(uri) ? () => loadedOf(c.doc, c.file) : undefined;
-    const diagnostics = await validateDocument({ yaml: c.yaml, kind: c.kind, file: c.file, schemas, params, load, schemaChecks: !schemaByYamlExtension });
+    const diagnostics = await validateDocument(validationInput(c, services, { load, schemaChecks: !schemaByYamlExtension }));
     // A newer version is on its way: its own validation will publish.
     if (documents.get(uri)?.version !== version) return;
     await connection.sendDiagnostics({ uri, version, diagnostics });

@@ -23,6 +23,24 @@ export interface ValidationInput {
   load?: () => Promise<Loaded>;
 }
 
+/** What validation needs beside the document: parsed once per process (or per server). */
+export interface ValidationServices {
+  schemas: PipelineSchemas;
+  params: ParamsFiles;
+}
+
+/**
+ * The ValidationInput for one document: built here for the language server (an open
+ * document) and `lintFiles` (`cairn lint`, a file on disk) alike, so the two cannot drift.
+ */
+export function validationInput(
+  doc: { yaml: YamlText; kind: PipelineFileKind; file: string },
+  services: ValidationServices,
+  options: { schemaChecks: boolean; load?: () => Promise<Loaded> },
+): ValidationInput {
+  return { yaml: doc.yaml, kind: doc.kind, file: doc.file, schemas: services.schemas, params: services.params, load: options.load, schemaChecks: options.schemaChecks };
+}
+
 /** Everything wrong with one pipeline file: YAML syntax, the schema, and (for dvc.yaml) the pipeline's semantics. */
 export async function validateDocument(input: ValidationInput): Promise<Diagnostic[]> {
   const { yaml, kind } = input;
