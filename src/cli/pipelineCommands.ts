@@ -1,15 +1,12 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CairnError } from '../core/errors';
 import { repro, loadWorkspacePipelines } from '../core/pipeline/repro';
 import { stageAdd } from '../core/pipeline/stageAdd';
 import { StageGraph } from '../core/pipeline/graph';
 import { renderDag } from '../core/pipeline/dag';
-import { lintPipelines } from '../core/pipeline/lint';
-import { loadPipelines } from '../core/pipeline/load';
-import { workspaceSource } from '../core/pipeline/workspaceSource';
 import { stageAddress } from '../core/pipeline/stageStatus';
 import { commandLines } from '../core/pipeline/runCommand';
+import { lintFiles, FileDiagnostics } from '../server/lintFiles';
 import { CommandTable, out, printJson, shellQuote, withRepo } from './command';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[];
@@ -135,21 +132,63 @@ export const pipelineCommands: CommandTable = {
     },
   },
   lint: {
-    summary: 'Check dvc.yaml files: syntax, interpolation, cycles, conflicting outputs, missing deps',
-    usage: 'cairn lint [--json]',
+    summary: 'Check dvc.yaml, dvc.lock and .dvc files as the language server does: YAML, schema, ${} interpolation, cycles, conflicting outputs, missing deps and params',
+    usage: 'cairn lint [files...] [--json]',
     options: {},
-    async run({ values }) {
+    async run({ values, positionals }) {
       return withRepo(async (repo) => {
-        const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { strict: false });
-        const { tracked } = await loadWorkspacePipelines(repo).catch(() => ({ tracked: [] }));
-        const diagnostics = lintPipelines(pipelines, { tracked, exists: (p) => fs.existsSync(path.join(repo.root, ...p.split('/'))) });
-        if (values.json) printJson(diagnostics);
+        const results = await lintFiles(repo.root, positionals, { cwd: process.cwd() });
+        const problems = lintProblems(results);
+        if (values.json) printJson(problems);
         else if (!values.quiet) {
-          for (const d of diagnostics) out(`${d.file}${d.range ? `:${d.range.start.line}:${d.range.start.col}` : ''}: ${d.severity}: ${d.message} [${d.code}]`);
-          if (diagnostics.length === 0) out(`${pipelines.files.length} pipeline file${pipelines.files.length === 1 ? '' : 's'}, ${pipelines.stages.length} stages: no problems found.`);
+          for (const p of problems) out(`${p.file}:${p.line}:${p.col}: ${p.severity}: ${p.message} [${p.code}]`);
+          out(lintSummary(problems, results.length));
         }
-        return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+        return problems.some((p) => p.severity === 'error') ? 1 : 0;
       });
     },
   },
 };
+
+/**
+ * One diagnostic of `cairn lint --json` (a stable shape): 1-based line and column; `endLine`
+ * and `endCol` are the position just after the range, 1-based too.
+ */
+export interface LintProblem {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  severity: 'error' | 'warning' | 'info' | 'hint';
+  code: string;
+  message: string;
+}
+
+const SEVERITIES: LintProblem['severity'][] = ['error', 'warning', 'info', 'hint'];
+
+/** The language server's diagnostics as `cairn lint` prints them, sorted by file, then position. */
+export function lintProblems(results: FileDiagnostics[]): LintProblem[] {
+  const problems = results.flatMap(({ file, diagnostics }) =>
+    diagnostics.map((d): LintProblem => ({
+      file,
+      line: d.range.start.line + 1,
+      col: d.range.start.character + 1,
+      endLine: d.range.end.line + 1,
+      endCol: d.range.end.character + 1,
+      severity: SEVERITIES[(d.severity ?? 1) - 1] ?? 'error',
+      code: d.code === undefined ? '' : String(d.code),
+      message: typeof d.message === 'string' ? d.message : d.message.value,
+    })),
+  );
+  const byPlace = (a: LintProblem, b: LintProblem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col);
+  return problems.sort(byPlace);
+}
+
+export function lintSummary(problems: LintProblem[], files: number): string {
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  if (problems.length === 0) return `no problems found in ${n(files, 'file')}`;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.filter((p) => p.severity === 'warning').length;
+  return `${n(problems.length, 'problem')} (${n(errors, 'error')}, ${n(warnings, 'warning')}) in ${n(files, 'file')}`;
+}
