@@ -132,7 +132,7 @@ export const pipelineCommands: CommandTable = {
     },
   },
   lint: {
-    summary: 'Check dvc.yaml, dvc.lock and .dvc files as the language server does: YAML, schema, ${} interpolation, cycles, conflicting outputs, missing deps and params',
+    summary: 'Check dvc.yaml, dvc.lock and .dvc files as the editor does (YAML, schema, ${}, cycles, params...)',
     usage: 'cairn lint [files...] [--json]',
     options: {},
     async run({ values, positionals }) {
