@@ -133,7 +133,7 @@ export const pipelineCommands: CommandTable = {
   },
   lint: {
     summary: 'Check dvc.yaml, dvc.lock and .dvc files as the editor does (YAML, schema, ${}, cycles, params...)',
-    usage: 'cairn lint [files...] [--json]',
+    usage: 'cairn lint [files...] [--json] [-v: also hints]',
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
@@ -141,8 +141,10 @@ export const pipelineCommands: CommandTable = {
         const problems = lintProblems(results);
         if (values.json) printJson(problems);
         else if (!values.quiet) {
-          for (const p of problems) out(`${p.file}:${p.line}:${p.col}: ${p.severity}: ${p.message} [${p.code}]`);
-          out(lintSummary(problems, results.length));
+          // Hints (dvc.lock is generated...) help in the editor; in a CI log they are noise unless asked for (-v).
+          const shown = values.verbose ? problems : problems.filter((p) => p.severity !== 'hint');
+          for (const p of shown) out(`${p.file}:${p.line}:${p.col}: ${p.severity}: ${p.message} [${p.code}]`);
+          out(lintSummary(shown, results.length));
         }
         return problems.some((p) => p.severity === 'error') ? 1 : 0;
       });
