@@ -4,6 +4,7 @@ import { CairnError } from '../core/errors';
 import { Command, CommandGroup, CommandTable, Options, out } from './command';
 import { dataCommands } from './dataCommands';
 import { metricsCommands } from './metricsCommands';
+import { remoteCommands } from './remoteCommands';
 
 const VERSION = '0.1.0';
 
@@ -15,7 +16,7 @@ const common: Options = {
 };
 
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-const commands: CommandTable = { ...dataCommands, ...metricsCommands };
+const commands: CommandTable = { ...dataCommands, ...metricsCommands, ...remoteCommands };
 
 const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
 

@@ -12,6 +12,8 @@ export type CairnErrorCode =
   | 'LOCKED'
   | 'GIT'
   | 'USAGE'
+  | 'REMOTE'
+  | 'TRANSFER_FAILED'
   | 'ABORTED';
 
 export class CairnError extends Error {
