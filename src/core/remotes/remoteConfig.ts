@@ -108,7 +108,8 @@ export async function modifyRemote(
   options: { level?: RemoteLevel; unset?: boolean; cwd: string },
 ): Promise<void> {
   const file = levelFile(repo, options.level ?? 'repo');
-  requireRemote(repo, file, name);
+  // A remote defined in one file may get options in another (credentials in config.local).
+  if (!configuredRemotes(repo).has(name)) requireRemote(repo, file, name);
   const section = remoteSection(name);
   const url = configuredRemotes(repo).get(name)?.url ?? file.get(section, 'url') ?? '';
   const scheme = urlScheme(option === 'url' && value ? value : url);
@@ -119,8 +120,7 @@ export async function modifyRemote(
     });
   }
   if (options.unset) {
-    const s = file.sections.get(section)!;
-    s.delete(option); // DVC keeps the (possibly empty) section; unsetting an absent option is not an error
+    file.sections.get(section)?.delete(option); // DVC keeps the (possibly empty) section; unsetting an absent option is not an error
     await file.write();
     return;
   }

@@ -36,6 +36,8 @@ type Sdk = typeof import('@aws-sdk/client-s3');
 let sdk: Sdk | undefined;
 /** The SDK is loaded on first use only: commands that never talk to S3 do not pay for it. */
 async function loadSdk(): Promise<Sdk> {
+  // The SDK warns on stderr under Node < 22 once per process; that is not the user's concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (sdk ??= require('@aws-sdk/client-s3') as Sdk);
 }
