@@ -114,7 +114,7 @@ export async function modifyRemote(
   const url = configuredRemotes(repo).get(name)?.url ?? file.get(section, 'url') ?? '';
   const scheme = urlScheme(option === 'url' && value ? value : url);
   const allowed = scheme === 's3' ? S3_OPTIONS : scheme === '' ? LOCAL_OPTIONS : undefined;
-  if (!COMMON_OPTIONS.has(option) && allowed && !allowed.has(option)) {
+  if (!options.unset && !COMMON_OPTIONS.has(option) && allowed && !allowed.has(option)) {
     throw new CairnError('USAGE', `option '${option}' is not known for ${scheme === 's3' ? 'an S3' : 'a local'} remote.`, {
       hint: `Options: ${[...COMMON_OPTIONS, ...allowed].sort().join(', ')}.`,
     });
