@@ -87,8 +87,8 @@ export async function addRemote(repo: Repo, name: string, url: string, options: 
   if (file.sections.has(section) && !options.force) {
     throw new CairnError('USAGE', `remote '${name}' already exists.`, { file: repo.rel(file.file), hint: 'Use `-f|--force` to overwrite it.' });
   }
-  file.sections.delete(section);
-  file.set(section, 'url', storedUrl(url, file.file, options.cwd));
+  // Overwriting (-f) replaces the section's options where it stands, as dvc does.
+  file.sections.set(section, new Map([['url', storedUrl(url, file.file, options.cwd)]]));
   if (options.default) file.set('core', 'remote', name);
   await file.write();
 }
