@@ -72,6 +72,7 @@ function dataFiles(rng: () => number, n: number, bigBytes = 0): Record<string, B
     const size = i % 17 === 0 ? 64 << 10 : Math.floor(rng() * 4096);
     files[`data/${['', 'a/', 'a/b/', 'c/'][i % 4]}f${i}.bin`] = Buffer.concat([Buffer.from(`file ${i}\n`), crypto.randomBytes(size)]);
   }
+  files['model.bin'] = Buffer.concat([Buffer.from('model\n'), crypto.randomBytes(1000)]);
   if (bigBytes) files['big.bin'] = crypto.randomBytes(bigBytes);
   return files;
 }
@@ -260,11 +261,13 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
 
     it('dvc push → cairn pull (and status -c --json equal at each step)', async () => {
       const files = dataFiles(streamFor(`${name} dvc→cairn`), 40, bigBytes);
-      const src = dataRepo(files, 'dvc', ['data', ...(bigBytes ? ['big.bin'] : [])]);
+      const src = dataRepo(files, 'dvc', ['data', 'model.bin', ...(bigBytes ? ['big.bin'] : [])]);
       remote.configure(src, 'dvc');
       git(src, 'commit', '-qam', 'remote');
       assert.deepEqual(parse(cairnOk(src, 'status', '-c', '--json')), parse(dvcOk(src, 'status', '-c', '--json')), 'nothing pushed');
-      dvcOk(src, 'push', '-q', 'data/a');
+      // (Not a part of a directory: dvc then sends the .dir first and later takes the
+      // directory for complete on that remote, a dvc quirk cairn's push avoids.)
+      dvcOk(src, 'push', '-q', 'model.bin');
       assert.deepEqual(parse(cairnOk(src, 'status', '-c', '--json')), parse(dvcOk(src, 'status', '-c', '--json')), 'part pushed');
       dvcOk(src, 'push', '-q');
       const clone = cloneOf(src);
@@ -289,13 +292,13 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
 
     it('cairn push → dvc pull; remote layout as dvc\'s; a rerun pushes nothing', async () => {
       const files = dataFiles(streamFor(`${name} cairn→dvc`), 40, bigBytes);
-      const src = dataRepo(files, 'cairn', ['data', ...(bigBytes ? ['big.bin'] : [])]);
+      const src = dataRepo(files, 'cairn', ['data', 'model.bin', ...(bigBytes ? ['big.bin'] : [])]);
       remote.configure(src, 'cairn');
       git(src, 'add', '-A');
       git(src, 'commit', '-qm', 'remote');
       const pushed = JSON.parse(cairnOk(src, 'push', '--json'));
       assert.equal(pushed.failed, 0);
-      assert.equal(pushed.transferred, 40 + 1 + (bigBytes ? 1 : 0));
+      assert.equal(pushed.transferred, 40 + 1 + 1 + (bigBytes ? 1 : 0));
       const objects = await remote.objects();
       assert.deepEqual(checkObjects(objects), { bad: [], temp: [] });
       assert.ok([...objects.keys()].every((k) => k.startsWith('files/md5/')), 'DVC 3 layout');
@@ -310,7 +313,7 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
 
     it('a corrupted object on the remote is named on pull and never enters the cache', async () => {
       const files = dataFiles(streamFor(`${name} corrupt`), 12);
-      const src = dataRepo(files, 'cairn', ['data']);
+      const src = dataRepo(files, 'cairn', ['data', 'model.bin']);
       remote.configure(src, 'cairn');
       cairnOk(src, 'push');
       const key = [...(await remote.objects()).keys()].find((k) => !k.endsWith('.dir'))!;
@@ -328,7 +331,7 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
       const rng = streamFor(`${name} kills`);
       const files = dataFiles(rng, 300, 12 << 20);
       for (let i = 0; i < 3; i++) files[`data/mid${i}.bin`] = crypto.randomBytes((2 + i) << 20);
-      const src = dataRepo(files, 'cairn', ['data', 'big.bin']);
+      const src = dataRepo(files, 'cairn', ['data', 'model.bin', 'big.bin']);
       remote.configure(src, 'cairn');
       const full = await runCli(src, ['push']);
       assert.equal(full.code, 0, full.stderr);
@@ -365,13 +368,19 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
         assert.equal(rerun.code, 0, rerun.stderr);
         assert.deepEqual(treeHashes(path.join(clone, 'data')), wanted);
         assert.deepEqual(corruptCacheObjects(path.join(clone, '.dvc', 'cache')), []);
-        assert.deepEqual(fs.readdirSync(path.join(clone, '.dvc', 'cache', '.cairn-staging')), [], 'staging emptied by the rerun');
+        const staging = path.join(clone, '.dvc', 'cache', '.cairn-staging');
+        assert.deepEqual(fs.existsSync(staging) ? fs.readdirSync(staging) : [], [], 'staging emptied by the rerun');
       }
     });
   });
 }
 
 let server: S3Server | undefined;
+// Root-level: the server stops after this file's tests whichever of them ran.
+after(async () => {
+  await server?.stop();
+  server = undefined;
+});
 remoteSuite('a local folder', async () => localSetup(), 0);
 remoteSuite('S3 (MinIO)', async () => {
   server ??= await startMinio();
@@ -380,10 +389,6 @@ remoteSuite('S3 (MinIO)', async () => {
 
 describe('S3 credentials never show', function () {
   this.timeout(120_000);
-  after(async () => {
-    await server?.stop();
-    server = undefined;
-  });
 
   it('a wrong secret fails with a one-line error that does not contain it (nor with -v)', async () => {
     server ??= await startMinio();

@@ -60,8 +60,17 @@ export async function cloudStatus(repo: Repo, options: UsedOptions & { jobs?: nu
           fs.rmSync(tmp, { force: true });
         }
       }
-      const { refs } = expandObjects(outs, (o) => repo.store.readDir(o.md5, o.hashName));
-      const onRemote = await remoteHas(remote, [...refs.keys()], { jobs, signal: options.signal });
+      // As dvc does, a directory whose `.dir` is on the remote counts as complete there (cairn's
+      // push sends a `.dir` only after all its files, so for what cairn pushed this holds).
+      const dirKeys = outs.filter((o) => o.md5.endsWith('.dir')).map((o) => objectKey(o.md5, o.hashName));
+      const dirsOnRemote = await remoteHas(remote, dirKeys, { jobs, signal: options.signal });
+      const { refs } = expandObjects(outs, (o) => (dirsOnRemote.has(objectKey(o.md5, o.hashName)) ? [] : repo.store.readDir(o.md5, o.hashName)));
+      const onRemote = await remoteHas(remote, [...refs.keys()].filter((k) => !dirsOnRemote.has(k)), { jobs, signal: options.signal });
+      for (const o of outs) {
+        if (!dirsOnRemote.has(objectKey(o.md5, o.hashName))) continue;
+        onRemote.add(objectKey(o.md5, o.hashName));
+        for (const e of repo.store.readDir(o.md5, o.hashName) ?? []) onRemote.add(objectKey(e.md5, o.hashName));
+      }
       const inCache = (md5: string, o: UsedOutput) => repo.store.has(md5, o.hashName);
       for (const o of outs) {
         const key = objectKey(o.md5, o.hashName);
