@@ -5,8 +5,9 @@ import { transferError, TransferResult } from '../core/remotes/transfer';
 import { cloudStatus, cloudStatusReport } from '../core/remotes/cloudStatus';
 import { openRemote } from '../core/remotes/openRemote';
 import { formatSize } from '../core/formatSize';
+import { gc, GcPlan } from '../core/remotes/gc';
 import { ProgressBar } from './progressBar';
-import { Command, CommandTable, Options, out, printJson, withRepo } from './command';
+import { Command, CommandTable, confirmOnTty, Options, out, printJson, withRepo } from './command';
 import { dataCommands } from './dataCommands';
 
 const level = (values: Record<string, any>) => (values.local ? ('local' as const) : undefined);
@@ -234,4 +235,67 @@ function openRemoteName(repo: Parameters<typeof openRemote>[0], name: string | u
   const r = openRemote(repo, name, 'status');
   r.close();
   return r.name;
+}
+
+remoteCommands.gc = {
+  summary: 'Remove cache (and with -c, remote) objects that no output of the chosen revisions uses',
+  usage: 'cairn gc -w|-a|-T|--all-commits [-c [-r remote]] [--dry] [-f] [-j jobs] [--json]',
+  options: {
+    workspace: { type: 'boolean', short: 'w' },
+    'all-branches': { type: 'boolean', short: 'a' },
+    'all-tags': { type: 'boolean', short: 'T' },
+    'all-commits': { type: 'boolean', short: 'A' },
+    cloud: { type: 'boolean', short: 'c' },
+    remote: { type: 'string', short: 'r' },
+    dry: { type: 'boolean' },
+    force: { type: 'boolean', short: 'f' },
+    jobs: { type: 'string', short: 'j' },
+  },
+  async run({ values, signal }) {
+    return withRepo(async (repo) => {
+      const scope = ['the workspace', values['all-branches'] ? 'all git branches' : '', values['all-tags'] ? 'all git tags' : '', values['all-commits'] ? 'all git commits' : ''].filter(Boolean);
+      let refused = false;
+      const result = await gc(repo, {
+        cwd: process.cwd(),
+        workspace: values.workspace,
+        allBranches: values['all-branches'],
+        allTags: values['all-tags'],
+        allCommits: values['all-commits'],
+        cloud: values.cloud,
+        remote: values.remote,
+        dry: values.dry,
+        jobs: values.jobs === undefined ? undefined : Number(values.jobs),
+        signal,
+        confirm: values.force
+          ? undefined
+          : async (plan) => {
+              describePlan(plan, values);
+              if (plan.cache.length + plan.remote.length === 0) return true;
+              const ok = await confirmOnTty(`This will remove ${plan.cache.length} cache objects${values.cloud ? ` and ${plan.remote.length} objects on remote '${plan.remoteName}'` : ''} not used by ${scope.join(', ')}. Are you sure you want to proceed?`);
+              refused = !ok;
+              return ok;
+            },
+      });
+      if (refused) {
+        throw new CairnError('USAGE', process.stdin.isTTY ? 'gc cancelled: nothing was removed.' : 'gc removes data and needs a yes: not on a terminal, so nothing was removed.', {
+          hint: 'Run it with `-f` to remove without asking, or `--dry` to only list what would go.',
+        });
+      }
+      if (values.force || values.dry) describePlan(result, values);
+      if (values.json) printJson({ removed: result.removed, kept: result.kept, cache: result.cache, remote: result.remote, remoteName: result.remoteName ?? null });
+      else if (!values.quiet) {
+        out(result.cache.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.cache.length} objects from repo cache.` : "No unused 'repo' cache to remove.");
+        if (values.cloud) out(result.remote.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.remote.length} objects from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
+      }
+      return 0;
+    });
+  },
+};
+
+function describePlan(plan: GcPlan, values: Record<string, any>): void {
+  if (values.json || values.quiet) return;
+  const revs = plan.kept.revisions;
+  out(`Keeping ${plan.kept.objects} objects used by ${plan.kept.outputs} outputs of: ${revs.slice(0, 8).join(', ')}${revs.length > 8 ? ` and ${revs.length - 8} more revisions` : ''}`);
+  for (const k of plan.cache) out(`${values.dry ? 'Would remove' : 'Removing'} .dvc/cache/${k}`);
+  for (const k of plan.remote) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k}`);
 }
