@@ -95,11 +95,13 @@ export class S3Remote implements Remote {
   private fail(err: unknown, what: string): never {
     if ((err as Error)?.name === 'AbortError') throw abortedError();
     const e = err as { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-    let message = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(err)}`;
-    for (const s of this.secrets) message = message.split(s).join('***');
     const status = e.$metadata?.httpStatusCode;
+    // A HEAD has no body: a refused one comes back as an unnamed error.
+    const unnamed = !e.name || e.name === 'Unknown' || e.name === 'Error' || /UnknownError/.test(e.message ?? '');
+    let message = unnamed && (status === 403 || status === 401) ? 'access denied (bad or missing credentials)' : `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(err)}`;
+    for (const s of this.secrets) message = message.split(s).join('***');
     throw new CairnError('REMOTE', `${what} on remote '${this.name}' (${this.url}) failed: ${message}${status ? ` (HTTP ${status})` : ''}`, {
-      hint: /credential|AccessDenied|Signature|InvalidAccessKeyId|Forbidden/i.test(message + (e.name ?? ''))
+      hint: status === 403 || status === 401 || /credential|AccessDenied|Signature|InvalidAccessKeyId|Forbidden/i.test(message + (e.name ?? ''))
         ? `Check the remote's credentials: \`cairn remote modify --local ${this.name} access_key_id|secret_access_key ...\`, a profile, or the AWS_* environment.`
         : undefined,
     });
