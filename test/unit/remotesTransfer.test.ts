@@ -135,6 +135,33 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     await assert.rejects(step(dir, (repo) => fetch(repo, { ...opts(), targets: ['nothing/here'] })), (e: unknown) => e instanceof CairnError && e.code === 'NOT_TRACKED');
   });
 
+  it('stops on an AbortSignal with an ABORTED error; what arrived is complete and a rerun sends the rest', async () => {
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 400; i++) many[`many/f${i}.txt`] = `file ${i}\n`;
+    writeFiles(dir, many);
+    await step(dir, (r) => add(r, ['many'], { cwd: dir }));
+    const controller = new AbortController();
+    let seen = 0;
+    await assert.rejects(
+      step(dir, (r) =>
+        push(r, {
+          ...opts(),
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.done > 0 && ++seen === 1) controller.abort();
+          },
+        }),
+      ),
+      (e: unknown) => e instanceof CairnError && e.code === 'ABORTED',
+    );
+    const partial = objectsUnder(store).length;
+    assert.ok(partial > 0 && partial < 406, `${partial} objects after the abort`);
+    assert.deepEqual(corruptCacheObjects(store), []);
+    const rest = await step(dir, (r) => push(r, opts()));
+    assert.equal(rest.transferred + rest.skipped, 406);
+    assert.equal(rest.skipped, partial);
+  });
+
   it('pushes the objects of other branches with --all-branches', async () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'v1');
