@@ -162,6 +162,22 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     assert.equal(rest.skipped, partial);
   });
 
+  it('moves DVC 2 (md5-dos2unix) objects at the root of the remote and the cache', async () => {
+    const text = 'line one\r\nline two\r\n';
+    const legacy = md5('line one\nline two\n'); // dos2unix hash of a text file
+    writeFiles(dir, { 'old.txt': text, 'old.txt.dvc': `outs:\n- md5: ${legacy}\n  size: ${text.length}\n  path: old.txt\n` });
+    const obj = path.join(dir, '.dvc', 'cache', legacy.slice(0, 2), legacy.slice(2));
+    fs.mkdirSync(path.dirname(obj), { recursive: true });
+    fs.writeFileSync(obj, text, { mode: 0o444 });
+    const r = await step(dir, (repo) => push(repo, opts()));
+    assert.equal(r.failed, 0);
+    assert.ok(fs.existsSync(path.join(store, legacy.slice(0, 2), legacy.slice(2))), 'legacy object at the remote root');
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+    const f = await step(dir, (repo) => fetch(repo, { ...opts(), targets: ['old.txt'] }));
+    assert.deepEqual([f.transferred, f.failed], [1, 0]);
+    assert.equal(fs.readFileSync(obj, 'utf8'), text);
+  });
+
   it('pushes the objects of other branches with --all-branches', async () => {
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'v1');
