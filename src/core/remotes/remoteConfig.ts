@@ -18,8 +18,6 @@ const S3_OPTIONS = new Set([
   'read_timeout', 'connect_timeout', 'verify',
 ]);
 const INT_OPTIONS = new Set(['jobs', 'checksum_jobs']);
-/** Options that hold secrets: never printed. */
-export const SECRET_OPTIONS = new Set(['secret_access_key', 'session_token', 'sse_customer_key', 'password', 'access_key_id']);
 
 /** `s3` for `s3://…`, '' for a local path or `file://` (DVC's schema key), else the scheme. */
 export function urlScheme(url: string): string {
