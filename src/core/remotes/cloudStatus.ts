@@ -51,7 +51,6 @@ export async function cloudStatus(repo: Repo, options: UsedOptions & { jobs?: nu
         try {
           const { md5 } = await remote.download(objectKey(o.md5, o.hashName), tmp, { signal: options.signal });
           if (md5 === o.md5.replace(/\.dir$/, '')) {
-            fs.chmodSync(tmp, 0o444);
             commitStagedObject(tmp, repo.store.objectsDirFor(o.hashName), o.md5);
           }
         } catch {

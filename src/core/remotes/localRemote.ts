@@ -65,8 +65,8 @@ export class LocalRemote implements Remote {
     }
     const tmp = tempPathFor(target);
     try {
+      // The copy takes the cache object's mode (read-only), which is how dvc leaves remote objects.
       await fs.promises.copyFile(localFile, tmp);
-      await fs.promises.chmod(tmp, 0o444); // as DVC leaves remote objects
       await fs.promises.rename(tmp, target);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
@@ -81,16 +81,17 @@ export class LocalRemote implements Remote {
     const stat = await fs.promises.stat(src);
     if (stat.size < STREAM_CHUNK) {
       const bytes = await fs.promises.readFile(src);
-      await fs.promises.writeFile(localFile, bytes);
+      await fs.promises.writeFile(localFile, bytes, { mode: 0o444 });
       options.onBytes?.(bytes.length);
       return { md5: crypto.createHash('md5').update(bytes).digest('hex'), size: bytes.length };
     }
     if (stat.size >= PARALLEL_HASH_BYTES) {
       const [, digest] = await Promise.all([fs.promises.copyFile(src, localFile), hashStream(src, options)]);
+      if ((stat.mode & 0o777) !== 0o444) await fs.promises.chmod(localFile, 0o444);
       return digest;
     }
     const hash = crypto.createHash('md5');
-    const out = await fs.promises.open(localFile, 'w');
+    const out = await fs.promises.open(localFile, 'w', 0o444);
     let size = 0;
     try {
       for await (const chunk of fs.createReadStream(src, { highWaterMark: STREAM_CHUNK, signal: options.signal })) {

@@ -17,7 +17,7 @@ export interface Remote {
   /** Put a local file at `key`; visible only once complete. */
   upload(localFile: string, key: string, size: number, options: TransferOptions): Promise<void>;
   /** Write the object at `key` into `localFile` (which the caller verifies and renames). */
-  /** Returns the md5 and size of the bytes written, computed as they went by. */
+  /** Create `localFile` read-only (0444) with the object's bytes; returns their md5 and size, computed as they went by. */
   download(key: string, localFile: string, options: TransferOptions): Promise<{ md5: string; size: number }>;
   remove(key: string, signal?: AbortSignal): Promise<void>;
   close(): void;

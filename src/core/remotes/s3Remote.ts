@@ -213,7 +213,7 @@ export class S3Remote implements Remote {
       this.fail(err, `downloading ${key}`);
     }
     const hash = crypto.createHash('md5');
-    const out = await fs.promises.open(localFile, 'w');
+    const out = await fs.promises.open(localFile, 'w', 0o444);
     let size = 0;
     try {
       for await (const chunk of body) {

@@ -5,6 +5,7 @@ import type { DirEntry } from '../hashing/dirManifest';
 import { commitStagedObject, hashFileSync, stagingPath } from '../hashing/hashFile';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Progress } from '../progress';
+import { formatSize } from '../formatSize';
 import { objectKey, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import { forEachParallel } from './parallel';
@@ -133,7 +134,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   throwIfAborted(options.signal);
   const totalBytes = todo.reduce((s, t) => s + t.size, 0);
   let done = 0;
-  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes, message: `of ${totalBytes} bytes` });
+  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes, message: `objects, ${formatSize(totalBytes)} in all` });
   const send = async (t: { ref: ObjectRef; size: number; file: string }) => {
     try {
       await remote.upload(t.file, keyOf(t.ref), t.size, {
@@ -181,8 +182,7 @@ function admit(repo: Repo, ref: ObjectRef, tmp: string, md5: string, remote: Rem
       hint: 'It was not put in the cache. Push a good copy from a cache that has it, or remove the object from the remote.',
     });
   }
-  fs.chmodSync(tmp, 0o444);
-  commitStagedObject(tmp, repo.store.objectsDirFor(ref.hashName), ref.md5);
+  commitStagedObject(tmp, repo.store.objectsDirFor(ref.hashName), ref.md5); // made read-only by download()
 }
 
 /** Download one object into the cache through the staging folder; throws on any failure. */
