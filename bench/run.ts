@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { DVC_VERSION, ensureDvc } from '../test/support/peers';
+import { DVC_VERSION, ensureDvc, ensureDvcS3 } from '../test/support/peers';
+import { createBucket, S3Server, startMinio } from '../test/support/minio';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -15,12 +16,14 @@ import { DVC_VERSION, ensureDvc } from '../test/support/peers';
  *   BENCH_BIG_MB [1024], BENCH_RSS_MB [2048]           the big-file and peak-RSS files
  *   BENCH_STATUS_RUNS [5]                              timed status runs per tool (median)
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
- *   BENCH_CASES [small,big,rss]                        which cases to run
+ *   BENCH_CASES [small,big,rss,remote,s3]              which cases to run (remote: push/pull to a
+ *                                                      local folder; s3: to MinIO, built once)
  *   BENCH_QUIET_WAIT [60]                              s to wait before a case for idle CPUs
  *   BENCH_DVC                                          a dvc executable (else the pinned peer)
  *   BENCH_KEEP=1                                       keep the temp dir
  *   BENCH_RESULTS [bench/RESULTS.md]                   markdown output; '' to skip
  * Quick trial: BENCH_SMALL_FILES=2000 BENCH_BIG_MB=64 BENCH_RSS_MB=128 npm run bench
+ * Remotes only, quick: BENCH_CASES=remote,s3 BENCH_SMALL_FILES=2000 BENCH_BIG_MB=64 BENCH_QUIET_WAIT=5 npm run bench
  */
 
 const env = process.env;
@@ -36,7 +39,7 @@ const SMALL_DIRS = Math.round(num('BENCH_SMALL_DIRS', 100));
 const BIG_MB = Math.round(num('BENCH_BIG_MB', 1024));
 const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss').split(',').map((s) => s.trim()).filter(Boolean));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -509,6 +512,118 @@ async function rssCase(work: string, cairn: Tool, dvc: Tool): Promise<void> {
   removeTree(cairnRepo);
 }
 
+/**
+ * push and pull, cairn against dvc on the same objects: SMALL_FILES small files, then one BIG_MB
+ * file, to a local folder (with `cp` of the same bytes as the floor) or to MinIO. Each tool has
+ * its own repo (a copy of one made by cairn add: identical .dvc files and cache) and its own
+ * empty remote; pull starts from an empty cache and no workspace data.
+ */
+async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 's3'): Promise<void> {
+  let server: S3Server | undefined;
+  const where = kind === 'local' ? 'local folder' : 'S3 (MinIO)';
+  try {
+    if (kind === 's3') {
+      server = await startMinio();
+      for (const b of ['bench-cairn', 'bench-dvc']) await createBucket(server, b);
+    }
+    const configure = async (dir: string, t: Tool) => {
+      if (kind === 'local') {
+        await tool(cairn, ['remote', 'add', '-d', '-f', 'r', path.join(work, `${kind}-store-${t.name}-${path.basename(dir)}`)], dir);
+        return;
+      }
+      await tool(cairn, ['remote', 'add', '-d', '-f', 'r', `s3://bench-${t.name}/${path.basename(dir)}`], dir);
+      await tool(cairn, ['remote', 'modify', 'r', 'endpointurl', server!.endpoint], dir);
+      await tool(cairn, ['remote', 'modify', '--local', 'r', 'access_key_id', server!.accessKey], dir);
+      await tool(cairn, ['remote', 'modify', '--local', 'r', 'secret_access_key', server!.secretKey], dir);
+    };
+    for (const which of ['small', 'big'] as const) {
+      const base = path.join(work, `${kind}-${which}-base`);
+      await gitRepo(base, cairn);
+      let floorBytes = 0;
+      if (which === 'small') {
+        log(`${where}: generating ${SMALL_FILES} files...`);
+        floorBytes = makeSmallTree(path.join(base, 'data'), SMALL_FILES, SMALL_DIRS);
+      } else {
+        log(`${where}: generating a ${BIG_MB} MiB file...`);
+        makeBigFile(path.join(base, 'data'), BIG_MB);
+        floorBytes = BIG_MB * 2 ** 20;
+      }
+      await tool(cairn, ['add', 'data'], base);
+      await must('git', ['add', '-A'], { cwd: base });
+      await must('git', ['commit', '-qm', 'data'], { cwd: base });
+      const repos: Record<'cairn' | 'dvc', string> = { cairn: path.join(work, `${kind}-${which}-cairn`), dvc: path.join(work, `${kind}-${which}-dvc`) };
+      for (const [name, dir] of Object.entries(repos)) {
+        await must('cp', ['-a', base, dir], { cwd: work });
+        await configure(dir, name === 'dvc' ? dvc : cairn);
+      }
+      syncDisks();
+      await waitForQuiet(`${kind} ${which} push`);
+      const label = which === 'small' ? `${SMALL_FILES} small files` : `${BIG_MB} MiB file`;
+      const timed: Record<string, number> = {};
+      for (const t of [dvc, cairn]) {
+        log(`${where}: ${t.name} push (${label})...`);
+        timed[`${t.name} push`] = (await tool(t, ['push'], repos[t.name as 'cairn' | 'dvc'])).seconds;
+      }
+      // Pull into fresh clones (empty cache, no data) with the same remote config: nothing is
+      // deleted before a timed run (see the ext4 note: deleting many files slows creating them).
+      const clones: Record<'cairn' | 'dvc', string> = { cairn: `${repos.cairn}-pull`, dvc: `${repos.dvc}-pull` };
+      for (const t of [dvc, cairn]) {
+        const name = t.name as 'cairn' | 'dvc';
+        await must('git', ['clone', '-q', repos[name], clones[name]], { cwd: work });
+        for (const f of ['config', 'config.local']) {
+          const from = path.join(repos[name], '.dvc', f);
+          if (fs.existsSync(from)) fs.copyFileSync(from, path.join(clones[name], '.dvc', f));
+        }
+        syncDisks();
+        log(`${where}: ${t.name} pull (${label})...`);
+        timed[`${t.name} pull`] = (await tool(t, ['pull'], clones[name])).seconds;
+      }
+      // The data must be back, identical, for both.
+      for (const dir of Object.values(clones)) {
+        const r = await run(cairn.cmd, [...cairn.args, 'status', '--json'], { cwd: dir, env: cairn.env });
+        if (r.stdout.trim() !== '{}') throw new Error(`after pull, ${dir} is not clean: ${r.stdout}${r.stderr}`);
+      }
+      let cpSeconds = 0;
+      if (kind === 'local') {
+        // The floor: copying the same bytes folder to folder.
+        const from = path.join(base, '.dvc', 'cache', 'files');
+        syncDisks();
+        cpSeconds = (await must('cp', ['-r', from, path.join(work, `${kind}-${which}-cp`)], { cwd: work })).seconds;
+      }
+      for (const op of ['push', 'pull']) {
+        const c = timed[`cairn ${op}`];
+        const d = timed[`dvc ${op}`];
+        const ratio = d / c;
+        const target = which === 'small' ? '≥ 5×' : '—';
+        rows.push({
+          case: `${op} ${label} to ${where}`,
+          cairn: s(c),
+          peer: `${s(d)} (dvc)`,
+          ratio: `${x(ratio)} dvc/cairn`,
+          target,
+          met: which === 'small' ? (ratio >= 5 ? 'met' : 'NOT met') : '—',
+        });
+        if (kind === 'local' && which === 'big') {
+          const tput = cpSeconds / c;
+          rows.push({
+            case: `${op} ${label} to ${where} vs cp`,
+            cairn: `${((floorBytes / 2 ** 20) / c).toFixed(0)} MiB/s`,
+            peer: `${((floorBytes / 2 ** 20) / cpSeconds).toFixed(0)} MiB/s (cp)`,
+            ratio: `${x(tput)} cairn/cp throughput`,
+            target: '≥ 0.8×',
+            met: tput >= 0.8 ? 'met' : 'NOT met',
+          });
+        }
+      }
+      if (kind === 'local' && which === 'big') {
+        notes.push(`${where}, ${BIG_MB} MiB: cp -r of the cache object took ${s(cpSeconds)}; cairn pull also verifies the md5 of what it copies (dvc does not by default).`);
+      }
+    }
+  } finally {
+    await server?.stop();
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 function findDvc(): string {
@@ -541,6 +656,7 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('small') ? `${SMALL_FILES} files of 1–4 KiB in ${SMALL_DIRS} folders` : '',
       CASES.has('big') ? `a ${BIG_MB} MiB file` : '',
       CASES.has('rss') ? `a ${RSS_MB} MiB file` : '',
+      CASES.has('remote') || CASES.has('s3') ? `push/pull of ${SMALL_FILES} files and of a ${BIG_MB} MiB file${CASES.has('s3') ? ' (S3: MinIO on 127.0.0.1)' : ''}` : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }
@@ -583,6 +699,11 @@ async function main(): Promise<void> {
     if (CASES.has('small')) await smallFilesCase(work, cairn, dvc);
     if (CASES.has('big')) await bigFileCase(work, cairn, dvc);
     if (CASES.has('rss')) await rssCase(work, cairn, dvc);
+    if (CASES.has('remote') || CASES.has('s3')) {
+      const dvcS3: Tool = { ...dvc, name: 'dvc', cmd: env.BENCH_DVC ?? ensureDvcS3() };
+      if (CASES.has('remote')) await remoteCase(work, cairn, dvcS3, 'local');
+      if (CASES.has('s3')) await remoteCase(work, cairn, dvcS3, 's3');
+    }
   } finally {
     cleanup();
   }

@@ -5,6 +5,7 @@ import { Command, CommandGroup, CommandTable, Options, out } from './command';
 import { dataCommands } from './dataCommands';
 import { pipelineCommands } from './pipelineCommands';
 import { metricsCommands } from './metricsCommands';
+import { remoteCommands } from './remoteCommands';
 
 const VERSION = '0.1.0';
 
@@ -16,7 +17,7 @@ const common: Options = {
 };
 
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands };
+const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands };
 
 const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
 

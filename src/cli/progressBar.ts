@@ -21,7 +21,8 @@ export class ProgressBar {
     const filled = Math.round(ratio * width);
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? p.done / seconds : 0;
-    const speed = p.unit === 'bytes' && rate > 0 ? ` ${human(rate, 'bytes')}/s` : '';
+    const byteRate = seconds > 0 ? (p.unit === 'bytes' ? p.done : p.bytes ?? 0) / seconds : 0;
+    const speed = byteRate > 0 ? ` ${p.unit === 'bytes' ? '' : formatSize(p.bytes ?? 0) + ' '}${human(byteRate, 'bytes')}/s` : '';
     const eta = rate > 0 && p.done < p.total ? ` ETA ${Math.ceil((p.total - p.done) / rate)}s` : '';
     const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${human(p.done, p.unit)}/${human(p.total, p.unit)}${p.message ? ` ${p.message}` : ''}${speed}${eta}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns || 100) - 1)}\x1b[K`);

@@ -12,6 +12,8 @@ export type CairnErrorCode =
   | 'LOCKED'
   | 'GIT'
   | 'USAGE'
+  | 'REMOTE'
+  | 'TRANSFER_FAILED'
   | 'ABORTED'
   | 'PIPELINE_CYCLE'
   | 'OUTPUT_CONFLICT'

@@ -4,4 +4,6 @@ export interface Progress {
   total: number;
   unit: 'files' | 'bytes' | 'objects';
   message?: string;
+  /** Bytes moved so far, when the unit counts something else (objects); shown as a speed. */
+  bytes?: number;
 }

@@ -27,3 +27,27 @@ export function ensureDvc(): string {
   fs.writeFileSync(complete, DVC_VERSION);
   return dvc;
 }
+
+/** The dvc-s3 plugin version installed beside DVC_VERSION for S3 interop. */
+export const DVC_S3_VERSION = '3.3.0';
+
+/**
+ * A `dvc` executable of DVC_VERSION with the S3 plugin (dvc-s3), in its own cached
+ * virtualenv (so the plain peer stays as users install it). Made once; a half-made venv
+ * (no marker, written last) is made again.
+ */
+export function ensureDvcS3(): string {
+  const dir = path.join(peersDir, `dvc-s3-${DVC_VERSION}`);
+  const dvc = path.join(dir, 'bin', 'dvc');
+  const complete = path.join(dir, '.cairn-complete');
+  const stamp = `${DVC_VERSION}+dvc-s3-${DVC_S3_VERSION}`;
+  if (fs.existsSync(complete) && fs.readFileSync(complete, 'utf8').trim() === stamp) return dvc;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(peersDir, { recursive: true });
+  const python = process.env.PYTHON ?? 'python3';
+  process.stderr.write(`Installing dvc ${DVC_VERSION} + dvc-s3 ${DVC_S3_VERSION} into ${dir} (once)...\n`);
+  execFileSync(python, ['-m', 'venv', dir], { stdio: 'inherit' });
+  execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `dvc==${DVC_VERSION}`, `dvc-s3==${DVC_S3_VERSION}`], { stdio: 'inherit' });
+  fs.writeFileSync(complete, stamp + '\n');
+  return dvc;
+}

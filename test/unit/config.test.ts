@@ -11,7 +11,9 @@ describe('config files', () => {
     assert.equal(c.serialize(), text);
     c.set('cache', 'type', 'hardlink,symlink');
     c.unset('core', 'autostage');
-    assert.equal(c.serialize(), "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/path\n[cache]\n    type = hardlink,symlink\n");
+    // As real dvc 3.67.1 writes it (`dvc config cache.type hardlink,symlink` on this file): plain
+    // sections before remotes, and a value with a comma quoted.
+    assert.equal(c.serialize(), "[core]\n    remote = storage\n[cache]\n    type = \"hardlink,symlink\"\n['remote \"storage\"']\n    url = s3://bucket/path\n");
   });
 
   it('names the file and line of a line it cannot parse', () => {

@@ -71,9 +71,12 @@ export class ConfigFile {
   /** ConfigObj's output: a quoted header when the name has a space or quote, 4-space indented keys. */
   serialize(): string {
     let out = '';
-    for (const [name, entries] of this.sections) {
+    // As DVC saves: plain sections (`[core]`, `[cache]`…) in their order, then named ones (`['remote "x"']`).
+    const named = (name: string) => / "/.test(name);
+    const ordered = [...this.sections].sort(([a], [b]) => Number(named(a)) - Number(named(b)));
+    for (const [name, entries] of ordered) {
       out += /[\s"']/.test(name) ? `['${name}']\n` : `[${name}]\n`;
-      for (const [k, v] of entries) out += `    ${k} = ${v}\n`;
+      for (const [k, v] of entries) out += `    ${k} = ${quoteValue(v)}\n`;
     }
     return out;
   }
@@ -82,6 +85,12 @@ export class ConfigFile {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     await writeFileAtomic(this.file, this.serialize());
   }
+}
+
+/** ConfigObj quotes a value that would otherwise read as a list or a comment, or lose its edge spaces. */
+function quoteValue(v: string): string {
+  if (!/[,#]|^\s|\s$/.test(v) && v !== '') return v;
+  return v.includes('"') ? `'${v}'` : `"${v}"`;
 }
 
 function unquote(s: string): string {

@@ -1,0 +1,301 @@
+import { CairnError } from '../core/errors';
+import { addRemote, defaultRemote, listRemotes, modifyRemote, removeRemote, renameRemote } from '../core/remotes/remoteConfig';
+import { fetch, pull, push, SyncOptions } from '../core/remotes/sync';
+import { transferError, TransferResult } from '../core/remotes/transfer';
+import { cloudStatus, cloudStatusReport } from '../core/remotes/cloudStatus';
+import { openRemote } from '../core/remotes/openRemote';
+import { formatSize } from '../core/formatSize';
+import { gc, GcPlan } from '../core/remotes/gc';
+import { ProgressBar } from './progressBar';
+import { Command, CommandTable, confirmOnTty, Options, out, printJson, withRepo } from './command';
+import { dataCommands } from './dataCommands';
+
+const level = (values: Record<string, any>) => (values.local ? ('local' as const) : undefined);
+
+/** `cairn remote add|list|modify|default|remove|rename`: remotes in .dvc/config (or config.local). */
+const remote = {
+  summary: 'Manage remotes: where data is pushed to and pulled from',
+  subcommands: {
+    add: {
+      summary: 'Add a remote (-d: make it the default)',
+      usage: 'cairn remote add [-d] [--local] [-f] <name> <url>',
+      options: { default: { type: 'boolean', short: 'd' }, local: { type: 'boolean' }, force: { type: 'boolean', short: 'f' } },
+      async run({ values, positionals }) {
+        if (positionals.length !== 2) throw new CairnError('USAGE', 'give a name and a url.', { hint: 'e.g. `cairn remote add -d storage s3://bucket/path`.' });
+        return withRepo(async (repo) => {
+          await addRemote(repo, positionals[0], positionals[1], { level: level(values), default: values.default, force: values.force, cwd: process.cwd() });
+          if (values.default && !values.quiet && !values.json) out(`Setting '${positionals[0]}' as a default remote.`);
+          return 0;
+        });
+      },
+    },
+    list: {
+      summary: 'List remotes (the default marked)',
+      usage: 'cairn remote list [--json]',
+      options: {},
+      async run({ values }) {
+        return withRepo(async (repo) => {
+          const remotes = listRemotes(repo);
+          if (values.json) printJson(remotes);
+          else for (const r of remotes) out(expandTabs(`${r.name}\t${r.url}${r.default ? '\t(default)' : ''}`));
+          return 0;
+        });
+      },
+    },
+    modify: {
+      summary: 'Set (or --unset) an option of a remote; use --local for credentials',
+      usage: 'cairn remote modify [--local] <name> <option> [<value>] [--unset]',
+      options: { local: { type: 'boolean' }, unset: { type: 'boolean', short: 'u' } },
+      async run({ values, positionals }) {
+        if (positionals.length < 2 || positionals.length > 3) throw new CairnError('USAGE', 'give a remote name, an option and its value (or --unset).');
+        return withRepo(async (repo) => {
+          await modifyRemote(repo, positionals[0], positionals[1], positionals[2], { level: level(values), unset: values.unset, cwd: process.cwd() });
+          return 0;
+        });
+      },
+    },
+    default: {
+      summary: 'Show, set or --unset the default remote',
+      usage: 'cairn remote default [<name>] [--unset] [--local]',
+      options: { local: { type: 'boolean' }, unset: { type: 'boolean', short: 'u' } },
+      async run({ values, positionals }) {
+        return withRepo(async (repo) => {
+          const name = await defaultRemote(repo, positionals[0], { level: level(values), unset: values.unset });
+          if (positionals.length === 0 && !values.unset) {
+            if (!name) throw new CairnError('REMOTE', 'No default remote set.', { hint: 'Set one with `cairn remote default <name>`.' });
+            if (values.json) printJson({ default: name });
+            else out(name);
+          }
+          return 0;
+        });
+      },
+    },
+    remove: {
+      summary: 'Remove a remote from the config',
+      usage: 'cairn remote remove [--local] <name>',
+      options: { local: { type: 'boolean' } },
+      async run({ values, positionals }) {
+        if (positionals.length !== 1) throw new CairnError('USAGE', 'name the remote to remove.');
+        return withRepo(async (repo) => {
+          await removeRemote(repo, positionals[0], { level: level(values) });
+          return 0;
+        });
+      },
+    },
+    rename: {
+      summary: 'Rename a remote',
+      usage: 'cairn remote rename [--local] <name> <new>',
+      options: { local: { type: 'boolean' } },
+      async run({ values, positionals }) {
+        if (positionals.length !== 2) throw new CairnError('USAGE', 'give the remote name and its new name.');
+        return withRepo(async (repo) => {
+          await renameRemote(repo, positionals[0], positionals[1], { level: level(values) });
+          return 0;
+        });
+      },
+    },
+  } satisfies Record<string, Command>,
+};
+
+/** Python's str.expandtabs(8), which is how dvc lines up `remote list`. */
+function expandTabs(s: string): string {
+  let outStr = '';
+  for (const ch of s) outStr += ch === '\t' ? ' '.repeat(8 - (outStr.length % 8)) : ch;
+  return outStr;
+}
+
+const syncOptions: Options = {
+  remote: { type: 'string', short: 'r' },
+  jobs: { type: 'string', short: 'j' },
+  'all-branches': { type: 'boolean', short: 'a' },
+  'all-tags': { type: 'boolean', short: 'T' },
+  'all-commits': { type: 'boolean', short: 'A' },
+};
+
+function syncOptionsOf(values: Record<string, any>, positionals: string[], signal: AbortSignal, bar: ProgressBar): SyncOptions {
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new CairnError('USAGE', `-j must be a whole number of at least 1, got '${values.jobs}'.`);
+  return {
+    targets: positionals,
+    cwd: process.cwd(),
+    remote: values.remote,
+    jobs,
+    allBranches: values['all-branches'],
+    allTags: values['all-tags'],
+    allCommits: values['all-commits'],
+    signal,
+    onProgress: bar.update,
+  };
+}
+
+const plural = (n: number, verb: string) => `${n} ${n === 1 ? 'file' : 'files'} ${verb}`;
+const summary = (r: TransferResult) => ({ transferred: r.transferred, skipped: r.skipped, failed: r.failed, bytes: r.bytes });
+
+function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' | 'fetched', extra: Record<string, unknown> = {}): void {
+  if (values.json) printJson({ ...summary(r), ...extra, failures: r.failures });
+  else if (!values.quiet) out(r.transferred ? `${plural(r.transferred, verb)}${r.bytes ? ` (${formatSize(r.bytes)})` : ''}` : 'Everything is up to date.');
+}
+
+export const remoteCommands: CommandTable = {
+  remote,
+  push: {
+    summary: 'Upload tracked data from the cache to a remote',
+    usage: 'cairn push [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]',
+    options: syncOptions,
+    async run({ values, positionals, signal }) {
+      return withRepo(async (repo) => {
+        const bar = new ProgressBar('Pushing');
+        const r = await push(repo, syncOptionsOf(values, positionals, signal, bar)).finally(() => bar.done());
+        report(values, r, 'pushed');
+        const err = transferError(r, 'push');
+        if (err && values.json) return 1;
+        if (err) throw err;
+        return 0;
+      });
+    },
+  },
+  fetch: {
+    summary: 'Download tracked data from a remote into the cache',
+    usage: 'cairn fetch [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]',
+    options: syncOptions,
+    async run({ values, positionals, signal }) {
+      return withRepo(async (repo) => {
+        const bar = new ProgressBar('Fetching');
+        const r = await fetch(repo, syncOptionsOf(values, positionals, signal, bar)).finally(() => bar.done());
+        report(values, r, 'fetched');
+        const err = transferError(r, 'fetch');
+        if (err && values.json) return 1;
+        if (err) throw err;
+        return 0;
+      });
+    },
+  },
+  pull: {
+    summary: 'Download tracked data from a remote and check it out into the workspace',
+    usage: 'cairn pull [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [-f] [--json]',
+    options: { ...syncOptions, force: { type: 'boolean', short: 'f' } },
+    async run({ values, positionals, signal }) {
+      return withRepo(async (repo) => {
+        const bar = new ProgressBar('Pulling');
+        const r = await pull(repo, { ...syncOptionsOf(values, positionals, signal, bar), force: values.force }).finally(() => bar.done());
+        if (values.json) printJson({ ...summary(r.fetch), failures: r.fetch.failures, added: r.checkout.added, modified: r.checkout.modified, checkoutFailed: r.checkout.failed });
+        else if (!values.quiet) {
+          for (const p of r.checkout.modified) out(`M       ${p}`);
+          for (const p of r.checkout.added) out(`A       ${p}`);
+          const changed = r.checkout.added.length + r.checkout.modified.length;
+          if (r.fetch.transferred || changed) out([r.fetch.transferred ? plural(r.fetch.transferred, 'fetched') : '', changed ? plural(changed, changed === 1 ? 'added' : 'added/modified') : ''].filter(Boolean).join(' and '));
+          else out('Everything is up to date.');
+        }
+        const err = transferError(r.fetch, 'pull');
+        if (err && values.json) return 1;
+        if (err) throw err;
+        if (r.checkout.failed.length) {
+          throw new CairnError('NOT_IN_CACHE', `checkout failed for: ${r.checkout.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}.`, { hint: 'The remote does not hold them either; push them from where they were added.' });
+        }
+        return 0;
+      });
+    },
+  },
+  status: {
+    ...(dataCommands.status as Command),
+    summary: 'Show tracked outputs that differ from their .dvc entries (-c: compare the cache with a remote)',
+    usage: 'cairn status [targets...] [--json] [-q] [-c [-r remote] [-a] [-T] [-A]]',
+    options: { ...(dataCommands.status as Command).options, cloud: { type: 'boolean', short: 'c' }, ...syncOptions },
+    async run(args) {
+      const { values, positionals, signal } = args;
+      if (!values.cloud && !values.remote) return (dataCommands.status as Command).run(args);
+      return withRepo(async (repo) => {
+        const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+        const statuses = await cloudStatus(repo, {
+          targets: positionals,
+          cwd: process.cwd(),
+          remote: values.remote,
+          jobs,
+          allBranches: values['all-branches'],
+          allTags: values['all-tags'],
+          allCommits: values['all-commits'],
+          signal,
+        });
+        const rep = cloudStatusReport(repo, statuses, process.cwd());
+        const dirty = Object.keys(rep).length > 0;
+        if (values.json) printJson(rep);
+        else if (!values.quiet) {
+          if (!dirty) {
+            const name = statuses[0]?.remote ?? openRemoteName(repo, values.remote);
+            out(`Cache and remote '${name}' are in sync.`);
+          } else for (const [p, s] of Object.entries(rep)) out(`\t${(s + ':').padEnd(20)}${p}`);
+        }
+        return values.quiet && dirty ? 1 : 0;
+      });
+    },
+  },
+};
+
+function openRemoteName(repo: Parameters<typeof openRemote>[0], name: string | undefined): string {
+  const r = openRemote(repo, name, 'status');
+  r.close();
+  return r.name;
+}
+
+remoteCommands.gc = {
+  summary: 'Remove cache (and with -c, remote) objects that no output of the chosen revisions uses',
+  usage: 'cairn gc -w|-a|-T|--all-commits [-c [-r remote]] [--dry] [-f] [-j jobs] [--json]',
+  options: {
+    workspace: { type: 'boolean', short: 'w' },
+    'all-branches': { type: 'boolean', short: 'a' },
+    'all-tags': { type: 'boolean', short: 'T' },
+    'all-commits': { type: 'boolean', short: 'A' },
+    cloud: { type: 'boolean', short: 'c' },
+    remote: { type: 'string', short: 'r' },
+    dry: { type: 'boolean' },
+    force: { type: 'boolean', short: 'f' },
+    jobs: { type: 'string', short: 'j' },
+  },
+  async run({ values, signal }) {
+    return withRepo(async (repo) => {
+      const scope = ['the workspace', values['all-branches'] ? 'all git branches' : '', values['all-tags'] ? 'all git tags' : '', values['all-commits'] ? 'all git commits' : ''].filter(Boolean);
+      let refused = false;
+      const result = await gc(repo, {
+        cwd: process.cwd(),
+        workspace: values.workspace,
+        allBranches: values['all-branches'],
+        allTags: values['all-tags'],
+        allCommits: values['all-commits'],
+        cloud: values.cloud,
+        remote: values.remote,
+        dry: values.dry,
+        jobs: values.jobs === undefined ? undefined : Number(values.jobs),
+        signal,
+        confirm: values.force
+          ? undefined
+          : async (plan) => {
+              describePlan(plan, values);
+              if (plan.cache.length + plan.remote.length === 0) return true;
+              const ok = await confirmOnTty(`This will remove ${plan.cache.length} cache objects${values.cloud ? ` and ${plan.remote.length} objects on remote '${plan.remoteName}'` : ''} not used by ${scope.join(', ')}. Are you sure you want to proceed?`);
+              refused = !ok;
+              return ok;
+            },
+      });
+      if (refused) {
+        throw new CairnError('USAGE', process.stdin.isTTY ? 'gc cancelled: nothing was removed.' : 'gc removes data and needs a yes: not on a terminal, so nothing was removed.', {
+          hint: 'Run it with `-f` to remove without asking, or `--dry` to only list what would go.',
+        });
+      }
+      if (values.force || values.dry) describePlan(result, values);
+      if (values.json) printJson({ removed: result.removed, kept: result.kept, cache: result.cache, remote: result.remote, remoteName: result.remoteName ?? null });
+      else if (!values.quiet) {
+        out(result.cache.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.cache.length} objects from repo cache.` : "No unused 'repo' cache to remove.");
+        if (values.cloud) out(result.remote.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.remote.length} objects from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
+      }
+      return 0;
+    });
+  },
+};
+
+function describePlan(plan: GcPlan, values: Record<string, any>): void {
+  if (values.json || values.quiet) return;
+  const revs = plan.kept.revisions;
+  out(`Keeping ${plan.kept.objects} objects used by ${plan.kept.outputs} outputs of: ${revs.slice(0, 8).join(', ')}${revs.length > 8 ? ` and ${revs.length - 8} more revisions` : ''}`);
+  for (const k of plan.cache) out(`${values.dry ? 'Would remove' : 'Removing'} .dvc/cache/${k}`);
+  for (const k of plan.remote) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k}`);
+}

@@ -1,0 +1,112 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CairnError, throwIfAborted } from '../errors';
+import type { Repo } from '../repo/repo';
+import { openRemote } from './openRemote';
+import { objectKey } from './remote';
+import { forEachParallel } from './parallel';
+import { usedOutputs } from './usedObjects';
+import { expandObjects } from './transfer';
+
+export interface GcOptions {
+  cwd: string;
+  workspace?: boolean;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  /** Also remove unused objects from a remote (`-c`). */
+  cloud?: boolean;
+  remote?: string;
+  /** Only say what would go. */
+  dry?: boolean;
+  jobs?: number;
+  signal?: AbortSignal;
+  /** Asked once the plan is known, before anything is removed; false stops gc (nothing removed). */
+  confirm?: (plan: GcPlan) => Promise<boolean>;
+}
+
+export interface GcPlan {
+  /** Objects kept, and the revisions whose outputs keep them. */
+  kept: { objects: number; revisions: string[]; outputs: number };
+  /** Cache objects to remove: keys like `files/md5/ab/cdef…` (legacy ones without `files/md5/`). */
+  cache: string[];
+  /** Remote objects to remove (with `cloud`). */
+  remote: string[];
+  remoteName?: string;
+}
+
+export interface GcResult extends GcPlan {
+  /** False when nothing was removed (dry run, or not confirmed). */
+  removed: boolean;
+}
+
+const OBJECT_KEY = /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/;
+
+/** Every object key in a cache folder: DVC 3 ones under files/md5, DVC 2 ones at the root. */
+function cacheObjectKeys(cacheDir: string): string[] {
+  const keys: string[] = [];
+  const scan = (root: string, base: string) => {
+    let prefixes: string[];
+    try {
+      prefixes = fs.readdirSync(root);
+    } catch {
+      return;
+    }
+    for (const p of prefixes) {
+      if (!/^[0-9a-f]{2}$/.test(p)) continue;
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(path.join(root, p));
+      } catch {
+        continue;
+      }
+      for (const n of names) if (OBJECT_KEY.test(`${base}${p}/${n}`)) keys.push(`${base}${p}/${n}`);
+    }
+  };
+  scan(path.join(cacheDir, 'files', 'md5'), 'files/md5/');
+  scan(cacheDir, '');
+  return keys.sort();
+}
+
+/**
+ * `dvc gc`: remove cache objects (and with `cloud`, remote objects) that no output of the
+ * chosen revisions uses. The workspace is always kept. Only object files are removed: never
+ * workspace files, `.dvc` files, or anything else in the cache folder.
+ */
+export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
+  if (!options.workspace && !options.allBranches && !options.allTags && !options.allCommits) {
+    throw new CairnError('USAGE', 'Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags` or `--all-commits` needs to be set.', {
+      hint: '`cairn gc -w` keeps what the workspace uses and removes the rest.',
+    });
+  }
+  return repo.withLock(async () => {
+    const outputs = await usedOutputs(repo, { cwd: options.cwd, allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits });
+    const { refs } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+    const keep = new Set(refs.keys());
+    for (const o of outputs) keep.add(objectKey(o.md5, o.hashName));
+    const revisions = [...new Set(outputs.map((o) => o.rev))];
+    const plan: GcPlan = {
+      kept: { objects: keep.size, revisions, outputs: outputs.length },
+      cache: cacheObjectKeys(repo.store.cacheDir).filter((k) => !keep.has(k)),
+      remote: [],
+    };
+    const remote = options.cloud ? openRemote(repo, options.remote, 'gc') : undefined;
+    try {
+      if (remote) {
+        plan.remoteName = remote.name;
+        const listed = [...(await remote.list('files/md5/', options.signal)), ...(await remote.list('', options.signal)).filter((k) => !k.startsWith('files/'))];
+        plan.remote = [...new Set(listed)].filter((k) => OBJECT_KEY.test(k) && !keep.has(k)).sort();
+      }
+      throwIfAborted(options.signal);
+      if (options.dry || (options.confirm && !(await options.confirm(plan)))) return { ...plan, removed: false };
+      for (const key of plan.cache) {
+        const file = path.join(repo.store.cacheDir, ...key.split('/'));
+        await fs.promises.rm(file, { force: true });
+      }
+      if (remote) await forEachParallel(plan.remote, options.jobs ?? remote.defaultJobs, (k) => remote.remove(k, options.signal), options.signal);
+      return { ...plan, removed: true };
+    } finally {
+      remote?.close();
+    }
+  });
+}

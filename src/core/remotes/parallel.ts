@@ -1,0 +1,25 @@
+import { abortedError } from '../errors';
+
+/**
+ * Run `fn` over `items` with at most `jobs` at once. A failing item does not stop the others
+ * (`fn` reports its own failures); an abort stops starting new items and rejects once the
+ * running ones have settled, so nothing is left running behind the caller's back.
+ */
+export async function forEachParallel<T>(items: T[], jobs: number, fn: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      if (signal?.aborted) return;
+      const i = next++;
+      try {
+        await fn(items[i], i);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  if (failure !== undefined) throw failure;
+  if (signal?.aborted) throw abortedError();
+}

@@ -1,0 +1,278 @@
+import * as fs from 'node:fs';
+import type { Repo } from '../repo/repo';
+import type { HashName } from '../hashing/hashNames';
+import type { DirEntry } from '../hashing/dirManifest';
+import { commitStagedObject, hashFileSync, stagingPath } from '../hashing/hashFile';
+import { CairnError, throwIfAborted } from '../errors';
+import type { Progress } from '../progress';
+import { formatSize } from '../formatSize';
+import { objectKey, Remote } from './remote';
+import { remoteHas, QueryPlan } from './remoteIndex';
+import { forEachParallel } from './parallel';
+import type { UsedOutput } from './usedObjects';
+
+/** One object to move: a file's content or a directory's `.dir` manifest. */
+export interface ObjectRef {
+  md5: string;
+  hashName: HashName;
+  isDir: boolean;
+  /** Repo-relative paths whose content it is, for messages. */
+  paths: string[];
+}
+
+export interface ObjectFailure {
+  /** The object's key on the remote (`files/md5/ab/cdef…`). */
+  object: string;
+  path: string;
+  message: string;
+}
+
+/** What a push or fetch did; `--json` prints the counts. */
+export interface TransferResult {
+  transferred: number;
+  skipped: number;
+  failed: number;
+  bytes: number;
+  failures: ObjectFailure[];
+}
+
+export interface TransferOptions {
+  /** Parallel transfers; default: the remote's `jobs`, else sized for its kind and the cores. */
+  jobs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** How existence on the remote was checked (for tests and -v). */
+  onPlan?: (plan: QueryPlan) => void;
+}
+
+export const keyOf = (r: { md5: string; hashName: HashName }) => objectKey(r.md5, r.hashName);
+
+export function emptyResult(): TransferResult {
+  return { transferred: 0, skipped: 0, failed: 0, bytes: 0, failures: [] };
+}
+
+export function mergeResults(a: TransferResult, b: TransferResult): TransferResult {
+  return {
+    transferred: a.transferred + b.transferred,
+    skipped: a.skipped + b.skipped,
+    failed: a.failed + b.failed,
+    bytes: a.bytes + b.bytes,
+    failures: [...a.failures, ...b.failures],
+  };
+}
+
+/**
+ * The objects of `outputs`: each file output's object; each directory's `.dir` object and
+ * every file it lists (only those under `within` for a target inside it). Manifests come
+ * from `manifestOf`; a directory whose manifest is unknown contributes its `.dir` only.
+ */
+export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput) => DirEntry[] | undefined): { refs: Map<string, ObjectRef>; unexpanded: UsedOutput[] } {
+  const refs = new Map<string, ObjectRef>();
+  const unexpanded: UsedOutput[] = [];
+  const add = (md5: string, hashName: HashName, isDir: boolean, p: string) => {
+    const key = objectKey(md5, hashName);
+    const known = refs.get(key);
+    if (known) {
+      if (known.paths.length < 3 && !known.paths.includes(p)) known.paths.push(p);
+    } else refs.set(key, { md5, hashName, isDir, paths: [p] });
+  };
+  for (const o of outputs) {
+    if (!o.md5.endsWith('.dir')) {
+      add(o.md5, o.hashName, false, o.rel);
+      continue;
+    }
+    if (!o.within) add(o.md5, o.hashName, true, o.rel);
+    const entries = manifestOf(o);
+    if (!entries) {
+      unexpanded.push(o);
+      continue;
+    }
+    for (const e of entries) {
+      if (o.within && e.relpath !== o.within && !e.relpath.startsWith(o.within + '/')) continue;
+      add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`);
+    }
+  }
+  return { refs, unexpanded };
+}
+
+const describe = (err: unknown) => (err instanceof CairnError ? err.oneLine() : (err as Error).message);
+
+function failure(ref: ObjectRef, message: string): ObjectFailure {
+  return { object: keyOf(ref), path: ref.paths[0], message };
+}
+
+/**
+ * Upload what the remote lacks. Files go first and a directory's `.dir` object last, only
+ * once all its files are there: a `.dir` on the remote means the directory is complete,
+ * so an interrupted push is finished by a rerun that skips what arrived.
+ */
+export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
+  const jobs = options.jobs ?? remote.defaultJobs;
+  const result = emptyResult();
+  const { refs, unexpanded } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  const keys = [...refs.keys()];
+  const present = await remoteHas(remote, keys, { jobs, signal: options.signal, onPlan: options.onPlan });
+  const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
+  const todo: { ref: ObjectRef; size: number; file: string }[] = [];
+  const failedFiles = new Set<string>();
+  for (const [key, ref] of refs) {
+    if (present.has(key)) {
+      result.skipped++;
+      continue;
+    }
+    const file = repo.store.pathOf(ref.md5, ref.hashName);
+    let size: number;
+    try {
+      size = (await fs.promises.stat(file)).size;
+    } catch {
+      failedFiles.add(key);
+      result.failures.push(failure(ref, missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : 'not in the cache'));
+      continue;
+    }
+    todo.push({ ref, size, file });
+  }
+  throwIfAborted(options.signal);
+  const totalBytes = todo.reduce((s, t) => s + t.size, 0);
+  let done = 0;
+  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes, message: `objects, ${formatSize(totalBytes)} in all` });
+  const send = async (t: { ref: ObjectRef; size: number; file: string }) => {
+    try {
+      await remote.upload(t.file, keyOf(t.ref), t.size, {
+        signal: options.signal,
+        onBytes: (n) => {
+          result.bytes += n;
+          report();
+        },
+      });
+      result.transferred++;
+    } catch (err) {
+      throwIfAborted(options.signal);
+      failedFiles.add(keyOf(t.ref));
+      result.failures.push(failure(t.ref, describe(err)));
+    }
+    done++;
+    report();
+  };
+  const files = todo.filter((t) => !t.ref.isDir);
+  await forEachParallel(files, jobs, send, options.signal);
+  // A directory's manifest goes up only when every file it lists is on the remote.
+  const dirs = todo.filter((t) => {
+    if (!t.ref.isDir) return false;
+    const entries = repo.store.readDir(t.ref.md5, t.ref.hashName) ?? [];
+    const broken = entries.find((e) => failedFiles.has(objectKey(e.md5, t.ref.hashName)) || !refs.has(objectKey(e.md5, t.ref.hashName)));
+    if (broken) {
+      result.failures.push(failure(t.ref, `not pushed: its file '${broken.relpath}' could not be uploaded`));
+      done++;
+      return false;
+    }
+    return true;
+  });
+  await forEachParallel(dirs, jobs, send, options.signal);
+  result.failed = result.failures.length;
+  return result;
+}
+
+/** Verify a downloaded temp file against the object's name and move it into the cache. */
+function admit(repo: Repo, ref: ObjectRef, tmp: string, md5: string, remote: Remote): void {
+  const expected = ref.md5.replace(/\.dir$/, '');
+  const actual = ref.hashName === 'md5' ? md5 : hashFileSync(tmp, ref.hashName).md5;
+  if (actual !== expected) {
+    fs.rmSync(tmp, { force: true });
+    throw new CairnError('TRANSFER_FAILED', `object ${keyOf(ref)} on remote '${remote.name}' is corrupted: its content hashes to ${actual}`, {
+      hint: 'It was not put in the cache. Push a good copy from a cache that has it, or remove the object from the remote.',
+    });
+  }
+  commitStagedObject(tmp, repo.store.objectsDirFor(ref.hashName), ref.md5); // made read-only by download()
+}
+
+/** Download one object into the cache through the staging folder; throws on any failure. */
+async function fetchOne(repo: Repo, remote: Remote, ref: ObjectRef, options: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<number> {
+  const tmp = stagingPath(repo.store.stagingDir);
+  try {
+    const { md5, size } = await remote.download(keyOf(ref), tmp, options);
+    admit(repo, ref, tmp, md5, remote);
+    return size;
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CairnError('TRANSFER_FAILED', `not on remote '${remote.name}'`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Bring into the cache what it lacks. A directory's `.dir` object comes first (to know its
+ * files); every object is written to the cache's staging folder, checked against its md5 and
+ * renamed into place: a corrupted remote object is reported and never enters the cache.
+ */
+export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
+  const jobs = options.jobs ?? remote.defaultJobs;
+  const result = emptyResult();
+  fs.mkdirSync(repo.store.stagingDir, { recursive: true });
+  const onBytes = (n: number) => {
+    result.bytes += n;
+  };
+  // Manifests first.
+  const dirRefs = new Map<string, ObjectRef>();
+  for (const o of outputs) {
+    if (o.md5.endsWith('.dir') && !repo.store.has(o.md5, o.hashName)) {
+      dirRefs.set(objectKey(o.md5, o.hashName), { md5: o.md5, hashName: o.hashName, isDir: true, paths: [o.rel] });
+    }
+  }
+  const failedDirs = new Set<string>();
+  await forEachParallel([...dirRefs.values()], jobs, async (ref) => {
+    try {
+      await fetchOne(repo, remote, ref, { signal: options.signal, onBytes });
+      result.transferred++;
+    } catch (err) {
+      throwIfAborted(options.signal);
+      failedDirs.add(keyOf(ref));
+      result.failures.push(failure(ref, describe(err)));
+    }
+  }, options.signal);
+
+  const { refs } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  const todo: ObjectRef[] = [];
+  for (const byName of ['md5', 'md5-dos2unix'] as const) {
+    const group = [...refs.values()].filter((r) => r.hashName === byName && !dirRefs.has(keyOf(r)));
+    const missing = new Set(repo.store.missing(group.map((r) => r.md5), byName));
+    for (const r of group) {
+      if (missing.has(r.md5)) todo.push(r);
+      else result.skipped++;
+    }
+  }
+  let done = 0;
+  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes });
+  await forEachParallel(todo, jobs, async (ref) => {
+    try {
+      await fetchOne(repo, remote, ref, {
+        signal: options.signal,
+        onBytes: (n) => {
+          onBytes(n);
+          report();
+        },
+      });
+      result.transferred++;
+    } catch (err) {
+      throwIfAborted(options.signal);
+      result.failures.push(failure(ref, describe(err)));
+    }
+    done++;
+    report();
+  }, options.signal);
+  result.failed = result.failures.length;
+  return result;
+}
+
+/** One error line for all the objects that failed (the first few named), or undefined when none did. */
+export function transferError(result: TransferResult, verb: 'push' | 'fetch' | 'pull'): CairnError | undefined {
+  if (result.failed === 0) return undefined;
+  const shown = result.failures.slice(0, 5).map((f) => `${f.path} (${f.object}): ${f.message.replace(/\.$/, '')}`).join('; ');
+  const more = result.failed > 5 ? `; and ${result.failed - 5} more` : '';
+  const what = verb === 'push' ? 'upload' : 'download';
+  return new CairnError('TRANSFER_FAILED', `${result.failed} ${result.failed === 1 ? 'file' : 'files'} failed to ${what}: ${shown}${more}`, {
+    hint: verb === 'push' ? 'What did arrive is kept; run the push again to send the rest.' : 'Nothing partial was put in the cache; fix the remote and run it again.',
+    paths: result.failures.map((f) => f.path),
+  });
+}

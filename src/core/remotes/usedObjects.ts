@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import { CairnError } from '../errors';
+import type { Repo } from '../repo/repo';
+import type { HashName } from '../hashing/hashNames';
+import { dvcFilesAt, outputsOf, TrackedOutput, WORKSPACE } from '../outputs/collect';
+import { RevisionReader } from '../metrics/revisions';
+
+/** Which outputs, at which revisions, a push/fetch/status/gc works on. */
+export interface UsedOptions {
+  targets?: string[];
+  cwd: string;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  /** Leave out the workspace (gc -T / -a without -w still keeps it; DVC always includes it). */
+  workspace?: boolean;
+  /** `-r`: outputs whose `remote:` names another remote are left out, as DVC does. */
+  remote?: string;
+  /** Leave out outputs with `push: false`. */
+  forPush?: boolean;
+}
+
+/** One cached output at one revision. */
+export interface UsedOutput {
+  /** Revision names (','-joined when several name one commit) or 'workspace'. */
+  rev: string;
+  /** Repo-relative path of the output. */
+  rel: string;
+  md5: string;
+  hashName: HashName;
+  size?: number;
+  /** The output's own `remote:`, if any. */
+  remote?: string;
+  /** For a target inside a tracked directory: only entries under this relpath prefix. */
+  within?: string;
+}
+
+/**
+ * The cached outputs of the workspace and of the revisions asked for, each with its hash.
+ * A target may be a `.dvc` file, an output, a folder holding outputs, or a path inside a
+ * tracked directory (then only that part of it is used).
+ */
+export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<UsedOutput[]> {
+  const reader = new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
+  let revs: { name: string; commit?: string }[];
+  try {
+    revs = repo.scm || options.allBranches || options.allTags || options.allCommits
+      ? await reader.select({ allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits, workspace: options.workspace !== false })
+      : [{ name: WORKSPACE }];
+  } finally {
+    reader.close();
+  }
+  const targets = (options.targets ?? []).map((t) => repo.resolveInside(t, options.cwd));
+  const found = new Set<number>();
+  const used: UsedOutput[] = [];
+  const seen = new Set<string>();
+  for (const rev of revs) {
+    const outputs = outputsOf(repo, await dvcFilesAt(repo, rev.commit ?? WORKSPACE));
+    for (const o of outputs) {
+      if (!o.out.cache || !o.out.md5) continue;
+      if (options.forPush && !o.out.push) continue;
+      if (options.remote && o.out.remote && o.out.remote !== options.remote) continue;
+      let within: string | undefined;
+      if (targets.length) {
+        const match = matchTarget(o, targets);
+        if (!match) continue;
+        found.add(match.index);
+        within = match.within;
+      }
+      const key = `${rev.name}\0${o.rel}\0${o.out.md5}\0${within ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      used.push({ rev: rev.name, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, remote: o.out.remote, within });
+    }
+  }
+  const unknown = targets.filter((_, i) => !found.has(i));
+  if (unknown.length) {
+    const shown = path.relative(options.cwd, unknown[0]) || '.';
+    throw new CairnError('NOT_TRACKED', `'${shown}' is not tracked by any .dvc file.`, { hint: 'Check the path; `cairn ls` lists what is tracked.' });
+  }
+  return used;
+}
+
+function matchTarget(o: TrackedOutput, targets: string[]): { index: number; within?: string } | undefined {
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    if (o.dvcFile.file === t || o.abs === t || o.abs.startsWith(t + path.sep)) return { index: i };
+    if (o.out.md5?.endsWith('.dir') && t.startsWith(o.abs + path.sep)) {
+      return { index: i, within: path.relative(o.abs, t).split(path.sep).join('/') };
+    }
+  }
+  return undefined;
+}
+
+/** The remote an output's objects go to: its own `remote:`, else the one asked for (undefined: the default). */
+export function remoteOfOutput(o: UsedOutput, asked: string | undefined): string | undefined {
+  return o.remote ?? asked;
+}

@@ -1,0 +1,115 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+
+/**
+ * A real S3-compatible server for the tests: MinIO built from source with the machine's Go
+ * toolchain (pinned module version), cached under ~/.cache/cairn/peers/minio-<version>/,
+ * built once; a marker written last makes a killed half-build start again.
+ */
+export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
+
+const peersDir = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'cairn', 'peers');
+
+export function ensureMinio(): string {
+  const dir = path.join(peersDir, `minio-${MINIO_VERSION}`);
+  const bin = path.join(dir, 'minio');
+  const complete = path.join(dir, '.cairn-complete');
+  if (fs.existsSync(complete) && fs.existsSync(bin)) return bin;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  process.stderr.write(`Building MinIO ${MINIO_VERSION} with ${execFileSync('go', ['version'], { encoding: 'utf8' }).trim()} into ${dir} (once, a few minutes)...\n`);
+  execFileSync('go', ['install', `github.com/minio/minio@${MINIO_VERSION}`], {
+    stdio: 'inherit',
+    env: { ...process.env, GOBIN: dir, GOFLAGS: '-buildvcs=false' },
+    timeout: 20 * 60_000,
+  });
+  fs.writeFileSync(complete, MINIO_VERSION + '\n');
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface S3Server {
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Start MinIO on 127.0.0.1 at a free port over a fresh temp data dir; resolves once it answers. */
+export async function startMinio(): Promise<S3Server> {
+  const bin = ensureMinio();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-'));
+  const port = await freePort();
+  const consolePort = await freePort();
+  const accessKey = 'cairntest';
+  const secretKey = 'cairn-test-secret-' + Math.random().toString(36).slice(2);
+  const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, dataDir], {
+    env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`minio exited ${child.exitCode}: ${stderr}`);
+    try {
+      const r = await fetch(`${endpoint}/minio/health/live`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`minio did not start within 30 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    endpoint,
+    accessKey,
+    secretKey,
+    dataDir,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve(fs.rmSync(dataDir, { recursive: true, force: true }));
+        child.once('exit', () => {
+          fs.rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+/** Make a bucket on the test server (through the same SDK the S3 remote uses). */
+export async function createBucket(server: S3Server, bucket: string): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+}
