@@ -21,11 +21,22 @@ export function ensureMinio(): string {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   process.stderr.write(`Building MinIO ${MINIO_VERSION} with ${execFileSync('go', ['version'], { encoding: 'utf8' }).trim()} into ${dir} (once, a few minutes)...\n`);
-  execFileSync('go', ['install', `github.com/minio/minio@${MINIO_VERSION}`], {
-    stdio: 'inherit',
-    env: { ...process.env, GOBIN: dir, GOFLAGS: '-buildvcs=false' },
-    timeout: 20 * 60_000,
-  });
+  try {
+    execFileSync('go', ['install', `github.com/minio/minio@${MINIO_VERSION}`], {
+      stdio: 'inherit',
+      env: { ...process.env, GOBIN: dir, GOFLAGS: '-buildvcs=false' },
+      timeout: 20 * 60_000,
+    });
+  } catch (err) {
+    const proxy = (() => {
+      try {
+        return execFileSync('go', ['env', 'GOPROXY'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '?';
+      }
+    })();
+    throw new Error(`building MinIO ${MINIO_VERSION} failed (is the Go module proxy reachable? GOPROXY=${proxy}): ${(err as Error).message}`);
+  }
   fs.writeFileSync(complete, MINIO_VERSION + '\n');
   return bin;
 }

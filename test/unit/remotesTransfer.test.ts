@@ -113,6 +113,10 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     await step(dir, (r) => addRemote(r, 'other', other, { cwd: dir }));
     fs.appendFileSync(path.join(dir, 'model.pkl.dvc'), '  push: false\n');
     fs.appendFileSync(path.join(dir, 'data.dvc'), '  remote: other\n');
+    // status -c leaves push: false outputs out, as `dvc status -c` does
+    const st = await step(dir, async (repo) => cloudStatusReport(repo, await cloudStatus(repo, { cwd: dir }), dir));
+    assert.equal(st['model.pkl'], undefined);
+    assert.equal(st['data/a.txt'], 'new');
     const r = await step(dir, (repo) => push(repo, opts()));
     assert.equal(r.transferred, 4);
     assert.deepEqual(objectsUnder(store), []);

@@ -37,7 +37,8 @@ const stateOf = (inCache: boolean, onRemote: boolean): CloudState => (inCache ? 
  * its files can be listed.
  */
 export async function cloudStatus(repo: Repo, options: UsedOptions & { jobs?: number; signal?: AbortSignal }): Promise<OutputCloudStatus[]> {
-  const outputs = await usedOutputs(repo, options);
+  // As dvc: outputs with `push: false` are not expected on a remote, so not compared.
+  const outputs = await usedOutputs(repo, { ...options, forPush: true });
   const statuses: OutputCloudStatus[] = [];
   for (const [name, outs] of groupByRemote(repo, outputs, options.remote, 'status')) {
     const remote = openRemote(repo, name, 'status');
