@@ -24,6 +24,15 @@ export const COMMANDS = {
   runStage: { id: 'cairn.runStage', title: 'Run Stage', icon: '$(play)' },
   showDag: { id: 'cairn.showDag', title: 'Show Pipeline DAG', icon: '$(type-hierarchy)' },
   refreshPipelines: { id: 'cairn.refreshPipelines', title: 'Refresh Pipelines', icon: '$(refresh)' },
+  push: { id: 'cairn.push', title: 'Push Data to Remote', icon: '$(cloud-upload)' },
+  pull: { id: 'cairn.pull', title: 'Pull Data from Remote', icon: '$(cloud-download)' },
+  fetch: { id: 'cairn.fetch', title: 'Fetch Data from Remote (into the Cache)', icon: '$(arrow-down)' },
+  refreshRemoteStatus: { id: 'cairn.refreshRemoteStatus', title: 'Check Remote Status', icon: '$(cloud)' },
+  addRemote: { id: 'cairn.addRemote', title: 'Add Remote…', icon: '$(add)' },
+  modifyRemote: { id: 'cairn.modifyRemote', title: 'Modify Remote Option…', icon: '$(edit)' },
+  setRemoteCredentials: { id: 'cairn.setRemoteCredentials', title: 'Set Remote Credentials…', icon: '$(key)' },
+  setDefaultRemote: { id: 'cairn.setDefaultRemote', title: 'Set as Default Remote', icon: '$(star-full)' },
+  removeRemote: { id: 'cairn.removeRemote', title: 'Remove Remote', icon: '$(trash)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
 } as const;
 

@@ -12,6 +12,9 @@ import type { RunNode, RunsTreeProvider } from './runsTree';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 import { DagPanel } from './dagPanel';
+import { RemoteNode, RemotesTreeProvider, secretKey } from './remotesTree';
+import type { RemoteCredentials } from './coreProtocol';
+import type { TransferResult } from '../core/remotes/transfer';
 import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
@@ -26,6 +29,9 @@ export interface CommandContext {
   core: CoreClient;
   runs: RunsTreeProvider;
   pipelines: PipelinesTreeProvider;
+  remotes: RemotesTreeProvider;
+  /** Check where each output's data is against the default remote, for every repository. */
+  refreshRemoteStates(): Promise<void>;
   extension: vscode.ExtensionContext;
   refreshAll(): Promise<void>;
   /** A folder became (or stopped being) a repository. */
@@ -68,14 +74,18 @@ function modelFor(ctx: CommandContext, fsPath: string): RepositoryModel {
   return model;
 }
 
-/** The output a command was invoked on: a tree row, an Explorer/editor URI, or the active editor. */
-function targetOf(ctx: CommandContext, arg: unknown): { model: RepositoryModel; relPath?: string; dvcFile?: string } | undefined {
+/**
+ * The output a command was invoked on: a tree row or an Explorer/editor URI; with
+ * `orActiveEditor`, the active editor's file when invoked from the palette. (Commands that act
+ * on everything when invoked bare — commit, checkout, push, pull, fetch — do not use the editor.)
+ */
+function targetOf(ctx: CommandContext, arg: unknown, orActiveEditor = false): { model: RepositoryModel; relPath?: string; dvcFile?: string } | undefined {
   const node = arg as DataNode | undefined;
   if (node && typeof node === 'object' && 'kind' in node && (node.kind === 'output' || node.kind === 'folder' || node.kind === 'file')) {
     const rel = node.kind === 'output' ? node.item.path : node.kind === 'folder' ? `${node.item.path}/${node.prefix}` : `${node.item.path}/${node.relpath}`;
     return { model: node.model, relPath: rel, dvcFile: node.item.dvcFile };
   }
-  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  const uri = arg instanceof vscode.Uri ? arg : orActiveEditor ? vscode.window.activeTextEditor?.document.uri : undefined;
   if (!uri || uri.scheme !== 'file') return undefined;
   const model = modelFor(ctx, uri.fsPath);
   const relPath = path.relative(model.root, uri.fsPath).split(path.sep).join('/');
@@ -188,7 +198,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     /** `options.confirmed` (for programmatic callers) skips the question. */
     async remove(arg?: unknown, options?: { confirmed?: boolean }) {
       requireTrust();
-      const target = targetOf(ctx, arg);
+      const target = targetOf(ctx, arg, true);
       if (!target?.dvcFile) throw new CairnError('USAGE', 'choose a tracked output to stop tracking.');
       const choice = options?.confirmed ? 'Stop Tracking' : await vscode.window.showWarningMessage(
         `Stop tracking ${target.relPath}?`,
@@ -213,7 +223,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async compareWithRevision(arg?: unknown) {
-      const target = targetOf(ctx, arg);
+      const target = targetOf(ctx, arg, true);
       if (!target?.relPath) throw new CairnError('USAGE', 'open or select a tracked file to compare.');
       const { model, relPath } = target;
       const revs = await withRepo(model.root, async (repo) => {
@@ -241,12 +251,12 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async revealInExplorer(arg?: unknown) {
-      const target = targetOf(ctx, arg);
+      const target = targetOf(ctx, arg, true);
       if (target?.relPath) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(path.join(target.model.root, target.relPath)));
     },
 
     async openDvcFile(arg?: unknown) {
-      const target = targetOf(ctx, arg);
+      const target = targetOf(ctx, arg, true);
       if (!target?.dvcFile) throw new CairnError('NOT_TRACKED', 'this is not a tracked output.');
       await vscode.window.showTextDocument(vscode.Uri.file(path.join(target.model.root, target.dvcFile)));
     },
@@ -262,7 +272,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     /** The checked runs of the Runs view, or HEAD against the workspace. */
     async showMetrics() {
-      const root = metricsRoot(ctx);
+      const root = repositoryRoot(ctx);
       const snapshot = await ctx.runs.snapshot(root);
       const checked = ctx.runs.selected(root);
       return showPanel(ctx, root, snapshot, checked.length >= 2 ? checked : headAndWorkspace(snapshot.history));
@@ -270,7 +280,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     /** HEAD against the workspace, or against the run the command was invoked on. */
     async compareMetricsWithHead(node?: RunNode) {
-      const root = node?.root ?? metricsRoot(ctx);
+      const root = node?.root ?? repositoryRoot(ctx);
       const snapshot = await ctx.runs.snapshot(root);
       const [head, workspace] = headAndWorkspace(snapshot.history);
       const other = node?.kind === 'run' ? node.run.id : workspace;
@@ -278,7 +288,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async compareSelectedRuns() {
-      const root = metricsRoot(ctx);
+      const root = repositoryRoot(ctx);
       const snapshot = await ctx.runs.snapshot(root);
       const checked = ctx.runs.selected(root);
       if (checked.length < 2) {
@@ -291,7 +301,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     /** Every stage of every dvc.yaml whose deps, params, command or outputs changed. */
     async repro() {
       requireTrust();
-      return runCliInTerminal(ctx, metricsRoot(ctx), ['repro', '--all-pipelines'], 'repro');
+      return runCliInTerminal(ctx, repositoryRoot(ctx), ['repro', '--all-pipelines'], 'repro');
     },
 
     async reproStage(node?: PipelineNode | DataNode) {
@@ -308,12 +318,124 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async showDag() {
-      const root = metricsRoot(ctx);
+      const root = repositoryRoot(ctx);
       return DagPanel.show(ctx.extension, root, await ctx.pipelines.snapshot(root));
     },
 
     async refreshPipelines() {
       await ctx.pipelines.refresh();
+    },
+
+    async push(arg?: unknown) {
+      await syncData(ctx, 'push', arg);
+    },
+
+    async pull(arg?: unknown, options?: { force?: boolean }) {
+      requireTrust();
+      await syncData(ctx, 'pull', arg, options?.force);
+    },
+
+    async fetch(arg?: unknown) {
+      await syncData(ctx, 'fetch', arg);
+    },
+
+    async refreshRemoteStatus() {
+      await vscode.window.withProgress({ location: { viewId: 'cairn.dataModels' }, title: 'Checking the remote' }, () => ctx.refreshRemoteStates());
+    },
+
+    /** `args` (for programmatic callers) skips the questions. */
+    async addRemote(args?: { name: string; url: string; makeDefault: boolean }) {
+      requireTrust();
+      const root = repositoryRoot(ctx);
+      if (!args) {
+        const url = await vscode.window.showInputBox({
+          title: 'Add Remote (1/3): where the data goes',
+          prompt: 'A folder (/mnt/share/dvc-store, or file://…) or S3 and S3-compatible storage (s3://bucket/prefix)',
+          ignoreFocusOut: true,
+          validateInput: (v) => (v.trim() ? undefined : 'Enter a path or an s3:// url'),
+        });
+        if (!url) return;
+        const name = await vscode.window.showInputBox({ title: 'Add Remote (2/3): its name', value: ctx.remotes.remotes.get(root)?.length ? '' : 'storage', ignoreFocusOut: true, validateInput: (v) => (/^[^"\[\]\n]+$/.test(v) ? undefined : 'Use letters, digits, - or _') });
+        if (!name) return;
+        const makeDefault = (await vscode.window.showQuickPick(['Yes', 'No'], { title: 'Add Remote (3/3): use it by default for push and pull?' })) === 'Yes';
+        args = { name, url: url.trim(), makeDefault };
+      }
+      await ctx.core.call('remoteAdd', root, args);
+      await ctx.remotes.refresh();
+      void vscode.window.showInformationMessage(`Added remote '${args.name}'${args.makeDefault ? ' (default)' : ''} to .dvc/config. Commit it with git.${args.url.startsWith('s3://') ? ' Set its credentials from the Remotes view if it needs them.' : ''}`);
+    },
+
+    async modifyRemote(node?: RemoteNode, args?: { option: string; value?: string }) {
+      requireTrust();
+      const remote = await remoteOf(ctx, node);
+      if (!args) {
+        const option = await vscode.window.showQuickPick(
+          [
+            { label: 'url', description: 'where the data is' },
+            { label: 'endpointurl', description: 'S3-compatible server (MinIO…)' },
+            { label: 'region', description: 'S3 region' },
+            { label: 'profile', description: 'AWS profile' },
+            { label: 'jobs', description: 'parallel transfers' },
+          ],
+          { title: `Modify remote '${remote.name}': option` },
+        );
+        if (!option) return;
+        const value = await vscode.window.showInputBox({ title: `${remote.name}.${option.label}`, prompt: 'Empty to unset', ignoreFocusOut: true });
+        if (value === undefined) return;
+        args = { option: option.label, value: value || undefined };
+      }
+      await ctx.core.call('remoteModify', remote.root, { name: remote.name, option: args.option, value: args.value, local: false });
+      await ctx.remotes.refresh();
+    },
+
+    /** Keep an S3 remote's keys in VS Code's secret storage; write them to config.local only if the user says so. */
+    async setRemoteCredentials(node?: RemoteNode, args?: { access_key_id: string; secret_access_key: string; writeToConfigLocal: boolean }) {
+      requireTrust();
+      const remote = await remoteOf(ctx, node);
+      if (!args) {
+        const access_key_id = await vscode.window.showInputBox({ title: `Credentials of '${remote.name}' (1/2): access key id`, ignoreFocusOut: true });
+        if (!access_key_id) return;
+        const secret_access_key = await vscode.window.showInputBox({ title: `Credentials of '${remote.name}' (2/2): secret access key`, password: true, ignoreFocusOut: true });
+        if (!secret_access_key) return;
+        const where = await vscode.window.showQuickPick(
+          [
+            { label: 'Keep them in VS Code only', description: 'secret storage; the cairn and dvc CLIs will not see them', write: false },
+            { label: 'Also write them to .dvc/config.local', description: 'never committed; the CLIs use them too', write: true },
+          ],
+          { title: `Where should the credentials of '${remote.name}' be kept?` },
+        );
+        if (!where) return;
+        args = { access_key_id, secret_access_key, writeToConfigLocal: where.write };
+      }
+      await ctx.extension.secrets.store(secretKey(remote.root, remote.name), JSON.stringify({ access_key_id: args.access_key_id, secret_access_key: args.secret_access_key }));
+      if (args.writeToConfigLocal) {
+        for (const option of ['access_key_id', 'secret_access_key'] as const) {
+          await ctx.core.call('remoteModify', remote.root, { name: remote.name, option, value: args[option], local: true });
+        }
+      }
+      await ctx.remotes.refresh();
+      void vscode.window.showInformationMessage(`Saved the credentials of '${remote.name}'${args.writeToConfigLocal ? ' in VS Code and .dvc/config.local' : ' in VS Code'}.`);
+    },
+
+    async setDefaultRemote(node?: RemoteNode) {
+      requireTrust();
+      const remote = await remoteOf(ctx, node);
+      await ctx.core.call('remoteDefault', remote.root, { name: remote.name });
+      await ctx.remotes.refresh();
+      await ctx.refreshRemoteStates();
+    },
+
+    /** `options.confirmed` (for programmatic callers) skips the question. */
+    async removeRemote(node?: RemoteNode, options?: { confirmed?: boolean }) {
+      requireTrust();
+      const remote = await remoteOf(ctx, node);
+      const choice = options?.confirmed
+        ? 'Remove'
+        : await vscode.window.showWarningMessage(`Remove remote '${remote.name}' from the configuration?`, { modal: true, detail: 'The data stored there is not deleted.' }, 'Remove');
+      if (choice !== 'Remove') return;
+      await ctx.core.call('remoteRemove', remote.root, { name: remote.name });
+      await ctx.extension.secrets.delete(secretKey(remote.root, remote.name));
+      await ctx.remotes.refresh();
     },
 
     async refreshRuns() {
@@ -322,7 +444,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     /** `branches` (for programmatic callers) skips the quick pick. */
     async chooseRunBranches(branches?: string[]) {
-      const root = metricsRoot(ctx);
+      const root = repositoryRoot(ctx);
       const chosen = ctx.extension.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []);
       if (!branches) {
         const all = (await ctx.runs.snapshot(root)).branches;
@@ -337,6 +459,54 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.runs.refresh();
     },
   };
+}
+
+/** The credentials VS Code keeps for the remotes of `root` (SecretStorage), for one operation. */
+export async function remoteCredentials(secrets: vscode.SecretStorage, root: string, remotes: { name: string }[]): Promise<RemoteCredentials> {
+  const credentials: RemoteCredentials = {};
+  for (const r of remotes) {
+    const stored = await secrets.get(secretKey(root, r.name));
+    if (stored) credentials[r.name] = JSON.parse(stored);
+  }
+  return credentials;
+}
+
+/** Push, pull or fetch the outputs a command was invoked on (or all), with a cancellable progress notification. */
+async function syncData(ctx: CommandContext, op: 'push' | 'pull' | 'fetch', arg: unknown, force?: boolean): Promise<void> {
+  const target = targetOf(ctx, arg);
+  const verb = { push: 'Pushing', pull: 'Pulling', fetch: 'Fetching' }[op];
+  for (const model of target ? [target.model] : ctx.models()) {
+    const targets = target?.relPath ? [target.relPath] : [];
+    if (!ctx.remotes.remotes.has(model.root)) await ctx.remotes.refresh();
+    const credentials = await remoteCredentials(ctx.extension.secrets, model.root, ctx.remotes.remotes.get(model.root) ?? []);
+    const title = `${verb} ${targets[0] ?? 'data'}`;
+    const transfer: TransferResult = await withProgress(title, async (signal, onProgress) => {
+      if (op === 'pull') {
+        const r = await ctx.core.call('pull', model.root, { targets, force: !!force, credentials }, { signal, onProgress });
+        return r.fetch;
+      }
+      return ctx.core.call(op, model.root, { targets, credentials }, { signal, onProgress });
+    });
+    const done = `${op === 'push' ? 'Pushed' : op === 'pull' ? 'Pulled' : 'Fetched'} ${transfer.transferred} object${transfer.transferred === 1 ? '' : 's'}${transfer.skipped ? `, ${transfer.skipped} already there` : ''}`;
+    if (transfer.failed) {
+      const shown = transfer.failures.slice(0, 5).map((f) => `${f.path}: ${f.message}`).join('; ');
+      void vscode.window.showErrorMessage(`Cairn: ${done}; ${transfer.failed} failed — ${shown}${transfer.failures.length > 5 ? '…' : ''}`);
+    } else void vscode.window.showInformationMessage(`${done}.`);
+  }
+  await ctx.refreshAll();
+  await ctx.refreshRemoteStates();
+}
+
+/** The remote a command was invoked on (a Remotes row), or one picked from a list. */
+async function remoteOf(ctx: CommandContext, node: RemoteNode | undefined): Promise<{ root: string; name: string }> {
+  if (node?.kind === 'remote') return { root: node.root, name: node.remote.name };
+  const root = repositoryRoot(ctx);
+  if (!ctx.remotes.remotes.has(root)) await ctx.remotes.refresh();
+  const list = ctx.remotes.remotes.get(root) ?? [];
+  if (list.length === 0) throw new CairnError('REMOTE', 'no remote is configured.', { hint: 'Add one with "Cairn: Add Remote…".' });
+  const pick = await vscode.window.showQuickPick(list.map((r) => ({ label: r.name, description: r.url })), { placeHolder: 'Remote' });
+  if (!pick) throw new CairnError('ABORTED', 'no remote chosen.');
+  return { root, name: pick.label };
 }
 
 /**
@@ -361,7 +531,7 @@ function runCliInTerminal(ctx: CommandContext, root: string, args: string[], tit
 async function stageOf(ctx: CommandContext, node: PipelineNode | DataNode | undefined, verb: string): Promise<{ root: string; addr: string }> {
   if (node?.kind === 'stage') return { root: node.root, addr: node.stage.addr };
   if (node?.kind === 'output' && node.item.stage) return { root: node.model.root, addr: node.item.stage };
-  const root = metricsRoot(ctx);
+  const root = repositoryRoot(ctx);
   const stages = (await ctx.pipelines.snapshot(root)).stages;
   if (stages.length === 0) throw new CairnError('USAGE', 'there are no stages in this workspace.', { hint: 'Add one to dvc.yaml, or with `cairn stage add`.' });
   const pick = await vscode.window.showQuickPick(
@@ -377,7 +547,7 @@ async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapsh
   return MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
 }
 
-function metricsRoot(ctx: CommandContext): string {
+function repositoryRoot(ctx: CommandContext): string {
   const model = ctx.models()[0];
   if (!model) throw new CairnError('NOT_A_REPO', 'no Cairn/DVC repository is open.', { hint: 'Open a folder with a .dvc folder, or run "Cairn: Initialize Repository".' });
   return model.root;

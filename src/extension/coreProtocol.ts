@@ -8,6 +8,22 @@ import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { PlotData } from '../../webview/messages';
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
+import type { TransferResult } from '../core/remotes/transfer';
+import type { RemoteListing } from '../core/remotes/remoteConfig';
+
+/** Where an output's data is, against its remote (the worst of its files for a directory). */
+export type RemoteState = 'on remote' | 'not pushed' | 'only on remote' | 'missing';
+export interface RemoteStates {
+  /** The default remote's name; undefined when none is set (then `states` is empty). */
+  remote?: string;
+  /** Repo-relative output path → where its data is. */
+  states: Record<string, RemoteState>;
+  error?: string;
+}
+/** Credentials kept by VS Code (SecretStorage), handed to one operation, never written by it. */
+export interface RemoteCredentials {
+  [remote: string]: { access_key_id: string; secret_access_key: string };
+}
 
 /**
  * The messages between the extension host and the core worker (dist/coreWorker.js), where
@@ -22,6 +38,15 @@ export interface CoreOps {
   runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
   plots: { args: { revs: string[] }; result: { plots: PlotData[]; errors: string[] } };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
+  remoteStates: { args: { credentials: RemoteCredentials }; result: RemoteStates };
+  push: { args: { targets: string[]; credentials: RemoteCredentials }; result: TransferResult };
+  fetch: { args: { targets: string[]; credentials: RemoteCredentials }; result: TransferResult };
+  pull: { args: { targets: string[]; force: boolean; credentials: RemoteCredentials }; result: { fetch: TransferResult; checkout: CheckoutResult } };
+  remotes: { args: Record<string, never>; result: RemoteListing[] };
+  remoteAdd: { args: { name: string; url: string; makeDefault: boolean }; result: void };
+  remoteModify: { args: { name: string; option: string; value?: string; local: boolean }; result: void };
+  remoteRemove: { args: { name: string }; result: void };
+  remoteDefault: { args: { name: string }; result: void };
 }
 export type CoreOp = keyof CoreOps;
 

@@ -14,7 +14,10 @@ import { pipelineOutputStatuses } from '../core/pipeline/pipelineOutputs';
 import type { TrackedItem } from './trackedItem';
 import { plotsSnapshot } from './plotsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
-import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
+import type { CoreOp, CoreOps, FromWorker, RemoteCredentials, RemoteState, ToWorker } from './coreProtocol';
+import { push, fetch, pull } from '../core/remotes/sync';
+import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
+import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -24,6 +27,21 @@ const send = (msg: FromWorker) => port.postMessage(msg);
 
 type Context = { repo: Repo; root: string; signal: AbortSignal; onProgress: (p: Progress) => void; ask: (outputs: string[], dvcFile: string) => Promise<boolean> };
 type Handlers = { [K in CoreOp]: (args: CoreOps[K]['args'], ctx: Context) => Promise<CoreOps[K]['result']> };
+
+/**
+ * Credentials VS Code keeps (SecretStorage) join this operation's in-memory config only, as if in
+ * config.local; the file is never written with them (the user chose to keep them out of it).
+ */
+function useCredentials(repo: Repo, credentials: RemoteCredentials): void {
+  const local = repo.config.levels.get('local');
+  if (!local) return;
+  for (const [name, c] of Object.entries(credentials)) {
+    local.set(remoteSection(name), 'access_key_id', c.access_key_id);
+    local.set(remoteSection(name), 'secret_access_key', c.secret_access_key);
+  }
+}
+
+const REMOTE_STATE: Record<CloudState, RemoteState> = { synced: 'on remote', new: 'not pushed', deleted: 'only on remote', missing: 'missing' };
 
 const handlers: Handlers = {
   async snapshot(_args, { repo, root, signal }) {
@@ -60,6 +78,41 @@ const handlers: Handlers = {
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
   pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
+  async remoteStates({ credentials }, { repo, root, signal }) {
+    const remote = repo.config.get('core', 'remote');
+    if (!remote) return { states: {} };
+    useCredentials(repo, credentials);
+    try {
+      const statuses = await cloudStatus(repo, { cwd: root, signal });
+      return { remote, states: Object.fromEntries(statuses.filter((s) => s.rev === 'workspace').map((s) => [s.path, REMOTE_STATE[s.state]])) };
+    } catch (err) {
+      if (err instanceof CairnError && err.code === 'ABORTED') throw err;
+      return { remote, states: {}, error: err instanceof CairnError ? err.oneLine() : (err as Error).message };
+    }
+  },
+  push({ targets, credentials }, { repo, root, signal, onProgress }) {
+    useCredentials(repo, credentials);
+    return push(repo, { targets, cwd: root, signal, onProgress });
+  },
+  fetch({ targets, credentials }, { repo, root, signal, onProgress }) {
+    useCredentials(repo, credentials);
+    return fetch(repo, { targets, cwd: root, signal, onProgress });
+  },
+  pull({ targets, force, credentials }, { repo, root, signal, onProgress }) {
+    useCredentials(repo, credentials);
+    return pull(repo, { targets, force, cwd: root, signal, onProgress });
+  },
+  remotes: async (_args, { repo }) => listRemotes(repo),
+  remoteAdd: ({ name, url, makeDefault }, { repo, root }) => addRemote(repo, name, url, { default: makeDefault, cwd: root }),
+  remoteModify: ({ name, option, value, local }, { repo, root }) => modifyRemote(repo, name, option, value, { level: local ? 'local' : 'repo', unset: value === undefined, cwd: root }),
+  async remoteRemove({ name }, { repo }) {
+    await removeRemote(repo, name);
+    // Its credentials in config.local go with it (else a url-less remote would linger).
+    if (repo.config.levels.get('local')?.sections.has(remoteSection(name))) await removeRemote(repo, name, { level: 'local' });
+  },
+  remoteDefault: async ({ name }, { repo }) => {
+    await defaultRemote(repo, name);
+  },
 };
 
 port.on('message', async (msg: ToWorker) => {

@@ -168,8 +168,9 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         t.iconPath = STATUS_ICONS[item.status];
         const sizeText = item.size === null ? '' : formatSize(item.size);
         const filesText = item.nfiles === null ? '' : `${item.nfiles.toLocaleString('en-US')} file${item.nfiles === 1 ? '' : 's'}`;
-        t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status].filter(Boolean).join(' · ');
-        t.tooltip = tooltipFor(item);
+        const remote = node.model.remoteStates?.states[item.path];
+        t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status, remote ? `☁ ${remote}` : ''].filter(Boolean).join(' · ');
+        t.tooltip = tooltipFor(item, remote && `${remote} (remote '${node.model.remoteStates!.remote}')`);
         // Stage outputs are recorded in dvc.lock and made by Repro: the .dvc actions do not apply.
         t.contextValue = `cairn.${item.stage ? 'stageOutput' : 'output'}.${item.isdir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
         if (!item.isdir && item.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
@@ -225,7 +226,7 @@ const STAGE_STATUS_TEXT: Partial<Record<ItemStatus, string>> = {
   new: 'Not produced yet: its stage has not run',
 };
 
-function tooltipFor(item: TrackedItem): vscode.MarkdownString {
+function tooltipFor(item: TrackedItem, remote?: string): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${item.path}**${item.isdir ? '/' : ''}\n\n`);
   md.appendMarkdown(`${(item.stage && STAGE_STATUS_TEXT[item.status]) || STATUS_TEXT[item.status]}\n\n`);
@@ -235,6 +236,7 @@ function tooltipFor(item: TrackedItem): vscode.MarkdownString {
   if (item.nfiles !== null) rows.push(['Files', item.nfiles.toLocaleString('en-US')]);
   if (item.md5) rows.push(['md5', item.md5]);
   if (item.type) rows.push(['Type', item.type]);
+  if (remote) rows.push(['Remote', remote]);
   md.appendMarkdown(rows.map(([k, v]) => `${k}: \`${v}\``).join('  \n'));
   return md;
 }

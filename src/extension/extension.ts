@@ -8,6 +8,8 @@ import { CoreClient } from './coreClient';
 import { RunNode, RunsTreeProvider } from './runsTree';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
+import { RemotesTreeProvider } from './remotesTree';
+import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
 
 const REFRESH_DEBOUNCE_MS = 300;
@@ -29,11 +31,14 @@ class CairnWorkbench implements vscode.Disposable {
   readonly runs: RunsTreeProvider;
   private readonly runsView: vscode.TreeView<RunNode>;
   readonly pipelines: PipelinesTreeProvider;
+  readonly remotes: RemotesTreeProvider;
   private readonly pipelinesView: vscode.TreeView<PipelineNode>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
     this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], () => context.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []), this.log);
+    this.remotes = new RemotesTreeProvider(this.core, () => [...this.models.keys()], context.secrets);
+    const remotesView = vscode.window.createTreeView('cairn.remotes', { treeDataProvider: this.remotes });
     this.pipelines = new PipelinesTreeProvider(this.core, () => [...this.models.keys()], this.log);
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
@@ -50,6 +55,9 @@ class CairnWorkbench implements vscode.Disposable {
       runsView,
       this.pipelines,
       pipelinesView,
+      this.remotes,
+      remotesView,
+      remotesView.onDidChangeVisibility((e) => e.visible && void this.remotes.refresh()),
       pipelinesView.onDidChangeVisibility((e) => e.visible && void this.pipelines.refresh()),
       this.pipelines.onDidChangeTreeData(() => this.watchOutputs()),
       runsView.onDidChangeCheckboxState((e) => e.items.forEach(([node, state]) => this.runs.setChecked(node, state === vscode.TreeItemCheckboxState.Checked))),
@@ -68,6 +76,8 @@ class CairnWorkbench implements vscode.Disposable {
         core: this.core,
         runs: this.runs,
         pipelines: this.pipelines,
+        remotes: this.remotes,
+        refreshRemoteStates: () => this.refreshRemoteStates(),
         extension: context,
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
@@ -147,6 +157,17 @@ class CairnWorkbench implements vscode.Disposable {
       this.runsView.visible ? this.runs.refresh() : undefined,
       this.pipelinesView.visible ? this.pipelines.refresh() : undefined,
     ]);
+  }
+
+  /** Where each output's data is against the default remote: asked for, never on every file change (it may cost network calls). */
+  async refreshRemoteStates(): Promise<void> {
+    await this.remotes.refresh();
+    await Promise.all(
+      [...this.models.values()].map(async (m) => {
+        const credentials = await remoteCredentials(this.context.secrets, m.root, this.remotes.remotes.get(m.root) ?? []);
+        m.setRemoteStates(await this.core.call('remoteStates', m.root, { credentials }));
+      }),
+    );
   }
 
   private onModelChanged(): void {

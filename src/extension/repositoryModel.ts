@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RefreshQueue } from './refreshQueue';
 import type { TrackedItem } from './trackedItem';
+import type { RemoteStates } from './coreProtocol';
 import { CoreClient } from './coreClient';
 import { CairnError } from '../core/errors';
 
@@ -23,6 +24,8 @@ export class RepositoryModel implements vscode.Disposable {
   lastRefreshMs = 0;
   /** Counts refreshes, so views can tell a new snapshot from the one they drew. */
   generation = 0;
+  /** Where each output's data is against the default remote (checked on request: it may cost network calls). */
+  remoteStates: RemoteStates | undefined;
 
   constructor(
     readonly root: string,
@@ -59,6 +62,11 @@ export class RepositoryModel implements vscode.Disposable {
       this.log.warn(`refresh of ${this.root} failed: ${this.error}`);
     }
     this.generation++;
+    this.changed.fire();
+  }
+
+  setRemoteStates(states: RemoteStates): void {
+    this.remoteStates = states;
     this.changed.fire();
   }
 
