@@ -136,40 +136,30 @@ function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' |
   else if (!values.quiet) out(r.transferred ? `${plural(r.transferred, verb)}${r.bytes ? ` (${formatSize(r.bytes)})` : ''}` : 'Everything is up to date.');
 }
 
+/** `cairn push` and `cairn fetch`: one transfer, its report, and an error when objects failed. */
+function transferCommand(name: 'push' | 'fetch', summary: string, doing: string, done: 'pushed' | 'fetched', transfer: typeof push): Command {
+  return {
+    summary,
+    usage: `cairn ${name} [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]`,
+    options: syncOptions,
+    async run({ values, positionals, signal }) {
+      return withRepo(async (repo) => {
+        const bar = new ProgressBar(doing);
+        const r = await transfer(repo, syncOptionsOf(values, positionals, signal, bar)).finally(() => bar.done());
+        report(values, r, done);
+        const err = transferError(r, name);
+        if (err && values.json) return 1;
+        if (err) throw err;
+        return 0;
+      });
+    },
+  };
+}
+
 export const remoteCommands: CommandTable = {
   remote,
-  push: {
-    summary: 'Upload tracked data from the cache to a remote',
-    usage: 'cairn push [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]',
-    options: syncOptions,
-    async run({ values, positionals, signal }) {
-      return withRepo(async (repo) => {
-        const bar = new ProgressBar('Pushing');
-        const r = await push(repo, syncOptionsOf(values, positionals, signal, bar)).finally(() => bar.done());
-        report(values, r, 'pushed');
-        const err = transferError(r, 'push');
-        if (err && values.json) return 1;
-        if (err) throw err;
-        return 0;
-      });
-    },
-  },
-  fetch: {
-    summary: 'Download tracked data from a remote into the cache',
-    usage: 'cairn fetch [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]',
-    options: syncOptions,
-    async run({ values, positionals, signal }) {
-      return withRepo(async (repo) => {
-        const bar = new ProgressBar('Fetching');
-        const r = await fetch(repo, syncOptionsOf(values, positionals, signal, bar)).finally(() => bar.done());
-        report(values, r, 'fetched');
-        const err = transferError(r, 'fetch');
-        if (err && values.json) return 1;
-        if (err) throw err;
-        return 0;
-      });
-    },
-  },
+  push: transferCommand('push', 'Upload tracked data from the cache to a remote', 'Pushing', 'pushed', push),
+  fetch: transferCommand('fetch', 'Download tracked data from a remote into the cache', 'Fetching', 'fetched', fetch),
   pull: {
     summary: 'Download tracked data from a remote and check it out into the workspace',
     usage: 'cairn pull [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [-f] [--json]',

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui } from './harness';
+import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
 /**
  * Runs inside a real VS Code extension host, on a workspace the runner prepared: a git
@@ -12,15 +12,6 @@ import { note, runInfo, screenshot, ui } from './harness';
 
 type Exports = { workbench: any; cliBinDir: string; activationMs: number };
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // Registered for the run on a tracked repository, not the one on a plain folder (welcome.test.ts).
 const onRepository = (runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcome';

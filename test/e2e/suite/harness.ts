@@ -39,6 +39,17 @@ export function channel(): Channel | undefined {
   return found ?? undefined;
 }
 
+/** Poll `probe` until it gives a truthy value (tests wait for conditions, never sleep). */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A line for the runner's live log (a measurement, say), shown as `[host] note …`. */
 export function note(line: string): void {
   const c = channel();

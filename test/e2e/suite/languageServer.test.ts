@@ -3,22 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BROKEN_PIPELINE, PARAMS } from '../../support/pipelineFixtures';
-import { note, runInfo, screenshot, uiAvailable } from './harness';
+import { note, runInfo, screenshot, uiAvailable, waitFor } from './harness';
 
 /**
  * The pipeline language server (dist/server.js) in a real VS Code: a broken dvc.yaml opened in
  * the fixture repository gets diagnostics at the exact ranges, completion lists params.yaml's
  * keys, and hover shows a `${}` value.
  */
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const at = (r: vscode.Range) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dirManifestHash } from '../../../src/core/hashing/dirManifest';
-import { note, runInfo, screenshot, ui } from './harness';
+import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
 const FILES = 100_000;
 
@@ -35,16 +35,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
     after(() => fs.rmSync(path.join(root, 'huge.dvc'), { force: true }));
 
     it('expands it a page at a time, and reports how long that took', async () => {
-      const hugeNode = await new Promise<any>((resolve, reject) => {
-        const deadline = Date.now() + 20_000;
-        const probe = () => {
-          const node = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'huge');
-          if (node) resolve(node);
-          else if (Date.now() > deadline) reject(new Error('huge never appeared in the tree'));
-          else setTimeout(probe, 100);
-        };
-        probe();
-      });
+      const hugeNode = await waitFor('huge in the tree', () => workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'huge'));
       await vscode.commands.executeCommand('cairn.dataModels.focus');
       let started = Date.now();
       await workbench.view.reveal(hugeNode, { expand: true, select: true, focus: true });

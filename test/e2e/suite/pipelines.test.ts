@@ -3,17 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui } from './harness';
+import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The Pipelines view, repro in a terminal, and the DAG panel, on a two-stage pipeline in a subfolder. */
 if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcome') {

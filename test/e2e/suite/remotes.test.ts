@@ -4,17 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { runInfo, screenshot, ui } from './harness';
+import { runInfo, screenshot, ui, waitFor } from './harness';
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Remotes: add one, see what is pushed, push, pull a lost file back; credentials kept by VS Code. */
 if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcome') {
