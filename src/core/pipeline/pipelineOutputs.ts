@@ -37,11 +37,18 @@ async function pipelineFiles(repo: Repo): Promise<string[] | undefined> {
 
 /** Every cached output of every stage, with its status against dvc.lock (as `.dvc` outputs have against their file). */
 export async function pipelineOutputStatuses(repo: Repo, options: { signal?: AbortSignal } = {}): Promise<PipelineOutputStatus[]> {
-  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await pipelineFiles(repo) });
+  // A broken dvc.yaml (its errors are the Pipelines view's and the linter's to report) hides only its own stages.
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await pipelineFiles(repo), strict: false });
   const artifacts = pipelines.files.flatMap((f) => f.artifacts);
   const outputs: Omit<PipelineOutputStatus, 'status'>[] = [];
+  const fresh = new Set<string>(); // each dvc.lock read once, now
   for (const stage of pipelines.stages) {
-    const lock = (await lockFor(repo, stage.file, true)).stage(stage.name);
+    const first = !fresh.has(stage.file);
+    fresh.add(stage.file);
+    const lock = await lockFor(repo, stage.file, first).then(
+      (l) => l.stage(stage.name),
+      () => undefined, // an unreadable dvc.lock: its stages show as not run
+    );
     for (const out of stage.outs) {
       if (!out.cache) continue;
       const recorded = lock?.outs.find((o) => o.path === out.path);
