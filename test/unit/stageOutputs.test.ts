@@ -3,7 +3,10 @@ import { Repo } from '../../src/core/repo/repo';
 import { init } from '../../src/core/repo/init';
 import { CairnError } from '../../src/core/errors';
 import { usedOutputs } from '../../src/core/remotes/usedObjects';
-import { git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { checkout } from '../../src/core/outputs/checkout';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { git, md5, tempGitRepo, writeFiles } from '../support/fixtures';
 
 const M = (c: string) => c.repeat(32);
 
@@ -94,5 +97,32 @@ describe('stage outputs (dvc.lock) in the outputs push/fetch/status -c/gc use', 
     writeFiles(dir, { 'dvc.lock': lock(M('f')) });
     const models = (await used(dir, { allCommits: true, targets: ['model.bin'] })).map((u) => u.split(' ').slice(1, 3).join(' '));
     assert.deepEqual([...models].sort(), [`model.bin ${M('c')}`, `model.bin ${M('e')}`, `model.bin ${M('f')}`]);
+  });
+
+  it('checkout restores a stage output from the cache by path, by stage address, by bare stage name; others are named as failed', async () => {
+    const body = 'model v1\n';
+    const sum = md5(body);
+    writeFiles(dir, { 'dvc.lock': lock(sum).replace(`- path: model.bin\n      md5:`, `- path: model.bin\n      hash: md5\n      md5:`) });
+    writeFiles(dir, { [path.join('.dvc', 'cache', 'files', 'md5', sum.slice(0, 2), sum.slice(2))]: body });
+    for (const target of ['model.bin', 'dvc.yaml:train', 'train']) {
+      fs.rmSync(path.join(dir, 'model.bin'), { force: true });
+      const repo = Repo.open(dir, { hashJobs: 1 });
+      try {
+        const result = await checkout(repo, [target], { cwd: dir });
+        assert.deepEqual(result.added, ['model.bin'], target);
+        assert.deepEqual(result.failed.map((f) => f.path), target === 'model.bin' ? [] : ['scratch.bin'], target);
+      } finally {
+        await repo.close();
+      }
+      assert.equal(fs.readFileSync(path.join(dir, 'model.bin'), 'utf8'), body);
+    }
+    const repo = Repo.open(dir, { hashJobs: 1 });
+    try {
+      const result = await checkout(repo, [], { cwd: dir });
+      assert.deepEqual(result.failed.map((f) => f.path).sort(), ['out/', 'scratch.bin']);
+      await assert.rejects(checkout(repo, ['nowhere.bin'], { cwd: dir }), (e: unknown) => e instanceof CairnError && e.code === 'NOT_TRACKED');
+    } finally {
+      await repo.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
-import { stageCachedOutputs, StageCachedOutput } from '../pipeline/stageCachedOutputs';
+import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
 import type { WorkerTask } from '../hashing/workerProtocol';
@@ -184,7 +184,7 @@ const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
 /**
  * What checkout restores: the cached outputs of the `.dvc` files and of the stages (those
  * dvc.lock records a hash for), or those named by `targets` (an output path, a folder holding
- * outputs, a `.dvc` file). A target naming neither is an error.
+ * outputs, a `.dvc` file, a dvc.yaml, a stage). A target naming neither is an error.
  */
 export async function checkoutEntries(repo: Repo, targets: string[], cwd: string): Promise<CheckoutEntry[]> {
   const stageOuts = await stageCachedOutputs(repo);
@@ -198,8 +198,7 @@ export async function checkoutEntries(repo: Repo, targets: string[], cwd: string
     if (!chosen.some((c) => c.abs === e.abs)) chosen.push(e);
   };
   for (const target of targets) {
-    const abs = repo.resolveInside(target, cwd);
-    const fromStages = stageOuts.filter((o) => o.abs === abs || o.abs.startsWith(abs + path.sep));
+    const fromStages = stageOuts.filter((o) => targetNamesStageOutput(repo, o, target, cwd));
     let fromDvc: TrackedOutput[] = [];
     try {
       fromDvc = await selectOutputs(repo, [target], cwd);

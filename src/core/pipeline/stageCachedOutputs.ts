@@ -66,3 +66,15 @@ export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<S
   }
   return found;
 }
+
+/**
+ * Whether a user's target names a stage output: its path or a folder above it, its dvc.yaml,
+ * its stage as `path/dvc.yaml:name`, or a bare stage name of the dvc.yaml in `cwd`'s folder.
+ */
+export function targetNamesStageOutput(repo: Repo, o: StageCachedOutput, target: string, cwd: string): boolean {
+  const pipelineAbs = path.join(repo.root, ...o.stage.file.split('/'));
+  const m = /^(.*dvc\.yaml):([^/\\:]+)$/.exec(target);
+  if (m) return repo.resolveInside(m[1], cwd) === pipelineAbs && m[2] === o.stage.name;
+  const abs = repo.resolveInside(target, cwd);
+  return o.abs === abs || o.abs.startsWith(abs + path.sep) || abs === pipelineAbs || abs === path.join(path.dirname(pipelineAbs), o.stage.name);
+}
