@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { CairnError, throwIfAborted } from '../errors';
-import { selectOutputs, TrackedOutput } from './collect';
+import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
+import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
+import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
 import type { WorkerTask } from '../hashing/workerProtocol';
 import type { DirEntry } from '../hashing/dirManifest';
@@ -25,8 +27,20 @@ export interface CheckoutResult {
   failed: { path: string; reason: string }[];
 }
 
+/** One output to restore: of a `.dvc` file or of a pipeline stage (hash from dvc.lock). */
+export interface CheckoutEntry {
+  abs: string;
+  /** Repo-relative. */
+  rel: string;
+  md5?: string;
+  hashName: HashName;
+  isexec?: boolean;
+  /** The file recording the hash, for messages. */
+  recordedIn: string;
+}
+
 interface Plan {
-  output: TrackedOutput;
+  output: CheckoutEntry;
   writes: { abs: string; md5: string; isexec: boolean }[];
   removals: string[];
   /** Workspace paths whose current content is not in the cache and would be lost. */
@@ -42,8 +56,8 @@ interface Plan {
  */
 export async function checkout(repo: Repo, targets: string[], options: CheckoutOptions): Promise<CheckoutResult> {
   return repo.withLock(async () => {
-    const outputs = (await selectOutputs(repo, targets, options.cwd)).filter((o) => o.out.cache);
-    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.out.hashName, recorded: o.out.md5 })), {
+    const outputs = await checkoutEntries(repo, targets, options.cwd);
+    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })), {
       signal: options.signal,
     });
     const result: CheckoutResult = { added: [], modified: [], failed: [] };
@@ -71,7 +85,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       for (const w of plan.writes) {
         await fs.promises.mkdir(path.dirname(w.abs), { recursive: true });
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
-        tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.out.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
+        tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
       }
     }
     // Progress counts files: sizing each object first would cost a stat per file.
@@ -85,9 +99,9 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
         const r = results[k++];
         if (!r.ok) throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${r.error}`);
         const stat = statFile(w.abs);
-        if (stat) repo.statIndex.record(w.abs, stat, plan.output.out.hashName, w.md5);
+        if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
       }
-      const isDir = !!plan.output.out.md5?.endsWith('.dir');
+      const isDir = !!plan.output.md5?.endsWith('.dir');
       if (isDir) removeEmptyDirs(plan.output.abs);
       const shown = plan.output.rel + (isDir ? '/' : '');
       if (plan.kind === 'added') result.added.push(shown);
@@ -97,11 +111,11 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
   });
 }
 
-function planOutput(repo: Repo, output: TrackedOutput, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
-  const { out } = output;
+function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
+  const out = output;
   const shown = output.rel + (out.md5?.endsWith('.dir') ? '/' : '');
   if (!out.md5) {
-    result.failed.push({ path: shown, reason: 'no hash recorded in ' + output.dvcFile.relFile });
+    result.failed.push({ path: shown, reason: 'no hash recorded in ' + output.recordedIn });
     return undefined;
   }
   const inCache = (md5: string) => repo.store.has(md5, out.hashName);
@@ -158,6 +172,43 @@ function planOutput(repo: Repo, output: TrackedOutput, state: OutState, relink: 
   if (plan.writes.length === 0 && plan.removals.length === 0 && !plan.clearFirst) return undefined;
   if (relink && state.exists && state.md5 === out.md5) plan.kind = 'unchanged';
   return plan;
+}
+
+const fromDvcFile = (o: TrackedOutput): CheckoutEntry => ({
+  abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, isexec: o.out.isexec, recordedIn: o.dvcFile.relFile,
+});
+const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
+  abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, isexec: o.entry.isexec, recordedIn: o.lockFile,
+});
+
+/**
+ * What checkout restores: the cached outputs of the `.dvc` files and of the stages (those
+ * dvc.lock records a hash for), or those named by `targets` (an output path, a folder holding
+ * outputs, a `.dvc` file, a dvc.yaml, a stage). A target naming neither is an error.
+ */
+export async function checkoutEntries(repo: Repo, targets: string[], cwd: string): Promise<CheckoutEntry[]> {
+  const stageOuts = await stageCachedOutputs(repo);
+  if (targets.length === 0) {
+    const dvcOuts = outputsOf(repo, await collectDvcFiles(repo)).filter((o) => o.out.cache).map(fromDvcFile);
+    const taken = new Set(dvcOuts.map((o) => o.abs));
+    return [...dvcOuts, ...stageOuts.map(fromStage).filter((o) => !taken.has(o.abs))];
+  }
+  const chosen: CheckoutEntry[] = [];
+  const add = (e: CheckoutEntry) => {
+    if (!chosen.some((c) => c.abs === e.abs)) chosen.push(e);
+  };
+  for (const target of targets) {
+    const fromStages = stageOuts.filter((o) => targetNamesStageOutput(repo, o, target, cwd));
+    let fromDvc: TrackedOutput[] = [];
+    try {
+      fromDvc = await selectOutputs(repo, [target], cwd);
+    } catch (e) {
+      if (!(e instanceof CairnError && e.code === 'NOT_TRACKED' && fromStages.length > 0)) throw e;
+    }
+    for (const o of fromDvc) if (o.out.cache) add(fromDvcFile(o));
+    for (const o of fromStages) add(fromStage(o));
+  }
+  return chosen;
 }
 
 /** Folders emptied by removals inside a tracked directory go too (the directory itself stays). */

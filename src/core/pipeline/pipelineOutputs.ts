@@ -25,7 +25,7 @@ export interface PipelineOutputStatus {
  * The dvc.yaml files of the workspace: git's list (tracked or not ignored) when there is git,
  * so tracked data folders are never walked; the walk of the whole workspace otherwise.
  */
-async function pipelineFiles(repo: Repo): Promise<string[] | undefined> {
+export async function pipelineFiles(repo: Repo): Promise<string[] | undefined> {
   if (!repo.scm) return undefined;
   const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
   const listed = await repo.scm.listWorktreeFiles(prefix ? [`${prefix}/${PIPELINE_FILE}`, `${prefix}/*/${PIPELINE_FILE}`] : [PIPELINE_FILE, `*/${PIPELINE_FILE}`]);

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { dvcFilesAt, outputsOf, TrackedOutput, WORKSPACE } from '../outputs/collect';
+import { dvcFilesAt, outputsOf, WORKSPACE } from '../outputs/collect';
+import { stageCachedOutputs } from '../pipeline/stageCachedOutputs';
 import { RevisionReader } from '../metrics/revisions';
 
 /** Which outputs, at which revisions, a push/fetch/status/gc works on. */
@@ -37,8 +38,9 @@ export interface UsedOutput {
 
 /**
  * The cached outputs of the workspace and of the revisions asked for, each with its hash.
- * A target may be a `.dvc` file, an output, a folder holding outputs, or a path inside a
- * tracked directory (then only that part of it is used).
+ * Outputs come from `.dvc` files and from the stages of dvc.yaml files (hashes from dvc.lock).
+ * A target may be a `.dvc` file, a dvc.yaml, a stage, an output, a folder holding outputs, or a
+ * path inside a tracked directory (then only that part of it is used).
  */
 export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<UsedOutput[]> {
   const reader = new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
@@ -50,16 +52,25 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
   } finally {
     reader.close();
   }
-  const targets = (options.targets ?? []).map((t) => repo.resolveInside(t, options.cwd));
+  const targets = (options.targets ?? []).map((t) => parseTarget(repo, t, options.cwd));
   const found = new Set<number>();
   const used: UsedOutput[] = [];
   const seen = new Set<string>();
   for (const rev of revs) {
-    const outputs = outputsOf(repo, await dvcFilesAt(repo, rev.commit ?? WORKSPACE));
-    for (const o of outputs) {
-      if (!o.out.cache || !o.out.md5) continue;
-      if (options.forPush && !o.out.push) continue;
-      if (options.remote && o.out.remote && o.out.remote !== options.remote) continue;
+    const candidates: Candidate[] = [
+      ...outputsOf(repo, await dvcFilesAt(repo, rev.commit ?? WORKSPACE)).map((o) => ({
+        abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, remote: o.out.remote,
+        cache: o.out.cache, push: o.out.push, file: o.dvcFile.file,
+      })),
+      ...(await stageCachedOutputs(repo, rev.commit)).map((o) => ({
+        abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, size: o.entry.size, remote: o.out.remote,
+        cache: true, push: o.out.push, file: path.join(repo.root, ...o.stage.file.split('/')), stageName: o.stage.name,
+      })),
+    ];
+    for (const o of candidates) {
+      if (!o.cache || !o.md5) continue;
+      if (options.forPush && !o.push) continue;
+      if (options.remote && o.remote && o.remote !== options.remote) continue;
       let within: string | undefined;
       if (targets.length) {
         const match = matchTarget(o, targets);
@@ -67,25 +78,62 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
         found.add(match.index);
         within = match.within;
       }
-      const key = `${rev.name}\0${o.rel}\0${o.out.md5}\0${within ?? ''}`;
+      const key = `${rev.name}\0${o.rel}\0${o.md5}\0${within ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      used.push({ rev: rev.name, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, remote: o.out.remote, within });
+      used.push({ rev: rev.name, rel: o.rel, md5: o.md5, hashName: o.hashName, size: o.size, remote: o.remote, within });
     }
   }
   const unknown = targets.filter((_, i) => !found.has(i));
   if (unknown.length) {
-    const shown = path.relative(options.cwd, unknown[0]) || '.';
-    throw new CairnError('NOT_TRACKED', `'${shown}' is not tracked by any .dvc file.`, { hint: 'Check the path; `cairn ls` lists what is tracked.' });
+    const shown = unknown[0].raw;
+    throw new CairnError('NOT_TRACKED', `'${shown}' is not tracked by any .dvc file or pipeline stage.`, { hint: 'Check the path; `cairn ls` lists what is tracked.' });
   }
   return used;
 }
 
-function matchTarget(o: TrackedOutput, targets: string[]): { index: number; within?: string } | undefined {
+/** An output of a .dvc file or of a stage (`file` is the .dvc file or the dvc.yaml, absolute). */
+interface Candidate {
+  abs: string;
+  rel: string;
+  md5?: string;
+  hashName: HashName;
+  size?: number;
+  remote?: string;
+  cache: boolean;
+  push: boolean;
+  file: string;
+  stageName?: string;
+}
+
+interface Target {
+  raw: string;
+  abs: string;
+  /** For `path/dvc.yaml:stage`: the dvc.yaml (absolute) and the stage name. */
+  stage?: { file: string; name: string };
+}
+
+function parseTarget(repo: Repo, raw: string, cwd: string): Target {
+  const m = /^(.*dvc\.yaml):([^/\\:]+)$/.exec(raw);
+  if (m) return { raw, abs: repo.resolveInside(m[1], cwd), stage: { file: repo.resolveInside(m[1], cwd), name: m[2] } };
+  return { raw, abs: repo.resolveInside(raw, cwd) };
+}
+
+/**
+ * A target names an output when it is its .dvc file or dvc.yaml, its path, a folder above it,
+ * a path inside a tracked directory (only that part is used), or the output's stage
+ * (`dvc.yaml:name`, or a bare `name` of a stage in the dvc.yaml of that folder).
+ */
+function matchTarget(o: Candidate, targets: Target[]): { index: number; within?: string } | undefined {
   for (let i = 0; i < targets.length; i++) {
-    const t = targets[i];
-    if (o.dvcFile.file === t || o.abs === t || o.abs.startsWith(t + path.sep)) return { index: i };
-    if (o.out.md5?.endsWith('.dir') && t.startsWith(o.abs + path.sep)) {
+    const { abs: t, stage } = targets[i];
+    if (stage) {
+      if (o.stageName !== undefined && o.file === stage.file && o.stageName === stage.name) return { index: i };
+      continue;
+    }
+    if (o.file === t || o.abs === t || o.abs.startsWith(t + path.sep)) return { index: i };
+    if (o.stageName !== undefined && t === path.join(path.dirname(o.file), o.stageName)) return { index: i };
+    if (o.md5?.endsWith('.dir') && t.startsWith(o.abs + path.sep)) {
       return { index: i, within: path.relative(o.abs, t).split(path.sep).join('/') };
     }
   }
