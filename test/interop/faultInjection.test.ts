@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, cairn, cairnOk, corruptCacheObjects, git, md5, tempGitRepo, treeHashes } from '../support/fixtures';
 import { pidAlive } from '../../src/core/repo/repoLock';
+import { SEED, streamFor, intIn } from '../support/faultSeed';
 
 /**
  * Fault injection: the real CLI is killed with SIGKILL at random moments of `add` and
@@ -16,22 +17,8 @@ import { pidAlive } from '../../src/core/repo/repoLock';
  * More kills per test: CAIRN_FAULT_ITERATIONS=<n> (default 8).
  */
 
-const SEED = process.env.CAIRN_FAULT_SEED ? Number(process.env.CAIRN_FAULT_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const ITERATIONS = Number(process.env.CAIRN_FAULT_ITERATIONS ?? 8);
 
-/** mulberry32: a small seeded PRNG; every test derives its own stream so one can be replayed alone. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const streamFor = (name: string) => prng(SEED ^ Number.parseInt(md5(name).slice(0, 8), 16));
-const intIn = (rng: () => number, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 
 function shuffle<T>(rng: () => number, xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cairn, cairnOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, git, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 
 /** `cairn gc` against `dvc gc` on copies of one repository: the same objects must survive. */
@@ -13,19 +13,7 @@ function dvcOk(cwd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-function objects(root: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string, rel: string) => {
-    if (!fs.existsSync(d)) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) visit(path.join(d, e.name), r);
-      else if (/^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(r)) out.push(r);
-    }
-  };
-  visit(root, '');
-  return out.sort();
-}
+const objects = storeObjects;
 
 function copyOf(dir: string): string {
   const to = path.join(tempDir(), 'copy');

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { CLI, cairn, cairnOk, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 import { createBucket, S3Server, startMinio } from '../support/minio';
+import { SEED, streamFor } from '../support/faultSeed';
 
 /**
  * Remotes against the real dvc 3.67.1 with dvc-s3 3.3.0: the config both write, data pushed
@@ -16,20 +17,8 @@ import { createBucket, S3Server, startMinio } from '../support/minio';
  * Replay kills: CAIRN_FAULT_SEED=<n>; kills per case: CAIRN_REMOTE_KILLS (default 5).
  */
 
-const SEED = process.env.CAIRN_FAULT_SEED ? Number(process.env.CAIRN_FAULT_SEED) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 const KILLS = Number(process.env.CAIRN_REMOTE_KILLS ?? 5);
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const streamFor = (name: string) => prng(SEED ^ Number.parseInt(md5(name).slice(0, 8), 16));
 
 function dvc(cwd: string, ...args: string[]) {
   const r = spawnSync(ensureDvcS3(), args, { cwd, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });

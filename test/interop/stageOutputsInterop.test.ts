@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cairnOk, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { cairnOk, git, md5, storeObjects, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 
 /**
@@ -18,20 +18,7 @@ function dvcOk(cwd: string, ...args: string[]): string {
 }
 const parse = (s: string) => JSON.parse(s) as Record<string, unknown>;
 
-/** Cache or remote objects (DVC 3 layout, or the bare one of a remote), sorted. */
-function objects(root: string): string[] {
-  const out: string[] = [];
-  const visit = (d: string, rel: string) => {
-    if (!fs.existsSync(d)) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) visit(path.join(d, e.name), r);
-      else if (/^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(r)) out.push(r);
-    }
-  };
-  visit(root, '');
-  return out.sort();
-}
+const objects = storeObjects;
 
 const PIPELINE = `stages:
   prep:

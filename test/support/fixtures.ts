@@ -114,3 +114,18 @@ export function corruptCacheObjects(cacheDir: string): string[] {
   }
   return bad;
 }
+
+/** The object files under a cache or remote folder (DVC 3's files/md5 layout or the bare one), sorted. */
+export function storeObjects(root: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string, rel: string) => {
+    if (!fs.existsSync(d)) return;
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) visit(path.join(d, e.name), r);
+      else if (/^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(r)) out.push(r);
+    }
+  };
+  visit(root, '');
+  return out.sort();
+}
