@@ -327,6 +327,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async push(arg?: unknown) {
+      requireTrust();
       await syncData(ctx, 'push', arg);
     },
 
@@ -336,6 +337,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async fetch(arg?: unknown) {
+      requireTrust();
       await syncData(ctx, 'fetch', arg);
     },
 
