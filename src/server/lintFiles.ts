@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver';
 import { CairnError } from '../core/errors';
-import { PIPELINE_FILE } from '../core/pipeline/load';
+import { inPipelineOrder, PIPELINE_FILE } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
 import { DvcIgnore } from '../core/repo/dvcignore';
 import { Git } from '../core/scm/git';
@@ -93,12 +93,9 @@ async function repositoryPipelineFiles(root: string, ignore: DvcIgnore): Promise
   const all = rels
     .filter((rel) => pipelineFileKind(rel) && !rel.startsWith('.dvc/') && !ignore.isIgnored(rel, false) && fs.existsSync(path.join(root, ...rel.split('/'))))
     .sort();
-  const pipelines = all.filter((rel) => pipelineFileKind(rel) === 'pipeline').sort((a, b) => depthKey(a).localeCompare(depthKey(b)));
+  const pipelines = inPipelineOrder(all.filter((rel) => pipelineFileKind(rel) === 'pipeline'));
   return { all, pipelines, dvcFiles: all.filter((rel) => pipelineFileKind(rel) === 'dvc'), fromGit: !!gitRoot };
 }
-
-/** The order `findPipelineFiles` gives: shallower files first. */
-const depthKey = (p: string) => `${p.split('/').length.toString().padStart(4, '0')}${p}`;
 
 async function walkPipelineFiles(root: string, ignore: DvcIgnore): Promise<string[]> {
   const source = workspaceSource(root, ignore);

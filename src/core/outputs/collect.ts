@@ -4,20 +4,25 @@ import type { Repo } from '../repo/repo';
 import { DvcFile, OutEntry } from './dvcFile';
 import { CairnError } from '../errors';
 
-/** Every `.dvc` file of the workspace (git's view when there is git: it skips ignored data fast). */
-export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
-  let rels: string[];
-  if (repo.scm) {
-    const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
-    const listed = await repo.scm.listWorktreeFiles(prefix ? [`${prefix}/*.dvc`] : ['*.dvc']);
-    rels = listed.map((p) => (prefix ? p.slice(prefix.length + 1) : p));
-  } else {
-    rels = walkForDvcFiles(repo);
-  }
-  return rels
+/**
+ * Workspace files matching git pathspecs (relative to the repository root), repo-relative and
+ * sorted: tracked or untracked-but-not-ignored, present, not .dvcignore'd. Git's list skips
+ * ignored data fast, so big tracked folders are never walked. Undefined without git.
+ */
+export async function listWorkspaceFiles(repo: Repo, pathspecs: string[]): Promise<string[] | undefined> {
+  if (!repo.scm) return undefined;
+  const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
+  const listed = await repo.scm.listWorktreeFiles(pathspecs.map((p) => (prefix ? `${prefix}/${p}` : p)));
+  return listed
+    .map((p) => (prefix ? p.slice(prefix.length + 1) : p))
     .filter((rel) => !rel.startsWith('.dvc/') && fs.existsSync(path.join(repo.root, rel)) && !repo.ignore.isIgnored(rel, false))
-    .sort()
-    .map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
+    .sort();
+}
+
+/** Every `.dvc` file of the workspace (git's view when there is git). */
+export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
+  const rels = (await listWorkspaceFiles(repo, ['*.dvc'])) ?? walkForDvcFiles(repo).filter((rel) => !rel.startsWith('.dvc/')).sort();
+  return rels.map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
 }
 
 function walkForDvcFiles(repo: Repo): string[] {

@@ -5,7 +5,7 @@ import { ContextError, InterpolationContext } from './context';
 import { findExpressions, ParsingConfig, resolveString, valueToString } from './interpolate';
 import { DEFAULT_PARAMS_FILE, parseParamsText } from './paramsFile';
 import type {
-  Artifact, Interpolation, OutKind, PipelineFile, Pipelines, SourceRange, Stage, StageDep, StageOut, StageParamDep, TopPath, TopPlot,
+  Artifact, Interpolation, OutKind, PipelineFile, Pipelines, SourceRange, Stage, StageDep, StageOut, StageParamDep, TopPath,
 } from './stage';
 import { isPlainObject, ParamValue, pyStr, yamlNodeValue } from './values';
 
@@ -44,10 +44,15 @@ export async function findPipelineFiles(source: PipelineSource): Promise<string[
     }
   };
   await visit('');
-  return found.sort((a, b) => depthKey(a).localeCompare(depthKey(b)));
+  return inPipelineOrder(found);
 }
 
 const depthKey = (p: string) => `${p.split('/').length.toString().padStart(4, '0')}${p}`;
+
+/** dvc.yaml paths in the order DVC loads them (shallower first, then by path): it orders stages. */
+export function inPipelineOrder(files: string[]): string[] {
+  return [...files].sort((a, b) => depthKey(a).localeCompare(depthKey(b)));
+}
 
 /** Load and resolve every dvc.yaml of a source: stages (foreach/matrix expanded), top-level params/metrics/plots/artifacts. */
 export async function loadPipelines(source: PipelineSource, options: LoadOptions = {}): Promise<Pipelines> {

@@ -11,6 +11,7 @@ import type { Progress } from '../progress';
 import { assertDependenciesExist, StageGraph, TrackedPath } from './graph';
 import { loadPipelines, Pipelines } from './load';
 import { LockEntry } from './lockFile';
+import { workspacePipelineFiles } from './stageCachedOutputs';
 import { lockFor, paramsValues, readParamsFile, stageAddress, stageStates } from './stageStatus';
 import { selectStages } from './selectStages';
 import { commandLines, runCommandLine } from './runCommand';
@@ -50,7 +51,7 @@ export interface ReproResult {
 
 /** The workspace's pipelines and the `.dvc`-tracked paths (which stages may depend on). */
 export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[] }> {
-  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore));
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await workspacePipelineFiles(repo) });
   const tracked = outputsOf(repo, await collectDvcFiles(repo)).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
   return { pipelines, tracked };
 }

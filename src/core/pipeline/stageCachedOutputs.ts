@@ -1,70 +1,96 @@
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { loadPipelines } from './load';
-import type { Stage, StageOut } from './stage';
+import { inPipelineOrder, loadPipelines, PIPELINE_FILE, PipelineSource } from './load';
+import type { Artifact, Stage, StageOut } from './stage';
 import { LockEntry, LockFile } from './lockFile';
 import { workspaceSource } from './workspaceSource';
 import { gitRevisionSource } from './gitSource';
-import { lockFor } from './stageStatus';
-import { pipelineFiles } from './pipelineOutputs';
+import { listWorkspaceFiles } from '../outputs/collect';
 
-/** A cached output of a pipeline stage that dvc.lock records a hash for. */
-export interface StageCachedOutput {
+/** A cached output of a pipeline stage, with what dvc.lock records for it (if anything). */
+export interface StageOutputRecord {
   stage: Stage;
   out: StageOut;
-  /** The dvc.lock entry (has an md5). */
-  entry: LockEntry & { md5: string };
+  /** The dvc.lock entry; undefined when the stage has not run. */
+  entry?: LockEntry;
   /** Repo-relative dvc.lock path. */
   lockFile: string;
   abs: string;
   /** Repo-relative, '/'-separated. */
   rel: string;
-  /** md5 for DVC 3 lock entries (`hash: md5`), md5-dos2unix for DVC 2 ones. */
+  /** md5 for DVC 3 lock entries (`hash: md5`) and outputs never recorded, md5-dos2unix for DVC 2 ones. */
   hashName: HashName;
+  /** The `artifacts:` entry naming this path, if any. */
+  artifact?: Artifact;
 }
+
+/** A cached output of a pipeline stage that dvc.lock records a hash for. */
+export type StageCachedOutput = StageOutputRecord & { entry: LockEntry & { md5: string } };
 
 export const lockHashName = (e: { hash?: string }): HashName => (e.hash === 'md5' ? 'md5' : 'md5-dos2unix');
 
+/** The workspace's dvc.yaml files from git's list (big tracked folders never walked); undefined without git (then they are found by walking). */
+export async function workspacePipelineFiles(repo: Repo): Promise<string[] | undefined> {
+  const files = await listWorkspaceFiles(repo, [PIPELINE_FILE, `*/${PIPELINE_FILE}`]);
+  return files && inPipelineOrder(files);
+}
+
 /**
- * The cached outputs of every stage with a hash in dvc.lock: of the workspace (`commit`
- * undefined), or of a git commit (read from git, nothing checked out).
+ * Every cached output of every stage, paired with its dvc.lock entry: of the workspace
+ * (`commit` undefined) or of a git commit (read from git, nothing checked out). Each dvc.lock
+ * is read once. With `strict: false` a broken dvc.yaml hides only its own stages and an
+ * unreadable dvc.lock counts as empty; otherwise they are errors.
  */
-export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<StageCachedOutput[]> {
-  let stages: Stage[];
-  let lockOf: (pipelineFile: string) => Promise<LockFile>;
+export async function stageOutputRecords(repo: Repo, commit?: string, options: { strict?: boolean } = {}): Promise<StageOutputRecord[]> {
+  const strict = options.strict ?? true;
+  let source: PipelineSource;
+  let files: string[] | undefined;
   if (commit === undefined) {
-    stages = (await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await pipelineFiles(repo) })).stages;
-    lockOf = (f) => lockFor(repo, f, true);
+    source = workspaceSource(repo.root, repo.ignore);
+    files = await workspacePipelineFiles(repo);
   } else {
     if (!repo.scm) return [];
     const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
-    const source = await gitRevisionSource(repo.scm, commit, prefix, repo.ignore);
-    stages = (await loadPipelines(source)).stages;
-    const locks = new Map<string, Promise<LockFile>>();
-    lockOf = (f) => {
-      const rel = LockFile.lockPathFor(f);
-      let l = locks.get(rel);
-      if (!l) locks.set(rel, (l = source.read(rel).then((text) => LockFile.parse(text, rel))));
-      return l;
-    };
+    source = await gitRevisionSource(repo.scm, commit, prefix, repo.ignore);
   }
-  const found: StageCachedOutput[] = [];
-  for (const stage of stages) {
+  const pipelines = await loadPipelines(source, { files, strict });
+  const artifacts = pipelines.files.flatMap((f) => f.artifacts);
+  const locks = new Map<string, Promise<LockFile | undefined>>();
+  const lockOf = (pipelineFile: string) => {
+    const rel = LockFile.lockPathFor(pipelineFile);
+    if (!locks.has(rel)) {
+      const parsed = source.read(rel).then((text) => LockFile.parse(text, rel));
+      locks.set(rel, strict ? parsed : parsed.catch(() => undefined));
+    }
+    return locks.get(rel)!;
+  };
+  const found: StageOutputRecord[] = [];
+  for (const stage of pipelines.stages) {
     if (!stage.outs.some((o) => o.cache)) continue;
     const lockFile = await lockOf(stage.file);
-    const lock = lockFile.stage(stage.name);
+    const lock = lockFile?.stage(stage.name);
     for (const out of stage.outs) {
       if (!out.cache) continue;
       const entry = lock?.outs.find((o) => o.path === out.path);
-      if (!entry?.md5) continue;
       found.push({
-        stage, out, entry: { ...entry, md5: entry.md5 }, lockFile: lockFile.relPath,
-        abs: path.join(repo.root, ...out.repoPath.split('/')), rel: out.repoPath, hashName: lockHashName(entry),
+        stage,
+        out,
+        entry,
+        lockFile: LockFile.lockPathFor(stage.file),
+        abs: path.join(repo.root, ...out.repoPath.split('/')),
+        rel: out.repoPath,
+        hashName: entry?.md5 ? lockHashName(entry) : 'md5',
+        artifact: artifacts.find((a) => a.repoPath === out.repoPath),
       });
     }
   }
   return found;
+}
+
+/** The stage outputs dvc.lock records a hash for (what push, fetch, gc and checkout work on). */
+export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<StageCachedOutput[]> {
+  return (await stageOutputRecords(repo, commit)).filter((r): r is StageCachedOutput => !!r.entry?.md5);
 }
 
 /**
