@@ -357,7 +357,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
           validateInput: (v) => (v.trim() ? undefined : 'Enter a path or an s3:// url'),
         });
         if (!url) return;
-        const name = await vscode.window.showInputBox({ title: 'Add Remote (2/3): its name', value: ctx.remotes.remotes.get(root)?.length ? '' : 'storage', ignoreFocusOut: true, validateInput: (v) => (/^[^"\[\]\n]+$/.test(v) ? undefined : 'Use letters, digits, - or _') });
+        const name = await vscode.window.showInputBox({ title: 'Add Remote (2/3): its name', value: (await ctx.remotes.remotesOf(root)).length ? '' : 'storage', ignoreFocusOut: true, validateInput: (v) => (/^[^"\[\]\n]+$/.test(v) ? undefined : 'Use letters, digits, - or _') });
         if (!name) return;
         const makeDefault = (await vscode.window.showQuickPick(['Yes', 'No'], { title: 'Add Remote (3/3): use it by default for push and pull?' })) === 'Yes';
         args = { name, url: url.trim(), makeDefault };
@@ -479,8 +479,7 @@ async function syncData(ctx: CommandContext, op: 'push' | 'pull' | 'fetch', arg:
   const verb = { push: 'Pushing', pull: 'Pulling', fetch: 'Fetching' }[op];
   for (const model of target ? [target.model] : ctx.models()) {
     const targets = target?.relPath ? [target.relPath] : [];
-    if (!ctx.remotes.remotes.has(model.root)) await ctx.remotes.refresh();
-    const credentials = await remoteCredentials(ctx.extension.secrets, model.root, ctx.remotes.remotes.get(model.root) ?? []);
+    const credentials = await remoteCredentials(ctx.extension.secrets, model.root, await ctx.remotes.remotesOf(model.root));
     const title = `${verb} ${targets[0] ?? 'data'}`;
     const transfer: TransferResult = await withProgress(title, async (signal, onProgress) => {
       if (op === 'pull') {
@@ -503,8 +502,7 @@ async function syncData(ctx: CommandContext, op: 'push' | 'pull' | 'fetch', arg:
 async function remoteOf(ctx: CommandContext, node: RemoteNode | undefined): Promise<{ root: string; name: string }> {
   if (node?.kind === 'remote') return { root: node.root, name: node.remote.name };
   const root = repositoryRoot(ctx);
-  if (!ctx.remotes.remotes.has(root)) await ctx.remotes.refresh();
-  const list = ctx.remotes.remotes.get(root) ?? [];
+  const list = await ctx.remotes.remotesOf(root);
   if (list.length === 0) throw new CairnError('REMOTE', 'no remote is configured.', { hint: 'Add one with "Cairn: Add Remote…".' });
   const pick = await vscode.window.showQuickPick(list.map((r) => ({ label: r.name, description: r.url })), { placeHolder: 'Remote' });
   if (!pick) throw new CairnError('ABORTED', 'no remote chosen.');

@@ -37,7 +37,7 @@ class CairnWorkbench implements vscode.Disposable {
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
     this.runs = new RunsTreeProvider(this.core, () => [...this.models.keys()], () => context.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []), this.log);
-    this.remotes = new RemotesTreeProvider(this.core, () => [...this.models.keys()], context.secrets);
+    this.remotes = new RemotesTreeProvider(this.core, () => [...this.models.keys()], context.secrets, this.log);
     const remotesView = vscode.window.createTreeView('cairn.remotes', { treeDataProvider: this.remotes });
     this.pipelines = new PipelinesTreeProvider(this.core, () => [...this.models.keys()], this.log);
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
@@ -164,7 +164,8 @@ class CairnWorkbench implements vscode.Disposable {
     await this.remotes.refresh();
     await Promise.all(
       [...this.models.values()].map(async (m) => {
-        const credentials = await remoteCredentials(this.context.secrets, m.root, this.remotes.remotes.get(m.root) ?? []);
+        const remotes = await this.remotes.remotesOf(m.root).catch(() => []); // the Remotes view shows why
+        const credentials = await remoteCredentials(this.context.secrets, m.root, remotes);
         m.setRemoteStates(await this.core.call('remoteStates', m.root, { credentials }));
       }),
     );

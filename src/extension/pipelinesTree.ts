@@ -3,8 +3,7 @@ import * as vscode from 'vscode';
 import type { CoreClient } from './coreClient';
 import type { PipelinesSnapshot, StageInfo } from './pipelinesSnapshot';
 import type { StageState } from '../../webview/messages';
-import { RefreshQueue } from './refreshQueue';
-import { CairnError } from '../core/errors';
+import { PerRepository } from './perRepository';
 
 export type PipelineNode =
   | { kind: 'repository'; root: string }
@@ -26,41 +25,23 @@ const STATE_ICONS: Record<StageState, vscode.ThemeIcon> = {
 export class PipelinesTreeProvider implements vscode.TreeDataProvider<PipelineNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly snapshots = new Map<string, PipelinesSnapshot>();
-  private readonly errors = new Map<string, string>();
-  private readonly queue = new RefreshQueue(() => this.load());
+  private readonly data: PerRepository<PipelinesSnapshot>;
 
-  constructor(
-    private readonly core: CoreClient,
-    private readonly roots: () => string[],
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
+  constructor(core: CoreClient, private readonly roots: () => string[], log: vscode.LogOutputChannel) {
+    this.data = new PerRepository('pipelines', roots, (root) => core.call('pipelines', root, {}), log);
+    this.data.onDidChange(() => this.changed.fire());
+  }
+
+  get snapshots(): ReadonlyMap<string, PipelinesSnapshot> {
+    return this.data.values;
+  }
 
   refresh(): Promise<void> {
-    return this.queue.request();
+    return this.data.refresh();
   }
 
-  private async load(): Promise<void> {
-    for (const root of this.roots()) {
-      const started = Date.now();
-      try {
-        this.snapshots.set(root, await this.core.call('pipelines', root, {}));
-        this.errors.delete(root);
-        this.log.info(`pipelines of ${root}: ${this.snapshots.get(root)!.stages.length} stages in ${Date.now() - started} ms`);
-      } catch (err) {
-        this.snapshots.delete(root);
-        this.errors.set(root, err instanceof CairnError ? err.oneLine() : (err as Error).message);
-        this.log.warn(`pipelines of ${root} failed: ${this.errors.get(root)}`);
-      }
-    }
-    this.changed.fire();
-  }
-
-  async snapshot(root: string): Promise<PipelinesSnapshot> {
-    if (!this.snapshots.has(root)) await this.refresh();
-    const snapshot = this.snapshots.get(root);
-    if (!snapshot) throw new CairnError('BAD_FILE', this.errors.get(root) ?? 'no pipelines.');
-    return snapshot;
+  snapshot(root: string): Promise<PipelinesSnapshot> {
+    return this.data.get(root);
   }
 
   getChildren(node?: PipelineNode): PipelineNode[] {
@@ -75,7 +56,7 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<PipelineNo
 
   /** Problems first, then the stages (grouped by dvc.yaml when there are several). */
   private topOf(root: string): PipelineNode[] {
-    const error = this.errors.get(root);
+    const error = this.data.errors.get(root);
     if (error) return [{ kind: 'problem', root, text: error }];
     const snapshot = this.snapshots.get(root);
     if (!snapshot) return [];
@@ -121,6 +102,7 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<PipelineNo
   }
 
   dispose(): void {
+    this.data.dispose();
     this.changed.dispose();
   }
 }

@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CoreClient } from './coreClient';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
-import { RefreshQueue } from './refreshQueue';
-import { CairnError } from '../core/errors';
+import { PerRepository } from './perRepository';
 
 export type RemoteNode = { kind: 'repository'; root: string } | { kind: 'remote'; root: string; remote: RemoteListing; hasSecret: boolean } | { kind: 'problem'; root: string; text: string };
 
@@ -12,53 +11,50 @@ export function secretKey(root: string, remote: string): string {
   return `cairn.remote:${root}:${remote}`;
 }
 
+/** The remotes of one repository, and which of them have credentials kept by VS Code. */
+interface RepositoryRemotes {
+  list: RemoteListing[];
+  withSecret: Set<string>;
+}
+
 /** The Remotes view: the remotes of each repository (the default marked), from .dvc/config and config.local. */
 export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly remotes = new Map<string, RemoteListing[]>();
-  private readonly errors = new Map<string, string>();
-  private readonly withSecret = new Set<string>();
-  private readonly queue = new RefreshQueue(() => this.load());
+  private readonly data: PerRepository<RepositoryRemotes>;
 
-  constructor(
-    private readonly core: CoreClient,
-    private readonly roots: () => string[],
-    private readonly secrets: vscode.SecretStorage,
-  ) {}
-
-  refresh(): Promise<void> {
-    return this.queue.request();
+  constructor(core: CoreClient, private readonly roots: () => string[], secrets: vscode.SecretStorage, log: vscode.LogOutputChannel) {
+    this.data = new PerRepository('remotes', roots, async (root) => {
+      const list = await core.call('remotes', root, {});
+      const withSecret = new Set<string>();
+      for (const r of list) if (await secrets.get(secretKey(root, r.name))) withSecret.add(r.name);
+      return { list, withSecret };
+    }, log);
+    this.data.onDidChange(() => this.changed.fire());
   }
 
-  private async load(): Promise<void> {
-    this.withSecret.clear();
-    for (const root of this.roots()) {
-      try {
-        const list = await this.core.call('remotes', root, {});
-        this.remotes.set(root, list);
-        this.errors.delete(root);
-        for (const r of list) if (await this.secrets.get(secretKey(root, r.name))) this.withSecret.add(secretKey(root, r.name));
-      } catch (err) {
-        this.remotes.delete(root);
-        this.errors.set(root, err instanceof CairnError ? err.oneLine() : (err as Error).message);
-      }
-    }
-    this.changed.fire();
+  refresh(): Promise<void> {
+    return this.data.refresh();
+  }
+
+  /** The remotes configured for `root` (read first if the view has not yet). */
+  async remotesOf(root: string): Promise<RemoteListing[]> {
+    return (await this.data.get(root)).list;
   }
 
   getChildren(node?: RemoteNode): RemoteNode[] {
     if (!node) {
       const roots = this.roots();
-      return roots.length > 1 ? roots.map((root) => ({ kind: 'repository', root })) : roots.flatMap((root) => this.remotesOf(root));
+      return roots.length > 1 ? roots.map((root) => ({ kind: 'repository', root })) : roots.flatMap((root) => this.nodesOf(root));
     }
-    return node.kind === 'repository' ? this.remotesOf(node.root) : [];
+    return node.kind === 'repository' ? this.nodesOf(node.root) : [];
   }
 
-  private remotesOf(root: string): RemoteNode[] {
-    const error = this.errors.get(root);
+  private nodesOf(root: string): RemoteNode[] {
+    const error = this.data.errors.get(root);
     if (error) return [{ kind: 'problem', root, text: error }];
-    return (this.remotes.get(root) ?? []).map((remote) => ({ kind: 'remote', root, remote, hasSecret: this.withSecret.has(secretKey(root, remote.name)) }));
+    const remotes = this.data.values.get(root);
+    return (remotes?.list ?? []).map((remote) => ({ kind: 'remote', root, remote, hasSecret: remotes!.withSecret.has(remote.name) }));
   }
 
   getTreeItem(node: RemoteNode): vscode.TreeItem {
@@ -85,6 +81,7 @@ export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>,
   }
 
   dispose(): void {
+    this.data.dispose();
     this.changed.dispose();
   }
 }

@@ -1,7 +1,7 @@
 import type { Repo } from '../core/repo/repo';
 import { readRuns, FlatFile } from '../core/metrics/runs';
 import { withReader } from '../core/metrics/show';
-import { WORKSPACE_REV } from '../core/metrics/revisions';
+import { RevisionReader, WORKSPACE_REV } from '../core/metrics/revisions';
 import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
 
 /**
@@ -27,9 +27,14 @@ function flat(files: Record<string, FlatFile>, keys: Set<string>): Record<string
 }
 
 /** `branches`: other branches whose tips are shown too (those whose tip is on the current branch are left out). */
-export async function runsSnapshot(repo: Repo, options: { historyLimit: number; branches: string[]; signal?: AbortSignal }): Promise<RunsSnapshot> {
+export function runsSnapshot(repo: Repo, options: { historyLimit: number; branches: string[]; signal?: AbortSignal }): Promise<RunsSnapshot> {
+  // One reader (one `git cat-file --batch`) for the experiment refs and every revision's files.
+  return withReader(repo, {}, (reader) => readSnapshot(repo, reader, options));
+}
+
+async function readSnapshot(repo: Repo, reader: RevisionReader, options: { historyLimit: number; branches: string[]; signal?: AbortSignal }): Promise<RunsSnapshot> {
   const commits = repo.scm ? (await repo.scm.recentCommits(options.historyLimit)).reverse() : [];
-  const experiments = repo.scm ? await withReader(repo, {}, (reader) => reader.experimentRefs()) : [];
+  const experiments = repo.scm ? await reader.experimentRefs() : [];
   let runs: RunInfo[] = [
     ...commits.map((c): RunInfo => ({ id: c.hash, label: c.hash.slice(0, 7), detail: `${c.subject} — ${c.author}, ${c.date}`, kind: 'commit' })),
     ...experiments.map(({ ref }): RunInfo => {
@@ -41,7 +46,7 @@ export async function runsSnapshot(repo: Repo, options: { historyLimit: number; 
   const branches = repo.scm ? await repo.scm.branches() : [];
   for (const branch of options.branches) if (branches.includes(branch)) runs.push({ id: branch, label: branch, detail: `tip of branch ${branch}`, kind: 'branch' });
 
-  let values = await readRuns(repo, runs.map((r) => r.id), { signal: options.signal });
+  let values = await readRuns(repo, runs.map((r) => r.id), { signal: options.signal, reader });
   const onBranch = new Set(commits.map((c) => c.hash));
   const keep = values.map((v, i) => runs[i].kind !== 'branch' || !v.commit || !onBranch.has(v.commit));
   runs = runs.filter((_, i) => keep[i]);

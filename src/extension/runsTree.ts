@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RefreshQueue } from './refreshQueue';
+import { PerRepository } from './perRepository';
 import type { CoreClient } from './coreClient';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { RunInfo, Value } from '../../webview/messages';
 import { keyLabels, formatValue } from '../../webview/metricsTable';
-import { CairnError } from '../core/errors';
 
 export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'experiments'; root: string } | { kind: 'repository'; root: string };
 
@@ -27,50 +26,34 @@ const SUMMARY_METRICS = 3;
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly snapshots = new Map<string, RunsSnapshot>();
-  private readonly errors = new Map<string, string>();
+  private readonly data: PerRepository<RunsSnapshot>;
   /** Checked run ids per repository root. */
   private readonly checked = new Map<string, Set<string>>();
-  private readonly queue = new RefreshQueue(() => this.load());
 
   constructor(
-    private readonly core: CoreClient,
+    core: CoreClient,
     private readonly roots: () => string[],
     /** Other branches the user chose to see (their tips). */
-    private readonly chosenBranches: () => string[],
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
+    chosenBranches: () => string[],
+    log: vscode.LogOutputChannel,
+  ) {
+    const historyLimit = () => vscode.workspace.getConfiguration('cairn').get<number>('runs.historyLimit', 100);
+    this.data = new PerRepository('runs', roots, (root) => core.call('runs', root, { historyLimit: historyLimit(), branches: chosenBranches() }), log);
+    this.data.onDidChange(() => this.changed.fire());
+  }
+
+  get snapshots(): ReadonlyMap<string, RunsSnapshot> {
+    return this.data.values;
+  }
 
   /** Recompute every repository's runs, one refresh at a time (a request meanwhile queues one more). */
   refresh(): Promise<void> {
-    return this.queue.request();
-  }
-
-
-
-  private async load(): Promise<void> {
-    const historyLimit = vscode.workspace.getConfiguration('cairn').get<number>('runs.historyLimit', 100);
-    for (const root of this.roots()) {
-      const started = Date.now();
-      try {
-        this.snapshots.set(root, await this.core.call('runs', root, { historyLimit, branches: this.chosenBranches() }));
-        this.errors.delete(root);
-        this.log.info(`runs of ${root}: ${this.snapshots.get(root)!.runs.length} in ${Date.now() - started} ms`);
-      } catch (err) {
-        this.errors.set(root, err instanceof CairnError ? err.oneLine() : (err as Error).message);
-        this.log.warn(`runs of ${root} failed: ${this.errors.get(root)}`);
-      }
-    }
-    for (const root of this.snapshots.keys()) if (!this.roots().includes(root)) this.snapshots.delete(root);
-    this.changed.fire();
+    return this.data.refresh();
   }
 
   /** The snapshot of `root`, loading it first if the view has not yet. */
-  async snapshot(root: string): Promise<RunsSnapshot> {
-    if (!this.snapshots.has(root)) await this.refresh();
-    const snapshot = this.snapshots.get(root);
-    if (!snapshot) throw new CairnError('USAGE', this.errors.get(root) ?? `no runs for ${root}.`);
-    return snapshot;
+  snapshot(root: string): Promise<RunsSnapshot> {
+    return this.data.get(root);
   }
 
   /** Checked runs of `root`, in the snapshot's order (oldest commit first, workspace last). */
@@ -112,7 +95,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     if (node.kind === 'repository') {
       const t = new vscode.TreeItem(path.basename(node.root), vscode.TreeItemCollapsibleState.Expanded);
       t.iconPath = new vscode.ThemeIcon('repo');
-      t.description = this.errors.get(node.root);
+      t.description = this.data.errors.get(node.root);
       return t;
     }
     if (node.kind === 'experiments') {
@@ -140,6 +123,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   }
 
   dispose(): void {
+    this.data.dispose();
     this.changed.dispose();
   }
 }

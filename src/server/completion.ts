@@ -9,7 +9,8 @@ import type { PipelineSchemas, SchemaNode } from './schemas';
 import { DEFAULT_PARAMS_FILE, PipelineVariables } from './variables';
 import type { YamlText } from './yamlText';
 
-export interface CompletionInput {
+/** A request at a position in an open pipeline file (completion, hover). */
+export interface DocumentRequest {
   yaml: YamlText;
   kind: PipelineFileKind;
   /** The file's absolute path: paths and params files are found relative to it. */
@@ -17,6 +18,9 @@ export interface CompletionInput {
   position: Position;
   schemas: PipelineSchemas;
   params: ParamsFiles;
+}
+
+export interface CompletionInput extends DocumentRequest {
   /** False when another extension completes from our schemas (Red Hat YAML): then only paths, params and `${}` here. */
   schemaItems?: boolean;
 }

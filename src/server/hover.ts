@@ -1,22 +1,13 @@
 import * as path from 'node:path';
 import { Hover, MarkupKind, Position, Range } from 'vscode-languageserver';
-import { preview } from './completion';
-import type { ParamsFiles } from './paramsFile';
-import type { PipelineFileKind } from './pipelineFileKind';
-import type { PipelineSchemas } from './schemas';
+import { DocumentRequest, preview } from './completion';
 import type { Loaded } from './semanticDiagnostics';
 import { toRange } from './semanticDiagnostics';
 import { PipelineVariables } from './variables';
 import type { YamlText } from './yamlText';
 import { stageDir, stageParamsFile, stageProducing } from './definition';
 
-export interface HoverInput {
-  yaml: YamlText;
-  kind: PipelineFileKind;
-  file: string;
-  position: Position;
-  schemas: PipelineSchemas;
-  params: ParamsFiles;
+export interface HoverInput extends DocumentRequest {
   /** The pipeline as `src/core/pipeline` resolved it: `${}` values per generated stage. */
   loaded?: Loaded;
 }

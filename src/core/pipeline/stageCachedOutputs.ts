@@ -7,6 +7,7 @@ import { LockEntry, LockFile } from './lockFile';
 import { workspaceSource } from './workspaceSource';
 import { gitRevisionSource } from './gitSource';
 import { listWorkspaceFiles } from '../outputs/collect';
+import { parseOutputTarget, targetNamesOutput } from '../outputs/outputTarget';
 
 /** A cached output of a pipeline stage, with what dvc.lock records for it (if anything). */
 export interface StageOutputRecord {
@@ -93,14 +94,7 @@ export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<S
   return (await stageOutputRecords(repo, commit)).filter((r): r is StageCachedOutput => !!r.entry?.md5);
 }
 
-/**
- * Whether a user's target names a stage output: its path or a folder above it, its dvc.yaml,
- * its stage as `path/dvc.yaml:name`, or a bare stage name of the dvc.yaml in `cwd`'s folder.
- */
+/** Whether a user's target names a stage output: its path or a folder above it, its dvc.yaml, or its stage. */
 export function targetNamesStageOutput(repo: Repo, o: StageCachedOutput, target: string, cwd: string): boolean {
-  const pipelineAbs = path.join(repo.root, ...o.stage.file.split('/'));
-  const m = /^(.*dvc\.yaml):([^/\\:]+)$/.exec(target);
-  if (m) return repo.resolveInside(m[1], cwd) === pipelineAbs && m[2] === o.stage.name;
-  const abs = repo.resolveInside(target, cwd);
-  return o.abs === abs || o.abs.startsWith(abs + path.sep) || abs === pipelineAbs || abs === path.join(path.dirname(pipelineAbs), o.stage.name);
+  return targetNamesOutput({ abs: o.abs, file: path.join(repo.root, ...o.stage.file.split('/')), stageName: o.stage.name }, parseOutputTarget(repo, target, cwd));
 }

@@ -4,6 +4,7 @@ import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import { dvcFilesAt, outputsOf, WORKSPACE } from '../outputs/collect';
 import { stageCachedOutputs } from '../pipeline/stageCachedOutputs';
+import { OutputTarget, parseOutputTarget, targetNamesOutput } from '../outputs/outputTarget';
 import { RevisionReader } from '../metrics/revisions';
 
 /** Which outputs, at which revisions, a push/fetch/status/gc works on. */
@@ -52,7 +53,7 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
   } finally {
     reader.close();
   }
-  const targets = (options.targets ?? []).map((t) => parseTarget(repo, t, options.cwd));
+  const targets = (options.targets ?? []).map((t) => parseOutputTarget(repo, t, options.cwd));
   const found = new Set<number>();
   const used: UsedOutput[] = [];
   const seen = new Set<string>();
@@ -106,34 +107,15 @@ interface Candidate {
   stageName?: string;
 }
 
-interface Target {
-  raw: string;
-  abs: string;
-  /** For `path/dvc.yaml:stage`: the dvc.yaml (absolute) and the stage name. */
-  stage?: { file: string; name: string };
-}
-
-function parseTarget(repo: Repo, raw: string, cwd: string): Target {
-  const m = /^(.*dvc\.yaml):([^/\\:]+)$/.exec(raw);
-  if (m) return { raw, abs: repo.resolveInside(m[1], cwd), stage: { file: repo.resolveInside(m[1], cwd), name: m[2] } };
-  return { raw, abs: repo.resolveInside(raw, cwd) };
-}
-
 /**
- * A target names an output when it is its .dvc file or dvc.yaml, its path, a folder above it,
- * a path inside a tracked directory (only that part is used), or the output's stage
- * (`dvc.yaml:name`, or a bare `name` of a stage in the dvc.yaml of that folder).
+ * A target names an output (see targetNamesOutput), or a path inside a tracked directory: then
+ * only that part of it is used.
  */
-function matchTarget(o: Candidate, targets: Target[]): { index: number; within?: string } | undefined {
+function matchTarget(o: Candidate, targets: OutputTarget[]): { index: number; within?: string } | undefined {
   for (let i = 0; i < targets.length; i++) {
-    const { abs: t, stage } = targets[i];
-    if (stage) {
-      if (o.stageName !== undefined && o.file === stage.file && o.stageName === stage.name) return { index: i };
-      continue;
-    }
-    if (o.file === t || o.abs === t || o.abs.startsWith(t + path.sep)) return { index: i };
-    if (o.stageName !== undefined && t === path.join(path.dirname(o.file), o.stageName)) return { index: i };
-    if (o.md5?.endsWith('.dir') && t.startsWith(o.abs + path.sep)) {
+    if (targetNamesOutput(o, targets[i])) return { index: i };
+    const t = targets[i].abs;
+    if (!targets[i].stage && o.md5?.endsWith('.dir') && t.startsWith(o.abs + path.sep)) {
       return { index: i, within: path.relative(o.abs, t).split(path.sep).join('/') };
     }
   }
