@@ -10,6 +10,7 @@ import { fetch, pull, push } from '../../src/core/remotes/sync';
 import { cloudStatus, cloudStatusReport } from '../../src/core/remotes/cloudStatus';
 import { remoteHas, QueryPlan } from '../../src/core/remotes/remoteIndex';
 import { LocalRemote } from '../../src/core/remotes/localRemote';
+import { HashPool } from '../../src/core/hashing/hashPool';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
 async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
@@ -230,7 +231,7 @@ describe('remote existence checks (DVC\'s estimate: list vs HEAD)', () => {
   it('asks per object for few keys against a big remote, lists for many keys, and finds exactly what is there', async () => {
     const root = tempDir();
     const there = fill(root, 3000);
-    const remote = new CountingRemote('r', root, root);
+    const remote = new CountingRemote('r', root, root, new HashPool(1));
     let plan: QueryPlan | undefined;
     const few = [...there.slice(0, 2), key(md5('absent'))];
     const found = await remoteHas(remote, few, { jobs: 4, onPlan: (p) => (plan = p) });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
-import { tempPathFor } from '../repo/atomicWrite';
+import { threadId } from 'node:worker_threads';
+import { copyFileBytesSync, tempPathFor } from '../repo/atomicWrite';
 
 /** DVC's `cache.type` values, tried in the configured order. */
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
@@ -15,8 +15,11 @@ export const DEFAULT_LINK_TYPES: LinkType[] = ['reflink', 'copy'];
  */
 export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean, stagingDir: string): LinkType {
   let lastError: unknown;
+  const cacheDir = path.dirname(path.dirname(objectPath));
   for (const type of linkTypes) {
-    for (const tmp of [path.join(stagingDir, crypto.randomBytes(8).toString('hex')), tempPathFor(target)]) {
+    const known = `${type}\0${cacheDir}\0${stagingDir}`;
+    if (unsupported.has(known) && type !== linkTypes[linkTypes.length - 1]) continue;
+    for (const tmp of [path.join(stagingDir, `${process.pid}-${threadId}-${tempCounter++}.link`), tempPathFor(target)]) {
       try {
         makeLink(type, objectPath, tmp, isexec);
         fs.renameSync(tmp, target);
@@ -24,24 +27,31 @@ export function linkFromCacheSync(objectPath: string, target: string, linkTypes:
       } catch (err) {
         fs.rmSync(tmp, { force: true });
         lastError = err;
-        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') break;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') unsupported.add(known);
+        if (code !== 'EXDEV') break;
       }
     }
   }
   throw lastError ?? new Error(`no usable cache.type among ${linkTypes.join(',')}`);
 }
 
+/**
+ * Link types the file system refused outright (e.g. reflink on ext4), per cache and staging
+ * folder: not tried again for every file of a big checkout.
+ */
+const unsupported = new Set<string>();
+let tempCounter = 0;
+
 function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean): void {
   // DVC's modes: a writable file, user-executable when the entry says `isexec`.
   const writableMode = isexec ? 0o744 : 0o644;
   switch (type) {
     case 'reflink':
-      fs.copyFileSync(objectPath, tmp, fs.constants.COPYFILE_FICLONE_FORCE);
-      fs.chmodSync(tmp, writableMode);
+      copyFileBytesSync(objectPath, tmp, writableMode, 'force');
       return;
     case 'copy':
-      fs.copyFileSync(objectPath, tmp);
-      fs.chmodSync(tmp, writableMode);
+      copyFileBytesSync(objectPath, tmp, writableMode);
       return;
     case 'hardlink':
       fs.linkSync(objectPath, tmp);

@@ -24,7 +24,7 @@ export function useCancelFlag(flag: Int32Array): void {
   cancelFlag = flag;
 }
 
-function throwIfCancelled(): void {
+export function throwIfCancelled(): void {
   if (cancelFlag && Atomics.load(cancelFlag, 0) === 1) throw Object.assign(new Error('cancelled'), { code: 'ECANCELED' });
 }
 
@@ -96,6 +96,22 @@ export function objectPathFor(objectsDir: string, md5: string): string {
   return path.join(objectsDir, md5.slice(0, 2), md5.slice(2));
 }
 
+/** Copy the open file into a new read-only staging file, hashing its bytes on the way. */
+function stageWithHash(fd: number, size: number, stagingDir: string, name: HashName, onBytes?: OnBytes): { tmp: string; md5: string; size: number } {
+  const staged = openStaging(stagingDir);
+  let hashed: { md5: string; size: number };
+  try {
+    hashed = hashFd(fd, size, name, staged.fd, onBytes);
+    fs.fchmodSync(staged.fd, 0o444);
+  } catch (err) {
+    fs.closeSync(staged.fd);
+    fs.rmSync(staged.tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(staged.fd);
+  return { tmp: staged.tmp, ...hashed };
+}
+
 /**
  * Hash `file` (as DVC 3 md5) and put its bytes into the object store at `objectsDir`
  * (`.dvc/cache/files/md5`). Bytes go to a temp file in `stagingDir` first and are renamed
@@ -116,14 +132,9 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
       fs.chmodSync(tmp, 0o444);
       result = { md5, size, isexec };
     } else {
-      const staged = openStaging(stagingDir);
+      const staged = stageWithHash(fd, size, stagingDir, 'md5', onBytes);
       tmp = staged.tmp;
-      try {
-        result = { ...hashFd(fd, size, 'md5', staged.fd, onBytes), isexec };
-        fs.fchmodSync(staged.fd, 0o444);
-      } finally {
-        fs.closeSync(staged.fd);
-      }
+      result = { md5: staged.md5, size, isexec };
     }
   } catch (err) {
     if (tmp) fs.rmSync(tmp, { force: true });
@@ -133,6 +144,32 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
   }
   commitStagedObject(tmp, objectsDir, result.md5);
   return result;
+}
+
+/**
+ * Bring the object `name` (an md5, or `<md5>.dir`) from `source` (a remote's copy) into the
+ * store at `objectsDir`, only if its bytes hash to that name; otherwise nothing is left
+ * behind and the error's code is ECORRUPT.
+ */
+export function fetchObjectSync(source: string, objectsDir: string, stagingDir: string, name: string, hashName: HashName, onBytes?: OnBytes): FileHash {
+  const fd = fs.openSync(source, 'r');
+  let staged: { tmp: string; md5: string; size: number };
+  try {
+    staged = stageWithHash(fd, fs.fstatSync(fd).size, stagingDir, hashName, onBytes);
+  } finally {
+    fs.closeSync(fd);
+  }
+  commitVerifiedObject(staged.tmp, objectsDir, name, staged.md5);
+  return { md5: staged.md5, size: staged.size, isexec: false };
+}
+
+/** Rename a staged, read-only download into the store if `md5` (its bytes' hash) matches its name; else remove it (code ECORRUPT). */
+export function commitVerifiedObject(tmp: string, objectsDir: string, name: string, md5: string): void {
+  if (md5 !== name.replace(/\.dir$/, '')) {
+    fs.rmSync(tmp, { force: true });
+    throw Object.assign(new Error(`its content hashes to ${md5}`), { code: 'ECORRUPT' });
+  }
+  commitStagedObject(tmp, objectsDir, name);
 }
 
 let copyBuffer: Buffer | undefined;

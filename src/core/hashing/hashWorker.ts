@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyToStagingSync, hashAndStoreSync, hashFileSync, OnBytes, useCancelFlag } from './hashFile';
+import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
+import { copyFileAtomicSync } from '../repo/atomicWrite';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
 
@@ -15,6 +16,12 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
         return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
         return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir) } };
+      case 'put':
+        throwIfCancelled();
+        copyFileAtomicSync(task.path, task.target);
+        return { ok: true, value: undefined };
+      case 'fetch':
+        return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -8,6 +8,10 @@ export type WorkerTask =
   | { op: 'store'; path: string; objectsDir: string; stagingDir: string; reflink: boolean }
   /** Copy a file into the staging folder; its hash comes from a parallel 'hash' task. */
   | { op: 'copy'; path: string; stagingDir: string }
-  | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string };
+  | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string }
+  /** Publish a cache object at `target` (a local remote's key), atomically. */
+  | { op: 'put'; path: string; target: string }
+  /** Bring object `name` from a local remote's `path` into the store, verified against its name. */
+  | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName };
 
-export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } | { staged: string } } | { ok: false; error: string; errno?: string };
+export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } | { staged: string } | undefined } | { ok: false; error: string; errno?: string };

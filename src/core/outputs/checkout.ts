@@ -78,12 +78,17 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
 
     const tasks: WorkerTask[] = [];
     const stagingDir = repo.workspaceStagingDir;
+    const madeDirs = new Set<string>();
     for (const plan of plans) {
       const { output } = plan;
       if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
       for (const r of plan.removals) await fs.promises.rm(r, { force: true });
       for (const w of plan.writes) {
-        await fs.promises.mkdir(path.dirname(w.abs), { recursive: true });
+        const dir = path.dirname(w.abs);
+        if (!madeDirs.has(dir)) {
+          fs.mkdirSync(dir, { recursive: true });
+          madeDirs.add(dir);
+        }
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
         tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
       }

@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
-import { stagingPath, commitStagedObject } from '../hashing/hashFile';
 import { openRemote } from './openRemote';
 import { objectKey } from './remote';
 import { remoteHas } from './remoteIndex';
@@ -44,22 +42,14 @@ export async function cloudStatus(repo: Repo, options: UsedOptions & { jobs?: nu
     const remote = openRemote(repo, name, 'status');
     try {
       const jobs = options.jobs ?? remote.defaultJobs;
-      // Manifests only the remote has: download them into the cache, as dvc does.
-      for (const o of outs) {
-        if (!o.md5.endsWith('.dir') || repo.store.has(o.md5, o.hashName)) continue;
-        fs.mkdirSync(repo.store.stagingDir, { recursive: true });
-        const tmp = stagingPath(repo.store.stagingDir);
-        try {
-          const { md5 } = await remote.download(objectKey(o.md5, o.hashName), tmp, { signal: options.signal });
-          if (md5 === o.md5.replace(/\.dir$/, '')) {
-            commitStagedObject(tmp, repo.store.objectsDirFor(o.hashName), o.md5);
-          }
-        } catch {
-          /* not on the remote either: reported as missing below */
-        } finally {
-          fs.rmSync(tmp, { force: true });
-        }
-      }
+      // Manifests only the remote has: download them into the cache (verified), as dvc does;
+      // one that is not on the remote either is reported as missing below.
+      const manifests = outs.filter((o) => o.md5.endsWith('.dir') && !repo.store.has(o.md5, o.hashName));
+      await remote.getAll(
+        manifests.map((o) => ({ key: objectKey(o.md5, o.hashName), name: o.md5, hashName: o.hashName, objectsDir: repo.store.objectsDirFor(o.hashName) })),
+        repo.store.stagingDir,
+        { jobs, signal: options.signal },
+      );
       // As dvc does, a directory whose `.dir` is on the remote counts as complete there (cairn's
       // push sends a `.dir` only after all its files, so for what cairn pushed this holds).
       const dirKeys = outs.filter((o) => o.md5.endsWith('.dir')).map((o) => objectKey(o.md5, o.hashName));

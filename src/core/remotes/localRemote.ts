@@ -1,28 +1,45 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
-import { tempPathFor } from '../repo/atomicWrite';
-import { abortedError } from '../errors';
-import type { Remote, TransferOptions } from './remote';
-
-/** Above this size a download copies and hashes at the same time (kernel copy beside a hashing read). */
-const PARALLEL_HASH_BYTES = 64 << 20;
-const STREAM_CHUNK = 8 << 20;
+import { HashPool } from '../hashing/hashPool';
+import type { WorkerResult, WorkerTask } from '../hashing/workerProtocol';
+import type { BatchOptions, GetItem, PutItem, Remote } from './remote';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
  * beside their target and renamed into place, so an object visible under its key is complete.
+ * Objects move on worker threads in batches (one message per batch, synchronous file calls
+ * inside it): per small file that costs a few system calls, close to `cp`.
  */
 export class LocalRemote implements Remote {
   readonly kind = 'local' as const;
-  readonly defaultJobs = Math.max(4, 2 * (os.availableParallelism?.() ?? os.cpus().length));
-  private readonly madeDirs = new Set<string>();
+  readonly defaultJobs: number;
+  /** A pool of `-j` threads, when that differs from the repository's pool. */
+  private ownPool: HashPool | undefined;
 
-  constructor(readonly name: string, readonly url: string, readonly root: string) {}
+  constructor(readonly name: string, readonly url: string, readonly root: string, private readonly pool: HashPool) {
+    this.defaultJobs = pool.size;
+  }
 
   private abs(key: string): string {
     return path.join(this.root, ...key.split('/'));
+  }
+
+  private poolFor(jobs: number): HashPool {
+    if (jobs === this.pool.size) return this.pool;
+    if (this.ownPool?.size !== jobs) {
+      void this.ownPool?.close();
+      this.ownPool = new HashPool(jobs);
+    }
+    return this.ownPool;
+  }
+
+  private async run(tasks: WorkerTask[], options: BatchOptions, sizes?: number[]): Promise<(Error | undefined)[]> {
+    const results = await this.poolFor(options.jobs).run(tasks, {
+      signal: options.signal,
+      sizes,
+      onProgress: (p) => options.onProgress?.({ done: p.tasksDone, bytes: p.bytesDone }),
+    });
+    return results.map(asError);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -55,71 +72,27 @@ export class LocalRemote implements Remote {
     return out;
   }
 
-  async upload(localFile: string, key: string, size: number, options: TransferOptions): Promise<void> {
-    if (options.signal?.aborted) throw abortedError();
-    const target = this.abs(key);
-    const dir = path.dirname(target);
-    if (!this.madeDirs.has(dir)) {
-      await fs.promises.mkdir(dir, { recursive: true });
-      this.madeDirs.add(dir);
-    }
-    const tmp = tempPathFor(target);
-    try {
-      // The copy takes the cache object's mode (read-only), which is how dvc leaves remote objects.
-      await fs.promises.copyFile(localFile, tmp);
-      await fs.promises.rename(tmp, target);
-    } catch (err) {
-      await fs.promises.rm(tmp, { force: true });
-      throw err;
-    }
-    options.onBytes?.(size);
+  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
+    // The copy keeps the cache object's mode (read-only), which is how dvc leaves remote objects.
+    const tasks: WorkerTask[] = items.map((i) => ({ op: 'put', path: i.file, target: this.abs(i.key) }));
+    return this.run(tasks, options, items.map((i) => i.size));
   }
 
-  async download(key: string, localFile: string, options: TransferOptions): Promise<{ md5: string; size: number }> {
-    if (options.signal?.aborted) throw abortedError();
-    const src = this.abs(key);
-    const stat = await fs.promises.stat(src);
-    if (stat.size < STREAM_CHUNK) {
-      const bytes = await fs.promises.readFile(src);
-      await fs.promises.writeFile(localFile, bytes, { mode: 0o444 });
-      options.onBytes?.(bytes.length);
-      return { md5: crypto.createHash('md5').update(bytes).digest('hex'), size: bytes.length };
-    }
-    if (stat.size >= PARALLEL_HASH_BYTES) {
-      const [, digest] = await Promise.all([fs.promises.copyFile(src, localFile), hashStream(src, options)]);
-      if ((stat.mode & 0o777) !== 0o444) await fs.promises.chmod(localFile, 0o444);
-      return digest;
-    }
-    const hash = crypto.createHash('md5');
-    const out = await fs.promises.open(localFile, 'w', 0o444);
-    let size = 0;
-    try {
-      for await (const chunk of fs.createReadStream(src, { highWaterMark: STREAM_CHUNK, signal: options.signal })) {
-        hash.update(chunk as Buffer);
-        await out.write(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        options.onBytes?.((chunk as Buffer).length);
-      }
-    } finally {
-      await out.close();
-    }
-    return { md5: hash.digest('hex'), size };
+  getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]> {
+    const tasks: WorkerTask[] = items.map((i) => ({ op: 'fetch', path: this.abs(i.key), objectsDir: i.objectsDir, stagingDir, name: i.name, hashName: i.hashName }));
+    return this.run(tasks, options);
   }
 
   async remove(key: string): Promise<void> {
     await fs.promises.rm(this.abs(key), { force: true });
   }
 
-  close(): void {}
+  close(): void {
+    void this.ownPool?.close();
+    this.ownPool = undefined;
+  }
 }
 
-async function hashStream(file: string, options: TransferOptions): Promise<{ md5: string; size: number }> {
-  const hash = crypto.createHash('md5');
-  let size = 0;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: STREAM_CHUNK, signal: options.signal })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    options.onBytes?.((chunk as Buffer).length);
-  }
-  return { md5: hash.digest('hex'), size };
+function asError(r: WorkerResult): Error | undefined {
+  return r.ok ? undefined : Object.assign(new Error(r.error), { code: r.errno });
 }

@@ -31,7 +31,7 @@ export function openRemote(repo: Repo, name: string | undefined, command = 'push
   const scheme = urlScheme(r.url);
   if (scheme === '') {
     const root = r.url.startsWith('file://') ? fileURLToPath(r.url) : r.url;
-    return withJobs(new LocalRemote(remoteName, r.url, root), jobs);
+    return withJobs(new LocalRemote(remoteName, r.url, root, repo.pool), jobs);
   }
   if (scheme === 's3') return withJobs(new S3Remote(remoteName, r.url, o, Math.max(64, jobs ?? 0)), jobs);
   throw new CairnError('REMOTE', `remote '${remoteName}' uses '${scheme}://', which Cairn does not support yet.`, {

@@ -23,3 +23,17 @@ export async function forEachParallel<T>(items: T[], jobs: number, fn: (item: T,
   if (failure !== undefined) throw failure;
   if (signal?.aborted) throw abortedError();
 }
+
+/** `fn` over `items`, `jobs` at once: each item's error (or undefined) in its slot; an abort rejects, as forEachParallel. */
+export async function settleEach<T>(items: T[], jobs: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<(Error | undefined)[]> {
+  const errors: (Error | undefined)[] = new Array(items.length).fill(undefined);
+  await forEachParallel(items, jobs, async (item, i) => {
+    try {
+      await fn(item);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      errors[i] = err as Error;
+    }
+  }, signal);
+  return errors;
+}

@@ -1,3 +1,5 @@
+import type { HashName } from '../hashing/hashNames';
+
 /**
  * A place objects are pushed to and fetched from, laid out as DVC lays out a cache:
  * `files/md5/<2 hex>/<30 hex>` for DVC 3 objects, `<2 hex>/<30 hex>` at the root for DVC 2.
@@ -14,23 +16,51 @@ export interface Remote {
   exists(key: string, signal?: AbortSignal): Promise<boolean>;
   /** Every key under `prefix` (e.g. `files/md5/ab/`); none when the prefix does not exist. */
   list(prefix: string, signal?: AbortSignal): Promise<string[]>;
-  /** Put a local file at `key`; visible only once complete. */
-  upload(localFile: string, key: string, size: number, options: TransferOptions): Promise<void>;
-  /** Write the object at `key` into `localFile` (which the caller verifies and renames). */
-  /** Create `localFile` read-only (0444) with the object's bytes; returns their md5 and size, computed as they went by. */
-  download(key: string, localFile: string, options: TransferOptions): Promise<{ md5: string; size: number }>;
+  /** Upload local files to their keys, each visible only once complete; one error (or undefined) per item. */
+  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]>;
+  /**
+   * Bring objects into the local cache: each is written to `stagingDir`, checked against its
+   * name (an error with code ECORRUPT when it does not match, ENOENT when the remote lacks it)
+   * and renamed into `objectsDir`; one error (or undefined) per item.
+   */
+  getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]>;
   remove(key: string, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
+export interface PutItem {
+  /** The cache file. */
+  file: string;
+  key: string;
+  size: number;
+}
+
+export interface GetItem {
+  key: string;
+  /** The object's name in the cache: its md5, or `<md5>.dir`. */
+  name: string;
+  hashName: HashName;
+  /** Where it goes: the cache's `files/md5` (DVC 3) or the cache root (DVC 2). */
+  objectsDir: string;
+}
+
+export interface BatchOptions {
+  /** Transfers at once. */
+  jobs: number;
+  signal?: AbortSignal;
+  /** Items finished and bytes moved so far. */
+  onProgress?: (p: { done: number; bytes: number }) => void;
+}
+
+/** The key of an object in a remote (and its path under a cache dir). */
+export function objectKey(md5: string, hashName: HashName): string {
+  const rel = `${md5.slice(0, 2)}/${md5.slice(2)}`;
+  return hashName === 'md5' ? `files/md5/${rel}` : rel;
+}
+
+/** Options of one object's transfer, for remotes that move one object per request. */
 export interface TransferOptions {
   signal?: AbortSignal;
   /** Bytes moved since the last call. */
   onBytes?: (delta: number) => void;
-}
-
-/** The key of an object in a remote (and its path under a cache dir). */
-export function objectKey(md5: string, hashName: 'md5' | 'md5-dos2unix'): string {
-  const rel = `${md5.slice(0, 2)}/${md5.slice(2)}`;
-  return hashName === 'md5' ? `files/md5/${rel}` : rel;
 }

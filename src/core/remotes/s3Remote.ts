@@ -6,7 +6,8 @@ import * as crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { abortedError, CairnError } from '../errors';
-import type { Remote, TransferOptions } from './remote';
+import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
+import { getEach, putEach } from './perObject';
 
 /** Files at least this big go up in parts, several at once (and a part can be retried alone). */
 export const MULTIPART_THRESHOLD = 64 << 20;
@@ -136,6 +137,14 @@ export class S3Remote implements Remote {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return keys;
+  }
+
+  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
+    return putEach(this, items, options);
+  }
+
+  getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]> {
+    return getEach(this, items, stagingDir, options);
   }
 
   async upload(localFile: string, key: string, size: number, options: TransferOptions): Promise<void> {

@@ -2,13 +2,11 @@ import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
-import { commitStagedObject, hashFileSync, stagingPath } from '../hashing/hashFile';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Progress } from '../progress';
 import { formatSize } from '../formatSize';
-import { objectKey, Remote } from './remote';
+import { GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
-import { forEachParallel } from './parallel';
 import type { UsedOutput } from './usedObjects';
 
 /** One object to move: a file's content or a directory's `.dir` manifest. */
@@ -95,10 +93,35 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
   return { refs, unexpanded };
 }
 
-const describe = (err: unknown) => (err instanceof CairnError ? err.oneLine() : (err as Error).message);
+function describe(err: unknown, ref: ObjectRef, remote: Remote): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECORRUPT') {
+    return `object ${keyOf(ref)} on remote '${remote.name}' is corrupted: ${(err as Error).message}; it was not put in the cache (push a good copy from a cache that has it, or remove the object from the remote)`;
+  }
+  if (code === 'ENOENT') return `not on remote '${remote.name}'`;
+  return err instanceof CairnError ? err.oneLine() : (err as Error).message;
+}
 
 function failure(ref: ObjectRef, message: string): ObjectFailure {
   return { object: keyOf(ref), path: ref.paths[0], message };
+}
+
+/** Counts across the batches of one push or fetch, for progress. */
+function progressOf(options: TransferOptions, total: number, message?: string) {
+  let done = 0;
+  let bytes = 0;
+  return {
+    /** Batch options' onProgress: counts within the batch, added to those before it. */
+    batch: () => {
+      const [doneBefore, bytesBefore] = [done, bytes];
+      return (p: { done: number; bytes: number }) => {
+        done = doneBefore + p.done;
+        bytes = bytesBefore + p.bytes;
+        options.onProgress?.({ done, total, unit: 'objects', bytes, message });
+      };
+    },
+    skip: () => done++,
+  };
 }
 
 /**
@@ -110,10 +133,9 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
   const { refs, unexpanded } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
-  const keys = [...refs.keys()];
-  const present = await remoteHas(remote, keys, { jobs, signal: options.signal, onPlan: options.onPlan });
+  const present = await remoteHas(remote, [...refs.keys()], { jobs, signal: options.signal, onPlan: options.onPlan });
   const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
-  const todo: { ref: ObjectRef; size: number; file: string }[] = [];
+  const todo: { ref: ObjectRef; item: PutItem }[] = [];
   const failedFiles = new Set<string>();
   for (const [key, ref] of refs) {
     if (present.has(key)) {
@@ -121,40 +143,30 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
       continue;
     }
     const file = repo.store.pathOf(ref.md5, ref.hashName);
-    let size: number;
-    try {
-      size = (await fs.promises.stat(file)).size;
-    } catch {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) {
       failedFiles.add(key);
       result.failures.push(failure(ref, missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : 'not in the cache'));
       continue;
     }
-    todo.push({ ref, size, file });
+    todo.push({ ref, item: { file, key, size: stat.size } });
   }
   throwIfAborted(options.signal);
-  const totalBytes = todo.reduce((s, t) => s + t.size, 0);
-  let done = 0;
-  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes, message: `objects, ${formatSize(totalBytes)} in all` });
-  const send = async (t: { ref: ObjectRef; size: number; file: string }) => {
-    try {
-      await remote.upload(t.file, keyOf(t.ref), t.size, {
-        signal: options.signal,
-        onBytes: (n) => {
-          result.bytes += n;
-          report();
-        },
-      });
-      result.transferred++;
-    } catch (err) {
-      throwIfAborted(options.signal);
-      failedFiles.add(keyOf(t.ref));
-      result.failures.push(failure(t.ref, describe(err)));
-    }
-    done++;
-    report();
+  const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
+  const progress = progressOf(options, todo.length, `objects, ${formatSize(totalBytes)} in all`);
+  const send = async (batch: typeof todo) => {
+    const errors = await remote.putAll(batch.map((t) => t.item), { jobs, signal: options.signal, onProgress: progress.batch() });
+    batch.forEach((t, i) => {
+      if (errors[i]) {
+        failedFiles.add(t.item.key);
+        result.failures.push(failure(t.ref, describe(errors[i], t.ref, remote)));
+      } else {
+        result.transferred++;
+        result.bytes += t.item.size;
+      }
+    });
   };
-  const files = todo.filter((t) => !t.ref.isDir);
-  await forEachParallel(files, jobs, send, options.signal);
+  await send(todo.filter((t) => !t.ref.isDir));
   // A directory's manifest goes up only when every file it lists is on the remote.
   const dirs = todo.filter((t) => {
     if (!t.ref.isDir) return false;
@@ -162,43 +174,14 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
     const broken = entries.find((e) => failedFiles.has(objectKey(e.md5, t.ref.hashName)) || !refs.has(objectKey(e.md5, t.ref.hashName)));
     if (broken) {
       result.failures.push(failure(t.ref, `not pushed: its file '${broken.relpath}' could not be uploaded`));
-      done++;
+      progress.skip();
       return false;
     }
     return true;
   });
-  await forEachParallel(dirs, jobs, send, options.signal);
+  await send(dirs);
   result.failed = result.failures.length;
   return result;
-}
-
-/** Verify a downloaded temp file against the object's name and move it into the cache. */
-function admit(repo: Repo, ref: ObjectRef, tmp: string, md5: string, remote: Remote): void {
-  const expected = ref.md5.replace(/\.dir$/, '');
-  const actual = ref.hashName === 'md5' ? md5 : hashFileSync(tmp, ref.hashName).md5;
-  if (actual !== expected) {
-    fs.rmSync(tmp, { force: true });
-    throw new CairnError('TRANSFER_FAILED', `object ${keyOf(ref)} on remote '${remote.name}' is corrupted: its content hashes to ${actual}`, {
-      hint: 'It was not put in the cache. Push a good copy from a cache that has it, or remove the object from the remote.',
-    });
-  }
-  commitStagedObject(tmp, repo.store.objectsDirFor(ref.hashName), ref.md5); // made read-only by download()
-}
-
-/** Download one object into the cache through the staging folder; throws on any failure. */
-async function fetchOne(repo: Repo, remote: Remote, ref: ObjectRef, options: { signal?: AbortSignal; onBytes?: (n: number) => void }): Promise<number> {
-  const tmp = stagingPath(repo.store.stagingDir);
-  try {
-    const { md5, size } = await remote.download(keyOf(ref), tmp, options);
-    admit(repo, ref, tmp, md5, remote);
-    return size;
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CairnError('TRANSFER_FAILED', `not on remote '${remote.name}'`);
-    }
-    throw err;
-  }
 }
 
 /**
@@ -209,9 +192,22 @@ async function fetchOne(repo: Repo, remote: Remote, ref: ObjectRef, options: { s
 export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
-  fs.mkdirSync(repo.store.stagingDir, { recursive: true });
-  const onBytes = (n: number) => {
-    result.bytes += n;
+  const get = async (refs: ObjectRef[], onProgress?: (p: { done: number; bytes: number }) => void) => {
+    const items: GetItem[] = refs.map((r) => ({ key: keyOf(r), name: r.md5, hashName: r.hashName, objectsDir: repo.store.objectsDirFor(r.hashName) }));
+    let bytes = 0;
+    const errors = await remote.getAll(items, repo.store.stagingDir, {
+      jobs,
+      signal: options.signal,
+      onProgress: (p) => {
+        bytes = p.bytes;
+        onProgress?.(p);
+      },
+    });
+    refs.forEach((ref, i) => {
+      if (errors[i]) result.failures.push(failure(ref, describe(errors[i], ref, remote)));
+      else result.transferred++;
+    });
+    result.bytes += bytes;
   };
   // Manifests first.
   const dirRefs = new Map<string, ObjectRef>();
@@ -220,17 +216,7 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
       dirRefs.set(objectKey(o.md5, o.hashName), { md5: o.md5, hashName: o.hashName, isDir: true, paths: [o.rel] });
     }
   }
-  const failedDirs = new Set<string>();
-  await forEachParallel([...dirRefs.values()], jobs, async (ref) => {
-    try {
-      await fetchOne(repo, remote, ref, { signal: options.signal, onBytes });
-      result.transferred++;
-    } catch (err) {
-      throwIfAborted(options.signal);
-      failedDirs.add(keyOf(ref));
-      result.failures.push(failure(ref, describe(err)));
-    }
-  }, options.signal);
+  await get([...dirRefs.values()]);
 
   const { refs } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
   const todo: ObjectRef[] = [];
@@ -242,25 +228,7 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
       else result.skipped++;
     }
   }
-  let done = 0;
-  const report = () => options.onProgress?.({ done, total: todo.length, unit: 'objects', bytes: result.bytes });
-  await forEachParallel(todo, jobs, async (ref) => {
-    try {
-      await fetchOne(repo, remote, ref, {
-        signal: options.signal,
-        onBytes: (n) => {
-          onBytes(n);
-          report();
-        },
-      });
-      result.transferred++;
-    } catch (err) {
-      throwIfAborted(options.signal);
-      result.failures.push(failure(ref, describe(err)));
-    }
-    done++;
-    report();
-  }, options.signal);
+  await get(todo, progressOf(options, todo.length).batch());
   result.failed = result.failures.length;
   return result;
 }
