@@ -15,3 +15,6 @@ export type WorkerTask =
   | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName };
 
 export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } | { staged: string } | undefined } | { ok: false; error: string; errno?: string };
+
+/** From this size a file is hashed by one worker while another copies it (a 'hash' and a 'copy' task): about one read instead of two passes. */
+export const SPLIT_COPY_BYTES = 32 << 20;

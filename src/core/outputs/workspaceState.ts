@@ -5,7 +5,7 @@ import { commitStagedObject, FileHash } from '../hashing/hashFile';
 import { FileStat, statFile } from '../hashing/statIndex';
 import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
 import { walkTrackedDir } from '../repo/dvcignore';
-import type { WorkerTask } from '../hashing/workerProtocol';
+import { SPLIT_COPY_BYTES, WorkerTask } from '../hashing/workerProtocol';
 import { CairnError } from '../errors';
 import type { Progress } from '../progress';
 
@@ -53,8 +53,6 @@ interface Pending {
   hashName: HashName;
 }
 
-/** Files at least this big are copied into the cache in parallel with their hashing. */
-const PARALLEL_COPY_BYTES = 32 << 20;
 
 export interface HashOptions {
   /** Also put every file into the cache (add/commit). Only for `md5` targets. */
@@ -104,7 +102,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
     const reflink = options.store ? repo.linkTypes[0] === 'reflink' && supportsReflink(repo) : false;
     // Big files are hashed and copied at once by two workers: the copy keeps ahead of the
     // hash, so adding costs about one read. Small files take one pass each.
-    const splitCopy = (p: Pending) => options.store && p.hashName === 'md5' && !reflink && p.stat.size >= PARALLEL_COPY_BYTES;
+    const splitCopy = (p: Pending) => options.store && p.hashName === 'md5' && !reflink && p.stat.size >= SPLIT_COPY_BYTES;
     const tasks: WorkerTask[] = [];
     const sizes: number[] = [];
     const copyTaskOf = new Map<Pending, number>();

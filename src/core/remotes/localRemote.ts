@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HashPool } from '../hashing/hashPool';
-import type { WorkerResult, WorkerTask } from '../hashing/workerProtocol';
+import { HashPool, RunOptions } from '../hashing/hashPool';
+import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
+import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
 import type { BatchOptions, GetItem, PutItem, Remote } from './remote';
 
 /**
@@ -33,13 +34,10 @@ export class LocalRemote implements Remote {
     return this.ownPool;
   }
 
-  private async run(tasks: WorkerTask[], options: BatchOptions, sizes?: number[]): Promise<(Error | undefined)[]> {
-    const results = await this.poolFor(options.jobs).run(tasks, {
-      signal: options.signal,
-      sizes,
-      onProgress: (p) => options.onProgress?.({ done: p.tasksDone, bytes: p.bytesDone }),
-    });
-    return results.map(asError);
+  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
+    const tasks: WorkerTask[] = items.map((i) => ({ op: 'put', path: i.file, target: this.abs(i.key) }));
+    const sizes = items.map((i) => i.size);
+    return this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes, onProgress: progressOf(options, items) }).then((r) => r.map(asError));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -72,15 +70,39 @@ export class LocalRemote implements Remote {
     return out;
   }
 
-  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
-    // The copy keeps the cache object's mode (read-only), which is how dvc leaves remote objects.
-    const tasks: WorkerTask[] = items.map((i) => ({ op: 'put', path: i.file, target: this.abs(i.key) }));
-    return this.run(tasks, options, items.map((i) => i.size));
-  }
-
-  getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]> {
-    const tasks: WorkerTask[] = items.map((i) => ({ op: 'fetch', path: this.abs(i.key), objectsDir: i.objectsDir, stagingDir, name: i.name, hashName: i.hashName }));
-    return this.run(tasks, options);
+  /** Small objects are read, hashed and written in one task each; a big one by a 'hash' and a 'copy' task at once, verified here. */
+  async getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]> {
+    const sources = items.map((i) => this.abs(i.key));
+    const sizes = sources.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0);
+    const split = items.map((i, k) => i.hashName === 'md5' && sizes[k] >= SPLIT_COPY_BYTES);
+    const tasks: WorkerTask[] = [];
+    const taskSizes: number[] = [];
+    items.forEach((i, k) => {
+      if (split[k]) {
+        tasks.push({ op: 'hash', path: sources[k], hashName: 'md5' }, { op: 'copy', path: sources[k], stagingDir });
+        taskSizes.push(sizes[k], 0);
+      } else {
+        tasks.push({ op: 'fetch', path: sources[k], objectsDir: i.objectsDir, stagingDir, name: i.name, hashName: i.hashName });
+        taskSizes.push(sizes[k]);
+      }
+    });
+    const results = await this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: progressOf(options, items) });
+    let t = 0;
+    return items.map((item, k) => {
+      const result = results[t++];
+      if (!split[k]) return asError(result);
+      const copy = results[t++];
+      if (!result.ok || !copy.ok) {
+        if (copy.ok) fs.rmSync((copy.value as { staged: string }).staged, { force: true });
+        return asError(result.ok ? copy : result);
+      }
+      try {
+        commitVerifiedObject((copy.value as { staged: string }).staged, item.objectsDir, item.name, (result.value as FileHash).md5);
+        return undefined;
+      } catch (err) {
+        return err as Error;
+      }
+    });
   }
 
   async remove(key: string): Promise<void> {
@@ -91,6 +113,11 @@ export class LocalRemote implements Remote {
     void this.ownPool?.close();
     this.ownPool = undefined;
   }
+}
+
+/** The pool's progress (tasks, bytes) as the batch's (items, bytes); a split item's second task does not count. */
+function progressOf(options: BatchOptions, items: unknown[]): RunOptions['onProgress'] {
+  return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone });
 }
 
 function asError(r: WorkerResult): Error | undefined {
