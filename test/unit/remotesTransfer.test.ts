@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Repo } from '../../src/core/repo/repo';
@@ -11,6 +12,7 @@ import { cloudStatus, cloudStatusReport } from '../../src/core/remotes/cloudStat
 import { remoteHas, QueryPlan } from '../../src/core/remotes/remoteIndex';
 import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { HashPool } from '../../src/core/hashing/hashPool';
+import { SPLIT_COPY_BYTES } from '../../src/core/hashing/workerProtocol';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
 async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
@@ -107,6 +109,32 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     assert.deepEqual(corruptCacheObjects(path.join(dir, '.dvc', 'cache')), []);
     assert.equal(r.transferred, 4);
     assert.deepEqual(fs.readdirSync(path.join(dir, '.dvc', 'cache', '.cairn-staging')), []);
+  });
+
+  it('verifies a big object too (hashed by one worker while another copies it): one flipped byte keeps it out of the cache', async () => {
+    const big = crypto.randomBytes(SPLIT_COPY_BYTES + 4096);
+    fs.writeFileSync(path.join(dir, 'big.bin'), big);
+    await step(dir, (r) => add(r, ['big.bin'], { cwd: dir }));
+    await step(dir, (r) => push(r, opts()));
+    const key = md5(big);
+    const remoteFile = path.join(store, 'files', 'md5', key.slice(0, 2), key.slice(2));
+    const cached = path.join(dir, '.dvc', 'cache', 'files', 'md5', key.slice(0, 2), key.slice(2));
+    fs.chmodSync(remoteFile, 0o644);
+    const fd = fs.openSync(remoteFile, 'r+');
+    fs.writeSync(fd, Buffer.from([big[SPLIT_COPY_BYTES] ^ 1]), 0, 1, SPLIT_COPY_BYTES);
+    fs.closeSync(fd);
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+    const bad = await step(dir, (r) => fetch(r, { ...opts(), targets: ['big.bin'] }));
+    assert.deepEqual([bad.transferred, bad.failed], [0, 1]);
+    assert.match(bad.failures[0].message, /corrupted/);
+    assert.equal(fs.existsSync(cached), false);
+    assert.deepEqual(fs.readdirSync(path.join(dir, '.dvc', 'cache', '.cairn-staging')), []);
+
+    fs.writeFileSync(remoteFile, big);
+    const good = await step(dir, (r) => fetch(r, { ...opts(), targets: ['big.bin'] }));
+    assert.deepEqual([good.transferred, good.failed], [1, 0]);
+    assert.equal(md5(fs.readFileSync(cached)), key);
+    assert.equal(fs.statSync(cached).mode & 0o777, 0o444);
   });
 
   it('honours push: false and an output\'s own remote:, and -r leaves out outputs of other remotes', async () => {
