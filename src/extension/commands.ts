@@ -19,8 +19,7 @@ import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
-import type { Progress } from '../core/progress';
-import { formatSize } from '../core/formatSize';
+import { phaseClock, Progress, progressText } from '../core/progress';
 
 export interface CommandContext {
   models(): RepositoryModel[];
@@ -47,10 +46,10 @@ function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: 
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     let lastPercent = 0;
+    const seconds = phaseClock();
     return work(controller.signal, (p) => {
       const percent = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
-      const message = p.unit === 'bytes' ? `${formatSize(p.done)} of ${formatSize(p.total)}${p.message ? ` · ${p.message}` : ''}` : p.message;
-      progress.report({ message, increment: Math.max(0, percent - lastPercent) });
+      progress.report({ message: progressText(p, seconds(p)), increment: Math.max(0, percent - lastPercent) });
       lastPercent = Math.max(lastPercent, percent);
     });
   });

@@ -4,7 +4,6 @@ import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Progress } from '../progress';
-import { formatSize } from '../formatSize';
 import { GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
@@ -107,7 +106,7 @@ function failure(ref: ObjectRef, message: string): ObjectFailure {
 }
 
 /** Counts across the batches of one push or fetch, for progress. */
-function progressOf(options: TransferOptions, total: number, message?: string) {
+function progressOf(options: TransferOptions, total: number, totalBytes?: number) {
   let done = 0;
   let bytes = 0;
   return {
@@ -117,7 +116,7 @@ function progressOf(options: TransferOptions, total: number, message?: string) {
       return (p: { done: number; bytes: number }) => {
         done = doneBefore + p.done;
         bytes = bytesBefore + p.bytes;
-        options.onProgress?.({ done, total, unit: 'objects', bytes, message });
+        options.onProgress?.({ done, total, unit: 'objects', bytes, totalBytes });
       };
     },
     skip: () => done++,
@@ -153,7 +152,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   }
   throwIfAborted(options.signal);
   const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
-  const progress = progressOf(options, todo.length, `objects, ${formatSize(totalBytes)} in all`);
+  const progress = progressOf(options, todo.length, totalBytes);
   const send = async (batch: typeof todo) => {
     const errors = await remote.putAll(batch.map((t) => t.item), { jobs, signal: options.signal, onProgress: progress.batch() });
     batch.forEach((t, i) => {

@@ -1,0 +1,23 @@
+import { strict as assert } from 'node:assert';
+import { phaseClock, progressText } from '../../src/core/progress';
+
+describe('progress text (CLI bar and VS Code notification)', () => {
+  it('shows counts, bytes of the total, speed and time left from bytes when their total is known', () => {
+    const p = { done: 832, total: 20001, unit: 'objects' as const, bytes: 2 * 2 ** 20, totalBytes: 50 * 2 ** 20 };
+    assert.equal(progressText(p, 2), '832/20001 objects · 2.0 MiB/50.0 MiB · 1.0 MiB/s · 48 s left');
+    // Without a byte total, time left comes from the count.
+    assert.equal(progressText({ done: 100, total: 400, unit: 'files' }, 60), '100/400 files · 3 min 0 s left');
+    // Too early for a speed; nothing left at the end.
+    assert.equal(progressText({ ...p, done: 64 }, 0.2), '64/20001 objects · 2.0 MiB/50.0 MiB');
+    assert.equal(progressText({ done: 3 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes', message: '1 file' }, 10), '3.0 GiB/3.0 GiB · 1 file · 307.2 MiB/s');
+  });
+
+  it('starts a new phase when the unit or total changes (pull: fetch, then checkout)', async () => {
+    const seconds = phaseClock();
+    const fetch = { done: 1, total: 10, unit: 'objects' as const };
+    assert.ok(seconds(fetch) < 0.05);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.ok(seconds(fetch) >= 0.1);
+    assert.ok(seconds({ done: 1, total: 10, unit: 'files' }) < 0.05);
+  });
+});
