@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
 import { copyFileAtomicSync } from '../repo/atomicWrite';
+import { statFile } from './statIndex';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
 
@@ -15,7 +16,8 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
       case 'copy':
         return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
-        return { ok: true, value: { linkType: linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir) } };
+        const linkType = linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir);
+        return { ok: true, value: { linkType, stat: statFile(task.path) } };
       case 'put':
         throwIfCancelled();
         copyFileAtomicSync(task.path, task.target);

@@ -1,6 +1,13 @@
 import type { HashName } from './hashNames';
 import type { FileHash } from './hashFile';
 import type { LinkType } from '../cache/linkFromCache';
+import type { FileStat } from './statIndex';
+
+/** A 'link' task's answer: how the file was made, and its stat for the stat index (taken in the worker, not one by one on the main thread). */
+export interface LinkResult {
+  linkType: LinkType;
+  stat: FileStat | undefined;
+}
 
 /** The typed messages between the hash pool and its worker threads. */
 export type WorkerTask =
@@ -14,7 +21,7 @@ export type WorkerTask =
   /** Bring object `name` from a local remote's `path` into the store, verified against its name. */
   | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName };
 
-export type WorkerResult = { ok: true; value: FileHash | { linkType: LinkType } | { staged: string } | undefined } | { ok: false; error: string; errno?: string };
+export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | undefined } | { ok: false; error: string; errno?: string };
 
 /** From this size a file is hashed by one worker while another copies it (a 'hash' and a 'copy' task): about one read instead of two passes. */
 export const SPLIT_COPY_BYTES = 32 << 20;

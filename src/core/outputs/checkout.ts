@@ -6,9 +6,8 @@ import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './coll
 import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
-import type { WorkerTask } from '../hashing/workerProtocol';
+import type { LinkResult, WorkerTask } from '../hashing/workerProtocol';
 import type { DirEntry } from '../hashing/dirManifest';
-import { statFile } from '../hashing/statIndex';
 import type { Progress } from '../progress';
 
 export interface CheckoutOptions {
@@ -103,7 +102,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       for (const w of plan.writes) {
         const r = results[k++];
         if (!r.ok) throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${r.error}`);
-        const stat = statFile(w.abs);
+        const { stat } = r.value as LinkResult;
         if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
       }
       const isDir = !!plan.output.md5?.endsWith('.dir');
