@@ -54,6 +54,8 @@ export async function freePort(): Promise<number> {
 
 export interface S3Server {
   endpoint: string;
+  /** The region the server says it is in (MINIO_SITE_REGION; us-east-1 by default). */
+  region: string;
   accessKey: string;
   secretKey: string;
   dataDir: string;
@@ -61,7 +63,8 @@ export interface S3Server {
 }
 
 /** Start MinIO on 127.0.0.1 at a free port over a fresh temp data dir; resolves once it answers. */
-export async function startMinio(): Promise<S3Server> {
+export async function startMinio(options: { region?: string } = {}): Promise<S3Server> {
+  const region = options.region ?? 'us-east-1';
   const bin = ensureMinio();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-'));
   const port = await freePort();
@@ -69,7 +72,7 @@ export async function startMinio(): Promise<S3Server> {
   const accessKey = 'cairntest';
   const secretKey = 'cairn-test-secret-' + Math.random().toString(36).slice(2);
   const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, dataDir], {
-    env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off' },
+    env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off', MINIO_SITE_REGION: region },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -92,6 +95,7 @@ export async function startMinio(): Promise<S3Server> {
   }
   return {
     endpoint,
+    region,
     accessKey,
     secretKey,
     dataDir,
@@ -113,7 +117,7 @@ export async function createBucket(server: S3Server, bucket: string): Promise<vo
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const client = new S3Client({
-    region: 'us-east-1',
+    region: server.region,
     endpoint: server.endpoint,
     forcePathStyle: true,
     credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },

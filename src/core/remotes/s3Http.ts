@@ -276,16 +276,20 @@ export function readBody(res: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** An error answer as an S3Error. A HEAD's has no body: MinIO then gives its code and message in headers. */
 function s3Error(res: http.IncomingMessage, data: Buffer): S3Error {
   const xml = data.toString('utf8');
   const status = res.statusCode ?? 0;
-  const region = res.headers['x-amz-bucket-region'];
+  const header = (name: string) => {
+    const value = res.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
   const date = res.headers.date ? Date.parse(res.headers.date) : NaN;
   return new S3Error(
     status,
-    xmlText(xml, 'Code'),
-    xmlText(xml, 'Message') ?? http.STATUS_CODES[status] ?? `HTTP ${status}`,
-    (typeof region === 'string' ? region : undefined) ?? xmlText(xml, 'Region'),
+    xmlText(xml, 'Code') ?? header('x-minio-error-code'),
+    xmlText(xml, 'Message') ?? header('x-minio-error-desc')?.replace(/^"|"$/g, '') ?? http.STATUS_CODES[status] ?? `HTTP ${status}`,
+    header('x-amz-bucket-region') ?? xmlText(xml, 'Region'),
     Number.isNaN(date) ? undefined : date,
   );
 }

@@ -1,0 +1,334 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as crypto from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CLI, cairnOk, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { ensureDvcS3 } from '../support/peers';
+import { createBucket, S3Server, startMinio } from '../support/minio';
+import { MULTIPART_THRESHOLD, S3Options, S3Remote } from '../../src/core/remotes/s3Remote';
+import { forEachParallel } from '../../src/core/remotes/parallel';
+import { CairnError } from '../../src/core/errors';
+
+/**
+ * Cairn's own S3 client (s3Http.ts) against a real MinIO: keys under a prefix that needs
+ * encoding, listings past one page, multipart uploads (and their abort), a bucket in another
+ * region than configured, dropped and cut connections (through a TCP proxy that really drops
+ * them), and credentials found through the AWS SDK's chain. The server's side is read with
+ * the AWS SDK, not with the client under test.
+ */
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdk = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+
+function sdkClient(server: S3Server, region = server.region): S3Client {
+  return new sdk.S3Client({ region, endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey } });
+}
+
+async function keysUnder(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+async function objectMd5(client: S3Client, bucket: string, key: string): Promise<string> {
+  const r = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+  return md5(Buffer.from(await r.Body!.transformToByteArray()));
+}
+
+function remoteOn(server: { endpoint: string; accessKey: string; secretKey: string }, url: string, extra: S3Options = {}): S3Remote {
+  return new S3Remote('t', url, { endpointurl: server.endpoint, access_key_id: server.accessKey, secret_access_key: server.secretKey, ...extra });
+}
+
+const objectKey = (content: Buffer) => {
+  const h = md5(content);
+  return `files/md5/${h.slice(0, 2)}/${h.slice(2)}`;
+};
+
+/** Files in a folder, one per content; returns their paths. */
+function localFiles(contents: Buffer[]): string[] {
+  const dir = tempDir();
+  return contents.map((c, i) => {
+    const f = path.join(dir, String(i));
+    fs.writeFileSync(f, c);
+    return f;
+  });
+}
+
+/** The CLI as a child process (the test's event loop keeps running: the proxy lives in it). */
+function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface Proxy {
+  endpoint: string;
+  /** Connections cut so far. */
+  cuts: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy to the server that cuts connections: `request(n)` true → the n-th request is
+ * never forwarded and its connection is reset; `response(n)` true → the n-th 200 answer
+ * stops halfway through its body and the connection closes.
+ */
+async function cuttingProxy(target: S3Server, cut: { request?: (n: number) => boolean; response?: (n: number) => boolean }): Promise<Proxy> {
+  const { hostname, port } = new URL(target.endpoint);
+  const sockets = new Set<net.Socket>();
+  let requests = 0;
+  let responses = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (chunk: Buffer) => {
+      if (/^(GET|PUT|HEAD|POST|DELETE) /.test(chunk.toString('latin1', 0, 7)) && cut.request?.(++requests)) {
+        proxy.cuts++;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (chunk.toString('latin1', 0, 12) === 'HTTP/1.1 200' && cut.response?.(++responses)) {
+        const bodyStart = chunk.indexOf('\r\n\r\n') + 4;
+        proxy.cuts++;
+        client.end(chunk.subarray(0, bodyStart + Math.floor((chunk.length - bodyStart) / 2)));
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: Proxy = {
+    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    cuts: 0,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  return proxy;
+}
+
+/** A git repo with cairn data under data/ (committed), its S3 remote configured as the default. */
+function dataRepo(files: number, url: string, endpoint: string, server: S3Server): string {
+  const dir = tempGitRepo();
+  cairnOk(dir, 'init', '-q');
+  const data: Record<string, Buffer> = {};
+  for (let i = 0; i < files; i++) data[`data/${i % 3}/f${i}.bin`] = Buffer.concat([Buffer.from(`file ${i}\n`), crypto.randomBytes(500 + i * 37)]);
+  writeFiles(dir, data);
+  cairnOk(dir, 'add', 'data');
+  cairnOk(dir, 'remote', 'add', '-d', 's3', url);
+  cairnOk(dir, 'remote', 'modify', 's3', 'endpointurl', endpoint);
+  cairnOk(dir, 'remote', 'modify', '--local', 's3', 'access_key_id', server.accessKey);
+  cairnOk(dir, 'remote', 'modify', '--local', 's3', 'secret_access_key', server.secretKey);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'data');
+  return dir;
+}
+
+/** A clone with the same config.local (credentials), no cache and no data. */
+function cloneOf(dir: string): string {
+  const clone = path.join(tempDir(), 'clone');
+  git(path.dirname(clone), 'clone', '-q', dir, clone);
+  fs.copyFileSync(path.join(dir, '.dvc', 'config.local'), path.join(clone, '.dvc', 'config.local'));
+  return clone;
+}
+
+describe('S3 client against a real MinIO', function () {
+  this.timeout(300_000);
+  let server: S3Server;
+  let client: S3Client;
+  before(async () => {
+    server = await startMinio();
+    await createBucket(server, 'client');
+    client = sdkClient(server);
+  });
+  after(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+
+  it('objects go up and come back under a prefix with a space, a + and an &; listings page past 1000 keys', async () => {
+    const prefix = 'my data/a+b&c';
+    const remote = remoteOn(server, `s3://client/${prefix}`);
+    try {
+      const contents = Array.from({ length: 1100 }, (_, i) => Buffer.from(`object ${i}\n`));
+      const files = localFiles(contents);
+      await forEachParallel(contents, 16, async (c, i) => remote.upload(files[i], objectKey(c), c.length, {}));
+      // Stored under the prefix exactly as written: encoded once on the wire, decoded once by the server.
+      assert.deepEqual(await keysUnder(client, 'client', `${prefix}/`), contents.map((c) => `${prefix}/${objectKey(c)}`).sort());
+      assert.equal(await objectMd5(client, 'client', `${prefix}/${objectKey(contents[5])}`), md5(contents[5]));
+      assert.deepEqual((await remote.list('files/md5/')).sort(), contents.map(objectKey).sort());
+
+      const one = contents[7];
+      assert.equal(await remote.exists(objectKey(one)), true);
+      const out = path.join(tempDir(), 'downloaded');
+      assert.deepEqual(await remote.download(objectKey(one), out, {}), { md5: md5(one), size: one.length });
+      assert.deepEqual(fs.readFileSync(out), one);
+      assert.equal(fs.statSync(out).mode & 0o777, 0o444);
+
+      await remote.remove(objectKey(one));
+      assert.equal(await remote.exists(objectKey(one)), false);
+      await assert.rejects(remote.download(objectKey(one), path.join(tempDir(), 'gone'), {}), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+      assert.deepEqual(await remote.list('files/md5/zz/'), []);
+    } finally {
+      remote.close();
+    }
+  });
+
+  it('cairn push under such a prefix, dvc pull from it (the same keys as dvc\'s)', async () => {
+    const src = dataRepo(30, 's3://client/team data/v1+x', server.endpoint, server);
+    assert.equal(JSON.parse(cairnOk(src, 'push', '--json')).transferred, 31);
+    const clone = cloneOf(src);
+    const r = spawnSync(ensureDvcS3(), ['pull', '-q'], { cwd: clone, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.deepEqual(treeHashes(path.join(clone, 'data')), treeHashes(path.join(src, 'data')));
+  });
+
+  it('a file of MULTIPART_THRESHOLD bytes or more goes up in parts and comes back whole; a cancelled one leaves nothing', async () => {
+    const remote = remoteOn(server, 's3://client/big');
+    try {
+      const size = MULTIPART_THRESHOLD + (1 << 20);
+      const content = crypto.randomBytes(size);
+      const [file] = localFiles([content]);
+      const key = objectKey(content);
+      await remote.upload(file, key, size, {});
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: 'client', Key: `big/${key}` }));
+      assert.match(head.ETag!, /-5"$/, 'five parts of 16 MiB');
+      const out = path.join(tempDir(), 'big');
+      assert.deepEqual(await remote.download(key, out, {}), { md5: md5(content), size });
+
+      const controller = new AbortController();
+      const cancelled = 'files/md5/00/cancelled';
+      await assert.rejects(
+        remote.upload(file, cancelled, size, { signal: controller.signal, onBytes: () => controller.abort() }),
+        (err) => err instanceof CairnError && err.code === 'ABORTED',
+      );
+      const uploads = await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: 'client', Prefix: `big/${cancelled}` }));
+      assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
+      assert.deepEqual(await keysUnder(client, 'client', `big/${cancelled}`), []);
+    } finally {
+      remote.close();
+    }
+  });
+
+  it('a bucket in another region than configured: the remote learns the region from the server\'s answer', async () => {
+    const eu = await startMinio({ region: 'eu-west-1' });
+    const euClient = sdkClient(eu, 'us-east-1');
+    try {
+      await createBucket(eu, 'faraway');
+      // What the remote is up against: requests signed for us-east-1 are refused, naming the region.
+      await assert.rejects(euClient.send(new sdk.ListObjectsV2Command({ Bucket: 'faraway' })), /expecting 'eu-west-1'/);
+      const remote = remoteOn(eu, 's3://faraway/p', { region: 'us-east-1' });
+      try {
+        const content = Buffer.from('far away\n');
+        const [file] = localFiles([content]);
+        assert.equal(await remote.exists(objectKey(content)), false);
+        await remote.upload(file, objectKey(content), content.length, {});
+        assert.deepEqual(await remote.list('files/'), [objectKey(content)]);
+        assert.deepEqual(await remote.download(objectKey(content), path.join(tempDir(), 'far'), {}), { md5: md5(content), size: content.length });
+      } finally {
+        remote.close();
+      }
+    } finally {
+      euClient.destroy();
+      await eu.stop();
+    }
+  });
+
+  it('connections dropped before the answer are retried: push and pull complete, every object right', async () => {
+    const proxy = await cuttingProxy(server, { request: (n) => n % 4 === 0 });
+    try {
+      const src = dataRepo(60, 's3://client/dropped', proxy.endpoint, server);
+      const push = await runCli(src, ['push', '--json']);
+      assert.equal(push.code, 0, push.stderr);
+      assert.equal(JSON.parse(push.stdout).transferred, 61);
+      const pushCuts = proxy.cuts;
+      assert.ok(pushCuts >= 10, `${pushCuts} connections cut`);
+      const keys = await keysUnder(client, 'client', 'dropped/');
+      assert.equal(keys.length, 61);
+      for (const key of keys) assert.equal(await objectMd5(client, 'client', key), key.slice('dropped/files/md5/'.length).replace('/', '').replace(/\.dir$/, ''));
+
+      const clone = cloneOf(src);
+      const pull = await runCli(clone, ['pull', '--json']);
+      assert.equal(pull.code, 0, pull.stderr);
+      assert.ok(proxy.cuts >= pushCuts + 10, `${proxy.cuts - pushCuts} connections cut`);
+      assert.deepEqual(treeHashes(path.join(clone, 'data')), treeHashes(path.join(src, 'data')));
+      assert.deepEqual(corruptCacheObjects(path.join(clone, '.dvc', 'cache')), []);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a download cut halfway through its body fails that object (no retry once the body has begun); nothing partial enters the cache; a rerun completes', async () => {
+    const src = dataRepo(20, 's3://client/cut', server.endpoint, server);
+    cairnOk(src, 'push');
+    const proxy = await cuttingProxy(server, { response: (n) => n === 3 });
+    try {
+      const clone = cloneOf(src);
+      cairnOk(clone, 'remote', 'modify', 's3', 'endpointurl', proxy.endpoint);
+      const pull = await runCli(clone, ['pull']);
+      assert.equal(proxy.cuts, 1);
+      assert.equal(pull.code, 1, pull.stdout);
+      assert.match(pull.stderr, /1 file failed to download/);
+      assert.deepEqual(corruptCacheObjects(path.join(clone, '.dvc', 'cache')), []);
+      const rerun = await runCli(clone, ['pull']);
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.deepEqual(treeHashes(path.join(clone, 'data')), treeHashes(path.join(src, 'data')));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('credentials the config does not give come from the environment or a profile (the AWS SDK\'s chain)', async () => {
+    const src = dataRepo(5, 's3://client/chain', server.endpoint, server);
+    cairnOk(src, 'remote', 'modify', '--local', 's3', 'access_key_id', '--unset');
+    cairnOk(src, 'remote', 'modify', '--local', 's3', 'secret_access_key', '--unset');
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    const home = tempDir();
+    env.HOME = home; // no shared files of the machine's user
+    const none = await runCli(src, ['push'], env);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /credentials/i);
+
+    const fromEnv = await runCli(src, ['push', '--json'], { ...env, AWS_ACCESS_KEY_ID: server.accessKey, AWS_SECRET_ACCESS_KEY: server.secretKey });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.equal(JSON.parse(fromEnv.stdout).transferred, 6);
+
+    fs.mkdirSync(path.join(home, '.aws'));
+    fs.writeFileSync(path.join(home, '.aws', 'credentials'), `[minio]\naws_access_key_id = ${server.accessKey}\naws_secret_access_key = ${server.secretKey}\n`);
+    cairnOk(src, 'remote', 'modify', 's3', 'profile', 'minio');
+    writeFiles(src, { 'data/new.txt': 'new\n' });
+    cairnOk(src, 'add', 'data');
+    const fromProfile = await runCli(src, ['push', '--json'], env);
+    assert.equal(fromProfile.code, 0, fromProfile.stderr);
+    assert.equal(JSON.parse(fromProfile.stdout).transferred, 2);
+  });
+});
