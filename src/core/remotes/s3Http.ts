@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { abortedError } from '../errors';
@@ -59,8 +58,6 @@ interface S3Request {
   body?: Buffer;
   signal?: AbortSignal;
 }
-
-const watchedSignals = new WeakSet<AbortSignal>();
 
 export class S3Http {
   private readonly secure: boolean;
@@ -185,12 +182,6 @@ export class S3Http {
    */
   private async send(req: S3Request, stream: boolean): Promise<S3Response | http.IncomingMessage> {
     const { method, body, signal } = req;
-    if (signal && !watchedSignals.has(signal)) {
-      // Each request in flight listens for the abort: as many as the caller runs at once, more
-      // than the 10 after which Node warns of a leak.
-      setMaxListeners(0, signal);
-      watchedSignals.add(signal);
-    }
     const path = req.key === undefined ? this.bucketPath || '/' : `${this.bucketPath}/${uriEncode(req.key, true)}`;
     const query = req.query ? canonicalQuery(req.query) : '';
     // Content-MD5 has the server verify the body. Over TLS the body itself is not signed
@@ -257,13 +248,34 @@ export class S3Http {
   /** One HTTP exchange; resolves once the response's headers are in. */
   private exchange(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const options = { hostname: this.hostname, port: this.port, path, method, headers, agent: this.agent, signal };
+      if (signal?.aborted) return reject(abortedError());
+      const options = { hostname: this.hostname, port: this.port, path, method, headers, agent: this.agent };
       const request = this.secure ? https.request(options) : http.request(options);
+      if (signal) cancelOnAbort(signal, request);
       request.once('response', resolve);
       request.on('error', reject); // `on`: an error after the response must not go unhandled
       request.end(body);
     });
   }
+}
+
+/** Requests in flight by the signal that cancels them. */
+const inFlight = new WeakMap<AbortSignal, Set<http.ClientRequest>>();
+
+/**
+ * Destroy `request` (and its response) if `signal` aborts. One abort listener per signal
+ * serves all its requests: a listener each (http.request's `signal` option) costs more per
+ * request and, past 10, has Node warn of a leak.
+ */
+function cancelOnAbort(signal: AbortSignal, request: http.ClientRequest): void {
+  let requests = inFlight.get(signal);
+  if (!requests) {
+    const all = (requests = new Set());
+    inFlight.set(signal, all);
+    signal.addEventListener('abort', () => all.forEach((r) => r.destroy(abortedError())), { once: true });
+  }
+  requests.add(request);
+  request.once('close', () => requests.delete(request));
 }
 
 /** The whole body of a response. */
