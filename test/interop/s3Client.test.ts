@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
@@ -11,12 +12,13 @@ import { createBucket, S3Server, startMinio } from '../support/minio';
 import { MULTIPART_THRESHOLD, S3Options, S3Remote } from '../../src/core/remotes/s3Remote';
 import { forEachParallel } from '../../src/core/remotes/parallel';
 import { CairnError } from '../../src/core/errors';
+import { amzDate, authorization, UNSIGNED_PAYLOAD } from '../../src/core/remotes/sigv4';
 
 /**
  * Cairn's own S3 client (s3Http.ts) against a real MinIO: keys under a prefix that needs
- * encoding, listings past one page, multipart uploads (and their abort), a bucket in another
- * region than configured, dropped and cut connections (through a TCP proxy that really drops
- * them), and credentials found through the AWS SDK's chain. The server's side is read with
+ * encoding, listings past one page, multipart uploads (and their abort), https, a bucket in
+ * another region than configured, dropped and cut connections (through a TCP proxy that
+ * really drops them), and credentials found through the AWS SDK's chain. The server's side is read with
  * the AWS SDK, not with the client under test.
  */
 
@@ -236,6 +238,63 @@ describe('S3 client against a real MinIO', function () {
       assert.deepEqual(await keysUnder(client, 'client', `big/${cancelled}`), []);
     } finally {
       remote.close();
+    }
+  });
+
+  it('https (a self-signed server): the certificate checked unless ssl_verify is false; bodies unsigned but guarded by Content-MD5', async () => {
+    const tls = await startMinio({ tls: true });
+    try {
+      await createBucket(tls, 'secure');
+      const content = Buffer.from('over tls\n');
+      const [file] = localFiles([content]);
+      const strict = remoteOn(tls, 's3://secure/p');
+      try {
+        await assert.rejects(strict.upload(file, objectKey(content), content.length, {}), /self[- ]signed certificate/);
+      } finally {
+        strict.close();
+      }
+      // An endpoint without a scheme is https unless use_ssl is false.
+      const port = new URL(tls.endpoint).port;
+      const remote = remoteOn({ ...tls, endpoint: `127.0.0.1:${port}` }, 's3://secure/p', { ssl_verify: 'false' });
+      try {
+        await remote.upload(file, objectKey(content), content.length, {});
+        assert.deepEqual(await remote.list('files/'), [objectKey(content)]);
+        assert.deepEqual(await remote.download(objectKey(content), path.join(tempDir(), 'tls'), {}), { md5: md5(content), size: content.length });
+      } finally {
+        remote.close();
+      }
+      const plain = remoteOn({ ...server, endpoint: `127.0.0.1:${new URL(server.endpoint).port}` }, 's3://client/plain', { use_ssl: 'false' });
+      try {
+        await plain.upload(file, objectKey(content), content.length, {});
+        assert.equal(await plain.exists(objectKey(content)), true);
+      } finally {
+        plain.close();
+      }
+
+      // What makes an unsigned body safe: the server checks it against Content-MD5.
+      const body = Buffer.from('what is sent');
+      const urlPath = '/secure/p/mismatch';
+      const headers: Record<string, string> = {
+        host: new URL(tls.endpoint).host,
+        'x-amz-date': amzDate(Date.now()),
+        'x-amz-content-sha256': UNSIGNED_PAYLOAD,
+        'content-md5': crypto.createHash('md5').update('what was meant').digest('base64'),
+        'content-length': String(body.length),
+      };
+      headers.authorization = authorization({ method: 'PUT', path: urlPath, query: '', headers }, { accessKeyId: tls.accessKey, secretAccessKey: tls.secretKey }, tls.region);
+      const answer = await new Promise<{ status?: number; text: string }>((resolve, reject) => {
+        const request = https.request(`${tls.endpoint}${urlPath}`, { method: 'PUT', headers, rejectUnauthorized: false }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+        });
+        request.on('error', reject);
+        request.end(body);
+      });
+      assert.equal(answer.status, 400);
+      assert.match(answer.text, /<Code>BadDigest<\/Code>/);
+    } finally {
+      await tls.stop();
     }
   });
 

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,31 +64,48 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-/** Start MinIO on 127.0.0.1 at a free port over a fresh temp data dir; resolves once it answers. */
-export async function startMinio(options: { region?: string } = {}): Promise<S3Server> {
+/** Whether the server answers its liveness probe (a self-signed certificate is fine here). */
+function live(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const url = `${endpoint}/minio/health/live`;
+    const request = url.startsWith('https:') ? https.get(url, { rejectUnauthorized: false }) : http.get(url);
+    request.on('response', (r) => {
+      r.resume();
+      resolve(r.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Start MinIO on 127.0.0.1 at a free port over a fresh temp data dir; resolves once it answers.
+ * `region`: the region it says it is in; `tls`: serve https with a self-signed certificate
+ * for 127.0.0.1 (made with openssl).
+ */
+export async function startMinio(options: { region?: string; tls?: boolean } = {}): Promise<S3Server> {
   const region = options.region ?? 'us-east-1';
   const bin = ensureMinio();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-'));
+  const certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-certs-'));
+  if (options.tls) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', path.join(certsDir, 'private.key'), '-out', path.join(certsDir, 'public.crt')], { stdio: 'ignore' });
+  }
   const port = await freePort();
   const consolePort = await freePort();
   const accessKey = 'cairntest';
   const secretKey = 'cairn-test-secret-' + Math.random().toString(36).slice(2);
-  const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, dataDir], {
+  const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--certs-dir', certsDir, dataDir], {
     env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off', MINIO_SITE_REGION: region },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`minio exited ${child.exitCode}: ${stderr}`);
-    try {
-      const r = await fetch(`${endpoint}/minio/health/live`);
-      if (r.ok) break;
-    } catch {
-      /* not up yet */
-    }
+    if (await live(endpoint)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`minio did not start within 30 s: ${stderr}`);
@@ -101,18 +120,19 @@ export async function startMinio(options: { region?: string } = {}): Promise<S3S
     dataDir,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve(fs.rmSync(dataDir, { recursive: true, force: true }));
-        child.once('exit', () => {
-          fs.rmSync(dataDir, { recursive: true, force: true });
+        const cleanUp = () => {
+          for (const dir of [dataDir, certsDir]) fs.rmSync(dir, { recursive: true, force: true });
           resolve();
-        });
+        };
+        if (child.exitCode !== null) return cleanUp();
+        child.once('exit', cleanUp);
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
   };
 }
 
-/** Make a bucket on the test server (through the same SDK the S3 remote uses). */
+/** Make a bucket on the test server (through the AWS SDK, not the client under test). */
 export async function createBucket(server: S3Server, bucket: string): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
@@ -121,6 +141,7 @@ export async function createBucket(server: S3Server, bucket: string): Promise<vo
     endpoint: server.endpoint,
     forcePathStyle: true,
     credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+    requestHandler: { httpsAgent: new https.Agent({ rejectUnauthorized: false }) }, // a self-signed test server
   });
   try {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));

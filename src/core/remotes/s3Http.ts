@@ -19,7 +19,7 @@ const RETRY_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED
 
 export interface S3HttpOptions {
   bucket: string;
-  /** An S3-compatible server (`http(s)://host[:port]`), addressed path-style; AWS's regional endpoints when absent. */
+  /** An S3-compatible server (`http(s)://host[:port][/path]`), addressed path-style; AWS's regional endpoints when absent. */
   endpoint?: string;
   region: string;
   maxSockets: number;
@@ -82,22 +82,11 @@ export class S3Http {
 
   /** Where requests go, for the current region. */
   private route(): void {
-    const { endpoint, bucket } = this.options;
-    let url: URL;
-    if (endpoint) {
-      url = new URL(endpoint);
-      this.bucketPath = `${url.pathname.replace(/\/+$/, '')}/${uriEncode(bucket, false)}`;
-    } else if (bucket.includes('.')) {
-      // AWS's wildcard certificate does not cover dots in the host name: path-style.
-      url = new URL(`https://s3.${this.region}.amazonaws.com`);
-      this.bucketPath = `/${uriEncode(bucket, false)}`;
-    } else {
-      url = new URL(`https://${bucket}.s3.${this.region}.amazonaws.com`);
-      this.bucketPath = '';
-    }
-    this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
-    this.port = Number(url.port) || (this.secure ? 443 : 80);
-    this.host = url.host;
+    const { server, bucketPath } = bucketAddress(this.options.bucket, this.region, this.options.endpoint);
+    this.hostname = server.hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal without its brackets
+    this.port = Number(server.port) || (this.secure ? 443 : 80);
+    this.host = server.host;
+    this.bucketPath = bucketPath;
   }
 
   /** Whether the object exists (HEAD). */
@@ -276,6 +265,25 @@ function cancelOnAbort(signal: AbortSignal, request: http.ClientRequest): void {
   }
   requests.add(request);
   request.once('close', () => requests.delete(request));
+}
+
+/**
+ * The server a bucket's requests go to, and the bucket's path on it: with an endpoint,
+ * path-style (`endpoint[/path]/bucket/key`); on AWS, the bucket in the host name
+ * (`bucket.s3.region.amazonaws.com/key`) unless it cannot be one label of it (dots, which
+ * AWS's wildcard certificate does not cover; capitals or underscores of old buckets).
+ */
+export function bucketAddress(bucket: string, region: string, endpoint?: string): { server: URL; bucketPath: string } {
+  if (endpoint) {
+    const server = new URL(endpoint);
+    return { server, bucketPath: `${server.pathname.replace(/\/+$/, '')}/${uriEncode(bucket, false)}` };
+  }
+  const virtualHost = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
+  const domain = `s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+  return {
+    server: new URL(`https://${virtualHost ? `${bucket}.` : ''}${domain}`),
+    bucketPath: virtualHost ? '' : `/${uriEncode(bucket, false)}`,
+  };
 }
 
 /** The whole body of a response. */

@@ -48,7 +48,8 @@ function loadSdk(): Sdk {
 }
 
 /**
- * An S3 or S3-compatible (MinIO, Ceph, R2…) remote. Credentials: `access_key_id` /
+ * An S3 or S3-compatible (MinIO, Ceph, R2…) remote: `endpointurl` (else AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL, as the AWS SDKs read them) names a server, else AWS. Credentials: `access_key_id` /
  * `secret_access_key` from the config (keep them in config.local), else `profile`, else the
  * SDK's default chain (environment, shared files, SSO, instance roles). A PUT is atomic:
  * an object is visible only once complete; big files use a multipart upload that is
@@ -73,7 +74,7 @@ export class S3Remote implements Remote {
   private client(): S3Http {
     if (!this.http) {
       const o = this.options;
-      let endpoint = o.endpointurl;
+      let endpoint = o.endpointurl ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
       if (endpoint && !/^https?:\/\//.test(endpoint)) endpoint = `${o.use_ssl === 'false' ? 'http' : 'https'}://${endpoint}`;
       this.http = new S3Http({
         bucket: this.bucket,
