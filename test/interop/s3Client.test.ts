@@ -13,6 +13,7 @@ import { MULTIPART_THRESHOLD, S3Options, S3Remote } from '../../src/core/remotes
 import { forEachParallel } from '../../src/core/remotes/parallel';
 import { CairnError } from '../../src/core/errors';
 import { amzDate, authorization, UNSIGNED_PAYLOAD } from '../../src/core/remotes/sigv4';
+import { S3Http } from '../../src/core/remotes/s3Http';
 
 /**
  * Cairn's own S3 client (s3Http.ts) against a real MinIO: keys under a prefix that needs
@@ -87,10 +88,14 @@ interface Proxy {
 
 /**
  * A TCP proxy to the server that cuts connections: `request(n)` true → the n-th request is
- * never forwarded and its connection is reset; `response(n)` true → the n-th 200 answer
+ * never forwarded and its connection is reset; `hold(n)` true → the n-th request is never
+ * forwarded and its connection stays open, silent; `response(n)` true → the n-th 200 answer
  * stops halfway through its body and the connection closes.
  */
-async function cuttingProxy(target: S3Server, cut: { request?: (n: number) => boolean; response?: (n: number) => boolean }): Promise<Proxy> {
+async function cuttingProxy(
+  target: S3Server,
+  cut: { request?: (n: number) => boolean; hold?: (n: number) => boolean; response?: (n: number) => boolean },
+): Promise<Proxy> {
   const { hostname, port } = new URL(target.endpoint);
   const sockets = new Set<net.Socket>();
   let requests = 0;
@@ -102,11 +107,19 @@ async function cuttingProxy(target: S3Server, cut: { request?: (n: number) => bo
       s.on('close', () => sockets.delete(s));
     }
     client.on('data', (chunk: Buffer) => {
-      if (/^(GET|PUT|HEAD|POST|DELETE) /.test(chunk.toString('latin1', 0, 7)) && cut.request?.(++requests)) {
-        proxy.cuts++;
-        client.resetAndDestroy();
-        upstream.destroy();
-        return;
+      if (/^(GET|PUT|HEAD|POST|DELETE) /.test(chunk.toString('latin1', 0, 7))) {
+        const n = ++requests;
+        if (cut.request?.(n)) {
+          proxy.cuts++;
+          client.resetAndDestroy();
+          upstream.destroy();
+          return;
+        }
+        if (cut.hold?.(n)) {
+          proxy.cuts++;
+          client.pause();
+          return;
+        }
       }
       upstream.write(chunk);
     });
@@ -342,6 +355,30 @@ describe('S3 client against a real MinIO', function () {
       assert.deepEqual(treeHashes(path.join(clone, 'data')), treeHashes(path.join(src, 'data')));
       assert.deepEqual(corruptCacheObjects(path.join(clone, '.dvc', 'cache')), []);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a request the server never answers is given up after the idle timeout and sent again', async () => {
+    const proxy = await cuttingProxy(server, { hold: (n) => n === 2 });
+    const s3 = new S3Http({
+      bucket: 'client',
+      endpoint: proxy.endpoint,
+      region: server.region,
+      maxSockets: 4,
+      verifyTls: true,
+      credentials: () => ({ accessKeyId: server.accessKey, secretAccessKey: server.secretKey }),
+      idleTimeoutMs: 500,
+    });
+    try {
+      await s3.putObject('held/a', Buffer.from('a'));
+      const started = Date.now();
+      await s3.putObject('held/b', Buffer.from('b'));
+      assert.equal(proxy.cuts, 1);
+      assert.ok(Date.now() - started >= 500, 'waited for the idle timeout');
+      assert.equal(await objectMd5(client, 'client', 'held/b'), md5('b'));
+    } finally {
+      s3.destroy();
       await proxy.close();
     }
   });

@@ -6,7 +6,7 @@ import { amzDate, authorization, canonicalQuery, Credentials, EMPTY_SHA256, UNSI
 
 /**
  * The few S3 operations a remote needs, over node:http(s) with keep-alive, signed with
- * SigV4. It replaces the AWS SDK on the request path, whose middleware costs ~0.7 ms of
+ * SigV4. It replaces the AWS SDK on the request path, whose middleware costs ~0.7-1 ms of
  * CPU per request: with many small objects the client, not the network, was the limit.
  */
 
@@ -16,6 +16,8 @@ const BACKOFF_BASE_MS = 100;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const RETRY_CODES = new Set(['SlowDown', 'RequestTimeout', 'InternalError']);
 const RETRY_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED']);
+/** A connection silent this long (no byte either way) is given up, and the request retried: boto's read timeout. */
+const IDLE_TIMEOUT_MS = 60_000;
 
 export interface S3HttpOptions {
   bucket: string;
@@ -27,6 +29,8 @@ export interface S3HttpOptions {
   verifyTls: boolean;
   /** Asked before every request (so temporary credentials can be renewed): return a cached value when there is one. */
   credentials: () => Credentials | Promise<Credentials>;
+  /** IDLE_TIMEOUT_MS unless given (tests). */
+  idleTimeoutMs?: number;
 }
 
 /** An error response from S3 (status, S3's `<Code>` and `<Message>`), or a 200 whose body is an `<Error>`. */
@@ -74,7 +78,8 @@ export class S3Http {
 
   constructor(private readonly options: S3HttpOptions) {
     this.secure = options.endpoint ? new URL(options.endpoint).protocol === 'https:' : true;
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+    // The agent sets the idle timeout once per connection; exchange() acts on it.
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, timeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS };
     this.agent = this.secure ? new https.Agent({ ...agentOptions, rejectUnauthorized: options.verifyTls }) : new http.Agent(agentOptions);
     this.region = options.region;
     this.route();
@@ -241,6 +246,7 @@ export class S3Http {
       const options = { hostname: this.hostname, port: this.port, path, method, headers, agent: this.agent };
       const request = this.secure ? https.request(options) : http.request(options);
       if (signal) cancelOnAbort(signal, request);
+      request.once('timeout', () => request.destroy(Object.assign(new Error('the server stopped answering'), { code: 'ETIMEDOUT' })));
       request.once('response', resolve);
       request.on('error', reject); // `on`: an error after the response must not go unhandled
       request.end(body);
