@@ -261,7 +261,7 @@ remoteCommands.gc = {
           : async (plan) => {
               describePlan(plan, values);
               if (plan.cache.length + plan.remote.length === 0) return true;
-              const ok = await confirmOnTty(`This will remove ${plan.cache.length} cache objects${values.cloud ? ` and ${plan.remote.length} objects on remote '${plan.remoteName}'` : ''} not used by ${scope.join(', ')}. Are you sure you want to proceed?`);
+              const ok = await confirmOnTty(`This will remove ${plan.cache.length} cache objects${values.cloud ? ` and ${plan.remote.length} objects on remote '${plan.remoteName}'` : ''} not used by ${scope.join(', ')}${plan.abandoned.length ? `, and ${plan.abandoned.length} uploads a killed push left unfinished` : ''}. Are you sure you want to proceed?`);
               refused = !ok;
               return ok;
             },
@@ -272,10 +272,12 @@ remoteCommands.gc = {
         });
       }
       if (values.force || values.dry) describePlan(result, values);
-      if (values.json) printJson({ removed: result.removed, kept: result.kept, cache: result.cache, remote: result.remote, remoteName: result.remoteName ?? null });
+      if (values.json) printJson({ removed: result.removed, kept: result.kept, cache: result.cache, remote: result.remote, remoteName: result.remoteName ?? null, abandoned: result.abandoned });
       else if (!values.quiet) {
-        out(result.cache.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.cache.length} objects from repo cache.` : "No unused 'repo' cache to remove.");
-        if (values.cloud) out(result.remote.length ? `${result.removed ? 'Removed' : 'Would remove'} ${result.remote.length} objects from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
+        const verb = result.removed ? 'Removed' : 'Would remove';
+        out(result.cache.length ? `${verb} ${result.cache.length} objects from repo cache.` : "No unused 'repo' cache to remove.");
+        if (values.cloud) out(result.remote.length ? `${verb} ${result.remote.length} objects from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
+        if (result.abandoned.length) out(`${verb} ${result.abandoned.length} unfinished upload${result.abandoned.length === 1 ? '' : 's'} of killed pushes from remote '${result.remoteName}'.`);
       }
       return 0;
     });
@@ -288,4 +290,5 @@ function describePlan(plan: GcPlan, values: Record<string, any>): void {
   out(`Keeping ${plan.kept.objects} objects used by ${plan.kept.outputs} outputs of: ${revs.slice(0, 8).join(', ')}${revs.length > 8 ? ` and ${revs.length - 8} more revisions` : ''}`);
   for (const k of plan.cache) out(`${values.dry ? 'Would remove' : 'Removing'} .dvc/cache/${k}`);
   for (const k of plan.remote) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k}`);
+  for (const k of plan.abandoned) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k} (unfinished upload)`);
 }

@@ -14,6 +14,8 @@ import { forEachParallel } from '../../src/core/remotes/parallel';
 import { CairnError } from '../../src/core/errors';
 import { amzDate, authorization, UNSIGNED_PAYLOAD } from '../../src/core/remotes/sigv4';
 import { S3Http } from '../../src/core/remotes/s3Http';
+import { Repo } from '../../src/core/repo/repo';
+import { gc } from '../../src/core/remotes/gc';
 
 /**
  * Cairn's own S3 client (s3Http.ts) against a real MinIO: keys under a prefix that needs
@@ -252,6 +254,30 @@ describe('S3 client against a real MinIO', function () {
     } finally {
       remote.close();
     }
+  });
+
+  it('gc -c aborts the multipart uploads a killed push left under the remote\'s prefix once idle, and nothing else', async () => {
+    const src = dataRepo(5, 's3://client/gc-left', server.endpoint, server);
+    cairnOk(src, 'push');
+    const start = async (key: string) => (await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: 'client', Key: key }))).UploadId!;
+    const ours = 'gc-left/files/md5/ab/cdef0123456789abcdef0123456789';
+    const oursId = await start(ours);
+    await client.send(new sdk.UploadPartCommand({ Bucket: 'client', Key: ours, UploadId: oursId, PartNumber: 1, Body: crypto.randomBytes(1024) }));
+    const elsewhere = 'gc-other/files/md5/ab/cdef0123456789abcdef0123456789';
+    const elsewhereId = await start(elsewhere);
+    // MinIO lists uploads for an exact key (or the whole bucket), not for a shorter prefix.
+    const uploads = async (key: string) => ((await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: 'client', Prefix: key }))).Uploads ?? []).map((u) => u.UploadId);
+    assert.deepEqual(await uploads(ours), [oursId]);
+    const objects = await keysUnder(client, 'client', 'gc-left/');
+
+    // Just started: it may be a push in flight, so it stays.
+    const fresh = await Repo.using(src, {}, (repo) => gc(repo, { cwd: src, workspace: true, cloud: true, dry: true }));
+    assert.deepEqual(fresh.abandoned, []);
+    const idle = await Repo.using(src, {}, (repo) => gc(repo, { cwd: src, workspace: true, cloud: true, abandonedAfterMs: 0 }));
+    assert.deepEqual(idle.abandoned, [`${oursId} files/md5/ab/cdef0123456789abcdef0123456789`]);
+    assert.deepEqual(await uploads(ours), []);
+    assert.deepEqual(await uploads(elsewhere), [elsewhereId]);
+    assert.deepEqual(await keysUnder(client, 'client', 'gc-left/'), objects, 'no object was touched');
   });
 
   it('https (a self-signed server): the certificate checked unless ssl_verify is false; bodies unsigned but guarded by Content-MD5', async () => {

@@ -11,6 +11,7 @@ import { fetch, pull, push } from '../../src/core/remotes/sync';
 import { cloudStatus, cloudStatusReport } from '../../src/core/remotes/cloudStatus';
 import { remoteHas, QueryPlan } from '../../src/core/remotes/remoteIndex';
 import { LocalRemote } from '../../src/core/remotes/localRemote';
+import { gc } from '../../src/core/remotes/gc';
 import { HashPool } from '../../src/core/hashing/hashPool';
 import { SPLIT_COPY_BYTES } from '../../src/core/hashing/workerProtocol';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
@@ -135,6 +136,29 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     assert.deepEqual([good.transferred, good.failed], [1, 0]);
     assert.equal(md5(fs.readFileSync(cached)), key);
     assert.equal(fs.statSync(cached).mode & 0o777, 0o444);
+  });
+
+  it('gc -c removes the temp files killed pushes left beside remote objects once idle for an hour; nothing else', async () => {
+    await step(dir, (r) => push(r, opts()));
+    const objects = objectsUnder(store);
+    const hoursAgo = (f: string, h: number) => fs.utimesSync(f, new Date(Date.now() - h * 3600_000), new Date(Date.now() - h * 3600_000));
+    const place = (file: string, hours: number) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, 'partial');
+      hoursAgo(file, hours);
+      return file;
+    };
+    const name = md5('never finished');
+    const stale = [place(path.join(store, 'files', 'md5', name.slice(0, 2), `.${name.slice(2)}.4242.0badf00d.tmp`), 2)];
+    const live = [place(path.join(store, 'files', 'md5', name.slice(0, 2), `.${name.slice(2)}.4243.0badf00d.tmp`), 0.5)];
+    const dry = await step(dir, (r) => gc(r, { cwd: dir, workspace: true, cloud: true, dry: true }));
+    assert.deepEqual(dry.abandoned, [`files/md5/${name.slice(0, 2)}/.${name.slice(2)}.4242.0badf00d.tmp`]);
+    assert.ok(stale.every((f) => fs.existsSync(f)), 'a dry run removed something');
+    const done = await step(dir, (r) => gc(r, { cwd: dir, workspace: true, cloud: true }));
+    assert.equal(done.removed, true);
+    assert.deepEqual(stale.filter((f) => fs.existsSync(f)), []);
+    assert.deepEqual(live.filter((f) => !fs.existsSync(f)), []);
+    assert.deepEqual(objectsUnder(store).filter((k) => !path.basename(k).startsWith('.')), objects);
   });
 
   it('honours push: false and an output\'s own remote:, and -r leaves out outputs of other remotes', async () => {

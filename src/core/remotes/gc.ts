@@ -21,6 +21,8 @@ export interface GcOptions {
   dry?: boolean;
   jobs?: number;
   signal?: AbortSignal;
+  /** How long a temp file must have been left alone to count as abandoned (default ABANDONED_AFTER_MS). */
+  abandonedAfterMs?: number;
   /** Asked once the plan is known, before anything is removed; false stops gc (nothing removed). */
   confirm?: (plan: GcPlan) => Promise<boolean>;
 }
@@ -33,12 +35,20 @@ export interface GcPlan {
   /** Remote objects to remove (with `cloud`). */
   remote: string[];
   remoteName?: string;
+  /**
+   * With `cloud`: what killed pushes left on the remote (temp files, unfinished multipart uploads).
+   * The cache needs no such list: its staging folders are emptied whenever a writer takes the lock.
+   */
+  abandoned: string[];
 }
 
 export interface GcResult extends GcPlan {
   /** False when nothing was removed (dry run, or not confirmed). */
   removed: boolean;
 }
+
+/** An upload nothing has written to for this long was left by a killed push: a live one keeps writing. */
+export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 const OBJECT_KEY = /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/;
 
@@ -89,6 +99,7 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
       kept: { objects: keep.size, revisions, outputs: outputs.length },
       cache: cacheObjectKeys(repo.store.cacheDir).filter((k) => !keep.has(k)),
       remote: [],
+      abandoned: [],
     };
     const remote = options.cloud ? openRemote(repo, options.remote, 'gc') : undefined;
     try {
@@ -96,6 +107,7 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
         plan.remoteName = remote.name;
         const listed = [...(await remote.list('files/md5/', options.signal)), ...(await remote.list('', options.signal)).filter((k) => !k.startsWith('files/'))];
         plan.remote = [...new Set(listed)].filter((k) => OBJECT_KEY.test(k) && !keep.has(k)).sort();
+        plan.abandoned = (await remote.abandonedUploads(options.abandonedAfterMs ?? ABANDONED_AFTER_MS, options.signal)).sort();
       }
       throwIfAborted(options.signal);
       if (options.dry || (options.confirm && !(await options.confirm(plan)))) return { ...plan, removed: false };
@@ -103,7 +115,10 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
         const file = path.join(repo.store.cacheDir, ...key.split('/'));
         await fs.promises.rm(file, { force: true });
       }
-      if (remote) await forEachParallel(plan.remote, options.jobs ?? remote.defaultJobs, (k) => remote.remove(k, options.signal), options.signal);
+      if (remote) {
+        await forEachParallel(plan.remote, options.jobs ?? remote.defaultJobs, (k) => remote.remove(k, options.signal), options.signal);
+        await forEachParallel(plan.abandoned, options.jobs ?? remote.defaultJobs, (id) => remote.removeAbandoned(id, options.signal), options.signal);
+      }
       return { ...plan, removed: true };
     } finally {
       remote?.close();

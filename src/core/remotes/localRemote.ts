@@ -109,6 +109,27 @@ export class LocalRemote implements Remote {
     await fs.promises.rm(this.abs(key), { force: true });
   }
 
+  /** Upload temp files (`.<object>.<pid>.<random>.tmp`, see tempPathFor) in the prefix folders, idle for `idleMs`. */
+  async abandonedUploads(idleMs: number): Promise<string[]> {
+    const found: string[] = [];
+    const before = Date.now() - idleMs;
+    for (const base of ['files/md5/', '']) {
+      const root = this.abs(base.replace(/\/$/, '') || '.');
+      for (const prefix of readdirOrEmpty(root).filter((n) => /^[0-9a-f]{2}$/.test(n))) {
+        for (const name of readdirOrEmpty(path.join(root, prefix))) {
+          if (!/^\.[0-9a-f]{30}(\.dir)?\..+\.tmp$/.test(name)) continue;
+          const stat = fs.statSync(path.join(root, prefix, name), { throwIfNoEntry: false });
+          if (stat && stat.mtimeMs < before) found.push(`${base}${prefix}/${name}`);
+        }
+      }
+    }
+    return found;
+  }
+
+  removeAbandoned(id: string): Promise<void> {
+    return this.remove(id);
+  }
+
   close(): void {
     void this.ownPool?.close();
     this.ownPool = undefined;
@@ -118,6 +139,14 @@ export class LocalRemote implements Remote {
 /** The pool's progress (tasks, bytes) as the batch's (items, bytes); a split item's second task does not count. */
 function progressOf(options: BatchOptions, items: unknown[]): RunOptions['onProgress'] {
   return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone });
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function asError(r: WorkerResult): Error | undefined {

@@ -25,6 +25,12 @@ export interface Remote {
    */
   getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]>;
   remove(key: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * What interrupted uploads left behind and nothing has written to for `idleMs` (temp files
+   * beside objects, multipart uploads never completed): ids for `removeAbandoned`. Never an object.
+   */
+  abandonedUploads(idleMs: number, signal?: AbortSignal): Promise<string[]>;
+  removeAbandoned(id: string, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 

@@ -153,6 +153,23 @@ export class S3Http {
     await this.request({ method: 'POST', key, query: { uploadId }, body, signal });
   }
 
+  /** The bucket's multipart uploads neither completed nor aborted (ListMultipartUploads, page after page). */
+  async listMultipartUploads(signal?: AbortSignal): Promise<{ key: string; uploadId: string; initiated: Date }[]> {
+    const uploads: { key: string; uploadId: string; initiated: Date }[] = [];
+    let marker: { 'key-marker': string; 'upload-id-marker': string } | undefined;
+    do {
+      const query: Record<string, string> = { uploads: '', ...marker };
+      const xml = (await this.request({ method: 'GET', query, signal })).body.toString('utf8');
+      for (const m of xml.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
+        const [key, uploadId, initiated] = ['Key', 'UploadId', 'Initiated'].map((t) => xmlText(m[1], t));
+        if (key && uploadId && initiated) uploads.push({ key, uploadId, initiated: new Date(initiated) });
+      }
+      const next = [xmlText(xml, 'NextKeyMarker'), xmlText(xml, 'NextUploadIdMarker')];
+      marker = xml.includes('<IsTruncated>true</IsTruncated>') && next[0] ? { 'key-marker': next[0], 'upload-id-marker': next[1] ?? '' } : undefined;
+    } while (marker);
+    return uploads;
+  }
+
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     await this.request({ method: 'DELETE', key, query: { uploadId } });
   }

@@ -246,6 +246,28 @@ export class S3Remote implements Remote {
     }
   }
 
+  /** Multipart uploads under the remote's prefix started more than `idleMs` ago and never completed; ids are `<uploadId> <key>`. */
+  async abandonedUploads(idleMs: number, signal?: AbortSignal): Promise<string[]> {
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    try {
+      // The whole bucket's, filtered here: MinIO lists uploads only for an exact key or for the whole bucket.
+      const uploads = await this.client().listMultipartUploads(signal);
+      const before = Date.now() - idleMs;
+      return uploads.filter((u) => u.key.startsWith(this.key('')) && u.initiated.getTime() <= before).map((u) => `${u.uploadId} ${u.key.slice(strip)}`);
+    } catch (err) {
+      this.fail(err, 'listing unfinished uploads');
+    }
+  }
+
+  async removeAbandoned(id: string): Promise<void> {
+    const [uploadId, key] = [id.slice(0, id.indexOf(' ')), id.slice(id.indexOf(' ') + 1)];
+    try {
+      await this.client().abortMultipartUpload(this.key(key), uploadId);
+    } catch (err) {
+      this.fail(err, `aborting the unfinished upload of ${key}`);
+    }
+  }
+
   close(): void {
     this.http?.destroy();
     this.http = undefined;
