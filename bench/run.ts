@@ -17,6 +17,7 @@ import { createBucket, S3Server, startMinio } from '../test/support/minio';
  *   BENCH_STATUS_RUNS [5]                              timed status runs per tool (median)
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
+ *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
  *   BENCH_CASES [small,big,rss,remote,s3]              which cases to run (remote: push/pull to a
  *                                                      local folder; s3: to MinIO, built once)
  *   BENCH_QUIET_WAIT [60]                              s to wait before a case for idle CPUs
@@ -48,6 +49,11 @@ const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
 const ADD_ROUNDS = Math.round(num('BENCH_ADD_ROUNDS', 2));
 /** Rounds of the big-file add and md5sum (cheap next to dvc's small-file add, and noisier). */
 const BIG_ROUNDS = Math.round(num('BENCH_BIG_ROUNDS', 3));
+/**
+ * MinIO's data folder for the s3 case: memory (/dev/shm) where there is one, so the bench
+ * weighs the clients rather than this machine's disk under the server (BENCH_MINIO_DIR to choose).
+ */
+const MINIO_DATA_ROOT = env.BENCH_MINIO_DIR ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : undefined);
 /** Timed push/pull rounds per tool and case (best reported). */
 const REMOTE_ROUNDS = Math.round(num('BENCH_REMOTE_ROUNDS', 2));
 
@@ -522,12 +528,18 @@ async function rssCase(work: string, cairn: Tool, dvc: Tool): Promise<void> {
  * own empty remote; pull starts in a fresh clone (empty cache, no workspace data). Nothing is
  * deleted before a timed run (see the ext4 note); the best of REMOTE_ROUNDS is reported.
  */
+/** User + system CPU seconds a process has used so far (Linux /proc). */
+function processCpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 's3'): Promise<void> {
   let server: S3Server | undefined;
   const where = kind === 'local' ? 'local folder' : 'S3 (MinIO)';
   try {
     if (kind === 's3') {
-      server = await startMinio();
+      server = await startMinio({ dataRoot: MINIO_DATA_ROOT });
       for (const b of ['bench-cairn', 'bench-dvc']) await createBucket(server, b);
     }
     const configure = async (dir: string, t: Tool) => {
@@ -557,6 +569,13 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       await must('git', ['commit', '-qm', 'data'], { cwd: base });
       const label = which === 'small' ? `${SMALL_FILES} small files` : `${BIG_MB} MiB file`;
       const runs: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [], cp: [] };
+      /** MinIO's CPU seconds during each timed run, beside `runs`. */
+      const serverCpu: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [] };
+      const timed = async (what: string, t: Tool, args: string[], cwd: string) => {
+        const before = server ? processCpuSeconds(server.pid) : 0;
+        runs[what].push((await tool(t, args, cwd)).seconds);
+        if (server) serverCpu[what].push(processCpuSeconds(server.pid) - before);
+      };
       for (let round = 0; round < REMOTE_ROUNDS; round++) {
         const order = round % 2 === 0 ? [dvc, cairn] : [cairn, dvc];
         const repos: Record<string, string> = {};
@@ -569,7 +588,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         await waitForQuiet(`${kind} ${which} round ${round + 1}`);
         for (const t of order) {
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} push (${label})...`);
-          runs[`${t.name} push`].push((await tool(t, ['push'], repos[t.name])).seconds);
+          await timed(`${t.name} push`, t, ['push'], repos[t.name]);
         }
         for (const t of order) {
           const clone = `${repos[t.name]}-pull`;
@@ -580,7 +599,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           }
           syncDisks();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} pull (${label})...`);
-          runs[`${t.name} pull`].push((await tool(t, ['pull'], clone)).seconds);
+          await timed(`${t.name} pull`, t, ['pull'], clone);
           // The data must be back, identical, for both.
           const r = await run(cairn.cmd, [...cairn.args, 'status', '--json'], { cwd: clone, env: cairn.env });
           if (r.stdout.trim() !== '{}') throw new Error(`after pull, ${clone} is not clean: ${r.stdout}${r.stderr}`);
@@ -621,6 +640,14 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         `${where}, ${label}: runs (s), order alternating by round: cairn push [${list('cairn push')}], dvc push [${list('dvc push')}], ` +
           `cairn pull [${list('cairn pull')}], dvc pull [${list('dvc pull')}]${kind === 'local' ? `, cp -r of the cache's files [${list('cp')}]` : ''}.`,
       );
+      if (server) {
+        const cpu = (k: string) => serverCpu[k].map((v) => v.toFixed(1)).join(', ');
+        notes.push(
+          `${where}, ${label}: MinIO's own CPU seconds during those runs: cairn push [${cpu('cairn push')}], dvc push [${cpu('dvc push')}], ` +
+            `cairn pull [${cpu('cairn pull')}], dvc pull [${cpu('dvc pull')}]. Server and client share the ${os.availableParallelism?.() ?? os.cpus().length} cores, ` +
+            'so a run cannot take less than (server CPU + client CPU) / cores.',
+        );
+      }
       if (kind === 'local' && which === 'big') {
         notes.push(
           `${where}, ${BIG_MB} MiB: a pull writes the file twice (into the cache, then into the workspace, as dvc does with cache.type copy) ` +
@@ -665,7 +692,7 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('small') ? `${SMALL_FILES} files of 1–4 KiB in ${SMALL_DIRS} folders` : '',
       CASES.has('big') ? `a ${BIG_MB} MiB file` : '',
       CASES.has('rss') ? `a ${RSS_MB} MiB file` : '',
-      CASES.has('remote') || CASES.has('s3') ? `push/pull of ${SMALL_FILES} files and of a ${BIG_MB} MiB file${CASES.has('s3') ? ' (S3: MinIO on 127.0.0.1)' : ''}` : '',
+      CASES.has('remote') || CASES.has('s3') ? `push/pull of ${SMALL_FILES} files and of a ${BIG_MB} MiB file${CASES.has('s3') ? ` (S3: MinIO on 127.0.0.1, its data in ${MINIO_DATA_ROOT ?? os.tmpdir()})` : ''}` : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }

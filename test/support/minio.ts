@@ -56,6 +56,8 @@ export async function freePort(): Promise<number> {
 
 export interface S3Server {
   endpoint: string;
+  /** The server's process id (the bench reads its CPU time). */
+  pid: number;
   /** The region the server says it is in (MINIO_SITE_REGION; us-east-1 by default). */
   region: string;
   accessKey: string;
@@ -82,10 +84,10 @@ function live(endpoint: string): Promise<boolean> {
  * `region`: the region it says it is in; `tls`: serve https with a self-signed certificate
  * for 127.0.0.1 (made with openssl).
  */
-export async function startMinio(options: { region?: string; tls?: boolean } = {}): Promise<S3Server> {
+export async function startMinio(options: { region?: string; tls?: boolean; /** Where its data folder goes (default: the temp dir). */ dataRoot?: string } = {}): Promise<S3Server> {
   const region = options.region ?? 'us-east-1';
   const bin = ensureMinio();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-'));
+  const dataDir = fs.mkdtempSync(path.join(options.dataRoot ?? os.tmpdir(), 'cairn-minio-'));
   const certsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-minio-certs-'));
   if (options.tls) {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
@@ -114,6 +116,7 @@ export async function startMinio(options: { region?: string; tls?: boolean } = {
   }
   return {
     endpoint,
+    pid: child.pid!,
     region,
     accessKey,
     secretKey,
