@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { CLI, cairn, cairnOk, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, CLI, cloneOf, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 import { createBucket, S3Server, startMinio } from '../support/minio';
 import { SEED, streamFor } from '../support/faultSeed';
@@ -44,15 +44,6 @@ function dataRepo(files: Record<string, string | Buffer>, tool: 'dvc' | 'cairn',
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'data');
   return dir;
-}
-
-/** A clone with the same config.local (credentials), no cache and no data. */
-function cloneOf(dir: string): string {
-  const clone = path.join(tempDir(), 'clone');
-  git(path.dirname(clone), 'clone', '-q', dir, clone);
-  const local = path.join(dir, '.dvc', 'config.local');
-  if (fs.existsSync(local)) fs.copyFileSync(local, path.join(clone, '.dvc', 'config.local'));
-  return clone;
 }
 
 function dataFiles(rng: () => number, n: number, bigBytes = 0): Record<string, Buffer> {

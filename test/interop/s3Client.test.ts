@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CLI, cairnOk, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { cairnOk, CLI, cloneOf, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 import { createBucket, S3Server, startMinio } from '../support/minio';
 import { MULTIPART_THRESHOLD, S3Options, S3Remote } from '../../src/core/remotes/s3Remote';
@@ -168,14 +168,6 @@ function dataRepo(files: number, url: string, endpoint: string, server: S3Server
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'data');
   return dir;
-}
-
-/** A clone with the same config.local (credentials), no cache and no data. */
-function cloneOf(dir: string): string {
-  const clone = path.join(tempDir(), 'clone');
-  git(path.dirname(clone), 'clone', '-q', dir, clone);
-  fs.copyFileSync(path.join(dir, '.dvc', 'config.local'), path.join(clone, '.dvc', 'config.local'));
-  return clone;
 }
 
 describe('S3 client against a real MinIO', function () {

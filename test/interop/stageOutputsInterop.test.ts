@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cairnOk, git, md5, storeObjects, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { cairnOk, cloneOf, git, md5, storeObjects, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 
 /**
@@ -54,12 +54,6 @@ function pipelineRepo(withScratch: boolean): string {
   git(dir, 'add', '-A');
   git(dir, 'commit', '-qm', 'pipeline');
   return dir;
-}
-
-function cloneOf(dir: string): string {
-  const clone = path.join(tempDir(), 'clone');
-  git(path.dirname(clone), 'clone', '-q', dir, clone);
-  return clone;
 }
 
 function copyOf(dir: string): string {

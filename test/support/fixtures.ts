@@ -129,3 +129,12 @@ export function storeObjects(root: string): string[] {
   visit(root, '');
   return out.sort();
 }
+
+/** A git clone of `dir` in a fresh temp folder, with its .dvc/config.local (remote credentials) when it has one: no cache, no data. */
+export function cloneOf(dir: string): string {
+  const clone = path.join(tempDir(), 'clone');
+  git(path.dirname(clone), 'clone', '-q', dir, clone);
+  const local = path.join(dir, '.dvc', 'config.local');
+  if (fs.existsSync(local)) fs.copyFileSync(local, path.join(clone, '.dvc', 'config.local'));
+  return clone;
+}
