@@ -221,7 +221,7 @@ describe('S3 client against a real MinIO', function () {
     assert.deepEqual(treeHashes(path.join(clone, 'data')), treeHashes(path.join(src, 'data')));
   });
 
-  it('a file of MULTIPART_THRESHOLD bytes or more goes up in parts and comes back whole; a cancelled one leaves nothing', async () => {
+  it('a file of MULTIPART_THRESHOLD bytes or more goes up in parts and comes back whole; a cancelled one leaves no object and the next push resumes it', async () => {
     const remote = remoteOn(server, 's3://client/big');
     try {
       const size = MULTIPART_THRESHOLD + (1 << 20);
@@ -240,9 +240,15 @@ describe('S3 client against a real MinIO', function () {
         remote.upload(file, cancelled, size, { signal: controller.signal, onBytes: () => controller.abort() }),
         (err) => err instanceof CairnError && err.code === 'ABORTED',
       );
-      const uploads = await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: 'client', Prefix: `big/${cancelled}` }));
-      assert.deepEqual(uploads.Uploads ?? [], [], 'the multipart upload was aborted');
-      assert.deepEqual(await keysUnder(client, 'client', `big/${cancelled}`), []);
+      const uploadsOf = async (k: string) => ((await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: 'client', Prefix: k }))).Uploads ?? []).map((u) => u.UploadId!);
+      assert.deepEqual(await keysUnder(client, 'client', `big/${cancelled}`), [], 'no object under the key');
+      const [left] = await uploadsOf(`big/${cancelled}`);
+      assert.ok(left, 'the unfinished upload is kept for the next push');
+      // One part already there holds wrong bytes (same size): it must be sent again, the others not.
+      await client.send(new sdk.UploadPartCommand({ Bucket: 'client', Key: `big/${cancelled}`, UploadId: left, PartNumber: 1, Body: crypto.randomBytes(16 << 20) }));
+      await remote.upload(file, cancelled, size, {});
+      assert.deepEqual(await uploadsOf(`big/${cancelled}`), [], 'the upload left behind was the one completed');
+      assert.equal(await objectMd5(client, 'client', `big/${cancelled}`), md5(content));
     } finally {
       remote.close();
     }

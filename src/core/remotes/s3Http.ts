@@ -153,12 +153,12 @@ export class S3Http {
     await this.request({ method: 'POST', key, query: { uploadId }, body, signal });
   }
 
-  /** The bucket's multipart uploads neither completed nor aborted (ListMultipartUploads, page after page). */
-  async listMultipartUploads(signal?: AbortSignal): Promise<{ key: string; uploadId: string; initiated: Date }[]> {
+  /** Multipart uploads neither completed nor aborted: the bucket's, or one key's (MinIO lists no other prefixes). ListMultipartUploads, page after page. */
+  async listMultipartUploads(key: string | undefined, signal?: AbortSignal): Promise<{ key: string; uploadId: string; initiated: Date }[]> {
     const uploads: { key: string; uploadId: string; initiated: Date }[] = [];
     let marker: { 'key-marker': string; 'upload-id-marker': string } | undefined;
     do {
-      const query: Record<string, string> = { uploads: '', ...marker };
+      const query: Record<string, string> = { uploads: '', ...(key === undefined ? {} : { prefix: key }), ...marker };
       const xml = (await this.request({ method: 'GET', query, signal })).body.toString('utf8');
       for (const m of xml.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
         const [key, uploadId, initiated] = ['Key', 'UploadId', 'Initiated'].map((t) => xmlText(m[1], t));
@@ -168,6 +168,22 @@ export class S3Http {
       marker = xml.includes('<IsTruncated>true</IsTruncated>') && next[0] ? { 'key-marker': next[0], 'upload-id-marker': next[1] ?? '' } : undefined;
     } while (marker);
     return uploads;
+  }
+
+  /** The parts an unfinished multipart upload holds (ListParts, page after page). */
+  async listParts(key: string, uploadId: string, signal?: AbortSignal): Promise<{ partNumber: number; etag: string; size: number }[]> {
+    const parts: { partNumber: number; etag: string; size: number }[] = [];
+    let marker: string | undefined;
+    do {
+      const query: Record<string, string> = { uploadId, ...(marker ? { 'part-number-marker': marker } : {}) };
+      const xml = (await this.request({ method: 'GET', key, query, signal })).body.toString('utf8');
+      for (const m of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+        const [n, etag, size] = ['PartNumber', 'ETag', 'Size'].map((t) => xmlText(m[1], t));
+        if (n && etag && size) parts.push({ partNumber: Number(n), etag, size: Number(size) });
+      }
+      marker = xml.includes('<IsTruncated>true</IsTruncated>') ? xmlText(xml, 'NextPartNumberMarker') : undefined;
+    } while (marker);
+    return parts;
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {

@@ -52,8 +52,8 @@ function loadSdk(): Sdk {
  * AWS_ENDPOINT_URL, as the AWS SDKs read them) names a server, else AWS. Credentials: `access_key_id` /
  * `secret_access_key` from the config (keep them in config.local), else `profile`, else the
  * SDK's default chain (environment, shared files, SSO, instance roles). A PUT is atomic:
- * an object is visible only once complete; big files use a multipart upload that is
- * aborted if it fails, so nothing partial is ever left under a key. Requests go through
+ * an object is visible only once complete; big files use a multipart upload, which
+ * an interrupted push leaves unfinished (never an object under the key) for the next push to resume. Requests go through
  * our own small client (s3Http.ts); the SDK only ever resolves credentials.
  */
 export class S3Remote implements Remote {
@@ -168,9 +168,12 @@ export class S3Remote implements Remote {
     }
     const partSize = Math.max(MIN_PART, Math.ceil(size / MAX_PARTS));
     const s3 = this.client();
-    let uploadId: string | undefined;
     try {
-      uploadId = await s3.createMultipartUpload(Key, options.signal);
+      // An upload of this key that an interrupted push left is taken up again: parts already
+      // there with this file's bytes (ETag = md5 of the part) are not sent a second time.
+      const left = (await s3.listMultipartUploads(Key, options.signal)).filter((u) => u.key === Key).sort((a, b) => b.initiated.getTime() - a.initiated.getTime())[0];
+      const uploadId = left?.uploadId ?? (await s3.createMultipartUpload(Key, options.signal));
+      const have = new Map((left ? await s3.listParts(Key, left.uploadId, options.signal) : []).map((p) => [p.partNumber, p]));
       const count = Math.ceil(size / partSize);
       const etags: string[] = new Array(count);
       let next = 0;
@@ -190,14 +193,17 @@ export class S3Remote implements Remote {
           } finally {
             await fh.close();
           }
-          etags[i] = await s3.uploadPart(Key, uploadId!, i + 1, body, options.signal);
+          const there = have.get(i + 1);
+          const md5 = crypto.createHash('md5').update(body).digest('hex');
+          etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, options.signal);
           options.onBytes?.(length);
         }
       };
       await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, count) }, worker));
       await s3.completeMultipartUpload(Key, uploadId, etags, options.signal);
     } catch (err) {
-      if (uploadId) await s3.abortMultipartUpload(Key, uploadId).catch(() => undefined);
+      // The unfinished upload is kept (no object is visible under the key): the next push
+      // resumes it, and `gc -c` clears it once nothing has touched it for an hour.
       this.fail(err, `uploading ${key}`);
     }
   }
@@ -251,7 +257,7 @@ export class S3Remote implements Remote {
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
       // The whole bucket's, filtered here: MinIO lists uploads only for an exact key or for the whole bucket.
-      const uploads = await this.client().listMultipartUploads(signal);
+      const uploads = await this.client().listMultipartUploads(undefined, signal);
       const before = Date.now() - idleMs;
       return uploads.filter((u) => u.key.startsWith(this.key('')) && u.initiated.getTime() <= before).map((u) => `${u.uploadId} ${u.key.slice(strip)}`);
     } catch (err) {
