@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Repo } from '../repo/repo';
 import { openRemote } from './openRemote';
-import { objectKey } from './remote';
+import { layoutFiles, objectKey } from './remote';
 import { forEachParallel } from './parallel';
 import { usedOutputs } from './usedObjects';
 import { expandObjects } from './transfer';
@@ -52,32 +52,6 @@ export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
 const OBJECT_KEY = /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/;
 
-/** Every object key in a cache folder: DVC 3 ones under files/md5, DVC 2 ones at the root. */
-function cacheObjectKeys(cacheDir: string): string[] {
-  const keys: string[] = [];
-  const scan = (root: string, base: string) => {
-    let prefixes: string[];
-    try {
-      prefixes = fs.readdirSync(root);
-    } catch {
-      return;
-    }
-    for (const p of prefixes) {
-      if (!/^[0-9a-f]{2}$/.test(p)) continue;
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(path.join(root, p));
-      } catch {
-        continue;
-      }
-      for (const n of names) if (OBJECT_KEY.test(`${base}${p}/${n}`)) keys.push(`${base}${p}/${n}`);
-    }
-  };
-  scan(path.join(cacheDir, 'files', 'md5'), 'files/md5/');
-  scan(cacheDir, '');
-  return keys.sort();
-}
-
 /**
  * `dvc gc`: remove cache objects (and with `cloud`, remote objects) that no output of the
  * chosen revisions uses. The workspace is always kept. Only object files are removed: never
@@ -97,7 +71,7 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
     const revisions = [...new Set(outputs.map((o) => o.rev))];
     const plan: GcPlan = {
       kept: { objects: keep.size, revisions, outputs: outputs.length },
-      cache: cacheObjectKeys(repo.store.cacheDir).filter((k) => !keep.has(k)),
+      cache: layoutFiles(repo.store.cacheDir).filter((k) => OBJECT_KEY.test(k) && !keep.has(k)).sort(),
       remote: [],
       abandoned: [],
     };

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { HashPool, RunOptions } from '../hashing/hashPool';
 import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
-import type { BatchOptions, GetItem, PutItem, Remote } from './remote';
+import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -37,7 +37,7 @@ export class LocalRemote implements Remote {
   putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
     const tasks: WorkerTask[] = items.map((i) => ({ op: 'put', path: i.file, target: this.abs(i.key) }));
     const sizes = items.map((i) => i.size);
-    return this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes, onProgress: progressOf(options, items) }).then((r) => r.map(asError));
+    return this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes, onProgress: batchProgress(options, items) }).then((r) => r.map(asError));
   }
 
   async exists(key: string): Promise<boolean> {
@@ -86,7 +86,7 @@ export class LocalRemote implements Remote {
         taskSizes.push(sizes[k]);
       }
     });
-    const results = await this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: progressOf(options, items) });
+    const results = await this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items) });
     let t = 0;
     return items.map((item, k) => {
       const result = results[t++];
@@ -111,19 +111,12 @@ export class LocalRemote implements Remote {
 
   /** Upload temp files (`.<object>.<pid>.<random>.tmp`, see tempPathFor) in the prefix folders, idle for `idleMs`. */
   async abandonedUploads(idleMs: number): Promise<string[]> {
-    const found: string[] = [];
     const before = Date.now() - idleMs;
-    for (const base of ['files/md5/', '']) {
-      const root = this.abs(base.replace(/\/$/, '') || '.');
-      for (const prefix of readdirOrEmpty(root).filter((n) => /^[0-9a-f]{2}$/.test(n))) {
-        for (const name of readdirOrEmpty(path.join(root, prefix))) {
-          if (!/^\.[0-9a-f]{30}(\.dir)?\..+\.tmp$/.test(name)) continue;
-          const stat = fs.statSync(path.join(root, prefix, name), { throwIfNoEntry: false });
-          if (stat && stat.mtimeMs < before) found.push(`${base}${prefix}/${name}`);
-        }
-      }
-    }
-    return found;
+    return layoutFiles(this.root).filter((key) => {
+      if (!/\/\.[0-9a-f]{30}(\.dir)?\..+\.tmp$/.test(key)) return false;
+      const stat = fs.statSync(this.abs(key), { throwIfNoEntry: false });
+      return !!stat && stat.mtimeMs < before;
+    });
   }
 
   removeAbandoned(id: string): Promise<void> {
@@ -137,16 +130,8 @@ export class LocalRemote implements Remote {
 }
 
 /** The pool's progress (tasks, bytes) as the batch's (items, bytes); a split item's second task does not count. */
-function progressOf(options: BatchOptions, items: unknown[]): RunOptions['onProgress'] {
+function batchProgress(options: BatchOptions, items: unknown[]): RunOptions['onProgress'] {
   return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone });
-}
-
-function readdirOrEmpty(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function asError(r: WorkerResult): Error | undefined {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { HashName } from '../hashing/hashNames';
 
 /**
@@ -69,4 +71,28 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** Bytes moved since the last call. */
   onBytes?: (delta: number) => void;
+}
+
+/**
+ * Every file in the prefix folders of a folder laid out as a cache or remote (`files/md5/ab/…`,
+ * and DVC 2's `ab/…` at the root), as keys; temp files and anything else there included.
+ */
+export function layoutFiles(root: string): string[] {
+  const keys: string[] = [];
+  for (const base of ['files/md5/', '']) {
+    const dir = path.join(root, ...base.split('/').filter(Boolean));
+    for (const prefix of readdirOrEmpty(dir)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of readdirOrEmpty(path.join(dir, prefix))) keys.push(`${base}${prefix}/${name}`);
+    }
+  }
+  return keys;
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -60,6 +60,8 @@ interface S3Request {
   key?: string;
   query?: Record<string, string>;
   body?: Buffer;
+  /** The body's md5 (hex) when the caller has it already: not computed a second time. */
+  bodyMd5?: string;
   signal?: AbortSignal;
 }
 
@@ -141,8 +143,8 @@ export class S3Http {
   }
 
   /** Uploads part `partNumber` (from 1); returns its ETag. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, signal?: AbortSignal): Promise<string> {
-    const { headers } = await this.request({ method: 'PUT', key, query: { partNumber: String(partNumber), uploadId }, body, signal });
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, bodyMd5: string, signal?: AbortSignal): Promise<string> {
+    const { headers } = await this.request({ method: 'PUT', key, query: { partNumber: String(partNumber), uploadId }, body, bodyMd5, signal });
     if (!headers.etag) throw new S3Error(200, undefined, `no ETag in the answer to UploadPart ${partNumber}`, undefined, undefined);
     return headers.etag;
   }
@@ -208,12 +210,12 @@ export class S3Http {
    * else with its headers and whole body. Error answers are S3Errors.
    */
   private async send(req: S3Request, stream: boolean): Promise<S3Response | http.IncomingMessage> {
-    const { method, body, signal } = req;
+    const { method, body, bodyMd5, signal } = req;
     const path = req.key === undefined ? this.bucketPath || '/' : `${this.bucketPath}/${uriEncode(req.key, true)}`;
     const query = req.query ? canonicalQuery(req.query) : '';
     // Content-MD5 has the server verify the body. Over TLS the body itself is not signed
     // (as the AWS SDKs do); over plain http its sha256 is, as AWS wants it there.
-    const md5 = body && crypto.createHash('md5').update(body).digest('base64');
+    const md5 = body && (bodyMd5 ? Buffer.from(bodyMd5, 'hex') : crypto.createHash('md5').update(body).digest()).toString('base64');
     const payloadHash = !body ? EMPTY_SHA256 : this.secure ? UNSIGNED_PAYLOAD : crypto.createHash('sha256').update(body).digest('hex');
     let corrected = false;
     for (let attempt = 1; ; attempt++) {

@@ -195,7 +195,7 @@ export class S3Remote implements Remote {
           }
           const there = have.get(i + 1);
           const md5 = crypto.createHash('md5').update(body).digest('hex');
-          etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, options.signal);
+          etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
           options.onBytes?.(length);
         }
       };
