@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { CairnError } from '../core/errors';
 import { Command, CommandGroup, CommandTable, Options, out } from './command';
@@ -111,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Run as `node dist/cairn.js` or `node out/src/cli/main.js`; dist/cli.js (launch.ts) loads it and calls main itself.
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -6,7 +6,7 @@ import { StageGraph } from '../core/pipeline/graph';
 import { renderDag } from '../core/pipeline/dag';
 import { stageAddress } from '../core/pipeline/stageStatus';
 import { commandLines } from '../core/pipeline/runCommand';
-import { lintFiles, FileDiagnostics } from '../server/lintFiles';
+import type { FileDiagnostics } from '../server/lintFiles';
 import { CommandTable, out, printJson, shellQuote, withRepo } from './command';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[];
@@ -137,6 +137,8 @@ export const pipelineCommands: CommandTable = {
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
+        // Loaded here: the language server's modules cost every other command ~40 ms of start-up.
+        const { lintFiles } = await import('../server/lintFiles');
         const results = await lintFiles(repo.root, positionals, { cwd: process.cwd() });
         const problems = lintProblems(results);
         if (values.json) printJson(problems);

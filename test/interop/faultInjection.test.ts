@@ -126,7 +126,7 @@ function runCli(cwd: string, args: string[], killAfterMs?: number): Promise<Run>
 // ---------------------------------------------------------------------------------------
 // Checks
 
-const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
+const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]+\.\d+\.tmp$/;
 
 /** Every file under `dir`, relative posix paths. */
 function listFiles(dir: string): string[] {

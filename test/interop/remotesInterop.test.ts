@@ -208,7 +208,7 @@ function checkObjects(objects: Map<string, string>): { bad: string[]; temp: stri
   for (const [key, hash] of objects) {
     const m = /^(?:files\/md5\/)?([0-9a-f]{2})\/([0-9a-f]{30})(\.dir)?$/.exec(key);
     if (!m) {
-      if (/\/\.[0-9a-f]{30}(\.dir)?\.\d+\.[0-9a-f]+\.tmp$/.test(key)) temp.push(key);
+      if (/\/\.[0-9a-f]{30}(\.dir)?\.\d+\.[0-9a-f]+\.\d+\.tmp$/.test(key)) temp.push(key);
       else bad.push(`${key} (not an object name)`);
     } else if (m[1] + m[2] !== hash) bad.push(key);
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { threadId } from 'node:worker_threads';
+import { openWithModeSync } from '../repo/atomicWrite';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -46,15 +47,16 @@ export function stagingPath(stagingDir: string): string {
   return path.join(stagingDir, `${process.pid}-${threadId}-${tempCounter++}`);
 }
 
-/** Open a new staging file, making the staging folder on first use. */
+/** Open a new staging file, read-only as objects are, making the staging folder on first use. */
 function openStaging(stagingDir: string): { tmp: string; fd: number } {
   const tmp = stagingPath(stagingDir);
+  const open = () => ({ tmp, fd: openWithModeSync(tmp, 0o444) });
   try {
-    return { tmp, fd: fs.openSync(tmp, 'w', 0o644) };
+    return open();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     fs.mkdirSync(stagingDir, { recursive: true });
-    return { tmp, fd: fs.openSync(tmp, 'w', 0o644) };
+    return open();
   }
 }
 
@@ -92,8 +94,9 @@ export function hashFileSync(file: string, name: HashName, onBytes?: OnBytes): F
   }
 }
 
+/** `objectsDir` is a normalised path; joined by hand, as path.join costs more than the rest of a small push per file. */
 export function objectPathFor(objectsDir: string, md5: string): string {
-  return path.join(objectsDir, md5.slice(0, 2), md5.slice(2));
+  return `${objectsDir}${path.sep}${md5.slice(0, 2)}${path.sep}${md5.slice(2)}`;
 }
 
 /** Copy the open file into a new read-only staging file, hashing its bytes on the way. */
@@ -102,7 +105,6 @@ function stageWithHash(fd: number, size: number, stagingDir: string, name: HashN
   let hashed: { md5: string; size: number };
   try {
     hashed = hashFd(fd, size, name, staged.fd, onBytes);
-    fs.fchmodSync(staged.fd, 0o444);
   } catch (err) {
     fs.closeSync(staged.fd);
     fs.rmSync(staged.tmp, { force: true });
@@ -191,7 +193,6 @@ export function copyToStagingSync(file: string, stagingDir: string): string {
       fs.writeSync(out, copyBuffer, 0, n);
       position += n;
     }
-    fs.fchmodSync(out, 0o444);
   } catch (err) {
     fs.closeSync(out);
     fs.rmSync(tmp, { force: true });

@@ -42,6 +42,24 @@ export class HashPool {
     return worker;
   }
 
+  /** Start the threads now, so their start-up overlaps the caller's own preparation. */
+  warm(): void {
+    while (this.workers.length < this.size) this.idle.push(this.spawn());
+  }
+
+  /** The sizes of `files` (undefined for a missing one), stat'ed by the threads in parallel. */
+  async sizes(files: string[], signal?: AbortSignal): Promise<(number | undefined)[]> {
+    const per = Math.max(256, Math.ceil(files.length / (this.size * 4)));
+    const tasks: WorkerTask[] = [];
+    for (let i = 0; i < files.length; i += per) tasks.push({ op: 'sizes', paths: files.slice(i, i + per) });
+    // Weighed as full batches, so that each is a batch of its own and the threads share them.
+    const results = await this.run(tasks, { signal, sizes: tasks.map(() => MAX_BYTES_PER_BATCH) });
+    return results.flatMap((r) => {
+      if (!r.ok) throw new Error(r.error);
+      return (r.value as number[]).map((size) => (size < 0 ? undefined : size));
+    });
+  }
+
   async run(tasks: WorkerTask[], options: RunOptions = {}): Promise<WorkerResult[]> {
     const results: WorkerResult[] = new Array(tasks.length);
     if (tasks.length === 0) return results;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
 import { copyFileAtomicSync } from '../repo/atomicWrite';
@@ -24,6 +25,8 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
         return { ok: true, value: undefined };
       case 'fetch':
         return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };
+      case 'sizes':
+        return { ok: true, value: task.paths.map((p) => fs.statSync(p, { throwIfNoEntry: false })?.size ?? -1) };
     }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -19,9 +19,11 @@ export type WorkerTask =
   /** Publish a cache object at `target` (a local remote's key), atomically. */
   | { op: 'put'; path: string; target: string }
   /** Bring object `name` from a local remote's `path` into the store, verified against its name. */
-  | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName };
+  | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName }
+  /** The sizes of many files at once (-1 for one that is missing): a stat loop off the main thread. */
+  | { op: 'sizes'; paths: string[] };
 
-export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | undefined } | { ok: false; error: string; errno?: string };
+export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | number[] | undefined } | { ok: false; error: string; errno?: string };
 
 /** From this size a file is hashed by one worker while another copies it (a 'hash' and a 'copy' task): about one read instead of two passes. */
 export const SPLIT_COPY_BYTES = 32 << 20;

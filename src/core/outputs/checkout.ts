@@ -106,7 +106,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
         if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
       }
       const isDir = !!plan.output.md5?.endsWith('.dir');
-      if (isDir) removeEmptyDirs(plan.output.abs);
+      if (isDir && plan.removals.length > 0) removeEmptyDirs(plan.output.abs); // only removals can empty a folder
       const shown = plan.output.rel + (isDir ? '/' : '');
       if (plan.kind === 'added') result.added.push(shown);
       else if (plan.kind === 'modified') result.modified.push(shown);
@@ -166,7 +166,8 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
     const have = current.get(e.relpath);
     if (have && have.md5 === e.md5 && !relink) continue;
     if (have && have.md5 !== e.md5 && !inCache(have.md5)) plan.unsaved.push(repo.rel(have.abs));
-    plan.writes.push({ abs: path.join(output.abs, ...e.relpath.split('/')), md5: e.md5, isexec: false });
+    // Joined by hand (path.join costs per file): parseDirManifest refuses empty and '..' parts.
+    plan.writes.push({ abs: `${output.abs}${path.sep}${path.sep === '/' ? e.relpath : e.relpath.replaceAll('/', path.sep)}`, md5: e.md5, isexec: false });
   }
   for (const [relpath, f] of current) {
     if (expected.has(relpath)) continue;

@@ -17,12 +17,16 @@ export class LocalRemote implements Remote {
   /** A pool of `-j` threads, when that differs from the repository's pool. */
   private ownPool: HashPool | undefined;
 
-  constructor(readonly name: string, readonly url: string, readonly root: string, private readonly pool: HashPool) {
+  readonly root: string;
+
+  constructor(readonly name: string, readonly url: string, root: string, private readonly pool: HashPool) {
+    this.root = path.resolve(root);
     this.defaultJobs = pool.size;
   }
 
+  /** `root` is normalised and keys are clean relative paths: joined by hand, path.join costs per file. */
   private abs(key: string): string {
-    return path.join(this.root, ...key.split('/'));
+    return `${this.root}${path.sep}${path.sep === '/' ? key : key.replaceAll('/', path.sep)}`;
   }
 
   private poolFor(jobs: number): HashPool {
@@ -72,8 +76,9 @@ export class LocalRemote implements Remote {
 
   /** Small objects are read, hashed and written in one task each; a big one by a 'hash' and a 'copy' task at once, verified here. */
   async getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]> {
+    const pool = this.poolFor(options.jobs);
     const sources = items.map((i) => this.abs(i.key));
-    const sizes = sources.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0);
+    const sizes = (await pool.sizes(sources, options.signal)).map((size) => size ?? 0);
     const split = items.map((i, k) => i.hashName === 'md5' && sizes[k] >= SPLIT_COPY_BYTES);
     const tasks: WorkerTask[] = [];
     const taskSizes: number[] = [];
@@ -86,7 +91,7 @@ export class LocalRemote implements Remote {
         taskSizes.push(sizes[k]);
       }
     });
-    const results = await this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items) });
+    const results = await pool.run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items) });
     let t = 0;
     return items.map((item, k) => {
       const result = results[t++];
@@ -109,7 +114,7 @@ export class LocalRemote implements Remote {
     await fs.promises.rm(this.abs(key), { force: true });
   }
 
-  /** Upload temp files (`.<object>.<pid>.<random>.tmp`, see tempPathFor) in the prefix folders, idle for `idleMs`. */
+  /** Upload temp files (`.<object>.<pid>.<random>.<n>.tmp`, see tempPathFor) in the prefix folders, idle for `idleMs`. */
   async abandonedUploads(idleMs: number): Promise<string[]> {
     const before = Date.now() - idleMs;
     return layoutFiles(this.root).filter((key) => {

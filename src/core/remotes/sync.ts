@@ -41,6 +41,7 @@ async function eachRemote(
 
 /** `dvc push`: upload the cached objects of the chosen outputs (not `push: false` ones) that the remote lacks. */
 export async function push(repo: Repo, options: SyncOptions): Promise<TransferResult> {
+  repo.pool.warm(); // its threads start while the outputs are collected
   const outputs = await usedOutputs(repo, { ...options, forPush: true });
   return eachRemote(repo, outputs, options, 'push', (remote, outs) => pushObjects(repo, remote, outs, options));
 }
@@ -48,6 +49,7 @@ export async function push(repo: Repo, options: SyncOptions): Promise<TransferRe
 /** `dvc fetch`: download into the cache the objects of the chosen outputs that it lacks, verified. */
 export async function fetch(repo: Repo, options: SyncOptions): Promise<TransferResult> {
   return repo.withLock(async () => {
+    repo.pool.warm();
     const outputs = await usedOutputs(repo, options);
     return eachRemote(repo, outputs, options, 'fetch', (remote, outs) => fetchObjects(repo, remote, outs, options));
   });

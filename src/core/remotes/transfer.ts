@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
@@ -136,20 +135,17 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
   const todo: { ref: ObjectRef; item: PutItem }[] = [];
   const failedFiles = new Set<string>();
-  for (const [key, ref] of refs) {
-    if (present.has(key)) {
-      result.skipped++;
-      continue;
-    }
-    const file = repo.store.pathOf(ref.md5, ref.hashName);
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat) {
+  const absent = [...refs].filter(([key]) => !present.has(key));
+  result.skipped = refs.size - absent.length;
+  const files = absent.map(([, ref]) => repo.store.pathOf(ref.md5, ref.hashName));
+  const sizes = await repo.pool.sizes(files, options.signal);
+  absent.forEach(([key, ref], i) => {
+    const size = sizes[i];
+    if (size === undefined) {
       failedFiles.add(key);
       result.failures.push(failure(ref, missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : 'not in the cache'));
-      continue;
-    }
-    todo.push({ ref, item: { file, key, size: stat.size } });
-  }
+    } else todo.push({ ref, item: { file: files[i], key, size } });
+  });
   throwIfAborted(options.signal);
   const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
   const progress = progressOf(options, todo.length, totalBytes);

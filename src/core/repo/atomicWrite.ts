@@ -2,9 +2,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 
+// Unique per process and thread (each worker thread loads its own copy of this module), even
+// across machines sharing a folder: a random token drawn once, then a counter.
+const tempToken = `${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+let tempCounter = 0;
+
 /** A temp name beside `target`, so the final rename stays on one file system. */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${tempToken}.${tempCounter++}.tmp`);
+}
+
+/** The process's umask, read once: Cairn never changes it. */
+const umask = process.umask();
+
+/** Create (or truncate) `file` for writing with exactly `mode`: set at creation, chmod only when the umask strips bits of it. */
+export function openWithModeSync(file: string, mode: number): number {
+  const fd = fs.openSync(file, 'w', mode);
+  if ((mode & ~umask) !== mode) fs.fchmodSync(fd, mode);
+  return fd;
 }
 
 /** Write a whole file so that readers see either the old content or the new, never a part. */
@@ -35,48 +50,53 @@ const SMALL_COPY = 1 << 20;
 let copyBuffer: Buffer | undefined;
 
 /**
- * Copy `source` into a new file `target` (which must not be in use) with `mode`. A big file is
- * copied by the kernel, as a clone where the file system can (and must, with `clone: 'force'`).
+ * Copy `source` into a new file `target` (which must not be in use) with `mode`; returns its
+ * size. A big file is copied by the kernel, as a clone where the file system can (and must,
+ * with `clone: 'force'`).
  */
-export function copyFileBytesSync(source: string, target: string, mode: number, clone: 'try' | 'force' = 'try'): void {
+export function copyFileBytesSync(source: string, target: string, mode: number, clone: 'try' | 'force' = 'try'): number {
+  const kernelCopy = () => {
+    fs.copyFileSync(source, target, clone === 'force' ? fs.constants.COPYFILE_FICLONE_FORCE : fs.constants.COPYFILE_FICLONE);
+    fs.chmodSync(target, mode);
+    return fs.statSync(target).size;
+  };
+  if (clone === 'force') return kernelCopy();
   const fd = fs.openSync(source, 'r');
+  let length = 0;
   try {
-    const { size } = fs.fstatSync(fd);
-    if (size > SMALL_COPY || clone === 'force') {
-      fs.copyFileSync(source, target, clone === 'force' ? fs.constants.COPYFILE_FICLONE_FORCE : fs.constants.COPYFILE_FICLONE);
-      fs.chmodSync(target, mode);
-      return;
-    }
+    // Read to EOF rather than fstat first: one call fewer per small file. A full buffer means a big file.
     copyBuffer ??= Buffer.allocUnsafe(SMALL_COPY);
-    let length = 0;
-    for (let n; length < size && (n = fs.readSync(fd, copyBuffer, length, size - length, length)) > 0; ) length += n;
-    const out = fs.openSync(target, 'w', mode);
-    try {
-      for (let written = 0; written < length; ) written += fs.writeSync(out, copyBuffer, written, length - written);
-      fs.fchmodSync(out, mode); // exact, whatever the umask
-    } finally {
-      fs.closeSync(out);
-    }
+    for (let n; length < SMALL_COPY && (n = fs.readSync(fd, copyBuffer, length, SMALL_COPY - length, length)) > 0; ) length += n;
   } finally {
     fs.closeSync(fd);
   }
+  if (length === SMALL_COPY) return kernelCopy();
+  const out = openWithModeSync(target, mode);
+  try {
+    for (let written = 0; written < length; ) written += fs.writeSync(out, copyBuffer, written, length - written);
+  } finally {
+    fs.closeSync(out);
+  }
+  return length;
 }
 
 /**
  * Copy `source` to `target` (read-only, as DVC leaves remote objects) through a temp file
  * beside it, making the target's folder if needed: `target` is either absent or complete.
  */
-export function copyFileAtomicSync(source: string, target: string): void {
+export function copyFileAtomicSync(source: string, target: string): number {
   const tmp = tempPathFor(target);
   try {
+    let size: number;
     try {
-      copyFileBytesSync(source, tmp, 0o444);
+      size = copyFileBytesSync(source, tmp, 0o444);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync(source)) throw err;
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      copyFileBytesSync(source, tmp, 0o444);
+      size = copyFileBytesSync(source, tmp, 0o444);
     }
     fs.renameSync(tmp, target);
+    return size;
   } catch (err) {
     fs.rmSync(tmp, { force: true });
     throw err;
