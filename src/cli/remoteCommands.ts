@@ -129,7 +129,7 @@ function syncOptionsOf(values: Record<string, any>, positionals: string[], signa
 }
 
 const plural = (n: number, verb: string) => `${n} ${n === 1 ? 'file' : 'files'} ${verb}`;
-const summary = (r: TransferResult) => ({ transferred: r.transferred, skipped: r.skipped, failed: r.failed, bytes: r.bytes });
+const summary = (r: TransferResult) => ({ transferred: r.transferred, skipped: r.skipped, failed: r.failed, bytes: r.bytes, seconds: Number(r.seconds.toFixed(3)) });
 
 function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' | 'fetched', extra: Record<string, unknown> = {}): void {
   if (values.json) printJson({ ...summary(r), ...extra, failures: r.failures });

@@ -279,6 +279,7 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
       const pushed = JSON.parse(cairnOk(src, 'push', '--json'));
       assert.equal(pushed.failed, 0);
       assert.equal(pushed.transferred, 40 + 1 + 1 + (bigBytes ? 1 : 0));
+      assert.ok(pushed.seconds > 0 && pushed.seconds < 60, `the transfer's own time in seconds, got ${pushed.seconds}`);
       const objects = await remote.objects();
       assert.deepEqual(checkObjects(objects), { bad: [], temp: [] });
       assert.ok([...objects.keys()].every((k) => k.startsWith('files/md5/')), 'DVC 3 layout');

@@ -51,6 +51,7 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
   it('pushes every object once (.dir included), skips them on a rerun, and fetches them into an empty cache verified', async () => {
     const first = await step(dir, (r) => push(r, opts()));
     assert.deepEqual([first.transferred, first.skipped, first.failed], [5, 0, 0]);
+    assert.ok(first.seconds > 0, 'the time spent moving objects is measured');
     assert.equal(objectsUnder(store).length, 5);
     assert.deepEqual(corruptCacheObjects(store), []);
     for (const f of objectsUnder(store)) assert.equal(fs.statSync(path.join(store, 'files', 'md5', f)).mode & 0o777, 0o444);

@@ -55,6 +55,7 @@ interface Plan {
  */
 export async function checkout(repo: Repo, targets: string[], options: CheckoutOptions): Promise<CheckoutResult> {
   return repo.withLock(async () => {
+    repo.pool.warm(); // its threads start while the plan is made
     const outputs = await checkoutEntries(repo, targets, options.cwd);
     const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })), {
       signal: options.signal,

@@ -29,6 +29,8 @@ export interface TransferResult {
   skipped: number;
   failed: number;
   bytes: number;
+  /** Seconds spent moving objects (planning excluded): bytes / seconds is the transfer's throughput. */
+  seconds: number;
   failures: ObjectFailure[];
 }
 
@@ -44,7 +46,7 @@ export interface TransferOptions {
 export const keyOf = (r: { md5: string; hashName: HashName }) => objectKey(r.md5, r.hashName);
 
 export function emptyResult(): TransferResult {
-  return { transferred: 0, skipped: 0, failed: 0, bytes: 0, failures: [] };
+  return { transferred: 0, skipped: 0, failed: 0, bytes: 0, seconds: 0, failures: [] };
 }
 
 export function mergeResults(a: TransferResult, b: TransferResult): TransferResult {
@@ -53,6 +55,7 @@ export function mergeResults(a: TransferResult, b: TransferResult): TransferResu
     skipped: a.skipped + b.skipped,
     failed: a.failed + b.failed,
     bytes: a.bytes + b.bytes,
+    seconds: a.seconds + b.seconds,
     failures: [...a.failures, ...b.failures],
   };
 }
@@ -150,6 +153,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
   const progress = progressOf(options, todo.length, totalBytes);
   const send = async (batch: typeof todo) => {
+    const started = performance.now();
     const errors = await remote.putAll(batch.map((t) => t.item), { jobs, signal: options.signal, onProgress: progress.batch() });
     batch.forEach((t, i) => {
       if (errors[i]) {
@@ -160,6 +164,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
         result.bytes += t.item.size;
       }
     });
+    result.seconds += (performance.now() - started) / 1000;
   };
   await send(todo.filter((t) => !t.ref.isDir));
   // A directory's manifest goes up only when every file it lists is on the remote.
@@ -190,6 +195,7 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
   const get = async (refs: ObjectRef[], onProgress?: (p: { done: number; bytes: number }) => void) => {
     const items: GetItem[] = refs.map((r) => ({ key: keyOf(r), name: r.md5, hashName: r.hashName, objectsDir: repo.store.objectsDirFor(r.hashName) }));
     let bytes = 0;
+    const started = performance.now();
     const errors = await remote.getAll(items, repo.store.stagingDir, {
       jobs,
       signal: options.signal,
@@ -203,6 +209,7 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
       else result.transferred++;
     });
     result.bytes += bytes;
+    result.seconds += (performance.now() - started) / 1000;
   };
   // Manifests first.
   const dirRefs = new Map<string, ObjectRef>();
