@@ -38,9 +38,8 @@ function loadWithCodeCache(bundle: string): Cli {
   const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const mod = new Module(bundle, module);
   mod.filename = bundle;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
-  const require = Object.assign((id: string) => mod.require(id), { main: undefined });
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, require, mod, bundle, path.dirname(bundle));
+  // Its require.main is this launcher, so the bundle's own "run when main" check stays false.
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
   if (cachedData === undefined || script.cachedDataRejected) {
     // At exit, so that the cache also holds the functions this command compiled lazily.
     process.once('exit', () => {

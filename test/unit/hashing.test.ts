@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { dos2unixChunk, isTextBlock } from '../../src/core/hashing/hashNames';
 import { hashAndStoreSync, hashFileSync } from '../../src/core/hashing/hashFile';
 import { HashPool } from '../../src/core/hashing/hashPool';
+import { FollowingHash } from '../../src/core/hashing/followingHash';
+import * as crypto from 'node:crypto';
 import { md5, tempDir } from '../support/fixtures';
 
 describe('hashing', () => {
@@ -86,5 +88,37 @@ describe('hashing', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('FollowingHash: md5 on another thread while the file is written', () => {
+  it('hashes what is written in pieces, waiting for each, and equals the md5 of the whole', async () => {
+    const file = path.join(tempDir(), 'download.bin');
+    const bytes = crypto.randomBytes(5 << 20);
+    const out = fs.openSync(file, 'w');
+    const hash = new FollowingHash(file);
+    let written = 0;
+    for (const size of [1, 65536, 3 << 20, 7, 1 << 20]) {
+      fs.writeSync(out, bytes, written, Math.min(size, bytes.length - written));
+      written += Math.min(size, bytes.length - written);
+      hash.wrote(written);
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the thread catches up and waits for more
+    }
+    fs.writeSync(out, bytes, written, bytes.length - written);
+    hash.wrote(bytes.length);
+    fs.closeSync(out);
+    assert.equal(await hash.md5(), md5(bytes));
+  });
+
+  it('stops waiting for bytes when the operation is cancelled', async () => {
+    const file = path.join(tempDir(), 'partial.bin');
+    fs.writeFileSync(file, 'some bytes');
+    const controller = new AbortController();
+    const cancelled = new FollowingHash(file, controller.signal);
+    cancelled.wrote(4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    // Never told the file is complete: the thread must notice the cancel by itself (within its 100 ms wait), or this hangs.
+    await assert.rejects(cancelled['result'], (err: Error & { code?: string }) => err.code === 'ABORTED');
   });
 });

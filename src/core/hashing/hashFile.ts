@@ -165,13 +165,42 @@ export function fetchObjectSync(source: string, objectsDir: string, stagingDir: 
   return { md5: staged.md5, size: staged.size, isexec: false };
 }
 
+/**
+ * The md5 of a file another thread is still writing (a download): `progress[0]` is how many
+ * bytes are written so far, `progress[1]` turns 1 when the writer is done, 2 when it gave up.
+ * Reads what is there, then sleeps until told of more, so hashing overlaps the download.
+ */
+export function hashFollowingSync(file: string, progress: BigInt64Array): string {
+  const md5 = crypto.createHash('md5');
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let position = 0; ; ) {
+      throwIfCancelled();
+      const state = Atomics.load(progress, 1);
+      const written = Number(Atomics.load(progress, 0));
+      if (state === 2n) throw Object.assign(new Error('download abandoned'), { code: 'ECANCELED' });
+      while (position < written) {
+        const n = fs.readSync(fd, buffer, 0, Math.min(CHUNK_SIZE, written - position), position);
+        if (n === 0) throw new Error(`${file} is shorter than the ${written} bytes written to it`);
+        md5.update(buffer.subarray(0, n));
+        position += n;
+      }
+      if (state === 1n) return md5.digest('hex');
+      Atomics.wait(progress, 1, 0n, 100); // woken by the writer's notify; the timeout also rechecks the cancel flag
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Rename a staged, read-only download into the store if `md5` (its bytes' hash) matches its name; else remove it (code ECORRUPT). */
 export function commitVerifiedObject(tmp: string, objectsDir: string, name: string, md5: string): void {
   if (md5 !== name.replace(/\.dir$/, '')) {
     fs.rmSync(tmp, { force: true });
     throw Object.assign(new Error(`its content hashes to ${md5}`), { code: 'ECORRUPT' });
   }
-  commitStagedObject(tmp, objectsDir, name);
+  // No existence check first: a fetched object was missing a moment ago (and the same bytes may replace it).
+  renameIntoStore(tmp, objectPathFor(objectsDir, name));
 }
 
 let copyBuffer: Buffer | undefined;
@@ -211,11 +240,18 @@ export function commitStagedObject(tmp: string, objectsDir: string, md5: string)
     fs.rmSync(tmp, { force: true });
     return;
   }
+  renameIntoStore(tmp, target);
+}
+
+/** Rename a temp file to its object path, making the prefix folder on first use; where the object is there already and cannot be replaced (Windows, read-only), the temp file goes. */
+function renameIntoStore(tmp: string, target: string): void {
   try {
     fs.renameSync(tmp, target);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    fs.mkdirSync(path.dirname(target), { recursive: true }); // first object of this prefix
-    fs.renameSync(tmp, target);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      fs.mkdirSync(path.dirname(target), { recursive: true }); // first object of this prefix
+      fs.renameSync(tmp, target);
+    } else if (fs.existsSync(target)) fs.rmSync(tmp, { force: true });
+    else throw err;
   }
 }

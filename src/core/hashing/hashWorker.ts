@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
+import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, hashFollowingSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
 import { copyFileAtomicSync } from '../repo/atomicWrite';
 import { statFile } from './statIndex';
 import { linkFromCacheSync } from '../cache/linkFromCache';
@@ -25,6 +25,8 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
         return { ok: true, value: undefined };
       case 'fetch':
         return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };
+      case 'hashFollowing':
+        return { ok: true, value: { md5: hashFollowingSync(task.path, task.progress), size: Number(task.progress[0]), isexec: false } };
       case 'sizes':
         return { ok: true, value: task.paths.map((p) => fs.statSync(p, { throwIfNoEntry: false })?.size ?? -1) };
     }

@@ -21,7 +21,9 @@ export type WorkerTask =
   /** Bring object `name` from a local remote's `path` into the store, verified against its name. */
   | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName }
   /** The sizes of many files at once (-1 for one that is missing): a stat loop off the main thread. */
-  | { op: 'sizes'; paths: string[] };
+  | { op: 'sizes'; paths: string[] }
+  /** The md5 of a file being written as it grows (see hashFollowingSync); answers a FileHash. */
+  | { op: 'hashFollowing'; path: string; progress: BigInt64Array };
 
 export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | number[] | undefined } | { ok: false; error: string; errno?: string };
 

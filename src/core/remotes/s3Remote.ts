@@ -7,6 +7,7 @@ import { abortedError, CairnError } from '../errors';
 import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
+import { FollowingHash } from '../hashing/followingHash';
 import type { Credentials } from './sigv4';
 
 /** Files at least this big go up in parts, several at once (and a part can be retried alone). */
@@ -16,6 +17,8 @@ const MAX_PARTS = 10_000;
 const PARTS_IN_FLIGHT = 4;
 /** Downloads smaller than this are held in memory and written with one call. */
 const SMALL_DOWNLOAD = 8 << 20;
+/** A big download is written in pieces of about this size. */
+const WRITE_AT = 1 << 20;
 /** Temporary credentials are renewed this long before they expire. */
 const CREDENTIALS_MARGIN_MS = 5 * 60_000;
 
@@ -224,20 +227,34 @@ export class S3Remote implements Remote {
         options.onBytes?.(body.length);
         return { md5: crypto.createHash('md5').update(body).digest('hex'), size: body.length };
       }
-      const hash = crypto.createHash('md5');
+      // Hashed by another thread as the bytes land: this one keeps reading the network.
       const out = await fs.promises.open(localFile, 'w', 0o444);
+      const hash = new FollowingHash(localFile, options.signal);
       let size = 0;
+      // The socket's ~64 KiB chunks go to the file (and to the hash's notice) a MiB at a time.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        await out.writev(pending);
+        size += pendingBytes;
+        hash.wrote(size);
+        options.onBytes?.(pendingBytes);
+        [pending, pendingBytes] = [[], 0];
+      };
       try {
         for await (const chunk of res) {
-          hash.update(chunk as Buffer);
-          await out.write(chunk as Buffer);
-          size += (chunk as Buffer).length;
-          options.onBytes?.((chunk as Buffer).length);
+          pending.push(chunk as Buffer);
+          pendingBytes += (chunk as Buffer).length;
+          if (pendingBytes >= WRITE_AT) await flush();
         }
+        await flush();
+      } catch (err) {
+        hash.abandon();
+        throw err;
       } finally {
         await out.close();
       }
-      return { md5: hash.digest('hex'), size };
+      return { md5: await hash.md5(), size };
     } catch (err) {
       if (options.signal?.aborted) throw abortedError();
       this.fail(err, `downloading ${key}`);

@@ -62,9 +62,15 @@ export function authorization(request: SignableRequest, credentials: Credentials
 
 /** `YYYYMMDDTHHMMSSZ`, the form of `x-amz-date`. */
 export function amzDate(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2013-05-24T00:00:00.000Z
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDate.second) {
+    const iso = new Date(second * 1000).toISOString(); // 2013-05-24T00:00:00.000Z
+    lastDate = { second, text: `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z` };
+  }
+  return lastDate.text;
 }
+/** The last amzDate: thousands of requests a second share one. */
+let lastDate = { second: NaN, text: '' };
 
 // The signing key depends only on the secret, the day and the region: four HMACs saved per request.
 const signingKeys = new Map<string, Buffer>();
