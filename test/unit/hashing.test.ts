@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { dos2unixChunk, isTextBlock } from '../../src/core/hashing/hashNames';
 import { hashAndStoreSync, hashFileSync } from '../../src/core/hashing/hashFile';
 import { HashPool } from '../../src/core/hashing/hashPool';
-import { FollowingHash } from '../../src/core/hashing/followingHash';
+import { FollowingHash, hashWhileWriting } from '../../src/core/hashing/followingHash';
+import * as os from 'node:os';
 import * as crypto from 'node:crypto';
 import { md5, tempDir } from '../support/fixtures';
 
@@ -101,11 +102,11 @@ describe('FollowingHash: md5 on another thread while the file is written', () =>
     for (const size of [1, 65536, 3 << 20, 7, 1 << 20]) {
       fs.writeSync(out, bytes, written, Math.min(size, bytes.length - written));
       written += Math.min(size, bytes.length - written);
-      hash.wrote(written);
+      hash.wrote([], written);
       await new Promise((resolve) => setTimeout(resolve, 20)); // the thread catches up and waits for more
     }
     fs.writeSync(out, bytes, written, bytes.length - written);
-    hash.wrote(bytes.length);
+    hash.wrote([], bytes.length);
     fs.closeSync(out);
     assert.equal(await hash.md5(), md5(bytes));
   });
@@ -115,10 +116,30 @@ describe('FollowingHash: md5 on another thread while the file is written', () =>
     fs.writeFileSync(file, 'some bytes');
     const controller = new AbortController();
     const cancelled = new FollowingHash(file, controller.signal);
-    cancelled.wrote(4);
+    cancelled.wrote([], 4);
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
     // Never told the file is complete: the thread must notice the cancel by itself (within its 100 ms wait), or this hangs.
     await assert.rejects(cancelled['result'], (err: Error & { code?: string }) => err.code === 'ABORTED');
+  });
+});
+
+describe('hashWhileWriting: at most one hashing thread per core', () => {
+  it('hashes on the caller thread once every core has a follower, with the same md5', async () => {
+    const dir = tempDir();
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const files = Array.from({ length: cores + 1 }, (_, i) => path.join(dir, `f${i}`));
+    const bytes = files.map(() => crypto.randomBytes(300_000));
+    files.forEach((f, i) => fs.writeFileSync(f, bytes[i]));
+    const hashes = files.map((f) => hashWhileWriting(f));
+    assert.deepEqual(hashes.map((h) => h instanceof FollowingHash), [...Array(cores).fill(true), false]);
+    hashes.forEach((h, i) => h.wrote([bytes[i]], bytes[i].length));
+    assert.deepEqual(await Promise.all(hashes.map((h) => h.md5())), bytes.map((b) => md5(b)));
+    // Their threads are given back: a new writer gets one again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = hashWhileWriting(files[0]);
+    assert.ok(again instanceof FollowingHash);
+    again.wrote([], bytes[0].length);
+    assert.equal(await again.md5(), md5(bytes[0]));
   });
 });

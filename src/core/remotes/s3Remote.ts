@@ -7,7 +7,7 @@ import { abortedError, CairnError } from '../errors';
 import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
-import { FollowingHash } from '../hashing/followingHash';
+import { hashWhileWriting } from '../hashing/followingHash';
 import type { Credentials } from './sigv4';
 
 /** Files at least this big go up in parts, several at once (and a part can be retried alone). */
@@ -227,9 +227,9 @@ export class S3Remote implements Remote {
         options.onBytes?.(body.length);
         return { md5: crypto.createHash('md5').update(body).digest('hex'), size: body.length };
       }
-      // Hashed by another thread as the bytes land: this one keeps reading the network.
+      // Hashed by another thread as the bytes land (when one is free): this one keeps reading the network.
       const out = await fs.promises.open(localFile, 'w', 0o444);
-      const hash = new FollowingHash(localFile, options.signal);
+      const hash = hashWhileWriting(localFile, options.signal);
       let size = 0;
       // The socket's ~64 KiB chunks go to the file (and to the hash's notice) a MiB at a time.
       let pending: Buffer[] = [];
@@ -237,7 +237,7 @@ export class S3Remote implements Remote {
       const flush = async () => {
         await out.writev(pending);
         size += pendingBytes;
-        hash.wrote(size);
+        hash.wrote(pending, size);
         options.onBytes?.(pendingBytes);
         [pending, pendingBytes] = [[], 0];
       };
