@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { copyFileBytesSync, tempPathFor } from '../repo/atomicWrite';
+import { copyFileBytesSync, CopyProgress, tempPathFor } from '../repo/atomicWrite';
 
 /** DVC's `cache.type` values, tried in the configured order. */
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
@@ -13,7 +13,7 @@ export const DEFAULT_LINK_TYPES: LinkType[] = ['reflink', 'copy'];
  * the user's data) and renamed over the target, which is never half-written. Where the
  * staging folder is on another file system, the temp file goes beside the target instead.
  */
-export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean, stagingDir: string): LinkType {
+export function linkFromCacheSync(objectPath: string, target: string, linkTypes: LinkType[], isexec: boolean, stagingDir: string, onProgress?: CopyProgress): LinkType {
   let lastError: unknown;
   const cacheDir = path.dirname(path.dirname(objectPath));
   for (const type of linkTypes) {
@@ -21,7 +21,7 @@ export function linkFromCacheSync(objectPath: string, target: string, linkTypes:
     if (unsupported.has(known) && type !== linkTypes[linkTypes.length - 1]) continue;
     for (const tmp of [path.join(stagingDir, `${process.pid}-${threadId}-${tempCounter++}.link`), tempPathFor(target)]) {
       try {
-        makeLink(type, objectPath, tmp, isexec);
+        makeLink(type, objectPath, tmp, isexec, onProgress);
         fs.renameSync(tmp, target);
         return type;
       } catch (err) {
@@ -43,7 +43,7 @@ export function linkFromCacheSync(objectPath: string, target: string, linkTypes:
 const unsupported = new Set<string>();
 let tempCounter = 0;
 
-function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean): void {
+function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean, onProgress?: CopyProgress): void {
   // DVC's modes: a writable file, user-executable when the entry says `isexec`.
   const writableMode = isexec ? 0o744 : 0o644;
   switch (type) {
@@ -51,7 +51,7 @@ function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boole
       copyFileBytesSync(objectPath, tmp, writableMode, 'force');
       return;
     case 'copy':
-      copyFileBytesSync(objectPath, tmp, writableMode);
+      copyFileBytesSync(objectPath, tmp, writableMode, 'try', onProgress);
       return;
     case 'hardlink':
       fs.linkSync(objectPath, tmp);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import { openWithModeSync } from '../repo/atomicWrite';
+import { copyFileBytesSync, CopyProgress, openWithModeSync } from '../repo/atomicWrite';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -63,6 +63,14 @@ function openStaging(stagingDir: string): { tmp: string; fd: number } {
 /** Called now and then with the bytes read so far, so a big file shows progress. */
 export type OnBytes = (bytesSoFar: number) => void;
 const REPORT_EVERY = 16 << 20;
+
+/** A big copy's progress callback (see copyFileBytesSync): stops it on cancel, reports every REPORT_EVERY bytes. */
+export function copyProgress(onBytes?: OnBytes): CopyProgress {
+  return (bytes) => {
+    throwIfCancelled();
+    if (onBytes && bytes % REPORT_EVERY === 0) onBytes(bytes);
+  };
+}
 
 /** Hash a file; when `copyFd` is given, write its bytes there in the same pass. */
 function hashFd(fd: number, size: number, name: HashName, copyFd?: number, onBytes?: OnBytes): { md5: string; size: number } {
@@ -203,33 +211,19 @@ export function commitVerifiedObject(tmp: string, objectsDir: string, name: stri
   renameIntoStore(tmp, objectPathFor(objectsDir, name));
 }
 
-let copyBuffer: Buffer | undefined;
-const COPY_CHUNK = 8 << 20;
-
 /**
- * Copy `file` into the staging folder, beside a parallel 'hash' task of the same file. Big
- * chunks keep it ahead of the hash; chunked (not one copy_file_range) so a cancel stops it.
+ * Copy `file` into the staging folder (read-only), beside a parallel 'hash' task of the same
+ * file; in pieces, so that a cancel stops it (or as a clone where the file system makes one).
  */
 export function copyToStagingSync(file: string, stagingDir: string): string {
-  const { tmp, fd: out } = openStaging(stagingDir);
-  const fd = fs.openSync(file, 'r');
+  const tmp = stagingPath(stagingDir);
+  fs.mkdirSync(stagingDir, { recursive: true });
   try {
-    copyBuffer ??= Buffer.allocUnsafe(COPY_CHUNK);
-    for (let position = 0; ; ) {
-      throwIfCancelled();
-      const n = fs.readSync(fd, copyBuffer, 0, COPY_CHUNK, position);
-      if (n === 0) break;
-      fs.writeSync(out, copyBuffer, 0, n);
-      position += n;
-    }
+    copyFileBytesSync(file, tmp, 0o444, 'try', copyProgress());
   } catch (err) {
-    fs.closeSync(out);
     fs.rmSync(tmp, { force: true });
     throw err;
-  } finally {
-    fs.closeSync(fd);
   }
-  fs.closeSync(out);
   return tmp;
 }
 

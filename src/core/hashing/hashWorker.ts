@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, hashFollowingSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
+import { copyProgress, copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, hashFollowingSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
 import { copyFileAtomicSync } from '../repo/atomicWrite';
 import { statFile } from './statIndex';
 import { linkFromCacheSync } from '../cache/linkFromCache';
@@ -17,11 +17,11 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
       case 'copy':
         return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
-        const linkType = linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir);
+        const linkType = linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir, copyProgress());
         return { ok: true, value: { linkType, stat: statFile(task.path) } };
       case 'put':
         throwIfCancelled();
-        copyFileAtomicSync(task.path, task.target);
+        copyFileAtomicSync(task.path, task.target, copyProgress(onBytes));
         return { ok: true, value: undefined };
       case 'fetch':
         return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };
