@@ -154,6 +154,36 @@ const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 /** Flush dirty pages so one tool's timing does not pay for writeback of the previous step. */
 const syncDisks = () => spawnSync('sync');
 
+/**
+ * Before a timed run on a big file: write dirty pages out, empty the page cache where allowed
+ * (root on Linux), then read `warm` back in. On this VM a GiB copy takes 0.3 s or 2.6 s depending
+ * on how much free memory the guest has; this gives every run the same start: inputs in memory,
+ * free memory for the outputs. Returns whether the cache could be emptied (for the notes).
+ */
+function settleMemory(warm: string[]): boolean {
+  syncDisks();
+  let dropped = false;
+  try {
+    fs.writeFileSync('/proc/sys/vm/drop_caches', '3');
+    dropped = true;
+  } catch {
+    // not root, or not Linux: only the sync
+  }
+  const buffer = Buffer.allocUnsafe(8 << 20);
+  const readAll = (p: string) => {
+    if (!fs.existsSync(p)) return;
+    if (fs.statSync(p).isDirectory()) return fs.readdirSync(p).forEach((e) => readAll(path.join(p, e)));
+    const fd = fs.openSync(p, 'r');
+    try {
+      while (fs.readSync(fd, buffer, 0, buffer.length, null) > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  warm.forEach(readAll);
+  return dropped;
+}
+
 function cpuTimes(): { busy: number; total: number } {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = f[3] + (f[4] ?? 0); // idle + iowait
@@ -573,6 +603,11 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       const transferSeconds: Record<string, number[]> = { 'cairn push': [], 'cairn pull': [] };
       /** MinIO's CPU seconds during each timed run, beside `runs`. */
       const serverCpu: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [] };
+      let settled = false;
+      /** Big file: the same memory state before every timed run, its inputs read in (see settleMemory). */
+      const settle = (warm: string[]) => {
+        if (which === 'big') settled = settleMemory(warm);
+      };
       const timed = async (what: string, t: Tool, args: string[], cwd: string) => {
         const before = server ? processCpuSeconds(server.pid) : 0;
         const r = await tool(t, t === cairn ? [...args, '--json'] : args, cwd);
@@ -594,12 +629,14 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         // one round, after it in the next): on this VM a copy's speed follows the memory's state.
         const copyFloor = async () => {
           syncDisks();
+          settle([path.join(base, '.dvc', 'cache', 'files')]);
           runs.cp.push((await must('cp', ['-r', path.join(base, '.dvc', 'cache', 'files'), path.join(work, `${kind}-${which}-cp-${round}`)], { cwd: work })).seconds);
           syncDisks();
         };
         for (const t of order) {
           if (kind === 'local' && t === cairn && round % 2 === 0) await copyFloor();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} push (${label})...`);
+          settle([path.join(repos[t.name], '.dvc', 'cache')]);
           await timed(`${t.name} push`, t, ['push'], repos[t.name]);
           if (kind === 'local' && t === cairn && round % 2 === 1) await copyFloor();
         }
@@ -612,6 +649,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           }
           syncDisks();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} pull (${label})...`);
+          settle(kind === 'local' ? [path.join(work, `${kind}-store-${t.name}-${path.basename(repos[t.name])}`)] : []);
           await timed(`${t.name} pull`, t, ['pull'], clone);
           // The data must be back, identical, for both.
           const r = await run(cairn.cmd, [...cairn.args, 'status', '--json'], { cwd: clone, env: cairn.env });
@@ -660,6 +698,13 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           `${where}, ${label}: MinIO's own CPU seconds during those runs: cairn push [${cpu('cairn push')}], dvc push [${cpu('dvc push')}], ` +
             `cairn pull [${cpu('cairn pull')}], dvc pull [${cpu('dvc pull')}]. Server and client share the ${os.availableParallelism?.() ?? os.cpus().length} cores, ` +
             'so a run cannot take less than (server CPU + client CPU) / cores.',
+        );
+      }
+      if (which === 'big') {
+        notes.push(
+          settled
+            ? `${where}, ${label}: before each timed run (and each cp) the page cache was emptied (sync; drop_caches) and the run's inputs read back in.`
+            : `${where}, ${label}: the page cache could not be emptied (not root): runs start from whatever memory state the one before left.`,
         );
       }
       if (kind === 'local' && which === 'big') {
