@@ -1,4 +1,4 @@
-import { phaseClock, Progress, progressText } from '../core/progress';
+import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
 
 /** A one-line progress bar on stderr, only when stderr is a terminal; redrawn at most 10 times a second. */
 export class ProgressBar {
@@ -14,7 +14,7 @@ export class ProgressBar {
     if (now - this.last < 100 && p.done < p.total) return;
     this.last = now;
     const width = 20;
-    const ratio = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+    const ratio = progressFraction(p);
     const filled = Math.round(ratio * width);
     const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${progressText(p, this.seconds(p))}`;
     this.stream.write(`\r${line.slice(0, (this.stream.columns || 100) - 1)}\x1b[K`);

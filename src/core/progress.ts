@@ -31,6 +31,12 @@ export function progressText(p: Progress, seconds: number): string {
   return parts.join(' · ');
 }
 
+/** How far along, 0 to 1: by bytes when their total is known (one big file is most of a push), else by count. */
+export function progressFraction(p: Progress): number {
+  const [done, total] = p.unit !== 'bytes' && p.totalBytes ? [p.bytes ?? 0, p.totalBytes] : [p.done, p.total];
+  return total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+}
+
 function formatDuration(seconds: number): string {
   const s = Math.ceil(seconds);
   if (s < 60) return `${s} s`;

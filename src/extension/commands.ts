@@ -19,7 +19,7 @@ import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
-import { phaseClock, Progress, progressText } from '../core/progress';
+import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
 
 export interface CommandContext {
   models(): RepositoryModel[];
@@ -48,7 +48,7 @@ function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: 
     let lastPercent = 0;
     const seconds = phaseClock();
     return work(controller.signal, (p) => {
-      const percent = p.total > 0 ? Math.floor((p.done / p.total) * 100) : 0;
+      const percent = Math.floor(progressFraction(p) * 100);
       progress.report({ message: progressText(p, seconds(p)), increment: Math.max(0, percent - lastPercent) });
       lastPercent = Math.max(lastPercent, percent);
     });

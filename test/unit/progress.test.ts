@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { phaseClock, progressText } from '../../src/core/progress';
+import { phaseClock, progressFraction, progressText } from '../../src/core/progress';
 
 describe('progress text (CLI bar and VS Code notification)', () => {
   it('shows counts, bytes of the total, speed and time left from bytes when their total is known', () => {
@@ -10,6 +10,14 @@ describe('progress text (CLI bar and VS Code notification)', () => {
     // Too early for a speed; nothing left at the end.
     assert.equal(progressText({ ...p, done: 64 }, 0.2), '64/20001 objects · 2.0 MiB/50.0 MiB');
     assert.equal(progressText({ done: 3 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes', message: '1 file' }, 10), '3.0 GiB/3.0 GiB · 1 file · 307.2 MiB/s');
+  });
+
+  it('measures how far along by bytes when their total is known (one big object), else by count', () => {
+    // A push of one 2 GiB object, 1.5 GiB copied: 75 %, not the 0 % its object count says.
+    assert.equal(progressFraction({ done: 0, total: 1, unit: 'objects', bytes: 1.5 * 2 ** 30, totalBytes: 2 * 2 ** 30 }), 0.75);
+    assert.equal(progressFraction({ done: 100, total: 400, unit: 'files' }), 0.25);
+    assert.equal(progressFraction({ done: 5, total: 10, unit: 'bytes' }), 0.5);
+    assert.equal(progressFraction({ done: 0, total: 0, unit: 'files' }), 0);
   });
 
   it('starts a new phase when the unit or total changes (pull: fetch, then checkout)', async () => {
