@@ -572,9 +572,11 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       server = await startMinio({ dataRoot: MINIO_DATA_ROOT });
       for (const b of ['bench-cairn', 'bench-dvc']) await createBucket(server, b);
     }
+    /** The folder remote of the repo at `dir`. */
+    const folderStore = (dir: string, t: Tool) => path.join(work, `${kind}-store-${t.name}-${path.basename(dir)}`);
     const configure = async (dir: string, t: Tool) => {
       if (kind === 'local') {
-        await tool(cairn, ['remote', 'add', '-d', '-f', 'r', path.join(work, `${kind}-store-${t.name}-${path.basename(dir)}`)], dir);
+        await tool(cairn, ['remote', 'add', '-d', '-f', 'r', folderStore(dir, t)], dir);
         return;
       }
       await tool(cairn, ['remote', 'add', '-d', '-f', 'r', `s3://bench-${t.name}/${path.basename(dir)}`], dir);
@@ -649,7 +651,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           }
           syncDisks();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} pull (${label})...`);
-          settle(kind === 'local' ? [path.join(work, `${kind}-store-${t.name}-${path.basename(repos[t.name])}`)] : []);
+          settle(kind === 'local' ? [folderStore(repos[t.name], t)] : []);
           await timed(`${t.name} pull`, t, ['pull'], clone);
           // The data must be back, identical, for both.
           const r = await run(cairn.cmd, [...cairn.args, 'status', '--json'], { cwd: clone, env: cairn.env });

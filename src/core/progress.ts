@@ -25,16 +25,20 @@ export function progressText(p: Progress, seconds: number): string {
   if (bytesDone !== undefined) parts.push(bytesTotal !== undefined ? `${formatSize(bytesDone)}/${formatSize(bytesTotal)}` : formatSize(bytesDone));
   if (p.message) parts.push(p.message);
   if (seconds >= 0.5 && bytesDone) parts.push(`${formatSize(bytesDone / seconds)}/s`);
-  // Time left from bytes when their total is known (big files dominate), else from the count.
-  const [done, total] = bytesTotal ? [bytesDone ?? 0, bytesTotal] : [p.done, p.total];
+  const [done, total] = measure(p);
   if (seconds >= 1 && done > 0 && done < total) parts.push(`${formatDuration(((total - done) * seconds) / done)} left`);
   return parts.join(' · ');
 }
 
-/** How far along, 0 to 1: by bytes when their total is known (one big file is most of a push), else by count. */
+/** How far along, 0 to 1 (the bar, the notification's increments). */
 export function progressFraction(p: Progress): number {
-  const [done, total] = p.unit !== 'bytes' && p.totalBytes ? [p.bytes ?? 0, p.totalBytes] : [p.done, p.total];
+  const [done, total] = measure(p);
   return total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+}
+
+/** What progress is measured in: bytes when their total is known (one big file is most of a push), else the count. */
+function measure(p: Progress): [done: number, total: number] {
+  return p.unit !== 'bytes' && p.totalBytes ? [p.bytes ?? 0, p.totalBytes] : [p.done, p.total];
 }
 
 function formatDuration(seconds: number): string {

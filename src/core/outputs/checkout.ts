@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
+import { joinClean } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
 import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
@@ -167,8 +168,7 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
     const have = current.get(e.relpath);
     if (have && have.md5 === e.md5 && !relink) continue;
     if (have && have.md5 !== e.md5 && !inCache(have.md5)) plan.unsaved.push(repo.rel(have.abs));
-    // Joined by hand (path.join costs per file): parseDirManifest refuses empty and '..' parts.
-    plan.writes.push({ abs: `${output.abs}${path.sep}${path.sep === '/' ? e.relpath : e.relpath.replaceAll('/', path.sep)}`, md5: e.md5, isexec: false });
+    plan.writes.push({ abs: joinClean(output.abs, e.relpath), md5: e.md5, isexec: false }); // parseDirManifest refuses empty and '..' parts
   }
   for (const [relpath, f] of current) {
     if (expected.has(relpath)) continue;

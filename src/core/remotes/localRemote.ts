@@ -4,6 +4,7 @@ import { HashPool, RunOptions } from '../hashing/hashPool';
 import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
 import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
+import { isTempName, joinClean } from '../repo/atomicWrite';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -24,9 +25,8 @@ export class LocalRemote implements Remote {
     this.defaultJobs = pool.size;
   }
 
-  /** `root` is normalised and keys are clean relative paths: joined by hand, path.join costs per file. */
   private abs(key: string): string {
-    return `${this.root}${path.sep}${path.sep === '/' ? key : key.replaceAll('/', path.sep)}`;
+    return joinClean(this.root, key);
   }
 
   private poolFor(jobs: number): HashPool {
@@ -114,11 +114,11 @@ export class LocalRemote implements Remote {
     await fs.promises.rm(this.abs(key), { force: true });
   }
 
-  /** Upload temp files (`.<object>.<pid>.<random>.<n>.tmp`, see tempPathFor) in the prefix folders, idle for `idleMs`. */
+  /** Upload temp files (see tempPathFor) in the prefix folders, idle for `idleMs`. */
   async abandonedUploads(idleMs: number): Promise<string[]> {
     const before = Date.now() - idleMs;
     return layoutFiles(this.root).filter((key) => {
-      if (!/\/\.[0-9a-f]{30}(\.dir)?\..+\.tmp$/.test(key)) return false;
+      if (!isTempName(path.posix.basename(key))) return false;
       const stat = fs.statSync(this.abs(key), { throwIfNoEntry: false });
       return !!stat && stat.mtimeMs < before;
     });

@@ -12,6 +12,20 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${tempToken}.${tempCounter++}.tmp`);
 }
 
+/** Whether a file name (no folder) is one tempPathFor makes. */
+export function isTempName(name: string): boolean {
+  return /^\..+\.\d+\.[0-9a-f]{8}(\.\d+)?\.tmp$/.test(name); // no counter in the names of older versions
+}
+
+/**
+ * `base` (a normalised absolute path) joined with `rel`, a clean '/'-separated relative path
+ * (no empty or '..' parts: object keys, .dir manifest entries). By hand, as path.join's
+ * normalising costs more than the rest of a small file's push or checkout.
+ */
+export function joinClean(base: string, rel: string): string {
+  return `${base}${path.sep}${path.sep === '/' ? rel : rel.replaceAll('/', path.sep)}`;
+}
+
 /** The process's umask, read once: Cairn never changes it. */
 const umask = process.umask();
 
