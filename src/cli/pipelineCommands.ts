@@ -137,9 +137,14 @@ export const pipelineCommands: CommandTable = {
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
-        // Loaded here: the language server's modules cost every other command ~40 ms of start-up.
-        const { lintFiles } = await import('../server/lintFiles');
-        const results = await lintFiles(repo.root, positionals, { cwd: process.cwd() });
+        // Loaded here, from its own bundle beside this one (see lint.ts).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { lintFiles } = require(path.join(__dirname, 'lint.js')) as typeof import('./lint');
+        const results = await lintFiles(repo.root, positionals, { cwd: process.cwd() }).catch((e: unknown) => {
+          // That bundle has its own copy of CairnError: made this one's, so it is reported as one.
+          const err = e as CairnError;
+          throw err?.name === 'CairnError' ? new CairnError(err.code, err.message, err.options) : e;
+        });
         const problems = lintProblems(results);
         if (values.json) printJson(problems);
         else if (!values.quiet) {

@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runGit } from '../scm/git';
 import type { Repo } from '../repo/repo';
 import { isPlotImage, parsePlotFile } from './dataFile';
 import { expandPaths, PlotDeclaration } from './declarations';
@@ -8,8 +7,6 @@ import { encodeError, EncodedError } from './results';
 import { WORKSPACE_REV } from './revisions';
 import type { RevisionSource } from './revisionSource';
 import { declarationsFor, MetricsOptions, withReader } from './show';
-
-const execFileAsync = promisify(execFile);
 
 /** One datapoint: the file's row plus `rev` (and `filename`/`field` when a plot has several sources). */
 export type Datapoint = Record<string, unknown>;
@@ -209,8 +206,7 @@ async function plotRevisions(repo: Repo, revs: string[]): Promise<string[]> {
 }
 
 async function isDirty(gitRoot: string): Promise<boolean> {
-  const { stdout } = await execFileAsync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: gitRoot });
-  return stdout.trim() !== '';
+  return (await runGit(gitRoot, ['status', '--porcelain', '--untracked-files=no'])).trim() !== '';
 }
 
 /** A plot declaration's data files at one revision (a folder: one plot per file, its path the id). */

@@ -1,13 +1,10 @@
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { CairnError } from '../errors';
+import { runGit } from '../scm/git';
 import { GitObjectReader } from './gitObjectReader';
 import type { DvcIgnore } from '../repo/dvcignore';
 import type { CacheReader } from './readFiles';
 import { CommitSource, RevisionSource, WorkspaceSource } from './revisionSource';
-
-const execFileAsync = promisify(execFile);
 
 /** The workspace, as a revision name. */
 export const WORKSPACE_REV = 'workspace';
@@ -51,13 +48,7 @@ export class RevisionReader {
 
   private async git(args: string[]): Promise<string> {
     if (!this.gitRoot) throw new CairnError('USAGE', 'this repository has no git: only the workspace can be read.');
-    try {
-      const { stdout } = await execFileAsync('git', args, { cwd: this.gitRoot, maxBuffer: 256 * 1024 * 1024 });
-      return stdout;
-    } catch (err) {
-      const msg = ((err as { stderr?: string }).stderr || (err as Error).message).trim().split('\n').pop();
-      throw new CairnError('GIT', `git ${args[0]} failed: ${msg}`);
-    }
+    return runGit(this.gitRoot, args);
   }
 
   /** Experiment refs as DVC writes them: `refs/exps/<sha[:2]>/<sha[2:]>/<name>`. */

@@ -193,12 +193,13 @@ const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
  * outputs, a `.dvc` file, a dvc.yaml, a stage). A target naming neither is an error.
  */
 export async function checkoutEntries(repo: Repo, targets: string[], cwd: string): Promise<CheckoutEntry[]> {
-  const stageOuts = await stageCachedOutputs(repo);
   if (targets.length === 0) {
-    const dvcOuts = outputsOf(repo, await collectDvcFiles(repo)).filter((o) => o.out.cache).map(fromDvcFile);
+    const [stageOuts, dvcFiles] = await Promise.all([stageCachedOutputs(repo), collectDvcFiles(repo)]);
+    const dvcOuts = outputsOf(repo, dvcFiles).filter((o) => o.out.cache).map(fromDvcFile);
     const taken = new Set(dvcOuts.map((o) => o.abs));
     return [...dvcOuts, ...stageOuts.map(fromStage).filter((o) => !taken.has(o.abs))];
   }
+  const stageOuts = await stageCachedOutputs(repo);
   const chosen: CheckoutEntry[] = [];
   const add = (e: CheckoutEntry) => {
     if (!chosen.some((c) => c.abs === e.abs)) chosen.push(e);

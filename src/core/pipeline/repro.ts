@@ -51,8 +51,9 @@ export interface ReproResult {
 
 /** The workspace's pipelines and the `.dvc`-tracked paths (which stages may depend on). */
 export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[] }> {
-  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await workspacePipelineFiles(repo) });
-  const tracked = outputsOf(repo, await collectDvcFiles(repo)).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
+  const [pipelineFiles, dvcFiles] = await Promise.all([workspacePipelineFiles(repo), collectDvcFiles(repo)]);
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles });
+  const tracked = outputsOf(repo, dvcFiles).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
   return { pipelines, tracked };
 }
 

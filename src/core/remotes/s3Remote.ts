@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { abortedError, CairnError } from '../errors';
@@ -40,14 +41,15 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: m[1], prefix: m[2].replace(/^\/+|\/+$/g, '') };
 }
 
-type Sdk = typeof import('@aws-sdk/client-s3');
+type Sdk = typeof import('./awsSdk');
 let sdk: Sdk | undefined;
 /** The SDK is loaded only to find credentials the config does not give (environment, profile, SSO, instance role). */
 function loadSdk(): Sdk {
   // The SDK warns on stderr under Node < 22 once per process; that is not the user's concern.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Beside this file: dist/awsSdk.js for the bundles, out/src/core/remotes/awsSdk.js compiled.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (sdk ??= require('@aws-sdk/client-s3') as Sdk);
+  return (sdk ??= require(path.join(__dirname, 'awsSdk.js')) as Sdk);
 }
 
 /**

@@ -1,15 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit, SimpleGit } from 'simple-git';
+import { execFile } from 'node:child_process';
 import { CairnError } from '../errors';
+
+/**
+ * Run `git args` in `cwd` and return its stdout. A failure is a CairnError naming the git
+ * command and git's last line of error; `allowedExitCodes` are not failures (check-ignore
+ * exits 1 when nothing is ignored). `input` is written to git's stdin.
+ */
+export function runGit(cwd: string, args: string[], options: { allowedExitCodes?: number[]; input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err || (typeof err.code === 'number' && options.allowedExitCodes?.includes(err.code))) return resolve(stdout);
+      const msg = (stderr || err.message).trim().split('\n').pop() ?? '';
+      reject(new CairnError('GIT', `git ${args[0]} failed: ${msg}`));
+    });
+    child.stdin?.on('error', () => undefined); // git may exit before reading it all; its exit code tells
+    child.stdin?.end(options.input ?? '');
+  });
+}
 
 /** The git operations the core needs, over one repository's work tree. */
 export class Git {
-  private readonly git: SimpleGit;
-
-  constructor(readonly root: string) {
-    this.git = simpleGit({ baseDir: root, trimmed: false });
-  }
+  constructor(readonly root: string) {}
 
   /** The git work tree containing `dir`, or undefined when there is none. */
   static findRoot(dir: string): string | undefined {
@@ -22,46 +35,41 @@ export class Git {
     }
   }
 
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      const msg = (err as Error).message.trim().split('\n').pop() ?? '';
-      throw new CairnError('GIT', `git ${what} failed: ${msg}`);
-    }
+  private run(args: string[], options?: { allowedExitCodes?: number[]; input?: string }): Promise<string> {
+    return runGit(this.root, args, options);
   }
 
   async add(files: string[]): Promise<void> {
-    if (files.length) await this.run('add', () => this.git.add(files));
+    if (files.length) await this.run(['add', '--', ...files]);
   }
 
   /** Which of `paths` git ignores (through any .gitignore, exclude file or global rule). */
   async ignored(paths: string[]): Promise<Set<string>> {
     if (paths.length === 0) return new Set();
-    const found = await this.run('check-ignore', () => this.git.checkIgnore(paths));
-    return new Set(found.map((p) => path.resolve(this.root, p)));
+    const found = await this.run(['check-ignore', '-z', '--stdin'], { allowedExitCodes: [1], input: paths.map((p) => `${p}\0`).join('') });
+    return new Set(found.split('\0').filter(Boolean).map((p) => path.resolve(this.root, p)));
   }
 
   async revParse(rev: string): Promise<string> {
-    const out = await this.run(`rev-parse ${rev}`, () => this.git.raw(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]));
+    const out = await this.run(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
     return out.trim();
   }
 
   /** Every file of a commit (paths from the top of the work tree). */
   async listFiles(rev: string): Promise<string[]> {
-    const out = await this.run('ls-tree', () => this.git.raw(['ls-tree', '-r', '-z', '--name-only', '--full-tree', rev]));
+    const out = await this.run(['ls-tree', '-r', '-z', '--name-only', '--full-tree', rev]);
     return out.split('\0').filter(Boolean);
   }
 
   /** Tracked or untracked-not-ignored files in the work tree matching `pathspecs`. */
   async listWorktreeFiles(pathspecs: string[]): Promise<string[]> {
-    const out = await this.run('ls-files', () => this.git.raw(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...pathspecs]));
+    const out = await this.run(['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', ...pathspecs]);
     return [...new Set(out.split('\0').filter(Boolean))];
   }
 
   /** The newest commits of HEAD's history, for choosing a revision. */
   async recentCommits(n: number): Promise<{ hash: string; subject: string; author: string; date: string }[]> {
-    const out = await this.run('log', () => this.git.raw(['log', `-n${n}`, '--format=%H%x1f%s%x1f%an%x1f%ar']));
+    const out = await this.run(['log', `-n${n}`, '--format=%H%x1f%s%x1f%an%x1f%ar']);
     return out
       .split('\n')
       .filter(Boolean)
@@ -73,11 +81,11 @@ export class Git {
 
   /** Local branch names. */
   async branches(): Promise<string[]> {
-    const out = await this.run('for-each-ref', () => this.git.raw(['for-each-ref', '--format=%(refname:short)', 'refs/heads/']));
+    const out = await this.run(['for-each-ref', '--format=%(refname:short)', 'refs/heads/']);
     return out.split('\n').filter(Boolean);
   }
 
-  async show(rev: string, file: string): Promise<string> {
-    return this.run('show', () => this.git.show([`${rev}:${file}`]));
+  show(rev: string, file: string): Promise<string> {
+    return this.run(['show', `${rev}:${file}`]);
   }
 }
