@@ -105,7 +105,18 @@ class CairnWorkbench implements vscode.Disposable {
       this.modelWatchers.set(root, [model.onDidChange(() => this.onModelChanged()), ...this.watch(root)]);
     }
     void vscode.commands.executeCommand('setContext', 'cairn.isRepository', this.models.size > 0);
-    void this.refreshAll();
+    this.updateNothingTracked();
+    // Until a new repository's first status arrives its view is empty: a progress bar on it.
+    void vscode.window.withProgress({ location: { viewId: 'cairn.dataModels' } }, () => this.refreshAll());
+  }
+
+  /**
+   * `cairn.nothingTracked`: every repository's status has arrived and none tracks anything
+   * (package.json shows "No data is tracked yet" only then, not while a first status is slow).
+   */
+  private updateNothingTracked(): void {
+    const models = [...this.models.values()];
+    void vscode.commands.executeCommand('setContext', 'cairn.nothingTracked', models.every((m) => m.generation > 0 && !m.error && m.items.length === 0));
   }
 
   /**
@@ -172,11 +183,14 @@ class CairnWorkbench implements vscode.Disposable {
   }
 
   private onModelChanged(): void {
+    this.updateNothingTracked();
     this.decorations.update();
     this.watchOutputs();
     const changed = [...this.models.values()].reduce((n, m) => n + m.changedItems.length, 0);
     void vscode.commands.executeCommand('setContext', 'cairn.hasOutputs', [...this.models.values()].some((m) => m.items.length > 0));
     const failed = [...this.models.values()].find((m) => m.error);
+    // The tree keeps what it last read; the message says why it may be stale (or empty).
+    this.view.message = failed ? `Could not read ${failed.root}: ${failed.error}` : undefined;
     if (failed) {
       this.statusBar.text = '$(warning) Cairn';
       this.statusBar.tooltip = failed.error;

@@ -12,17 +12,23 @@ export class PerRepository<T> implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly queue = new RefreshQueue(() => this.load());
+  private loaded = false;
 
   constructor(
-    /** What is read, for the log: `runs`, `pipelines`... */
+    /** What is read, named as its view (`cairn.runs`, `cairn.pipelines`, `cairn.remotes`): `runs`, `pipelines`... */
     private readonly what: string,
     private readonly roots: () => string[],
     private readonly read: (root: string) => Promise<T>,
+    /** A value the view shows nothing for (then its "nothing here yet" text may show). */
+    private readonly isEmpty: (value: T) => boolean,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
   refresh(): Promise<void> {
-    return this.queue.request();
+    const done = this.queue.request();
+    // Until the first read ends the view is empty: a progress bar on it.
+    if (!this.loaded) void vscode.window.withProgress({ location: { viewId: `cairn.${this.what}` } }, () => done);
+    return done;
   }
 
   private async load(): Promise<void> {
@@ -40,6 +46,11 @@ export class PerRepository<T> implements vscode.Disposable {
       }
     }
     for (const root of this.values.keys()) if (!roots.includes(root)) this.values.delete(root);
+    this.loaded = true;
+    // package.json shows the view's "nothing here yet" text only on `cairn.<what>Empty`: read, and
+    // nothing to show (not merely not read yet, which left it showing while a first read was slow).
+    const empty = roots.every((root) => !this.errors.has(root) && this.isEmpty(this.values.get(root)!));
+    void vscode.commands.executeCommand('setContext', `cairn.${this.what}Empty`, empty);
     this.changed.fire();
   }
 

@@ -28,7 +28,7 @@ export class PipelinesTreeProvider implements vscode.TreeDataProvider<PipelineNo
   private readonly data: PerRepository<PipelinesSnapshot>;
 
   constructor(core: CoreClient, private readonly roots: () => string[], log: vscode.LogOutputChannel) {
-    this.data = new PerRepository('pipelines', roots, (root) => core.call('pipelines', root, {}), log);
+    this.data = new PerRepository('pipelines', roots, (root) => core.call('pipelines', root, {}), (s) => s.stages.length === 0 && s.problems.length === 0, log);
     this.data.onDidChange(() => this.changed.fire());
   }
 

@@ -29,7 +29,7 @@ export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>,
       const withSecret = new Set<string>();
       for (const r of list) if (await secrets.get(secretKey(root, r.name))) withSecret.add(r.name);
       return { list, withSecret };
-    }, log);
+    }, (r) => r.list.length === 0, log);
     this.data.onDidChange(() => this.changed.fire());
   }
 

@@ -38,7 +38,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     log: vscode.LogOutputChannel,
   ) {
     const historyLimit = () => vscode.workspace.getConfiguration('cairn').get<number>('runs.historyLimit', 100);
-    this.data = new PerRepository('runs', roots, (root) => core.call('runs', root, { historyLimit: historyLimit(), branches: chosenBranches() }), log);
+    this.data = new PerRepository('runs', roots, (root) => core.call('runs', root, { historyLimit: historyLimit(), branches: chosenBranches() }), (s) => s.runs.length === 0, log);
     this.data.onDidChange(() => this.changed.fire());
   }
 

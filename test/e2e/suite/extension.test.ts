@@ -179,6 +179,22 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     assert.match(vscode.window.activeTextEditor!.document.getText(), /^outs:\n- md5: [0-9a-f]{32}\n  size: 1500\n  hash: md5\n  path: model.pkl\n$/);
   });
 
+  it('says in Data & Models which file and line it could not read, and clears that once fixed', async () => {
+    const dvcFile = path.join(root, 'models', 'model.pkl.dvc');
+    const good = fs.readFileSync(dvcFile);
+    try {
+      fs.writeFileSync(dvcFile, 'outs:\n- md5: [oops\n  path: model.pkl\n');
+      await waitFor('the view message', () => /model\.pkl\.dvc:3: invalid YAML/.test(workbench.view.message ?? ''));
+      await vscode.commands.executeCommand('cairn.dataModels.focus');
+      await ui('waitFor', { selector: '.part.sidebar :text("model.pkl.dvc:3: invalid YAML")' });
+      assert.ok(items().length > 0, 'the tree keeps what it read last');
+      await screenshot('data-view-error', '.part.sidebar');
+    } finally {
+      fs.writeFileSync(dvcFile, good);
+    }
+    await waitFor('the message gone', () => workbench.view.message === undefined);
+  });
+
   it('stops tracking with Stop Tracking: the .dvc file goes, the data stays', async () => {
     const extraNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'extra.csv');
     await vscode.commands.executeCommand(COMMANDS.remove.id, extraNode, { confirmed: true });
