@@ -606,9 +606,16 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       /** MinIO's CPU seconds during each timed run, beside `runs`. */
       const serverCpu: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [] };
       let settled = false;
-      /** Big file: the same memory state before every timed run, its inputs read in (see settleMemory). */
-      const settle = (warm: string[]) => {
-        if (which === 'big') settled = settleMemory(warm);
+      /**
+       * Big file: the same memory state before every timed run, its inputs read in (see settleMemory),
+       * and the programs too (node and Cairn's bundle, python and dvc's modules, cp), as on a machine
+       * in use: emptying the page cache is there for the data, not to time programs loaded from disk.
+       */
+      const settle = async (warm: string[]) => {
+        if (which !== 'big') return;
+        settled = settleMemory(warm);
+        for (const t of [cairn, dvc]) await must(t.cmd, [...t.args, '--version'], { cwd: work, env: t.env });
+        await must('cp', ['--version'], { cwd: work });
       };
       const timed = async (what: string, t: Tool, args: string[], cwd: string) => {
         const before = server ? processCpuSeconds(server.pid) : 0;
@@ -631,14 +638,14 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         // one round, after it in the next): on this VM a copy's speed follows the memory's state.
         const copyFloor = async () => {
           syncDisks();
-          settle([path.join(base, '.dvc', 'cache', 'files')]);
+          await settle([path.join(base, '.dvc', 'cache', 'files')]);
           runs.cp.push((await must('cp', ['-r', path.join(base, '.dvc', 'cache', 'files'), path.join(work, `${kind}-${which}-cp-${round}`)], { cwd: work })).seconds);
           syncDisks();
         };
         for (const t of order) {
           if (kind === 'local' && t === cairn && round % 2 === 0) await copyFloor();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} push (${label})...`);
-          settle([path.join(repos[t.name], '.dvc', 'cache')]);
+          await settle([path.join(repos[t.name], '.dvc', 'cache')]);
           await timed(`${t.name} push`, t, ['push'], repos[t.name]);
           if (kind === 'local' && t === cairn && round % 2 === 1) await copyFloor();
         }
@@ -651,7 +658,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           }
           syncDisks();
           log(`${where}, round ${round + 1}/${REMOTE_ROUNDS}: ${t.name} pull (${label})...`);
-          settle(kind === 'local' ? [folderStore(repos[t.name], t)] : []);
+          await settle(kind === 'local' ? [folderStore(repos[t.name], t)] : []);
           await timed(`${t.name} pull`, t, ['pull'], clone);
           // The data must be back, identical, for both.
           const r = await run(cairn.cmd, [...cairn.args, 'status', '--json'], { cwd: clone, env: cairn.env });
@@ -705,7 +712,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       if (which === 'big') {
         notes.push(
           settled
-            ? `${where}, ${label}: before each timed run (and each cp) the page cache was emptied (sync; drop_caches) and the run's inputs read back in.`
+            ? `${where}, ${label}: before each timed run (and each cp) the page cache was emptied (sync; drop_caches), the run's inputs read back in and the programs run once (--version) so that they are in memory, as on a machine in use.`
             : `${where}, ${label}: the page cache could not be emptied (not root): runs start from whatever memory state the one before left.`,
         );
       }
