@@ -7,5 +7,5 @@ export function formatSize(bytes: number): string {
     n /= 1024;
     i++;
   }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+  return `${i === 0 ? Math.round(n) : n.toFixed(1)} ${units[i]}`; // bytes may be an estimate's fraction
 }

@@ -16,6 +16,7 @@ import { amzDate, authorization, UNSIGNED_PAYLOAD } from '../../src/core/remotes
 import { S3Http } from '../../src/core/remotes/s3Http';
 import { Repo } from '../../src/core/repo/repo';
 import { gc } from '../../src/core/remotes/gc';
+import { fetch } from '../../src/core/remotes/sync';
 
 /**
  * Cairn's own S3 client (s3Http.ts) against a real MinIO: keys under a prefix that needs
@@ -276,6 +277,21 @@ describe('S3 client against a real MinIO', function () {
     assert.deepEqual(await uploads(ours), []);
     assert.deepEqual(await uploads(elsewhere), [elsewhereId]);
     assert.deepEqual(await keysUnder(client, 'client', 'gc-left/'), objects, 'no object was touched');
+  });
+
+  it('a fetch of file outputs knows its bytes in advance (from the .dvc files), so its progress goes by bytes', async () => {
+    const src = dataRepo(1, 's3://client/progress', server.endpoint, server);
+    const sizes = [3 << 20, 200_000];
+    writeFiles(src, { 'model.bin': crypto.randomBytes(sizes[0]), 'vocab.txt': crypto.randomBytes(sizes[1]) });
+    cairnOk(src, 'add', 'model.bin', 'vocab.txt');
+    cairnOk(src, 'push');
+    fs.rmSync(path.join(src, '.dvc', 'cache'), { recursive: true, force: true });
+    const seen: { bytes?: number; totalBytes?: number }[] = [];
+    const result = await Repo.using(src, {}, (repo) => fetch(repo, { cwd: src, targets: ['model.bin', 'vocab.txt'], onProgress: (p) => seen.push(p) }));
+    assert.equal(result.transferred, 2);
+    const total = sizes[0] + sizes[1];
+    assert.ok(seen.length > 0 && seen.every((p) => p.totalBytes === total), `every report has the total ${total}: ${JSON.stringify(seen.slice(0, 3))}`);
+    assert.equal(seen[seen.length - 1].bytes, total);
   });
 
   it('https (a self-signed server): the certificate checked unless ssl_verify is false; bodies unsigned but guarded by Content-MD5', async () => {

@@ -151,6 +151,24 @@ describe('tracking data (core API, real git repositories)', () => {
     });
   });
 
+  it('checkout reports progress by bytes: a file\'s recorded size, a directory\'s files as its recorded size over their number', async () => {
+    const big = { 'big/a.bin': Buffer.alloc(300 << 10, 1), 'big/b.bin': Buffer.alloc(100 << 10, 2) };
+    writeFiles(dir, big);
+    await withRepo(dir, (repo) => add(repo, ['data', 'model.pkl', 'big'], { cwd: dir }));
+    const lastReport = async (targets: string[], remove: string[]) => {
+      for (const p of remove) fs.rmSync(path.join(dir, p), { recursive: true });
+      const seen: { bytes?: number; totalBytes?: number; done: number; total: number }[] = [];
+      await withRepo(dir, (repo) => checkout(repo, targets, { cwd: dir, onProgress: (p) => seen.push(p) }));
+      return seen[seen.length - 1];
+    };
+    // The model: its size is in its .dvc file.
+    assert.deepEqual(await lastReport(['model.pkl'], ['model.pkl']), { done: 1, total: 1, unit: 'files', bytes: 6, totalBytes: 6 });
+    assert.deepEqual(await lastReport(['big'], ['big']), { done: 2, total: 2, unit: 'files', bytes: 400 << 10, totalBytes: 400 << 10 });
+    const small = await lastReport(['data'], ['data']);
+    const dataBytes = ['data/a.txt', 'data/sub/b.txt', 'data/é.txt', 'data/sub/😀.txt'].reduce((sum, f) => sum + Buffer.byteLength(files[f as keyof typeof files]), 0);
+    assert.deepEqual(small, { done: 4, total: 4, unit: 'files', bytes: dataBytes, totalBytes: dataBytes });
+  });
+
   it('commit asks before recording changes, and writes nothing when refused', async () => {
     await withRepo(dir, async (repo) => {
       await add(repo, ['model.pkl'], { cwd: dir });

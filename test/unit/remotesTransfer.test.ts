@@ -193,6 +193,18 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     await assert.rejects(step(dir, (repo) => fetch(repo, { ...opts(), targets: ['nothing/here'] })), (e: unknown) => e instanceof CairnError && e.code === 'NOT_TRACKED');
   });
 
+  it('reports the bytes a fetch will move, so progress and time left go by bytes, not by objects', async () => {
+    await step(dir, (r) => push(r, opts()));
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+    const seen: { bytes?: number; totalBytes?: number }[] = [];
+    await step(dir, (r) => fetch(r, { ...opts(), onProgress: (p) => seen.push(p) }));
+    // A directory's files have no size in its manifest: the folder remote's own stat gives the total.
+    const fileBytes = Object.values(DATA).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+    const last = seen[seen.length - 1];
+    assert.ok(seen.length > 0 && seen.every((p) => p.totalBytes === fileBytes), `every report has the total ${fileBytes}: ${JSON.stringify(seen)}`);
+    assert.equal(last.bytes, fileBytes);
+  });
+
   it('stops on an AbortSignal with an ABORTED error; what arrived is complete and a rerun sends the rest', async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 400; i++) many[`many/f${i}.txt`] = `file ${i}\n`;

@@ -17,7 +17,7 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
       case 'copy':
         return { ok: true, value: { staged: copyToStagingSync(task.path, task.stagingDir) } };
       case 'link':
-        const linkType = linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir, copyProgress());
+        const linkType = linkFromCacheSync(task.objectPath, task.path, task.linkTypes, task.isexec, task.stagingDir, copyProgress(onBytes));
         return { ok: true, value: { linkType, stat: statFile(task.path) } };
       case 'put':
         throwIfCancelled();

@@ -37,11 +37,15 @@ export interface CheckoutEntry {
   isexec?: boolean;
   /** The file recording the hash, for messages. */
   recordedIn: string;
+  /** The size it records (a directory's: all its files'; they have none of their own in its manifest). */
+  size?: number;
+  /** A directory's number of files, as recorded. */
+  nfiles?: number;
 }
 
 interface Plan {
   output: CheckoutEntry;
-  writes: { abs: string; md5: string; isexec: boolean }[];
+  writes: { abs: string; md5: string; isexec: boolean; size?: number }[];
   removals: string[];
   /** Workspace paths whose current content is not in the cache and would be lost. */
   unsaved: string[];
@@ -78,10 +82,14 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     throwIfAborted(options.signal);
 
     const tasks: WorkerTask[] = [];
+    const sizes: (number | undefined)[] = [];
     const stagingDir = repo.workspaceStagingDir;
     const madeDirs = new Set<string>();
     for (const plan of plans) {
       const { output } = plan;
+      // A directory's files have no size in its manifest: each counts, for progress, as the
+      // directory's recorded size over its number of files (a stat each would cost I/O).
+      const average = output.size !== undefined && output.nfiles ? output.size / output.nfiles : undefined;
       if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
       for (const r of plan.removals) await fs.promises.rm(r, { force: true });
       for (const w of plan.writes) {
@@ -92,12 +100,21 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
         }
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
         tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
+        sizes.push(w.size ?? average);
       }
     }
-    // Progress counts files: sizing each object first would cost a stat per file.
+    // Progress goes by bytes when every size is known (or estimated), else by files. An estimate
+    // can be short of a file's real size: the bytes shown never go back.
+    const known = sizes.every((s) => s !== undefined) ? (sizes as number[]) : undefined;
+    const totalBytes = known?.reduce((sum, s) => sum + s, 0);
+    let bytes = 0;
     const results = await repo.pool.run(tasks, {
       signal: options.signal,
-      onProgress: (p) => options.onProgress?.({ done: p.tasksDone, total: tasks.length, unit: 'files' }),
+      sizes: known,
+      onProgress: (p) => {
+        bytes = Math.max(bytes, p.bytesDone);
+        options.onProgress?.({ done: p.tasksDone, total: tasks.length, unit: 'files', ...(known && { bytes, totalBytes }) });
+      },
     });
     let k = 0;
     for (const plan of plans) {
@@ -141,7 +158,7 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
       result.failed.push({ path: shown, reason: 'not in cache' });
       return undefined;
     }
-    plan.writes.push({ abs: output.abs, md5: out.md5, isexec: !!out.isexec });
+    plan.writes.push({ abs: output.abs, md5: out.md5, isexec: !!out.isexec, size: out.size });
     return plan;
   }
 
@@ -181,10 +198,10 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
 }
 
 const fromDvcFile = (o: TrackedOutput): CheckoutEntry => ({
-  abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, isexec: o.out.isexec, recordedIn: o.dvcFile.relFile,
+  abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, isexec: o.out.isexec, recordedIn: o.dvcFile.relFile, size: o.out.size, nfiles: o.out.nfiles,
 });
 const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
-  abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, isexec: o.entry.isexec, recordedIn: o.lockFile,
+  abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, isexec: o.entry.isexec, recordedIn: o.lockFile, size: o.entry.size, nfiles: o.entry.nfiles,
 });
 
 /**

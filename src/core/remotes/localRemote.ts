@@ -91,7 +91,8 @@ export class LocalRemote implements Remote {
         taskSizes.push(sizes[k]);
       }
     });
-    const results = await pool.run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items) });
+    const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
+    const results = await pool.run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items, totalBytes) });
     let t = 0;
     return items.map((item, k) => {
       const result = results[t++];
@@ -135,8 +136,8 @@ export class LocalRemote implements Remote {
 }
 
 /** The pool's progress (tasks, bytes) as the batch's (items, bytes); a split item's second task does not count. */
-function batchProgress(options: BatchOptions, items: unknown[]): RunOptions['onProgress'] {
-  return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone });
+function batchProgress(options: BatchOptions, items: unknown[], totalBytes?: number): RunOptions['onProgress'] {
+  return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone, totalBytes });
 }
 
 function asError(r: WorkerResult): Error | undefined {

@@ -52,12 +52,18 @@ export interface GetItem {
   objectsDir: string;
 }
 
+export interface BatchProgress {
+  done: number;
+  bytes: number;
+  totalBytes?: number;
+}
+
 export interface BatchOptions {
   /** Transfers at once. */
   jobs: number;
   signal?: AbortSignal;
-  /** Items finished and bytes moved so far. */
-  onProgress?: (p: { done: number; bytes: number }) => void;
+  /** Items finished and bytes moved so far; `totalBytes` from a remote that knows the batch's sizes. */
+  onProgress?: (p: BatchProgress) => void;
 }
 
 /** The key of an object in a remote (and its path under a cache dir). */

@@ -3,7 +3,7 @@ import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Progress } from '../progress';
-import { GetItem, objectKey, PutItem, Remote } from './remote';
+import { BatchProgress, GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
 
@@ -14,6 +14,8 @@ export interface ObjectRef {
   isDir: boolean;
   /** Repo-relative paths whose content it is, for messages. */
   paths: string[];
+  /** Its size when the .dvc file or dvc.lock records it (a file output; a directory's files are not listed with theirs). */
+  size?: number;
 }
 
 export interface ObjectFailure {
@@ -68,16 +70,16 @@ export function mergeResults(a: TransferResult, b: TransferResult): TransferResu
 export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput) => DirEntry[] | undefined): { refs: Map<string, ObjectRef>; unexpanded: UsedOutput[] } {
   const refs = new Map<string, ObjectRef>();
   const unexpanded: UsedOutput[] = [];
-  const add = (md5: string, hashName: HashName, isDir: boolean, p: string) => {
+  const add = (md5: string, hashName: HashName, isDir: boolean, p: string, size?: number) => {
     const key = objectKey(md5, hashName);
     const known = refs.get(key);
     if (known) {
       if (known.paths.length < 3 && !known.paths.includes(p)) known.paths.push(p);
-    } else refs.set(key, { md5, hashName, isDir, paths: [p] });
+    } else refs.set(key, { md5, hashName, isDir, paths: [p], size });
   };
   for (const o of outputs) {
     if (!o.md5.endsWith('.dir')) {
-      add(o.md5, o.hashName, false, o.rel);
+      add(o.md5, o.hashName, false, o.rel, o.size);
       continue;
     }
     if (!o.within) add(o.md5, o.hashName, true, o.rel);
@@ -107,7 +109,10 @@ function failure(ref: ObjectRef, message: string): ObjectFailure {
   return { object: keyOf(ref), path: ref.paths[0], message };
 }
 
-/** Counts across the batches of one push or fetch, for progress. */
+/**
+ * Counts across the batches of one push or fetch, for progress. The bytes to move in all:
+ * `totalBytes` if the caller knows it, else what the remote says of a batch.
+ */
 function progressOf(options: TransferOptions, total: number, totalBytes?: number) {
   let done = 0;
   let bytes = 0;
@@ -115,10 +120,11 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
     /** Batch options' onProgress: counts within the batch, added to those before it. */
     batch: () => {
       const [doneBefore, bytesBefore] = [done, bytes];
-      return (p: { done: number; bytes: number }) => {
+      return (p: BatchProgress) => {
         done = doneBefore + p.done;
         bytes = bytesBefore + p.bytes;
-        options.onProgress?.({ done, total, unit: 'objects', bytes, totalBytes });
+        const allBytes = totalBytes ?? (p.totalBytes === undefined ? undefined : bytesBefore + p.totalBytes);
+        options.onProgress?.({ done, total, unit: 'objects', bytes, totalBytes: allBytes });
       };
     },
     skip: () => done++,
@@ -192,7 +198,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
 export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
-  const get = async (refs: ObjectRef[], onProgress?: (p: { done: number; bytes: number }) => void) => {
+  const get = async (refs: ObjectRef[], onProgress?: (p: BatchProgress) => void) => {
     const items: GetItem[] = refs.map((r) => ({ key: keyOf(r), name: r.md5, hashName: r.hashName, objectsDir: repo.store.objectsDirFor(r.hashName) }));
     let bytes = 0;
     const started = performance.now();
@@ -230,7 +236,9 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
       else result.skipped++;
     }
   }
-  await get(todo, progressOf(options, todo.length).batch());
+  // The total is known up front when every object's size is recorded (a big model file on S3); else a remote that stats its objects gives it.
+  const recorded = todo.every((r) => r.size !== undefined) ? todo.reduce((sum, r) => sum + r.size!, 0) : undefined;
+  await get(todo, progressOf(options, todo.length, recorded).batch());
   result.failed = result.failures.length;
   return result;
 }
