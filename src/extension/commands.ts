@@ -15,6 +15,8 @@ import { DagPanel } from './dagPanel';
 import { RemoteNode, RemotesTreeProvider, secretKey } from './remotesTree';
 import type { RemoteCredentials } from './coreProtocol';
 import type { TransferResult } from '../core/remotes/transfer';
+import type { CheckoutResult } from '../core/outputs/checkout';
+import { formatSize } from '../core/formatSize';
 import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
@@ -480,17 +482,25 @@ async function syncData(ctx: CommandContext, op: 'push' | 'pull' | 'fetch', arg:
     const targets = target?.relPath ? [target.relPath] : [];
     const credentials = await remoteCredentials(ctx.extension.secrets, model.root, await ctx.remotes.remotesOf(model.root));
     const title = `${verb} ${targets[0] ?? 'data'}`;
-    const transfer: TransferResult = await withProgress(title, async (signal, onProgress) => {
+    const { transfer, checkout } = await withProgress(title, async (signal, onProgress): Promise<{ transfer: TransferResult; checkout?: CheckoutResult }> => {
       if (op === 'pull') {
         const r = await ctx.core.call('pull', model.root, { targets, force: !!force, credentials }, { signal, onProgress });
-        return r.fetch;
+        return { transfer: r.fetch, checkout: r.checkout };
       }
-      return ctx.core.call(op, model.root, { targets, credentials }, { signal, onProgress });
+      return { transfer: await ctx.core.call(op, model.root, { targets, credentials }, { signal, onProgress }) };
     });
-    const done = `${op === 'push' ? 'Pushed' : op === 'pull' ? 'Pulled' : 'Fetched'} ${transfer.transferred} object${transfer.transferred === 1 ? '' : 's'}${transfer.skipped ? `, ${transfer.skipped} already there` : ''}`;
-    if (transfer.failed) {
-      const shown = transfer.failures.slice(0, 5).map((f) => `${f.path}: ${f.message}`).join('; ');
-      void vscode.window.showErrorMessage(`Cairn: ${done}; ${transfer.failed} failed — ${shown}${transfer.failures.length > 5 ? '…' : ''}`);
+    const moved = transfer.transferred ? ` (${formatSize(transfer.bytes)})` : '';
+    let done = `${op === 'push' ? 'Pushed' : op === 'pull' ? 'Pulled' : 'Fetched'} ${transfer.transferred} object${transfer.transferred === 1 ? '' : 's'}${moved}${transfer.skipped ? `, ${transfer.skipped} already there` : ''}`;
+    const restored = checkout ? [...checkout.added, ...checkout.modified] : [];
+    if (restored.length) done += `; restored ${restored.slice(0, 3).join(', ')}${restored.length > 3 ? ` and ${restored.length - 3} more` : ''}`;
+    // What could not be moved, and (pull) what could not be restored for another reason than that.
+    const notMoved = (p: string) => transfer.failures.some((f) => f.path === p || f.path.startsWith(p.endsWith('/') ? p : `${p}/`));
+    const problems = [
+      ...transfer.failures.map((f) => `${f.path}: ${f.message}`),
+      ...(checkout?.failed ?? []).filter((f) => !notMoved(f.path)).map((f) => `${f.path}: ${f.reason}`),
+    ];
+    if (problems.length) {
+      void vscode.window.showErrorMessage(`Cairn: ${done}; ${problems.length} failed — ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '…' : ''}`);
     } else void vscode.window.showInformationMessage(`${done}.`);
   }
   await ctx.refreshAll();

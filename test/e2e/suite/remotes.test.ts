@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
 import { runInfo, screenshot, ui, waitFor } from './harness';
+import { formatSize } from '../../../src/core/formatSize';
 
 
 /** Remotes: add one, see what is pushed, push, pull a lost file back; credentials kept by VS Code. */
@@ -51,6 +52,28 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await waitFor('the model to be missing', () => model()?.item.status === 'not in cache');
       await vscode.commands.executeCommand(COMMANDS.pull.id, model());
       assert.deepEqual(fs.readFileSync(file), bytes);
+      await waitFor('the model back in sync', () => model()?.item.status === 'in sync');
+      // The notification says what came and what was restored.
+      await ui('waitFor', { selector: `.notification-toast:has-text("Pulled 1 object (${formatSize(bytes.length)}); restored models/model.pkl.")` });
+    });
+
+    it('names the file a pull could not bring back, and why, in one error', async () => {
+      const file = path.join(root, 'models', 'model.pkl');
+      const md5 = /md5: ([0-9a-f]{32})/.exec(fs.readFileSync(`${file}.dvc`, 'utf8'))![1];
+      const onRemote = path.join(store, 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+      const aside = `${onRemote}.aside`;
+      fs.renameSync(onRemote, aside);
+      try {
+        fs.rmSync(file);
+        fs.rmSync(path.join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
+        await vscode.commands.executeCommand(COMMANDS.pull.id, model());
+        // One line for the file: the missing object, not also "not in cache" from the checkout after it.
+        await ui('waitFor', { selector: `.notification-toast:has-text("Cairn: Pulled 0 objects; 1 failed — models/model.pkl: not on remote 'store'")` });
+        assert.equal(fs.existsSync(file), false);
+      } finally {
+        fs.renameSync(aside, onRemote);
+      }
+      await vscode.commands.executeCommand(COMMANDS.pull.id, model());
       await waitFor('the model back in sync', () => model()?.item.status === 'in sync');
     });
 
