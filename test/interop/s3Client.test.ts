@@ -279,8 +279,8 @@ describe('S3 client against a real MinIO', function () {
     assert.deepEqual(await keysUnder(client, 'client', 'gc-left/'), objects, 'no object was touched');
   });
 
-  it('a fetch of file outputs knows its bytes in advance (from the .dvc files), so its progress goes by bytes', async () => {
-    const src = dataRepo(1, 's3://client/progress', server.endpoint, server);
+  it('a fetch knows its bytes in advance from the .dvc files (a directory\'s files estimated from its size), so its progress goes by bytes', async () => {
+    const src = dataRepo(7, 's3://client/progress', server.endpoint, server);
     const sizes = [3 << 20, 200_000];
     writeFiles(src, { 'model.bin': crypto.randomBytes(sizes[0]), 'vocab.txt': crypto.randomBytes(sizes[1]) });
     cairnOk(src, 'add', 'model.bin', 'vocab.txt');
@@ -292,6 +292,14 @@ describe('S3 client against a real MinIO', function () {
     const total = sizes[0] + sizes[1];
     assert.ok(seen.length > 0 && seen.every((p) => p.totalBytes === total), `every report has the total ${total}: ${JSON.stringify(seen.slice(0, 3))}`);
     assert.equal(seen[seen.length - 1].bytes, total);
+
+    // A whole directory: its files' sizes add up to its recorded size.
+    const dirSize = Number(/size: (\d+)/.exec(fs.readFileSync(path.join(src, 'data.dvc'), 'utf8'))![1]);
+    fs.rmSync(path.join(src, '.dvc', 'cache'), { recursive: true, force: true });
+    const dirSeen: { bytes?: number; totalBytes?: number }[] = [];
+    await Repo.using(src, {}, (repo) => fetch(repo, { cwd: src, targets: ['data'], onProgress: (p) => dirSeen.push(p) }));
+    assert.ok(dirSeen.length > 0 && dirSeen.every((p) => Math.round(p.totalBytes ?? NaN) === dirSize), `every report has the total ${dirSize}: ${JSON.stringify(dirSeen.slice(0, 3))}`);
+    assert.equal(dirSeen[dirSeen.length - 1].bytes, dirSize);
   });
 
   it('https (a self-signed server): the certificate checked unless ssl_verify is false; bodies unsigned but guarded by Content-MD5', async () => {

@@ -14,7 +14,10 @@ export interface ObjectRef {
   isDir: boolean;
   /** Repo-relative paths whose content it is, for messages. */
   paths: string[];
-  /** Its size when the .dvc file or dvc.lock records it (a file output; a directory's files are not listed with theirs). */
+  /**
+   * Its size for progress: a file output's as recorded; a directory's file's, which its manifest
+   * does not hold, as the directory's recorded size over its number of files.
+   */
   size?: number;
 }
 
@@ -83,6 +86,7 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
       continue;
     }
     if (!o.within) add(o.md5, o.hashName, true, o.rel);
+    const average = o.size !== undefined && o.nfiles ? o.size / o.nfiles : undefined;
     const entries = manifestOf(o);
     if (!entries) {
       unexpanded.push(o);
@@ -90,7 +94,7 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
     }
     for (const e of entries) {
       if (o.within && e.relpath !== o.within && !e.relpath.startsWith(o.within + '/')) continue;
-      add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`);
+      add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`, average);
     }
   }
   return { refs, unexpanded };
@@ -110,8 +114,8 @@ function failure(ref: ObjectRef, message: string): ObjectFailure {
 }
 
 /**
- * Counts across the batches of one push or fetch, for progress. The bytes to move in all:
- * `totalBytes` if the caller knows it, else what the remote says of a batch.
+ * Counts across the batches of one push or fetch, for progress. The bytes to move in all: what
+ * the remote says of a batch when it knows (it stat'ed them), else `totalBytes` from the caller.
  */
 function progressOf(options: TransferOptions, total: number, totalBytes?: number) {
   let done = 0;
@@ -123,7 +127,7 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
       return (p: BatchProgress) => {
         done = doneBefore + p.done;
         bytes = bytesBefore + p.bytes;
-        const allBytes = totalBytes ?? (p.totalBytes === undefined ? undefined : bytesBefore + p.totalBytes);
+        const allBytes = p.totalBytes === undefined ? totalBytes : bytesBefore + p.totalBytes;
         options.onProgress?.({ done, total, unit: 'objects', bytes, totalBytes: allBytes });
       };
     },
@@ -236,7 +240,7 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
       else result.skipped++;
     }
   }
-  // The total is known up front when every object's size is recorded (a big model file on S3); else a remote that stats its objects gives it.
+  // From the .dvc files and dvc.lock when every size is there (a directory's files: estimated); a remote that stats its objects knows better.
   const recorded = todo.every((r) => r.size !== undefined) ? todo.reduce((sum, r) => sum + r.size!, 0) : undefined;
   await get(todo, progressOf(options, todo.length, recorded).batch());
   result.failed = result.failures.length;

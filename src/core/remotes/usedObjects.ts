@@ -31,6 +31,8 @@ export interface UsedOutput {
   md5: string;
   hashName: HashName;
   size?: number;
+  /** A directory's number of files, as recorded. */
+  nfiles?: number;
   /** The output's own `remote:`, if any. */
   remote?: string;
   /** For a target inside a tracked directory: only entries under this relpath prefix. */
@@ -62,11 +64,11 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
     const [dvcFiles, stageOutputs] = await Promise.all([dvcFilesAt(repo, rev.commit ?? WORKSPACE), stageCachedOutputs(repo, rev.commit)]);
     const candidates: Candidate[] = [
       ...outputsOf(repo, dvcFiles).map((o) => ({
-        abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, remote: o.out.remote,
+        abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, nfiles: o.out.nfiles, remote: o.out.remote,
         cache: o.out.cache, push: o.out.push, file: o.dvcFile.file,
       })),
       ...stageOutputs.map((o) => ({
-        abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, size: o.entry.size, remote: o.out.remote,
+        abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, size: o.entry.size, nfiles: o.entry.nfiles, remote: o.out.remote,
         cache: true, push: o.out.push, file: path.join(repo.root, ...o.stage.file.split('/')), stageName: o.stage.name,
       })),
     ];
@@ -84,7 +86,7 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
       const key = `${rev.name}\0${o.rel}\0${o.md5}\0${within ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      used.push({ rev: rev.name, rel: o.rel, md5: o.md5, hashName: o.hashName, size: o.size, remote: o.remote, within });
+      used.push({ rev: rev.name, rel: o.rel, md5: o.md5, hashName: o.hashName, size: o.size, nfiles: o.nfiles, remote: o.remote, within });
     }
   }
   const unknown = targets.filter((_, i) => !found.has(i));
@@ -102,6 +104,7 @@ interface Candidate {
   md5?: string;
   hashName: HashName;
   size?: number;
+  nfiles?: number;
   remote?: string;
   cache: boolean;
   push: boolean;
