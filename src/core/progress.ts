@@ -22,7 +22,8 @@ export function progressText(p: Progress, seconds: number): string {
   const bytesDone = p.unit === 'bytes' ? p.done : p.bytes;
   const bytesTotal = p.unit === 'bytes' ? p.total : p.totalBytes;
   if (p.unit !== 'bytes') parts.push(`${p.done}/${p.total} ${p.unit}`);
-  if (bytesDone !== undefined) parts.push(bytesTotal !== undefined ? `${formatSize(bytesDone)}/${formatSize(bytesTotal)}` : formatSize(bytesDone));
+  // A total may be an estimate (a directory's files): never shown below what is done.
+  if (bytesDone !== undefined) parts.push(bytesTotal !== undefined ? `${formatSize(bytesDone)}/${formatSize(Math.max(bytesDone, bytesTotal))}` : formatSize(bytesDone));
   if (p.message) parts.push(p.message);
   if (seconds >= 0.5 && bytesDone) parts.push(`${formatSize(bytesDone / seconds)}/s`);
   const [done, total] = measure(p);

@@ -10,6 +10,8 @@ describe('progress text (CLI bar and VS Code notification)', () => {
     // Too early for a speed; nothing left at the end.
     assert.equal(progressText({ ...p, done: 64 }, 0.2), '64/20001 objects · 2.0 MiB/50.0 MiB');
     assert.equal(progressText({ done: 3 * 2 ** 30, total: 3 * 2 ** 30, unit: 'bytes', message: '1 file' }, 10), '3.0 GiB/3.0 GiB · 1 file · 307.2 MiB/s');
+    // An estimated total (a directory's files) that proves short: never shown below what is done, no time left.
+    assert.equal(progressText({ done: 3, total: 4, unit: 'files', bytes: 2.5 * 2 ** 20, totalBytes: 2 * 2 ** 20 }, 1), '3/4 files · 2.5 MiB/2.5 MiB · 2.5 MiB/s');
   });
 
   it('measures how far along by bytes when their total is known (one big object), else by count', () => {
