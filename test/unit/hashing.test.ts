@@ -8,8 +8,16 @@ import { FollowingHash, hashWhileWriting } from '../../src/core/hashing/followin
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
 import { md5, tempDir } from '../support/fixtures';
+import { digest } from '../../src/core/hashing/digest';
 
 describe('hashing', () => {
+  it('digests bytes in memory (md5, sha256; hex or base64) to the published test vectors', () => {
+    assert.equal(digest('md5', ''), 'd41d8cd98f00b204e9800998ecf8427e');
+    assert.equal(digest('md5', Buffer.from('The quick brown fox jumps over the lazy dog')), '9e107d9d372bb6826bd81d3542a419d6');
+    assert.equal(digest('sha256', 'abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal(digest('md5', '', 'base64'), '1B2M2Y8AsgTpgAmY7PhCfg==');
+  });
+
   it('tells text from binary as DVC does (NUL, or more than 30% non-text bytes)', () => {
     assert.equal(isTextBlock(Buffer.from('hello\r\nworld\n')), true);
     assert.equal(isTextBlock(Buffer.from('abc\0def')), false);

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { digest } from '../hashing/digest';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { abortedError } from '../errors';
@@ -215,8 +215,8 @@ export class S3Http {
     const query = req.query ? canonicalQuery(req.query) : '';
     // Content-MD5 has the server verify the body. Over TLS the body itself is not signed
     // (as the AWS SDKs do); over plain http its sha256 is, as AWS wants it there.
-    const md5 = body && (bodyMd5 ? Buffer.from(bodyMd5, 'hex') : crypto.createHash('md5').update(body).digest()).toString('base64');
-    const payloadHash = !body ? EMPTY_SHA256 : this.secure ? UNSIGNED_PAYLOAD : crypto.createHash('sha256').update(body).digest('hex');
+    const md5 = body && (bodyMd5 ? Buffer.from(bodyMd5, 'hex').toString('base64') : digest('md5', body, 'base64'));
+    const payloadHash = !body ? EMPTY_SHA256 : this.secure ? UNSIGNED_PAYLOAD : digest('sha256', body);
     let corrected = false;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortedError();

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as crypto from 'node:crypto';
+import { digest } from '../hashing/digest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { abortedError, CairnError } from '../errors';
 import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
@@ -199,7 +199,7 @@ export class S3Remote implements Remote {
             await fh.close();
           }
           const there = have.get(i + 1);
-          const md5 = crypto.createHash('md5').update(body).digest('hex');
+          const md5 = digest('md5', body);
           etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
           options.onBytes?.(length);
         }
@@ -227,7 +227,7 @@ export class S3Remote implements Remote {
         const body = await readBody(res);
         fs.writeFileSync(localFile, body, { mode: 0o444 });
         options.onBytes?.(body.length);
-        return { md5: crypto.createHash('md5').update(body).digest('hex'), size: body.length };
+        return { md5: digest('md5', body), size: body.length };
       }
       // Hashed by another thread as the bytes land (when one is free): this one keeps reading the network.
       const out = await fs.promises.open(localFile, 'w', 0o444);

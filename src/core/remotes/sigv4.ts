@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { digest } from '../hashing/digest';
 
 /**
  * AWS Signature Version 4 for S3 requests (Authorization header), with Node's crypto only.
@@ -55,7 +56,7 @@ export function authorization(request: SignableRequest, credentials: Credentials
   const signedHeaders = names.join(';');
   const canonicalRequest = `${request.method}\n${request.path}\n${request.query}\n${canonicalHeaders}\n${signedHeaders}\n${headers['x-amz-content-sha256']}`;
   const scope = `${date}/${region}/s3/aws4_request`;
-  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${crypto.createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${digest('sha256', canonicalRequest)}`;
   const signature = crypto.createHmac('sha256', signingKey(credentials.secretAccessKey, date, region)).update(stringToSign).digest('hex');
   return `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
 }
