@@ -31,6 +31,14 @@ export function progressText(p: Progress, seconds: number): string {
   return parts.join(' · ');
 }
 
+/**
+ * The size to count, for progress, for one file of a tracked directory: its manifest holds no
+ * sizes, so the directory's recorded size over its number of files (a stat each would cost I/O).
+ */
+export function estimatedFileSize(dir: { size?: number; nfiles?: number }): number | undefined {
+  return dir.size !== undefined && dir.nfiles ? dir.size / dir.nfiles : undefined;
+}
+
 /** How far along, 0 to 1 (the bar, the notification's increments). */
 export function progressFraction(p: Progress): number {
   const [done, total] = measure(p);

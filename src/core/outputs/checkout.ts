@@ -9,7 +9,7 @@ import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
 import type { LinkResult, WorkerTask } from '../hashing/workerProtocol';
 import type { DirEntry } from '../hashing/dirManifest';
-import type { Progress } from '../progress';
+import { estimatedFileSize, Progress } from '../progress';
 
 export interface CheckoutOptions {
   cwd: string;
@@ -45,6 +45,7 @@ export interface CheckoutEntry {
 
 interface Plan {
   output: CheckoutEntry;
+  /** `size` for progress: recorded, or estimated for a directory's file (estimatedFileSize). */
   writes: { abs: string; md5: string; isexec: boolean; size?: number }[];
   removals: string[];
   /** Workspace paths whose current content is not in the cache and would be lost. */
@@ -87,9 +88,6 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     const madeDirs = new Set<string>();
     for (const plan of plans) {
       const { output } = plan;
-      // A directory's files have no size in its manifest: each counts, for progress, as the
-      // directory's recorded size over its number of files (a stat each would cost I/O).
-      const average = output.size !== undefined && output.nfiles ? output.size / output.nfiles : undefined;
       if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
       for (const r of plan.removals) await fs.promises.rm(r, { force: true });
       for (const w of plan.writes) {
@@ -100,7 +98,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
         }
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
         tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
-        sizes.push(w.size ?? average);
+        sizes.push(w.size);
       }
     }
     // Progress goes by bytes when every size is known (or estimated), else by files. An estimate
@@ -180,12 +178,14 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
     return undefined;
   }
   const expected = new Set<string>();
+  const fileSize = estimatedFileSize(out);
   for (const e of manifest) {
     expected.add(e.relpath);
     const have = current.get(e.relpath);
     if (have && have.md5 === e.md5 && !relink) continue;
     if (have && have.md5 !== e.md5 && !inCache(have.md5)) plan.unsaved.push(repo.rel(have.abs));
-    plan.writes.push({ abs: joinClean(output.abs, e.relpath), md5: e.md5, isexec: false }); // parseDirManifest refuses empty and '..' parts
+    // parseDirManifest refuses empty and '..' parts
+    plan.writes.push({ abs: joinClean(output.abs, e.relpath), md5: e.md5, isexec: false, size: fileSize });
   }
   for (const [relpath, f] of current) {
     if (expected.has(relpath)) continue;

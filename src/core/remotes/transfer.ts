@@ -2,7 +2,7 @@ import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
 import { CairnError, throwIfAborted } from '../errors';
-import type { Progress } from '../progress';
+import { estimatedFileSize, Progress } from '../progress';
 import { BatchProgress, GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
@@ -14,10 +14,7 @@ export interface ObjectRef {
   isDir: boolean;
   /** Repo-relative paths whose content it is, for messages. */
   paths: string[];
-  /**
-   * Its size for progress: a file output's as recorded; a directory's file's, which its manifest
-   * does not hold, as the directory's recorded size over its number of files.
-   */
+  /** Its size for progress: a file output's as recorded, a directory's file's estimated (estimatedFileSize). */
   size?: number;
 }
 
@@ -86,7 +83,6 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
       continue;
     }
     if (!o.within) add(o.md5, o.hashName, true, o.rel);
-    const average = o.size !== undefined && o.nfiles ? o.size / o.nfiles : undefined;
     const entries = manifestOf(o);
     if (!entries) {
       unexpanded.push(o);
@@ -94,7 +90,7 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
     }
     for (const e of entries) {
       if (o.within && e.relpath !== o.within && !e.relpath.startsWith(o.within + '/')) continue;
-      add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`, average);
+      add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`, estimatedFileSize(o));
     }
   }
   return { refs, unexpanded };
