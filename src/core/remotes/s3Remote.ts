@@ -244,19 +244,21 @@ export class S3Remote implements Remote {
         [pending, pendingBytes] = [[], 0];
       };
       try {
-        for await (const chunk of res) {
-          pending.push(chunk as Buffer);
-          pendingBytes += (chunk as Buffer).length;
-          if (pendingBytes >= WRITE_AT) await flush();
+        try {
+          for await (const chunk of res) {
+            pending.push(chunk as Buffer);
+            pendingBytes += (chunk as Buffer).length;
+            if (pendingBytes >= WRITE_AT) await flush();
+          }
+          await flush();
+        } finally {
+          await out.close();
         }
-        await flush();
+        return { md5: await hash.md5(), size };
       } catch (err) {
-        hash.abandon();
+        hash.abandon(); // whatever failed, its thread stops waiting for bytes
         throw err;
-      } finally {
-        await out.close();
       }
-      return { md5: await hash.md5(), size };
     } catch (err) {
       if (options.signal?.aborted) throw abortedError();
       this.fail(err, `downloading ${key}`);
