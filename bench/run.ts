@@ -564,6 +564,15 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/**
+ * CPU seconds (user + system) of the child processes this one has waited for, their own children
+ * included (Linux /proc: cutime, cstime): read before and after a run, the run's client CPU.
+ */
+function childrenCpuSeconds(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
 async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 's3'): Promise<void> {
   let server: S3Server | undefined;
   const where = kind === 'local' ? 'local folder' : 'S3 (MinIO)';
@@ -605,6 +614,8 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       const transferSeconds: Record<string, number[]> = { 'cairn push': [], 'cairn pull': [] };
       /** MinIO's CPU seconds during each timed run, beside `runs`. */
       const serverCpu: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [] };
+      /** The client's own CPU seconds in each timed run (its git and other children included). */
+      const clientCpu: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [] };
       let settled = false;
       /**
        * Big file: the same memory state before every timed run, its inputs read in (see settleMemory),
@@ -619,7 +630,9 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       };
       const timed = async (what: string, t: Tool, args: string[], cwd: string) => {
         const before = server ? processCpuSeconds(server.pid) : 0;
+        const clientBefore = childrenCpuSeconds();
         const r = await tool(t, t === cairn ? [...args, '--json'] : args, cwd);
+        clientCpu[what].push(childrenCpuSeconds() - clientBefore);
         runs[what].push(r.seconds);
         if (t === cairn) transferSeconds[what].push(JSON.parse(r.stdout).seconds);
         if (server) serverCpu[what].push(processCpuSeconds(server.pid) - before);
@@ -678,6 +691,18 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
           target: which === 'small' ? '≥ 5×' : '—',
           met: which === 'small' ? (ratio >= 5 ? 'met' : 'NOT met') : '—',
         });
+        if (server) {
+          // What each client itself costs, apart from the server it shares the cores with.
+          const [cc, dc] = [Math.min(...clientCpu[`cairn ${op}`]), Math.min(...clientCpu[`dvc ${op}`])];
+          rows.push({
+            case: `${op} ${label} to ${where}: client CPU, user + system (least of ${REMOTE_ROUNDS})`,
+            cairn: s(cc),
+            peer: `${s(dc)} (dvc)`,
+            ratio: `${x(dc / cc)} dvc/cairn`,
+            target: '—',
+            met: '—',
+          });
+        }
         if (kind === 'local' && which === 'big') {
           const cp = best('cp');
           const mib = floorBytes / 2 ** 20;
@@ -700,6 +725,11 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         `${where}, ${label}: runs (s), order alternating by round: cairn push [${list('cairn push')}], dvc push [${list('dvc push')}], ` +
           `cairn pull [${list('cairn pull')}], dvc pull [${list('dvc pull')}]${kind === 'local' ? `, cp -r of the cache's files [${list('cp')}]` : ''}; ` +
           `cairn's transfer time within them (--json seconds): push [${phase('cairn push')}], pull's fetch [${phase('cairn pull')}].`,
+      );
+      const clientList = (k: string) => clientCpu[k].map((v) => v.toFixed(2)).join(', ');
+      notes.push(
+        `${where}, ${label}: the client's own CPU seconds (user + system, its child processes included) in those runs: cairn push [${clientList('cairn push')}], ` +
+          `dvc push [${clientList('dvc push')}], cairn pull [${clientList('cairn pull')}], dvc pull [${clientList('dvc pull')}].`,
       );
       if (server) {
         const cpu = (k: string) => serverCpu[k].map((v) => v.toFixed(1)).join(', ');

@@ -14,6 +14,7 @@ import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { gc } from '../../src/core/remotes/gc';
 import { HashPool } from '../../src/core/hashing/hashPool';
 import { SPLIT_COPY_BYTES } from '../../src/core/hashing/workerProtocol';
+import { splitCopy, SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
 async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
@@ -137,6 +138,40 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
     assert.deepEqual([good.transferred, good.failed], [1, 0]);
     assert.equal(md5(fs.readFileSync(cached)), key);
     assert.equal(fs.statSync(cached).mode & 0o777, 0o444);
+  });
+
+  it('pushes a big object as ranges copied by all threads at once: complete, read-only, counted once, no temp file left', async () => {
+    const big = crypto.randomBytes(2 * SPLIT_RANGE_BYTES + 12345);
+    const plan = splitCopy('src', path.join(store, 'obj'), big.length, 2)!;
+    assert.deepEqual(plan.tasks.map((t) => [t.start, t.end]), [[0, 33 << 20], [33 << 20, big.length]]);
+    assert.equal(path.dirname(plan.tmp), store);
+    assert.equal(splitCopy('src', 'obj', big.length, 1), undefined);
+    assert.equal(splitCopy('src', 'obj', 2 * SPLIT_RANGE_BYTES - 1, 2), undefined);
+    fs.writeFileSync(path.join(dir, 'big.bin'), big);
+    await step(dir, (r) => add(r, ['big.bin'], { cwd: dir }));
+    const key = md5(big);
+    const remoteDir = path.join(store, 'files', 'md5', key.slice(0, 2));
+    const seen: { done: number; bytes?: number }[] = [];
+    const pushed = await step(dir, (r) => push(r, { cwd: dir, jobs: 2, targets: ['big.bin'], onProgress: (p) => seen.push(p) }));
+    assert.deepEqual([pushed.transferred, pushed.failed], [1, 0]);
+    assert.deepEqual(fs.readdirSync(remoteDir), [key.slice(2)]);
+    const remoteFile = path.join(remoteDir, key.slice(2));
+    assert.equal(md5(fs.readFileSync(remoteFile)), key);
+    assert.equal(fs.statSync(remoteFile).mode & 0o777, 0o444);
+    // The first range's end is not the object's: it counts as done only with both.
+    assert.ok(seen.some((p) => p.done === 0 && p.bytes! >= SPLIT_RANGE_BYTES), JSON.stringify(seen));
+    assert.deepEqual(seen[seen.length - 1], { ...seen[seen.length - 1], done: 1, bytes: big.length });
+
+    // Cancelled halfway: neither the object nor a temp file is left, and a rerun sends it whole.
+    fs.rmSync(store, { recursive: true });
+    const controller = new AbortController();
+    await assert.rejects(
+      step(dir, (r) => push(r, { cwd: dir, jobs: 2, targets: ['big.bin'], signal: controller.signal, onProgress: (p) => p.bytes! > 0 && controller.abort() })),
+      (e: unknown) => e instanceof CairnError && e.code === 'ABORTED',
+    );
+    assert.deepEqual(fs.readdirSync(remoteDir), []);
+    await step(dir, (r) => push(r, { cwd: dir, jobs: 2, targets: ['big.bin'] }));
+    assert.equal(md5(fs.readFileSync(remoteFile)), key);
   });
 
   it('gc -c removes the temp files killed pushes left beside remote objects once idle for an hour; nothing else', async () => {

@@ -14,6 +14,8 @@ export interface RunOptions {
   onProgress?: (p: PoolProgress) => void;
   /** Bytes each task will touch, for batching and byte progress. */
   sizes?: number[];
+  /** Called with the indexes of the tasks just finished, before the progress they make. */
+  onTasksDone?: (taskIndexes: number[]) => void;
 }
 
 const MAX_TASKS_PER_BATCH = 64;
@@ -120,6 +122,7 @@ export class HashPool {
             bytesDone += sizes[taskIndex] ?? 0;
           });
           tasksDone += batch.length;
+          options.onTasksDone?.(batch);
           options.onProgress?.({ tasksDone, bytesDone: bytesDone + inFlight() });
         } catch (err) {
           // The worker itself failed (a crash, not a task error): it is not used again.

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { copyProgress, copyToStagingSync, fetchObjectSync, hashAndStoreSync, hashFileSync, hashFollowingSync, OnBytes, throwIfCancelled, useCancelFlag } from './hashFile';
-import { copyFileAtomicSync } from '../repo/atomicWrite';
+import { copyFileAtomicSync, copyRangeSync } from '../repo/atomicWrite';
 import { statFile } from './statIndex';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
@@ -22,6 +22,10 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
       case 'put':
         throwIfCancelled();
         copyFileAtomicSync(task.path, task.target, copyProgress(onBytes));
+        return { ok: true, value: undefined };
+      case 'copyRange':
+        throwIfCancelled();
+        copyRangeSync(task.path, task.target, task.start, task.end, copyProgress(onBytes));
         return { ok: true, value: undefined };
       case 'fetch':
         return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };

@@ -16,6 +16,8 @@ export type WorkerTask =
   /** Copy a file into the staging folder; its hash comes from a parallel 'hash' task. */
   | { op: 'copy'; path: string; stagingDir: string }
   | { op: 'link'; path: string; objectPath: string; linkTypes: LinkType[]; isexec: boolean; stagingDir: string }
+  /** Copy bytes [start, end) of `path` into `target` at the same offsets (a range of a big file; see splitCopy.ts). */
+  | { op: 'copyRange'; path: string; target: string; start: number; end: number }
   /** Publish a cache object at `target` (a local remote's key), atomically. */
   | { op: 'put'; path: string; target: string }
   /** Bring object `name` from a local remote's `path` into the store, verified against its name. */

@@ -4,7 +4,8 @@ import { HashPool, RunOptions } from '../hashing/hashPool';
 import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
 import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
-import { isTempName, joinClean } from '../repo/atomicWrite';
+import { isTempName, joinClean, tryClone } from '../repo/atomicWrite';
+import { publishSplitCopy, splitCopy } from '../hashing/splitCopy';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -15,6 +16,8 @@ import { isTempName, joinClean } from '../repo/atomicWrite';
 export class LocalRemote implements Remote {
   readonly kind = 'local' as const;
   readonly defaultJobs: number;
+  /** Whether big objects could be cloned here (reflink): unknown until the first try. */
+  private cloneWorks: boolean | undefined;
   /** A pool of `-j` threads, when that differs from the repository's pool. */
   private ownPool: HashPool | undefined;
 
@@ -38,10 +41,52 @@ export class LocalRemote implements Remote {
     return this.ownPool;
   }
 
-  putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
-    const tasks: WorkerTask[] = items.map((i) => ({ op: 'put', path: i.file, target: this.abs(i.key) }));
-    const sizes = items.map((i) => i.size);
-    return this.poolFor(options.jobs).run(tasks, { signal: options.signal, sizes, onProgress: batchProgress(options, items) }).then((r) => r.map(asError));
+  /**
+   * A small object is one 'put' task; a big one is cloned where the file system can, else
+   * copied by all threads at once into a temp file (see splitCopy) that is renamed here.
+   */
+  async putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
+    const pool = this.poolFor(options.jobs);
+    const errors: (Error | undefined)[] = items.map(() => undefined);
+    const tasks = new ItemTasks();
+    const splits: { item: number; tmp: string; target: string }[] = [];
+    items.forEach((item, k) => {
+      const target = this.abs(item.key);
+      const split = splitCopy(item.file, target, item.size, pool.size);
+      if (!split) return tasks.add(k, { op: 'put', path: item.file, target }, item.size);
+      const { tmp } = split;
+      try {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        if (this.cloneWorks !== false) {
+          this.cloneWorks = tryClone(item.file, tmp, 0o444);
+          if (this.cloneWorks) return fs.renameSync(tmp, target);
+        }
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        errors[k] = err as Error;
+        return;
+      }
+      splits.push({ item: k, tmp, target });
+      for (const task of split.tasks) tasks.add(k, task, task.end - task.start);
+    });
+    let results: WorkerResult[];
+    try {
+      results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(options, items.length) });
+    } catch (err) {
+      for (const s of splits) fs.rmSync(s.tmp, { force: true });
+      throw err;
+    }
+    results.forEach((r, t) => (errors[tasks.owner[t]] ??= asError(r)));
+    for (const s of splits) {
+      try {
+        if (errors[s.item]) throw errors[s.item];
+        publishSplitCopy(s.tmp, s.target, items[s.item].size, 0o444);
+      } catch (err) {
+        fs.rmSync(s.tmp, { force: true });
+        errors[s.item] = err as Error;
+      }
+    }
+    return errors;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -80,19 +125,17 @@ export class LocalRemote implements Remote {
     const sources = items.map((i) => this.abs(i.key));
     const sizes = (await pool.sizes(sources, options.signal)).map((size) => size ?? 0);
     const split = items.map((i, k) => i.hashName === 'md5' && sizes[k] >= SPLIT_COPY_BYTES);
-    const tasks: WorkerTask[] = [];
-    const taskSizes: number[] = [];
+    const tasks = new ItemTasks();
     items.forEach((i, k) => {
       if (split[k]) {
-        tasks.push({ op: 'hash', path: sources[k], hashName: 'md5' }, { op: 'copy', path: sources[k], stagingDir });
-        taskSizes.push(sizes[k], 0);
+        tasks.add(k, { op: 'hash', path: sources[k], hashName: 'md5' }, sizes[k]);
+        tasks.add(k, { op: 'copy', path: sources[k], stagingDir }, 0);
       } else {
-        tasks.push({ op: 'fetch', path: sources[k], objectsDir: i.objectsDir, stagingDir, name: i.name, hashName: i.hashName });
-        taskSizes.push(sizes[k]);
+        tasks.add(k, { op: 'fetch', path: sources[k], objectsDir: i.objectsDir, stagingDir, name: i.name, hashName: i.hashName }, sizes[k]);
       }
     });
     const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
-    const results = await pool.run(tasks, { signal: options.signal, sizes: taskSizes, onProgress: batchProgress(options, items, totalBytes) });
+    const results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(options, items.length, totalBytes) });
     let t = 0;
     return items.map((item, k) => {
       const result = results[t++];
@@ -135,9 +178,36 @@ export class LocalRemote implements Remote {
   }
 }
 
-/** The pool's progress (tasks, bytes) as the batch's (items, bytes); a split item's second task does not count. */
-function batchProgress(options: BatchOptions, items: unknown[], totalBytes?: number): RunOptions['onProgress'] {
-  return (p) => options.onProgress?.({ done: Math.min(p.tasksDone, items.length), bytes: p.bytesDone, totalBytes });
+/** The worker tasks of a batch of items, where an item may take several (a big file's ranges, a fetch's hash and copy). */
+class ItemTasks {
+  readonly tasks: WorkerTask[] = [];
+  /** Bytes per task, for the pool's batching and progress. */
+  readonly sizes: number[] = [];
+  /** The item each task belongs to. */
+  readonly owner: number[] = [];
+
+  add(item: number, task: WorkerTask, size: number): void {
+    this.tasks.push(task);
+    this.sizes.push(size);
+    this.owner.push(item);
+  }
+
+  /** The pool's progress as the batch's (of `items`): an item is done once all its tasks are (at once when it has none). */
+  progress(options: BatchOptions, items: number, totalBytes?: number): Pick<RunOptions, 'onProgress' | 'onTasksDone'> {
+    const left = new Map<number, number>();
+    for (const item of this.owner) left.set(item, (left.get(item) ?? 0) + 1);
+    let done = items - left.size;
+    return {
+      onTasksDone: (taskIndexes) => {
+        for (const t of taskIndexes) {
+          const item = this.owner[t];
+          left.set(item, left.get(item)! - 1);
+          if (left.get(item) === 0) done++;
+        }
+      },
+      onProgress: (p) => options.onProgress?.({ done, bytes: p.bytesDone, totalBytes }),
+    };
+  }
 }
 
 function asError(r: WorkerResult): Error | undefined {

@@ -78,7 +78,7 @@ function readPiece(fd: number, buffer: Buffer, position: number): number {
 }
 
 /** A copy-on-write clone of a big file, where the file system makes one; false (and no target) where it does not. */
-function tryClone(source: string, target: string, mode: number): boolean {
+export function tryClone(source: string, target: string, mode: number): boolean {
   try {
     fs.copyFileSync(source, target, fs.constants.COPYFILE_FICLONE_FORCE);
   } catch (err) {
@@ -115,6 +115,32 @@ export function copyFileBytesSync(source: string, target: string, mode: number, 
         if (length < COPY_CHUNK) return copied;
         onProgress?.(copied);
         length = readPiece(fd, buffer, copied);
+      }
+    } finally {
+      fs.closeSync(out);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Copy bytes [start, end) of `source` to the same place in `target`, which is created if
+ * missing (writable: the caller sets its final mode) and never truncated: one of several
+ * threads copying a big file at once, each its own range (see splitCopy).
+ */
+export function copyRangeSync(source: string, target: string, start: number, end: number, onProgress?: CopyProgress): void {
+  const buffer = (copyBuffer ??= Buffer.allocUnsafe(COPY_CHUNK));
+  const fd = fs.openSync(source, 'r');
+  try {
+    const out = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
+    try {
+      for (let position = start; position < end; ) {
+        const length = readPiece(fd, buffer.subarray(0, Math.min(COPY_CHUNK, end - position)), position);
+        if (length === 0) throw new Error(`${source} ends at byte ${position}, short of ${end}: it changed while being copied`);
+        for (let written = 0; written < length; ) written += fs.writeSync(out, buffer, written, length - written, position + written);
+        position += length;
+        onProgress?.(position - start);
       }
     } finally {
       fs.closeSync(out);
