@@ -133,7 +133,9 @@ const summary = (r: TransferResult) => ({ transferred: r.transferred, skipped: r
 
 function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' | 'fetched', extra: Record<string, unknown> = {}): void {
   if (values.json) printJson({ ...summary(r), ...extra, failures: r.failures });
-  else if (!values.quiet) out(r.transferred ? `${plural(r.transferred, verb)}${r.bytes ? ` (${formatSize(r.bytes)})` : ''}` : 'Everything is up to date.');
+  else if (values.quiet) return;
+  else if (r.transferred) out(`${plural(r.transferred, verb)}${r.bytes ? ` (${formatSize(r.bytes)})` : ''}`);
+  else if (!r.failed) out('Everything is up to date.'); // with failures, the error that follows says what happened
 }
 
 /** `cairn push` and `cairn fetch`: one transfer, its report, and an error when objects failed. */
@@ -174,7 +176,7 @@ export const remoteCommands: CommandTable = {
           for (const p of r.checkout.added) out(`A       ${p}`);
           const changed = r.checkout.added.length + r.checkout.modified.length;
           if (r.fetch.transferred || changed) out([r.fetch.transferred ? plural(r.fetch.transferred, 'fetched') : '', changed ? plural(changed, changed === 1 ? 'added' : 'added/modified') : ''].filter(Boolean).join(' and '));
-          else out('Everything is up to date.');
+          else if (!r.fetch.failed && !r.checkout.failed.length) out('Everything is up to date.');
         }
         const err = transferError(r.fetch, 'pull');
         if (err && values.json) return 1;

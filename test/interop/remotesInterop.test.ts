@@ -394,3 +394,30 @@ describe('S3 credentials never show', function () {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------
+describe('failed transfers through the CLI', function () {
+  this.timeout(60_000);
+
+  it('a push or pull that moved nothing because every object failed says so on stderr, exits 1, and never says "up to date"', () => {
+    const dir = dataRepo({ 'model.pkl': 'weights\n', 'data/a.txt': 'a\n' }, 'cairn', ['model.pkl', 'data']);
+    // The remote's folder cannot be made: a file is where its parent should be.
+    const blocker = path.join(tempDir(), 'not-a-folder');
+    fs.writeFileSync(blocker, 'x');
+    cairnOk(dir, 'remote', 'add', '-d', 'r', path.join(blocker, 'store'));
+    const push = cairn(dir, 'push');
+    assert.equal(push.status, 1, push.stderr);
+    assert.doesNotMatch(push.stdout, /up to date/);
+    assert.match(push.stderr, /^ERROR: 3 files failed to upload: /m);
+
+    // A clone pulling from an empty remote: nothing arrives, and nothing claims all is well.
+    const store = path.join(tempDir(), 'empty-store');
+    fs.mkdirSync(store);
+    const clone = cloneOf(dir);
+    cairnOk(clone, 'remote', 'add', '-d', '-f', 'r', store);
+    const pull = cairn(clone, 'pull');
+    assert.equal(pull.status, 1, pull.stderr);
+    assert.doesNotMatch(pull.stdout, /up to date/);
+    assert.match(pull.stderr, /failed to download/);
+  });
+});
