@@ -128,7 +128,8 @@ function syncOptionsOf(values: Record<string, any>, positionals: string[], signa
   };
 }
 
-const plural = (n: number, verb: string) => `${n} ${n === 1 ? 'file' : 'files'} ${verb}`;
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+const plural = (n: number, verb: string) => `${count(n, 'file')} ${verb}`;
 const summary = (r: TransferResult) => ({ transferred: r.transferred, skipped: r.skipped, failed: r.failed, bytes: r.bytes, seconds: Number(r.seconds.toFixed(3)) });
 
 function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' | 'fetched', extra: Record<string, unknown> = {}): void {
@@ -277,9 +278,9 @@ remoteCommands.gc = {
       if (values.json) printJson({ removed: result.removed, kept: result.kept, cache: result.cache, remote: result.remote, remoteName: result.remoteName ?? null, abandoned: result.abandoned });
       else if (!values.quiet) {
         const verb = result.removed ? 'Removed' : 'Would remove';
-        out(result.cache.length ? `${verb} ${result.cache.length} objects from repo cache.` : "No unused 'repo' cache to remove.");
-        if (values.cloud) out(result.remote.length ? `${verb} ${result.remote.length} objects from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
-        if (result.abandoned.length) out(`${verb} ${result.abandoned.length} unfinished upload${result.abandoned.length === 1 ? '' : 's'} of killed pushes from remote '${result.remoteName}'.`);
+        out(result.cache.length ? `${verb} ${count(result.cache.length, 'object')} from repo cache.` : "No unused 'repo' cache to remove.");
+        if (values.cloud) out(result.remote.length ? `${verb} ${count(result.remote.length, 'object')} from remote '${result.remoteName}'.` : `No unused cache to remove from remote '${result.remoteName}'.`);
+        if (result.abandoned.length) out(`${verb} ${count(result.abandoned.length, 'unfinished upload')} of killed pushes from remote '${result.remoteName}'.`);
       }
       return 0;
     });
@@ -289,7 +290,7 @@ remoteCommands.gc = {
 function describePlan(plan: GcPlan, values: Record<string, any>): void {
   if (values.json || values.quiet) return;
   const revs = plan.kept.revisions;
-  out(`Keeping ${plan.kept.objects} objects used by ${plan.kept.outputs} outputs of: ${revs.slice(0, 8).join(', ')}${revs.length > 8 ? ` and ${revs.length - 8} more revisions` : ''}`);
+  out(`Keeping ${count(plan.kept.objects, 'object')} used by ${count(plan.kept.outputs, 'output')} of: ${revs.slice(0, 8).join(', ')}${revs.length > 8 ? ` and ${revs.length - 8} more revisions` : ''}`);
   for (const k of plan.cache) out(`${values.dry ? 'Would remove' : 'Removing'} .dvc/cache/${k}`);
   for (const k of plan.remote) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k}`);
   for (const k of plan.abandoned) out(`${values.dry ? 'Would remove' : 'Removing'} ${plan.remoteName}: ${k} (unfinished upload)`);
