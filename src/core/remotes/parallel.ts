@@ -37,3 +37,35 @@ export async function settleEach<T>(items: T[], jobs: number, fn: (item: T) => P
   }, signal);
   return errors;
 }
+
+/**
+ * A bound on the bytes that transfers hold in memory at once: `take` waits, in turn, until
+ * there is room (one transfer alone always has room, however big), `give` returns the bytes.
+ */
+export class MemoryBudget {
+  private used = 0;
+  private readonly waiting: { bytes: number; go: () => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  take(bytes: number): Promise<void> {
+    if (this.waiting.length === 0 && this.fits(bytes)) {
+      this.used += bytes;
+      return Promise.resolve();
+    }
+    return new Promise((go) => this.waiting.push({ bytes, go }));
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes;
+    while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
+      const next = this.waiting.shift()!;
+      this.used += next.bytes;
+      next.go();
+    }
+  }
+
+  private fits(bytes: number): boolean {
+    return this.used === 0 || this.used + bytes <= this.limit;
+  }
+}

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { digest } from '../hashing/digest';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -8,6 +7,7 @@ import { abortedError, CairnError } from '../errors';
 import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
+import { MemoryBudget } from './parallel';
 import { hashWhileWriting } from '../hashing/followingHash';
 import type { Credentials } from './sigv4';
 
@@ -20,6 +20,15 @@ const PARTS_IN_FLIGHT = 4;
 const SMALL_DOWNLOAD = 8 << 20;
 /** A big download is written in pieces of about this size. */
 const WRITE_AT = 1 << 20;
+/**
+ * Requests at once unless `-j` or the remote's `jobs` say otherwise. Sized for the link, not the
+ * cores: an object's request mostly waits for the round trip. Through a 20 ms round trip (a
+ * delaying proxy before MinIO), 2,000 small files went up in 5.9 s with 8 at once (DVC's 4 ×
+ * cores here) and in 1.8 s with 64, and came down in 6.5 s against 1.3 s; on 127.0.0.1, no slower.
+ */
+const DEFAULT_JOBS = 64;
+/** Bytes of file bodies held in memory at once (small objects, parts): 64 transfers of 64 MiB would be 4 GiB. */
+const MEMORY_BUDGET = 256 << 20;
 /** Temporary credentials are renewed this long before they expire. */
 const CREDENTIALS_MARGIN_MS = 5 * 60_000;
 
@@ -63,14 +72,16 @@ function loadSdk(): Sdk {
  */
 export class S3Remote implements Remote {
   readonly kind = 's3' as const;
-  readonly defaultJobs = 4 * (os.availableParallelism?.() ?? os.cpus().length);
+  readonly defaultJobs = DEFAULT_JOBS;
+  private readonly memory: MemoryBudget;
   readonly bucket: string;
   readonly prefix: string;
   private http: S3Http | undefined;
   private sdkClient: S3Client | undefined;
   private credentials: Credentials | undefined;
 
-  constructor(readonly name: string, readonly url: string, private readonly options: S3Options, private readonly maxSockets = 64) {
+  constructor(readonly name: string, readonly url: string, private readonly options: S3Options, private readonly maxSockets = DEFAULT_JOBS, memoryBudget = MEMORY_BUDGET) {
+    this.memory = new MemoryBudget(memoryBudget);
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Url(url));
     const o = options;
     if (o.access_key_id && o.secret_access_key) this.credentials = { accessKeyId: o.access_key_id, secretAccessKey: o.secret_access_key, sessionToken: o.session_token };
@@ -162,13 +173,19 @@ export class S3Remote implements Remote {
     if (options.signal?.aborted) throw abortedError();
     const Key = this.key(key);
     if (size < MULTIPART_THRESHOLD) {
-      const body = fs.readFileSync(localFile);
+      await this.memory.take(size);
       try {
-        await this.client().putObject(Key, body, options.signal);
-      } catch (err) {
-        this.fail(err, `uploading ${key}`);
+        if (options.signal?.aborted) throw abortedError();
+        const body = fs.readFileSync(localFile);
+        try {
+          await this.client().putObject(Key, body, options.signal);
+        } catch (err) {
+          this.fail(err, `uploading ${key}`);
+        }
+        options.onBytes?.(body.length);
+      } finally {
+        this.memory.give(size);
       }
-      options.onBytes?.(body.length);
       return;
     }
     const partSize = Math.max(MIN_PART, Math.ceil(size / MAX_PARTS));
@@ -186,21 +203,27 @@ export class S3Remote implements Remote {
         for (let i = next++; i < count; i = next++) {
           const start = i * partSize;
           const length = Math.min(partSize, size - start);
-          const body = Buffer.allocUnsafe(length);
-          const fh = await fs.promises.open(localFile, 'r');
+          await this.memory.take(length);
           try {
-            let filled = 0;
-            while (filled < length) {
-              const { bytesRead } = await fh.read(body, filled, length - filled, start + filled);
-              if (bytesRead === 0) throw new Error(`${localFile} is shorter than ${size} bytes`);
-              filled += bytesRead;
+            if (options.signal?.aborted) throw abortedError();
+            const body = Buffer.allocUnsafe(length);
+            const fh = await fs.promises.open(localFile, 'r');
+            try {
+              let filled = 0;
+              while (filled < length) {
+                const { bytesRead } = await fh.read(body, filled, length - filled, start + filled);
+                if (bytesRead === 0) throw new Error(`${localFile} is shorter than ${size} bytes`);
+                filled += bytesRead;
+              }
+            } finally {
+              await fh.close();
             }
+            const there = have.get(i + 1);
+            const md5 = digest('md5', body);
+            etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
           } finally {
-            await fh.close();
+            this.memory.give(length);
           }
-          const there = have.get(i + 1);
-          const md5 = digest('md5', body);
-          etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
           options.onBytes?.(length);
         }
       };
@@ -223,11 +246,17 @@ export class S3Remote implements Remote {
       this.fail(err, `downloading ${key}`);
     }
     try {
-      if (Number(res.headers['content-length']) < SMALL_DOWNLOAD) {
-        const body = await readBody(res);
-        fs.writeFileSync(localFile, body, { mode: 0o444 });
-        options.onBytes?.(body.length);
-        return { md5: digest('md5', body), size: body.length };
+      const length = Number(res.headers['content-length']);
+      if (length < SMALL_DOWNLOAD) {
+        await this.memory.take(length);
+        try {
+          const body = await readBody(res);
+          fs.writeFileSync(localFile, body, { mode: 0o444 });
+          options.onBytes?.(body.length);
+          return { md5: digest('md5', body), size: body.length };
+        } finally {
+          this.memory.give(length);
+        }
       }
       // Hashed by another thread as the bytes land (when one is free): this one keeps reading the network.
       const out = await fs.promises.open(localFile, 'w', 0o444);
