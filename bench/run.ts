@@ -5,6 +5,7 @@ import * as crypto from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { DVC_VERSION, ensureDvc, ensureDvcS3 } from '../test/support/peers';
 import { createBucket, S3Server, startMinio } from '../test/support/minio';
+import { DelayingProxy, delayingProxy } from '../test/support/delayingProxy';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -18,8 +19,11 @@ import { createBucket, S3Server, startMinio } from '../test/support/minio';
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
  *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
- *   BENCH_CASES [small,big,rss,remote,s3]              which cases to run (remote: push/pull to a
- *                                                      local folder; s3: to MinIO, built once)
+ *   BENCH_CASES [small,big,rss,remote,s3,s3-link]      which cases to run (remote: push/pull to a
+ *                                                      local folder; s3: to MinIO, built once;
+ *                                                      s3-link: small files to MinIO through a
+ *                                                      slow link's round trip)
+ *   BENCH_LINK_FILES [2000], BENCH_LINK_MS [20]        the s3-link case's files and round trip
  *   BENCH_QUIET_WAIT [60]                              s to wait before a case for idle CPUs
  *   BENCH_DVC                                          a dvc executable (else the pinned peer)
  *   BENCH_KEEP=1                                       keep the temp dir
@@ -41,7 +45,7 @@ const SMALL_DIRS = Math.round(num('BENCH_SMALL_DIRS', 100));
 const BIG_MB = Math.round(num('BENCH_BIG_MB', 1024));
 const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3').split(',').map((s) => s.trim()).filter(Boolean));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -54,6 +58,9 @@ const BIG_ROUNDS = Math.round(num('BENCH_BIG_ROUNDS', 3));
  * weighs the clients rather than this machine's disk under the server (BENCH_MINIO_DIR to choose).
  */
 const MINIO_DATA_ROOT = env.BENCH_MINIO_DIR ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : undefined);
+/** The s3-link case: this many small files, every answer held this long (no netem on this kernel: a proxy does it). */
+const LINK_FILES = Math.round(num('BENCH_LINK_FILES', 2000));
+const LINK_MS = num('BENCH_LINK_MS', 20);
 /** Timed push/pull rounds per tool and case (best reported). */
 const REMOTE_ROUNDS = Math.round(num('BENCH_REMOTE_ROUNDS', 2));
 
@@ -573,13 +580,22 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 's3'): Promise<void> {
+async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 's3' | 's3-link'): Promise<void> {
   let server: S3Server | undefined;
-  const where = kind === 'local' ? 'local folder' : 'S3 (MinIO)';
+  let proxy: DelayingProxy | undefined;
+  const where = kind === 'local' ? 'local folder' : kind === 's3' ? 'S3 (MinIO)' : `S3 (MinIO) through a ${LINK_MS} ms round trip`;
+  const smallFiles = kind === 's3-link' ? LINK_FILES : SMALL_FILES;
   try {
-    if (kind === 's3') {
+    if (kind !== 'local') {
       server = await startMinio({ dataRoot: MINIO_DATA_ROOT });
       for (const b of ['bench-cairn', 'bench-dvc']) await createBucket(server, b);
+    }
+    if (kind === 's3-link') {
+      proxy = await delayingProxy(server!.endpoint, LINK_MS);
+      notes.push(
+        `${where}: a proxy in the bench's own process holds every answer of MinIO ${LINK_MS} ms, as a link to a remote store would ` +
+          "(this kernel has no netem); its CPU counts in neither client's figures but shares the cores.",
+      );
     }
     /** The folder remote of the repo at `dir`. */
     const folderStore = (dir: string, t: Tool) => path.join(work, `${kind}-store-${t.name}-${path.basename(dir)}`);
@@ -589,17 +605,17 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
         return;
       }
       await tool(cairn, ['remote', 'add', '-d', '-f', 'r', `s3://bench-${t.name}/${path.basename(dir)}`], dir);
-      await tool(cairn, ['remote', 'modify', 'r', 'endpointurl', server!.endpoint], dir);
+      await tool(cairn, ['remote', 'modify', 'r', 'endpointurl', proxy?.endpoint ?? server!.endpoint], dir);
       await tool(cairn, ['remote', 'modify', '--local', 'r', 'access_key_id', server!.accessKey], dir);
       await tool(cairn, ['remote', 'modify', '--local', 'r', 'secret_access_key', server!.secretKey], dir);
     };
-    for (const which of ['small', 'big'] as const) {
+    for (const which of kind === 's3-link' ? (['small'] as const) : (['small', 'big'] as const)) {
       const base = path.join(work, `${kind}-${which}-base`);
       await gitRepo(base, cairn);
       let floorBytes = 0;
       if (which === 'small') {
-        log(`${where}: generating ${SMALL_FILES} files...`);
-        floorBytes = makeSmallTree(path.join(base, 'data'), SMALL_FILES, SMALL_DIRS);
+        log(`${where}: generating ${smallFiles} files...`);
+        floorBytes = makeSmallTree(path.join(base, 'data'), smallFiles, SMALL_DIRS);
       } else {
         log(`${where}: generating a ${BIG_MB} MiB file...`);
         makeBigFile(path.join(base, 'data'), BIG_MB);
@@ -608,7 +624,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       await tool(cairn, ['add', 'data'], base);
       await must('git', ['add', '-A'], { cwd: base });
       await must('git', ['commit', '-qm', 'data'], { cwd: base });
-      const label = which === 'small' ? `${SMALL_FILES} small files` : `${BIG_MB} MiB file`;
+      const label = which === 'small' ? `${smallFiles} small files` : `${BIG_MB} MiB file`;
       const runs: Record<string, number[]> = { 'dvc push': [], 'cairn push': [], 'dvc pull': [], 'cairn pull': [], cp: [] };
       /** Cairn's own transfer time (its --json `seconds`: moving the objects, without start-up and planning). */
       const transferSeconds: Record<string, number[]> = { 'cairn push': [], 'cairn pull': [] };
@@ -754,6 +770,7 @@ async function remoteCase(work: string, cairn: Tool, dvc: Tool, kind: 'local' | 
       }
     }
   } finally {
+    await proxy?.close();
     await server?.stop();
   }
 }
@@ -791,6 +808,7 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('big') ? `a ${BIG_MB} MiB file` : '',
       CASES.has('rss') ? `a ${RSS_MB} MiB file` : '',
       CASES.has('remote') || CASES.has('s3') ? `push/pull of ${SMALL_FILES} files and of a ${BIG_MB} MiB file${CASES.has('s3') ? ` (S3: MinIO on 127.0.0.1, its data in ${MINIO_DATA_ROOT ?? os.tmpdir()})` : ''}` : '',
+      CASES.has('s3-link') ? `push/pull of ${LINK_FILES} files to MinIO through a ${LINK_MS} ms round trip` : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }
@@ -833,10 +851,11 @@ async function main(): Promise<void> {
     if (CASES.has('small')) await smallFilesCase(work, cairn, dvc);
     if (CASES.has('big')) await bigFileCase(work, cairn, dvc);
     if (CASES.has('rss')) await rssCase(work, cairn, dvc);
-    if (CASES.has('remote') || CASES.has('s3')) {
+    if (CASES.has('remote') || CASES.has('s3') || CASES.has('s3-link')) {
       const dvcS3: Tool = { ...dvc, name: 'dvc', cmd: env.BENCH_DVC ?? ensureDvcS3() };
       if (CASES.has('remote')) await remoteCase(work, cairn, dvcS3, 'local');
       if (CASES.has('s3')) await remoteCase(work, cairn, dvcS3, 's3');
+      if (CASES.has('s3-link')) await remoteCase(work, cairn, dvcS3, 's3-link');
     }
   } finally {
     cleanup();

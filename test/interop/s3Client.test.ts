@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { cairnOk, CLI, cloneOf, corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvcS3 } from '../support/peers';
 import { createBucket, S3Server, startMinio } from '../support/minio';
+import { delayingProxy } from '../support/delayingProxy';
 import { MULTIPART_THRESHOLD, S3Options, S3Remote } from '../../src/core/remotes/s3Remote';
 import { forEachParallel } from '../../src/core/remotes/parallel';
 import { CairnError } from '../../src/core/errors';
@@ -152,47 +153,6 @@ async function cuttingProxy(
       }),
   };
   return proxy;
-}
-
-/**
- * A proxy that holds every answer `delayMs` (a slow link's round trip) and counts the requests
- * the client has in flight at once (one per connection: HTTP/1.1 without pipelining).
- */
-async function delayingProxy(target: S3Server, delayMs: number): Promise<{ endpoint: string; maxInFlight: () => number; close: () => Promise<void> }> {
-  const { hostname, port } = new URL(target.endpoint);
-  const sockets = new Set<net.Socket>();
-  let inFlight = 0;
-  let max = 0;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port), hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => client.destroy());
-    }
-    client.on('data', (chunk: Buffer) => {
-      if (/^(GET|PUT|HEAD|POST|DELETE) /.test(chunk.toString('latin1', 0, 7))) max = Math.max(max, ++inFlight);
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      setTimeout(() => {
-        if (chunk.toString('latin1', 0, 5) === 'HTTP/') inFlight--;
-        client.write(chunk);
-      }, delayMs);
-    });
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => setTimeout(() => client.end(), delayMs));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    maxInFlight: () => max,
-    close: () =>
-      new Promise((resolve) => {
-        for (const sock of sockets) sock.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** A git repo with cairn data under data/ (committed), its S3 remote configured as the default. */
@@ -456,7 +416,7 @@ describe('S3 client against a real MinIO', function () {
       return { file, key: `jobs/f${i}`, size: 4096 };
     });
     for (const [budget, expected] of [[undefined, [48, 64]], [3 * 4096, [1, 3]]] as const) {
-      const proxy = await delayingProxy(server, 30);
+      const proxy = await delayingProxy(server.endpoint, 30);
       const remote = new S3Remote('t', `s3://client/${budget ?? 'default'}`, { endpointurl: proxy.endpoint, access_key_id: server.accessKey, secret_access_key: server.secretKey }, undefined, budget);
       try {
         const errors = await remote.putAll(items, { jobs: remote.defaultJobs });
