@@ -86,6 +86,8 @@ export class LocalRemote implements Remote {
         errors[s.item] = err as Error;
       }
     }
+    // The pool reported its tasks; cloned objects had none.
+    options.onProgress?.({ done: items.length, bytes: items.reduce((sum, item) => sum + item.size, 0) });
     return errors;
   }
 
