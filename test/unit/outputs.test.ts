@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import { diff } from '../../src/core/outputs/diff';
 import { remove, unprotect } from '../../src/core/outputs/remove';
 import { listOutputs } from '../../src/core/outputs/list';
 import { CairnError } from '../../src/core/errors';
+import { SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
 import { git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
 const isCode = (code: string, words?: RegExp) => (e: unknown) => e instanceof CairnError && e.code === code && (!words || words.test(e.oneLine()));
@@ -167,6 +169,43 @@ describe('tracking data (core API, real git repositories)', () => {
     const small = await lastReport(['data'], ['data']);
     const dataBytes = ['data/a.txt', 'data/sub/b.txt', 'data/é.txt', 'data/sub/😀.txt'].reduce((sum, f) => sum + Buffer.byteLength(files[f as keyof typeof files]), 0);
     assert.deepEqual(small, { done: 4, total: 4, unit: 'files', bytes: dataBytes, totalBytes: dataBytes });
+  });
+
+  it('checkout restores a big file by copying ranges on all threads at once: whole, writable, executable as recorded, no temp file left, also when cancelled', async () => {
+    const big = crypto.randomBytes(2 * SPLIT_RANGE_BYTES + 777);
+    const file = path.join(dir, 'big.bin');
+    fs.writeFileSync(file, big);
+    fs.chmodSync(file, 0o755);
+    await withRepo(dir, (repo) => add(repo, ['big.bin'], { cwd: dir }));
+    const staging = path.join(dir, '.dvc', 'tmp', 'cairn', 'staging');
+    const restore = (options: { signal?: AbortSignal; onProgress?: (p: { bytes?: number }) => void; relink?: boolean } = {}) =>
+      withRepo(dir, async (repo) => {
+        const ops: string[] = [];
+        const run = repo.pool.run.bind(repo.pool);
+        repo.pool.run = (tasks, runOptions) => (ops.push(...tasks.map((t) => t.op)), run(tasks, runOptions));
+        await checkout(repo, ['big.bin'], { cwd: dir, ...options });
+        return ops;
+      });
+
+    fs.rmSync(file);
+    assert.deepEqual(await restore(), ['copyRange', 'copyRange']);
+    assert.equal(md5(fs.readFileSync(file)), md5(big));
+    assert.equal(fs.statSync(file).mode & 0o777, 0o744);
+    assert.deepEqual(fs.readdirSync(staging), []);
+    assert.deepEqual(await withRepo(dir, (repo) => status(repo, [], { cwd: dir })), {});
+
+    // Cancelled halfway: no file, no temp file; a read-only hard link to the cache is replaced, not written through.
+    fs.rmSync(file);
+    const controller = new AbortController();
+    await assert.rejects(restore({ signal: controller.signal, onProgress: (p) => p.bytes! > 0 && controller.abort() }), isCode('ABORTED'));
+    assert.equal(fs.existsSync(file), false);
+    assert.deepEqual(fs.readdirSync(staging), []);
+    const object = path.join(dir, '.dvc', 'cache', 'files', 'md5', md5(big).slice(0, 2), md5(big).slice(2));
+    fs.linkSync(object, file);
+    await restore({ relink: true });
+    assert.notEqual(fs.statSync(file).ino, fs.statSync(object).ino);
+    assert.equal(md5(fs.readFileSync(file)), md5(big));
+    assert.equal(fs.statSync(object).mode & 0o777, 0o444);
   });
 
   it('commit asks before recording changes, and writes nothing when refused', async () => {

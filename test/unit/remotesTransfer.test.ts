@@ -14,7 +14,7 @@ import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { gc } from '../../src/core/remotes/gc';
 import { HashPool } from '../../src/core/hashing/hashPool';
 import { SPLIT_COPY_BYTES } from '../../src/core/hashing/workerProtocol';
-import { splitCopy, SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
+import { splitCopyTasks, SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
 async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
@@ -142,11 +142,11 @@ describe('push / fetch / pull with a local remote (core API, real repositories)'
 
   it('pushes a big object as ranges copied by all threads at once: complete, read-only, counted once, no temp file left', async () => {
     const big = crypto.randomBytes(2 * SPLIT_RANGE_BYTES + 12345);
-    const plan = splitCopy('src', path.join(store, 'obj'), big.length, 2)!;
-    assert.deepEqual(plan.tasks.map((t) => [t.start, t.end]), [[0, 33 << 20], [33 << 20, big.length]]);
-    assert.equal(path.dirname(plan.tmp), store);
-    assert.equal(splitCopy('src', 'obj', big.length, 1), undefined);
-    assert.equal(splitCopy('src', 'obj', 2 * SPLIT_RANGE_BYTES - 1, 2), undefined);
+    const ranges = splitCopyTasks('src', big.length, 2, () => 'tmp')!;
+    assert.deepEqual(ranges.map((t) => [t.target, t.start, t.end]), [['tmp', 0, 33 << 20], ['tmp', 33 << 20, big.length]]);
+    const never = () => assert.fail('no temp file for a copy that is not split');
+    assert.equal(splitCopyTasks('src', big.length, 1, never), undefined);
+    assert.equal(splitCopyTasks('src', 2 * SPLIT_RANGE_BYTES - 1, 2, never), undefined);
     fs.writeFileSync(path.join(dir, 'big.bin'), big);
     await step(dir, (r) => add(r, ['big.bin'], { cwd: dir }));
     const key = md5(big);

@@ -43,15 +43,16 @@ export function linkFromCacheSync(objectPath: string, target: string, linkTypes:
 const unsupported = new Set<string>();
 let tempCounter = 0;
 
+/** DVC's modes for a workspace file: writable, user-executable when the entry says `isexec`. */
+export const writableMode = (isexec: boolean): number => (isexec ? 0o744 : 0o644);
+
 function makeLink(type: LinkType, objectPath: string, tmp: string, isexec: boolean, onProgress?: CopyProgress): void {
-  // DVC's modes: a writable file, user-executable when the entry says `isexec`.
-  const writableMode = isexec ? 0o744 : 0o644;
   switch (type) {
     case 'reflink':
-      copyFileBytesSync(objectPath, tmp, writableMode, 'force');
+      copyFileBytesSync(objectPath, tmp, writableMode(isexec), 'force');
       return;
     case 'copy':
-      copyFileBytesSync(objectPath, tmp, writableMode, 'try', onProgress);
+      copyFileBytesSync(objectPath, tmp, writableMode(isexec), 'try', onProgress);
       return;
     case 'hardlink':
       fs.linkSync(objectPath, tmp);

@@ -177,3 +177,42 @@ export class HashPool {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
+
+/** The worker tasks of a batch of items, where an item may take several (a big file's ranges, a fetch's hash and copy) or none. */
+export class ItemTasks {
+  readonly tasks: WorkerTask[] = [];
+  /** Bytes per task, for the pool's batching and progress. */
+  readonly sizes: number[] = [];
+  /** The item each task belongs to. */
+  readonly owner: number[] = [];
+
+  add(item: number, task: WorkerTask, size: number): void {
+    this.tasks.push(task);
+    this.sizes.push(size);
+    this.owner.push(item);
+  }
+
+  /** The answers of `run` grouped by item (of `items`), in task order. */
+  byItem<T>(items: number, results: T[]): T[][] {
+    const grouped: T[][] = Array.from({ length: items }, () => []);
+    results.forEach((r, t) => grouped[this.owner[t]].push(r));
+    return grouped;
+  }
+
+  /** Run options that report progress by items (of `items`): one is done once all its tasks are (at once when it has none). */
+  progress(items: number, report: (itemsDone: number, bytes: number) => void): Pick<RunOptions, 'onProgress' | 'onTasksDone'> {
+    const left = new Map<number, number>();
+    for (const item of this.owner) left.set(item, (left.get(item) ?? 0) + 1);
+    let done = items - left.size;
+    return {
+      onTasksDone: (taskIndexes) => {
+        for (const t of taskIndexes) {
+          const item = this.owner[t];
+          left.set(item, left.get(item)! - 1);
+          if (left.get(item) === 0) done++;
+        }
+      },
+      onProgress: (p) => report(done, p.bytesDone),
+    };
+  }
+}

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import type { WorkerTask } from './workerProtocol';
-import { tempPathFor } from '../repo/atomicWrite';
 
-type CopyRangeTask = Extract<WorkerTask, { op: 'copyRange' }>;
+export type CopyRangeTask = Extract<WorkerTask, { op: 'copyRange' }>;
 
 /** A file is copied by several threads at once, each a range of it, from this size on: one thread's copy is bound by its memory copies. */
 export const SPLIT_RANGE_BYTES = 32 << 20;
@@ -10,20 +9,20 @@ export const SPLIT_RANGE_BYTES = 32 << 20;
 const RANGE_ALIGN = 1 << 20;
 
 /**
- * How several threads copy `source` (of `size` bytes) to `target` at once: into `tmp`, a temp
- * file beside it, one 'copyRange' task per thread, none under SPLIT_RANGE_BYTES; undefined for
- * a file that one task should copy. On ext4 here a GiB copied by two threads took ~0.25 s
- * against ~0.37 s by one: one thread's reads overlap the other's writes. Once all are done,
- * `publishSplitCopy` makes `tmp` the target.
+ * The 'copyRange' tasks by which several threads copy `source` (exactly `size` bytes) into
+ * `tmp` at once, one per thread and none under SPLIT_RANGE_BYTES; undefined for a file that
+ * one task should copy. On ext4 here a GiB copied by two threads took ~0.25 s against ~0.37 s
+ * by one: one thread's reads overlap the other's writes. Once all are done, `publishSplitCopy`
+ * makes `tmp` the target. `tmp` is asked for only when the file is split.
  */
-export function splitCopy(source: string, target: string, size: number, threads: number): { tmp: string; tasks: CopyRangeTask[] } | undefined {
+export function splitCopyTasks(source: string, size: number, threads: number, tmp: () => string): CopyRangeTask[] | undefined {
   const count = Math.min(threads, Math.floor(size / SPLIT_RANGE_BYTES));
   if (count < 2) return undefined;
-  const tmp = tempPathFor(target);
+  const target = tmp();
   const step = Math.ceil(size / count / RANGE_ALIGN) * RANGE_ALIGN;
   const tasks: CopyRangeTask[] = [];
-  for (let start = 0; start < size; start += step) tasks.push({ op: 'copyRange', path: source, target: tmp, start, end: Math.min(size, start + step) });
-  return { tmp, tasks };
+  for (let start = 0; start < size; start += step) tasks.push({ op: 'copyRange', path: source, target, start, end: Math.min(size, start + step) });
+  return tasks;
 }
 
 /** Give the copy in `tmp` its final `mode` and rename it to `target`, once its size is the source's. */

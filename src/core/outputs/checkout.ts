@@ -1,13 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
-import { joinClean } from '../repo/atomicWrite';
+import { joinClean, tempPathFor, tryClone } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
 import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
-import type { LinkResult, WorkerTask } from '../hashing/workerProtocol';
+import type { LinkResult, WorkerResult } from '../hashing/workerProtocol';
+import { ItemTasks } from '../hashing/hashPool';
+import { CopyRangeTask, publishSplitCopy, SPLIT_RANGE_BYTES, splitCopyTasks } from '../hashing/splitCopy';
+import { FileStat, statFile } from '../hashing/statIndex';
+import { stagingPath } from '../hashing/hashFile';
+import { LinkType, writableMode } from '../cache/linkFromCache';
 import type { DirEntry } from '../hashing/dirManifest';
 import { estimatedFileSize, Progress } from '../progress';
 
@@ -82,9 +87,12 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     }
     throwIfAborted(options.signal);
 
-    const tasks: WorkerTask[] = [];
-    const sizes: (number | undefined)[] = [];
+    const tasks = new ItemTasks();
+    /** Per write, in order: a big copy's temp file and size (its tasks are ranges), or 'cloned' (no task). */
+    const bigCopies: (BigCopy | 'cloned' | undefined)[] = [];
+    let sizesKnown = true;
     const stagingDir = repo.workspaceStagingDir;
+    const linkTypes = repo.linkTypes;
     const madeDirs = new Set<string>();
     for (const plan of plans) {
       const { output } = plan;
@@ -96,30 +104,55 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
           fs.mkdirSync(dir, { recursive: true });
           madeDirs.add(dir);
         }
+        const objectPath = repo.store.pathOf(w.md5, output.hashName);
+        const item = bigCopies.length;
+        // Sizes recorded (or a directory's average) say which files may be big; only those are stat'ed.
+        const big = w.size === undefined || w.size >= 2 * SPLIT_RANGE_BYTES ? bigCopy(repo, linkTypes, objectPath, w.abs, writableMode(w.isexec), stagingDir) : undefined;
+        bigCopies.push(big);
+        if (big === 'cloned') continue;
+        if (big) {
+          for (const task of big.tasks) tasks.add(item, task, task.end - task.start);
+          continue;
+        }
         // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
-        tasks.push({ op: 'link', path: w.abs, objectPath: repo.store.pathOf(w.md5, output.hashName), linkTypes: repo.linkTypes, isexec: w.isexec, stagingDir });
-        sizes.push(w.size);
+        tasks.add(item, { op: 'link', path: w.abs, objectPath, linkTypes, isexec: w.isexec, stagingDir }, w.size ?? 0);
+        sizesKnown &&= w.size !== undefined;
       }
     }
     // Progress goes by bytes when every size is known (or estimated), else by files. An estimate
     // can be short of a file's real size: the bytes shown never go back.
-    const known = sizes.every((s) => s !== undefined) ? (sizes as number[]) : undefined;
-    const totalBytes = known?.reduce((sum, s) => sum + s, 0);
+    const totalBytes = sizesKnown ? tasks.sizes.reduce((sum, s) => sum + s, 0) : undefined;
     let bytes = 0;
-    const results = await repo.pool.run(tasks, {
-      signal: options.signal,
-      sizes: known,
-      onProgress: (p) => {
-        bytes = Math.max(bytes, p.bytesDone);
-        options.onProgress?.({ done: p.tasksDone, total: tasks.length, unit: 'files', ...(known && { bytes, totalBytes }) });
-      },
-    });
+    let results: WorkerResult[];
+    try {
+      results = await repo.pool.run(tasks.tasks, {
+        signal: options.signal,
+        sizes: tasks.sizes,
+        ...tasks.progress(bigCopies.length, (done, bytesDone) => {
+          bytes = Math.max(bytes, bytesDone);
+          options.onProgress?.({ done, total: bigCopies.length, unit: 'files', ...(sizesKnown && { bytes, totalBytes }) });
+        }),
+      });
+    } catch (err) {
+      for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true });
+      throw err;
+    }
+    const resultsOf = tasks.byItem(bigCopies.length, results);
     let k = 0;
     for (const plan of plans) {
       for (const w of plan.writes) {
-        const r = results[k++];
-        if (!r.ok) throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${r.error}`);
-        const { stat } = r.value as LinkResult;
+        const item = k++;
+        const big = bigCopies[item];
+        const failed = resultsOf[item].find((r) => !r.ok);
+        let stat: FileStat | undefined;
+        try {
+          if (failed && !failed.ok) throw new Error(failed.error);
+          if (big && big !== 'cloned') publishSplitCopy(big.tmp, w.abs, big.size, writableMode(w.isexec));
+          stat = big ? statFile(w.abs) : (resultsOf[item][0] as { value: LinkResult }).value.stat;
+        } catch (err) {
+          for (const b of bigCopies.slice(item)) if (b && b !== 'cloned') fs.rmSync(b.tmp, { force: true });
+          throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${(err as Error).message}`);
+        }
         if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
       }
       const isDir = !!plan.output.md5?.endsWith('.dir');
@@ -130,6 +163,35 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     }
     return result;
   });
+}
+
+interface BigCopy {
+  tmp: string;
+  size: number;
+  tasks: CopyRangeTask[];
+}
+
+/**
+ * A big file restored by copy (cache.type copy, or reflink then copy): cloned here where the
+ * file system can, else copied by all threads at once, a range each (see splitCopyTasks), into
+ * a temp file in the staging folder (beside the target when that is on another file system).
+ * Undefined for a small file, or when cache.type puts hardlink or symlink first.
+ */
+function bigCopy(repo: Repo, linkTypes: LinkType[], objectPath: string, target: string, mode: number, stagingDir: string): BigCopy | 'cloned' | undefined {
+  const reflinkFirst = linkTypes[0] === 'reflink' && linkTypes[1] === 'copy';
+  if (linkTypes[0] !== 'copy' && !reflinkFirst) return undefined;
+  // The object's own size, not the recorded one: ranges must cover it exactly.
+  const size = fs.statSync(objectPath, { throwIfNoEntry: false })?.size;
+  if (size === undefined) return undefined; // the link task reports it
+  const tmpFor = () => (fs.statSync(stagingDir).dev === fs.statSync(path.dirname(target)).dev ? stagingPath(stagingDir) : tempPathFor(target));
+  const tasks = splitCopyTasks(objectPath, size, repo.pool.size, tmpFor);
+  if (!tasks) return undefined;
+  const tmp = tasks[0].target;
+  if (reflinkFirst && tryClone(objectPath, tmp, mode)) {
+    fs.renameSync(tmp, target);
+    return 'cloned';
+  }
+  return { tmp, size, tasks };
 }
 
 function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HashPool, RunOptions } from '../hashing/hashPool';
+import { HashPool, ItemTasks } from '../hashing/hashPool';
 import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
 import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
-import { isTempName, joinClean, tryClone } from '../repo/atomicWrite';
-import { publishSplitCopy, splitCopy } from '../hashing/splitCopy';
+import { isTempName, joinClean, tempPathFor, tryClone } from '../repo/atomicWrite';
+import { publishSplitCopy, splitCopyTasks } from '../hashing/splitCopy';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -43,7 +43,7 @@ export class LocalRemote implements Remote {
 
   /**
    * A small object is one 'put' task; a big one is cloned where the file system can, else
-   * copied by all threads at once into a temp file (see splitCopy) that is renamed here.
+   * copied by all threads at once into a temp file (see splitCopyTasks) that is renamed here.
    */
   async putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
     const pool = this.poolFor(options.jobs);
@@ -52,9 +52,9 @@ export class LocalRemote implements Remote {
     const splits: { item: number; tmp: string; target: string }[] = [];
     items.forEach((item, k) => {
       const target = this.abs(item.key);
-      const split = splitCopy(item.file, target, item.size, pool.size);
-      if (!split) return tasks.add(k, { op: 'put', path: item.file, target }, item.size);
-      const { tmp } = split;
+      const ranges = splitCopyTasks(item.file, item.size, pool.size, () => tempPathFor(target));
+      if (!ranges) return tasks.add(k, { op: 'put', path: item.file, target }, item.size);
+      const tmp = ranges[0].target;
       try {
         fs.mkdirSync(path.dirname(target), { recursive: true });
         if (this.cloneWorks !== false) {
@@ -67,11 +67,11 @@ export class LocalRemote implements Remote {
         return;
       }
       splits.push({ item: k, tmp, target });
-      for (const task of split.tasks) tasks.add(k, task, task.end - task.start);
+      for (const task of ranges) tasks.add(k, task, task.end - task.start);
     });
     let results: WorkerResult[];
     try {
-      results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(options, items.length) });
+      results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(items.length, (done, bytes) => options.onProgress?.({ done, bytes })) });
     } catch (err) {
       for (const s of splits) fs.rmSync(s.tmp, { force: true });
       throw err;
@@ -137,7 +137,7 @@ export class LocalRemote implements Remote {
       }
     });
     const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
-    const results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(options, items.length, totalBytes) });
+    const results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(items.length, (done, bytes) => options.onProgress?.({ done, bytes, totalBytes })) });
     let t = 0;
     return items.map((item, k) => {
       const result = results[t++];
@@ -177,38 +177,6 @@ export class LocalRemote implements Remote {
   close(): void {
     void this.ownPool?.close();
     this.ownPool = undefined;
-  }
-}
-
-/** The worker tasks of a batch of items, where an item may take several (a big file's ranges, a fetch's hash and copy). */
-class ItemTasks {
-  readonly tasks: WorkerTask[] = [];
-  /** Bytes per task, for the pool's batching and progress. */
-  readonly sizes: number[] = [];
-  /** The item each task belongs to. */
-  readonly owner: number[] = [];
-
-  add(item: number, task: WorkerTask, size: number): void {
-    this.tasks.push(task);
-    this.sizes.push(size);
-    this.owner.push(item);
-  }
-
-  /** The pool's progress as the batch's (of `items`): an item is done once all its tasks are (at once when it has none). */
-  progress(options: BatchOptions, items: number, totalBytes?: number): Pick<RunOptions, 'onProgress' | 'onTasksDone'> {
-    const left = new Map<number, number>();
-    for (const item of this.owner) left.set(item, (left.get(item) ?? 0) + 1);
-    let done = items - left.size;
-    return {
-      onTasksDone: (taskIndexes) => {
-        for (const t of taskIndexes) {
-          const item = this.owner[t];
-          left.set(item, left.get(item)! - 1);
-          if (left.get(item) === 0) done++;
-        }
-      },
-      onProgress: (p) => options.onProgress?.({ done, bytes: p.bytesDone, totalBytes }),
-    };
   }
 }
 
