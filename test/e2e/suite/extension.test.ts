@@ -126,7 +126,7 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'data');
     const labelsNode = workbench.tree.getChildren(dataNode).find((n: any) => n.kind === 'file' && n.relpath === 'labels.csv');
     // A quick pick closes when the window loses focus; in one CI run of many it was hidden before
-    // the click (the row stayed hidden for 20 s). Then it is opened again, and the run says so.
+    // Enter was pressed (its row stayed hidden for 20 s). Then it is opened again, and the run says so.
     for (let attempt = 1; ; attempt++) {
       const running = vscode.commands.executeCommand(COMMANDS.compareWithRevision.id, labelsNode);
       try {
