@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import type { WorkerTask } from './workerProtocol';
+import { tryClone } from '../repo/atomicWrite';
 
 export type CopyRangeTask = Extract<WorkerTask, { op: 'copyRange' }>;
 
@@ -23,6 +24,36 @@ export function splitCopyTasks(source: string, size: number, threads: number, tm
   const tasks: CopyRangeTask[] = [];
   for (let start = 0; start < size; start += step) tasks.push({ op: 'copyRange', path: source, target, start, end: Math.min(size, start + step) });
   return tasks;
+}
+
+/** A big copy under way: its range tasks fill `tmp`, which publishSplitCopy then makes the target. */
+export interface BigCopy {
+  tmp: string;
+  size: number;
+  tasks: CopyRangeTask[];
+}
+
+/**
+ * Start copying `source` (exactly `size` bytes) to `target` when it is big enough to split:
+ * with `clone`, cloned at once (final `mode`) where the file system makes clones; else the
+ * range tasks into the temp file `tmp()` gives. Undefined for a file one task should copy.
+ */
+export function startBigCopy(source: string, target: string, size: number, threads: number, tmp: () => string, mode: number, clone: boolean): BigCopy | 'cloned' | undefined {
+  const tasks = splitCopyTasks(source, size, threads, tmp);
+  if (!tasks) return undefined;
+  const at = tasks[0].target;
+  if (clone) {
+    try {
+      if (tryClone(source, at, mode)) {
+        fs.renameSync(at, target);
+        return 'cloned';
+      }
+    } catch (err) {
+      fs.rmSync(at, { force: true });
+      throw err;
+    }
+  }
+  return { tmp: at, size, tasks };
 }
 
 /** Give the copy in `tmp` its final `mode` and rename it to `target`, once its size is the source's. */

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
-import { joinClean, tempPathFor, tryClone } from '../repo/atomicWrite';
+import { joinClean, tempPathFor } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
 import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
-import type { LinkResult, WorkerResult } from '../hashing/workerProtocol';
+import type { LinkResult } from '../hashing/workerProtocol';
 import { ItemTasks } from '../hashing/hashPool';
-import { CopyRangeTask, publishSplitCopy, SPLIT_RANGE_BYTES, splitCopyTasks } from '../hashing/splitCopy';
+import { BigCopy, publishSplitCopy, SPLIT_RANGE_BYTES, startBigCopy } from '../hashing/splitCopy';
 import { FileStat, statFile } from '../hashing/statIndex';
 import { stagingPath } from '../hashing/hashFile';
 import { LinkType, writableMode } from '../cache/linkFromCache';
@@ -88,7 +88,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     throwIfAborted(options.signal);
 
     const tasks = new ItemTasks();
-    /** Per write, in order: a big copy's temp file and size (its tasks are ranges), or 'cloned' (no task). */
+    /** Per write, in order: a big copy under way (its tasks are ranges), 'cloned' (no task), or undefined (one link task). */
     const bigCopies: (BigCopy | 'cloned' | undefined)[] = [];
     let sizesKnown = true;
     const stagingDir = repo.workspaceStagingDir;
@@ -123,9 +123,8 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     // can be short of a file's real size: the bytes shown never go back.
     const totalBytes = sizesKnown ? tasks.sizes.reduce((sum, s) => sum + s, 0) : undefined;
     let bytes = 0;
-    let results: WorkerResult[];
     try {
-      results = await repo.pool.run(tasks.tasks, {
+      const results = await repo.pool.run(tasks.tasks, {
         signal: options.signal,
         sizes: tasks.sizes,
         ...tasks.progress(bigCopies.length, (done, bytesDone) => {
@@ -133,48 +132,39 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
           options.onProgress?.({ done, total: bigCopies.length, unit: 'files', ...(sizesKnown && { bytes, totalBytes }) });
         }),
       });
-    } catch (err) {
-      for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true });
-      throw err;
-    }
-    const resultsOf = tasks.byItem(bigCopies.length, results);
-    let k = 0;
-    for (const plan of plans) {
-      for (const w of plan.writes) {
-        const item = k++;
-        const big = bigCopies[item];
-        const failed = resultsOf[item].find((r) => !r.ok);
-        let stat: FileStat | undefined;
-        try {
-          if (failed && !failed.ok) throw new Error(failed.error);
-          if (big && big !== 'cloned') publishSplitCopy(big.tmp, w.abs, big.size, writableMode(w.isexec));
-          stat = big ? statFile(w.abs) : (resultsOf[item][0] as { value: LinkResult }).value.stat;
-        } catch (err) {
-          for (const b of bigCopies.slice(item)) if (b && b !== 'cloned') fs.rmSync(b.tmp, { force: true });
-          throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${(err as Error).message}`);
+      const resultsOf = tasks.byItem(bigCopies.length, results);
+      let k = 0;
+      for (const plan of plans) {
+        for (const w of plan.writes) {
+          const item = k++;
+          const big = bigCopies[item];
+          const failed = resultsOf[item].find((r) => !r.ok);
+          let stat: FileStat | undefined;
+          try {
+            if (failed && !failed.ok) throw new Error(failed.error);
+            if (big && big !== 'cloned') publishSplitCopy(big.tmp, w.abs, big.size, writableMode(w.isexec));
+            stat = big ? statFile(w.abs) : (resultsOf[item][0] as { value: LinkResult }).value.stat;
+          } catch (err) {
+            throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${(err as Error).message}`);
+          }
+          if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
         }
-        if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
+        const isDir = !!plan.output.md5?.endsWith('.dir');
+        if (isDir && plan.removals.length > 0) removeEmptyDirs(plan.output.abs); // only removals can empty a folder
+        const shown = plan.output.rel + (isDir ? '/' : '');
+        if (plan.kind === 'added') result.added.push(shown);
+        else if (plan.kind === 'modified') result.modified.push(shown);
       }
-      const isDir = !!plan.output.md5?.endsWith('.dir');
-      if (isDir && plan.removals.length > 0) removeEmptyDirs(plan.output.abs); // only removals can empty a folder
-      const shown = plan.output.rel + (isDir ? '/' : '');
-      if (plan.kind === 'added') result.added.push(shown);
-      else if (plan.kind === 'modified') result.modified.push(shown);
+    } finally {
+      for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true }); // gone already once published
     }
     return result;
   });
 }
 
-interface BigCopy {
-  tmp: string;
-  size: number;
-  tasks: CopyRangeTask[];
-}
-
 /**
- * A big file restored by copy (cache.type copy, or reflink then copy): cloned here where the
- * file system can, else copied by all threads at once, a range each (see splitCopyTasks), into
- * a temp file in the staging folder (beside the target when that is on another file system).
+ * A big file restored by copy (cache.type copy, or reflink then copy): see startBigCopy; its
+ * temp file in the staging folder (beside the target when that is on another file system).
  * Undefined for a small file, or when cache.type puts hardlink or symlink first.
  */
 function bigCopy(repo: Repo, linkTypes: LinkType[], objectPath: string, target: string, mode: number, stagingDir: string): BigCopy | 'cloned' | undefined {
@@ -183,15 +173,8 @@ function bigCopy(repo: Repo, linkTypes: LinkType[], objectPath: string, target: 
   // The object's own size, not the recorded one: ranges must cover it exactly.
   const size = fs.statSync(objectPath, { throwIfNoEntry: false })?.size;
   if (size === undefined) return undefined; // the link task reports it
-  const tmpFor = () => (fs.statSync(stagingDir).dev === fs.statSync(path.dirname(target)).dev ? stagingPath(stagingDir) : tempPathFor(target));
-  const tasks = splitCopyTasks(objectPath, size, repo.pool.size, tmpFor);
-  if (!tasks) return undefined;
-  const tmp = tasks[0].target;
-  if (reflinkFirst && tryClone(objectPath, tmp, mode)) {
-    fs.renameSync(tmp, target);
-    return 'cloned';
-  }
-  return { tmp, size, tasks };
+  const tmp = () => (fs.statSync(stagingDir).dev === fs.statSync(path.dirname(target)).dev ? stagingPath(stagingDir) : tempPathFor(target));
+  return startBigCopy(objectPath, target, size, repo.pool.size, tmp, mode, reflinkFirst);
 }
 
 function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HashPool, ItemTasks } from '../hashing/hashPool';
-import { SPLIT_COPY_BYTES, WorkerResult, WorkerTask } from '../hashing/workerProtocol';
+import { SPLIT_COPY_BYTES, WorkerResult } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
 import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
-import { isTempName, joinClean, tempPathFor, tryClone } from '../repo/atomicWrite';
-import { publishSplitCopy, splitCopyTasks } from '../hashing/splitCopy';
+import { isTempName, joinClean, tempPathFor } from '../repo/atomicWrite';
+import { BigCopy, publishSplitCopy, startBigCopy } from '../hashing/splitCopy';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -16,8 +16,6 @@ import { publishSplitCopy, splitCopyTasks } from '../hashing/splitCopy';
 export class LocalRemote implements Remote {
   readonly kind = 'local' as const;
   readonly defaultJobs: number;
-  /** Whether big objects could be cloned here (reflink): unknown until the first try. */
-  private cloneWorks: boolean | undefined;
   /** A pool of `-j` threads, when that differs from the repository's pool. */
   private ownPool: HashPool | undefined;
 
@@ -43,48 +41,42 @@ export class LocalRemote implements Remote {
 
   /**
    * A small object is one 'put' task; a big one is cloned where the file system can, else
-   * copied by all threads at once into a temp file (see splitCopyTasks) that is renamed here.
+   * copied by all threads at once into a temp file (see startBigCopy) that is renamed here.
    */
   async putAll(items: PutItem[], options: BatchOptions): Promise<(Error | undefined)[]> {
     const pool = this.poolFor(options.jobs);
     const errors: (Error | undefined)[] = items.map(() => undefined);
     const tasks = new ItemTasks();
-    const splits: { item: number; tmp: string; target: string }[] = [];
+    const bigCopies = new Map<number, BigCopy>();
     items.forEach((item, k) => {
       const target = this.abs(item.key);
-      const ranges = splitCopyTasks(item.file, item.size, pool.size, () => tempPathFor(target));
-      if (!ranges) return tasks.add(k, { op: 'put', path: item.file, target }, item.size);
-      const tmp = ranges[0].target;
+      // A big object's temp file goes beside its target, whose folder is made first.
+      const tmp = () => (fs.mkdirSync(path.dirname(target), { recursive: true }), tempPathFor(target));
+      let big: BigCopy | 'cloned' | undefined;
       try {
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        if (this.cloneWorks !== false) {
-          this.cloneWorks = tryClone(item.file, tmp, 0o444);
-          if (this.cloneWorks) return fs.renameSync(tmp, target);
-        }
+        big = startBigCopy(item.file, target, item.size, pool.size, tmp, 0o444, true);
       } catch (err) {
-        fs.rmSync(tmp, { force: true });
         errors[k] = err as Error;
         return;
       }
-      splits.push({ item: k, tmp, target });
-      for (const task of ranges) tasks.add(k, task, task.end - task.start);
-    });
-    let results: WorkerResult[];
-    try {
-      results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(items.length, (done, bytes) => options.onProgress?.({ done, bytes })) });
-    } catch (err) {
-      for (const s of splits) fs.rmSync(s.tmp, { force: true });
-      throw err;
-    }
-    results.forEach((r, t) => (errors[tasks.owner[t]] ??= asError(r)));
-    for (const s of splits) {
-      try {
-        if (errors[s.item]) throw errors[s.item];
-        publishSplitCopy(s.tmp, s.target, items[s.item].size, 0o444);
-      } catch (err) {
-        fs.rmSync(s.tmp, { force: true });
-        errors[s.item] = err as Error;
+      if (big === undefined) tasks.add(k, { op: 'put', path: item.file, target }, item.size);
+      else if (big !== 'cloned') {
+        bigCopies.set(k, big);
+        for (const task of big.tasks) tasks.add(k, task, task.end - task.start);
       }
+    });
+    try {
+      const results = await pool.run(tasks.tasks, { signal: options.signal, sizes: tasks.sizes, ...tasks.progress(items.length, (done, bytes) => options.onProgress?.({ done, bytes })) });
+      results.forEach((r, t) => (errors[tasks.owner[t]] ??= asError(r)));
+      for (const [k, big] of bigCopies) {
+        try {
+          if (!errors[k]) publishSplitCopy(big.tmp, this.abs(items[k].key), big.size, 0o444);
+        } catch (err) {
+          errors[k] = err as Error;
+        }
+      }
+    } finally {
+      for (const big of bigCopies.values()) fs.rmSync(big.tmp, { force: true }); // gone already once published
     }
     // The pool reported its tasks; cloned objects had none.
     options.onProgress?.({ done: items.length, bytes: items.reduce((sum, item) => sum + item.size, 0) });

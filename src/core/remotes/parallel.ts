@@ -39,8 +39,8 @@ export async function settleEach<T>(items: T[], jobs: number, fn: (item: T) => P
 }
 
 /**
- * A bound on the bytes that transfers hold in memory at once: `take` waits, in turn, until
- * there is room (one transfer alone always has room, however big), `give` returns the bytes.
+ * A bound on the bytes that transfers hold in memory at once: `hold` waits, in turn, until
+ * there is room (one transfer alone always has room, however big), and frees it when done.
  */
 export class MemoryBudget {
   private used = 0;
@@ -48,15 +48,17 @@ export class MemoryBudget {
 
   constructor(readonly limit: number) {}
 
-  take(bytes: number): Promise<void> {
-    if (this.waiting.length === 0 && this.fits(bytes)) {
-      this.used += bytes;
-      return Promise.resolve();
+  async hold<T>(bytes: number, fn: () => Promise<T>): Promise<T> {
+    if (this.waiting.length === 0 && this.fits(bytes)) this.used += bytes;
+    else await new Promise<void>((go) => this.waiting.push({ bytes, go }));
+    try {
+      return await fn();
+    } finally {
+      this.release(bytes);
     }
-    return new Promise((go) => this.waiting.push({ bytes, go }));
   }
 
-  give(bytes: number): void {
+  private release(bytes: number): void {
     this.used -= bytes;
     while (this.waiting.length > 0 && this.fits(this.waiting[0].bytes)) {
       const next = this.waiting.shift()!;

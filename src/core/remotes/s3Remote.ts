@@ -173,19 +173,12 @@ export class S3Remote implements Remote {
     if (options.signal?.aborted) throw abortedError();
     const Key = this.key(key);
     if (size < MULTIPART_THRESHOLD) {
-      await this.memory.take(size);
-      try {
+      await this.memory.hold(size, async () => {
         if (options.signal?.aborted) throw abortedError();
         const body = fs.readFileSync(localFile);
-        try {
-          await this.client().putObject(Key, body, options.signal);
-        } catch (err) {
-          this.fail(err, `uploading ${key}`);
-        }
+        await this.client().putObject(Key, body, options.signal).catch((err) => this.fail(err, `uploading ${key}`));
         options.onBytes?.(body.length);
-      } finally {
-        this.memory.give(size);
-      }
+      });
       return;
     }
     const partSize = Math.max(MIN_PART, Math.ceil(size / MAX_PARTS));
@@ -203,27 +196,13 @@ export class S3Remote implements Remote {
         for (let i = next++; i < count; i = next++) {
           const start = i * partSize;
           const length = Math.min(partSize, size - start);
-          await this.memory.take(length);
-          try {
+          etags[i] = await this.memory.hold(length, async () => {
             if (options.signal?.aborted) throw abortedError();
-            const body = Buffer.allocUnsafe(length);
-            const fh = await fs.promises.open(localFile, 'r');
-            try {
-              let filled = 0;
-              while (filled < length) {
-                const { bytesRead } = await fh.read(body, filled, length - filled, start + filled);
-                if (bytesRead === 0) throw new Error(`${localFile} is shorter than ${size} bytes`);
-                filled += bytesRead;
-              }
-            } finally {
-              await fh.close();
-            }
+            const body = await readRange(localFile, start, length);
             const there = have.get(i + 1);
             const md5 = digest('md5', body);
-            etags[i] = there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : await s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
-          } finally {
-            this.memory.give(length);
-          }
+            return there && there.size === length && there.etag.replace(/"/g, '') === md5 ? there.etag : s3.uploadPart(Key, uploadId, i + 1, body, md5, options.signal);
+          });
           options.onBytes?.(length);
         }
       };
@@ -248,15 +227,12 @@ export class S3Remote implements Remote {
     try {
       const length = Number(res.headers['content-length']);
       if (length < SMALL_DOWNLOAD) {
-        await this.memory.take(length);
-        try {
+        return await this.memory.hold(length, async () => {
           const body = await readBody(res);
           fs.writeFileSync(localFile, body, { mode: 0o444 });
           options.onBytes?.(body.length);
           return { md5: digest('md5', body), size: body.length };
-        } finally {
-          this.memory.give(length);
-        }
+        });
       }
       // Hashed by another thread as the bytes land (when one is free): this one keeps reading the network.
       const out = await fs.promises.open(localFile, 'w', 0o444);
@@ -329,5 +305,21 @@ export class S3Remote implements Remote {
     this.http = undefined;
     this.sdkClient?.destroy();
     this.sdkClient = undefined;
+  }
+}
+
+/** `length` bytes of `file` from `start` (a multipart upload's part). */
+async function readRange(file: string, start: number, length: number): Promise<Buffer> {
+  const body = Buffer.allocUnsafe(length);
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    for (let filled = 0; filled < length; ) {
+      const { bytesRead } = await fh.read(body, filled, length - filled, start + filled);
+      if (bytesRead === 0) throw new Error(`${file} is shorter than ${start + length} bytes`);
+      filled += bytesRead;
+    }
+    return body;
+  } finally {
+    await fh.close();
   }
 }
