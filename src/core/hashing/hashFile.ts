@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { copyFileBytesSync, CopyProgress, openWithModeSync } from '../repo/atomicWrite';
+import { assertObjectId } from './objectId';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -104,6 +105,7 @@ export function hashFileSync(file: string, name: HashName, onBytes?: OnBytes): F
 
 /** `objectsDir` is a normalised path; joined by hand, as path.join costs more than the rest of a small push per file. */
 export function objectPathFor(objectsDir: string, md5: string): string {
+  assertObjectId(md5);
   return `${objectsDir}${path.sep}${md5.slice(0, 2)}${path.sep}${md5.slice(2)}`;
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HashName } from '../hashing/hashNames';
+import { assertObjectId } from '../hashing/objectId';
 
 /**
  * A place objects are pushed to and fetched from, laid out as DVC lays out a cache:
@@ -68,6 +69,7 @@ export interface BatchOptions {
 
 /** The key of an object in a remote (and its path under a cache dir). */
 export function objectKey(md5: string, hashName: HashName): string {
+  assertObjectId(md5);
   const rel = `${md5.slice(0, 2)}/${md5.slice(2)}`;
   return hashName === 'md5' ? `files/md5/${rel}` : rel;
 }
