@@ -4,7 +4,9 @@ import type { Repo } from '../repo/repo';
 import { joinClean, tempPathFor } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
-import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
+import { stageOutputRecords, StageOutputRecord, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
+import { shownHash } from '../hashing/objectId';
+import type { LinkOnTheWay } from '../repo/pathGuard';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
 import type { LinkResult } from '../hashing/workerProtocol';
@@ -28,8 +30,8 @@ export interface CheckoutOptions {
 export interface CheckoutResult {
   added: string[];
   modified: string[];
-  /** Outputs that could not be restored, with why. */
-  failed: { path: string; reason: string }[];
+  /** Outputs that could not be restored, with why; `refused` when the repository's own records are unsafe (a path or hash leading outside it), not merely missing data. */
+  failed: { path: string; reason: string; refused?: boolean }[];
 }
 
 /** One output to restore: of a `.dvc` file or of a pipeline stage (hash from dvc.lock). */
@@ -46,6 +48,8 @@ export interface CheckoutEntry {
   size?: number;
   /** A directory's number of files, as recorded. */
   nfiles?: number;
+  /** A recorded `md5:` that is not a hash (then `md5` is undefined): reported, never used. */
+  badHash?: string;
 }
 
 interface Plan {
@@ -53,6 +57,8 @@ interface Plan {
   /** `size` for progress: recorded, or estimated for a directory's file (estimatedFileSize). */
   writes: { abs: string; md5: string; isexec: boolean; size?: number }[];
   removals: string[];
+  /** Links inside a directory output that its files would be written through: removed (the links, never their targets) first. */
+  linksInTheWay: string[];
   /** Workspace paths whose current content is not in the cache and would be lost. */
   unsaved: string[];
   /** The whole workspace path must go first (e.g. a folder where a file is expected). */
@@ -74,7 +80,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     const result: CheckoutResult = { added: [], modified: [], failed: [] };
     const plans: Plan[] = [];
     for (let i = 0; i < outputs.length; i++) {
-      const plan = planOutput(repo, outputs[i], states[i], !!options.relink, result);
+      const plan = planOutput(repo, outputs[i], states[i], options, result);
       if (plan) plans.push(plan);
     }
     const unsaved = plans.flatMap((p) => p.unsaved);
@@ -96,11 +102,16 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
     const madeDirs = new Set<string>();
     for (const plan of plans) {
       const { output } = plan;
+      // fs.rm removes a link itself, never what it points to.
       if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
       for (const r of plan.removals) await fs.promises.rm(r, { force: true });
+      for (const link of plan.linksInTheWay) await fs.promises.rm(link, { force: true });
+      if (plan.linksInTheWay.length > 0) repo.guard.forget();
       for (const w of plan.writes) {
         const dir = path.dirname(w.abs);
         if (!madeDirs.has(dir)) {
+          // Checked when planned; again here, as mkdir would follow a link made since.
+          repo.assertWritable(w.abs);
           fs.mkdirSync(dir, { recursive: true });
           madeDirs.add(dir);
         }
@@ -177,15 +188,66 @@ function bigCopy(repo: Repo, linkTypes: LinkType[], objectPath: string, target: 
   return startBigCopy(objectPath, target, size, repo.pool.size, tmp, mode, reflinkFirst);
 }
 
-function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
+function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, options: CheckoutOptions, result: CheckoutResult): Plan | undefined {
+  const plan = planWrites(repo, output, state, !!options.relink, result);
+  if (!plan) return undefined;
+  // Links where data goes (the output itself, or a folder inside it) are replaced, never written
+  // through; without --force that output is left alone and named, and the others go on.
+  const links = linksToReplace(repo, plan, state);
+  if (links.length > 0 && !options.force) {
+    const shown = links.slice(0, 3).map((l) => `'${repo.rel(l.at)}' -> '${l.to}'`).join(', ');
+    result.failed.push({ path: output.rel + (output.md5?.endsWith('.dir') ? '/' : ''), reason: `${shown} ${links.length === 1 ? 'is a link' : 'are links'}: checkout writes no data through links; remove ${links.length === 1 ? 'it' : 'them'}, or replace with --force`, refused: true });
+    return undefined;
+  }
+  plan.linksInTheWay = links.map((l) => l.at);
+  return plan;
+}
+
+/** The output itself when it is a link not followed, and the links between it and the folders its files go to. */
+function linksToReplace(repo: Repo, plan: Plan, state: OutState): LinkOnTheWay[] {
+  const { output } = plan;
+  const links = new Map<string, LinkOnTheWay>();
+  if (state.isLink || (state.exists && isLinkLeaving(repo, output.abs))) links.set(output.abs, { at: output.abs, to: readLink(output.abs) });
+  if (output.md5?.endsWith('.dir')) {
+    for (const dir of new Set(plan.writes.map((w) => path.dirname(w.abs)))) {
+      const link = repo.guard.linkBetween(output.abs, path.join(dir, '_'));
+      if (link) links.set(link.at, link);
+    }
+  }
+  return [...links.values()];
+}
+
+function isLinkLeaving(repo: Repo, abs: string): boolean {
+  return !!fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !repo.guard.linkReadable(abs);
+}
+
+function readLink(abs: string): string {
+  try {
+    return fs.readlinkSync(abs);
+  } catch {
+    return '';
+  }
+}
+
+function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
   const out = output;
   const shown = output.rel + (out.md5?.endsWith('.dir') ? '/' : '');
+  if (out.badHash !== undefined) {
+    result.failed.push({ path: shown, reason: `${output.recordedIn} records md5 '${shownHash(out.badHash)}', which is not a hash; refusing to use it`, refused: true });
+    return undefined;
+  }
   if (!out.md5) {
     result.failed.push({ path: shown, reason: 'no hash recorded in ' + output.recordedIn });
     return undefined;
   }
-  const inCache = (md5: string) => repo.store.has(md5, out.hashName);
-  const plan: Plan = { output, writes: [], removals: [], unsaved: [], clearFirst: false, kind: state.exists ? 'modified' : 'added' };
+  if (state.unsafe) {
+    result.failed.push({ path: shown, reason: state.unsafe, refused: true });
+    return undefined;
+  }
+  // A link is replaced, not saved (linksToReplace); it has no hash when not followed.
+  const inCache = (md5: string | undefined) => !!md5 && repo.store.has(md5, out.hashName);
+  const isLink = state.isLink || (state.exists && isLinkLeaving(repo, output.abs));
+  const plan: Plan = { output, writes: [], removals: [], linksInTheWay: [], unsaved: [], clearFirst: false, kind: state.exists ? 'modified' : 'added' };
 
   if (!out.md5.endsWith('.dir')) {
     if (state.exists && !state.isDir && state.md5 === out.md5) {
@@ -195,7 +257,7 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
       if (state.isDir) {
         plan.clearFirst = true;
         plan.unsaved.push(...state.files.filter((f) => !inCache(f.md5)).map((f) => repo.rel(f.abs)));
-      } else if (!inCache(state.md5!)) plan.unsaved.push(output.rel);
+      } else if (!isLink && !inCache(state.md5)) plan.unsaved.push(output.rel);
     }
     if (!inCache(out.md5)) {
       result.failed.push({ path: shown, reason: 'not in cache' });
@@ -206,14 +268,20 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
   }
 
   let manifest: DirEntry[] | undefined;
-  manifest = repo.store.readDir(out.md5, out.hashName);
+  try {
+    manifest = repo.store.readDir(out.md5, out.hashName);
+  } catch (err) {
+    if (!(err instanceof CairnError)) throw err;
+    result.failed.push({ path: shown, reason: err.oneLine(), refused: err.code === 'UNSAFE_PATH' || err.code === 'BAD_HASH' });
+    return undefined;
+  }
   if (!manifest) {
     result.failed.push({ path: shown, reason: 'not in cache' });
     return undefined;
   }
   if (state.exists && !state.isDir) {
     plan.clearFirst = true;
-    if (!inCache(state.md5!)) plan.unsaved.push(output.rel);
+    if (!isLink && !inCache(state.md5)) plan.unsaved.push(output.rel);
   }
   const current = new Map((state.isDir ? state.files : []).map((f) => [f.relpath, f]));
   const missing = repo.store.missing(manifest.map((e) => e.md5), out.hashName);
@@ -245,9 +313,11 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
 const fromDvcFile = (o: TrackedOutput): CheckoutEntry => ({
   abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, isexec: o.out.isexec, recordedIn: o.dvcFile.relFile, size: o.out.size, nfiles: o.out.nfiles,
 });
-const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
-  abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, isexec: o.entry.isexec, recordedIn: o.lockFile, size: o.entry.size, nfiles: o.entry.nfiles,
+const fromStage = (o: StageOutputRecord): CheckoutEntry => ({
+  abs: o.abs, rel: o.rel, md5: o.entry?.md5, hashName: o.hashName, isexec: o.entry?.isexec, recordedIn: o.lockFile, size: o.entry?.size, nfiles: o.entry?.nfiles, badHash: o.entry?.badHash,
 });
+/** Stage outputs dvc.lock records a hash for, and those whose recorded hash is not one (to say so). */
+const recordedStageOutputs = async (repo: Repo) => (await stageOutputRecords(repo)).filter((r) => r.entry?.md5 || r.entry?.badHash !== undefined);
 
 /**
  * What checkout restores: the cached outputs of the `.dvc` files and of the stages (those
@@ -256,12 +326,12 @@ const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
  */
 export async function checkoutEntries(repo: Repo, targets: string[], cwd: string): Promise<CheckoutEntry[]> {
   if (targets.length === 0) {
-    const [stageOuts, dvcFiles] = await Promise.all([stageCachedOutputs(repo), collectDvcFiles(repo)]);
+    const [stageOuts, dvcFiles] = await Promise.all([recordedStageOutputs(repo), collectDvcFiles(repo)]);
     const dvcOuts = outputsOf(repo, dvcFiles).filter((o) => o.out.cache).map(fromDvcFile);
     const taken = new Set(dvcOuts.map((o) => o.abs));
     return [...dvcOuts, ...stageOuts.map(fromStage).filter((o) => !taken.has(o.abs))];
   }
-  const stageOuts = await stageCachedOutputs(repo);
+  const stageOuts = await recordedStageOutputs(repo);
   const chosen: CheckoutEntry[] = [];
   const add = (e: CheckoutEntry) => {
     if (!chosen.some((c) => c.abs === e.abs)) chosen.push(e);

@@ -29,6 +29,7 @@ export async function remove(repo: Repo, targets: string[], options: { cwd: stri
       const dvcFile = DvcFile.load(file, repo.rel(file), repo.root);
       for (const out of dvcFile.outs) {
         const outAbs = dvcFile.outPath(out);
+        repo.assertWritable(outAbs);
         const gitignore = await removeFromGitignore(outAbs);
         if (gitignore) result.gitignores.push(repo.rel(gitignore));
         if (options.outs && fs.existsSync(outAbs)) {

@@ -22,6 +22,8 @@ export interface OutputStatus {
   status: OutStatus | undefined; // undefined: in sync
   /** For a modified directory: the files in it that differ from its recorded manifest. */
   changedFiles?: ChangedFile[];
+  /** Why the output's path is not read at all (a folder on the way leads outside the repository). */
+  unsafe?: string;
 }
 
 export interface ChangedFile {
@@ -45,7 +47,7 @@ export async function outputStatuses(repo: Repo, targets: string[], options: Sta
     else if (!out.md5) status = 'new';
     else if (state.md5 !== out.md5) status = 'modified';
     const changedFiles = status === 'modified' && state.isDir ? filesChanged(repo.store.readDir(out.md5!, out.hashName) ?? [], state.files) : undefined;
-    return { output, status, changedFiles };
+    return { output, status, changedFiles, ...(state.unsafe && { unsafe: state.unsafe }) };
   });
 }
 

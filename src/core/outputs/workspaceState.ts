@@ -30,6 +30,10 @@ export interface OutState {
   files: WorkspaceFile[];
   /** For directories whose content differs from the recorded entry: the exact new `.dir` bytes. */
   manifestBytes?: string;
+  /** The output is a link to a folder, or to a file outside the repository and the cache: not followed (`md5` unknown). */
+  isLink?: boolean;
+  /** Why the output's path cannot be used at all (a folder on the way leads outside the repository); then `exists` is false. */
+  unsafe?: string;
 }
 
 export interface OutTarget {
@@ -72,15 +76,29 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
   const knownUnchanged: typeof pending = [];
 
   for (const t of targets) {
-    const st = fs.statSync(t.abs, { throwIfNoEntry: false });
+    const unsafe = repo.guard.problem(t.abs);
+    if (unsafe) {
+      if (options.store) throw new CairnError('UNSAFE_PATH', `'${t.rel}' ${unsafe}; refusing to store it.`, { file: t.rel });
+      states.push({ exists: false, isDir: false, files: [], unsafe: `'${t.rel}' ${unsafe}` });
+      continue;
+    }
+    const lst = fs.lstatSync(t.abs, { throwIfNoEntry: false });
+    const st = lst?.isSymbolicLink() ? fs.statSync(t.abs, { throwIfNoEntry: false }) : lst;
     if (!st) {
-      states.push({ exists: false, isDir: false, files: [] });
+      states.push({ exists: false, isDir: false, files: [] }); // missing, or a dangling link
       continue;
     }
     const isDir = st.isDirectory();
-    const listed = isDir ? walkTrackedDir(t.abs, t.rel, repo.ignore) : [{ relpath: '', abs: t.abs }];
+    const notFollowed = !!lst?.isSymbolicLink() && (isDir || !repo.guard.linkReadable(t.abs));
+    if (notFollowed && (isDir || options.store)) {
+      if (options.store) throw linkError(t.rel, t.abs);
+      states.push({ exists: true, isDir: false, files: [], isLink: true });
+      continue;
+    }
+    const listed = isDir ? walkTrackedDir(t.abs, t.rel, repo.ignore, (abs) => repo.guard.linkReadable(abs)) : [{ relpath: '', abs: t.abs }];
     const files: WorkspaceFile[] = [];
-    for (const { relpath, abs } of listed) {
+    for (const { relpath, abs, linkOutside: outside } of listed) {
+      if (outside && options.store) throw linkError(`${t.rel}/${relpath}`, abs);
       const stat = statFile(abs);
       if (!stat) continue; // vanished or not a regular file
       const known = index.lookup(abs, stat, t.hashName);
@@ -168,6 +186,23 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
     Object.assign(s, { md5, manifestBytes: bytes });
   });
   return states;
+}
+
+/**
+ * Adding or committing never reads a file outside the repository through a link: a cloned
+ * repository could otherwise have the victim store (and push) any file it can read.
+ */
+function linkError(rel: string, abs: string): CairnError {
+  let target = '';
+  try {
+    target = ` -> '${fs.readlinkSync(abs)}'`;
+  } catch {
+    // shown without its target
+  }
+  return new CairnError('UNSAFE_PATH', `'${rel}'${target} is a link to a folder, or to a file outside the repository; Cairn does not store what it points to.`, {
+    file: rel,
+    hint: 'Copy the data into the repository in place of the link, or remove the link.',
+  });
 }
 
 let reflinkProbe: Map<string, boolean> | undefined;

@@ -137,6 +137,7 @@ async function removeOutputs(repo: Repo, stage: Stage): Promise<void> {
   for (const o of stage.outs) {
     if (o.persist) continue;
     const abs = path.join(repo.root, ...o.repoPath.split('/'));
+    repo.assertWritable(abs);
     await fs.promises.rm(abs, { recursive: true, force: true });
   }
 }
@@ -175,6 +176,7 @@ async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, opti
     outEntries.set(o.path, entry(o.path, s));
     if (repo.scm) {
       const ignored = await repo.scm.ignored([abs(o.repoPath)]);
+      repo.assertWritable(abs(o.repoPath));
       if (!ignored.has(abs(o.repoPath))) gitFiles.add(repo.rel(await addToGitignore(abs(o.repoPath))));
     }
   }

@@ -145,13 +145,17 @@ export class DvcIgnore {
 export interface WalkedFile {
   relpath: string; // relative to the walked directory, '/'-separated
   abs: string;
+  /** A link to a file outside the repository and the cache: hashed for status, never stored. */
+  linkOutside?: boolean;
 }
 
 /**
  * Every file under `absDir`, minus what .dvcignore excludes. A `.dvcignore` inside the
  * tracked directory is an error, as in DVC: its rules would change what the directory holds.
+ * Links to folders are not followed, as DVC's walk does not (no loops, no folders outside);
+ * links to files are, marked when they leave the repository (`linkReadable`).
  */
-export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore): WalkedFile[] {
+export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore, linkReadable: (abs: string) => boolean): WalkedFile[] {
   const files: WalkedFile[] = [];
   ignore.loadAncestors(relDir);
   const visit = (abs: string, rel: string) => {
@@ -159,12 +163,15 @@ export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore
       const childAbs = abs + path.sep + entry.name;
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       let isDir = entry.isDirectory();
+      let linkOutside = false;
       if (entry.isSymbolicLink()) {
         try {
           isDir = fs.statSync(childAbs).isDirectory();
         } catch {
           continue; // a dangling link holds no data
         }
+        if (isDir) continue;
+        linkOutside = !linkReadable(childAbs);
       }
       if (entry.name === '.dvcignore') {
         throw new CairnError('DVCIGNORE_IN_TRACKED_DIR', `.dvcignore file should not be in a tracked directory ('${relDir}').`, {
@@ -175,7 +182,7 @@ export function walkTrackedDir(absDir: string, relDir: string, ignore: DvcIgnore
       // Folders inside a tracked directory have no .dvcignore of their own (that is an error above).
       if (ignore.matches(relDir === '' ? childRel : `${relDir}/${childRel}`, isDir)) continue;
       if (isDir) visit(childAbs, childRel);
-      else files.push({ relpath: childRel, abs: childAbs });
+      else files.push(linkOutside ? { relpath: childRel, abs: childAbs, linkOutside } : { relpath: childRel, abs: childAbs });
     }
   };
   visit(absDir, '');

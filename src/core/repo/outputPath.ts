@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * inside the repository (`..foo` is a legal name; `../foo` is not) and must not be the
  * repository itself or lie inside a `.git` or `.dvc` folder at any depth (git runs hooks
  * from `.git/`; `.dvc/` holds the config and the cache). Symlinked parents are checked on
- * the file system where paths are written (`safeWrite.ts`).
+ * the file system where paths are read and written (`pathGuard.ts`).
  */
 export function outputPathProblem(root: string, abs: string): string | undefined {
   const rel = path.relative(root, abs);

@@ -9,6 +9,7 @@ import { ObjectStore } from '../cache/objectStore';
 import { HashPool } from '../hashing/hashPool';
 import { StatIndex } from '../hashing/statIndex';
 import { DEFAULT_LINK_TYPES, LinkType } from '../cache/linkFromCache';
+import { PathGuard } from './pathGuard';
 
 export const DVC_DIR = '.dvc';
 
@@ -24,6 +25,7 @@ export class Repo {
   private readonly workspaceStaging: string;
   private _pool: HashPool | undefined;
   private _statIndex: StatIndex | undefined;
+  private _guard: PathGuard | undefined;
 
   private constructor(readonly root: string, options: { hashJobs?: number } = {}) {
     this.dvcDir = path.join(root, DVC_DIR);
@@ -33,7 +35,7 @@ export class Repo {
     const gitRoot = this.config.getBool('core', 'no_scm') ? undefined : Git.findRoot(root);
     this.scm = gitRoot ? new Git(gitRoot) : undefined;
     this.hashJobs = options.hashJobs;
-    this.workspaceStaging = path.join(this.dvcDir, 'tmp', 'cairn', 'staging');
+    this.workspaceStaging = path.join(this.stateDir, 'staging');
   }
 
   /** The repository containing `cwd`, found by walking up to a folder holding `.dvc/`. */
@@ -90,6 +92,7 @@ export class Repo {
 
   /** The workspace staging folder, made if missing. */
   get workspaceStagingDir(): string {
+    this.ensureStateDir();
     fs.mkdirSync(this.workspaceStaging, { recursive: true });
     return this.workspaceStaging;
   }
@@ -98,8 +101,24 @@ export class Repo {
     return (this._pool ??= new HashPool(this.hashJobs));
   }
 
+  /** Checks every workspace path written, deleted or read through a link (see PathGuard). */
+  get guard(): PathGuard {
+    return (this._guard ??= new PathGuard(this.root, this.store.cacheDir));
+  }
+
+  /** Throws unless `abs` may be written or deleted: inside the repository once links are resolved, out of .git/ and .dvc/. */
+  assertWritable(abs: string): void {
+    const problem = this.guard.problem(abs);
+    if (problem) {
+      throw new CairnError('UNSAFE_PATH', `refusing to write or delete '${this.rel(abs)}': it ${problem}.`, {
+        hint: 'A path recorded in this repository points outside it; check the links and files you cloned.',
+      });
+    }
+  }
+
   get statIndex(): StatIndex {
-    return (this._statIndex ??= StatIndex.load(path.join(this.dvcDir, 'tmp', 'cairn', 'stat-index.json')));
+    if (!this._statIndex) this.ensureStateDir();
+    return (this._statIndex ??= StatIndex.load(path.join(this.stateDir, 'stat-index.json')));
   }
 
   /** Repo-relative, '/'-separated. */
@@ -121,9 +140,27 @@ export class Repo {
     return abs;
   }
 
+  /** Cairn's own state: the stat index, the lock, the workspace staging folder. */
+  private get stateDir(): string {
+    return path.join(this.dvcDir, 'tmp', 'cairn');
+  }
+
+  /**
+   * Make `.dvc/tmp/cairn` a real folder. Git ignores `.dvc/tmp`, so a link there came with a
+   * cloned repository or archive (`.dvc/tmp -> ~`): it is replaced, never written through.
+   */
+  private ensureStateDir(): void {
+    for (const dir of [path.join(this.dvcDir, 'tmp'), this.stateDir]) {
+      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) fs.unlinkSync(dir);
+      if (!st?.isDirectory()) fs.mkdirSync(dir, { recursive: true });
+    }
+  }
+
   /** Run `fn` holding the repository's writer lock. */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = new RepoLock(path.join(this.dvcDir, 'tmp', 'cairn', 'lock'));
+    this.ensureStateDir();
+    const lock = new RepoLock(path.join(this.stateDir, 'lock'));
     await lock.acquire();
     // Writers all hold this lock, so what staging folders hold now is left by a killed run.
     for (const dir of [this.store.stagingDir, this.workspaceStaging]) {
