@@ -39,10 +39,18 @@ describe('.dir manifests', () => {
   });
 
   it('refuses manifest entries whose paths escape the directory', () => {
-    for (const relpath of ['../x', 'a/../../x', '/etc/passwd', 'a//b']) {
+    for (const relpath of ['../x', 'a/../../x', '/etc/passwd', 'a//b', '.', 'a/.', './a', 'a\0b', '.git/hooks/x', 'sub/.DVC/config', 'C:/x']) {
       const text = JSON.stringify([{ md5: md5('x'), relpath }]);
       assert.throws(() => parseDirManifest(text, 'cache/ab/cd.dir'), (e: unknown) => e instanceof CairnError && e.oneLine().includes('cache/ab/cd.dir'));
     }
-    assert.deepEqual(parseDirManifest('[{"md5": "x", "relpath": "ok/a.txt"}]', 'f'), [{ md5: 'x', relpath: 'ok/a.txt' }]);
+    const ok = md5('x');
+    assert.deepEqual(parseDirManifest(`[{"md5": "${ok}", "relpath": "ok/..a.txt"}]`, 'f'), [{ md5: ok, relpath: 'ok/..a.txt' }]);
+  });
+
+  it('refuses entries whose md5 is not a file hash (a path, a .dir id, upper case, short)', () => {
+    for (const bad of ['../../../../etc/passwd', `${md5('x')}.dir`, md5('x').toUpperCase(), 'abc', 'e2/q/outside/secret']) {
+      const text = JSON.stringify([{ md5: bad, relpath: 'a.txt' }]);
+      assert.throws(() => parseDirManifest(text, 'cache/ab/cd.dir'), (e: unknown) => e instanceof CairnError && e.code === 'BAD_HASH' && e.oneLine().includes('cache/ab/cd.dir'));
+    }
   });
 });

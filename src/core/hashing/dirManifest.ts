@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import { CairnError } from '../errors';
+import { shownHash } from './objectId';
 
 /** One file of a tracked directory, as stored in DVC's `<md5>.dir` object. */
 export interface DirEntry {
@@ -58,8 +59,11 @@ export function dirManifestHash(entries: DirEntry[]): { md5: string; bytes: stri
   return { md5: crypto.createHash('md5').update(bytes, 'utf8').digest('hex') + '.dir', bytes };
 }
 
-/** An absolute path, an empty or `..` part, or a drive letter. */
-const ESCAPING_PATH = /^$|^\/|\/$|\/\/|(^|\/)\.\.(\/|$)|^[a-zA-Z]:/;
+/** An absolute path, an empty, `.` or `..` part, a drive letter, or a NUL (no file system takes it). */
+const ESCAPING_PATH = /^$|^\/|\/$|\/\/|(^|\/)\.\.?(\/|$)|^[a-zA-Z]:|\0/;
+/** A `.git` or `.dvc` folder inside a tracked directory: git's hooks, DVC's config (DVC's walk skips them too). */
+const SPECIAL_PART = /(^|\/)\.(git|dvc)(\/|$)/i;
+const FILE_HASH = /^[0-9a-f]{32}$/;
 
 /** Parse a `.dir` object; `source` names it in errors. Paths that leave the directory are refused. */
 export function parseDirManifest(text: string, source: string): DirEntry[] {
@@ -75,8 +79,15 @@ export function parseDirManifest(text: string, source: string): DirEntry[] {
       throw new CairnError('BAD_FILE', 'not a valid .dir manifest (an entry has no md5/relpath).', { file: source });
     }
     const relpath: string = item.relpath;
+    const hint = 'The manifest was made by hand or by someone else: fetch the directory again from a remote you trust, or re-add it.';
     if (ESCAPING_PATH.test(relpath)) {
-      throw new CairnError('PATH_OUTSIDE_REPO', `entry '${relpath}' escapes its directory; refusing to use it.`, { file: source });
+      throw new CairnError('UNSAFE_PATH', `entry '${shownHash(relpath)}' is not a plain path inside its directory; refusing to use it.`, { file: source, hint });
+    }
+    if (SPECIAL_PART.test(relpath)) {
+      throw new CairnError('UNSAFE_PATH', `entry '${shownHash(relpath)}' is inside a .git or .dvc folder; refusing to use it.`, { file: source, hint });
+    }
+    if (!FILE_HASH.test(item.md5)) {
+      throw new CairnError('BAD_HASH', `entry '${shownHash(relpath)}' has md5 '${shownHash(item.md5)}', which is not a hash (32 hex digits); refusing to use it.`, { file: source, hint });
     }
     return { md5: item.md5, relpath };
   });

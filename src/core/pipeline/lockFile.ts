@@ -4,6 +4,7 @@ import YAML, { LineCounter } from 'yaml';
 import { CairnError } from '../errors';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
+import { isObjectId } from '../hashing/objectId';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
 
 /** A dep or out as dvc.lock records it. */
@@ -16,6 +17,8 @@ export interface LockEntry {
   isexec?: boolean;
   /** `md5` for DVC 3 entries; absent for DVC 2 ones (md5-dos2unix). */
   hash?: string;
+  /** An `md5:` that is not a hash, as written (then `md5` is undefined): named in messages, never used. */
+  badHash?: string;
 }
 
 export interface LockStage {
@@ -71,7 +74,9 @@ export class LockFile {
     const entries = (v: ParamValue | undefined): LockEntry[] =>
       Array.isArray(v) ? v.filter(isPlainObject).map((e) => ({
         path: String(e.path),
-        md5: typeof e.md5 === 'string' ? e.md5 : undefined,
+        // A hash that is not one (`../../secret`) is never used: the entry counts as unhashed.
+        md5: isObjectId(e.md5) ? e.md5 : undefined,
+        ...(e.md5 !== undefined && !isObjectId(e.md5) && { badHash: String(e.md5) }),
         size: typeof e.size === 'number' ? e.size : undefined,
         nfiles: typeof e.nfiles === 'number' ? e.nfiles : undefined,
         isexec: e.isexec === true ? true : undefined,

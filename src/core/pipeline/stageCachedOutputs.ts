@@ -95,6 +95,6 @@ export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<S
 }
 
 /** Whether a user's target names a stage output: its path or a folder above it, its dvc.yaml, or its stage. */
-export function targetNamesStageOutput(repo: Repo, o: StageCachedOutput, target: string, cwd: string): boolean {
+export function targetNamesStageOutput(repo: Repo, o: StageOutputRecord, target: string, cwd: string): boolean {
   return targetNamesOutput({ abs: o.abs, file: path.join(repo.root, ...o.stage.file.split('/')), stageName: o.stage.name }, parseOutputTarget(repo, target, cwd));
 }

@@ -23,6 +23,8 @@ export interface ObjectFailure {
   object: string;
   path: string;
   message: string;
+  /** Refused rather than failed: the repository's own records are unsafe (a manifest whose hashes or names lead outside). */
+  refused?: boolean;
 }
 
 /** What a push or fetch did; `--json` prints the counts. */
@@ -67,9 +69,14 @@ export function mergeResults(a: TransferResult, b: TransferResult): TransferResu
  * every file it lists (only those under `within` for a target inside it). Manifests come
  * from `manifestOf`; a directory whose manifest is unknown contributes its `.dir` only.
  */
-export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput) => DirEntry[] | undefined): { refs: Map<string, ObjectRef>; unexpanded: UsedOutput[] } {
+export function expandObjects(
+  outputs: UsedOutput[],
+  manifestOf: (o: UsedOutput) => DirEntry[] | undefined,
+): { refs: Map<string, ObjectRef>; unexpanded: UsedOutput[]; refused: ObjectFailure[] } {
   const refs = new Map<string, ObjectRef>();
   const unexpanded: UsedOutput[] = [];
+  /** Directories whose manifest is unsafe (a hash that is a path, a name leaving the folder): neither they nor their files move. */
+  const refused: ObjectFailure[] = [];
   const add = (md5: string, hashName: HashName, isDir: boolean, p: string, size?: number) => {
     const key = objectKey(md5, hashName);
     const known = refs.get(key);
@@ -82,8 +89,15 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
       add(o.md5, o.hashName, false, o.rel, o.size);
       continue;
     }
+    let entries: DirEntry[] | undefined;
+    try {
+      entries = manifestOf(o);
+    } catch (err) {
+      if (!(err instanceof CairnError)) throw err;
+      refused.push({ object: objectKey(o.md5, o.hashName), path: o.rel, message: err.oneLine(), refused: true });
+      continue;
+    }
     if (!o.within) add(o.md5, o.hashName, true, o.rel);
-    const entries = manifestOf(o);
     if (!entries) {
       unexpanded.push(o);
       continue;
@@ -93,7 +107,7 @@ export function expandObjects(outputs: UsedOutput[], manifestOf: (o: UsedOutput)
       add(e.md5, o.hashName, false, `${o.rel}/${e.relpath}`, estimatedFileSize(o));
     }
   }
-  return { refs, unexpanded };
+  return { refs, unexpanded, refused };
 }
 
 function describe(err: unknown, ref: ObjectRef, remote: Remote): string {
@@ -139,7 +153,8 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
 export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
-  const { refs, unexpanded } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  const { refs, unexpanded, refused } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  result.failures.push(...refused);
   const present = await remoteHas(remote, [...refs.keys()], { jobs, signal: options.signal, onPlan: options.onPlan });
   const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
   const todo: { ref: ObjectRef; item: PutItem }[] = [];
@@ -226,7 +241,8 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
   }
   await get([...dirRefs.values()]);
 
-  const { refs } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  const { refs, refused } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  result.failures.push(...refused);
   const todo: ObjectRef[] = [];
   for (const byName of ['md5', 'md5-dos2unix'] as const) {
     const group = [...refs.values()].filter((r) => r.hashName === byName && !dirRefs.has(keyOf(r)));
@@ -249,8 +265,11 @@ export function transferError(result: TransferResult, verb: 'push' | 'fetch' | '
   const shown = result.failures.slice(0, 5).map((f) => `${f.path} (${f.object}): ${f.message.replace(/\.$/, '')}`).join('; ');
   const more = result.failed > 5 ? `; and ${result.failed - 5} more` : '';
   const what = verb === 'push' ? 'upload' : 'download';
-  return new CairnError('TRANSFER_FAILED', `${result.failed} ${result.failed === 1 ? 'file' : 'files'} failed to ${what}: ${shown}${more}`, {
-    hint: verb === 'push' ? 'What did arrive is kept; run the push again to send the rest.' : 'Nothing partial was put in the cache; fix the remote and run it again.',
+  const refused = result.failures.some((f) => f.refused);
+  return new CairnError(refused ? 'UNSAFE_PATH' : 'TRANSFER_FAILED', `${result.failed} ${result.failed === 1 ? 'file' : 'files'} failed to ${what}: ${shown}${more}`, {
+    hint: refused
+      ? 'Nothing was read or written for those; this repository records a hash or path that leads outside it: check who changed it (`git log -p`).'
+      : verb === 'push' ? 'What did arrive is kept; run the push again to send the rest.' : 'Nothing partial was put in the cache; fix the remote and run it again.',
     paths: result.failures.map((f) => f.path),
   });
 }
