@@ -4,7 +4,7 @@ import { add } from '../core/outputs/add';
 import { outputStatuses, statusReport } from '../core/outputs/status';
 import { pipelineStatus } from '../core/pipeline/pipelineStatus';
 import { commit } from '../core/outputs/commit';
-import { checkout } from '../core/outputs/checkout';
+import { checkout, CheckoutResult } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
 import { remove, unprotect } from '../core/outputs/remove';
 import { listOutputs } from '../core/outputs/list';
@@ -87,6 +87,13 @@ export const dataCommands: CommandTable = {
             }
           }
         }
+        const unsafe = statuses.filter((s) => s.unsafe);
+        if (unsafe.length > 0) {
+          throw new CairnError('UNSAFE_PATH', `not read: ${unsafe.map((s) => s.unsafe).join('; ')}.`, {
+            hint: 'Cairn never reads or writes outside the repository; check who changed these paths (`git log -p`).',
+            paths: unsafe.map((s) => s.output.rel),
+          });
+        }
         return values.quiet && dirty ? 1 : 0;
       }, values.jobs);
     },
@@ -124,11 +131,7 @@ export const dataCommands: CommandTable = {
           for (const p of result.modified) out(`M       ${p}`);
           for (const p of result.added) out(`A       ${p}`);
         }
-        if (result.failed.length) {
-          throw new CairnError('NOT_IN_CACHE', `checkout failed for: ${result.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}.`, {
-            hint: 'Is your cache up to date? Fetch the data from a remote, or re-add it.',
-          });
-        }
+        if (result.failed.length) throw checkoutFailure(result.failed, 'Is your cache up to date? Fetch the data from a remote, or re-add it.');
         return 0;
       }, values.jobs);
     },
@@ -207,6 +210,15 @@ export const dataCommands: CommandTable = {
 
 
 type DiffRow = { state: string; path: string; hash: string };
+/** One error for the outputs a checkout could not restore; refusals (unsafe paths or hashes) get their own hint. */
+export function checkoutFailure(failed: CheckoutResult['failed'], hintForMissing: string): CairnError {
+  const refused = failed.some((f) => f.refused);
+  return new CairnError(refused ? 'UNSAFE_PATH' : 'NOT_IN_CACHE', `checkout failed for: ${failed.map((f) => `${f.path} (${f.reason})`).join(', ')}.`, {
+    hint: refused ? 'Nothing was written there. This repository records a path or hash that leads outside it: check who changed it (`git log -p`).' : hintForMissing,
+    paths: failed.map((f) => f.path),
+  });
+}
+
 function diffRows(result: DiffResult, showHash: boolean): DiffRow[] {
   const short = (h?: string) => (h ?? '').slice(0, 8);
   const rows: DiffRow[] = [];

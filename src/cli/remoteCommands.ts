@@ -8,7 +8,7 @@ import { formatSize } from '../core/formatSize';
 import { gc, GcPlan } from '../core/remotes/gc';
 import { ProgressBar } from './progressBar';
 import { Command, CommandTable, confirmOnTty, Options, out, printJson, withRepo } from './command';
-import { dataCommands } from './dataCommands';
+import { checkoutFailure, dataCommands } from './dataCommands';
 
 const level = (values: Record<string, any>) => (values.local ? ('local' as const) : undefined);
 
@@ -179,12 +179,17 @@ export const remoteCommands: CommandTable = {
           if (r.fetch.transferred || changed) out([r.fetch.transferred ? plural(r.fetch.transferred, 'fetched') : '', changed ? plural(changed, changed === 1 ? 'added' : 'added/modified') : ''].filter(Boolean).join(' and '));
           else if (!r.fetch.failed && !r.checkout.failed.length) out('Everything is up to date.');
         }
-        const err = transferError(r.fetch, 'pull');
-        if (err && values.json) return 1;
-        if (err) throw err;
-        if (r.checkout.failed.length) {
-          throw new CairnError('NOT_IN_CACHE', `checkout failed for: ${r.checkout.failed.map((f) => `${f.path} (${f.reason})`).join(', ')}.`, { hint: 'The remote does not hold them either; push them from where they were added.' });
+        // One line for both: what did not arrive, then what could not be restored for another reason.
+        const fetchError = transferError(r.fetch, 'pull');
+        const named = new Set(r.fetch.failures.map((f) => f.path));
+        const notNamed = r.checkout.failed.filter((f) => !named.has(f.path.replace(/\/$/, '')));
+        const checkoutError = notNamed.length ? checkoutFailure(notNamed, 'The remote does not hold them either; push them from where they were added.') : undefined;
+        if ((fetchError || checkoutError) && values.json) return 1;
+        if (fetchError && checkoutError) {
+          const first = checkoutError.code === 'UNSAFE_PATH' ? checkoutError : fetchError;
+          throw new CairnError(first.code, `${fetchError.message.replace(/\.$/, '')}; ${checkoutError.message}`, { hint: first.hint, paths: [...fetchError.paths, ...checkoutError.paths] });
         }
+        if (fetchError ?? checkoutError) throw (fetchError ?? checkoutError)!;
         return 0;
       });
     },

@@ -1,3 +1,4 @@
+import { CairnError } from '../errors';
 import { parseDataFile } from './dataFile';
 import { extractMetrics, isDict, Dict } from './flatten';
 import { encodeError, FileResult } from './results';
@@ -20,7 +21,13 @@ export function missingFileError(relPath: string, source: RevisionSource): FileR
 }
 
 async function readParsed(source: RevisionSource, relPath: string, use: (parsed: unknown) => unknown, reading: FileReading = {}): Promise<FileResult> {
-  let text = await source.read(relPath);
+  let text: string | undefined;
+  try {
+    text = await source.read(relPath);
+  } catch (err) {
+    if (err instanceof CairnError) return { error: encodeError(err) }; // e.g. a link leading outside: this file only
+    throw err;
+  }
   const cached = reading.cachedOuts?.get(relPath);
   // A git revision lacks cached outputs (git ignores them); the lock's hash finds them in the cache.
   if (text === undefined && source.commit && cached && reading.readCache) text = (await reading.readCache(cached))?.toString('utf8');

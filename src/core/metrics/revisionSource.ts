@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PipelineSource } from '../pipeline/load';
 import type { DvcIgnore } from '../repo/dvcignore';
+import { readProblem } from '../repo/pathGuard';
+import { CairnError } from '../errors';
 import { GitObjectReader, parseTree } from './gitObjectReader';
 
 /** A directory entry of a revision. */
@@ -59,6 +61,8 @@ export class WorkspaceSource implements RevisionSource {
   async readBytes(relPath: string): Promise<Buffer | undefined> {
     const abs = this.abs(relPath);
     if (abs === undefined) return undefined;
+    const unsafe = await readProblem(this.root, abs);
+    if (unsafe) throw new CairnError('UNSAFE_PATH', `'${relPath}' ${unsafe}; not read.`, { file: relPath, hint: 'Replace the link by the file itself.' });
     try {
       return await fs.promises.readFile(abs);
     } catch {

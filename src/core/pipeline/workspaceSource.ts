@@ -2,14 +2,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DvcIgnore } from '../repo/dvcignore';
 import type { PipelineSource } from './load';
+import { readProblem } from '../repo/pathGuard';
+import { CairnError } from '../errors';
 
 /** The workspace as a PipelineSource: files under `root`, minus .dvcignore'd ones, `.git` and `.dvc`. */
 export function workspaceSource(root: string, ignore?: DvcIgnore): PipelineSource {
   return {
     async read(relPath) {
       if (ignore?.isIgnored(relPath, false)) return undefined;
+      const abs = path.join(root, ...relPath.split('/'));
+      const unsafe = await readProblem(root, abs);
+      if (unsafe) throw new CairnError('UNSAFE_PATH', `'${relPath}' ${unsafe}; not read.`, { file: relPath, hint: 'Replace the link by the file itself.' });
       try {
-        return await fs.promises.readFile(path.join(root, ...relPath.split('/')), 'utf8');
+        return await fs.promises.readFile(abs, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
         throw err;
