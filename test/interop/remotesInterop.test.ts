@@ -245,7 +245,9 @@ function remoteSuite(name: string, setup: () => Promise<RemoteSetup>, bigBytes: 
   describe(`push/pull with dvc through ${name}`, function () {
     this.timeout(300_000);
     let remote: RemoteSetup;
-    before(async () => {
+    before(async function () {
+      // On a fresh machine the first setup builds MinIO with Go (minutes, more on a busy machine; its own limit is 20).
+      this.timeout(25 * 60_000);
       remote = await setup();
     });
     beforeEach(async () => remote.clear());
