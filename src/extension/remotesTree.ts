@@ -71,7 +71,7 @@ export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>,
       t.iconPath = new vscode.ThemeIcon('repo');
       return t;
     }
-    if (node.kind === 'needsTrust') return trustItem('Push, pull and remote status need a trusted folder', `${node.root}:needsTrust`);
+    if (node.kind === 'needsTrust') return trustItem('Trust this folder to push, pull or check remotes', `${node.root}:needsTrust`);
     if (node.kind === 'problem') {
       const t = new vscode.TreeItem(node.text);
       t.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));

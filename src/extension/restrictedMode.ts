@@ -8,12 +8,11 @@ import * as vscode from 'vscode';
  */
 export const TRUST_COMMAND = 'workbench.trust.manage';
 
-/** A tree row saying what a trusted folder would show, opening the trust editor when clicked. */
+/** A tree row saying what trusting the folder would bring ("Trust this folder to …"), opening the trust editor when clicked. */
 export function trustItem(label: string, id: string): vscode.TreeItem {
   const t = new vscode.TreeItem(label);
   t.id = id;
   t.iconPath = new vscode.ThemeIcon('shield');
-  t.description = 'Trust this folder';
   t.tooltip = new vscode.MarkdownString(
     "This folder is in Restricted Mode, so Cairn runs no git and no pipeline command in it: a repository's git config can make git run programs. Trust the folder to see and do the rest.",
   );

@@ -101,7 +101,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       t.description = this.data.errors.get(node.root);
       return t;
     }
-    if (node.kind === 'needsTrust') return trustItem('Commits and experiments need a trusted folder', `${node.root}:needsTrust`);
+    if (node.kind === 'needsTrust') return trustItem('Trust this folder to see commits and experiments', `${node.root}:needsTrust`);
     if (node.kind === 'experiments') {
       const t = new vscode.TreeItem('Experiments', vscode.TreeItemCollapsibleState.Expanded);
       t.iconPath = new vscode.ThemeIcon('beaker');
