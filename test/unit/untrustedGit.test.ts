@@ -11,7 +11,11 @@ import { pipelineOutputStatuses } from '../../src/core/pipeline/pipelineOutputs'
 import { pipelinesSnapshot } from '../../src/extension/pipelinesSnapshot';
 import { runsSnapshot } from '../../src/extension/runsSnapshot';
 import { plotsSnapshot } from '../../src/extension/plotsSnapshot';
+import { CoreClient } from '../../src/extension/coreClient';
 import { cairnOk, cleanupTempDirs, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+
+/** The extension's folder: CoreClient starts dist/coreWorker.js from there. */
+const EXTENSION_PATH = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * A repository someone sent: its `.git/config` names programs git runs by itself (an fsmonitor
@@ -129,6 +133,33 @@ describe('untrusted folders: no git', () => {
       assert.deepEqual(await listWorkspaceFiles(repo, ['dvc.yaml']), ['sub/dvc.yaml']);
     } finally {
       await repo.close();
+    }
+  });
+
+  it("starts the extension's core worker without git in an untrusted folder, refuses writes there, and a new one with git once trusted", async function () {
+    this.timeout(60_000);
+    const { dir, marker } = hostileRepository();
+    const core = new CoreClient(EXTENSION_PATH);
+    try {
+      setGitAllowed(false); // as the extension host does in Restricted Mode
+      const untrusted = await core.call('runs', dir, { historyLimit: 10, branches: [] });
+      assert.deepEqual(untrusted.runs.map((r) => r.kind), ['workspace']);
+      assert.deepEqual((await core.call('snapshot', dir, {})).map((i) => i.path).sort(), ['acc.txt', 'data']);
+      await assert.rejects(core.call('add', dir, { paths: [path.join(dir, 'params.yaml')], stageInGit: false }), (err: unknown) => {
+        assert.ok(err instanceof CairnError);
+        assert.match(err.oneLine(), /^add changes files or reaches a remote, which Cairn does not do in a folder you have not trusted\. Trust the folder first/);
+        return true;
+      });
+      assert.equal(fs.existsSync(path.join(dir, 'params.yaml.dvc')), false);
+      assert.equal(fs.existsSync(marker), false, 'the worker ran git');
+
+      setGitAllowed(true); // trust granted
+      const trusted = await core.call('runs', dir, { historyLimit: 10, branches: [] });
+      assert.deepEqual(trusted.runs.map((r) => r.kind), ['commit', 'workspace']);
+      await core.call('snapshot', dir, {});
+      assert.ok(fs.existsSync(marker), 'the new worker ran no git');
+    } finally {
+      core.dispose();
     }
   });
 });
