@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CairnError } from '../core/errors';
-import { gitAllowed } from '../core/scm/git';
+import { folderTrusted } from '../core/folderTrust';
 import type { Progress } from '../core/progress';
 import type { CoreOp, CoreOps, FromWorker, ToWorker } from './coreProtocol';
 
@@ -16,13 +16,13 @@ export interface CallOptions {
 /**
  * Calls into the core in a worker thread (dist/coreWorker.js): the extension host's UI
  * thread never walks, stats or hashes the workspace. A crashed worker fails the calls in
- * flight and is started again on the next call. A worker may run git only if the extension
- * host could when it started it (`gitAllowed`, false in an untrusted folder); once trust is
- * granted the next call starts a new worker, and the old one stops when its calls are done.
+ * flight and is started again on the next call. A worker is trusted (runs git, writes) only if
+ * the folder was when it started (`folderTrusted` of the extension host); once trust is granted
+ * the next call starts a new worker, and the old one stops when its calls are done.
  */
 export class CoreClient {
   private worker: Worker | undefined;
-  private workerRunsGit = false;
+  private workerTrusted = false;
   private nextId = 0;
   private readonly pending = new Map<number, { worker: Worker; resolve(v: unknown): void; reject(e: Error): void; options: CallOptions }>();
 
@@ -40,10 +40,10 @@ export class CoreClient {
   }
 
   private start(): Worker {
-    if (this.worker && this.workerRunsGit === gitAllowed()) return this.worker;
+    if (this.worker && this.workerTrusted === folderTrusted()) return this.worker;
     if (this.worker) this.retire(this.worker);
-    this.workerRunsGit = gitAllowed();
-    const worker = new Worker(path.join(this.extensionPath, 'dist', 'coreWorker.js'), { workerData: { gitAllowed: this.workerRunsGit } });
+    this.workerTrusted = folderTrusted();
+    const worker = new Worker(path.join(this.extensionPath, 'dist', 'coreWorker.js'), { workerData: { folderTrusted: this.workerTrusted } });
     worker.on('message', (msg: FromWorker) => void this.onMessage(worker, msg));
     worker.on('error', (err) => this.fail(worker, err));
     worker.on('exit', (code) => this.fail(worker, new Error(`the Cairn worker stopped (exit code ${code})`)));

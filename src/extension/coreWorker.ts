@@ -18,12 +18,12 @@ import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type FromWorker, type RemoteC
 import { push, fetch, pull } from '../core/remotes/sync';
 import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
 import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
-import { gitAllowed, setGitAllowed } from '../core/scm/git';
+import { folderTrusted, setFolderTrusted } from '../core/folderTrust';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
-// Git only if the extension host allowed it when it started this worker (a trusted folder): see CoreClient.
-setGitAllowed((workerData as { gitAllowed?: boolean } | undefined)?.gitAllowed === true);
+// Trusted (git may run) only if the folder was when the extension host started this worker: see CoreClient.
+setFolderTrusted((workerData as { folderTrusted?: boolean } | undefined)?.folderTrusted === true);
 const aborts = new Map<number, AbortController>();
 const answers = new Map<number, (confirmed: boolean) => void>();
 const send = (msg: FromWorker) => port.postMessage(msg);
@@ -135,7 +135,7 @@ port.on('message', async (msg: ToWorker) => {
       }),
   };
   try {
-    if (!gitAllowed() && !UNTRUSTED_OPS.has(op)) {
+    if (!folderTrusted() && !UNTRUSTED_OPS.has(op)) {
       throw new CairnError('USAGE', `${op} changes files or reaches a remote, which Cairn does not do in a folder you have not trusted`, { hint: 'Trust the folder first (VS Code: Manage Workspace Trust).' });
     }
     const result = await Repo.using(root, { hashJobs }, (repo) => (handlers[op] as (a: unknown, c: Context) => Promise<unknown>)(args, { ...ctx, repo }));

@@ -11,7 +11,7 @@ import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 import { RemotesTreeProvider } from './remotesTree';
 import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
-import { setGitAllowed } from '../core/scm/git';
+import { setFolderTrusted } from '../core/folderTrust';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -177,7 +177,7 @@ class CairnWorkbench implements vscode.Disposable {
    * server), so every view reads again in full, without a window reload.
    */
   private trustGranted(): void {
-    setGitAllowed(true);
+    setFolderTrusted(true);
     this.log.info('the folder is trusted now: reading it again with git');
     this.onModelChanged();
     // Both views drop their "needs a trusted folder" row; the Runs view gains commits and experiments.
@@ -244,7 +244,7 @@ export interface CairnApi {
 export function activate(context: vscode.ExtensionContext): CairnApi {
   const started = Date.now();
   // In Restricted Mode no git runs from this extension (nor from its workers: see CoreClient).
-  setGitAllowed(vscode.workspace.isTrusted);
+  setFolderTrusted(vscode.workspace.isTrusted);
   const workbench = new CairnWorkbench(context);
   context.subscriptions.push(workbench);
   const cliBinDir = putCliOnPath(context);

@@ -25,7 +25,7 @@ import { PipelineSchemas } from './schemas';
 import type { Loaded } from './semanticDiagnostics';
 import { validateDocument, validationInput, ValidationServices } from './validateDocument';
 import { YamlText } from './yamlText';
-import { setGitAllowed } from '../core/scm/git';
+import { setFolderTrusted } from '../core/folderTrust';
 
 const VALIDATE_DELAY_MS = 150;
 
@@ -100,8 +100,8 @@ let schemaByYamlExtension = false;
 connection.onInitialize((init) => {
   const options = init.initializationOptions as { yamlExtension?: boolean; workspaceTrusted?: boolean } | undefined;
   schemaByYamlExtension = options?.yamlExtension === true;
-  // In an untrusted folder nothing here may run git (its config can run programs): see core/scm/git.
-  setGitAllowed(options?.workspaceTrusted === true);
+  // In an untrusted folder nothing here may run git (its config can run programs): see core/folderTrust.
+  setFolderTrusted(options?.workspaceTrusted === true);
   return {
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,

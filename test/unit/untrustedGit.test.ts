@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Repo } from '../../src/core/repo/repo';
 import { CairnError } from '../../src/core/errors';
-import { runGit, setGitAllowed } from '../../src/core/scm/git';
+import { runGit } from '../../src/core/scm/git';
+import { setFolderTrusted } from '../../src/core/folderTrust';
 import { GitObjectReader } from '../../src/core/metrics/gitObjectReader';
+import { runCommandLine } from '../../src/core/pipeline/runCommand';
 import { collectDvcFiles, listWorkspaceFiles } from '../../src/core/outputs/collect';
 import { outputStatuses } from '../../src/core/outputs/status';
 import { pipelineOutputStatuses } from '../../src/core/pipeline/pipelineOutputs';
@@ -68,15 +70,15 @@ async function readLikeTheViews(dir: string): Promise<{ dvcFiles: string[]; outp
 }
 
 describe('untrusted folders: no git', () => {
-  after(() => setGitAllowed(true));
-  afterEach(() => setGitAllowed(true));
+  after(() => setFolderTrusted(true));
+  afterEach(() => setFolderTrusted(true));
   after(cleanupTempDirs);
 
   it('reads .dvc files, statuses, stages and the workspace run from disk without running any program the repository names', async function () {
     this.timeout(60_000);
     const { dir, marker } = hostileRepository();
     fs.appendFileSync(path.join(dir, 'data', 'a.csv'), '5,6\n'); // a change, so git would have content to filter
-    setGitAllowed(false);
+    setFolderTrusted(false);
     const seen = await readLikeTheViews(dir);
     assert.equal(fs.existsSync(marker), false, `git ran a program of the repository: ${fs.existsSync(marker) && fs.readFileSync(marker, 'utf8')}`);
     assert.deepEqual(seen.dvcFiles, ['data.dvc']);
@@ -94,18 +96,25 @@ describe('untrusted folders: no git', () => {
     assert.deepEqual(seen.runs, ['commit', 'workspace']);
   });
 
-  it('refuses to spawn git, with one line saying why and what to do', async () => {
+  it('refuses to spawn git or a stage command, with one line saying why and what to do', async () => {
     const { dir, marker } = hostileRepository();
-    setGitAllowed(false);
+    setFolderTrusted(false);
     await assert.rejects(runGit(dir, ['status']), (err: unknown) => {
       assert.ok(err instanceof CairnError);
-      assert.equal(err.code, 'GIT');
-      assert.match(err.oneLine(), /^git status needs git, which Cairn does not run in a folder you have not trusted\. Trust the folder first/);
+      assert.match(err.oneLine(), /^git status is not run in a folder you have not trusted\. Trust the folder first \(VS Code: Manage Workspace Trust\)/);
       return true;
     });
     const reader = new GitObjectReader(dir);
-    await assert.rejects(reader.read('HEAD:dvc.yaml'), (err: unknown) => err instanceof CairnError && err.code === 'GIT' && /reading a git revision needs git/.test(err.message));
+    await assert.rejects(reader.read('HEAD:dvc.yaml'), (err: unknown) => err instanceof CairnError && /^git cat-file is not run in a folder you have not trusted/.test(err.message));
     reader.close();
+    // Nor a stage's command (only `cairn repro` runs them; the extension's threads never should).
+    const ran = path.join(path.dirname(marker), 'stage-ran');
+    await assert.rejects(runCommandLine(`touch '${ran}'`, { cwd: dir, env: process.env, stageName: 'train' }), (err: unknown) => {
+      assert.ok(err instanceof CairnError);
+      assert.match(err.oneLine(), /^the command of stage 'train' is not run in a folder you have not trusted/);
+      return true;
+    });
+    assert.equal(fs.existsSync(ran), false);
     const repo = Repo.open(dir);
     assert.equal(repo.scm, undefined);
     await repo.close();
@@ -125,7 +134,7 @@ describe('untrusted folders: no git', () => {
     cairnOk(dir, 'add', 'data', 'sub/model.bin');
     // Inside the tracked folder: a .dvc file git would not list either (the folder is git-ignored).
     writeFiles(dir, { 'data/inner.dvc': 'outs:\n- path: y\n', '.git/stray.dvc': 'outs: []\n' });
-    setGitAllowed(false);
+    setFolderTrusted(false);
     const repo = Repo.open(dir);
     try {
       assert.deepEqual((await collectDvcFiles(repo)).map((f) => f.relFile), ['data.dvc', 'sub/model.bin.dvc']);
@@ -141,7 +150,7 @@ describe('untrusted folders: no git', () => {
     const { dir, marker } = hostileRepository();
     const core = new CoreClient(EXTENSION_PATH);
     try {
-      setGitAllowed(false); // as the extension host does in Restricted Mode
+      setFolderTrusted(false); // as the extension host does in Restricted Mode
       const untrusted = await core.call('runs', dir, { historyLimit: 10, branches: [] });
       assert.deepEqual(untrusted.runs.map((r) => r.kind), ['workspace']);
       assert.deepEqual((await core.call('snapshot', dir, {})).map((i) => i.path).sort(), ['acc.txt', 'data']);
@@ -153,7 +162,7 @@ describe('untrusted folders: no git', () => {
       assert.equal(fs.existsSync(path.join(dir, 'params.yaml.dvc')), false);
       assert.equal(fs.existsSync(marker), false, 'the worker ran git');
 
-      setGitAllowed(true); // trust granted
+      setFolderTrusted(true); // trust granted
       const trusted = await core.call('runs', dir, { historyLimit: 10, branches: [] });
       assert.deepEqual(trusted.runs.map((r) => r.kind), ['commit', 'workspace']);
       await core.call('snapshot', dir, {});

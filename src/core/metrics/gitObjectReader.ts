@@ -1,6 +1,6 @@
 import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CairnError } from '../errors';
-import { assertGitAllowed } from '../scm/git';
+import { assertFolderTrusted } from '../folderTrust';
 
 /** One object as `git cat-file --batch` prints it. */
 export interface GitObject {
@@ -87,7 +87,7 @@ export class GitObjectReader {
     if (/[\n\r]/.test(name)) return Promise.resolve(undefined);
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      assertGitAllowed('reading a git revision');
+      assertFolderTrusted('git cat-file');
       const proc = this.start();
       this.queue.push({ name, resolve, reject });
       proc.stdin.write(name + '\n');

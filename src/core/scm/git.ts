@@ -2,32 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { CairnError } from '../errors';
-
-/**
- * Whether this thread may run git. A repository's own `.git/config` can name programs that git
- * runs during `status`, `ls-files` or `diff` (core.fsmonitor, clean/smudge filters, textconv,
- * diff drivers), and forbidding single options does not stop them all. So where the user has not
- * trusted the folder (VS Code's Restricted Mode) the extension's threads forbid git: `runGit` and
- * `GitObjectReader` throw instead of spawning, and a Repo opens without `scm` (its listings walk
- * the disk). The CLI never forbids it: it follows git's own trust model (the user ran it there).
- */
-let gitForbidden = false;
-
-export function setGitAllowed(allowed: boolean): void {
-  gitForbidden = !allowed;
-}
-
-export function gitAllowed(): boolean {
-  return !gitForbidden;
-}
-
-/** Throws, naming what needed git, when this thread may not run it. */
-export function assertGitAllowed(what: string): void {
-  if (!gitForbidden) return;
-  throw new CairnError('GIT', `${what} needs git, which Cairn does not run in a folder you have not trusted`, {
-    hint: "Trust the folder first (VS Code: Manage Workspace Trust): a repository's git config can make git run programs.",
-  });
-}
+import { assertFolderTrusted } from '../folderTrust';
 
 /**
  * Run `git args` in `cwd` and return its stdout. A failure is a CairnError naming the git
@@ -36,7 +11,7 @@ export function assertGitAllowed(what: string): void {
  */
 export function runGit(cwd: string, args: string[], options: { allowedExitCodes?: number[]; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    assertGitAllowed(`git ${args[0]}`);
+    assertFolderTrusted(`git ${args[0]}`);
     const child = execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err || (typeof err.code === 'number' && options.allowedExitCodes?.includes(err.code))) return resolve(stdout);
       const msg = (stderr || err.message).trim().split('\n').pop() ?? '';
