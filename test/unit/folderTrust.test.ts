@@ -69,7 +69,7 @@ async function readLikeTheViews(dir: string): Promise<{ dvcFiles: string[]; outp
   }
 }
 
-describe('untrusted folders: no git', () => {
+describe('folders not trusted: no git, no stage command', () => {
   after(() => setFolderTrusted(true));
   afterEach(() => setFolderTrusted(true));
   after(cleanupTempDirs);
