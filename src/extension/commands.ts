@@ -63,9 +63,12 @@ function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
   return Repo.using(root, { hashJobs: hashJobs() }, fn);
 }
 
+/** Commands that write, run git or a pipeline, or reach a remote: Restricted Mode allows none (package.json's enablement says the same). */
 function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
-    throw new CairnError('USAGE', 'this workspace is not trusted, so Cairn does not change files in it.', { hint: 'Trust the workspace to use this command.' });
+    throw new CairnError('USAGE', 'this folder is not trusted, so Cairn changes no file and runs no git or pipeline command in it.', {
+      hint: 'Trust the folder to use this command (Manage Workspace Trust).',
+    });
   }
 }
 
@@ -224,6 +227,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async compareWithRevision(arg?: unknown) {
+      requireTrust();
       const target = targetOf(ctx, arg, true);
       if (!target?.relPath) throw new CairnError('USAGE', 'open or select a tracked file to compare.');
       const { model, relPath } = target;
@@ -281,6 +285,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     /** HEAD against the workspace, or against the run the command was invoked on. */
     async compareMetricsWithHead(node?: RunNode) {
+      requireTrust();
       const root = node?.root ?? repositoryRoot(ctx);
       const snapshot = await ctx.runs.snapshot(root);
       const [head, workspace] = headAndWorkspace(snapshot.history);
@@ -343,6 +348,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
     },
 
     async refreshRemoteStatus() {
+      requireTrust();
       await vscode.window.withProgress({ location: { viewId: 'cairn.dataModels' }, title: 'Checking the remote' }, () => ctx.refreshRemoteStates());
     },
 
@@ -447,6 +453,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     /** `branches` (for programmatic callers) skips the quick pick. */
     async chooseRunBranches(branches?: string[]) {
+      requireTrust();
       const root = repositoryRoot(ctx);
       const chosen = ctx.extension.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []);
       if (!branches) {

@@ -50,6 +50,13 @@ export interface CoreOps {
 }
 export type CoreOp = keyof CoreOps;
 
+/**
+ * The operations a worker of an untrusted folder runs: they read files (and hash them) and run
+ * no git and no program. Every other one writes the workspace or reaches a remote the
+ * repository names, and the worker refuses it until the folder is trusted.
+ */
+export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'pipelines', 'remotes']);
+
 export type ToWorker =
   | { id: number; op: CoreOp; root: string; hashJobs?: number; args: unknown }
   | { id: number; abort: true }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Repo } from '../core/repo/repo';
 import { CairnError } from '../core/errors';
 import { outputStatuses } from '../core/outputs/status';
@@ -14,13 +14,16 @@ import { pipelineOutputStatuses } from '../core/pipeline/pipelineOutputs';
 import type { TrackedItem } from './trackedItem';
 import { plotsSnapshot } from './plotsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
-import type { CoreOp, CoreOps, FromWorker, RemoteCredentials, RemoteState, ToWorker } from './coreProtocol';
+import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type FromWorker, type RemoteCredentials, type RemoteState, type ToWorker } from './coreProtocol';
 import { push, fetch, pull } from '../core/remotes/sync';
 import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
 import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
+import { folderTrusted, setFolderTrusted } from '../core/folderTrust';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
+// Trusted (git may run) only if the folder was when the extension host started this worker: see CoreClient.
+setFolderTrusted((workerData as { folderTrusted?: boolean } | undefined)?.folderTrusted === true);
 const aborts = new Map<number, AbortController>();
 const answers = new Map<number, (confirmed: boolean) => void>();
 const send = (msg: FromWorker) => port.postMessage(msg);
@@ -132,6 +135,9 @@ port.on('message', async (msg: ToWorker) => {
       }),
   };
   try {
+    if (!folderTrusted() && !UNTRUSTED_OPS.has(op)) {
+      throw new CairnError('USAGE', `${op} changes files or reaches a remote, which Cairn does not do in a folder you have not trusted`, { hint: 'Trust the folder first (VS Code: Manage Workspace Trust).' });
+    }
     const result = await Repo.using(root, { hashJobs }, (repo) => (handlers[op] as (a: unknown, c: Context) => Promise<unknown>)(args, { ...ctx, repo }));
     send({ id, result });
   } catch (err) {

@@ -11,6 +11,7 @@ import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 import { RemotesTreeProvider } from './remotesTree';
 import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
+import { setFolderTrusted } from '../core/folderTrust';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -64,6 +65,7 @@ class CairnWorkbench implements vscode.Disposable {
       runsView.onDidChangeVisibility((e) => e.visible && void this.runs.refresh()),
       vscode.window.registerFileDecorationProvider(this.decorations),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.trustGranted()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('cairn')) {
           this.tree.invalidate();
@@ -170,6 +172,20 @@ class CairnWorkbench implements vscode.Disposable {
     ]);
   }
 
+  /**
+   * The folder became trusted: git may run now (here, in new core workers, in the language
+   * server), so every view reads again in full, without a window reload.
+   */
+  private trustGranted(): void {
+    setFolderTrusted(true);
+    this.log.info('the folder is trusted now: reading it again with git');
+    this.onModelChanged();
+    // Both views drop their "needs a trusted folder" row; the Runs view gains commits and experiments.
+    void this.runs.refresh();
+    void this.remotes.refresh();
+    void this.refreshAll();
+  }
+
   /** Where each output's data is against the default remote: asked for, never on every file change (it may cost network calls). */
   async refreshRemoteStates(): Promise<void> {
     await this.remotes.refresh();
@@ -190,7 +206,11 @@ class CairnWorkbench implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'cairn.hasOutputs', [...this.models.values()].some((m) => m.items.length > 0));
     const failed = [...this.models.values()].find((m) => m.error);
     // The tree keeps what it last read; the message says why it may be stale (or empty).
-    this.view.message = failed ? `Could not read ${failed.root}: ${failed.error}` : undefined;
+    this.view.message = failed
+      ? `Could not read ${failed.root}: ${failed.error}`
+      : vscode.workspace.isTrusted
+        ? undefined
+        : 'Restricted Mode: read from disk, no git run. Trust this folder to add, commit, push or pull.';
     if (failed) {
       this.statusBar.text = '$(warning) Cairn';
       this.statusBar.tooltip = failed.error;
@@ -223,6 +243,8 @@ export interface CairnApi {
 
 export function activate(context: vscode.ExtensionContext): CairnApi {
   const started = Date.now();
+  // In Restricted Mode no git runs from this extension (nor from its workers: see CoreClient).
+  setFolderTrusted(vscode.workspace.isTrusted);
   const workbench = new CairnWorkbench(context);
   context.subscriptions.push(workbench);
   const cliBinDir = putCliOnPath(context);

@@ -16,14 +16,14 @@ export const PIPELINE_DOCUMENTS: { scheme: string; pattern: string }[] = [
 export class PipelineLanguageClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
-  private readonly listener: vscode.Disposable;
+  private readonly listeners: vscode.Disposable[];
   private readonly watchers: vscode.FileSystemWatcher[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.listener = vscode.workspace.onDidOpenTextDocument((d) => this.startFor(d));
+    this.listeners = [vscode.workspace.onDidOpenTextDocument((d) => this.startFor(d)), vscode.workspace.onDidGrantWorkspaceTrust(() => void this.trustGranted())];
     vscode.workspace.textDocuments.forEach((d) => this.startFor(d));
   }
 
@@ -53,7 +53,8 @@ export class PipelineLanguageClient implements vscode.Disposable {
       documentSelector: PIPELINE_DOCUMENTS,
       // Red Hat YAML validates and completes these files from our schemas (package.json's
       // yamlValidation): then the server leaves syntax, schema and key completion to it.
-      initializationOptions: { yamlExtension: vscode.extensions.getExtension('redhat.vscode-yaml') !== undefined },
+      // workspaceTrusted: the server may run git only in a trusted folder (read again on restart).
+      initializationOptions: () => ({ yamlExtension: vscode.extensions.getExtension('redhat.vscode-yaml') !== undefined, workspaceTrusted: vscode.workspace.isTrusted }),
       outputChannel: this.log,
       synchronize: {
         // params files, other pipelines and .dvc files: their changes re-validate open documents.
@@ -68,8 +69,19 @@ export class PipelineLanguageClient implements vscode.Disposable {
     );
   }
 
+  /** Trust was granted: a running server starts again, now allowed to run git. */
+  private async trustGranted(): Promise<void> {
+    if (!this.client || !this.starting) return;
+    await this.starting;
+    this.starting = this.client.restart().then(
+      () => this.log.info('pipeline language server restarted in a trusted folder'),
+      (err) => this.log.error(`pipeline language server failed to restart: ${err}`),
+    );
+    await this.starting;
+  }
+
   dispose(): void {
-    this.listener.dispose();
+    this.listeners.forEach((l) => l.dispose());
     this.watchers.forEach((w) => w.dispose());
     void this.client?.stop();
   }

@@ -3,8 +3,13 @@ import * as vscode from 'vscode';
 import type { CoreClient } from './coreClient';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
 import { PerRepository } from './perRepository';
+import { trustItem } from './restrictedMode';
 
-export type RemoteNode = { kind: 'repository'; root: string } | { kind: 'remote'; root: string; remote: RemoteListing; hasSecret: boolean } | { kind: 'problem'; root: string; text: string };
+export type RemoteNode =
+  | { kind: 'repository'; root: string }
+  | { kind: 'remote'; root: string; remote: RemoteListing; hasSecret: boolean }
+  | { kind: 'problem'; root: string; text: string }
+  | { kind: 'needsTrust'; root: string };
 
 /** Where VS Code keeps a remote's credentials when the user keeps them out of config.local. */
 export function secretKey(root: string, remote: string): string {
@@ -54,7 +59,10 @@ export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>,
     const error = this.data.errors.get(root);
     if (error) return [{ kind: 'problem', root, text: error }];
     const remotes = this.data.values.get(root);
-    return (remotes?.list ?? []).map((remote) => ({ kind: 'remote', root, remote, hasSecret: remotes!.withSecret.has(remote.name) }));
+    const nodes: RemoteNode[] = (remotes?.list ?? []).map((remote) => ({ kind: 'remote', root, remote, hasSecret: remotes!.withSecret.has(remote.name) }));
+    // Pushing, pulling and checking a remote the repository names need trust.
+    if (!vscode.workspace.isTrusted && nodes.length) nodes.push({ kind: 'needsTrust', root });
+    return nodes;
   }
 
   getTreeItem(node: RemoteNode): vscode.TreeItem {
@@ -63,6 +71,7 @@ export class RemotesTreeProvider implements vscode.TreeDataProvider<RemoteNode>,
       t.iconPath = new vscode.ThemeIcon('repo');
       return t;
     }
+    if (node.kind === 'needsTrust') return trustItem('Trust this folder to push, pull or check remotes', `${node.root}:needsTrust`);
     if (node.kind === 'problem') {
       const t = new vscode.TreeItem(node.text);
       t.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));

@@ -5,8 +5,9 @@ import type { CoreClient } from './coreClient';
 import type { RunsSnapshot } from './runsSnapshot';
 import type { RunInfo, Value } from '../../webview/messages';
 import { keyLabels, formatValue } from '../../webview/metricsTable';
+import { trustItem } from './restrictedMode';
 
-export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'experiments'; root: string } | { kind: 'repository'; root: string };
+export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'experiments'; root: string } | { kind: 'repository'; root: string } | { kind: 'needsTrust'; root: string };
 
 const ICONS: Record<RunInfo['kind'], vscode.ThemeIcon> = {
   workspace: new vscode.ThemeIcon('edit'),
@@ -88,6 +89,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const commits = runs.filter((r) => r.kind === 'commit').reverse(); // newest first
     const nodes: RunNode[] = [...workspace, ...branches, ...commits].map((run) => ({ kind: 'run', root, run }));
     if (runs.some((r) => r.kind === 'experiment')) nodes.splice(1, 0, { kind: 'experiments', root });
+    // Commits, branches and experiments are read with git, which an untrusted folder never runs.
+    if (!vscode.workspace.isTrusted) nodes.push({ kind: 'needsTrust', root });
     return nodes;
   }
 
@@ -98,6 +101,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       t.description = this.data.errors.get(node.root);
       return t;
     }
+    if (node.kind === 'needsTrust') return trustItem('Trust this folder to see commits and experiments', `${node.root}:needsTrust`);
     if (node.kind === 'experiments') {
       const t = new vscode.TreeItem('Experiments', vscode.TreeItemCollapsibleState.Expanded);
       t.iconPath = new vscode.ThemeIcon('beaker');

@@ -25,6 +25,7 @@ import { PipelineSchemas } from './schemas';
 import type { Loaded } from './semanticDiagnostics';
 import { validateDocument, validationInput, ValidationServices } from './validateDocument';
 import { YamlText } from './yamlText';
+import { setFolderTrusted } from '../core/folderTrust';
 
 const VALIDATE_DELAY_MS = 150;
 
@@ -97,7 +98,10 @@ function schedule(uri: string, delay = VALIDATE_DELAY_MS): void {
 let schemaByYamlExtension = false;
 
 connection.onInitialize((init) => {
-  schemaByYamlExtension = (init.initializationOptions as { yamlExtension?: boolean } | undefined)?.yamlExtension === true;
+  const options = init.initializationOptions as { yamlExtension?: boolean; workspaceTrusted?: boolean } | undefined;
+  schemaByYamlExtension = options?.yamlExtension === true;
+  // In an untrusted folder nothing here may run git (its config can run programs): see core/folderTrust.
+  setFolderTrusted(options?.workspaceTrusted === true);
   return {
   capabilities: {
     textDocumentSync: TextDocumentSyncKind.Incremental,

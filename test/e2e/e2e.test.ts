@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeRestrictedWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -80,5 +80,26 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.ok(result.screenshots.some((s) => s.endsWith('welcome-initialized.png')), 'the welcome test did not run');
+  });
+
+  it('runs no git and no program of the repository in Restricted Mode, and reloads in full once trusted', async function () {
+    this.timeout(4 * 60_000);
+    const { workspace, marker } = makeRestrictedWorkspace();
+    const result = await runInVsCode({
+      workspace,
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'restricted'),
+      server,
+      timeoutMs: 180_000,
+      // Trust on, no startup question: the folder opens untrusted. VS Code's own git extension is
+      // off, so the hook can run only through Cairn once the folder is trusted.
+      settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'git.enabled': false },
+      data: { scenario: 'restricted', marker },
+      grep: 'Restricted Mode',
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 2, 'the Restricted Mode tests did not run');
+    assert.ok(result.screenshots.some((s) => s.endsWith('restricted-mode.png')));
   });
 });

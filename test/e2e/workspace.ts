@@ -1,5 +1,6 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairnOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairnOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /** The repository root (this file runs from out/test/e2e/). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -26,4 +27,29 @@ export function makeE2eWorkspace(): string {
   git(workspace, 'add', '-A');
   git(workspace, 'commit', '-q', '-m', 'Track data and model');
   return workspace;
+}
+
+/**
+ * The e2e workspace as a stranger might send it (an archive: `.git/config` comes with it), for the
+ * Restricted Mode run: besides the tracked data, a stage in dvc.yaml with its dvc.lock, params and
+ * metrics, a default remote, and a `.git/config` naming programs git runs by itself — a `core.fsmonitor` hook and a
+ * clean/smudge filter for every file — each appending a line to `marker` (outside the folder).
+ */
+export function makeRestrictedWorkspace(): { workspace: string; marker: string } {
+  const workspace = makeE2eWorkspace();
+  writeFiles(workspace, {
+    'params.yaml': 'lr: 0.1\n',
+    'dvc.yaml': "stages:\n  train:\n    cmd: 'echo trained > model.txt && echo acc: 0.9 > metrics.yaml'\n    params:\n    - lr\n    outs:\n    - model.txt\n    metrics:\n    - metrics.yaml:\n        cache: false\n",
+  });
+  cairnOk(workspace, 'repro');
+  cairnOk(workspace, 'remote', 'add', '-d', 'storage', tempDir('cairn-e2e-remote-'));
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'Train stage');
+  const marker = path.join(tempDir('cairn-e2e-marker-'), 'ran');
+  const hook = path.join(path.dirname(marker), 'hook.sh');
+  fs.writeFileSync(hook, `#!/bin/sh\necho "$*" >> '${marker}'\ncat\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(workspace, '.gitattributes'), '* filter=evil\n');
+  for (const [key, value] of [['core.fsmonitor', hook], ['filter.evil.clean', hook], ['filter.evil.smudge', hook]]) git(workspace, 'config', key, value);
+  fs.rmSync(marker, { force: true }); // the git commands above may have run it
+  return { workspace, marker };
 }

@@ -1,5 +1,6 @@
 import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CairnError } from '../errors';
+import { assertFolderTrusted } from '../folderTrust';
 
 /** One object as `git cat-file --batch` prints it. */
 export interface GitObject {
@@ -85,8 +86,9 @@ export class GitObjectReader {
   read(name: string): Promise<GitObject | undefined> {
     if (/[\n\r]/.test(name)) return Promise.resolve(undefined);
     if (this.failed) return Promise.reject(this.failed);
-    const proc = this.start();
     return new Promise((resolve, reject) => {
+      assertFolderTrusted('git cat-file');
+      const proc = this.start();
       this.queue.push({ name, resolve, reject });
       proc.stdin.write(name + '\n');
     });

@@ -3,40 +3,48 @@ import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { DvcFile, OutEntry } from './dvcFile';
 import { CairnError } from '../errors';
+import { globToRegex } from '../repo/dvcignore';
 
 /**
- * Workspace files matching git pathspecs (relative to the repository root), repo-relative and
- * sorted: tracked or untracked-but-not-ignored, present, not .dvcignore'd. Git's list skips
- * ignored data fast, so big tracked folders are never walked. Undefined without git.
+ * Workspace files whose name matches one of `names` (file-name globs: `dvc.yaml`, `*.dvc`), at any
+ * depth, repo-relative and sorted: present and not .dvcignore'd. With git, git's list (tracked or
+ * untracked-but-not-ignored), which skips ignored data fast. Without git (none, `core.no_scm`, or
+ * a folder where git may not run) a walk of the disk that never enters `.git`, `.dvc`, folders a
+ * `.dvc` file beside them tracks, or linked folders, so big tracked folders are never walked.
  */
-export async function listWorkspaceFiles(repo: Repo, pathspecs: string[]): Promise<string[] | undefined> {
-  if (!repo.scm) return undefined;
+export async function listWorkspaceFiles(repo: Repo, names: string[]): Promise<string[]> {
+  if (!repo.scm) return walkWorkspaceFiles(repo, names);
   const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
-  const listed = await repo.scm.listWorktreeFiles(pathspecs.map((p) => (prefix ? `${prefix}/${p}` : p)));
+  const pathspecs = names.flatMap((name) => [name, `*/${name}`]).map((p) => (prefix ? `${prefix}/${p}` : p));
+  const listed = await repo.scm.listWorktreeFiles(pathspecs);
   return listed
     .map((p) => (prefix ? p.slice(prefix.length + 1) : p))
     .filter((rel) => !rel.startsWith('.dvc/') && fs.existsSync(path.join(repo.root, rel)) && !repo.ignore.isIgnored(rel, false))
     .sort();
 }
 
-/** Every `.dvc` file of the workspace (git's view when there is git). */
-export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
-  const rels = (await listWorkspaceFiles(repo, ['*.dvc'])) ?? walkForDvcFiles(repo).filter((rel) => !rel.startsWith('.dvc/')).sort();
-  return rels.map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
-}
-
-function walkForDvcFiles(repo: Repo): string[] {
+function walkWorkspaceFiles(repo: Repo, names: string[]): string[] {
+  const wanted = new RegExp(`^(?:${names.map(globToRegex).join('|')})$`);
   const found: string[] = [];
   const visit = (abs: string, rel: string) => {
-    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+    const entries = fs.readdirSync(abs, { withFileTypes: true });
+    const present = new Set(entries.map((e) => e.name));
+    for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (repo.ignore.isIgnored(childRel, e.isDirectory())) continue;
-      if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
-      else if (e.name.endsWith('.dvc')) found.push(childRel);
+      if (e.isDirectory()) {
+        if (!present.has(`${e.name}.dvc`)) visit(path.join(abs, e.name), childRel);
+      } else if (wanted.test(e.name)) found.push(childRel);
     }
   };
   visit(repo.root, '');
-  return found;
+  return found.sort();
+}
+
+/** Every `.dvc` file of the workspace (git's view when there is git). */
+export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
+  const rels = await listWorkspaceFiles(repo, ['*.dvc']);
+  return rels.map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
 }
 
 /** The workspace, as a "revision". */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { abortedError, CairnError } from '../errors';
+import { assertFolderTrusted } from '../folderTrust';
 
 /** The shell DVC runs commands with: `$SHELL`, else /bin/sh; bash and zsh without their rc files. */
 export function shellCommand(cmd: string): { file: string; args: string[] } {
@@ -22,6 +23,7 @@ export function commandLines(cmd: string | string[]): string[] {
 export function runCommandLine(cmd: string, options: { cwd: string; env: NodeJS.ProcessEnv; stageName: string; signal?: AbortSignal; stdoutToStderr?: boolean }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(abortedError());
+    assertFolderTrusted(`the command of stage '${options.stageName}'`);
     const { file, args } = shellCommand(cmd);
     const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit'] });
     let killTimer: NodeJS.Timeout | undefined;

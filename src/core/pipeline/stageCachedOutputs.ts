@@ -31,10 +31,9 @@ export type StageCachedOutput = StageOutputRecord & { entry: LockEntry & { md5: 
 
 export const lockHashName = (e: { hash?: string }): HashName => (e.hash === 'md5' ? 'md5' : 'md5-dos2unix');
 
-/** The workspace's dvc.yaml files from git's list (big tracked folders never walked); undefined without git (then they are found by walking). */
-export async function workspacePipelineFiles(repo: Repo): Promise<string[] | undefined> {
-  const files = await listWorkspaceFiles(repo, [PIPELINE_FILE, `*/${PIPELINE_FILE}`]);
-  return files && inPipelineOrder(files);
+/** The workspace's dvc.yaml files, in pipeline order (big tracked folders never walked: see listWorkspaceFiles). */
+export async function workspacePipelineFiles(repo: Repo): Promise<string[]> {
+  return inPipelineOrder(await listWorkspaceFiles(repo, [PIPELINE_FILE]));
 }
 
 /**

@@ -5,6 +5,7 @@ import { RepoConfig } from './config';
 import { DvcIgnore } from './dvcignore';
 import { RepoLock } from './repoLock';
 import { Git } from '../scm/git';
+import { folderTrusted } from '../folderTrust';
 import { ObjectStore } from '../cache/objectStore';
 import { HashPool } from '../hashing/hashPool';
 import { StatIndex } from '../hashing/statIndex';
@@ -32,7 +33,8 @@ export class Repo {
     this.config = RepoConfig.load(this.dvcDir);
     this.store = new ObjectStore(this.resolveCacheDir());
     this.ignore = new DvcIgnore(root);
-    const gitRoot = this.config.getBool('core', 'no_scm') ? undefined : Git.findRoot(root);
+    // In a folder not trusted git may not run: the repository is read as if it had no git.
+    const gitRoot = this.config.getBool('core', 'no_scm') || !folderTrusted() ? undefined : Git.findRoot(root);
     this.scm = gitRoot ? new Git(gitRoot) : undefined;
     this.hashJobs = options.hashJobs;
     this.workspaceStaging = path.join(this.stateDir, 'staging');

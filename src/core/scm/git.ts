@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { CairnError } from '../errors';
+import { assertFolderTrusted } from '../folderTrust';
 
 /**
  * Run `git args` in `cwd` and return its stdout. A failure is a CairnError naming the git
@@ -10,6 +11,7 @@ import { CairnError } from '../errors';
  */
 export function runGit(cwd: string, args: string[], options: { allowedExitCodes?: number[]; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
+    assertFolderTrusted(`git ${args[0]}`);
     const child = execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err || (typeof err.code === 'number' && options.allowedExitCodes?.includes(err.code))) return resolve(stdout);
       const msg = (stderr || err.message).trim().split('\n').pop() ?? '';

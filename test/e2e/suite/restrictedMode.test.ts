@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../../src/extension/commandIds';
+import { runInfo, screenshot, ui, waitFor } from './harness';
+
+/**
+ * Only in the Restricted Mode run (test/e2e/e2e.test.ts passes `scenario: 'restricted'`): the
+ * workspace is not trusted and its `.git/config` names an fsmonitor hook and a filter that append
+ * to `marker` whenever git runs them (workspace.ts, makeRestrictedWorkspace).
+ */
+const data = runInfo()?.data as { scenario?: string; marker?: string } | undefined;
+if (data?.scenario === 'restricted') {
+  describe('Restricted Mode: a folder someone sent', function () {
+    this.timeout(90_000);
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const marker = data.marker!;
+    let workbench: any;
+    const ranHooks = () => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim().split('\n') : []);
+    const items = (): { path: string; status: string }[] => workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g).map((o: any) => o.item));
+    const runRows = (): { kind: string; label: string }[] =>
+      workbench.runs.getChildren().map((n: any) => ({ kind: n.kind === 'run' ? n.run.kind : n.kind, label: String(workbench.runs.getTreeItem(n).label) }));
+
+    before(async () => {
+      assert.equal(vscode.workspace.isTrusted, false, 'the folder opens in Restricted Mode');
+      workbench = (await vscode.extensions.getExtension<{ workbench: any }>('cairn.cairn')!.activate()).workbench;
+    });
+
+    it('shows the tracked data and the stage read from disk, says what needs trust, and runs no program of the repository', async () => {
+      await vscode.commands.executeCommand('workbench.view.extension.cairn');
+      await waitFor('the tracked outputs', () => items().length >= 3);
+      assert.deepEqual(items().map((i) => `${i.path} ${i.status}`).sort(), ['data in sync', 'model.txt in sync', 'models/model.pkl in sync']);
+      assert.deepEqual(ranHooks(), [], "listing the .dvc files ran a program named by the repository's git config");
+      await ui('waitFor', { selector: '.part.sidebar .monaco-list-row[aria-label*="model.pkl"]' });
+      assert.match(String(workbench.view.message), /^Restricted Mode: read from disk, no git run\. Trust this folder/);
+
+      await vscode.commands.executeCommand('cairn.pipelines.focus');
+      await waitFor('the train stage', () => workbench.pipelines.snapshots.get(root)?.stages.length);
+      assert.deepEqual(workbench.pipelines.snapshots.get(root).stages.map((s: any) => `${s.addr} ${s.state}`), ['train up to date']);
+
+      await vscode.commands.executeCommand('cairn.runs.focus');
+      await waitFor('the Runs view', () => runRows().length >= 2);
+      assert.deepEqual(runRows(), [
+        { kind: 'workspace', label: 'workspace' },
+        { kind: 'needsTrust', label: 'Trust this folder to see commits and experiments' },
+      ]);
+      const trustRow = workbench.runs.getTreeItem(workbench.runs.getChildren()[1]);
+      assert.equal(trustRow.command.command, 'workbench.trust.manage');
+      await ui('waitFor', { selector: '.part.sidebar .monaco-list-row[aria-label*="Trust this folder to see commits"]' });
+
+      await vscode.commands.executeCommand('cairn.remotes.focus');
+      const remoteRows = () => workbench.remotes.getChildren().map((n: any) => String(workbench.remotes.getTreeItem(n).label));
+      await waitFor('the Remotes view', () => remoteRows().length >= 2);
+      assert.deepEqual(remoteRows(), ['storage', 'Trust this folder to push, pull or check remotes']);
+
+      // The language server too reads the pipeline without git.
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(root, 'dvc.yaml')));
+      await waitFor('the language server', () => vscode.extensions.getExtension<any>('cairn.cairn')!.exports.languageClient.running?.isRunning());
+      await vscode.commands.executeCommand('cairn.runs.focus');
+      await screenshot('restricted-mode');
+      await vscode.commands.executeCommand(COMMANDS.refresh.id); // one more full read, then look
+      assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
+    });
+
+    it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
+      await vscode.commands.executeCommand('workbench.trust.manage');
+      await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
+      await waitFor('the folder to be trusted', () => vscode.workspace.isTrusted);
+      await vscode.commands.executeCommand('cairn.runs.focus');
+      await waitFor('commits in the Runs view', () => runRows().some((r) => r.kind === 'commit'));
+      assert.deepEqual(runRows().map((r) => r.kind), ['workspace', 'commit', 'commit']);
+      assert.equal(workbench.view.message, undefined);
+      await waitFor('the Remotes view without its trust row', () => workbench.remotes.getChildren().length === 1);
+      // The positive control: this setup does run the hook once git runs (Cairn's ls-files, now allowed).
+      await waitFor('git to run the fsmonitor hook', () => ranHooks().length > 0);
+      await screenshot('restricted-then-trusted', '.part.sidebar');
+    });
+  });
+}
