@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, cloneOf, dvcOk, git, md5, RunResult, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cairn, cairnOk, CLI, cloneOf, dvcOk, git, md5, RunResult, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /**
  * The attack suite: a repository and a remote made by an attacker, the victim's ordinary
@@ -342,5 +343,26 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     const lint = cairn(victim, 'lint');
     assert.notEqual(lint.status, 0);
     for (const name of ['hook.dvc', 'config.dvc', 'dvc.yaml']) assert.match(lint.stdout + lint.stderr, new RegExp(name.replace('.', '\\.')), lint.stdout);
+  });
+
+  it('a FIFO or a link to /dev/zero under a name Cairn reads (.dvc, dvc.yaml, params, .dvcignore, config) is an error naming it, not a hang', () => {
+    for (const name of ['x.dvc', 'dvc.yaml', 'params.yaml', '.dvcignore', 'metrics.json', '.dvc/config']) {
+      for (const kind of ['fifo', 'zero']) {
+        const repo = tempDir('cairn-fifo-');
+        cairnOk(repo, 'init', '--no-scm');
+        writeFiles(repo, { 'dvc.yaml': 'metrics:\n- metrics.json\nstages:\n  train:\n    cmd: echo\n    params:\n    - lr\n', 'params.yaml': 'lr: 1\n', 'metrics.json': '{"acc": 1}' });
+        fs.rmSync(path.join(repo, name), { force: true });
+        if (kind === 'fifo') execFileSync('mkfifo', [path.join(repo, name)]);
+        else fs.symlinkSync('/dev/zero', path.join(repo, name));
+        for (const args of [['status'], ['params', 'diff', '--all'], ['metrics', 'show']]) {
+          const started = Date.now();
+          const r = spawnSync(process.execPath, [CLI, ...args], { cwd: repo, encoding: 'utf8', timeout: 20_000 });
+          const took = Date.now() - started;
+          assert.ok(r.error === undefined && took < 10_000, `cairn ${args.join(' ')} with ${name} as ${kind}: hung (${took} ms)`);
+          assert.notEqual(r.status, 255, `${name} ${kind} ${args}: ${r.stderr}`);
+          assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+        }
+      }
+    }
   });
 });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { PipelineSource } from '../pipeline/load';
 import type { DvcIgnore } from '../repo/dvcignore';
 import { readProblem } from '../repo/pathGuard';
+import { readRepoFile } from '../repo/readRepoFile';
 import { CairnError } from '../errors';
 import { GitObjectReader, parseTree } from './gitObjectReader';
 
@@ -64,7 +65,7 @@ export class WorkspaceSource implements RevisionSource {
     const unsafe = await readProblem(this.root, abs);
     if (unsafe) throw new CairnError('UNSAFE_PATH', `'${relPath}' ${unsafe}; not read.`, { file: relPath, hint: 'Replace the link by the file itself.' });
     try {
-      return await fs.promises.readFile(abs);
+      return await readRepoFile(abs, relPath);
     } catch {
       return undefined;
     }

@@ -4,6 +4,7 @@ import YAML, { Document, isMap, isScalar, isSeq, LineCounter, Pair, Scalar, YAML
 import { CairnError } from '../errors';
 import type { HashName } from '../hashing/hashNames';
 import { writeFileAtomic } from '../repo/atomicWrite';
+import { readRepoFileSync } from '../repo/readRepoFile';
 
 /** One output of a `.dvc` file. */
 export interface OutEntry {
@@ -62,7 +63,7 @@ export class DvcFile {
   static load(file: string, relFile: string, root: string): DvcFile {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readRepoFileSync(file, relFile).toString('utf8');
     } catch (err) {
       throw new CairnError('BAD_FILE', `cannot read: ${(err as Error).message}`, { file: relFile });
     }

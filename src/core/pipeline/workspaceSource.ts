@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { DvcIgnore } from '../repo/dvcignore';
 import type { PipelineSource } from './load';
 import { readProblem } from '../repo/pathGuard';
+import { readRepoFile } from '../repo/readRepoFile';
 import { CairnError } from '../errors';
 
 /** The workspace as a PipelineSource: files under `root`, minus .dvcignore'd ones, `.git` and `.dvc`. */
@@ -14,7 +15,7 @@ export function workspaceSource(root: string, ignore?: DvcIgnore): PipelineSourc
       const unsafe = await readProblem(root, abs);
       if (unsafe) throw new CairnError('UNSAFE_PATH', `'${relPath}' ${unsafe}; not read.`, { file: relPath, hint: 'Replace the link by the file itself.' });
       try {
-        return await fs.promises.readFile(abs, 'utf8');
+        return (await readRepoFile(abs, relPath)).toString('utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
         throw err;

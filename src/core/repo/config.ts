@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CairnError } from '../errors';
 import { writeFileAtomic } from './atomicWrite';
+import { readRepoFileSync } from './readRepoFile';
 
 /** One section of a DVC config file: `[core]` or `['remote "name"']`, keys in file order. */
 export type ConfigSection = Map<string, string>;
@@ -18,8 +19,9 @@ export class ConfigFile {
   static read(file: string): ConfigFile {
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
+      text = readRepoFileSync(file).toString('utf8');
+    } catch (err) {
+      if (err instanceof CairnError) throw err;
       return new ConfigFile(file);
     }
     return ConfigFile.parse(text, file);

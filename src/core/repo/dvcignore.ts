@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CairnError } from '../errors';
+import { readRepoFileSync } from './readRepoFile';
 
 /** One line of a `.dvcignore` (gitignore syntax), compiled. */
 interface IgnoreRule {
@@ -87,8 +88,9 @@ export class DvcIgnore {
     const file = path.join(this.root, base, '.dvcignore');
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
+      text = readRepoFileSync(file, path.posix.join(base, '.dvcignore')).toString('utf8');
+    } catch (err) {
+      if (err instanceof CairnError) throw err;
       return;
     }
     const rules = this.rulesByBase.get(base) ?? [];
