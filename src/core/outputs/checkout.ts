@@ -15,6 +15,7 @@ import { stagingPath } from '../hashing/hashFile';
 import { LinkType, writableMode } from '../cache/linkFromCache';
 import type { DirEntry } from '../hashing/dirManifest';
 import { estimatedFileSize, Progress } from '../progress';
+import { verifyObjects, VerifyStats } from '../cache/verifyObjects';
 
 export interface CheckoutOptions {
   cwd: string;
@@ -22,6 +23,8 @@ export interface CheckoutOptions {
   relink?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** How many cache objects were verified and how many of them had to be read (for tests and -v). */
+  onVerified?: (stats: VerifyStats) => void;
 }
 
 /** What checkout changed, per output (repo-relative; directories end in '/'). */
@@ -72,7 +75,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       signal: options.signal,
     });
     const result: CheckoutResult = { added: [], modified: [], failed: [] };
-    const plans: Plan[] = [];
+    let plans: Plan[] = [];
     for (let i = 0; i < outputs.length; i++) {
       const plan = planOutput(repo, outputs[i], states[i], !!options.relink, result);
       if (plan) plans.push(plan);
@@ -86,6 +89,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       });
     }
     throwIfAborted(options.signal);
+    plans = await withoutCorruptObjects(repo, plans, result, options);
 
     const tasks = new ItemTasks();
     /** Per write, in order: a big copy under way (its tasks are ranges), 'cloned' (no task), or undefined (one link task). */
@@ -163,6 +167,36 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
 }
 
 /**
+ * The plans without the writes whose cache objects are corrupt (verifyObjects reads those the
+ * stat index has not seen verified): an output they belong to is reported failed, naming them;
+ * a directory's other files are still restored. Runs before the workspace is touched.
+ */
+async function withoutCorruptObjects(repo: Repo, plans: Plan[], result: CheckoutResult, options: CheckoutOptions): Promise<Plan[]> {
+  const writes = plans.flatMap((plan) => plan.writes.map((w) => ({ plan, w })));
+  const verdicts = await verifyObjects(
+    repo,
+    writes.map(({ plan, w }) => ({ path: repo.store.pathOf(w.md5, plan.output.hashName), name: w.md5, hashName: plan.output.hashName, size: w.size })),
+    options,
+  );
+  const bad = new Map<Plan, { abs: string; reason: string }[]>();
+  verdicts.forEach((v, i) => {
+    if (v.ok) return;
+    const { plan, w } = writes[i];
+    bad.set(plan, [...(bad.get(plan) ?? []), { abs: w.abs, reason: v.reason }]);
+  });
+  return plans.filter((plan) => {
+    const failed = bad.get(plan);
+    if (!failed) return true;
+    const isDir = !!plan.output.md5?.endsWith('.dir');
+    const reason = isDir ? `${failed.length} file(s) not restored, e.g. ${repo.rel(failed[0].abs)}: ${failed[0].reason}` : failed[0].reason;
+    result.failed.push({ path: plan.output.rel + (isDir ? '/' : ''), reason });
+    const gone = new Set(failed.map((f) => f.abs));
+    plan.writes = plan.writes.filter((w) => !gone.has(w.abs));
+    return isDir && (plan.writes.length > 0 || plan.removals.length > 0 || plan.clearFirst);
+  });
+}
+
+/**
  * A big file restored by copy (cache.type copy, or reflink then copy): see startBigCopy; its
  * temp file in the staging folder (beside the target when that is on another file system).
  * Undefined for a small file, or when cache.type puts hardlink or symlink first.
@@ -206,7 +240,13 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
   }
 
   let manifest: DirEntry[] | undefined;
-  manifest = repo.store.readDir(out.md5, out.hashName);
+  try {
+    manifest = repo.store.readDir(out.md5, out.hashName);
+  } catch (err) {
+    if (!(err instanceof CairnError && err.code === 'CORRUPT_OBJECT')) throw err;
+    result.failed.push({ path: shown, reason: `${err.message}; ${err.hint}` });
+    return undefined;
+  }
   if (!manifest) {
     result.failed.push({ path: shown, reason: 'not in cache' });
     return undefined;

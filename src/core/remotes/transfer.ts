@@ -6,6 +6,8 @@ import { estimatedFileSize, Progress } from '../progress';
 import { BatchProgress, GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
+import { verifyObjects, VerifyStats } from '../cache/verifyObjects';
+import { statFile } from '../hashing/statIndex';
 
 /** One object to move: a file's content or a directory's `.dir` manifest. */
 export interface ObjectRef {
@@ -43,6 +45,8 @@ export interface TransferOptions {
   onProgress?: (p: Progress) => void;
   /** How existence on the remote was checked (for tests and -v). */
   onPlan?: (plan: QueryPlan) => void;
+  /** On push: how many cache objects were verified and how many of them had to be read (for tests and -v). */
+  onVerified?: (stats: VerifyStats) => void;
 }
 
 export const keyOf = (r: { md5: string; hashName: HashName }) => objectKey(r.md5, r.hashName);
@@ -147,13 +151,15 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const absent = [...refs].filter(([key]) => !present.has(key));
   result.skipped = refs.size - absent.length;
   const files = absent.map(([, ref]) => repo.store.pathOf(ref.md5, ref.hashName));
-  const sizes = await repo.pool.sizes(files, options.signal);
+  // Never upload a corrupt object: each is read and hashed unless the stat index has it verified as it is now.
+  const verdicts = await verifyObjects(repo, absent.map(([, ref], i) => ({ path: files[i], name: ref.md5, hashName: ref.hashName, size: ref.size })), options);
   absent.forEach(([key, ref], i) => {
-    const size = sizes[i];
-    if (size === undefined) {
+    const v = verdicts[i];
+    if (!v.ok) {
       failedFiles.add(key);
-      result.failures.push(failure(ref, missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : 'not in the cache'));
-    } else todo.push({ ref, item: { file: files[i], key, size } });
+      const reason = v.missing && missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : v.reason;
+      result.failures.push(failure(ref, v.missing ? reason : `not uploaded: ${reason}`));
+    } else todo.push({ ref, item: { file: files[i], key, size: v.size } });
   });
   throwIfAborted(options.signal);
   const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
@@ -212,7 +218,13 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
     });
     refs.forEach((ref, i) => {
       if (errors[i]) result.failures.push(failure(ref, describe(errors[i], ref, remote)));
-      else result.transferred++;
+      else {
+        result.transferred++;
+        // Hashed on the way in: a checkout or push of it reads it no more.
+        const objectPath = repo.store.pathOf(ref.md5, ref.hashName);
+        const stat = statFile(objectPath);
+        if (stat) repo.statIndex.recordVerifiedObject(objectPath, stat, ref.hashName, ref.md5.replace(/\.dir$/, ''));
+      }
     });
     result.bytes += bytes;
     result.seconds += (performance.now() - started) / 1000;
