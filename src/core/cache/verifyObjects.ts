@@ -7,6 +7,7 @@ import type { WorkerTask } from '../hashing/workerProtocol';
 import { hashOpenFileSync, OnBytes } from '../hashing/hashFile';
 import { shownHash } from '../hashing/objectId';
 import { CairnError } from '../errors';
+import { assertRealFolders } from './layoutFolders';
 import type { Progress } from '../progress';
 
 /** A cache object about to leave the cache (checkout, push); `name` is its md5 (or `<md5>.dir`). */
@@ -165,13 +166,16 @@ function corruptReason(repo: Repo, objectPath: string, md5: string): string {
     const moved = quarantine(repo.store.cacheDir, objectPath);
     return `${what}; moved to ${shownPath(repo, moved)}: ${hint}`;
   } catch (err) {
-    return `${what} and could not be moved aside (${(err as Error).message}): remove it, then ${hint}`;
+    return `${what} and could not be moved aside (${err instanceof CairnError ? err.message : (err as Error).message}): remove it, then ${hint}`;
   }
 }
 
 /** Rename `objectPath` into the cache's quarantine folder under its hash (and a number when that name is taken). */
 function quarantine(cacheDir: string, objectPath: string): string {
   const dir = path.join(cacheDir, QUARANTINE_DIR);
+  // Neither out of a linked prefix folder nor into a linked quarantine: only files of the cache move.
+  assertRealFolders(cacheDir, objectPath);
+  assertRealFolders(cacheDir, path.join(dir, 'object'));
   fs.mkdirSync(dir, { recursive: true });
   const name = path.basename(path.dirname(objectPath)) + path.basename(objectPath);
   for (let n = 0; ; n++) {

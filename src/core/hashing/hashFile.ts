@@ -5,6 +5,7 @@ import { threadId } from 'node:worker_threads';
 import { copyFileBytesSync, CopyProgress, openWithModeSync } from '../repo/atomicWrite';
 import { assertObjectId } from './objectId';
 import type { ObjectStat } from './statIndex';
+import { assertRealFolders, layoutRootOf } from '../cache/layoutFolders';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -223,7 +224,7 @@ export function commitVerifiedObject(tmp: string, objectsDir: string, name: stri
     throw Object.assign(new Error(`its content hashes to ${md5}`), { code: 'ECORRUPT' });
   }
   // No existence check first: a fetched object was missing a moment ago (and the same bytes may replace it).
-  renameIntoStore(tmp, objectPathFor(objectsDir, name));
+  renameIntoStore(tmp, objectsDir, objectPathFor(objectsDir, name));
 }
 
 /**
@@ -249,12 +250,18 @@ export function commitStagedObject(tmp: string, objectsDir: string, md5: string)
     fs.rmSync(tmp, { force: true });
     return false;
   }
-  renameIntoStore(tmp, target);
+  renameIntoStore(tmp, objectsDir, target);
   return true;
 }
 
 /** Rename a temp file to its object path, making the prefix folder on first use; where the object is there already and cannot be replaced (Windows, read-only), the temp file goes. */
-function renameIntoStore(tmp: string, target: string): void {
+function renameIntoStore(tmp: string, objectsDir: string, target: string): void {
+  try {
+    assertRealFolders(layoutRootOf(objectsDir), target);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
   try {
     fs.renameSync(tmp, target);
   } catch (err) {
