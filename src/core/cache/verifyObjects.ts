@@ -93,12 +93,15 @@ async function verifyUnique(
   const sizes: number[] = [];
   /** The objects of each task, by index into `objects`. */
   const members: number[][] = [];
+  /** Whether a task reads its object (else it stats known ones). */
+  const readTask: boolean[] = [];
   let known: number[] = [];
   const flushKnown = () => {
     if (known.length === 0) return;
-    tasks.push({ op: 'verify', objects: known.map((i) => ({ ...objects[i], known: index.knownObject(objects[i].path, objects[i].hashName) })) });
+    tasks.push({ op: 'verify', objects: known.map((i) => ({ path: objects[i].path, name: objects[i].name, hashName: objects[i].hashName, known: index.knownObject(objects[i].path, objects[i].hashName) })) });
     sizes.push(32 << 20); // a batch of its own, as the pool's 'sizes' tasks
     members.push(known);
+    readTask.push(false);
     known = [];
   };
   let toRead = 0;
@@ -111,16 +114,22 @@ async function verifyUnique(
       tasks.push({ op: 'verify', objects: [{ path: o.path, name: o.name, hashName: o.hashName }] });
       sizes.push(o.size ?? 0);
       members.push([i]);
+      readTask.push(true);
       toRead++;
       bytesToRead += o.size ?? 0;
     }
   });
   flushKnown();
-  const message = `verifying ${toRead} cache object${toRead === 1 ? '' : 's'}`;
+  const message = 'verifying cache objects';
+  // Progress counts the objects read (the pool's own bytes count the stat-only tasks as full batches).
+  let [read, bytesRead] = [0, 0];
   const results = await repo.pool.run(tasks, {
     signal: options.signal,
     sizes,
-    onProgress: toRead === 0 ? undefined : (p) => options.onProgress?.({ done: Math.min(p.bytesDone, bytesToRead), total: bytesToRead, unit: 'bytes', message }),
+    onTasksDone: (done) => {
+      for (const t of done) if (readTask[t]) [read, bytesRead] = [read + 1, bytesRead + sizes[t]];
+      if (toRead > 0) options.onProgress?.({ done: read, total: toRead, unit: 'objects', bytes: bytesRead, totalBytes: bytesToRead, message });
+    },
   });
   const checks: ObjectCheck[] = new Array(objects.length);
   results.forEach((r, t) => {
