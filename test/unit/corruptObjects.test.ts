@@ -115,6 +115,21 @@ describe('corrupt cache objects are never restored or pushed (core API, real rep
     assert.equal(fs.existsSync(path.join(dir, 'data')), false);
   });
 
+  it('push refuses a corrupt .dir manifest (moved aside) and none of its files go up; the other outputs do', async () => {
+    writeFiles(dir, { 'data/a.txt': 'a\n' });
+    await step(dir, (r) => add(r, ['data'], { cwd: dir }));
+    const manifest = fs.readdirSync(path.join(dir, '.dvc', 'cache', 'files', 'md5'), { recursive: true }).map(String).find((f) => f.endsWith('.dir'))!;
+    const file = path.join(dir, '.dvc', 'cache', 'files', 'md5', manifest);
+    fs.chmodSync(file, 0o644);
+    fs.writeFileSync(file, `[{"md5": "${md5('a\n')}", "relpath": "b.txt"}]`);
+    const r = await step(dir, (repo) => push(repo, { cwd: dir }));
+    assert.deepEqual(r.failures.map((f) => [f.path, f.object]), [['data', `files/md5/${manifest}`]]);
+    assert.match(r.failures[0].message, /^not uploaded: .*\.dir is corrupt \(its bytes hash to [0-9a-f]{32}\); moved to /);
+    assert.equal(r.transferred, 4, 'the four file outputs');
+    assert.equal(fs.existsSync(path.join(store, 'files', 'md5', keyOf('a\n'))), false);
+    assert.equal(fs.existsSync(file), false);
+  });
+
   it('objects are read once: add records what it wrote, a first use records what it hashed, a second use reads nothing', async () => {
     const verify = async (fn: (repo: Repo, onVerified: (s: VerifyStats) => void) => Promise<unknown>) => {
       let stats: VerifyStats | undefined;

@@ -110,12 +110,12 @@ export class LocalRemote implements Remote {
     const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     const keys: string[] = [];
     for (const layout of LAYOUTS) {
-      let prefixes: string[];
-      if (layout.startsWith(base)) prefixes = subfolders(layoutFolder(this.root, layout) ?? '').filter(isPrefixFolder);
-      else if (base.startsWith(layout) && isPrefixFolder(base.slice(layout.length, -1)) && base.length === layout.length + 3) prefixes = [base.slice(layout.length, -1)];
-      else continue;
       const dir = layoutFolder(this.root, layout);
       if (dir === undefined) continue;
+      let prefixes: string[];
+      if (layout.startsWith(base)) prefixes = subfolders(dir).filter(isPrefixFolder); // the whole layout
+      else if (base.startsWith(layout) && base.length === layout.length + 3 && isPrefixFolder(base.slice(layout.length, -1))) prefixes = [base.slice(layout.length, -1)];
+      else continue;
       await Promise.all(
         prefixes.map(async (p) => {
           let names: fs.Dirent[];

@@ -135,6 +135,16 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
   };
 }
 
+/** A directory's manifest from the cache; undefined when missing or corrupt. */
+function manifestUnlessCorrupt(repo: Repo, o: { md5: string; hashName: HashName }): DirEntry[] | undefined {
+  try {
+    return repo.store.readDir(o.md5, o.hashName);
+  } catch (err) {
+    if (err instanceof CairnError && err.code === 'CORRUPT_OBJECT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * Upload what the remote lacks. Files go first and a directory's `.dir` object last, only
  * once all its files are there: a `.dir` on the remote means the directory is complete,
@@ -143,7 +153,8 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
 export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
-  const { refs, unexpanded } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  // A corrupt manifest leaves its directory unexpanded: its .dir is then refused below like any corrupt object.
+  const { refs, unexpanded } = expandObjects(outputs, (o) => manifestUnlessCorrupt(repo, o));
   const present = await remoteHas(remote, [...refs.keys()], { jobs, signal: options.signal, onPlan: options.onPlan });
   const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
   const todo: { ref: ObjectRef; item: PutItem }[] = [];
@@ -182,7 +193,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   // A directory's manifest goes up only when every file it lists is on the remote.
   const dirs = todo.filter((t) => {
     if (!t.ref.isDir) return false;
-    const entries = repo.store.readDir(t.ref.md5, t.ref.hashName) ?? [];
+    const entries = manifestUnlessCorrupt(repo, t.ref) ?? [];
     const broken = entries.find((e) => failedFiles.has(objectKey(e.md5, t.ref.hashName)) || !refs.has(objectKey(e.md5, t.ref.hashName)));
     if (broken) {
       result.failures.push(failure(t.ref, `not pushed: its file '${broken.relpath}' could not be uploaded`));
