@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
@@ -6,7 +7,7 @@ import { estimatedFileSize, Progress } from '../progress';
 import { BatchProgress, GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
-import { verifyObjects, VerifyStats } from '../cache/verifyObjects';
+import { ObjectVerdict, verifyObjects, VerifyStats } from '../cache/verifyObjects';
 import { statFile } from '../hashing/statIndex';
 
 /** One object to move: a file's content or a directory's `.dir` manifest. */
@@ -162,8 +163,17 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const absent = [...refs].filter(([key]) => !present.has(key));
   result.skipped = refs.size - absent.length;
   const files = absent.map(([, ref]) => repo.store.pathOf(ref.md5, ref.hashName));
-  // Never upload a corrupt object: each is read and hashed unless the stat index has it verified as it is now.
-  const verdicts = await verifyObjects(repo, absent.map(([, ref], i) => ({ path: files[i], name: ref.md5, hashName: ref.hashName, size: ref.size })), options);
+  // Never upload a corrupt object: each is read and hashed unless the stat index has it verified
+  // as it is now, or this run has (a manifest read above was checked then: see ObjectStore.readDir).
+  const checkedManifest = ([key, ref]: [string, ObjectRef]) => ref.isDir && !missingDirs.has(key);
+  const toVerify = absent.map((a, i) => i).filter((i) => !checkedManifest(absent[i]));
+  const verified = await verifyObjects(repo, toVerify.map((i) => ({ path: files[i], name: absent[i][1].md5, hashName: absent[i][1].hashName, size: absent[i][1].size })), options);
+  let k = 0;
+  const verdicts: ObjectVerdict[] = absent.map((a, i): ObjectVerdict => {
+    if (!checkedManifest(a)) return verified[k++]; // in the order of toVerify
+    const size = fs.statSync(files[i], { throwIfNoEntry: false })?.size;
+    return size === undefined ? { ok: false, missing: true, reason: 'not in the cache' } : { ok: true, size };
+  });
   absent.forEach(([key, ref], i) => {
     const v = verdicts[i];
     if (!v.ok) {
