@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Repo } from '../../src/core/repo/repo';
 import { init } from '../../src/core/repo/init';
 import { add } from '../../src/core/outputs/add';
 import { checkout } from '../../src/core/outputs/checkout';
 import { addRemote } from '../../src/core/remotes/remoteConfig';
-import { push } from '../../src/core/remotes/sync';
+import { fetch, push } from '../../src/core/remotes/sync';
 import type { VerifyStats } from '../../src/core/cache/verifyObjects';
 import { md5, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
@@ -115,6 +116,15 @@ describe('corrupt cache objects are never restored or pushed (core API, real rep
     assert.equal(fs.existsSync(path.join(dir, 'data')), false);
   });
 
+  it('a FIFO under an object\'s name is refused at once, not waited on', async () => {
+    const object = objectPath(FILES['f1.txt']);
+    fs.rmSync(object);
+    execFileSync('mkfifo', [object]);
+    fs.rmSync(path.join(dir, 'f1.txt'));
+    const r = await step(dir, (repo) => checkout(repo, ['f1.txt'], { cwd: dir }));
+    assert.deepEqual(r.failed, [{ path: 'f1.txt', reason: `cannot read .dvc/cache/files/md5/${keyOf(FILES['f1.txt'])}: not a regular file` }]);
+  });
+
   it('push refuses a corrupt .dir manifest (moved aside) and none of its files go up; the other outputs do', async () => {
     writeFiles(dir, { 'data/a.txt': 'a\n' });
     await step(dir, (r) => add(r, ['data'], { cwd: dir }));
@@ -149,6 +159,12 @@ describe('corrupt cache objects are never restored or pushed (core API, real rep
     assert.deepEqual(await restore(), { objects: 4, hashedObjects: 0, hashedBytes: 0 });
     fs.rmSync(store, { recursive: true });
     assert.deepEqual(await verify((repo, onVerified) => push(repo, { cwd: dir, onVerified })), { objects: 4, hashedObjects: 0, hashedBytes: 0 });
+
+    // Objects a fetch brought in were hashed on the way: not read again.
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true });
+    await step(dir, (repo) => fetch(repo, { cwd: dir }));
+    remove();
+    assert.deepEqual(await restore(), { objects: 4, hashedObjects: 0, hashedBytes: 0 });
 
     // A changed object is read again, whatever the index said.
     corrupt();

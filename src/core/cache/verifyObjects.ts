@@ -34,7 +34,8 @@ export type ObjectCheck =
 export function checkObjectSync(o: ObjectToCheck, onBytes?: OnBytes): ObjectCheck {
   let fd: number;
   try {
-    fd = fs.openSync(o.path, 'r');
+    // Non-blocking: a FIFO planted under an object's name must not hang the thread (a file reads as always).
+    fd = fs.openSync(o.path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? { state: 'missing' } : { state: 'unreadable', error: (err as Error).message };
