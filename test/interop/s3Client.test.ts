@@ -280,6 +280,30 @@ describe('S3 client against a real MinIO', function () {
     assert.deepEqual(await keysUnder(client, 'client', 'gc-left/'), objects, 'no object was touched');
   });
 
+  it('a listing holds only keys of the object shape: the bucket\'s other keys under the prefix are never objects, and gc -c leaves them', async () => {
+    const src = dataRepo(4, 's3://client/shared', server.endpoint, server);
+    cairnOk(src, 'push');
+    const theirs = ['shared/notes.txt', 'shared/ab/readme.md', `shared/files/md5/ab/${'e'.repeat(30)}.bak`, `shared/files/md5/zz/${'e'.repeat(30)}`, `shared/files/md5/ab/${'E'.repeat(30)}`];
+    for (const key of theirs) await client.send(new sdk.PutObjectCommand({ Bucket: 'client', Key: key, Body: `theirs: ${key}\n` }));
+    const remote = remoteOn(server, 's3://client/shared');
+    try {
+      const listed = [...(await remote.list('files/md5/')), ...(await remote.list(''))];
+      assert.ok(listed.length > 0);
+      for (const key of listed) assert.match(key, /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/);
+    } finally {
+      remote.close();
+    }
+    fs.rmSync(path.join(src, 'data'), { recursive: true });
+    fs.rmSync(path.join(src, 'data.dvc'));
+    const done = await Repo.using(src, {}, (repo) => gc(repo, { cwd: src, workspace: true, cloud: true }));
+    assert.equal(done.remote.length, 5, 'the four files and the .dir');
+    assert.deepEqual(await keysUnder(client, 'client', 'shared/'), [...theirs].sort());
+    for (const key of theirs) {
+      const r = await client.send(new sdk.GetObjectCommand({ Bucket: 'client', Key: key }));
+      assert.equal(await r.Body!.transformToString(), `theirs: ${key}\n`);
+    }
+  });
+
   it('a fetch knows its bytes in advance from the .dvc files (a directory\'s files estimated from its size), so its progress goes by bytes', async () => {
     const src = dataRepo(7, 's3://client/progress', server.endpoint, server);
     const sizes = [3 << 20, 200_000];

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { HashName } from '../hashing/hashNames';
 import { DirEntry, parseDirManifest } from '../hashing/dirManifest';
 import { objectPathFor, commitStagedObject, stagingPath } from '../hashing/hashFile';
+import { digest } from '../hashing/digest';
+import { corruptManifestError } from './verifyObjects';
 
 /** Remembers directories found complete in the cache (kept by the stat index). */
 export interface CompletenessMemo {
@@ -52,13 +54,17 @@ export class ObjectStore {
     const file = this.pathOf(md5, hashName);
     const known = this.manifests.get(file);
     if (known) return known;
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      bytes = fs.readFileSync(file);
     } catch {
       return undefined;
     }
-    const entries = parseDirManifest(text, path.relative(process.cwd(), file) || file);
+    // Read whole anyway, so verified on every read: a manifest names the files to restore or push.
+    const shown = path.relative(process.cwd(), file) || file;
+    const found = digest('md5', bytes);
+    if (found !== md5.replace(/\.dir$/, '')) throw corruptManifestError(shown, found);
+    const entries = parseDirManifest(bytes.toString('utf8'), shown);
     this.manifests.set(file, entries);
     return entries;
   }

@@ -4,6 +4,8 @@ import * as crypto from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { copyFileBytesSync, CopyProgress, openWithModeSync } from '../repo/atomicWrite';
 import { assertObjectId } from './objectId';
+import type { ObjectStat } from './statIndex';
+import { assertRealFolders, layoutRootOf } from '../cache/layoutFolders';
 import { CHUNK_SIZE, HashName, TEXT_SNIFF_SIZE, dos2unixChunk, isTextBlock } from './hashNames';
 
 /**
@@ -16,6 +18,8 @@ export interface FileHash {
   md5: string;
   size: number;
   isexec: boolean;
+  /** From a store: the new cache object's stat, when this call put it there (its bytes are the ones hashed). */
+  stored?: ObjectStat;
 }
 
 const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
@@ -93,6 +97,11 @@ function hashFd(fd: number, size: number, name: HashName, copyFd?: number, onByt
   return { md5: md5.digest('hex'), size: position };
 }
 
+/** Hash a file already open (`size` from its fstat). */
+export function hashOpenFileSync(fd: number, size: number, name: HashName, onBytes?: OnBytes): { md5: string; size: number } {
+  return hashFd(fd, size, name, undefined, onBytes);
+}
+
 export function hashFileSync(file: string, name: HashName, onBytes?: OnBytes): FileHash {
   const fd = fs.openSync(file, 'r');
   try {
@@ -154,8 +163,13 @@ export function hashAndStoreSync(file: string, objectsDir: string, stagingDir: s
   } finally {
     fs.closeSync(fd);
   }
-  commitStagedObject(tmp, objectsDir, result.md5);
+  if (commitStagedObject(tmp, objectsDir, result.md5)) result.stored = objectStatOf(objectPathFor(objectsDir, result.md5));
   return result;
+}
+
+function objectStatOf(file: string): ObjectStat | undefined {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st && { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /**
@@ -210,7 +224,7 @@ export function commitVerifiedObject(tmp: string, objectsDir: string, name: stri
     throw Object.assign(new Error(`its content hashes to ${md5}`), { code: 'ECORRUPT' });
   }
   // No existence check first: a fetched object was missing a moment ago (and the same bytes may replace it).
-  renameIntoStore(tmp, objectPathFor(objectsDir, name));
+  renameIntoStore(tmp, objectsDir, objectPathFor(objectsDir, name));
 }
 
 /**
@@ -229,18 +243,25 @@ export function copyToStagingSync(file: string, stagingDir: string): string {
   return tmp;
 }
 
-/** Move a complete, hashed, read-only temp file into the store (or drop it when the object is already there). */
-export function commitStagedObject(tmp: string, objectsDir: string, md5: string): void {
+/** Move a complete, hashed, read-only temp file into the store (or drop it when the object is already there); true when it was moved. */
+export function commitStagedObject(tmp: string, objectsDir: string, md5: string): boolean {
   const target = objectPathFor(objectsDir, md5);
   if (fs.existsSync(target)) {
     fs.rmSync(tmp, { force: true });
-    return;
+    return false;
   }
-  renameIntoStore(tmp, target);
+  renameIntoStore(tmp, objectsDir, target);
+  return true;
 }
 
 /** Rename a temp file to its object path, making the prefix folder on first use; where the object is there already and cannot be replaced (Windows, read-only), the temp file goes. */
-function renameIntoStore(tmp: string, target: string): void {
+function renameIntoStore(tmp: string, objectsDir: string, target: string): void {
+  try {
+    assertRealFolders(layoutRootOf(objectsDir), target);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
   try {
     fs.renameSync(tmp, target);
   } catch (err) {

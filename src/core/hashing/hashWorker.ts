@@ -5,6 +5,7 @@ import { copyFileAtomicSync, copyRangeSync } from '../repo/atomicWrite';
 import { statFile } from './statIndex';
 import { linkFromCacheSync } from '../cache/linkFromCache';
 import type { WorkerTask, WorkerResult } from './workerProtocol';
+import { checkObjectSync } from '../cache/verifyObjects';
 
 /** A hashing thread: takes batches of file tasks, runs each synchronously, answers per task. */
 function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
@@ -31,6 +32,8 @@ function run(task: WorkerTask, onBytes: OnBytes): WorkerResult {
         return { ok: true, value: fetchObjectSync(task.path, task.objectsDir, task.stagingDir, task.name, task.hashName, onBytes) };
       case 'hashFollowing':
         return { ok: true, value: { md5: hashFollowingSync(task.path, task.progress), size: Number(task.progress[0]), isexec: false } };
+      case 'verify':
+        return { ok: true, value: task.objects.map((o) => checkObjectSync(o, onBytes)) };
       case 'sizes':
         return { ok: true, value: task.paths.map((p) => fs.statSync(p, { throwIfNoEntry: false })?.size ?? -1) };
     }

@@ -13,6 +13,9 @@ export interface FileStat {
   isexec: boolean;
 }
 
+/** The part of a file's stat that says a cache object is still the file that was hashed. */
+export type ObjectStat = Pick<FileStat, 'ino' | 'size' | 'mtimeMs'>;
+
 /** [ino, size, mtimeMs, md5, hashName, hashedAt]: arrays keep the file small and its loading fast. */
 type IndexEntry = [number, number, number, string, HashName, number];
 
@@ -61,6 +64,21 @@ export class StatIndex implements CompletenessMemo {
 
   record(absPath: string, stat: FileStat, hashName: HashName, md5: string, hashedAt = Date.now()): void {
     this.entries[absPath] = [stat.ino, stat.size, stat.mtimeMs, md5, hashName, hashedAt];
+    this.dirty = true;
+  }
+
+  /**
+   * What the stat index last verified of a cache object: while the file still has this inode,
+   * size and mtime, its bytes hash to its name. No racy window here: an object is complete
+   * when it appears under its name (a rename) and nothing writes into it afterwards.
+   */
+  knownObject(objectPath: string, hashName: HashName): ObjectStat | undefined {
+    const e = this.entries[objectPath];
+    return e && e[4] === hashName ? { ino: e[0], size: e[1], mtimeMs: e[2] } : undefined;
+  }
+
+  recordVerifiedObject(objectPath: string, stat: ObjectStat, hashName: HashName, md5: string): void {
+    this.entries[objectPath] = [stat.ino, stat.size, stat.mtimeMs, md5, hashName, Date.now()];
     this.dirty = true;
   }
 

@@ -2,6 +2,7 @@ import type { HashName } from './hashNames';
 import type { FileHash } from './hashFile';
 import type { LinkType } from '../cache/linkFromCache';
 import type { FileStat } from './statIndex';
+import type { ObjectCheck, ObjectToCheck } from '../cache/verifyObjects';
 
 /** A 'link' task's answer: how the file was made, and its stat for the stat index (taken in the worker, not one by one on the main thread). */
 export interface LinkResult {
@@ -22,12 +23,14 @@ export type WorkerTask =
   | { op: 'put'; path: string; target: string }
   /** Bring object `name` from a local remote's `path` into the store, verified against its name. */
   | { op: 'fetch'; path: string; objectsDir: string; stagingDir: string; name: string; hashName: HashName }
+  /** Check cache objects against their names before they leave the cache (see verifyObjects); answers an ObjectCheck each. */
+  | { op: 'verify'; objects: ObjectToCheck[] }
   /** The sizes of many files at once (-1 for one that is missing): a stat loop off the main thread. */
   | { op: 'sizes'; paths: string[] }
   /** The md5 of a file being written as it grows (see hashFollowingSync); answers a FileHash. */
   | { op: 'hashFollowing'; path: string; progress: BigInt64Array };
 
-export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | number[] | undefined } | { ok: false; error: string; errno?: string };
+export type WorkerResult = { ok: true; value: FileHash | LinkResult | { staged: string } | number[] | ObjectCheck[] | undefined } | { ok: false; error: string; errno?: string };
 
 /** From this size a file is hashed by one worker while another copies it (a 'hash' and a 'copy' task): about one read instead of two passes. */
 export const SPLIT_COPY_BYTES = 32 << 20;

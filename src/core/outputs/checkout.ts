@@ -17,6 +17,7 @@ import { stagingPath } from '../hashing/hashFile';
 import { LinkType, writableMode } from '../cache/linkFromCache';
 import type { DirEntry } from '../hashing/dirManifest';
 import { estimatedFileSize, Progress } from '../progress';
+import { verifyObjects, VerifyStats } from '../cache/verifyObjects';
 
 export interface CheckoutOptions {
   cwd: string;
@@ -24,6 +25,8 @@ export interface CheckoutOptions {
   relink?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** How many cache objects were verified and how many of them had to be read (for tests and -v). */
+  onVerified?: (stats: VerifyStats) => void;
 }
 
 /** What checkout changed, per output (repo-relative; directories end in '/'). */
@@ -78,7 +81,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       signal: options.signal,
     });
     const result: CheckoutResult = { added: [], modified: [], failed: [] };
-    const plans: Plan[] = [];
+    let plans: Plan[] = [];
     for (let i = 0; i < outputs.length; i++) {
       const plan = planOutput(repo, outputs[i], states[i], options, result);
       if (plan) plans.push(plan);
@@ -92,6 +95,7 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       });
     }
     throwIfAborted(options.signal);
+    plans = await withoutCorruptObjects(repo, plans, result, options);
 
     const tasks = new ItemTasks();
     /** Per write, in order: a big copy under way (its tasks are ranges), 'cloned' (no task), or undefined (one link task). */
@@ -170,6 +174,36 @@ export async function checkout(repo: Repo, targets: string[], options: CheckoutO
       for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true }); // gone already once published
     }
     return result;
+  });
+}
+
+/**
+ * The plans without the writes whose cache objects are corrupt (verifyObjects reads those the
+ * stat index has not seen verified): an output they belong to is reported failed, naming them;
+ * a directory's other files are still restored. Runs before the workspace is touched.
+ */
+async function withoutCorruptObjects(repo: Repo, plans: Plan[], result: CheckoutResult, options: CheckoutOptions): Promise<Plan[]> {
+  const writes = plans.flatMap((plan) => plan.writes.map((w) => ({ plan, w })));
+  const verdicts = await verifyObjects(
+    repo,
+    writes.map(({ plan, w }) => ({ path: repo.store.pathOf(w.md5, plan.output.hashName), name: w.md5, hashName: plan.output.hashName, size: w.size })),
+    options,
+  );
+  const bad = new Map<Plan, { abs: string; reason: string }[]>();
+  verdicts.forEach((v, i) => {
+    if (v.ok) return;
+    const { plan, w } = writes[i];
+    bad.set(plan, [...(bad.get(plan) ?? []), { abs: w.abs, reason: v.reason }]);
+  });
+  return plans.filter((plan) => {
+    const failed = bad.get(plan);
+    if (!failed) return true;
+    const isDir = !!plan.output.md5?.endsWith('.dir');
+    const reason = isDir ? `${failed.length} file(s) not restored, e.g. ${repo.rel(failed[0].abs)}: ${failed[0].reason}` : failed[0].reason;
+    result.failed.push({ path: plan.output.rel + (isDir ? '/' : ''), reason });
+    const gone = new Set(failed.map((f) => f.abs));
+    plan.writes = plan.writes.filter((w) => !gone.has(w.abs));
+    return isDir && (plan.writes.length > 0 || plan.removals.length > 0 || plan.clearFirst);
   });
 }
 
@@ -272,7 +306,8 @@ function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
     manifest = repo.store.readDir(out.md5, out.hashName);
   } catch (err) {
     if (!(err instanceof CairnError)) throw err;
-    result.failed.push({ path: shown, reason: err.oneLine(), refused: err.code === 'UNSAFE_PATH' || err.code === 'BAD_HASH' });
+    const refused = err.code === 'UNSAFE_PATH' || err.code === 'BAD_HASH';
+    result.failed.push({ path: shown, reason: refused ? err.oneLine() : `${err.message}; ${err.hint}`, refused });
     return undefined;
   }
   if (!manifest) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { commitStagedObject, FileHash } from '../hashing/hashFile';
+import { commitStagedObject, FileHash, objectPathFor } from '../hashing/hashFile';
 import { FileStat, statFile } from '../hashing/statIndex';
 import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
 import { walkTrackedDir } from '../repo/dvcignore';
@@ -161,8 +161,10 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
           fs.rmSync(staged, { force: true });
           throw new CairnError('BAD_FILE', `${repo.rel(p.file.abs)} changed while it was being added.`, { hint: 'Run the command again once it is written.' });
         }
-        commitStagedObject(staged, objectsDir, h!.md5);
+        if (commitStagedObject(staged, objectsDir, h!.md5)) h!.stored = statFile(objectPathFor(objectsDir, h!.md5));
       }
+      // An object this run wrote is verified: checkout and push will not read it again.
+      if (h!.stored) index.recordVerifiedObject(objectPathFor(objectsDir, h!.md5), h!.stored, 'md5', h!.md5);
       p.file.md5 = h!.md5;
       p.file.size = h!.size;
       index.record(p.file.abs, p.stat, p.hashName, h!.md5, startedAt);

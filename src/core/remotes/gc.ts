@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Repo } from '../repo/repo';
 import { openRemote } from './openRemote';
-import { layoutFiles, objectKey } from './remote';
+import { isObjectKey, layoutFiles, objectKey } from './remote';
 import { forEachParallel } from './parallel';
 import { usedOutputs } from './usedObjects';
 import { expandObjects } from './transfer';
@@ -50,8 +50,6 @@ export interface GcResult extends GcPlan {
 /** An upload nothing has written to for this long was left by a killed push: a live one keeps writing. */
 export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
-const OBJECT_KEY = /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/;
-
 /**
  * `dvc gc`: remove cache objects (and with `cloud`, remote objects) that no output of the
  * chosen revisions uses. The workspace is always kept. Only object files are removed: never
@@ -71,7 +69,7 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
     const revisions = [...new Set(outputs.map((o) => o.rev))];
     const plan: GcPlan = {
       kept: { objects: keep.size, revisions, outputs: outputs.length },
-      cache: layoutFiles(repo.store.cacheDir).filter((k) => OBJECT_KEY.test(k) && !keep.has(k)).sort(),
+      cache: layoutFiles(repo.store.cacheDir).filter((k) => isObjectKey(k) && !keep.has(k)).sort(),
       remote: [],
       abandoned: [],
     };
@@ -80,7 +78,7 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
       if (remote) {
         plan.remoteName = remote.name;
         const listed = [...(await remote.list('files/md5/', options.signal)), ...(await remote.list('', options.signal)).filter((k) => !k.startsWith('files/'))];
-        plan.remote = [...new Set(listed)].filter((k) => OBJECT_KEY.test(k) && !keep.has(k)).sort();
+        plan.remote = [...new Set(listed)].filter((k) => isObjectKey(k) && !keep.has(k)).sort();
         plan.abandoned = (await remote.abandonedUploads(options.abandonedAfterMs ?? ABANDONED_AFTER_MS, options.signal)).sort();
       }
       throwIfAborted(options.signal);

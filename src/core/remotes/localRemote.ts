@@ -3,9 +3,12 @@ import * as path from 'node:path';
 import { HashPool, ItemTasks } from '../hashing/hashPool';
 import { SPLIT_COPY_BYTES, WorkerResult } from '../hashing/workerProtocol';
 import { commitVerifiedObject, FileHash } from '../hashing/hashFile';
-import { BatchOptions, GetItem, layoutFiles, PutItem, Remote } from './remote';
+import { BatchOptions, GetItem, isObjectKey, isPrefixFolder, layoutFiles, layoutFolder, LAYOUTS, PutItem, Remote, subfolders } from './remote';
+import { assertRealFolders } from '../cache/layoutFolders';
 import { isTempName, joinClean, tempPathFor } from '../repo/atomicWrite';
 import { BigCopy, publishSplitCopy, startBigCopy } from '../hashing/splitCopy';
+import { CairnError } from '../errors';
+import { shownHash } from '../hashing/objectId';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -26,7 +29,12 @@ export class LocalRemote implements Remote {
     this.defaultJobs = pool.size;
   }
 
+  /** The file of an object's key (or of an upload's temp file beside one): never any other path. */
   private abs(key: string): string {
+    const [folder, name] = [key.slice(0, key.lastIndexOf('/') + 1), key.slice(key.lastIndexOf('/') + 1)];
+    if (!isObjectKey(key) && !(isObjectKey(`${folder}${'0'.repeat(30)}`) && isTempName(name))) {
+      throw new CairnError('BAD_HASH', `'${shownHash(key)}' is not an object's key; refusing to use it as a path in remote '${this.name}'.`);
+    }
     return joinClean(this.root, key);
   }
 
@@ -54,6 +62,7 @@ export class LocalRemote implements Remote {
       const tmp = () => (fs.mkdirSync(path.dirname(target), { recursive: true }), tempPathFor(target));
       let big: BigCopy | 'cloned' | undefined;
       try {
+        assertRealFolders(this.root, target);
         big = startBigCopy(item.file, target, item.size, pool.size, tmp, 0o444, true);
       } catch (err) {
         errors[k] = err as Error;
@@ -92,25 +101,38 @@ export class LocalRemote implements Remote {
     }
   }
 
+  /**
+   * The object keys under `prefix` (`files/md5/`, `files/md5/ab/`, '' or `ab/` for DVC 2's layout):
+   * only names of the object shape in prefix folders, none through a link. The folder may be
+   * shared with other files (notes, other tools' data): they are never keys, so never removed.
+   */
   async list(prefix: string): Promise<string[]> {
-    const dir = this.abs(prefix.replace(/\/$/, ''));
-    const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
-    const out: string[] = [];
-    const visit = async (d: string, rel: string) => {
-      let entries: fs.Dirent[];
-      try {
-        entries = await fs.promises.readdir(d, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (e.name.startsWith('.')) continue; // temp files of uploads in flight
-        if (e.isDirectory()) await visit(path.join(d, e.name), `${rel}${e.name}/`);
-        else out.push(`${base}${rel}${e.name}`);
-      }
-    };
-    await visit(dir, '');
-    return out;
+    const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    const keys: string[] = [];
+    for (const layout of LAYOUTS) {
+      const dir = layoutFolder(this.root, layout);
+      if (dir === undefined) continue;
+      let prefixes: string[];
+      if (layout.startsWith(base)) prefixes = subfolders(dir).filter(isPrefixFolder); // the whole layout
+      else if (base.startsWith(layout) && base.length === layout.length + 3 && isPrefixFolder(base.slice(layout.length, -1))) prefixes = [base.slice(layout.length, -1)];
+      else continue;
+      await Promise.all(
+        prefixes.map(async (p) => {
+          let names: fs.Dirent[];
+          try {
+            if ((await fs.promises.lstat(path.join(dir, p))).isSymbolicLink()) return;
+            names = await fs.promises.readdir(path.join(dir, p), { withFileTypes: true });
+          } catch {
+            return;
+          }
+          for (const e of names) {
+            const key = `${layout}${p}/${e.name}`;
+            if (e.isFile() && isObjectKey(key)) keys.push(key);
+          }
+        }),
+      );
+    }
+    return keys;
   }
 
   /** Small objects are read, hashed and written in one task each; a big one by a 'hash' and a 'copy' task at once, verified here. */
@@ -149,7 +171,9 @@ export class LocalRemote implements Remote {
   }
 
   async remove(key: string): Promise<void> {
-    await fs.promises.rm(this.abs(key), { force: true });
+    const file = this.abs(key);
+    assertRealFolders(this.root, file);
+    await fs.promises.rm(file, { force: true });
   }
 
   /** Upload temp files (see tempPathFor) in the prefix folders, idle for `idleMs`. */

@@ -81,20 +81,54 @@ export interface TransferOptions {
   onBytes?: (delta: number) => void;
 }
 
+const OBJECT_KEY = /^(files\/md5\/)?[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/;
+
+/**
+ * Whether a key (or a path under a cache folder, '/'-separated) has an object's shape: the
+ * only files Cairn treats as objects in a remote or cache, whatever else the folder holds.
+ */
+export function isObjectKey(key: string): boolean {
+  return OBJECT_KEY.test(key);
+}
+
+/** The layouts' object folders under a cache or remote root: DVC 3's, then DVC 2's at the root. */
+export const LAYOUTS = ['files/md5/', ''] as const;
+export const isPrefixFolder = (name: string) => /^[0-9a-f]{2}$/.test(name);
+
 /**
  * Every file in the prefix folders of a folder laid out as a cache or remote (`files/md5/ab/…`,
- * and DVC 2's `ab/…` at the root), as keys; temp files and anything else there included.
+ * and DVC 2's `ab/…` at the root), as keys; temp files and anything else there included. A
+ * folder on the way that is a link (planted in a shared cache or remote) is not entered.
  */
 export function layoutFiles(root: string): string[] {
   const keys: string[] = [];
-  for (const base of ['files/md5/', '']) {
-    const dir = path.join(root, ...base.split('/').filter(Boolean));
-    for (const prefix of readdirOrEmpty(dir)) {
-      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
-      for (const name of readdirOrEmpty(path.join(dir, prefix))) keys.push(`${base}${prefix}/${name}`);
+  for (const base of LAYOUTS) {
+    const dir = layoutFolder(root, base);
+    if (dir === undefined) continue;
+    for (const prefix of subfolders(dir)) {
+      if (isPrefixFolder(prefix)) for (const name of readdirOrEmpty(path.join(dir, prefix))) keys.push(`${base}${prefix}/${name}`);
     }
   }
   return keys;
+}
+
+/** The folder of a layout (`files/md5/`, or '' for the root), or undefined when a folder on the way from the root is a link. */
+export function layoutFolder(root: string, base: string): string | undefined {
+  let dir = root;
+  for (const part of base.split('/').filter(Boolean)) {
+    dir = path.join(dir, part);
+    if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink()) return undefined;
+  }
+  return dir;
+}
+
+/** The folders in `dir`, links to folders left out. */
+export function subfolders(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 function readdirOrEmpty(dir: string): string[] {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { digest } from '../hashing/digest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { abortedError, CairnError } from '../errors';
-import type { BatchOptions, GetItem, PutItem, Remote, TransferOptions } from './remote';
+import { BatchOptions, GetItem, isObjectKey, PutItem, Remote, TransferOptions } from './remote';
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
 import { MemoryBudget } from './parallel';
@@ -155,7 +155,8 @@ export class S3Remote implements Remote {
   async list(prefix: string, signal?: AbortSignal): Promise<string[]> {
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     try {
-      return (await this.client().listObjects(this.key(prefix), signal)).map((k) => k.slice(strip));
+      // Only keys of the object shape: whatever else the bucket holds is never taken for an object (nor removed by gc).
+      return (await this.client().listObjects(this.key(prefix), signal)).map((k) => k.slice(strip)).filter(isObjectKey);
     } catch (err) {
       this.fail(err, `listing ${prefix}`);
     }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import type { DirEntry } from '../hashing/dirManifest';
@@ -6,6 +7,8 @@ import { estimatedFileSize, Progress } from '../progress';
 import { BatchProgress, GetItem, objectKey, PutItem, Remote } from './remote';
 import { remoteHas, QueryPlan } from './remoteIndex';
 import type { UsedOutput } from './usedObjects';
+import { ObjectVerdict, verifyObjects, VerifyStats } from '../cache/verifyObjects';
+import { statFile } from '../hashing/statIndex';
 
 /** One object to move: a file's content or a directory's `.dir` manifest. */
 export interface ObjectRef {
@@ -45,6 +48,8 @@ export interface TransferOptions {
   onProgress?: (p: Progress) => void;
   /** How existence on the remote was checked (for tests and -v). */
   onPlan?: (plan: QueryPlan) => void;
+  /** On push: how many cache objects were verified and how many of them had to be read (for tests and -v). */
+  onVerified?: (stats: VerifyStats) => void;
 }
 
 export const keyOf = (r: { md5: string; hashName: HashName }) => objectKey(r.md5, r.hashName);
@@ -145,6 +150,16 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
   };
 }
 
+/** A directory's manifest from the cache; undefined when missing or corrupt. */
+function manifestUnlessCorrupt(repo: Repo, o: { md5: string; hashName: HashName }): DirEntry[] | undefined {
+  try {
+    return repo.store.readDir(o.md5, o.hashName);
+  } catch (err) {
+    if (err instanceof CairnError && err.code === 'CORRUPT_OBJECT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * Upload what the remote lacks. Files go first and a directory's `.dir` object last, only
  * once all its files are there: a `.dir` on the remote means the directory is complete,
@@ -153,7 +168,9 @@ function progressOf(options: TransferOptions, total: number, totalBytes?: number
 export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutput[], options: TransferOptions = {}): Promise<TransferResult> {
   const jobs = options.jobs ?? remote.defaultJobs;
   const result = emptyResult();
-  const { refs, unexpanded, refused } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
+  // A corrupt manifest leaves its directory unexpanded: its .dir is then refused below like any corrupt object.
+  // An unsafe one (a hash that is a path) is refused by expandObjects.
+  const { refs, unexpanded, refused } = expandObjects(outputs, (o) => manifestUnlessCorrupt(repo, o));
   result.failures.push(...refused);
   const present = await remoteHas(remote, [...refs.keys()], { jobs, signal: options.signal, onPlan: options.onPlan });
   const missingDirs = new Set(unexpanded.map((o) => objectKey(o.md5, o.hashName)));
@@ -162,13 +179,24 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   const absent = [...refs].filter(([key]) => !present.has(key));
   result.skipped = refs.size - absent.length;
   const files = absent.map(([, ref]) => repo.store.pathOf(ref.md5, ref.hashName));
-  const sizes = await repo.pool.sizes(files, options.signal);
+  // Never upload a corrupt object: each is read and hashed unless the stat index has it verified
+  // as it is now, or this run has (a manifest read above was checked then: see ObjectStore.readDir).
+  const checkedManifest = ([key, ref]: [string, ObjectRef]) => ref.isDir && !missingDirs.has(key);
+  const toVerify = absent.map((a, i) => i).filter((i) => !checkedManifest(absent[i]));
+  const verified = await verifyObjects(repo, toVerify.map((i) => ({ path: files[i], name: absent[i][1].md5, hashName: absent[i][1].hashName, size: absent[i][1].size })), options);
+  let k = 0;
+  const verdicts: ObjectVerdict[] = absent.map((a, i): ObjectVerdict => {
+    if (!checkedManifest(a)) return verified[k++]; // in the order of toVerify
+    const size = fs.statSync(files[i], { throwIfNoEntry: false })?.size;
+    return size === undefined ? { ok: false, missing: true, reason: 'not in the cache' } : { ok: true, size };
+  });
   absent.forEach(([key, ref], i) => {
-    const size = sizes[i];
-    if (size === undefined) {
+    const v = verdicts[i];
+    if (!v.ok) {
       failedFiles.add(key);
-      result.failures.push(failure(ref, missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : 'not in the cache'));
-    } else todo.push({ ref, item: { file: files[i], key, size } });
+      const reason = v.missing && missingDirs.has(key) ? 'its .dir manifest is neither in the cache nor on the remote' : v.reason;
+      result.failures.push(failure(ref, v.missing ? reason : `not uploaded: ${reason}`));
+    } else todo.push({ ref, item: { file: files[i], key, size: v.size } });
   });
   throwIfAborted(options.signal);
   const totalBytes = todo.reduce((sum, t) => sum + t.item.size, 0);
@@ -191,7 +219,7 @@ export async function pushObjects(repo: Repo, remote: Remote, outputs: UsedOutpu
   // A directory's manifest goes up only when every file it lists is on the remote.
   const dirs = todo.filter((t) => {
     if (!t.ref.isDir) return false;
-    const entries = repo.store.readDir(t.ref.md5, t.ref.hashName) ?? [];
+    const entries = manifestUnlessCorrupt(repo, t.ref) ?? [];
     const broken = entries.find((e) => failedFiles.has(objectKey(e.md5, t.ref.hashName)) || !refs.has(objectKey(e.md5, t.ref.hashName)));
     if (broken) {
       result.failures.push(failure(t.ref, `not pushed: its file '${broken.relpath}' could not be uploaded`));
@@ -227,7 +255,13 @@ export async function fetchObjects(repo: Repo, remote: Remote, outputs: UsedOutp
     });
     refs.forEach((ref, i) => {
       if (errors[i]) result.failures.push(failure(ref, describe(errors[i], ref, remote)));
-      else result.transferred++;
+      else {
+        result.transferred++;
+        // Hashed on the way in: a checkout or push of it reads it no more.
+        const objectPath = repo.store.pathOf(ref.md5, ref.hashName);
+        const stat = statFile(objectPath);
+        if (stat) repo.statIndex.recordVerifiedObject(objectPath, stat, ref.hashName, ref.md5.replace(/\.dir$/, ''));
+      }
     });
     result.bytes += bytes;
     result.seconds += (performance.now() - started) / 1000;
