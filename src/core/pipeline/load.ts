@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { CairnError } from '../errors';
+import { outputPathProblem } from '../repo/outputPath';
 import { ContextError, InterpolationContext } from './context';
 import { findExpressions, ParsingConfig, resolveString, valueToString } from './interpolate';
 import { DEFAULT_PARAMS_FILE, parseParamsText } from './paramsFile';
@@ -74,6 +75,9 @@ const PLOT_OPTIONS = ['template', 'x', 'y', 'x_label', 'y_label', 'title', 'head
 const ARTIFACT_KEYS = ['path', 'type', 'desc', 'labels', 'meta'];
 
 const isUrl = (p: string) => /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p);
+
+/** A stand-in root for the lexical check of repo-relative paths (`outputPathProblem`). */
+const FS_ROOT = path.resolve('/');
 
 /** Join a path written in a file to its folder, repo-relative; undefined when it leaves the repository or is a URL. */
 export function repoPathOf(dir: string, p: string): string | undefined {
@@ -509,6 +513,8 @@ class FileLoader {
         if (repoPath === undefined || repoPath === '') {
           throw new CairnError('PATH_OUTSIDE_REPO', `output '${p}' is outside the repository`, { file: this.relPath, line: this.lineOf(pn), hint: 'Outputs must live inside the repository.' });
         }
+        const unsafe = outputPathProblem(FS_ROOT, path.resolve(FS_ROOT, repoPath));
+        if (unsafe) throw new CairnError('UNSAFE_PATH', `output '${p}' ${unsafe}`, { file: this.relPath, line: this.lineOf(pn), hint: 'Write outputs outside .git/ and .dvc/; if this file came from someone else, do not trust it.' });
         const optsNode = (pn as Pair)?.value;
         let opts: Record<string, ParamValue> = {};
         if (Array.isArray(rawOpts) && kind === 'plots') opts = (rawOpts.find(isPlainObject) as Record<string, ParamValue>) ?? {};

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML, { LineCounter } from 'yaml';
-import { CairnError } from '../errors';
+import YAML, { Document, isMap, isSeq, LineCounter } from 'yaml';
+import { CairnError, CairnErrorCode } from '../errors';
+import { isObjectId, shownHash } from '../hashing/objectId';
+import { outputPathProblem } from '../repo/outputPath';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
@@ -50,6 +52,7 @@ export class LockFile {
     if (raw.schema !== '2.0') {
       throw new CairnError('BAD_FILE', `unsupported lock file schema '${String(raw.schema)}'`, { file: relPath, line: 1, hint: "Cairn reads DVC 3 lock files (schema '2.0')." });
     }
+    checkOutputs(doc, relPath, lineCounter);
     return new LockFile(relPath, raw);
   }
 
@@ -109,6 +112,37 @@ export class LockFile {
 
   async save(root: string): Promise<void> {
     await writeFileAtomic(path.join(root, this.relPath), this.serialize());
+  }
+}
+
+/** A stand-in root for the lexical check of paths relative to a stage's wdir (`outputPathProblem`). */
+const FS_ROOT = path.resolve('/');
+const RESTORE = 'Restore dvc.lock from git, or delete it and run `cairn repro` again.';
+
+/**
+ * The recorded outputs' paths and hashes, before any becomes a path in the workspace or the
+ * cache: a hash is 32 hex digits, a path never lies in `.git/` or `.dvc/`. (Whether a path
+ * leaves the repository depends on the stage's wdir: dvc.yaml's check says it.)
+ */
+function checkOutputs(doc: Document, relPath: string, lineCounter: LineCounter): void {
+  const stages = doc.get('stages', true);
+  if (!isMap(stages)) return;
+  const fail = (code: CairnErrorCode, message: string, node: unknown) => {
+    const offset = (node as { range?: [number, number] } | undefined)?.range?.[0];
+    throw new CairnError(code, message, { file: relPath, line: offset === undefined ? undefined : lineCounter.linePos(offset).line, hint: RESTORE });
+  };
+  for (const stage of stages.items) {
+    const outs = isMap(stage.value) ? stage.value.get('outs', true) : undefined;
+    if (!isSeq(outs)) continue;
+    for (const entry of outs.items) {
+      if (!isMap(entry)) continue;
+      const p = entry.get('path');
+      const md5 = entry.get('md5');
+      if (typeof p !== 'string' || p === '') fail('BAD_FILE', 'an output has no `path:`', entry);
+      const unsafe = outputPathProblem(FS_ROOT, path.resolve(FS_ROOT, p as string));
+      if (unsafe?.startsWith('is inside')) fail('UNSAFE_PATH', `output '${shownHash(p as string)}' ${unsafe}`, entry.get('path', true));
+      if (md5 !== undefined && md5 !== null && !isObjectId(md5)) fail('BAD_HASH', `'md5' of output '${shownHash(p as string)}' must be 32 hex digits (a folder's end in '.dir'), not '${shownHash(String(md5))}'`, entry.get('md5', true));
+    }
   }
 }
 
