@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import * as readline from 'node:readline';
 import { CairnError } from '../core/errors';
 import { unreadableFiles } from '../core/outputs/unreadableFiles';
+import { redactUrlsIn } from '../core/remotes/redactUrl';
 import { Repo } from '../core/repo/repo';
 
 export type Options = ParseArgsConfig['options'];
@@ -41,7 +42,7 @@ export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: str
     });
     return (typeof result === 'number' && unreadable.length ? Math.max(result, 1) : result) as T;
   } finally {
-    for (const err of unreadable) process.stderr.write(`ERROR: ${err.oneLine()}\n`);
+    for (const err of unreadable) process.stderr.write(`ERROR: ${redactUrlsIn(err.oneLine())}\n`);
   }
 }
 
