@@ -4,6 +4,7 @@ import YAML, { Document, LineCounter, Pair, Scalar, YAMLMap } from 'yaml';
 import { CairnError } from '../errors';
 import type { HashName } from '../hashing/hashNames';
 import { writeFileAtomic } from '../repo/atomicWrite';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { checkDvcDocument } from './dvcFileCheck';
 
 /** One output of a `.dvc` file. */
@@ -73,7 +74,7 @@ export class DvcFile {
 
   static parse(text: string, file: string, relFile: string, root: string): DvcFile {
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true }, relFile);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { CairnError } from '../errors';
 import { outputPathProblem } from '../repo/outputPath';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { ContextError, InterpolationContext } from './context';
 import { findExpressions, ParsingConfig, resolveString, valueToString } from './interpolate';
 import { DEFAULT_PARAMS_FILE, parseParamsText } from './paramsFile';
@@ -146,7 +147,7 @@ class FileLoader {
     const text = await this.source.read(this.relPath);
     if (text === undefined) throw new CairnError('MISSING_PATH', `'${this.relPath}' does not exist`, { file: this.relPath, hint: 'Check the path.' });
     this.text = text;
-    const doc = YAML.parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true }, this.relPath);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `'${this.relPath}' is invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {

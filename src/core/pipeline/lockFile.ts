@@ -4,6 +4,7 @@ import YAML, { Document, isMap, isSeq, LineCounter } from 'yaml';
 import { CairnError, CairnErrorCode } from '../errors';
 import { isObjectId, shownHash } from '../hashing/objectId';
 import { outputPathProblem } from '../repo/outputPath';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
@@ -43,9 +44,9 @@ export class LockFile {
   static parse(text: string | undefined, relPath: string): LockFile {
     if (text === undefined || text.trim() === '') return new LockFile(relPath, {});
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter, uniqueKeys: true }, relPath);
     if (doc.errors.length) {
-      throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
+      throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
     }
     const raw = yamlNodeValue(doc.contents, text);
     if (!isPlainObject(raw)) throw new CairnError('BAD_FILE', 'expected a mapping with `schema:` and `stages:`', { file: relPath, hint: 'Delete the lock file and run `cairn repro` again.' });
