@@ -104,4 +104,22 @@ describe('a hostile repository: an output in .git/ is refused, the rest still wo
     assert.match(checkout.stderr, /sub\/dvc\.lock:7: 'md5' of output 'out\.txt' must be 32 hex digits/);
     assert.doesNotMatch(checkout.stderr, /unexpected error/);
   });
+
+  it('YAML nested thousands deep is one line from status, lint and metrics, never a crash (it aborted V8 while compiling a regular expression)', () => {
+    const dir = tempGitRepo();
+    cairnOk(dir, 'init', '-q');
+    writeFiles(dir, { 'deep.dvc': `${'['.repeat(5000)}\n`, 'dvc.yaml': `${'- '.repeat(5000)}x\n`, 'params.yaml': `${'{a: '.repeat(3000)}\n` });
+    for (const args of [['status'], ['lint']]) {
+      const r = cairn(dir, ...args);
+      assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout + r.stderr, /deep\.dvc.*nested more than 200 levels deep/, args.join(' '));
+      assert.match(r.stdout + r.stderr, /dvc\.yaml.*nested more than 200 levels deep/, args.join(' '));
+    }
+    // metrics and params report what they cannot read as dvc does (an entry, exit 0): they must only not crash.
+    for (const args of [['status'], ['lint'], ['metrics', 'show'], ['metrics', 'show', '--json'], ['params', 'diff']]) {
+      const r = cairn(dir, ...args);
+      assert.ok(r.status === 0 || r.status === 1, `${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 300)}`);
+      assert.doesNotMatch(r.stderr, /unexpected error|v8::|\n\s+at /, args.join(' '));
+    }
+  });
 });
