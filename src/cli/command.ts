@@ -1,5 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import * as readline from 'node:readline';
+import { CairnError } from '../core/errors';
+import { unreadableFiles } from '../core/outputs/unreadableFiles';
+import { redactUrlsIn } from '../core/remotes/redactUrl';
 import { Repo } from '../core/repo/repo';
 
 export type Options = ParseArgsConfig['options'];
@@ -22,8 +25,25 @@ export type CommandTable = Record<string, Command | CommandGroup>;
 export const out = (s: string) => process.stdout.write(s + '\n');
 export const printJson = (v: unknown) => out(JSON.stringify(v));
 
-export function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
-  return Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, fn);
+/**
+ * Runs a command on the repository of the working folder. Files the command had to leave out
+ * (`unreadableFiles`: one bad `.dvc` file does not stop the others) are printed, one line each,
+ * and make the exit code non-zero.
+ */
+export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
+  let unreadable: CairnError[] = [];
+  try {
+    const result = await Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, async (repo) => {
+      try {
+        return await fn(repo);
+      } finally {
+        unreadable = unreadableFiles(repo);
+      }
+    });
+    return (typeof result === 'number' && unreadable.length ? Math.max(result, 1) : result) as T;
+  } finally {
+    for (const err of unreadable) process.stderr.write(`ERROR: ${redactUrlsIn(err.oneLine())}\n`);
+  }
 }
 
 export async function confirmOnTty(question: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CairnError } from '../core/errors';
+import { redactUrlsIn } from '../core/remotes/redactUrl';
 import { Command, CommandGroup, CommandTable, Options, out } from './command';
 import { dataCommands } from './dataCommands';
 import { pipelineCommands } from './pipelineCommands';
@@ -98,12 +99,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run({ ...parsed, signal: controller.signal });
   } catch (err) {
+    // Messages may quote a remote's URL: its user-info never reaches the terminal.
     if (err instanceof CairnError) {
-      process.stderr.write(`ERROR: ${err.oneLine()}\n`);
+      process.stderr.write(`ERROR: ${redactUrlsIn(err.oneLine())}\n`);
       return err.code === 'ABORTED' ? 130 : 1;
     }
-    process.stderr.write(`ERROR: unexpected error: ${(err as Error).message}\n`);
-    if (parsed.values.verbose) process.stderr.write(`${(err as Error).stack}\n`);
+    process.stderr.write(`ERROR: unexpected error: ${redactUrlsIn(String((err as Error)?.message ?? err))}\n`);
+    if (parsed.values.verbose) process.stderr.write(`${redactUrlsIn(String((err as Error)?.stack))}\n`);
     return 255;
   } finally {
     process.off('SIGINT', onSigint);

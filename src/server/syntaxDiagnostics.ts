@@ -2,6 +2,8 @@ import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import { SOURCE } from './schemaDiagnostics';
 import type { YamlText } from './yamlText';
 
+const MAX_REPORTED = 50;
+
 /** YAML syntax errors and warnings (bad indentation, duplicate keys, tabs…) at the span the parser names. */
 export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
   const toDiagnostic = (e: { pos: [number, number]; message: string; code: string }, severity: DiagnosticSeverity): Diagnostic => {
@@ -19,8 +21,9 @@ export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
       code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`,
     };
   };
+  // A mangled file can have thousands (`[[[[…`); each costs a walk of the document, and no one reads past the first few.
   return [
-    ...yaml.doc.errors.map((e) => toDiagnostic(e, DiagnosticSeverity.Error)),
-    ...yaml.doc.warnings.map((e) => toDiagnostic(e, DiagnosticSeverity.Warning)),
+    ...yaml.doc.errors.slice(0, MAX_REPORTED).map((e) => toDiagnostic(e, DiagnosticSeverity.Error)),
+    ...yaml.doc.warnings.slice(0, MAX_REPORTED).map((e) => toDiagnostic(e, DiagnosticSeverity.Warning)),
   ];
 }

@@ -1,4 +1,5 @@
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
+import { dvcFileDiagnostics } from './dvcFileDiagnostics';
 import type { ParamsFiles } from './paramsFile';
 import type { PipelineFileKind } from './pipelineFileKind';
 import { schemaDiagnostics, SOURCE } from './schemaDiagnostics';
@@ -48,6 +49,16 @@ export async function validateDocument(input: ValidationInput): Promise<Diagnost
   // would be noise (a half-typed key reported as unknown), so the syntax error comes alone.
   const shape = [...syntaxDiagnostics(yaml), ...(yaml.doc.errors.length ? [] : schemaDiagnostics(yaml, kind, input.schemas))];
   const diagnostics: Diagnostic[] = input.schemaChecks === false ? [] : [...shape];
+  if (kind === 'dvc') {
+    // What the CLI says about the file. The schema's words stay on the lines it flags (its
+    // "did you mean" for a mistyped key), except a pattern's: a regular expression tells a
+    // person nothing, so the check's message replaces it.
+    const checks = dvcFileDiagnostics(yaml, input.file);
+    const checkLines = new Set(checks.map((d) => d.range.start.line));
+    const schemaLines = new Set(shape.filter((d) => d.code !== 'pattern').map((d) => d.range.start.line));
+    const kept = diagnostics.filter((d) => d.code !== 'pattern' || !checkLines.has(d.range.start.line));
+    diagnostics.splice(0, diagnostics.length, ...kept, ...checks.filter((d) => !schemaLines.has(d.range.start.line)));
+  }
   if (kind === 'lock' && yaml.text.trim()) {
     diagnostics.push({
       range: yaml.firstLineRange(),

@@ -1,5 +1,7 @@
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, Scalar } from 'yaml';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, Scalar, YAMLParseError } from 'yaml';
 import type { Position, Range } from 'vscode-languageserver';
+import { CairnError } from '../core/errors';
+import { nestedTooDeeply, parseYamlDocument } from '../core/repo/parseYamlDocument';
 
 /** A path into a YAML value: map keys and sequence indexes. */
 export type YamlPath = (string | number)[];
@@ -7,12 +9,21 @@ export type YamlPath = (string | number)[];
 /** A YAML text parsed once, with its line table: positions and node ranges for every other module. */
 export class YamlText {
   readonly doc: Document;
-  readonly lineCounter = new LineCounter();
+  lineCounter = new LineCounter();
   private js: unknown;
   private jsDone = false;
 
   constructor(readonly text: string) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true });
+    try {
+      this.doc = parseYamlDocument(text, { lineCounter: this.lineCounter, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true }, '');
+    } catch (err) {
+      if (!(err instanceof RangeError || err instanceof CairnError)) throw err;
+      // Nesting deep enough to overflow the parser's stack (`- - - …`): a syntax error at the start, as the CLI says it.
+      this.lineCounter = new LineCounter();
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
+      this.doc = parseDocument('');
+      this.doc.errors.push(new YAMLParseError([0, 1], 'UNEXPECTED_TOKEN', nestedTooDeeply('').message));
+    }
   }
 
   /** The document as plain data (aliases and merge keys resolved); undefined when it cannot be built. */
@@ -147,6 +158,8 @@ export interface ScalarAt {
 /** A map key as a string (keys in pipeline files are scalars). */
 export function keyString(key: unknown): string {
   if (isScalar(key)) return String(key.value);
+  // A collection as a key (`? [a]: b`, or `{{{…` typed by mistake): never printed whole, it may nest thousands deep.
+  if (isMap(key) || isSeq(key)) return isMap(key) ? '{…}' : '[…]';
   return String(key);
 }
 

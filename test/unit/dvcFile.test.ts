@@ -48,7 +48,7 @@ describe('.dvc files', () => {
     rejects('outs:\n- md5: [abc\n  path: data\n', 3, /invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]/);
     rejects('outs:\n- md5: 734ba86cc7be9e6c2d8b8062ed9da41c\n  path: data\n  colour: red\n', 4, /unknown key 'colour'/);
     rejects('outputs:\n- path: data\n', 1, /unknown key 'outputs'/);
-    rejects('outs:\n- md5: nothex\n  path: data\n', 2, /32-digit hex/);
+    rejects('outs:\n- md5: nothex\n  path: data\n', 2, /must be 32 hex digits/);
     rejects('outs:\n- size: 3\n', 2, /no `path:`/);
     rejects('outs:\n- md5: 734ba86cc7be9e6c2d8b8062ed9da41c\n  size: -1\n  path: data\n', 3, /whole number/);
   });

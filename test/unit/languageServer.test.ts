@@ -118,7 +118,7 @@ describe('language server: diagnostics', () => {
 
   it('checks .dvc files and dvc.lock (with a hint that the lock is generated)', async () => {
     const dvc = await diagnose('outs:\n- md5: abc\n  size: big\n  path: data\n  colour: red\n', 'dvc');
-    assert.deepEqual(summary(dvc), ['2:8-2:11 wrong-type', '4:2-4:8 unknown-key']);
+    assert.deepEqual(summary(dvc), ['1:7-1:10 BAD_HASH', '2:8-2:11 wrong-type', '4:2-4:8 unknown-key'], "the CLI's words replace the schema's pattern for a bad hash");
     const lock = await diagnose("schema: '1.0'\nstages:\n  a:\n    outs:\n    - path: x\n", 'lock');
     assert.deepEqual(summary(lock), ['0:0-0:13 generated-file', '0:8-0:13 wrong-value', '2:2-2:3 missing-key']);
     const noSchema = await diagnose('stages: {}\n# the end\n', 'lock');

@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { CairnError } from '../errors';
 
@@ -133,7 +133,7 @@ export function jsonErrorOffset(text: string): number {
 }
 
 export function parseYamlFile(text: string, relPath: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseYamlDocument(text, { prettyErrors: false }, relPath);
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0].line ?? lineAt(text, err.pos[0]);

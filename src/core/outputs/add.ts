@@ -37,7 +37,7 @@ export interface AddResult {
 export async function add(repo: Repo, paths: string[], options: AddOptions): Promise<AddResult> {
   if (paths.length === 0) throw new CairnError('USAGE', 'nothing to add.', { hint: 'Name files or folders: `cairn add data/`.' });
   let targets = paths.map((p) => {
-    const abs = repo.resolveInside(p, options.cwd).replace(/[\\/]+$/, '');
+    const abs = repo.resolveOutput(p, options.cwd).replace(/[\\/]+$/, '');
     if (!fs.existsSync(abs)) {
       throw new CairnError('MISSING_PATH', `'${p}' does not exist.`, { hint: 'Check the path and try again.' });
     }

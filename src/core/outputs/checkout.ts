@@ -4,8 +4,7 @@ import type { Repo } from '../repo/repo';
 import { joinClean, tempPathFor } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
-import { stageOutputRecords, StageOutputRecord, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
-import { shownHash } from '../hashing/objectId';
+import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
 import type { LinkOnTheWay } from '../repo/pathGuard';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
@@ -51,8 +50,6 @@ export interface CheckoutEntry {
   size?: number;
   /** A directory's number of files, as recorded. */
   nfiles?: number;
-  /** A recorded `md5:` that is not a hash (then `md5` is undefined): reported, never used. */
-  badHash?: string;
 }
 
 interface Plan {
@@ -266,10 +263,6 @@ function readLink(abs: string): string {
 function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
   const out = output;
   const shown = output.rel + (out.md5?.endsWith('.dir') ? '/' : '');
-  if (out.badHash !== undefined) {
-    result.failed.push({ path: shown, reason: `${output.recordedIn} records md5 '${shownHash(out.badHash)}', which is not a hash; refusing to use it`, refused: true });
-    return undefined;
-  }
   if (!out.md5) {
     result.failed.push({ path: shown, reason: 'no hash recorded in ' + output.recordedIn });
     return undefined;
@@ -348,11 +341,9 @@ function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
 const fromDvcFile = (o: TrackedOutput): CheckoutEntry => ({
   abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, isexec: o.out.isexec, recordedIn: o.dvcFile.relFile, size: o.out.size, nfiles: o.out.nfiles,
 });
-const fromStage = (o: StageOutputRecord): CheckoutEntry => ({
-  abs: o.abs, rel: o.rel, md5: o.entry?.md5, hashName: o.hashName, isexec: o.entry?.isexec, recordedIn: o.lockFile, size: o.entry?.size, nfiles: o.entry?.nfiles, badHash: o.entry?.badHash,
+const fromStage = (o: StageCachedOutput): CheckoutEntry => ({
+  abs: o.abs, rel: o.rel, md5: o.entry.md5, hashName: o.hashName, isexec: o.entry.isexec, recordedIn: o.lockFile, size: o.entry.size, nfiles: o.entry.nfiles,
 });
-/** Stage outputs dvc.lock records a hash for, and those whose recorded hash is not one (to say so). */
-const recordedStageOutputs = async (repo: Repo) => (await stageOutputRecords(repo)).filter((r) => r.entry?.md5 || r.entry?.badHash !== undefined);
 
 /**
  * What checkout restores: the cached outputs of the `.dvc` files and of the stages (those
@@ -361,12 +352,12 @@ const recordedStageOutputs = async (repo: Repo) => (await stageOutputRecords(rep
  */
 export async function checkoutEntries(repo: Repo, targets: string[], cwd: string): Promise<CheckoutEntry[]> {
   if (targets.length === 0) {
-    const [stageOuts, dvcFiles] = await Promise.all([recordedStageOutputs(repo), collectDvcFiles(repo)]);
+    const [stageOuts, dvcFiles] = await Promise.all([stageCachedOutputs(repo), collectDvcFiles(repo)]);
     const dvcOuts = outputsOf(repo, dvcFiles).filter((o) => o.out.cache).map(fromDvcFile);
     const taken = new Set(dvcOuts.map((o) => o.abs));
     return [...dvcOuts, ...stageOuts.map(fromStage).filter((o) => !taken.has(o.abs))];
   }
-  const stageOuts = await recordedStageOutputs(repo);
+  const stageOuts = await stageCachedOutputs(repo);
   const chosen: CheckoutEntry[] = [];
   const add = (e: CheckoutEntry) => {
     if (!chosen.some((c) => c.abs === e.abs)) chosen.push(e);

@@ -4,6 +4,7 @@ import type { Repo } from '../repo/repo';
 import { DvcFile, OutEntry } from './dvcFile';
 import { CairnError } from '../errors';
 import { globToRegex } from '../repo/dvcignore';
+import { setAsideUnreadable } from './unreadableFiles';
 
 /**
  * Workspace files whose name matches one of `names` (file-name globs: `dvc.yaml`, `*.dvc`), at any
@@ -41,30 +42,53 @@ function walkWorkspaceFiles(repo: Repo, names: string[]): string[] {
   return found.sort();
 }
 
-/** Every `.dvc` file of the workspace (git's view when there is git). */
+/** Every readable `.dvc` file of the workspace (git's view when there is git); the others are set aside. */
 export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
   const rels = await listWorkspaceFiles(repo, ['*.dvc']);
-  return rels.map((rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
+  return readEach(repo, rels, (rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
+}
+
+/** Each file read by `read`; one that cannot be is set aside (`unreadableFiles`) and the rest are read. */
+async function readEach(repo: Repo, rels: string[], read: (rel: string) => DvcFile | Promise<DvcFile>): Promise<DvcFile[]> {
+  const files: DvcFile[] = [];
+  for (const rel of rels) {
+    try {
+      files.push(await read(rel));
+    } catch (err) {
+      if (!(err instanceof CairnError)) throw err;
+      setAsideUnreadable(repo, err);
+    }
+  }
+  return files;
 }
 
 /** The workspace, as a "revision". */
 export const WORKSPACE = 'workspace';
 
-/** The `.dvc` files of a git revision (read from git, no checkout), or of the workspace. */
+/** The readable `.dvc` files of a git revision (read from git, no checkout), or of the workspace; the others are set aside. */
 export async function dvcFilesAt(repo: Repo, rev: string): Promise<DvcFile[]> {
   if (rev === WORKSPACE) return collectDvcFiles(repo);
   if (!repo.scm) throw new CairnError('USAGE', `cannot read revision '${rev}' without git.`);
   const commit = await repo.scm.revParse(rev).catch(() => '');
   if (!commit) throw new CairnError('USAGE', `unknown revision '${rev}'.`, { hint: 'Use a commit, branch or tag name that `git rev-parse` knows.' });
   const prefix = path.relative(repo.scm.root, repo.root).split(path.sep).join('/');
-  const files: DvcFile[] = [];
+  const rels: string[] = [];
   for (const name of await repo.scm.listFiles(commit)) {
     if (!name.endsWith('.dvc') || (prefix && !name.startsWith(prefix + '/'))) continue;
     const rel = prefix ? name.slice(prefix.length + 1) : name;
     if (rel.startsWith('.dvc/') || repo.ignore.isIgnored(rel, false)) continue;
-    files.push(DvcFile.parse(await repo.scm.show(commit, name), path.join(repo.root, rel), rel, repo.root));
+    rels.push(rel);
   }
-  return files;
+  return readEach(repo, rels, async (rel) => {
+    const text = await repo.scm!.show(commit, prefix ? `${prefix}/${rel}` : rel);
+    try {
+      return DvcFile.parse(text, path.join(repo.root, rel), rel, repo.root);
+    } catch (err) {
+      // Said with the revision: the workspace's copy may be fine.
+      if (err instanceof CairnError) throw new CairnError(err.code, `${err.message} (at ${rev})`, err.options);
+      throw err;
+    }
+  });
 }
 
 /** An output together with the file that declares it. */

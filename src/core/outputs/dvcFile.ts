@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML, { Document, isMap, isScalar, isSeq, LineCounter, Pair, Scalar, YAMLMap } from 'yaml';
+import YAML, { Document, LineCounter, Pair, Scalar, YAMLMap } from 'yaml';
 import { CairnError } from '../errors';
 import type { HashName } from '../hashing/hashNames';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { readRepoFileSync } from '../repo/readRepoFile';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
+import { checkDvcDocument } from './dvcFileCheck';
 
 /** One output of a `.dvc` file. */
 export interface OutEntry {
@@ -25,11 +27,6 @@ export interface OutEntry {
   line: number;
 }
 
-const TOP_KEYS = new Set(['outs', 'deps', 'md5', 'cmd', 'wdir', 'frozen', 'locked', 'meta', 'desc', 'always_changed']);
-const OUT_KEYS = new Set([
-  'path', 'md5', 'etag', 'checksum', 'size', 'nfiles', 'isexec', 'hash', 'cache', 'metric', 'plot', 'persist',
-  'desc', 'type', 'labels', 'meta', 'remote', 'push', 'files', 'version_id', 'cloud',
-]);
 /** DVC writes an output's keys in this order; other keys follow in the order they had. */
 const HASH_KEY_ORDER = ['md5', 'size', 'nfiles', 'isexec', 'hash', 'path'];
 
@@ -51,13 +48,19 @@ export class DvcFile {
     private doc: Document,
   ) {}
 
+  /** The `wdir:` output paths are relative to (from the file's folder), as DVC reads it. */
+  private get wdir(): string {
+    const wdir = this.doc.get('wdir');
+    return typeof wdir === 'string' ? wdir : '';
+  }
+
   get dir(): string {
     return path.dirname(this.file);
   }
 
   /** Absolute path of an output in the workspace. */
   outPath(out: OutEntry): string {
-    return path.resolve(this.dir, ...out.path.split('/'));
+    return path.resolve(this.dir, this.wdir, ...out.path.split('/'));
   }
 
   static load(file: string, relFile: string, root: string): DvcFile {
@@ -72,14 +75,7 @@ export class DvcFile {
 
   static parse(text: string, file: string, relFile: string, root: string): DvcFile {
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true });
-    const lineOf = (node: unknown): number | undefined => {
-      const range = (node as { range?: [number, number, number] })?.range;
-      return range ? lineCounter.linePos(range[0]).line : undefined;
-    };
-    const fail = (message: string, node?: unknown, hint = 'Fix the file, or restore it with `git checkout -- ' + relFile + '`.'): never => {
-      throw new CairnError('BAD_FILE', message, { file: relFile, line: lineOf(node), hint });
-    };
+    const doc = parseYamlDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true }, relFile);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
@@ -88,60 +84,23 @@ export class DvcFile {
         hint: 'Fix the YAML syntax.',
       });
     }
-    const top = doc.contents;
-    if (!isMap(top)) fail('expected a mapping with an `outs:` list', top);
-    const topMap = top as YAMLMap;
-    for (const pair of topMap.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!TOP_KEYS.has(key)) fail(`unknown key '${key}'`, pair.key, `Allowed keys: ${[...TOP_KEYS].join(', ')}.`);
-    }
-    const outsNode = topMap.get('outs', true);
-    if (!isSeq(outsNode)) fail('`outs:` must be a list of outputs', outsNode ?? topMap);
-    const outs: OutEntry[] = [];
-    for (const item of (outsNode as unknown as YAML.YAMLSeq).items) {
-      if (!isMap(item)) fail('each output must be a mapping with a `path:`', item);
-      const map = item as YAMLMap;
-      const get = (k: string) => map.get(k);
-      for (const pair of map.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (!OUT_KEYS.has(key)) fail(`unknown key '${key}' in output`, pair.key, `Allowed keys: ${[...OUT_KEYS].join(', ')}.`);
-      }
-      const outPath = get('path');
-      if (typeof outPath !== 'string' || outPath === '') fail('output has no `path:`', map);
-      const abs = path.resolve(path.dirname(file), outPath as string);
-      const relToRoot = path.relative(root, abs);
-      if (relToRoot === '' || relToRoot.startsWith('..') || path.isAbsolute(relToRoot)) {
-        throw new CairnError('PATH_OUTSIDE_REPO', `output path '${outPath}' is outside the repository`, {
-          file: relFile,
-          line: lineOf(map.get('path', true)),
-          hint: 'Outputs must live inside the repository.',
-        });
-      }
-      const md5 = get('md5');
-      if (md5 !== undefined && (typeof md5 !== 'string' || !/^[0-9a-f]{32}(\.dir)?$/.test(md5))) {
-        fail(`'md5' must be a 32-digit hex hash`, map.get('md5', true));
-      }
-      const hash = get('hash');
-      if (hash !== undefined && hash !== 'md5') fail(`unsupported hash '${hash}' (only md5)`, map.get('hash', true));
-      for (const k of ['size', 'nfiles']) {
-        const v = get(k);
-        if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) fail(`'${k}' must be a whole number`, map.get(k, true));
-      }
-      outs.push({
-        path: outPath as string,
-        md5: md5 as string | undefined,
-        size: (get('size') as number | undefined) ?? undefined,
-        nfiles: (get('nfiles') as number | undefined) ?? undefined,
-        isexec: get('isexec') === true ? true : undefined,
-        hashName: hash === 'md5' ? 'md5' : md5 === undefined ? 'md5' : 'md5-dos2unix',
-        cache: get('cache') !== false,
-        push: get('push') !== false,
-        remote: typeof get('remote') === 'string' ? (get('remote') as string) : undefined,
-        type: typeof get('type') === 'string' ? (get('type') as string) : undefined,
-        desc: typeof get('desc') === 'string' ? (get('desc') as string) : undefined,
-        line: lineOf(map) ?? 1,
-      });
-    }
+    const checked = checkDvcDocument(doc, path.dirname(file), root);
+    const error = checked.problems.find((p) => p.severity === 'error');
+    if (error) throw new CairnError(error.code, error.message, { file: relFile, line: lineCounter.linePos(error.range[0]).line, hint: error.hint });
+    const outs: OutEntry[] = checked.outs.map(({ path: outPath, values: v, offset }) => ({
+      path: outPath,
+      md5: (v.md5 ?? undefined) as string | undefined,
+      size: (v.size ?? undefined) as number | undefined,
+      nfiles: (v.nfiles ?? undefined) as number | undefined,
+      isexec: v.isexec === true ? true : undefined,
+      hashName: v.hash === 'md5' || v.md5 === undefined || v.md5 === null ? 'md5' : 'md5-dos2unix',
+      cache: v.cache !== false,
+      push: v.push !== false,
+      remote: v.remote as string | undefined,
+      type: v.type as string | undefined,
+      desc: v.desc as string | undefined,
+      line: lineCounter.linePos(offset).line,
+    }));
     return new DvcFile(file, relFile, root, outs, text, doc);
   }
 

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { CairnError } from '../errors';
+import { outputPathProblem } from '../repo/outputPath';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { ContextError, InterpolationContext } from './context';
 import { findExpressions, ParsingConfig, resolveString, valueToString } from './interpolate';
 import { DEFAULT_PARAMS_FILE, parseParamsText } from './paramsFile';
@@ -75,6 +77,9 @@ const ARTIFACT_KEYS = ['path', 'type', 'desc', 'labels', 'meta'];
 
 const isUrl = (p: string) => /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p);
 
+/** A stand-in root for the lexical check of repo-relative paths (`outputPathProblem`). */
+const FS_ROOT = path.resolve('/');
+
 /** Join a path written in a file to its folder, repo-relative; undefined when it leaves the repository or is a URL. */
 export function repoPathOf(dir: string, p: string): string | undefined {
   if (isUrl(p) || path.posix.isAbsolute(p) || /^[a-zA-Z]:[\\/]/.test(p)) return undefined;
@@ -142,7 +147,7 @@ class FileLoader {
     const text = await this.source.read(this.relPath);
     if (text === undefined) throw new CairnError('MISSING_PATH', `'${this.relPath}' does not exist`, { file: this.relPath, hint: 'Check the path.' });
     this.text = text;
-    const doc = YAML.parseDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true }, this.relPath);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `'${this.relPath}' is invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
@@ -509,6 +514,8 @@ class FileLoader {
         if (repoPath === undefined || repoPath === '') {
           throw new CairnError('PATH_OUTSIDE_REPO', `output '${p}' is outside the repository`, { file: this.relPath, line: this.lineOf(pn), hint: 'Outputs must live inside the repository.' });
         }
+        const unsafe = outputPathProblem(FS_ROOT, path.resolve(FS_ROOT, repoPath));
+        if (unsafe) throw new CairnError('UNSAFE_PATH', `output '${p}' ${unsafe}`, { file: this.relPath, line: this.lineOf(pn), hint: 'Write outputs outside .git/ and .dvc/; if this file came from someone else, do not trust it.' });
         const optsNode = (pn as Pair)?.value;
         let opts: Record<string, ParamValue> = {};
         if (Array.isArray(rawOpts) && kind === 'plots') opts = (rawOpts.find(isPlainObject) as Record<string, ParamValue>) ?? {};

@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML, { LineCounter } from 'yaml';
-import { CairnError } from '../errors';
+import YAML, { Document, isMap, isSeq, LineCounter } from 'yaml';
+import { CairnError, CairnErrorCode } from '../errors';
+import { isObjectId, shownHash } from '../hashing/objectId';
+import { outputPathProblem } from '../repo/outputPath';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
-import { isObjectId } from '../hashing/objectId';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
 
 /** A dep or out as dvc.lock records it. */
@@ -17,8 +19,6 @@ export interface LockEntry {
   isexec?: boolean;
   /** `md5` for DVC 3 entries; absent for DVC 2 ones (md5-dos2unix). */
   hash?: string;
-  /** An `md5:` that is not a hash, as written (then `md5` is undefined): named in messages, never used. */
-  badHash?: string;
 }
 
 export interface LockStage {
@@ -44,15 +44,16 @@ export class LockFile {
   static parse(text: string | undefined, relPath: string): LockFile {
     if (text === undefined || text.trim() === '') return new LockFile(relPath, {});
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter, uniqueKeys: true }, relPath);
     if (doc.errors.length) {
-      throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
+      throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
     }
     const raw = yamlNodeValue(doc.contents, text);
     if (!isPlainObject(raw)) throw new CairnError('BAD_FILE', 'expected a mapping with `schema:` and `stages:`', { file: relPath, hint: 'Delete the lock file and run `cairn repro` again.' });
     if (raw.schema !== '2.0') {
       throw new CairnError('BAD_FILE', `unsupported lock file schema '${String(raw.schema)}'`, { file: relPath, line: 1, hint: "Cairn reads DVC 3 lock files (schema '2.0')." });
     }
+    checkOutputs(doc, relPath, lineCounter);
     return new LockFile(relPath, raw);
   }
 
@@ -74,9 +75,7 @@ export class LockFile {
     const entries = (v: ParamValue | undefined): LockEntry[] =>
       Array.isArray(v) ? v.filter(isPlainObject).map((e) => ({
         path: String(e.path),
-        // A hash that is not one (`../../secret`) is never used: the entry counts as unhashed.
-        md5: isObjectId(e.md5) ? e.md5 : undefined,
-        ...(e.md5 !== undefined && !isObjectId(e.md5) && { badHash: String(e.md5) }),
+        md5: isObjectId(e.md5) ? e.md5 : undefined, // checkOutputs refused the file otherwise
         size: typeof e.size === 'number' ? e.size : undefined,
         nfiles: typeof e.nfiles === 'number' ? e.nfiles : undefined,
         isexec: e.isexec === true ? true : undefined,
@@ -114,6 +113,37 @@ export class LockFile {
 
   async save(root: string): Promise<void> {
     await writeFileAtomic(path.join(root, this.relPath), this.serialize());
+  }
+}
+
+/** A stand-in root for the lexical check of paths relative to a stage's wdir (`outputPathProblem`). */
+const FS_ROOT = path.resolve('/');
+const RESTORE = 'Restore dvc.lock from git, or delete it and run `cairn repro` again.';
+
+/**
+ * The recorded outputs' paths and hashes, before any becomes a path in the workspace or the
+ * cache: a hash is 32 hex digits, a path never lies in `.git/` or `.dvc/`. (Whether a path
+ * leaves the repository depends on the stage's wdir: dvc.yaml's check says it.)
+ */
+function checkOutputs(doc: Document, relPath: string, lineCounter: LineCounter): void {
+  const stages = doc.get('stages', true);
+  if (!isMap(stages)) return;
+  const fail = (code: CairnErrorCode, message: string, node: unknown) => {
+    const offset = (node as { range?: [number, number] } | undefined)?.range?.[0];
+    throw new CairnError(code, message, { file: relPath, line: offset === undefined ? undefined : lineCounter.linePos(offset).line, hint: RESTORE });
+  };
+  for (const stage of stages.items) {
+    const outs = isMap(stage.value) ? stage.value.get('outs', true) : undefined;
+    if (!isSeq(outs)) continue;
+    for (const entry of outs.items) {
+      if (!isMap(entry)) continue;
+      const p = entry.get('path');
+      const md5 = entry.get('md5');
+      if (typeof p !== 'string' || p === '') fail('BAD_FILE', 'an output has no `path:`', entry);
+      const unsafe = outputPathProblem(FS_ROOT, path.resolve(FS_ROOT, p as string));
+      if (unsafe?.startsWith('is inside')) fail('UNSAFE_PATH', `output '${shownHash(p as string)}' ${unsafe}`, entry.get('path', true));
+      if (md5 !== undefined && md5 !== null && !isObjectId(md5)) fail('BAD_HASH', `'md5' of output '${shownHash(p as string)}' must be 32 hex digits (a folder's end in '.dir'), not '${shownHash(String(md5))}'`, entry.get('md5', true));
+    }
   }
 }
 

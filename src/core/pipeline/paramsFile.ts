@@ -1,6 +1,7 @@
-import YAML, { LineCounter } from 'yaml';
+import { LineCounter } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { CairnError } from '../errors';
+import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
 
 /** The file DVC reads a stage's bare `- key` params from, in the stage's wdir. */
@@ -25,7 +26,7 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   } else if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     // JSON is read with the YAML parser too: it keeps `1.0` a float, as Python's json does.
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, { lineCounter, uniqueKeys: true }, relPath);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {

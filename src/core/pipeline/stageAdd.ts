@@ -54,6 +54,11 @@ export async function stageAdd(repo: Repo, options: StageAddOptions): Promise<{ 
     ];
     return items.sort((a, b) => comparePaths(a[0], b[0])).map((x) => x[1]);
   };
+  // Outputs are refused before anything is written: none may leave the repository or lie in .git/ or .dvc/.
+  const outputBase = path.resolve(path.dirname(file), options.wdir ?? '.');
+  for (const p of [options.outs, options.outsNoCache, options.outsPersist, options.metrics, options.metricsNoCache, options.plots, options.plotsNoCache].flat()) {
+    if (p !== undefined) repo.resolveOutput(p, outputBase);
+  }
   const outs = outsOf(options.outs, options.outsNoCache, options.outsPersist);
   if (outs.length) def.outs = outs;
   const metrics = outsOf(options.metrics, options.metricsNoCache);

@@ -8,6 +8,8 @@ import { workspaceSource } from './workspaceSource';
 import { gitRevisionSource } from './gitSource';
 import { listWorkspaceFiles } from '../outputs/collect';
 import { parseOutputTarget, targetNamesOutput } from '../outputs/outputTarget';
+import { setAsideUnreadable } from '../outputs/unreadableFiles';
+import { CairnError } from '../errors';
 
 /** A cached output of a pipeline stage, with what dvc.lock records for it (if anything). */
 export interface StageOutputRecord {
@@ -40,9 +42,9 @@ export async function workspacePipelineFiles(repo: Repo): Promise<string[]> {
  * Every cached output of every stage, paired with its dvc.lock entry: of the workspace
  * (`commit` undefined) or of a git commit (read from git, nothing checked out). Each dvc.lock
  * is read once. With `strict: false` a broken dvc.yaml hides only its own stages and an
- * unreadable dvc.lock counts as empty; otherwise they are errors.
+ * unreadable dvc.lock counts as empty (each error given to `setAside`); otherwise they are errors.
  */
-export async function stageOutputRecords(repo: Repo, commit?: string, options: { strict?: boolean } = {}): Promise<StageOutputRecord[]> {
+export async function stageOutputRecords(repo: Repo, commit?: string, options: { strict?: boolean; setAside?: (err: CairnError) => void } = {}): Promise<StageOutputRecord[]> {
   const strict = options.strict ?? true;
   let source: PipelineSource;
   let files: string[] | undefined;
@@ -55,13 +57,19 @@ export async function stageOutputRecords(repo: Repo, commit?: string, options: {
     source = await gitRevisionSource(repo.scm, commit, prefix, repo.ignore);
   }
   const pipelines = await loadPipelines(source, { files, strict });
+  for (const err of pipelines.errors) options.setAside?.(err);
   const artifacts = pipelines.files.flatMap((f) => f.artifacts);
   const locks = new Map<string, Promise<LockFile | undefined>>();
   const lockOf = (pipelineFile: string) => {
     const rel = LockFile.lockPathFor(pipelineFile);
     if (!locks.has(rel)) {
       const parsed = source.read(rel).then((text) => LockFile.parse(text, rel));
-      locks.set(rel, strict ? parsed : parsed.catch(() => undefined));
+      const unreadable = (err: unknown) => {
+        if (!(err instanceof CairnError)) throw err;
+        options.setAside?.(err);
+        return undefined;
+      };
+      locks.set(rel, strict ? parsed : parsed.catch(unreadable));
     }
     return locks.get(rel)!;
   };
@@ -88,9 +96,13 @@ export async function stageOutputRecords(repo: Repo, commit?: string, options: {
   return found;
 }
 
-/** The stage outputs dvc.lock records a hash for (what push, fetch, gc and checkout work on). */
+/**
+ * The stage outputs dvc.lock records a hash for (what push, fetch, gc and checkout work on). A
+ * dvc.yaml or dvc.lock that cannot be read is set aside (`unreadableFiles`): the others' outputs are still used.
+ */
 export async function stageCachedOutputs(repo: Repo, commit?: string): Promise<StageCachedOutput[]> {
-  return (await stageOutputRecords(repo, commit)).filter((r): r is StageCachedOutput => !!r.entry?.md5);
+  const records = await stageOutputRecords(repo, commit, { strict: false, setAside: (err) => setAsideUnreadable(repo, err) });
+  return records.filter((r): r is StageCachedOutput => !!r.entry?.md5);
 }
 
 /** Whether a user's target names a stage output: its path or a folder above it, its dvc.yaml, or its stage. */

@@ -6,6 +6,7 @@ import { openRemote } from './openRemote';
 import { isObjectKey, layoutFiles, objectKey } from './remote';
 import { forEachParallel } from './parallel';
 import { usedOutputs } from './usedObjects';
+import { unreadableFiles } from '../outputs/unreadableFiles';
 import { expandObjects } from './transfer';
 
 export interface GcOptions {
@@ -63,6 +64,15 @@ export async function gc(repo: Repo, options: GcOptions): Promise<GcResult> {
   }
   return repo.withLock(async () => {
     const outputs = await usedOutputs(repo, { cwd: options.cwd, allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits });
+    const unreadable = unreadableFiles(repo);
+    if (unreadable.length) {
+      // What an unreadable file uses is unknown: removing "unused" objects could remove its data.
+      const files = [...new Set(unreadable.map((e) => e.file ?? '?'))];
+      throw new CairnError('BAD_FILE', `gc cannot tell which objects ${files.length === 1 ? `'${files[0]}' uses` : `${files.length} files use (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', ...' : ''})`}; nothing was removed`, {
+        paths: files,
+        hint: 'Fix or restore the files named above, then run gc again.',
+      });
+    }
     const { refs } = expandObjects(outputs, (o) => repo.store.readDir(o.md5, o.hashName));
     const keep = new Set(refs.keys());
     for (const o of outputs) keep.add(objectKey(o.md5, o.hashName));

@@ -4,6 +4,7 @@ import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import { configuredRemotes, urlScheme } from './remoteConfig';
 import { LocalRemote } from './localRemote';
+import { redactUrl } from './redactUrl';
 import { S3Remote } from './s3Remote';
 import type { Remote } from './remote';
 
@@ -28,16 +29,38 @@ export function openRemote(repo: Repo, name: string | undefined, command = 'push
   if (!r.url) throw new CairnError('REMOTE', `remote '${remoteName}' has no url.`, { file: repo.rel(r.file), hint: `Set it: \`cairn remote modify ${remoteName} url <url>\`.` });
   const o = Object.fromEntries(r.options);
   const jobs = o.jobs ? Number(o.jobs) : undefined;
+  if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1)) {
+    throw new CairnError('REMOTE', `remote '${remoteName}' has jobs = '${o.jobs}', not a whole number of at least 1.`, { file: repo.rel(r.file), hint: `Fix it: \`cairn remote modify ${remoteName} jobs 4\`.` });
+  }
   const scheme = urlScheme(r.url);
   if (scheme === '') {
-    const root = r.url.startsWith('file://') ? fileURLToPath(r.url) : r.url;
-    return withJobs(new LocalRemote(remoteName, r.url, root, repo.pool), jobs);
+    const root = r.url.startsWith('file://') ? folderOfFileUrl(r.url, remoteName, repo.rel(r.file)) : r.url;
+    return withJobs(new LocalRemote(remoteName, redactUrl(r.url), root, repo.pool), jobs);
   }
-  if (scheme === 's3') return withJobs(new S3Remote(remoteName, r.url, o, Math.max(64, jobs ?? 0)), jobs);
+  if (scheme === 's3') {
+    try {
+      return withJobs(new S3Remote(remoteName, r.url, o, Math.max(64, jobs ?? 0)), jobs);
+    } catch (err) {
+      if (err instanceof CairnError) throw new CairnError('REMOTE', `remote '${remoteName}': ${err.message}`, { ...err.options, file: repo.rel(r.file) });
+      throw err;
+    }
+  }
   throw new CairnError('REMOTE', `remote '${remoteName}' uses '${scheme}://', which Cairn does not support yet.`, {
     file: repo.rel(r.file),
     hint: 'Supported: a local or mounted folder (a path or file://) and S3 or S3-compatible storage (s3://).',
   });
+}
+
+/** The folder a `file://` URL names, or one clear line saying why it names none (`file://user:pw@/x`, a host, `%2F`...). */
+function folderOfFileUrl(url: string, remoteName: string, configFile: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    throw new CairnError('REMOTE', `remote '${remoteName}' has url '${redactUrl(url)}', which names no local folder.`, {
+      file: configFile,
+      hint: 'A folder remote is a path, or file:///absolute/path (no user, password or host).',
+    });
+  }
 }
 
 function withJobs<T extends Remote>(remote: T, jobs: number | undefined): T {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CairnError } from '../errors';
 import { ConfigFile } from '../repo/config';
+import { redactUrl } from './redactUrl';
 import type { Repo } from '../repo/repo';
 
 /** Where `cairn remote` writes: `.dvc/config` (shared, committed) or `.dvc/config.local` (private). */
@@ -71,10 +72,10 @@ export interface RemoteListing {
   default: boolean;
 }
 
-/** `dvc remote list`: names and urls (local paths absolute), the default marked. */
+/** `dvc remote list`: names and urls (local paths absolute, user-info redacted: this is what is shown), the default marked. */
 export function listRemotes(repo: Repo): RemoteListing[] {
   const def = repo.config.get('core', 'remote');
-  return [...configuredRemotes(repo)].map(([name, r]) => ({ name, url: r.url, default: name === def }));
+  return [...configuredRemotes(repo)].map(([name, r]) => ({ name, url: redactUrl(r.url), default: name === def }));
 }
 
 /** `dvc remote add`. */

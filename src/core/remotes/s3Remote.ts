@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { digest } from '../hashing/digest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { abortedError, CairnError } from '../errors';
+import { redactUrl, redactUrlsIn, withoutUserInfo } from './redactUrl';
 import { BatchOptions, GetItem, isObjectKey, PutItem, Remote, TransferOptions } from './remote';
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
@@ -43,11 +44,16 @@ export interface S3Options {
   ssl_verify?: string;
 }
 
-/** `s3://bucket/some/prefix` → bucket and key prefix (no slashes at either end). */
+/**
+ * `s3://bucket/some/prefix` → bucket and key prefix (no slashes at either end). User-info
+ * (`s3://key:secret@bucket`) is dropped: credentials come from the config or the AWS chain.
+ * A bucket is letters, digits, `.`, `-` and `_` (old buckets' capitals and underscores
+ * included): anything else would end up in a host name.
+ */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m) throw new CairnError('USAGE', `'${url}' is not an S3 url.`, { hint: 'Use s3://bucket/prefix.' });
-  return { bucket: m[1], prefix: m[2].replace(/^\/+|\/+$/g, '') };
+  const m = /^s3:\/\/([A-Za-z0-9._-]+)(?:\/(.*))?$/s.exec(withoutUserInfo(url));
+  if (!m) throw new CairnError('USAGE', `'${redactUrl(url)}' is not an S3 url.`, { hint: 'Use s3://bucket/prefix (a bucket is letters, digits, `.`, `-` and `_`).' });
+  return { bucket: m[1], prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
 type Sdk = typeof import('./awsSdk');
@@ -137,7 +143,8 @@ export class S3Remote implements Remote {
     for (const secret of [this.options.secret_access_key, this.options.session_token, c?.secretAccessKey, c?.sessionToken]) {
       if (secret) message = message.split(secret).join('***');
     }
-    throw new CairnError('REMOTE', `${what} on remote '${this.name}' (${this.url}) failed: ${message}${status ? ` (HTTP ${status})` : ''}`, {
+    message = redactUrlsIn(message);
+    throw new CairnError('REMOTE', `${what} on remote '${this.name}' (${redactUrl(this.url)}) failed: ${message}${status ? ` (HTTP ${status})` : ''}`, {
       hint: status === 403 || status === 401 || /credential|AccessDenied|Signature|InvalidAccessKeyId|Forbidden/i.test(message)
         ? `Check the remote's credentials: \`cairn remote modify --local ${this.name} access_key_id|secret_access_key ...\`, a profile, or the AWS_* environment.`
         : undefined,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CairnError } from '../errors';
 import { RepoConfig } from './config';
 import { DvcIgnore } from './dvcignore';
+import { outputPathProblem } from './outputPath';
 import { RepoLock } from './repoLock';
 import { Git } from '../scm/git';
 import { folderTrusted } from '../folderTrust';
@@ -128,17 +129,21 @@ export class Repo {
     return path.relative(this.root, abs).split(path.sep).join('/');
   }
 
-  /** Resolve a user-given path (relative to `cwd`) and refuse one outside the repository. */
+  /** Resolve a user-given path (relative to `cwd`) and refuse one outside the repository or inside `.git/` or `.dvc/`. */
   resolveInside(userPath: string, cwd: string): string {
     const abs = path.resolve(cwd, userPath);
-    const rel = path.relative(this.root, abs);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    const why = outputPathProblem(this.root, abs);
+    if (why?.startsWith('is outside')) {
       throw new CairnError('PATH_OUTSIDE_REPO', `'${userPath}' is outside the repository '${this.root}'.`);
     }
-    const first = rel.split(path.sep)[0];
-    if (first === DVC_DIR || first === '.git') {
-      throw new CairnError('USAGE', `'${userPath}' is inside ${first}/, which cannot be tracked.`);
-    }
+    if (why && abs !== this.root) throw new CairnError('UNSAFE_PATH', `'${userPath}' ${why}; it cannot be tracked.`);
+    return abs;
+  }
+
+  /** Resolve a path a command will write as an output: inside the repository, not the repository itself. */
+  resolveOutput(userPath: string, cwd: string): string {
+    const abs = this.resolveInside(userPath, cwd);
+    if (abs === this.root) throw new CairnError('UNSAFE_PATH', `'${userPath}' is the repository itself; an output is a file or folder inside it.`);
     return abs;
   }
 
