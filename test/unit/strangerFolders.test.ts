@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Repo } from '../../src/core/repo/repo';
 import { init } from '../../src/core/repo/init';
 import { add } from '../../src/core/outputs/add';
 import { CairnError } from '../../src/core/errors';
 import { addRemote } from '../../src/core/remotes/remoteConfig';
-import { push } from '../../src/core/remotes/sync';
+import { fetch, push } from '../../src/core/remotes/sync';
 import { gc } from '../../src/core/remotes/gc';
 import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { HashPool } from '../../src/core/hashing/hashPool';
@@ -83,6 +84,17 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
     writeFiles(dir, { 'new.txt': 'new\n' });
     await assert.rejects(step(dir, (r) => add(r, ['new.txt'], { cwd: dir })), (e: unknown) => e instanceof CairnError && /is a symbolic link/.test(e.message));
     assert.deepEqual(fs.readdirSync(outside), []);
+  });
+
+  it('a FIFO on the remote under an object\'s key fails that object at once; the rest is fetched', async () => {
+    await step(dir, (r) => push(r, { cwd: dir }));
+    const key = `files/md5/${md5('kept\n').slice(0, 2)}/${md5('kept\n').slice(2)}`;
+    fs.rmSync(path.join(shared, key));
+    execFileSync('mkfifo', [path.join(shared, key)]);
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true });
+    const r = await step(dir, (repo) => fetch(repo, { cwd: dir }));
+    assert.equal(r.transferred, 1);
+    assert.deepEqual(r.failures.map((f) => [f.path, f.message]), [['kept.txt', 'not a regular file']]);
   });
 
   it('a folder remote takes no path but an object key (or an upload temp file beside one)', async () => {
