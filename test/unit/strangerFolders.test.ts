@@ -47,6 +47,7 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
       [`ab/${HEX30}.bak`]: 'a backup\n',
       [`ab/${'E'.repeat(30)}`]: 'upper case is no hash\n',
       'files/md5/ab/notes.txt': 'inside the layout\n',
+      'files/md5/ab/.notes.txt.4242.0badf00d.tmp': 'named like an upload temp file, beside no object\n',
       [`files/md5/zz/${HEX30}`]: 'zz is no prefix\n',
       [`files/md5/abc/${HEX30}`]: 'abc is no prefix\n',
       [`files/${HEX30}`]: 'above the prefixes\n',
@@ -54,8 +55,11 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
     const theirs = treeHashes(shared);
     await step(dir, (r) => push(r, { cwd: dir }));
     fs.rmSync(path.join(dir, 'gone.txt.dvc'));
+    const old = new Date(Date.now() - 3 * 3600_000);
+    fs.utimesSync(path.join(shared, 'files/md5/ab/.notes.txt.4242.0badf00d.tmp'), old, old);
     const plan = await step(dir, (r) => gc(r, { cwd: dir, workspace: true, cloud: true }));
     assert.deepEqual(plan.remote, [`files/md5/${md5('gone\n').slice(0, 2)}/${md5('gone\n').slice(2)}`]);
+    assert.deepEqual(plan.abandoned, []);
     const now = treeHashes(shared);
     for (const [file, hash] of Object.entries(theirs)) assert.equal(now[file], hash, `${file} changed or went`);
   });
