@@ -265,6 +265,9 @@ describe('S3 client against a real MinIO', function () {
     await client.send(new sdk.UploadPartCommand({ Bucket: 'client', Key: ours, UploadId: oursId, PartNumber: 1, Body: crypto.randomBytes(1024) }));
     const elsewhere = 'gc-other/files/md5/ab/cdef0123456789abcdef0123456789';
     const elsewhereId = await start(elsewhere);
+    // Under the prefix but not an object's key: another tool's upload, never aborted.
+    const theirs = 'gc-left/exports/big.bin';
+    const theirsId = await start(theirs);
     // MinIO lists uploads for an exact key (or the whole bucket), not for a shorter prefix.
     const uploads = async (key: string) => ((await client.send(new sdk.ListMultipartUploadsCommand({ Bucket: 'client', Prefix: key }))).Uploads ?? []).map((u) => u.UploadId);
     assert.deepEqual(await uploads(ours), [oursId]);
@@ -277,6 +280,7 @@ describe('S3 client against a real MinIO', function () {
     assert.deepEqual(idle.abandoned, [`${oursId} files/md5/ab/cdef0123456789abcdef0123456789`]);
     assert.deepEqual(await uploads(ours), []);
     assert.deepEqual(await uploads(elsewhere), [elsewhereId]);
+    assert.deepEqual(await uploads(theirs), [theirsId]);
     assert.deepEqual(await keysUnder(client, 'client', 'gc-left/'), objects, 'no object was touched');
   });
 

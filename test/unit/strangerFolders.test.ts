@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Repo } from '../../src/core/repo/repo';
 import { init } from '../../src/core/repo/init';
 import { add } from '../../src/core/outputs/add';
 import { CairnError } from '../../src/core/errors';
 import { addRemote } from '../../src/core/remotes/remoteConfig';
-import { push } from '../../src/core/remotes/sync';
+import { fetch, push } from '../../src/core/remotes/sync';
 import { gc } from '../../src/core/remotes/gc';
 import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { HashPool } from '../../src/core/hashing/hashPool';
@@ -46,6 +47,7 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
       [`ab/${HEX30}.bak`]: 'a backup\n',
       [`ab/${'E'.repeat(30)}`]: 'upper case is no hash\n',
       'files/md5/ab/notes.txt': 'inside the layout\n',
+      'files/md5/ab/.notes.txt.4242.0badf00d.tmp': 'named like an upload temp file, beside no object\n',
       [`files/md5/zz/${HEX30}`]: 'zz is no prefix\n',
       [`files/md5/abc/${HEX30}`]: 'abc is no prefix\n',
       [`files/${HEX30}`]: 'above the prefixes\n',
@@ -53,8 +55,11 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
     const theirs = treeHashes(shared);
     await step(dir, (r) => push(r, { cwd: dir }));
     fs.rmSync(path.join(dir, 'gone.txt.dvc'));
+    const old = new Date(Date.now() - 3 * 3600_000);
+    fs.utimesSync(path.join(shared, 'files/md5/ab/.notes.txt.4242.0badf00d.tmp'), old, old);
     const plan = await step(dir, (r) => gc(r, { cwd: dir, workspace: true, cloud: true }));
     assert.deepEqual(plan.remote, [`files/md5/${md5('gone\n').slice(0, 2)}/${md5('gone\n').slice(2)}`]);
+    assert.deepEqual(plan.abandoned, []);
     const now = treeHashes(shared);
     for (const [file, hash] of Object.entries(theirs)) assert.equal(now[file], hash, `${file} changed or went`);
   });
@@ -83,6 +88,17 @@ describe('a remote folder or cache dir given by a stranger gets only hash-named 
     writeFiles(dir, { 'new.txt': 'new\n' });
     await assert.rejects(step(dir, (r) => add(r, ['new.txt'], { cwd: dir })), (e: unknown) => e instanceof CairnError && /is a symbolic link/.test(e.message));
     assert.deepEqual(fs.readdirSync(outside), []);
+  });
+
+  it('a FIFO on the remote under an object\'s key fails that object at once; the rest is fetched', async () => {
+    await step(dir, (r) => push(r, { cwd: dir }));
+    const key = `files/md5/${md5('kept\n').slice(0, 2)}/${md5('kept\n').slice(2)}`;
+    fs.rmSync(path.join(shared, key));
+    execFileSync('mkfifo', [path.join(shared, key)]);
+    fs.rmSync(path.join(dir, '.dvc', 'cache'), { recursive: true });
+    const r = await step(dir, (repo) => fetch(repo, { cwd: dir }));
+    assert.equal(r.transferred, 1);
+    assert.deepEqual(r.failures.map((f) => [f.path, f.message]), [['kept.txt', 'not a regular file']]);
   });
 
   it('a folder remote takes no path but an object key (or an upload temp file beside one)', async () => {

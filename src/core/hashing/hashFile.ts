@@ -178,10 +178,13 @@ function objectStatOf(file: string): ObjectStat | undefined {
  * behind and the error's code is ECORRUPT.
  */
 export function fetchObjectSync(source: string, objectsDir: string, stagingDir: string, name: string, hashName: HashName, onBytes?: OnBytes): FileHash {
-  const fd = fs.openSync(source, 'r');
+  // Non-blocking: a FIFO under an object's name on the remote must not hang the thread.
+  const fd = fs.openSync(source, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   let staged: { tmp: string; md5: string; size: number };
   try {
-    staged = stageWithHash(fd, fs.fstatSync(fd).size, stagingDir, hashName, onBytes);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    staged = stageWithHash(fd, st.size, stagingDir, hashName, onBytes);
   } finally {
     fs.closeSync(fd);
   }

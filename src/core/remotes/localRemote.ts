@@ -32,7 +32,7 @@ export class LocalRemote implements Remote {
   /** The file of an object's key (or of an upload's temp file beside one): never any other path. */
   private abs(key: string): string {
     const [folder, name] = [key.slice(0, key.lastIndexOf('/') + 1), key.slice(key.lastIndexOf('/') + 1)];
-    if (!isObjectKey(key) && !(isObjectKey(`${folder}${'0'.repeat(30)}`) && isTempName(name))) {
+    if (!isObjectKey(key) && !(isObjectKey(`${folder}${'0'.repeat(30)}`) && isUploadTemp(name))) {
       throw new CairnError('BAD_HASH', `'${shownHash(key)}' is not an object's key; refusing to use it as a path in remote '${this.name}'.`);
     }
     return joinClean(this.root, key);
@@ -180,7 +180,7 @@ export class LocalRemote implements Remote {
   async abandonedUploads(idleMs: number): Promise<string[]> {
     const before = Date.now() - idleMs;
     return layoutFiles(this.root).filter((key) => {
-      if (!isTempName(path.posix.basename(key))) return false;
+      if (!isUploadTemp(path.posix.basename(key))) return false;
       const stat = fs.statSync(this.abs(key), { throwIfNoEntry: false });
       return !!stat && stat.mtimeMs < before;
     });
@@ -194,6 +194,11 @@ export class LocalRemote implements Remote {
     void this.ownPool?.close();
     this.ownPool = undefined;
   }
+}
+
+/** An upload's temp file beside its object (tempPathFor): `.<object name>.<pid>.<random>[.<n>].tmp`; another file is not ours. */
+function isUploadTemp(name: string): boolean {
+  return isTempName(name) && /^\.[0-9a-f]{30}(\.dir)?\./.test(name);
 }
 
 function asError(r: WorkerResult): Error | undefined {

@@ -293,7 +293,10 @@ export class S3Remote implements Remote {
       // The whole bucket's, filtered here: MinIO lists uploads only for an exact key or for the whole bucket.
       const uploads = await this.client().listMultipartUploads(undefined, signal);
       const before = Date.now() - idleMs;
-      return uploads.filter((u) => u.key.startsWith(this.key('')) && u.initiated.getTime() <= before).map((u) => `${u.uploadId} ${u.key.slice(strip)}`);
+      // Only uploads of object keys: another tool's upload under the same prefix is not ours to abort.
+      return uploads
+        .filter((u) => u.key.startsWith(this.key('')) && isObjectKey(u.key.slice(strip)) && u.initiated.getTime() <= before)
+        .map((u) => `${u.uploadId} ${u.key.slice(strip)}`);
     } catch (err) {
       this.fail(err, 'listing unfinished uploads');
     }
