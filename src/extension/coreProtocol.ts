@@ -30,7 +30,8 @@ export interface RemoteCredentials {
  * every operation that walks or writes the workspace runs, so the UI thread never does.
  */
 export interface CoreOps {
-  snapshot: { args: Record<string, never>; result: TrackedItem[] };
+  /** `unreadable`: the files set aside as unreadable (one line each), their outputs missing from `items`. */
+  snapshot: { args: Record<string, never>; result: { items: TrackedItem[]; unreadable: string[] } };
   add: { args: { paths: string[]; stageInGit: boolean }; result: AddResult };
   commit: { args: { targets: string[]; force: boolean }; result: CommitResult };
   checkout: { args: { targets: string[]; force: boolean }; result: CheckoutResult };

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Repo } from '../core/repo/repo';
 import { CairnError } from '../core/errors';
 import { outputStatuses } from '../core/outputs/status';
+import { unreadableFiles } from '../core/outputs/unreadableFiles';
 import { describeOutput } from '../core/outputs/list';
 import { add } from '../core/outputs/add';
 import { commit } from '../core/outputs/commit';
@@ -65,7 +66,7 @@ const handlers: Handlers = {
         changedFiles: o.changedFiles,
       });
     }
-    return items;
+    return { items, unreadable: unreadableFiles(repo).map((e) => e.oneLine()) };
   },
   async add({ paths, stageInGit }, { repo, root, signal, onProgress }) {
     const result = await add(repo, paths, { cwd: root, signal, onProgress });

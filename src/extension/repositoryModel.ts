@@ -53,8 +53,10 @@ export class RepositoryModel implements vscode.Disposable {
     const started = Date.now();
     const hashJobs = vscode.workspace.getConfiguration('cairn').get<number>('hashJobs') || undefined;
     try {
-      this.items = await this.core.call('snapshot', this.root, {}, { hashJobs });
-      this.error = undefined;
+      const { items, unreadable } = await this.core.call('snapshot', this.root, {}, { hashJobs });
+      this.items = items;
+      // The others are shown; the message names what was left out (a bad .dvc file, dvc.lock...).
+      this.error = unreadable.length ? unreadable.join(' · ') : undefined;
       this.lastRefreshMs = Date.now() - started;
       this.log.info(`refreshed ${this.root}: ${this.items.length} outputs, ${this.changedItems.length} changed, ${this.lastRefreshMs} ms`);
     } catch (err) {

@@ -153,7 +153,7 @@ describe('folders not trusted: no git, no stage command', () => {
       setFolderTrusted(false); // as the extension host does in Restricted Mode
       const untrusted = await core.call('runs', dir, { historyLimit: 10, branches: [] });
       assert.deepEqual(untrusted.runs.map((r) => r.kind), ['workspace']);
-      assert.deepEqual((await core.call('snapshot', dir, {})).map((i) => i.path).sort(), ['acc.txt', 'data']);
+      assert.deepEqual((await core.call('snapshot', dir, {})).items.map((i) => i.path).sort(), ['acc.txt', 'data']);
       await assert.rejects(core.call('add', dir, { paths: [path.join(dir, 'params.yaml')], stageInGit: false }), (err: unknown) => {
         assert.ok(err instanceof CairnError);
         assert.match(err.oneLine(), /^add changes files or reaches a remote, which Cairn does not do in a folder you have not trusted\. Trust the folder first/);
