@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import { dvcFileDiagnostics } from './dvcFileDiagnostics';
+import { lockFileDiagnostics } from './lockFileDiagnostics';
 import type { ParamsFiles } from './paramsFile';
 import type { PipelineFileKind } from './pipelineFileKind';
 import { schemaDiagnostics, SOURCE } from './schemaDiagnostics';
@@ -59,6 +61,7 @@ export async function validateDocument(input: ValidationInput): Promise<Diagnost
     const kept = diagnostics.filter((d) => d.code !== 'pattern' || !checkLines.has(d.range.start.line));
     diagnostics.splice(0, diagnostics.length, ...kept, ...checks.filter((d) => !schemaLines.has(d.range.start.line)));
   }
+  if (kind === 'lock') diagnostics.push(...lockFileDiagnostics(yaml, path.basename(input.file)));
   if (kind === 'lock' && yaml.text.trim()) {
     diagnostics.push({
       range: yaml.firstLineRange(),

@@ -103,6 +103,9 @@ describe('a hostile repository: an output in .git/ is refused, the rest still wo
     assert.match(checkout.stderr, /^ERROR: dvc\.lock:6: output '\.\.\/\.git\/config' is inside \.git\//);
     assert.match(checkout.stderr, /sub\/dvc\.lock:7: 'md5' of output 'out\.txt' must be 32 hex digits/);
     assert.doesNotMatch(checkout.stderr, /unexpected error/);
+    const lintLock = cairn(dir, 'lint');
+    assert.match(lintLock.stdout, /^dvc\.lock:6:5: error: Output '\.\.\/\.git\/config' is inside \.git\/.*\[UNSAFE_PATH\]$/m);
+    assert.match(lintLock.stdout, /^sub\/dvc\.lock:7:7: error: 'md5' of output 'out\.txt' must be 32 hex digits.*\[BAD_HASH\]$/m);
   });
 
   it('YAML nested thousands deep is one line from status, lint and metrics, never a crash (it aborted V8 while compiling a regular expression)', () => {
