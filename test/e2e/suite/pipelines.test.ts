@@ -70,7 +70,9 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
         const byGroup = Object.fromEntries(
           workbench.tree.getChildren().map((g: any) => [g.group, workbench.tree.getChildren(g).map((o: any) => `${o.item.path} ${o.item.status} ${o.item.stage ?? ''}`.trim())]),
         );
-        return byGroup.Models?.length === 2 ? byGroup : undefined;
+        // A refresh that ran while the stages ran may show their outputs deleted for a moment: wait for the one after.
+        const stageRows: string[] = [...(byGroup.Datasets ?? []), ...(byGroup.Models ?? [])].filter((row: string) => row.includes('pipeline/dvc.yaml:'));
+        return byGroup.Models?.length === 2 && stageRows.every((row) => row.includes(' in sync ')) ? byGroup : undefined;
       });
       assert.ok(groups.Datasets.includes('pipeline/out in sync pipeline/dvc.yaml:prepare'), JSON.stringify(groups));
       assert.ok(groups.Models.includes('pipeline/model.txt in sync pipeline/dvc.yaml:train'), JSON.stringify(groups));

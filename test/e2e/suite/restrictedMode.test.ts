@@ -32,6 +32,10 @@ if (data?.scenario === 'restricted') {
       await waitFor('the tracked outputs', () => items().length >= 3);
       assert.deepEqual(items().map((i) => `${i.path} ${i.status}`).sort(), ['data in sync', 'model.txt in sync', 'models/model.pkl in sync']);
       assert.deepEqual(ranHooks(), [], "listing the .dvc files ran a program named by the repository's git config");
+      // Shown, not only listed: revealed first, as the sidebar may still be laying out the container just opened.
+      const modelNode = workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g)).find((n: any) => n.item.path === 'models/model.pkl');
+      await vscode.commands.executeCommand('cairn.dataModels.focus');
+      await workbench.view.reveal(modelNode, { select: true, focus: true });
       await ui('waitFor', { selector: '.part.sidebar .monaco-list-row[aria-label*="model.pkl"]' });
       assert.match(String(workbench.view.message), /^Restricted Mode: read from disk, no git run\. Trust this folder/);
 
