@@ -38,15 +38,30 @@ export interface StageStatusOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Read a params file of the workspace; undefined when missing. */
+const paramsCache = new WeakMap<Repo, Map<string, { stamp: string; data: Record<string, ParamValue> }>>();
+
+/**
+ * Read a params file of the workspace; undefined when missing. Parsed again only when its
+ * inode, size or mtime changed: thousands of stages share one params.yaml.
+ */
 export function readParamsFile(repo: Repo, repoPath: string): Record<string, ParamValue> | undefined {
+  const abs = path.join(repo.root, repoPath);
+  let stamp: string;
   let text: string;
   try {
-    text = fs.readFileSync(path.join(repo.root, repoPath), 'utf8');
+    const st = fs.statSync(abs, { bigint: true });
+    stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    const hit = paramsCache.get(repo)?.get(repoPath);
+    if (hit?.stamp === stamp) return hit.data;
+    text = fs.readFileSync(abs, 'utf8');
   } catch {
     return undefined;
   }
-  return parseParamsText(text, repoPath);
+  const data = parseParamsText(text, repoPath);
+  let byPath = paramsCache.get(repo);
+  if (!byPath) paramsCache.set(repo, (byPath = new Map()));
+  byPath.set(repoPath, { stamp, data });
+  return data;
 }
 
 /** The values dvc.lock records for a params dependency (keys sorted; the whole file's top-level keys sorted). */
