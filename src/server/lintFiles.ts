@@ -47,12 +47,20 @@ export async function lintFiles(root: string, files: string[] = [], options: Lin
   // The repository's lists come from git (when there is git): the analysis never walks data folders.
   if (found.fromGit) analysis.knowFiles(root, found.pipelines, found.dvcFiles);
   const svc = options.services ?? { schemas: new PipelineSchemas(), params: new ParamsFiles() };
+  // The files are read from disk, not edited: the pipelines are loaded once for all of them.
+  let loading: ReturnType<PipelineAnalysis['load']> | undefined;
+  const load = async (file: string) => {
+    loading ??= analysis.load(file);
+    const loaded = await loading;
+    const relFile = toRepoPath(root, file);
+    return loaded.pipelines.files.some((f) => f.path === relFile) ? { ...loaded, relFile } : analysis.load(file);
+  };
   const result: FileDiagnostics[] = [];
   for (const rel of [...targets].sort()) {
     const file = path.join(root, ...rel.split('/'));
     const kind = pipelineFileKind(file)!;
-    const yaml = new YamlText(fs.readFileSync(file, 'utf8'));
-    const diagnostics = await validateDocument(validationInput({ yaml, kind, file }, svc, { schemaChecks: true, load: () => analysis.load(file) }));
+    const yaml = new YamlText(fs.readFileSync(file, 'utf8'), rel);
+    const diagnostics = await validateDocument(validationInput({ yaml, kind, file }, svc, { schemaChecks: true, load: () => load(file) }));
     result.push({ file: rel, diagnostics });
   }
   return result;
