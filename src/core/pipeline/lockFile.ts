@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML, { LineCounter } from 'yaml';
+import { LineCounter } from 'yaml';
 import { CairnError } from '../errors';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
+import { parseYamlDocument } from './yamlDocument';
 
 /** A dep or out as dvc.lock records it. */
 export interface LockEntry {
@@ -41,7 +42,7 @@ export class LockFile {
   static parse(text: string | undefined, relPath: string): LockFile {
     if (text === undefined || text.trim() === '') return new LockFile(relPath, {});
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, relPath, lineCounter);
     if (doc.errors.length) {
       throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
     }

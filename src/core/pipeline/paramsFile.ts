@@ -1,7 +1,9 @@
-import YAML, { LineCounter } from 'yaml';
+import { LineCounter } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { CairnError } from '../errors';
 import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
+import { checkDocumentSize } from './limits';
+import { parseYamlDocument } from './yamlDocument';
 
 /** The file DVC reads a stage's bare `- key` params from, in the stage's wdir. */
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -16,6 +18,7 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   const ext = relPath.slice(relPath.lastIndexOf('.')).toLowerCase();
   let value: unknown;
   if (ext === '.toml') {
+    checkDocumentSize(text, relPath);
     try {
       value = tomlValue(parseToml(text, { integersAsBigInt: true }));
     } catch (err) {
@@ -25,7 +28,7 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   } else if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     // JSON is read with the YAML parser too: it keeps `1.0` a float, as Python's json does.
     const lineCounter = new LineCounter();
-    const doc = YAML.parseDocument(text, { lineCounter, uniqueKeys: true });
+    const doc = parseYamlDocument(text, relPath, lineCounter);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {

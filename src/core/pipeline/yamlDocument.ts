@@ -1,0 +1,67 @@
+import { Document, isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, YAMLParseError } from 'yaml';
+import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS } from './limits';
+
+/**
+ * Parse a pipeline file's YAML (dvc.yaml, dvc.lock, params/vars, `.dvc`) within
+ * `PIPELINE_LIMITS`: its size, aliases and nesting depth, each a LIMIT_EXCEEDED CairnError
+ * naming `file`. Duplicate keys are YAML errors in `doc.errors`, as the parser's `uniqueKeys`
+ * gives them, but found with a set per mapping (the parser compares each key with every
+ * earlier one: a 50,000-key mapping took a minute).
+ */
+export function parseYamlDocument(text: string, file: string, lineCounter = new LineCounter(), options: { prettyErrors?: boolean } = {}): Document {
+  checkDocumentSize(text, file);
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
+  } catch (err) {
+    // The parser recurses per nesting level: thousands of `[` end its stack before our own check.
+    if (err instanceof RangeError) throw tooDeep(file, undefined);
+    throw err;
+  }
+  checkStructure(doc, file, lineCounter);
+  return doc;
+}
+
+function tooDeep(file: string, line: number | undefined) {
+  return limitExceeded(`'${file}' nests mappings and lists too deeply`, `${PIPELINE_LIMITS.depth} levels`, { file, line }, 'Flatten the structure.');
+}
+
+/** One walk (with a stack of its own) over the nodes: depth, aliases, duplicate keys. */
+function checkStructure(doc: Document, file: string, lineCounter: LineCounter): void {
+  const lineOf = (node: unknown) => {
+    const r = (node as { range?: [number, number, number] } | undefined)?.range;
+    return r ? lineCounter.linePos(r[0]).line : undefined;
+  };
+  let aliases = 0;
+  const errorsBefore = doc.errors.length;
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) {
+      if (++aliases > PIPELINE_LIMITS.aliases) throw limitExceeded(`'${file}' has too many YAML aliases`, `${count(PIPELINE_LIMITS.aliases)} aliases (*name) per file`, { file, line: lineOf(node) }, 'Write the values out, or share fewer of them through anchors (&name) and aliases.');
+      continue;
+    }
+    if (!isCollection(node)) continue;
+    if (depth >= PIPELINE_LIMITS.depth) throw tooDeep(file, lineOf(node));
+    const keys = isMap(node) ? new Set<unknown>() : undefined;
+    for (const item of node.items) {
+      if (!keys || !isPair(item) || !isScalar(item.key)) continue;
+      if (keys.has(item.key.value)) duplicateKey(doc, item.key.range?.[0] ?? 0, lineCounter);
+      keys.add(item.key.value);
+    }
+    // Pushed last first: nodes are visited in the document's order (the alias past the limit is the one named).
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (isPair(item)) stack.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
+      else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  // Duplicates were found map by map; errors are reported in the document's order.
+  if (doc.errors.length > errorsBefore) doc.errors.sort((a, b) => a.pos[0] - b.pos[0]);
+}
+
+function duplicateKey(doc: Document, offset: number, lineCounter: LineCounter): void {
+  const error = new YAMLParseError([offset, offset + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
+  error.linePos = [lineCounter.linePos(offset), lineCounter.linePos(offset + 1)];
+  doc.errors.push(error);
+}
