@@ -4,10 +4,10 @@ import Mocha from 'mocha';
 import { cleanupTempDirs } from './support/fixtures';
 
 /**
- * Runs every suite (unit, interop, e2e) with mocha and ends with the line CI reads:
+ * Runs every suite (unit, interop, security, e2e) with mocha and ends with the line CI reads:
  * `N passed, N failed`. Suites to run can be narrowed: `node out/test/run.js unit`.
  */
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'interop', 'e2e'];
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'interop', 'security', 'e2e'];
 const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', grep: process.env.TEST_GREP });
 
 function addTests(dir: string): void {
