@@ -30,14 +30,19 @@ export interface GeneratedPipeline {
   last: string;
 }
 
-/** Write a pipeline of about `count` stages of `shape` into the repository at `root` (which exists). */
-export function writePipeline(root: string, shape: PipelineShape, count: number): GeneratedPipeline {
+/**
+ * Write a pipeline of `count` stages of `shape` into the repository at `root` (which exists);
+ * with `outputs`, every stage's output too, as if it had run once (without a dvc.lock).
+ */
+export function writePipeline(root: string, shape: PipelineShape, count: number, options: { outputs?: boolean } = {}): GeneratedPipeline {
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
   write('params.yaml', 'lr: 0.01\nseed: 7\ntrain:\n  batch: 32\n  epochs: 5\n');
   write('data/raw.txt', 'raw\n');
+  // Outputs are the pipeline's, never git's (dvc refuses outputs git tracks).
+  if (options.outputs) write('.gitignore', '/out/\nparts/\nsummary.txt\n');
   let made = 0;
   let files = 0;
   /** A chain of `n` stages reading `input` (repo-relative); returns its last output (repo-relative). */
@@ -60,6 +65,7 @@ export function writePipeline(root: string, shape: PipelineShape, count: number)
         lines.push(`    deps:\n      - ${up}${previous}`);
         lines.push(`    params:\n      - ${up}params.yaml:\n          - lr\n          - train.epochs`);
         lines.push(`    outs:\n      - ${up}${output}`);
+        if (options.outputs) write(output, `${name}\n`);
         previous = output;
       }
       write(`${dir}/dvc.yaml`, lines.join('\n') + '\n');
@@ -95,6 +101,10 @@ export function writePipeline(root: string, shape: PipelineShape, count: number)
           '',
         ].join('\n'),
       );
+      if (options.outputs) {
+        for (let i = 0; i < items; i++) write(`${dir}/parts/i${String(i).padStart(4, '0')}.txt`, `i${i}\n`);
+        write(`${dir}/summary.txt`, 'summary\n');
+      }
       made += items + 1;
       last = `${dir}/summary.txt`;
     }
