@@ -9,6 +9,7 @@ import type { Diagnostic } from 'vscode-languageserver';
 import { CairnError } from '../core/errors';
 import { inPipelineOrder, PIPELINE_FILE } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
+import { sharingParsedYaml } from '../core/pipeline/yamlDocument';
 import { DvcIgnore } from '../core/repo/dvcignore';
 import { Git } from '../core/scm/git';
 import { ParamsFiles } from './paramsFile';
@@ -39,7 +40,11 @@ export interface FileDiagnostics {
  * by path. A file that is not a pipeline file, does not exist or is outside `root` is a CairnError.
  */
 export async function lintFiles(root: string, files: string[] = [], options: LintFilesOptions = {}): Promise<FileDiagnostics[]> {
-  root = path.resolve(root);
+  // Each file is parsed for its own checks and again when the pipelines load: once is enough.
+  return sharingParsedYaml(() => lintRepository(path.resolve(root), files, options));
+}
+
+async function lintRepository(root: string, files: string[], options: LintFilesOptions): Promise<FileDiagnostics[]> {
   const ignore = new DvcIgnore(root);
   const found = await repositoryPipelineFiles(root, ignore);
   const targets = files.length ? [...new Set(files.map((f) => checkedTarget(root, options.cwd ?? root, f)))] : found.all;

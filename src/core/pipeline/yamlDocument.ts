@@ -10,6 +10,11 @@ import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS } from './limi
  */
 export function parseYamlDocument(text: string, file: string, lineCounter = new LineCounter(), options: { prettyErrors?: boolean } = {}): Document {
   checkDocumentSize(text, file);
+  const hit = shared?.get(text);
+  if (hit) {
+    for (const start of hit.lineStarts) lineCounter.addNewLine(start);
+    return hit.doc;
+  }
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
@@ -19,7 +24,25 @@ export function parseYamlDocument(text: string, file: string, lineCounter = new 
     throw err;
   }
   checkStructure(doc, file, lineCounter);
+  if (shared && doc.errors.length === 0 && doc.warnings.length === 0) shared.set(text, { doc, lineStarts: lineCounter.lineStarts });
   return doc;
+}
+
+/** While `sharingParsedYaml` runs: documents without errors by their text, handed out again instead of parsed again. */
+let shared: Map<string, { doc: Document; lineStarts: number[] }> | undefined;
+
+/**
+ * Run `fn` with each text parsed once: `cairn lint` parses a file for its syntax and schema
+ * checks, then again when the pipelines load. A document handed out twice must not be changed.
+ */
+export async function sharingParsedYaml<T>(fn: () => Promise<T>): Promise<T> {
+  if (shared) return fn();
+  shared = new Map();
+  try {
+    return await fn();
+  } finally {
+    shared = undefined;
+  }
 }
 
 function tooDeep(file: string, line: number | undefined) {
