@@ -117,12 +117,18 @@ describe('hostile pipeline files', function () {
     assertLimitLine(cliRun({ 'dvc.yaml': text }, 'dag'), /^ERROR: dvc\.yaml: /, /the limit is 16 MiB/);
   });
 
-  it('refuses nesting past the depth limit, however deep (no stack overflow)', async () => {
+  it('refuses nesting past the depth limit, however deep (no stack overflow), in YAML and TOML', async () => {
     for (const depth of [PIPELINE_LIMITS.depth + 10, 100_000]) {
       const e = await loadError(nested(depth));
       assert.equal(e.code, 'LIMIT_EXCEEDED', e.message);
       assert.match(e.message, /nests mappings and lists too deeply; the limit is 100 levels/);
     }
+    // TOML params/vars files too: dotted keys nest a table per part (the TOML parser itself ran out of stack at 20,000).
+    for (const depth of [PIPELINE_LIMITS.depth + 10, 20_000]) {
+      const toml = `${Array.from({ length: depth }, () => 'a').join('.')} = 1\n`;
+      assert.throws(() => parseParamsText(toml, 'p.toml'), (err: unknown) => err instanceof CairnError && err.code === 'LIMIT_EXCEEDED' && err.file === 'p.toml' && /too deeply/.test(err.message));
+    }
+    assert.deepEqual(parseParamsText('a.b.c = 1\n', 'p.toml'), { a: { b: { c: 1 } } });
     const fine = await loadPipelines(memorySource({ 'dvc.yaml': nested(20) }));
     assert.equal(fine.stages.length, 1);
     assertLimitLine(cliRun({ 'dvc.yaml': nested(100_000) }, 'status'), /^ERROR: dvc\.yaml:4: /, /too deeply; the limit is 100 levels/);

@@ -32,3 +32,8 @@ export function checkDocumentSize(text: string, file: string): void {
   if (bytes <= PIPELINE_LIMITS.documentBytes) return;
   throw limitExceeded(`'${file}' is ${(bytes / 2 ** 20).toFixed(1)} MiB`, `${PIPELINE_LIMITS.documentBytes / 2 ** 20} MiB per pipeline, lock or params file`, { file }, 'Split it, or keep large data out of pipeline and params files (track it with `cairn add`).');
 }
+
+/** The error for nesting past `depth` (mappings and lists, or TOML tables). */
+export function tooDeep(file: string, line: number | undefined): CairnError {
+  return limitExceeded(`'${file}' nests mappings and lists too deeply`, `${PIPELINE_LIMITS.depth} levels`, { file, line }, 'Flatten the structure.');
+}

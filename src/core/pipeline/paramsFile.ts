@@ -2,7 +2,7 @@ import { LineCounter } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { CairnError } from '../errors';
 import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
-import { checkDocumentSize } from './limits';
+import { checkDocumentSize, PIPELINE_LIMITS, tooDeep } from './limits';
 import { parseYamlDocument } from './yamlDocument';
 
 /** The file DVC reads a stage's bare `- key` params from, in the stage's wdir. */
@@ -20,8 +20,11 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   if (ext === '.toml') {
     checkDocumentSize(text, relPath);
     try {
-      value = tomlValue(parseToml(text, { integersAsBigInt: true }));
+      value = tomlValue(parseToml(text, { integersAsBigInt: true }), relPath);
     } catch (err) {
+      if (err instanceof CairnError) throw err;
+      // The TOML parser recurses per level of dotted keys: thousands end its stack.
+      if (err instanceof RangeError) throw tooDeep(relPath, undefined);
       const e = err as { message: string; line?: number };
       throw new CairnError('BAD_FILE', `invalid TOML: ${e.message.split('\n')[0]}`, { file: relPath, line: e.line, hint: 'Fix the TOML syntax.' });
     }
@@ -49,14 +52,15 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   return value;
 }
 
-function tomlValue(v: unknown): ParamValue {
+function tomlValue(v: unknown, file: string, depth = 0): ParamValue {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') return Number.isInteger(v) ? new PyFloat(v) : v;
-  if (Array.isArray(v)) return v.map(tomlValue);
   if (v instanceof Date) return v.toISOString();
+  if (v && typeof v === 'object' && depth >= PIPELINE_LIMITS.depth) throw tooDeep(file, undefined);
+  if (Array.isArray(v)) return v.map((x) => tomlValue(x, file, depth + 1));
   if (v && typeof v === 'object') {
     const out: Record<string, ParamValue> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = tomlValue(x);
+    for (const [k, x] of Object.entries(v)) out[k] = tomlValue(x, file, depth + 1);
     return out;
   }
   return v as ParamValue;

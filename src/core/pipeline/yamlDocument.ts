@@ -1,5 +1,5 @@
 import { Document, isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, YAMLParseError } from 'yaml';
-import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS } from './limits';
+import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS, tooDeep } from './limits';
 
 /**
  * Parse a pipeline file's YAML (dvc.yaml, dvc.lock, params/vars, `.dvc`) within
@@ -43,10 +43,6 @@ export async function sharingParsedYaml<T>(fn: () => Promise<T>): Promise<T> {
   } finally {
     shared = undefined;
   }
-}
-
-function tooDeep(file: string, line: number | undefined) {
-  return limitExceeded(`'${file}' nests mappings and lists too deeply`, `${PIPELINE_LIMITS.depth} levels`, { file, line }, 'Flatten the structure.');
 }
 
 /** One walk (with a stack of its own) over the nodes: depth, aliases, duplicate keys. */
