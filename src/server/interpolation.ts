@@ -16,7 +16,23 @@ export interface Interpolation {
   isKey: boolean;
 }
 
-const PATTERN = /(\\*)\$\{([^}]*)\}/g;
+/**
+ * The `${...}` in a text, in one pass (a regex rescanned the rest of the text at every unclosed
+ * `${`): `start` of the `${`, `inner` up to the first `}` after it, and whether an odd run of
+ * backslashes escapes it (an escaped one still runs to its `}`).
+ */
+export function* scanInterpolations(text: string): Generator<{ start: number; inner: string; escaped: boolean }> {
+  for (let from = 0; ; ) {
+    const start = text.indexOf('${', from);
+    if (start < 0) return;
+    const close = text.indexOf('}', start + 2);
+    if (close < 0) return;
+    let slashes = 0;
+    while (start - slashes - 1 >= from && text[start - slashes - 1] === '\\') slashes++;
+    yield { start, inner: text.slice(start + 2, close), escaped: slashes % 2 === 1 };
+    from = close + 1;
+  }
+}
 
 /** Every `${...}` in the document's scalars (keys too), in order; `\${` is an escaped, literal one. */
 export function findInterpolations(yaml: YamlText): Interpolation[] {
@@ -25,10 +41,10 @@ export function findInterpolations(yaml: YamlText): Interpolation[] {
     if (!scalar.range || typeof scalar.value !== 'string' || !scalar.value.includes('${')) return;
     const [from, to] = scalar.range;
     const source = yaml.text.slice(from, to);
-    for (const m of source.matchAll(PATTERN)) {
-      if (m[1].length % 2 === 1) continue; // escaped
-      const start = from + m.index! + m[1].length;
-      const inner = m[2];
+    for (const m of scanInterpolations(source)) {
+      if (m.escaped) continue;
+      const start = from + m.start;
+      const inner = m.inner;
       const lead = inner.length - inner.trimStart().length;
       const expr = inner.trim();
       found.push({ expr, start, end: start + 2 + inner.length + 1, exprStart: start + 2 + lead, exprEnd: start + 2 + lead + expr.length, path, isKey });

@@ -9,6 +9,7 @@ import type { Diagnostic } from 'vscode-languageserver';
 import { CairnError } from '../core/errors';
 import { inPipelineOrder, PIPELINE_FILE } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
+import { sharingParsedYaml } from '../core/pipeline/yamlDocument';
 import { DvcIgnore } from '../core/repo/dvcignore';
 import { Git } from '../core/scm/git';
 import { ParamsFiles } from './paramsFile';
@@ -39,7 +40,11 @@ export interface FileDiagnostics {
  * by path. A file that is not a pipeline file, does not exist or is outside `root` is a CairnError.
  */
 export async function lintFiles(root: string, files: string[] = [], options: LintFilesOptions = {}): Promise<FileDiagnostics[]> {
-  root = path.resolve(root);
+  // Each file is parsed for its own checks and again when the pipelines load: once is enough.
+  return sharingParsedYaml(() => lintRepository(path.resolve(root), files, options));
+}
+
+async function lintRepository(root: string, files: string[], options: LintFilesOptions): Promise<FileDiagnostics[]> {
   const ignore = new DvcIgnore(root);
   const found = await repositoryPipelineFiles(root, ignore);
   const targets = files.length ? [...new Set(files.map((f) => checkedTarget(root, options.cwd ?? root, f)))] : found.all;
@@ -47,12 +52,20 @@ export async function lintFiles(root: string, files: string[] = [], options: Lin
   // The repository's lists come from git (when there is git): the analysis never walks data folders.
   if (found.fromGit) analysis.knowFiles(root, found.pipelines, found.dvcFiles);
   const svc = options.services ?? { schemas: new PipelineSchemas(), params: new ParamsFiles() };
+  // The files are read from disk, not edited: the pipelines are loaded once for all of them.
+  let loading: ReturnType<PipelineAnalysis['load']> | undefined;
+  const load = async (file: string) => {
+    loading ??= analysis.load(file);
+    const loaded = await loading;
+    const relFile = toRepoPath(root, file);
+    return loaded.pipelines.files.some((f) => f.path === relFile) ? { ...loaded, relFile } : analysis.load(file);
+  };
   const result: FileDiagnostics[] = [];
   for (const rel of [...targets].sort()) {
     const file = path.join(root, ...rel.split('/'));
     const kind = pipelineFileKind(file)!;
-    const yaml = new YamlText(fs.readFileSync(file, 'utf8'));
-    const diagnostics = await validateDocument(validationInput({ yaml, kind, file }, svc, { schemaChecks: true, load: () => analysis.load(file) }));
+    const yaml = new YamlText(fs.readFileSync(file, 'utf8'), rel);
+    const diagnostics = await validateDocument(validationInput({ yaml, kind, file }, svc, { schemaChecks: true, load: () => load(file) }));
     result.push({ file: rel, diagnostics });
   }
   return result;

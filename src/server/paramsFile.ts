@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isMap, Node } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import type { Range } from 'vscode-languageserver';
+import { checkDocumentSize } from '../core/pipeline/limits';
 import { keyString, YamlText } from './yamlText';
 
 /** One key of a params file, flattened to DVC's dotted form (`train.lr`). */
@@ -29,6 +30,7 @@ export function parseParamsText(file: string, text: string): ParamsFile {
   if (file.endsWith('.toml')) {
     let value: Record<string, unknown> = {};
     try {
+      checkDocumentSize(text, file);
       value = parseToml(text) as Record<string, unknown>;
     } catch {
       /* an unreadable file has no keys */
@@ -43,7 +45,7 @@ export function parseParamsText(file: string, text: string): ParamsFile {
     walk(value, '');
     return { file, value, keys };
   }
-  const yaml = new YamlText(text);
+  const yaml = new YamlText(text, path.basename(file));
   const walk = (node: unknown, prefix: string) => {
     if (!isMap(node)) return;
     for (const pair of node.items) {

@@ -4,7 +4,7 @@ import type { TrackedPath } from '../core/pipeline/graph';
 import { findPipelineFiles, loadPipelines, Pipelines, PipelineSource, repoPathOf } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
 import { DvcIgnore } from '../core/repo/dvcignore';
-import { parseYamlDocument } from '../core/repo/parseYamlDocument';
+import { parseYamlDocument } from '../core/pipeline/yamlDocument';
 
 /** The texts of documents open in the editor, by absolute path: they win over the disk. */
 export type OpenTexts = (absPath: string) => string | undefined;
@@ -96,7 +96,7 @@ function trackedOutputs(root: string, dvcFiles: string[]): TrackedPath[] {
   const tracked: TrackedPath[] = [];
   for (const file of dvcFiles) {
     try {
-      const data = parseYamlDocument(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'), {}, file).toJS({ maxAliasCount: 100 }) as { outs?: { path?: unknown }[] } | null;
+      const data = parseYamlDocument(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'), file).toJS({ maxAliasCount: 100 }) as { outs?: { path?: unknown }[] } | null;
       const dir = path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file);
       for (const out of data?.outs ?? []) {
         const repoPath = typeof out?.path === 'string' ? repoPathOf(dir, out.path) : undefined;

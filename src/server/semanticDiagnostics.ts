@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity, Range } from 'vscode-languageserver';
-import { lintPipelines, Severity } from '../core/pipeline/lint';
+import { Diagnostic as CoreDiagnostic, lintPipelines, Severity } from '../core/pipeline/lint';
 import type { TrackedPath } from '../core/pipeline/graph';
 import type { Pipelines, SourceRange } from '../core/pipeline/load';
 import type { ParamsFiles } from './paramsFile';
+import { scanInterpolations } from './interpolation';
 import { pathProvided } from './pipelineAnalysis';
 import { SOURCE } from './schemaDiagnostics';
 import type { YamlText } from './yamlText';
@@ -36,8 +37,7 @@ export function semanticDiagnostics(yaml: YamlText, loaded: Loaded, params: Para
       out.push(d);
     }
   };
-  for (const d of lintPipelines(pipelines, { tracked: loaded.tracked, exists: (p) => pathProvided(root, p) })) {
-    if (d.file !== relFile) continue;
+  for (const d of lintedByFile(loaded).get(relFile) ?? []) {
     let range = d.range ? toRange(yaml, d.range) : yaml.firstLineRange();
     if (d.code === 'BAD_FILE' && reported.has(range.start.line)) continue;
     if (d.code === 'BAD_FILE' && /invalid YAML/.test(d.message)) continue; // syntaxDiagnostics says it, at the exact place
@@ -66,6 +66,23 @@ export function semanticDiagnostics(yaml: YamlText, loaded: Loaded, params: Para
   return out;
 }
 
+const linted = new WeakMap<Pipelines, Map<string, CoreDiagnostic[]>>();
+
+/** The pipelines' lint by file, once per loaded `Pipelines` (`cairn lint` shares one load among all files). */
+function lintedByFile(loaded: Loaded): Map<string, CoreDiagnostic[]> {
+  let byFile = linted.get(loaded.pipelines);
+  if (!byFile) {
+    byFile = new Map();
+    for (const d of lintPipelines(loaded.pipelines, { tracked: loaded.tracked, exists: (p) => pathProvided(loaded.root, p) })) {
+      const list = byFile.get(d.file);
+      if (list) list.push(d);
+      else byFile.set(d.file, [d]);
+    }
+    linted.set(loaded.pipelines, byFile);
+  }
+  return byFile;
+}
+
 /** A core SourceRange (1-based, end exclusive) as an LSP range; a line-only one covers the line's text. */
 export function toRange(yaml: YamlText, r: SourceRange): Range {
   const start = { line: r.start.line - 1, character: r.start.col - 1 };
@@ -80,9 +97,9 @@ export function toRange(yaml: YamlText, r: SourceRange): Range {
 
 function interpolationRange(yaml: YamlText, line: number, expression: string): Range | undefined {
   const text = yaml.lineText(line);
-  for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
-    if (m[1].trim() !== expression && !m[1].includes(expression)) continue;
-    return { start: { line, character: m.index! }, end: { line, character: m.index! + m[0].length } };
+  for (const m of scanInterpolations(text)) {
+    if (m.inner.trim() !== expression && !m.inner.includes(expression)) continue;
+    return { start: { line, character: m.start }, end: { line, character: m.start + m.inner.length + 3 } };
   }
   return undefined;
 }

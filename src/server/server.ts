@@ -3,6 +3,7 @@
  * over IPC from `dist/server.js`. Documents are synced incrementally; each is parsed once per
  * version, and validated after a short pause in typing.
  */
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
@@ -59,7 +60,7 @@ function loadedOf(doc: TextDocument, file: string): Promise<Loaded> {
 function yamlOf(doc: TextDocument): YamlText {
   const hit = parsed.get(doc.uri);
   if (hit?.version === doc.version) return hit.yaml;
-  const yaml = new YamlText(doc.getText());
+  const yaml = new YamlText(doc.getText(), path.basename(pathOf(doc.uri) ?? doc.uri));
   parsed.set(doc.uri, { version: doc.version, yaml });
   return yaml;
 }

@@ -1,7 +1,7 @@
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, Scalar, YAMLParseError } from 'yaml';
-import type { Position, Range } from 'vscode-languageserver';
 import { CairnError } from '../core/errors';
-import { nestedTooDeeply, parseYamlDocument } from '../core/repo/parseYamlDocument';
+import { parseYamlDocument } from '../core/pipeline/yamlDocument';
+import type { Position, Range } from 'vscode-languageserver';
 
 /** A path into a YAML value: map keys and sequence indexes. */
 export type YamlPath = (string | number)[];
@@ -13,17 +13,8 @@ export class YamlText {
   private js: unknown;
   private jsDone = false;
 
-  constructor(readonly text: string) {
-    try {
-      this.doc = parseYamlDocument(text, { lineCounter: this.lineCounter, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true }, '');
-    } catch (err) {
-      if (!(err instanceof RangeError || err instanceof CairnError)) throw err;
-      // Nesting deep enough to overflow the parser's stack (`- - - …`): a syntax error at the start, as the CLI says it.
-      this.lineCounter = new LineCounter();
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineCounter.addNewLine(i + 1);
-      this.doc = parseDocument('');
-      this.doc.errors.push(new YAMLParseError([0, 1], 'UNEXPECTED_TOKEN', nestedTooDeeply('').message));
-    }
+  constructor(readonly text: string, file = 'this file') {
+    this.doc = limitedDocument(text, file, this.lineCounter);
   }
 
   /** The document as plain data (aliases and merge keys resolved); undefined when it cannot be built. */
@@ -167,4 +158,23 @@ function contains(node: Node, offset: number, inclusiveEnd = true): boolean {
   if (!node.range) return false;
   const [start, end] = node.range;
   return offset >= start && (inclusiveEnd ? offset <= end : offset < end);
+}
+
+/**
+ * The document within the core's parser limits; past one, an empty document whose one error
+ * (`yaml-limit-exceeded`) says which: nothing else is checked in it.
+ */
+function limitedDocument(text: string, file: string, lineCounter: LineCounter): Document {
+  try {
+    return parseYamlDocument(text, file, lineCounter, { prettyErrors: false });
+  } catch (err) {
+    if (!(err instanceof CairnError) || err.code !== 'LIMIT_EXCEEDED') throw err;
+    const doc = parseDocument('', { lineCounter: new LineCounter() });
+    // At the line named (an alias, a nesting level), else the first; the lines are known once the text was parsed.
+    const start = (err.line !== undefined ? lineCounter.lineStarts[err.line - 1] : undefined) ?? 0;
+    const lineEnd = text.indexOf('\n', start);
+    const end = Math.min(lineEnd < 0 ? text.length : lineEnd, start + 200);
+    doc.errors.push(new YAMLParseError([start, Math.max(end, start + 1)], 'LIMIT_EXCEEDED' as YAMLParseError['code'], `${err.message}. ${err.hint}`));
+    return doc;
+  }
 }

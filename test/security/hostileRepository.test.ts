@@ -115,8 +115,8 @@ describe('a hostile repository: an output in .git/ is refused, the rest still wo
     for (const args of [['status'], ['lint']]) {
       const r = cairn(dir, ...args);
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stdout + r.stderr, /deep\.dvc.*nested more than 200 levels deep/, args.join(' '));
-      assert.match(r.stdout + r.stderr, /dvc\.yaml.*nested more than 200 levels deep/, args.join(' '));
+      assert.match(r.stdout + r.stderr, /deep\.dvc.*nests mappings and lists too deeply; the limit is 100 levels/, args.join(' '));
+      assert.match(r.stdout + r.stderr, /dvc\.yaml.*nests mappings and lists too deeply; the limit is 100 levels/, args.join(' '));
     }
     // metrics and params report what they cannot read as dvc does (an entry, exit 0): they must only not crash.
     for (const args of [['status'], ['lint'], ['metrics', 'show'], ['metrics', 'show', '--json'], ['params', 'diff']]) {

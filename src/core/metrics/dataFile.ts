@@ -1,4 +1,5 @@
-import { parseYamlDocument } from '../repo/parseYamlDocument';
+import { LineCounter } from 'yaml';
+import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { CairnError } from '../errors';
 
@@ -133,7 +134,7 @@ export function jsonErrorOffset(text: string): number {
 }
 
 export function parseYamlFile(text: string, relPath: string): unknown {
-  const doc = parseYamlDocument(text, { prettyErrors: false }, relPath);
+  const doc = parseYamlDocument(text, relPath, new LineCounter(), { prettyErrors: false });
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0].line ?? lineAt(text, err.pos[0]);

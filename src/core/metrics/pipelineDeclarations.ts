@@ -1,4 +1,4 @@
-import { parseYamlDocument } from '../repo/parseYamlDocument';
+import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
 import { isDict } from './flatten';
@@ -29,7 +29,7 @@ async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Prom
       const text = await source.read(lockPath);
       let parsed: unknown;
       try {
-        const doc = text === undefined ? undefined : parseYamlDocument(text, {}, lockPath);
+        const doc = text === undefined ? undefined : parseYamlDocument(text, lockPath);
         parsed = doc && !doc.errors.length ? doc.toJS({ maxAliasCount: 100 }) : undefined;
       } catch {
         parsed = undefined;

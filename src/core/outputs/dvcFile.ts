@@ -5,7 +5,7 @@ import { CairnError } from '../errors';
 import type { HashName } from '../hashing/hashNames';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { readRepoFileSync } from '../repo/readRepoFile';
-import { parseYamlDocument } from '../repo/parseYamlDocument';
+import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { checkDvcDocument } from './dvcFileCheck';
 
 /** One output of a `.dvc` file. */
@@ -75,7 +75,7 @@ export class DvcFile {
 
   static parse(text: string, file: string, relFile: string, root: string): DvcFile {
     const lineCounter = new LineCounter();
-    const doc = parseYamlDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: true }, relFile);
+    const doc = parseYamlDocument(text, relFile, lineCounter);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {

@@ -1,5 +1,10 @@
 import { isPlainObject, ParamValue } from './values';
 
+/** An expression as messages quote it: a long one shortened (a hostile one can be megabytes). */
+export function shownExpression(inner: string): string {
+  return inner.length > 80 ? `${inner.slice(0, 80)}…` : inner;
+}
+
 /** Why a lookup or a merge into the context failed; the loader adds the file and line. */
 export class ContextError extends Error {}
 
@@ -122,16 +127,16 @@ export class InterpolationContext {
     for (const raw of normalizedKey.split('.')) {
       const part = raw.trim();
       if (Array.isArray(cur)) {
-        if (!/^-?\d+$/.test(part)) throw new ContextError(`Could not find '${expression}'`);
+        if (!/^-?\d+$/.test(part)) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
         const i = Number(part);
         const item: ParamValue | undefined = cur[i < 0 ? cur.length + i : i];
-        if (item === undefined) throw new ContextError(`Could not find '${expression}'`);
+        if (item === undefined) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
         cur = item;
       } else if (isPlainObject(cur)) {
-        if (!(part in cur)) throw new ContextError(`Could not find '${expression}'`);
+        if (!(part in cur)) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
         cur = cur[part];
       } else {
-        throw new ContextError(`Could not find '${expression}'`);
+        throw new ContextError(`Could not find '${shownExpression(expression)}'`);
       }
     }
     return cur;

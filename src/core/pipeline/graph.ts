@@ -1,4 +1,5 @@
 import { CairnError } from '../errors';
+import { PathIndex } from './pathIndex';
 import type { SourceRange, Stage } from './stage';
 
 /** An output tracked by a `.dvc` file, which stages may depend on and must not overlap. */
@@ -20,7 +21,6 @@ export interface GraphProblem {
 }
 
 const isInside = (inner: string, outer: string) => inner.startsWith(outer + '/');
-const overlaps = (a: string, b: string) => a === b || isInside(a, b) || isInside(b, a);
 
 interface Producer {
   stage?: Stage;
@@ -31,33 +31,38 @@ interface Producer {
 
 const ownerName = (p: Producer) => (p.stage ? `stage '${p.stage.addr}'` : `'${p.tracked!.file}'`);
 
+/** Conflicting outputs reported at most (a hostile file can make every pair of thousands conflict). */
+const MAX_CONFLICTS = 1000;
+
 /**
  * The stages and their dependencies: an edge from a stage to each stage producing one of its
  * deps (the same path, a path inside the output, or a folder holding it), as DVC links them.
+ * Producers are found through a `PathIndex`, so building is near-linear in the stages.
  */
 export class StageGraph {
   private readonly deps = new Map<Stage, Stage[]>();
   private readonly dependents = new Map<Stage, Stage[]>();
   readonly problems: GraphProblem[] = [];
-  private readonly producers: Producer[] = [];
+  private readonly producers = new PathIndex<Producer>();
 
   private constructor(readonly stages: Stage[], tracked: TrackedPath[]) {
-    for (const s of stages) for (const o of s.outs) this.producers.push({ stage: s, repoPath: o.repoPath, range: o.range });
-    for (const t of tracked) this.producers.push({ tracked: t, repoPath: t.repoPath });
+    for (const s of stages) for (const o of s.outs) this.producers.add(o.repoPath, { stage: s, repoPath: o.repoPath, range: o.range });
+    for (const t of tracked) this.producers.add(t.repoPath, { tracked: t, repoPath: t.repoPath });
     this.checkOutputs();
     for (const s of stages) {
       this.deps.set(s, []);
       this.dependents.set(s, []);
     }
     for (const s of stages) {
+      const linked = new Set<Stage>();
       for (const dep of [...s.deps.map((d) => d.repoPath), ...s.params.map((p) => p.repoPath)]) {
         if (dep === undefined) continue;
-        for (const p of this.producers) {
-          if (!p.stage || !overlaps(dep, p.repoPath)) continue;
-          const list = this.deps.get(s)!;
-          if (!list.includes(p.stage)) list.push(p.stage);
-          const back = this.dependents.get(p.stage)!;
-          if (!back.includes(s)) back.push(s);
+        for (const i of this.producers.overlapping(dep)) {
+          const producer = this.producers.entries[i].value.stage;
+          if (!producer || linked.has(producer)) continue;
+          linked.add(producer);
+          this.deps.get(s)!.push(producer);
+          this.dependents.get(producer)!.push(s);
         }
       }
     }
@@ -78,12 +83,13 @@ export class StageGraph {
   }
 
   private checkOutputs(): void {
-    const ps = this.producers;
-    for (let i = 0; i < ps.length; i++) {
-      for (let j = i + 1; j < ps.length; j++) {
+    const ps = this.producers.entries.map((e) => e.value);
+    let conflicts = 0;
+    for (let i = 0; i < ps.length && conflicts < MAX_CONFLICTS; i++) {
+      for (const j of this.producers.overlapping(ps[i].repoPath)) {
+        if (j <= i || conflicts++ >= MAX_CONFLICTS) continue;
         const a = ps[i];
         const b = ps[j];
-        if (!overlaps(a.repoPath, b.repoPath)) continue;
         const blame = b.stage ?? a.stage;
         const where = b.stage ? b : a;
         const names = [a, b].map((p) => p.stage?.addr ?? p.tracked!.file);
@@ -112,14 +118,24 @@ export class StageGraph {
   }
 
   private checkCycles(): void {
+    // Depth-first, with a stack of its own: a chain of 10,000 stages is 10,000 levels deep.
     const state = new Map<Stage, 1 | 2>();
-    const stack: Stage[] = [];
-    const visit = (s: Stage): boolean => {
-      state.set(s, 1);
-      stack.push(s);
-      for (const d of this.deps.get(s)!) {
+    const path: { stage: Stage; next: number }[] = [];
+    for (const root of this.stages) {
+      if (state.has(root)) continue;
+      state.set(root, 1);
+      path.push({ stage: root, next: 0 });
+      while (path.length) {
+        const top = path[path.length - 1];
+        const deps = this.deps.get(top.stage)!;
+        if (top.next === deps.length) {
+          state.set(top.stage, 2);
+          path.pop();
+          continue;
+        }
+        const d = deps[top.next++];
         if (state.get(d) === 1) {
-          const cycle = stack.slice(stack.indexOf(d));
+          const cycle = path.slice(path.findIndex((f) => f.stage === d)).map((f) => f.stage);
           this.problems.push({
             code: 'PIPELINE_CYCLE',
             message: `the pipeline has a cycle: ${[...cycle, d].map((c) => c.addr).join(' -> ')}`,
@@ -128,15 +144,14 @@ export class StageGraph {
             range: d.nameRange,
             stages: cycle.map((c) => c.addr),
           });
-          return true;
+          return;
         }
-        if (!state.has(d) && visit(d)) return true;
+        if (!state.has(d)) {
+          state.set(d, 1);
+          path.push({ stage: d, next: 0 });
+        }
       }
-      stack.pop();
-      state.set(s, 2);
-      return false;
-    };
-    for (const s of this.stages) if (!state.has(s) && visit(s)) return;
+    }
   }
 
   /** The stages producing a stage's deps, in the order its deps are listed. */
@@ -151,7 +166,11 @@ export class StageGraph {
 
   /** The stage producing a path (or a folder holding it, or a file inside it). */
   producerOf(repoPath: string): Stage | undefined {
-    return this.producers.find((p) => p.stage && overlaps(repoPath, p.repoPath))?.stage;
+    for (const i of this.producers.overlapping(repoPath)) {
+      const stage = this.producers.entries[i].value.stage;
+      if (stage) return stage;
+    }
+    return undefined;
   }
 
   /**
@@ -167,12 +186,26 @@ export class StageGraph {
     const next = options.downstream ? down : up;
     const seen = new Set<Stage>();
     const post: Stage[] = [];
-    const visit = (s: Stage) => {
-      seen.add(s);
-      for (const n of next(s)) if (!seen.has(n)) visit(n);
-      post.push(s);
-    };
-    for (const r of roots) if (!seen.has(r)) visit(r);
+    // Post-order with a stack of its own (a long chain is as deep as it is long).
+    const path: { stage: Stage; next: Stage[]; at: number }[] = [];
+    for (const root of roots) {
+      if (seen.has(root)) continue;
+      seen.add(root);
+      path.push({ stage: root, next: next(root), at: 0 });
+      while (path.length) {
+        const top = path[path.length - 1];
+        if (top.at === top.next.length) {
+          post.push(top.stage);
+          path.pop();
+          continue;
+        }
+        const n = top.next[top.at++];
+        if (!seen.has(n)) {
+          seen.add(n);
+          path.push({ stage: n, next: next(n), at: 0 });
+        }
+      }
+    }
     if (!options.downstream) return post;
     // Within the reached set, dependencies first.
     const reached = new Set(post);
@@ -180,12 +213,12 @@ export class StageGraph {
   }
 
   /**
-   * Deps no stage produces and no file provides (checked with `exists`), as problems.
-   * `exists` answers for repo-relative paths.
+   * Deps no stage produces and no file provides (checked with `exists`), as problems: of
+   * `stages` (all by default). `exists` answers for repo-relative paths.
    */
-  missingDependencies(exists: (repoPath: string) => boolean): GraphProblem[] {
+  missingDependencies(exists: (repoPath: string) => boolean, stages: Stage[] = this.stages): GraphProblem[] {
     const problems: GraphProblem[] = [];
-    for (const s of this.stages) {
+    for (const s of stages) {
       for (const d of s.deps) {
         if (d.repoPath === undefined || this.producerOf(d.repoPath) || exists(d.repoPath)) continue;
         problems.push({
@@ -204,7 +237,6 @@ export class StageGraph {
 
 /** Throw the first missing dependency as a CairnError (what repro does before running anything). */
 export function assertDependenciesExist(graph: StageGraph, stages: Stage[], exists: (repoPath: string) => boolean): void {
-  const wanted = new Set(stages.map((s) => s.addr));
-  const p = graph.missingDependencies(exists).find((m) => wanted.has(m.stages[0]));
+  const p = graph.missingDependencies(exists, stages)[0];
   if (p) throw new CairnError('MISSING_DEPENDENCY', p.message, { file: p.file, line: p.range?.start.line, hint: p.hint, paths: p.stages });
 }

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
-import YAML, { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { CairnError } from '../errors';
 import { outputPathProblem } from '../repo/outputPath';
-import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { ContextError, InterpolationContext } from './context';
 import { findExpressions, ParsingConfig, resolveString, valueToString } from './interpolate';
 import { DEFAULT_PARAMS_FILE, parseParamsText } from './paramsFile';
@@ -10,6 +9,8 @@ import type {
   Artifact, Interpolation, OutKind, PipelineFile, Pipelines, SourceRange, Stage, StageDep, StageOut, StageParamDep, TopPath,
 } from './stage';
 import { isPlainObject, ParamValue, pyStr, yamlNodeValue } from './values';
+import { parseYamlDocument } from './yamlDocument';
+import { count, limitExceeded, PIPELINE_LIMITS } from './limits';
 
 export * from './stage';
 
@@ -147,7 +148,7 @@ class FileLoader {
     const text = await this.source.read(this.relPath);
     if (text === undefined) throw new CairnError('MISSING_PATH', `'${this.relPath}' does not exist`, { file: this.relPath, hint: 'Check the path.' });
     this.text = text;
-    const doc = parseYamlDocument(text, { lineCounter: this.lineCounter, uniqueKeys: true }, this.relPath);
+    const doc = parseYamlDocument(text, this.relPath, this.lineCounter);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `'${this.relPath}' is invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
@@ -171,13 +172,15 @@ class FileLoader {
     const stagesNode = top.get('stages', true);
     if (stagesNode !== undefined && !(isScalar(stagesNode) && stagesNode.value === null)) {
       if (!isMap(stagesNode)) this.fail(`'stages' must be a mapping of stage names to definitions`, stagesNode);
+      const names = new Set<string>();
       for (const pair of stagesNode.items) {
         const name = keyOf(pair);
         await this.guard(async () => {
           const generated = await this.loadDefinition(context, name, pair);
           this.file.definitions[name] = { range: this.range(pair.value), nameRange: this.range(pair.key), generated: generated.map((s) => s.name) };
           for (const s of generated) {
-            if (this.file.stages.some((o) => o.name === s.name)) this.fail(`duplicate stage name '${s.name}'`, pair.key, 'Stage names must be unique in a dvc.yaml.');
+            if (names.has(s.name)) this.fail(`duplicate stage name '${s.name}'`, pair.key, 'Stage names must be unique in a dvc.yaml.');
+            names.add(s.name);
             this.file.stages.push(s);
           }
         }, undefined);
@@ -197,7 +200,7 @@ class FileLoader {
           data = parseParamsText(text, repoPath);
         } catch (err) {
           if (err instanceof CairnError) {
-            throw new CairnError('BAD_FILE', `${err.message} (read for '${this.relPath}')`, { file: err.file, line: err.line, hint: err.hint });
+            throw new CairnError(err.code, `${err.message} (read for '${this.relPath}')`, { file: err.file, line: err.line, hint: err.hint });
           }
           throw err;
         }
@@ -294,6 +297,7 @@ class FileLoader {
     if (!isMap(def)) this.fail(`stage '${name}' must be a mapping with a 'cmd:'`, def ?? pair.key);
     if (def.has('matrix')) return this.loadMatrix(context, name, pair, def);
     if (def.has('foreach') || def.has('do')) return this.loadForeach(context, name, pair, def);
+    this.checkStageCount(1, name, pair.key);
     return [await this.loadStage(context, name, name, pair, def, undefined)];
   }
 
@@ -316,6 +320,7 @@ class FileLoader {
     } else {
       this.fail(`failed to resolve 'stages.${name}.foreach': expected list/dictionary, got ${iterable === null ? 'NoneType' : typeof iterable === 'number' ? 'int' : typeof iterable}`, foreachNode);
     }
+    this.checkStageCount(entries.length, name, foreachNode);
     const isDict = isPlainObject(iterable);
     const stages: Stage[] = [];
     for (const [key, item] of entries) {
@@ -334,24 +339,33 @@ class FileLoader {
       if (!Array.isArray(v)) this.fail(`'stages.${name}.matrix.${k}' must be a list`, matrixNode);
       return [k, v] as [string, ParamValue[]];
     });
+    // Counted before generating: a 10-value x 9-key matrix is refused at once, not after 10^9 stages.
+    this.checkStageCount(dims.length === 0 ? 0 : dims.reduce((n, [, values]) => n * values.length, 1), name, matrixNode);
     const template = new YAMLMap();
     template.range = def.range;
     template.items = def.items.filter((p) => keyOf(p) !== 'matrix');
     const stages: Stage[] = [];
-    const combos: { item: Record<string, ParamValue>; fragments: string[] }[] = [{ item: {}, fragments: [] }];
+    let combos: { item: Record<string, ParamValue>; fragments: string[] }[] = [{ item: {}, fragments: [] }];
     for (const [k, values] of dims) {
       const next: typeof combos = [];
       for (const c of combos) {
         values.forEach((v, i) => next.push({ item: { ...c.item, [k]: v }, fragments: [...c.fragments, Array.isArray(v) || isPlainObject(v) ? `${k}${i}` : pyStr(v)] }));
       }
-      combos.splice(0, combos.length, ...next);
+      combos = next;
     }
-    if (dims.length === 0) combos.splice(0);
+    if (dims.length === 0) combos = [];
     for (const c of combos) {
       const key = c.fragments.join('-');
       stages.push(await withTemporaryAsync(context, { key, item: c.item }, () => this.loadStage(context, `${name}@${key}`, name, pair, template, { name, key, kind: 'matrix' })));
     }
     return stages;
+  }
+
+  /** `added` more stages for definition `name` within `stagesPerFile`, else LIMIT_EXCEEDED. */
+  private checkStageCount(added: number, name: string, node: unknown): void {
+    const limit = PIPELINE_LIMITS.stagesPerFile;
+    if (this.file.stages.length + added <= limit) return;
+    throw limitExceeded(`stage '${name}' brings the stages of '${this.relPath}' to ${count(this.file.stages.length + added)}`, `${count(limit)} stages per dvc.yaml (foreach/matrix stages counted)`, { file: this.relPath, line: this.lineOf(node) }, 'Generate fewer (a smaller foreach list or matrix), or split the pipeline into several dvc.yaml files.');
   }
 
   private async loadStage(

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML, { Document, isMap, isSeq, LineCounter } from 'yaml';
+import { Document, isMap, isSeq, LineCounter } from 'yaml';
 import { CairnError, CairnErrorCode } from '../errors';
 import { isObjectId, shownHash } from '../hashing/objectId';
 import { outputPathProblem } from '../repo/outputPath';
-import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { dumpLockYaml } from './lockYaml';
 import { isPlainObject, ParamValue, yamlNodeValue } from './values';
+import { parseYamlDocument } from './yamlDocument';
 
 /** A dep or out as dvc.lock records it. */
 export interface LockEntry {
@@ -44,7 +44,7 @@ export class LockFile {
   static parse(text: string | undefined, relPath: string): LockFile {
     if (text === undefined || text.trim() === '') return new LockFile(relPath, {});
     const lineCounter = new LineCounter();
-    const doc = parseYamlDocument(text, { lineCounter, uniqueKeys: true }, relPath);
+    const doc = parseYamlDocument(text, relPath, lineCounter);
     if (doc.errors.length) {
       throw new CairnError('BAD_FILE', `invalid YAML: ${doc.errors[0].message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, { file: relPath, line: doc.errors[0].linePos?.[0].line, hint: 'Fix it, or delete it and run `cairn repro` again.' });
     }

@@ -1,8 +1,9 @@
 import { LineCounter } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { CairnError } from '../errors';
-import { parseYamlDocument } from '../repo/parseYamlDocument';
 import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
+import { checkDocumentSize, PIPELINE_LIMITS, tooDeep } from './limits';
+import { parseYamlDocument } from './yamlDocument';
 
 /** The file DVC reads a stage's bare `- key` params from, in the stage's wdir. */
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -17,16 +18,20 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   const ext = relPath.slice(relPath.lastIndexOf('.')).toLowerCase();
   let value: unknown;
   if (ext === '.toml') {
+    checkDocumentSize(text, relPath);
     try {
-      value = tomlValue(parseToml(text, { integersAsBigInt: true }));
+      value = tomlValue(parseToml(text, { integersAsBigInt: true }), relPath);
     } catch (err) {
+      if (err instanceof CairnError) throw err;
+      // The TOML parser recurses per level of dotted keys: thousands end its stack.
+      if (err instanceof RangeError) throw tooDeep(relPath, undefined);
       const e = err as { message: string; line?: number };
       throw new CairnError('BAD_FILE', `invalid TOML: ${e.message.split('\n')[0]}`, { file: relPath, line: e.line, hint: 'Fix the TOML syntax.' });
     }
   } else if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     // JSON is read with the YAML parser too: it keeps `1.0` a float, as Python's json does.
     const lineCounter = new LineCounter();
-    const doc = parseYamlDocument(text, { lineCounter, uniqueKeys: true }, relPath);
+    const doc = parseYamlDocument(text, relPath, lineCounter);
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
       throw new CairnError('BAD_FILE', `invalid ${ext === '.json' ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, {
@@ -47,14 +52,15 @@ export function parseParamsText(text: string, relPath: string): Record<string, P
   return value;
 }
 
-function tomlValue(v: unknown): ParamValue {
+function tomlValue(v: unknown, file: string, depth = 0): ParamValue {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') return Number.isInteger(v) ? new PyFloat(v) : v;
-  if (Array.isArray(v)) return v.map(tomlValue);
   if (v instanceof Date) return v.toISOString();
+  if (v && typeof v === 'object' && depth >= PIPELINE_LIMITS.depth) throw tooDeep(file, undefined);
+  if (Array.isArray(v)) return v.map((x) => tomlValue(x, file, depth + 1));
   if (v && typeof v === 'object') {
     const out: Record<string, ParamValue> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = tomlValue(x);
+    for (const [k, x] of Object.entries(v)) out[k] = tomlValue(x, file, depth + 1);
     return out;
   }
   return v as ParamValue;

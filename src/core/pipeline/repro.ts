@@ -69,7 +69,10 @@ export function planRepro(repo: Repo, graph: StageGraph, targets: string[], opti
     }
     roots = graph.stages.filter((s) => s.file === here);
   }
-  if (options.singleItem) return graph.order(graph.stages).filter((s) => roots.includes(s));
+  if (options.singleItem) {
+    const chosen = new Set(roots);
+    return graph.order(graph.stages).filter((s) => chosen.has(s));
+  }
   return graph.order(roots, { downstream: options.downstream, cutAtFrozen: true });
 }
 

@@ -9,10 +9,7 @@ import type { Stage } from './stage';
  * `dvc.yaml` path for all its stages.
  */
 export function selectStages(repo: Repo, stages: Stage[], targets: string[], cwd: string): Stage[] {
-  const chosen: Stage[] = [];
-  const push = (s: Stage) => {
-    if (!chosen.includes(s)) chosen.push(s);
-  };
+  const chosen = new Set<Stage>();
   const fileOf = (p: string) => repo.rel(repo.resolveInside(p, cwd));
   for (const target of targets) {
     let file: string;
@@ -36,7 +33,7 @@ export function selectStages(repo: Repo, stages: Stage[], targets: string[], cwd
         hint: known.length ? `Stages in ${file}: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}.` : `There is no pipeline in '${path.posix.dirname(file)}'.`,
       });
     }
-    matches.forEach(push);
+    for (const s of matches) chosen.add(s);
   }
-  return chosen;
+  return [...chosen];
 }

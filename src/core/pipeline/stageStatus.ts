@@ -38,15 +38,30 @@ export interface StageStatusOptions {
   onProgress?: (p: Progress) => void;
 }
 
-/** Read a params file of the workspace; undefined when missing. */
+const paramsCache = new WeakMap<Repo, Map<string, { stamp: string; data: Record<string, ParamValue> }>>();
+
+/**
+ * Read a params file of the workspace; undefined when missing. Parsed again only when its
+ * inode, size or mtime changed: thousands of stages share one params.yaml.
+ */
 export function readParamsFile(repo: Repo, repoPath: string): Record<string, ParamValue> | undefined {
+  const abs = path.join(repo.root, repoPath);
+  let stamp: string;
   let text: string;
   try {
-    text = fs.readFileSync(path.join(repo.root, repoPath), 'utf8');
+    const st = fs.statSync(abs, { bigint: true });
+    stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    const hit = paramsCache.get(repo)?.get(repoPath);
+    if (hit?.stamp === stamp) return hit.data;
+    text = fs.readFileSync(abs, 'utf8');
   } catch {
     return undefined;
   }
-  return parseParamsText(text, repoPath);
+  const data = parseParamsText(text, repoPath);
+  let byPath = paramsCache.get(repo);
+  if (!byPath) paramsCache.set(repo, (byPath = new Map()));
+  byPath.set(repoPath, { stamp, data });
+  return data;
 }
 
 /** The values dvc.lock records for a params dependency (keys sorted; the whole file's top-level keys sorted). */
@@ -76,19 +91,26 @@ export async function lockFor(repo: Repo, pipelineFile: string, fresh = false): 
 /** Check stages against dvc.lock and the workspace, as `dvc status` does. */
 export async function stageStates(repo: Repo, stages: Stage[], options: StageStatusOptions): Promise<StageState[]> {
   const abs = (repoPath: string) => path.join(repo.root, ...repoPath.split('/'));
-  const states: StageState[] = [];
+  const hashNameOf = (e?: { hash?: string; md5?: string }): HashName => (e && e.md5 && e.hash !== 'md5' ? 'md5-dos2unix' : 'md5');
+  const checks = [];
   for (const stage of stages) {
     const lockFile = await lockFor(repo, stage.file);
     const lock = lockFile.stage(stage.name);
     const lockDep = new Map((lock?.deps ?? []).map((d) => [d.path, d]));
     const lockOut = new Map((lock?.outs ?? []).map((d) => [d.path, d]));
-    const hashNameOf = (e?: { hash?: string; md5?: string }): HashName => (e && e.md5 && e.hash !== 'md5' ? 'md5-dos2unix' : 'md5');
     const fileDeps = stage.deps.filter((d) => d.repoPath !== undefined);
     const targets = [
       ...fileDeps.map((d) => ({ abs: abs(d.repoPath!), rel: d.repoPath!, hashName: hashNameOf(lockDep.get(d.path)), recorded: lockDep.get(d.path)?.md5 })),
       ...stage.outs.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: hashNameOf(lockOut.get(o.path)), recorded: lockOut.get(o.path)?.md5 })),
     ];
-    const hashed: OutState[] = await hashOutputs(repo, targets, { signal: options.signal, onProgress: options.onProgress });
+    checks.push({ stage, lockFile, lock, lockDep, lockOut, fileDeps, targets });
+  }
+  // Every stage's deps and outputs hashed in one call: the worker pool's round trips are per call.
+  const allHashed = await hashOutputs(repo, checks.flatMap((c) => c.targets), { signal: options.signal, onProgress: options.onProgress });
+  const states: StageState[] = [];
+  let at = 0;
+  for (const { stage, lockFile, lock, lockDep, lockOut, fileDeps, targets } of checks) {
+    const hashed: OutState[] = allHashed.slice(at, (at += targets.length));
     const status: StageStatusItem[] = [];
     const params: Record<string, Record<string, ParamValue>> = {};
 

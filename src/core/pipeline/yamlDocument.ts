@@ -1,0 +1,126 @@
+import { Document, isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, YAMLParseError } from 'yaml';
+import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS, tooDeep } from './limits';
+
+/**
+ * Parse a pipeline file's YAML (dvc.yaml, dvc.lock, params/vars, `.dvc`) within
+ * `PIPELINE_LIMITS`: its size, aliases and nesting depth, each a LIMIT_EXCEEDED CairnError
+ * naming `file`. Duplicate keys are YAML errors in `doc.errors`, as the parser's `uniqueKeys`
+ * gives them, but found with a set per mapping (the parser compares each key with every
+ * earlier one: a 50,000-key mapping took a minute).
+ */
+export function parseYamlDocument(text: string, file: string, lineCounter = new LineCounter(), options: { prettyErrors?: boolean } = {}): Document {
+  checkDocumentSize(text, file);
+  // Before parsing: when the stack runs out while V8 compiles a regular expression deep in the
+  // parser, the process aborts ("RegExpCompiler Allocation failed") instead of throwing a
+  // RangeError. The bound is rough (a bracket in a string counts), hence twice the limit.
+  const deepLine = lineNestedDeeperThan(text, 2 * PIPELINE_LIMITS.depth);
+  if (deepLine !== undefined) throw tooDeep(file, deepLine);
+  const hit = shared?.get(text);
+  if (hit) {
+    for (const start of hit.lineStarts) lineCounter.addNewLine(start);
+    return hit.doc;
+  }
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
+  } catch (err) {
+    // The parser recurses per nesting level: thousands of `[` end its stack before our own check.
+    if (err instanceof RangeError) throw tooDeep(file, undefined);
+    throw err;
+  }
+  checkStructure(doc, file, lineCounter);
+  if (shared && doc.errors.length === 0 && doc.warnings.length === 0) shared.set(text, { doc, lineStarts: lineCounter.lineStarts });
+  return doc;
+}
+
+/** While `sharingParsedYaml` runs: documents without errors by their text, handed out again instead of parsed again. */
+let shared: Map<string, { doc: Document; lineStarts: number[] }> | undefined;
+
+/**
+ * Run `fn` with each text parsed once: `cairn lint` parses a file for its syntax and schema
+ * checks, then again when the pipelines load. A document handed out twice must not be changed.
+ */
+export async function sharingParsedYaml<T>(fn: () => Promise<T>): Promise<T> {
+  if (shared) return fn();
+  shared = new Map();
+  try {
+    return await fn();
+  } finally {
+    shared = undefined;
+  }
+}
+
+/** One walk (with a stack of its own) over the nodes: depth, aliases, duplicate keys. */
+function checkStructure(doc: Document, file: string, lineCounter: LineCounter): void {
+  const lineOf = (node: unknown) => {
+    const r = (node as { range?: [number, number, number] } | undefined)?.range;
+    return r ? lineCounter.linePos(r[0]).line : undefined;
+  };
+  let aliases = 0;
+  const errorsBefore = doc.errors.length;
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) {
+      if (++aliases > PIPELINE_LIMITS.aliases) throw limitExceeded(`'${file}' has too many YAML aliases`, `${count(PIPELINE_LIMITS.aliases)} aliases (*name) per file`, { file, line: lineOf(node) }, 'Write the values out, or share fewer of them through anchors (&name) and aliases.');
+      continue;
+    }
+    if (!isCollection(node)) continue;
+    if (depth >= PIPELINE_LIMITS.depth) throw tooDeep(file, lineOf(node));
+    const keys = isMap(node) ? new Set<unknown>() : undefined;
+    for (const item of node.items) {
+      if (!keys || !isPair(item) || !isScalar(item.key)) continue;
+      if (keys.has(item.key.value)) duplicateKey(doc, item.key.range?.[0] ?? 0, lineCounter);
+      keys.add(item.key.value);
+    }
+    // Pushed last first: nodes are visited in the document's order (the alias past the limit is the one named).
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (isPair(item)) stack.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
+      else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  // Duplicates were found map by map; errors are reported in the document's order.
+  if (doc.errors.length > errorsBefore) doc.errors.sort((a, b) => a.pos[0] - b.pos[0]);
+}
+
+function duplicateKey(doc: Document, offset: number, lineCounter: LineCounter): void {
+  const error = new YAMLParseError([offset, offset + 1], 'DUPLICATE_KEY', 'Map keys must be unique');
+  error.linePos = [lineCounter.linePos(offset), lineCounter.linePos(offset + 1)];
+  doc.errors.push(error);
+}
+
+/**
+ * The first line (1-based) at which an upper bound of a YAML text's nesting passes `limit`, in
+ * one pass, or undefined: the open block levels (indentation), the `- `/`? `/`: ` indicators
+ * opening levels on one line, and the open `[`/`{` (outside quotes and comments, roughly: a
+ * bracket inside a string only makes the bound larger).
+ */
+export function lineNestedDeeperThan(text: string, limit: number): number | undefined {
+  let flow = 0;
+  let lineNumber = 0;
+  const indents: number[] = [];
+  for (const line of text.split('\n')) {
+    lineNumber++;
+    const content = line.trimStart();
+    if (content === '' || content.startsWith('#')) continue;
+    const indent = line.length - content.length;
+    if (flow === 0) {
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    const compact = /^(?:[-?:](?:\s+|$))*/.exec(content)![0].replace(/\s+/g, '').length;
+    let quote = '';
+    for (const ch of content) {
+      if (quote) {
+        if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '#') break;
+      else if (ch === '[' || ch === '{') {
+        if (indents.length + compact + ++flow > limit) return lineNumber;
+      } else if ((ch === ']' || ch === '}') && flow > 0) flow--;
+    }
+    if (indents.length + compact + flow > limit) return lineNumber;
+  }
+  return undefined;
+}
