@@ -86,12 +86,15 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
   const run = async (): Promise<ReproResult> => {
     const result: ReproResult = { ran: [], skipped: [], gitFiles: [], staged: false };
     const gitFiles = new Set<string>();
-    for (const stage of plan) {
+    // A dry run changes nothing, so every stage is checked at once (one hashing call, not one per stage);
+    // on an error, stage by stage below, which reports the first in the order of the plan.
+    const dryStates = options.dry ? await stageStates(repo, plan, { cwd: options.cwd, signal: options.signal }).catch(() => undefined) : undefined;
+    for (const [i, stage] of plan.entries()) {
       throwIfAborted(options.signal);
       const addr = stageAddress(stage, repo, options.cwd);
       // Checked now: stages before it may have changed its deps.
       assertDependenciesExist(graph, [stage], exists);
-      const [state] = await stageStates(repo, [stage], { cwd: options.cwd, signal: options.signal });
+      const state = dryStates?.[i] ?? (await stageStates(repo, [stage], { cwd: options.cwd, signal: options.signal }))[0];
       if (!state.changed && !options.force) {
         log(`Stage '${addr}' didn't change, skipping`);
         result.skipped.push(addr);
