@@ -96,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // `cairn … | head`: the reader went away; stop quietly, as other command-line tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   try {
     return await command.run({ ...parsed, signal: controller.signal });
   } catch (err) {
