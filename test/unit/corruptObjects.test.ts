@@ -11,14 +11,7 @@ import { fetch, push } from '../../src/core/remotes/sync';
 import type { VerifyStats } from '../../src/core/cache/verifyObjects';
 import { md5, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
-async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  const repo = Repo.open(dir, { hashJobs: 2 });
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.close();
-  }
-}
+const step = <T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> => Repo.using(dir, { hashJobs: 2 }, fn);
 
 const FILES = {
   'f1.txt': 'one: the first of four\n',

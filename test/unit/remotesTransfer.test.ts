@@ -17,14 +17,7 @@ import { SPLIT_COPY_BYTES } from '../../src/core/hashing/workerProtocol';
 import { splitCopyTasks, SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
 import { corruptCacheObjects, git, md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
-async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  const repo = Repo.open(dir, { hashJobs: 2 });
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.close();
-  }
-}
+const step = <T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> => Repo.using(dir, { hashJobs: 2 }, fn);
 
 const objectsUnder = (root: string) => (fs.existsSync(path.join(root, 'files', 'md5')) ? Object.keys(treeHashes(path.join(root, 'files', 'md5'))).sort() : []);
 

@@ -13,14 +13,7 @@ import { LocalRemote } from '../../src/core/remotes/localRemote';
 import { HashPool } from '../../src/core/hashing/hashPool';
 import { md5, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 
-async function step<T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
-  const repo = Repo.open(dir, { hashJobs: 2 });
-  try {
-    return await fn(repo);
-  } finally {
-    await repo.close();
-  }
-}
+const step = <T>(dir: string, fn: (repo: Repo) => Promise<T>): Promise<T> => Repo.using(dir, { hashJobs: 2 }, fn);
 
 const HEX30 = 'e'.repeat(30);
 
