@@ -11,6 +11,8 @@ export const PIPELINE_LIMITS = {
   documentBytes: 16 * 2 ** 20,
   /** YAML aliases (`*name`) in one file. */
   aliases: 1000,
+  /** Values made by aliases' copies in one file (an alias of an alias doubles: this bounds it). */
+  aliasNodes: 200_000,
   /** Nesting of mappings and lists in one file. */
   depth: 100,
   /** Stages of one dvc.yaml, each stage a foreach/matrix generates counted: checked before generating. */

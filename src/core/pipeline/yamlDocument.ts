@@ -1,4 +1,4 @@
-import { Document, isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, YAMLParseError } from 'yaml';
+import { Alias, Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Pair, parseDocument, ParsedNode, Scalar, YAMLMap, YAMLParseError, YAMLSeq } from 'yaml';
 import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS, tooDeep } from './limits';
 
 /**
@@ -50,30 +50,51 @@ export async function sharingParsedYaml<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** One walk (with a stack of its own) over the nodes: depth, aliases, duplicate keys. */
+/**
+ * One walk (with a stack of its own) over the nodes: aliases are replaced by a copy of what they
+ * name and merge keys (`<<: *base`) merged, as DVC's YAML loader does, so every reader sees plain
+ * values; then depth and duplicate keys are checked. Expansion is bounded: at most
+ * `PIPELINE_LIMITS.aliases` aliases and `PIPELINE_LIMITS.aliasNodes` values made by them.
+ */
 function checkStructure(doc: Document, file: string, lineCounter: LineCounter): void {
   const lineOf = (node: unknown) => {
     const r = (node as { range?: [number, number, number] } | undefined)?.range;
     return r ? lineCounter.linePos(r[0]).line : undefined;
   };
   let aliases = 0;
+  let copiedNodes = 0;
+  const copyOf = (alias: Alias): ParsedNode => {
+    const hint = 'Write the values out, or share fewer of them through anchors (&name) and aliases.';
+    if (++aliases > PIPELINE_LIMITS.aliases) throw limitExceeded(`'${file}' has too many YAML aliases`, `${count(PIPELINE_LIMITS.aliases)} aliases (*name) per file`, { file, line: lineOf(alias) }, hint);
+    const target = alias.resolve(doc);
+    if (!target) return new Scalar(null) as ParsedNode; // the parser has reported the unknown anchor
+    // Counted before copying: each copy of an alias of an alias can be ten times the last.
+    copiedNodes += nodeCountUpTo(target, PIPELINE_LIMITS.aliasNodes - copiedNodes);
+    if (copiedNodes > PIPELINE_LIMITS.aliasNodes) {
+      throw limitExceeded(`'${file}' expands its YAML aliases past ${count(PIPELINE_LIMITS.aliasNodes)} values`, `${count(PIPELINE_LIMITS.aliasNodes)} values made by aliases per file`, { file, line: lineOf(alias) }, hint);
+    }
+    const copy = target.clone() as ParsedNode;
+    delete copy.anchor;
+    return copy;
+  };
   const errorsBefore = doc.errors.length;
   const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
   while (stack.length) {
     const { node, depth } = stack.pop()!;
-    if (isAlias(node)) {
-      if (++aliases > PIPELINE_LIMITS.aliases) throw limitExceeded(`'${file}' has too many YAML aliases`, `${count(PIPELINE_LIMITS.aliases)} aliases (*name) per file`, { file, line: lineOf(node) }, 'Write the values out, or share fewer of them through anchors (&name) and aliases.');
-      continue;
-    }
     if (!isCollection(node)) continue;
     if (depth >= PIPELINE_LIMITS.depth) throw tooDeep(file, lineOf(node));
+    node.items.forEach((item, i) => {
+      if (isAlias(item)) node.items[i] = copyOf(item);
+      else if (isPair(item) && isAlias(item.value)) item.value = copyOf(item.value);
+    });
+    if (isMap(node)) mergeKeys(node);
     const keys = isMap(node) ? new Set<unknown>() : undefined;
     for (const item of node.items) {
       if (!keys || !isPair(item) || !isScalar(item.key)) continue;
       if (keys.has(item.key.value)) duplicateKey(doc, item.key.range?.[0] ?? 0, lineCounter);
       keys.add(item.key.value);
     }
-    // Pushed last first: nodes are visited in the document's order (the alias past the limit is the one named).
+    // Pushed last first: nodes are visited in the document's order.
     for (let i = node.items.length - 1; i >= 0; i--) {
       const item = node.items[i];
       if (isPair(item)) stack.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
@@ -82,6 +103,49 @@ function checkStructure(doc: Document, file: string, lineCounter: LineCounter): 
   }
   // Duplicates were found map by map; errors are reported in the document's order.
   if (doc.errors.length > errorsBefore) doc.errors.sort((a, b) => a.pos[0] - b.pos[0]);
+}
+
+/**
+ * YAML merge keys, as DVC's loader reads them: `<<: map` (or a list of maps) adds the keys the
+ * mapping does not set itself, the first map listed winning.
+ */
+function mergeKeys(map: YAMLMap): void {
+  const isMerge = (item: unknown): item is Pair => isPair(item) && isScalar(item.key) && item.key.value === '<<' && (isMap(item.value) || isSeq(item.value));
+  if (!map.items.some(isMerge)) return;
+  const own: Pair[] = map.items.filter((item: Pair) => !isMerge(item));
+  const present = new Set<unknown>(own.map((p) => (isScalar(p.key) ? p.key.value : p.key)));
+  const merged: Pair[] = [];
+  for (const item of map.items.filter(isMerge)) {
+    const sources = isMap(item.value) ? [item.value] : (item.value as YAMLSeq).items.filter(isMap);
+    for (const source of sources) {
+      for (const pair of source.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (present.has(key)) continue;
+        present.add(key);
+        merged.push(pair);
+      }
+    }
+  }
+  map.items = [...own, ...merged];
+}
+
+/**
+ * Nodes in a value (an alias counts one), counting stopped past `limit`. Not remembered: a
+ * mapping or list can grow after it was counted, as its own aliases are replaced.
+ */
+function nodeCountUpTo(node: unknown, limit: number): number {
+  let n = 0;
+  const stack: unknown[] = [node];
+  while (stack.length && n <= limit) {
+    const next = stack.pop();
+    n++;
+    if (!isCollection(next)) continue;
+    for (const item of next.items) {
+      if (isPair(item)) stack.push(item.key, item.value);
+      else stack.push(item);
+    }
+  }
+  return n;
 }
 
 function duplicateKey(doc: Document, offset: number, lineCounter: LineCounter): void {
