@@ -12,7 +12,7 @@ export const PIPELINE_LIMITS = {
   /** YAML aliases (`*name`) in one file. */
   aliases: 1000,
   /** Values made by aliases' copies in one file (an alias of an alias doubles: this bounds it). */
-  aliasNodes: 200_000,
+  aliasNodes: 20_000,
   /** Nesting of mappings and lists in one file. */
   depth: 100,
   /** Stages of one dvc.yaml, each stage a foreach/matrix generates counted: checked before generating. */

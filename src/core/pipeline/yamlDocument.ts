@@ -63,10 +63,12 @@ function checkStructure(doc: Document, file: string, lineCounter: LineCounter): 
   };
   let aliases = 0;
   let copiedNodes = 0;
+  const targets = aliasTargets(doc);
   const copyOf = (alias: Alias): ParsedNode => {
     const hint = 'Write the values out, or share fewer of them through anchors (&name) and aliases.';
     if (++aliases > PIPELINE_LIMITS.aliases) throw limitExceeded(`'${file}' has too many YAML aliases`, `${count(PIPELINE_LIMITS.aliases)} aliases (*name) per file`, { file, line: lineOf(alias) }, hint);
-    const target = alias.resolve(doc);
+    // Aliases in copies are not in the map (an anchor naming itself): resolved the slow way, rarely.
+    const target = targets.has(alias) ? targets.get(alias) : alias.resolve(doc);
     if (!target) return new Scalar(null) as ParsedNode; // the parser has reported the unknown anchor
     // Counted before copying: each copy of an alias of an alias can be ten times the last.
     copiedNodes += nodeCountUpTo(target, PIPELINE_LIMITS.aliasNodes - copiedNodes);
@@ -103,6 +105,33 @@ function checkStructure(doc: Document, file: string, lineCounter: LineCounter): 
   }
   // Duplicates were found map by map; errors are reported in the document's order.
   if (doc.errors.length > errorsBefore) doc.errors.sort((a, b) => a.pos[0] - b.pos[0]);
+}
+
+/**
+ * What each alias of the document names, in one pass in document order (an anchor counts from
+ * where it is set, a later one of the same name taking over): `Alias.resolve` searches the whole
+ * document for each alias, which is quadratic in a file of many aliases.
+ */
+function aliasTargets(doc: Document): Map<Alias, ParsedNode | undefined> {
+  const anchors = new Map<string, ParsedNode>();
+  const targets = new Map<Alias, ParsedNode | undefined>();
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      targets.set(node, anchors.get(node.source));
+      continue;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.set(anchor, node as ParsedNode);
+    if (!isCollection(node)) continue;
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (isPair(item)) stack.push(item.value, item.key);
+      else stack.push(item);
+    }
+  }
+  return targets;
 }
 
 /**
