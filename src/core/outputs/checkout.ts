@@ -5,7 +5,7 @@ import { joinClean, tempPathFor } from '../repo/atomicWrite';
 import { CairnError, throwIfAborted } from '../errors';
 import { collectDvcFiles, outputsOf, selectOutputs, TrackedOutput } from './collect';
 import { stageCachedOutputs, StageCachedOutput, targetNamesStageOutput } from '../pipeline/stageCachedOutputs';
-import type { LinkOnTheWay } from '../repo/pathGuard';
+import { linkTarget, type LinkOnTheWay } from '../repo/pathGuard';
 import type { HashName } from '../hashing/hashNames';
 import { hashOutputs, OutState } from './workspaceState';
 import type { LinkResult } from '../hashing/workerProtocol';
@@ -238,7 +238,7 @@ function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, options:
 function linksToReplace(repo: Repo, plan: Plan, state: OutState): LinkOnTheWay[] {
   const { output } = plan;
   const links = new Map<string, LinkOnTheWay>();
-  if (state.isLink || (state.exists && isLinkLeaving(repo, output.abs))) links.set(output.abs, { at: output.abs, to: readLink(output.abs) });
+  if (state.isLink || (state.exists && repo.guard.isLinkLeaving(output.abs))) links.set(output.abs, { at: output.abs, to: linkTarget(output.abs) });
   if (output.md5?.endsWith('.dir')) {
     for (const dir of new Set(plan.writes.map((w) => path.dirname(w.abs)))) {
       const link = repo.guard.linkBetween(output.abs, path.join(dir, '_'));
@@ -246,18 +246,6 @@ function linksToReplace(repo: Repo, plan: Plan, state: OutState): LinkOnTheWay[]
     }
   }
   return [...links.values()];
-}
-
-function isLinkLeaving(repo: Repo, abs: string): boolean {
-  return !!fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !repo.guard.linkReadable(abs);
-}
-
-function readLink(abs: string): string {
-  try {
-    return fs.readlinkSync(abs);
-  } catch {
-    return '';
-  }
 }
 
 function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
@@ -273,7 +261,7 @@ function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
   }
   // A link is replaced, not saved (linksToReplace); it has no hash when not followed.
   const inCache = (md5: string | undefined) => !!md5 && repo.store.has(md5, out.hashName);
-  const isLink = state.isLink || (state.exists && isLinkLeaving(repo, output.abs));
+  const isLink = state.isLink || (state.exists && repo.guard.isLinkLeaving(output.abs));
   const plan: Plan = { output, writes: [], removals: [], linksInTheWay: [], unsaved: [], clearFirst: false, kind: state.exists ? 'modified' : 'added' };
 
   if (!out.md5.endsWith('.dir')) {

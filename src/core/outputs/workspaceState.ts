@@ -5,6 +5,7 @@ import { commitStagedObject, FileHash, objectPathFor } from '../hashing/hashFile
 import { FileStat, statFile } from '../hashing/statIndex';
 import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
 import { walkTrackedDir } from '../repo/dvcignore';
+import { linkTarget } from '../repo/pathGuard';
 import { SPLIT_COPY_BYTES, WorkerTask } from '../hashing/workerProtocol';
 import { CairnError } from '../errors';
 import type { Progress } from '../progress';
@@ -195,13 +196,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
  * repository could otherwise have the victim store (and push) any file it can read.
  */
 function linkError(rel: string, abs: string): CairnError {
-  let target = '';
-  try {
-    target = ` -> '${fs.readlinkSync(abs)}'`;
-  } catch {
-    // shown without its target
-  }
-  return new CairnError('UNSAFE_PATH', `'${rel}'${target} is a link to a folder, or to a file outside the repository; Cairn does not store what it points to.`, {
+  return new CairnError('UNSAFE_PATH', `'${rel}' -> '${linkTarget(abs)}' is a link to a folder, or to a file outside the repository; Cairn does not store what it points to.`, {
     file: rel,
     hint: 'Copy the data into the repository in place of the link, or remove the link.',
   });

@@ -58,7 +58,7 @@ export class PathGuard {
     let found: LinkOnTheWay | undefined;
     for (let dir = path.dirname(abs); dir.length >= from.length && dir.startsWith(from); dir = path.dirname(dir)) {
       const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) found = { at: dir, to: readlinkOrEmpty(dir) };
+      if (st?.isSymbolicLink()) found = { at: dir, to: linkTarget(dir) };
       if (dir === from) break;
     }
     return found;
@@ -73,6 +73,11 @@ export class PathGuard {
     if (real === undefined) return false;
     if (this.realCache && isInside(this.realCache, real)) return true;
     return this.placeProblem(real, false) === undefined;
+  }
+
+  /** Whether `abs` is a link that reading may not follow (see `linkReadable`). */
+  isLinkLeaving(abs: string): boolean {
+    return !!fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() && !this.linkReadable(abs);
   }
 
   /** Forget what was resolved (after checkout removed links in the way). */
@@ -91,7 +96,7 @@ export class PathGuard {
     if (st?.isSymbolicLink()) {
       const real = realpathOrUndefined(here);
       // A dangling link cannot hold a folder: mkdir through it would fail or create its target.
-      resolved = { real: real ?? DANGLING, link: parent.link ?? { at: dir, to: readlinkOrEmpty(here) } };
+      resolved = { real: real ?? DANGLING, link: parent.link ?? { at: dir, to: linkTarget(here) } };
     }
     this.dirs.set(dir, resolved);
     return resolved;
@@ -143,7 +148,8 @@ function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
-function readlinkOrEmpty(p: string): string {
+/** What a link says it points to, for messages ('' when it cannot be read). */
+export function linkTarget(p: string): string {
   try {
     return fs.readlinkSync(p);
   } catch {
