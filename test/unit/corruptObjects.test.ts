@@ -94,14 +94,19 @@ describe('corrupt cache objects are never restored or pushed (core API, real rep
     assert.equal(fs.existsSync(path.join(dir, 'data', 'bad.txt')), false);
   });
 
-  it('a corrupt .dir manifest is named by checkout, which restores nothing of that directory', async () => {
+  /** `data/` added, then its .dir object rewritten: well-formed, naming an object the cache holds; only its hash tells it is not the manifest recorded. Its key under files/md5. */
+  async function addDirWithCorruptManifest(): Promise<string> {
     writeFiles(dir, { 'data/a.txt': 'a\n' });
     await step(dir, (r) => add(r, ['data'], { cwd: dir }));
     const manifest = fs.readdirSync(path.join(dir, '.dvc', 'cache', 'files', 'md5'), { recursive: true }).map(String).find((f) => f.endsWith('.dir'))!;
     const file = path.join(dir, '.dvc', 'cache', 'files', 'md5', manifest);
     fs.chmodSync(file, 0o644);
-    // Well-formed, naming an object the cache holds: only its hash tells it is not the manifest recorded.
     fs.writeFileSync(file, `[{"md5": "${md5('a\n')}", "relpath": "b.txt"}]`);
+    return manifest;
+  }
+
+  it('a corrupt .dir manifest is named by checkout, which restores nothing of that directory', async () => {
+    await addDirWithCorruptManifest();
     fs.rmSync(path.join(dir, 'data'), { recursive: true });
     const r = await step(dir, (repo) => checkout(repo, ['data'], { cwd: dir }));
     assert.deepEqual(r.failed.map((f) => f.path), ['data/']);
@@ -119,18 +124,13 @@ describe('corrupt cache objects are never restored or pushed (core API, real rep
   });
 
   it('push refuses a corrupt .dir manifest (moved aside) and none of its files go up; the other outputs do', async () => {
-    writeFiles(dir, { 'data/a.txt': 'a\n' });
-    await step(dir, (r) => add(r, ['data'], { cwd: dir }));
-    const manifest = fs.readdirSync(path.join(dir, '.dvc', 'cache', 'files', 'md5'), { recursive: true }).map(String).find((f) => f.endsWith('.dir'))!;
-    const file = path.join(dir, '.dvc', 'cache', 'files', 'md5', manifest);
-    fs.chmodSync(file, 0o644);
-    fs.writeFileSync(file, `[{"md5": "${md5('a\n')}", "relpath": "b.txt"}]`);
+    const manifest = await addDirWithCorruptManifest();
     const r = await step(dir, (repo) => push(repo, { cwd: dir }));
     assert.deepEqual(r.failures.map((f) => [f.path, f.object]), [['data', `files/md5/${manifest}`]]);
     assert.match(r.failures[0].message, /^not uploaded: .*\.dir is corrupt \(its bytes hash to [0-9a-f]{32}\); moved to /);
     assert.equal(r.transferred, 4, 'the four file outputs');
     assert.equal(fs.existsSync(path.join(store, 'files', 'md5', keyOf('a\n'))), false);
-    assert.equal(fs.existsSync(file), false);
+    assert.equal(fs.existsSync(path.join(dir, '.dvc', 'cache', 'files', 'md5', manifest)), false);
   });
 
   it('objects are read once: add records what it wrote, a first use records what it hashed, a second use reads nothing', async () => {
