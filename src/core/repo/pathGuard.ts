@@ -121,6 +121,9 @@ export class PathGuard {
  * names only to read and show them (params, metrics, plots, vars): a committed
  * `metrics.json -> ~/.docker/config.json` must not put a token on screen or in a CI comment.
  */
+/** Repository roots resolved once per process: every metrics, params or plots read asks. */
+const realRoots = new Map<string, Promise<string>>();
+
 export async function readProblem(root: string, abs: string): Promise<string | undefined> {
   let real: string;
   try {
@@ -128,7 +131,9 @@ export async function readProblem(root: string, abs: string): Promise<string | u
   } catch {
     return undefined;
   }
-  const problem = outputPathProblem(await fs.promises.realpath(root), real);
+  let realRoot = realRoots.get(root);
+  if (!realRoot) realRoots.set(root, (realRoot = fs.promises.realpath(root)));
+  const problem = outputPathProblem(await realRoot, real);
   if (!problem || problem === 'is the repository itself') return undefined;
   return `leads through a link to a place that ${problem}`;
 }
