@@ -1,4 +1,5 @@
 import { Alias, Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, Pair, parseDocument, ParsedNode, Scalar, YAMLMap, YAMLParseError, YAMLSeq } from 'yaml';
+import { parseBlockYaml } from './blockYaml';
 import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS, tooDeep } from './limits';
 
 /**
@@ -20,9 +21,9 @@ export function parseYamlDocument(text: string, file: string, lineCounter = new 
     for (const start of hit.lineStarts) lineCounter.addNewLine(start);
     return hit.doc;
   }
-  let doc: Document;
+  let doc: Document | undefined = parseBlockYaml(text, lineCounter);
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
+    doc ??= parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
   } catch (err) {
     // The parser recurses per nesting level: thousands of `[` end its stack before our own check.
     if (err instanceof RangeError) throw tooDeep(file, undefined);
