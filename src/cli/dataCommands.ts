@@ -67,25 +67,28 @@ export const dataCommands: CommandTable = {
           if (!dirty && statuses.length === 0 && stages.checked === 0) {
             out('There are no data or pipelines tracked in this project yet.\nTrack data with `cairn add <path>`.');
           } else if (!dirty) out('Data and pipelines are up to date.');
+          // One write: at 10,000 stages, a write per line took a tenth of the command.
+          const lines: string[] = [];
           for (const [file, changes] of Object.entries(report)) {
-            out(`${file}:`);
+            lines.push(`${file}:`);
             for (const change of changes as Array<string | Record<string, Record<string, unknown>>>) {
               if (typeof change === 'string') {
-                out(`\t${change}`);
+                lines.push(`\t${change}`);
                 continue;
               }
               for (const [kind, paths] of Object.entries(change)) {
-                out(`\t${kind}:`);
+                lines.push(`\t${kind}:`);
                 for (const [p, s] of Object.entries(paths)) {
-                  if (typeof s === 'string') out(`\t\t${(s + ':').padEnd(20)}${p}`);
+                  if (typeof s === 'string') lines.push(`\t\t${(s + ':').padEnd(20)}${p}`);
                   else {
-                    out(`\t\t${p}:`);
-                    for (const [k, v] of Object.entries(s as Record<string, string>)) out(`\t\t\t${(v + ':').padEnd(20)}${k}`);
+                    lines.push(`\t\t${p}:`);
+                    for (const [k, v] of Object.entries(s as Record<string, string>)) lines.push(`\t\t\t${(v + ':').padEnd(20)}${k}`);
                   }
                 }
               }
             }
           }
+          if (lines.length) out(lines.join('\n'));
         }
         const unsafe = statuses.filter((s) => s.unsafe);
         if (unsafe.length > 0) {

@@ -26,7 +26,9 @@ export const pipelineCommands: CommandTable = {
     },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
-        const log = values.quiet || values.json ? () => undefined : (line: string) => out(line);
+        // A dry run's lines are written at once (10,000 stages: 20,000 lines), before any error.
+        const dryLines: string[] = [];
+        const log = values.quiet || values.json ? () => undefined : values.dry ? (line: string) => dryLines.push(line) : (line: string) => out(line);
         const result = await repro(repo, positionals, {
           cwd: process.cwd(),
           force: values.force,
@@ -37,7 +39,7 @@ export const pipelineCommands: CommandTable = {
           commandStdoutToStderr: !!values.json,
           log,
           signal,
-        });
+        }).finally(() => dryLines.length && out(dryLines.join('\n')));
         if (values.json) printJson(result);
         else if (!values.quiet) {
           if (result.ran.length === 0) out('Data and pipelines are up to date.');

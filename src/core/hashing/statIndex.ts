@@ -91,7 +91,11 @@ export class StatIndex implements CompletenessMemo {
 }
 
 export function statFile(absPath: string): FileStat | undefined {
-  const st = fs.statSync(absPath, { throwIfNoEntry: false });
+  return fileStatOf(fs.statSync(absPath, { throwIfNoEntry: false }));
+}
+
+/** A stat already taken, as `statFile` gives it. */
+export function fileStatOf(st: fs.Stats | undefined): FileStat | undefined {
   if (!st || !st.isFile()) return undefined;
   return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, isexec: (st.mode & 0o111) !== 0 };
 }

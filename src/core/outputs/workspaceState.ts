@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import { commitStagedObject, FileHash, objectPathFor } from '../hashing/hashFile';
-import { FileStat, statFile } from '../hashing/statIndex';
+import { FileStat, fileStatOf, statFile } from '../hashing/statIndex';
 import { DirEntry, dirManifestHash } from '../hashing/dirManifest';
 import { walkTrackedDir } from '../repo/dvcignore';
 import { linkTarget } from '../repo/pathGuard';
@@ -100,7 +100,7 @@ export async function hashOutputs(repo: Repo, targets: OutTarget[], options: Has
     const files: WorkspaceFile[] = [];
     for (const { relpath, abs, linkOutside: outside } of listed) {
       if (outside && options.store) throw linkError(`${t.rel}/${relpath}`, abs);
-      const stat = statFile(abs);
+      const stat = isDir ? statFile(abs) : fileStatOf(st); // a file target: the stat just taken
       if (!stat) continue; // vanished or not a regular file
       const known = index.lookup(abs, stat, t.hashName);
       const file: WorkspaceFile = { relpath, abs, size: stat.size, md5: known ?? '', isexec: stat.isexec };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { hashOutputs, OutState } from '../outputs/workspaceState';
+import { hashOutputs, OutTarget } from '../outputs/workspaceState';
 import { pathFromCwd } from '../outputs/status';
 import type { Progress } from '../progress';
 import { LockFile, LockStage } from './lockFile';
@@ -105,12 +105,16 @@ export async function stageStates(repo: Repo, stages: Stage[], options: StageSta
     ];
     checks.push({ stage, lockFile, lock, lockDep, lockOut, fileDeps, targets });
   }
-  // Every stage's deps and outputs hashed in one call: the worker pool's round trips are per call.
-  const allHashed = await hashOutputs(repo, checks.flatMap((c) => c.targets), { signal: options.signal, onProgress: options.onProgress });
+  // Every stage's deps and outputs hashed in one call (the worker pool's round trips are per
+  // call), each path once: in a chain, each stage's output is the next one's dependency.
+  const keyOf = (t: OutTarget) => `${t.hashName}:${t.rel}`;
+  const unique = new Map<string, OutTarget>();
+  for (const c of checks) for (const t of c.targets) if (!unique.has(keyOf(t))) unique.set(keyOf(t), t);
+  const hashedOnce = await hashOutputs(repo, [...unique.values()], { signal: options.signal, onProgress: options.onProgress });
+  const hashedByKey = new Map([...unique.keys()].map((key, i) => [key, hashedOnce[i]]));
   const states: StageState[] = [];
-  let at = 0;
   for (const { stage, lockFile, lock, lockDep, lockOut, fileDeps, targets } of checks) {
-    const hashed: OutState[] = allHashed.slice(at, (at += targets.length));
+    const hashed = targets.map((t) => hashedByKey.get(keyOf(t))!);
     const status: StageStatusItem[] = [];
     const params: Record<string, Record<string, ParamValue>> = {};
 
