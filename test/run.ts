@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
+import { provisionPeers } from './provisionPeers';
 import { cleanupTempDirs } from './support/fixtures';
 
 /**
@@ -25,10 +26,20 @@ for (const suite of suites) addTests(path.join(__dirname, suite));
 
 let passed = 0;
 let failed = 0;
-const runner = mocha.run((failures) => {
-  cleanupTempDirs();
-  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
-  process.exitCode = failures > 0 || passed === 0 ? 1 : 0;
-});
-runner.on('pass', () => passed++);
-runner.on('fail', () => failed++);
+// The peers first, outside any test's time limit; without them no suite can pass.
+provisionPeers(suites).then(
+  () => {
+    const runner = mocha.run((failures) => {
+      cleanupTempDirs();
+      process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+      process.exitCode = failures > 0 || passed === 0 ? 1 : 0;
+    });
+    runner.on('pass', () => passed++);
+    runner.on('fail', () => failed++);
+  },
+  (err: Error) => {
+    process.stderr.write(`${err.message}\n`);
+    process.stdout.write(`\n0 passed, 1 failed (no test ran: a peer could not be provisioned)\n`);
+    process.exitCode = 1;
+  },
+);

@@ -43,7 +43,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
   let server: VsCodeServer;
 
   before(async function () {
-    // The first run installs the VS Code server into ~/.cache/cairn/vscode-server (about a minute).
+    // Installed before the tests by test/provisionPeers.ts; installed here when mocha runs this file alone.
     this.timeout(20 * 60_000);
     server = await provision();
     assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js')), 'dist/extension.js is missing: run `npm run build` first');
