@@ -4,7 +4,7 @@ import { DVC_S3_VERSION, DVC_VERSION, ensureDvc, ensureDvcS3 } from './support/p
 
 /**
  * Every peer the chosen suites run against, made ready before the first test, each with its own
- * progress lines and no test timeout: on a fresh machine building MinIO alone takes minutes,
+ * progress lines (an install prints its own as it starts) and no test timeout: on a fresh machine building MinIO alone takes minutes,
  * more than any hook's limit. Each is cached under ~/.cache/cairn and made once (README.md
  * lists them with their time and size).
  */
@@ -25,7 +25,6 @@ const PEERS: Peer[] = [
 export async function provisionPeers(suites: string[], log = (line: string) => process.stderr.write(`${line}\n`)): Promise<void> {
   for (const peer of PEERS.filter((p) => p.suites.some((s) => suites.includes(s)))) {
     const started = Date.now();
-    log(`peer: ${peer.name}...`);
     try {
       await peer.ensure();
     } catch (err) {
