@@ -1,6 +1,7 @@
 import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
+import { isObjectId } from '../hashing/objectId';
 import { isDict } from './flatten';
 import { normalizeRel, RevisionSource } from './revisionSource';
 
@@ -18,7 +19,7 @@ export async function pipelineDeclarations(source: RevisionSource): Promise<Decl
 
 /**
  * Output hashes recorded in the dvc.lock beside each dvc.yaml (out paths relative to the stage's
- * wdir). A lock that is missing or unreadable gives nothing: the outputs then read as missing.
+ * wdir; a folder's hash ends in `.dir`). A lock that is missing or unreadable gives nothing: the outputs then read as missing.
  */
 async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Promise<Map<string, CachedOut>> {
   const result = new Map<string, CachedOut>();
@@ -40,7 +41,8 @@ async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Prom
     const entry = isDict(lock) && isDict(lock.stages) ? lock.stages[stage.name] : undefined;
     const outs = isDict(entry) && Array.isArray(entry.outs) ? entry.outs : [];
     for (const out of outs) {
-      if (!isDict(out) || typeof out.path !== 'string' || typeof out.md5 !== 'string' || out.md5.endsWith('.dir')) continue;
+      // A hash that is not an object id never names a cache file: the output then reads as missing.
+      if (!isDict(out) || typeof out.path !== 'string' || !isObjectId(out.md5)) continue;
       const rel = normalizeRel([stage.wdir, out.path].filter(Boolean).join('/'));
       if (rel) result.set(rel, { md5: out.md5, hashName: out.hash === 'md5' ? 'md5' : 'md5-dos2unix' });
     }

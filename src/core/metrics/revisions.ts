@@ -3,7 +3,7 @@ import { CairnError } from '../errors';
 import { runGit } from '../scm/git';
 import { GitObjectReader } from './gitObjectReader';
 import type { DvcIgnore } from '../repo/dvcignore';
-import type { CacheReader } from './readFiles';
+import type { OutputCache } from './cachedOutputs';
 import { CommitSource, RevisionSource, WorkspaceSource } from './revisionSource';
 
 /** The workspace, as a revision name. */
@@ -29,14 +29,14 @@ export class RevisionReader {
   private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
 
   /**
-   * `ignore`: the repository's .dvcignore rules, applied to every revision; `readCache`: reads
-   * outputs a revision's dvc.lock records from the DVC cache (git does not hold them).
+   * `ignore`: the repository's .dvcignore rules, applied to every revision; `cache`: where
+   * outputs a revision's dvc.lock records are read (git does not hold them).
    */
   constructor(
     readonly root: string,
     readonly gitRoot: string | undefined,
     private readonly ignore?: DvcIgnore,
-    readonly readCache?: CacheReader,
+    readonly cache?: OutputCache,
   ) {
     this.objects = gitRoot ? new GitObjectReader(gitRoot) : undefined;
     this.prefix = gitRoot ? path.relative(gitRoot, root).split(path.sep).join('/') : '';
