@@ -1,4 +1,6 @@
+import { CairnError } from '../errors';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
+import { dvcFileOutputs, ProjectFileError } from './dvcFileOutputs';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
 import { isObjectId } from '../hashing/objectId';
@@ -7,13 +9,19 @@ import { normalizeRel, RevisionSource } from './revisionSource';
 
 /**
  * The metrics, params and plots a revision's dvc.yaml files declare, through the pipeline
- * loader run on the revision itself (nothing checked out). A bad dvc.yaml is an error of the
- * whole revision, as in DVC.
+ * loader run on the revision itself (nothing checked out), and the cached outputs its dvc.lock
+ * and `.dvc` files record. A bad dvc.yaml or `.dvc` file is an error of the whole revision, as in DVC.
  */
 export async function pipelineDeclarations(source: RevisionSource): Promise<Declarations> {
-  const pipelines = await loadPipelines(source);
+  let pipelines: Pipelines;
+  try {
+    pipelines = await loadPipelines(source);
+  } catch (err) {
+    if (err instanceof CairnError) throw new ProjectFileError(err, source);
+    throw err;
+  }
   const declarations = await declarationsOf(pipelines, source);
-  declarations.cachedOuts = await lockedOutputs(pipelines, source);
+  declarations.cachedOuts = new Map([...(await dvcFileOutputs(source)), ...(await lockedOutputs(pipelines, source))]);
   return declarations;
 }
 

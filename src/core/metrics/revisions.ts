@@ -122,7 +122,8 @@ export class RevisionReader {
     const explicit = (options.revs ?? []).filter((r) => r !== WORKSPACE_REV);
     for (const rev of explicit) names.push({ name: rev, commit: await this.resolveOrThrow(rev) });
     if (options.allCommits) {
-      const out = await this.git(['rev-list', '--all', '--exclude=refs/exps/*', '--exclude=refs/stash']);
+      // `--exclude` applies to the `--all` after it: experiments' commits are not listed, as in dvc.
+      const out = await this.git(['rev-list', '--exclude=refs/exps/*', '--exclude=refs/stash', '--all']);
       for (const sha of out.split('\n').filter(Boolean)) names.push({ name: sha, commit: sha });
     } else {
       const refs = [...(options.allBranches ? ['refs/heads/'] : []), ...(options.allTags ? ['refs/tags/'] : [])];
@@ -145,8 +146,13 @@ export class RevisionReader {
     }
     const result: NamedRevision[] = [];
     if (options.workspace !== false) result.push({ name: WORKSPACE_REV });
-    for (const [commit, list] of byCommit) result.push({ name: list.join(','), commit });
+    for (const [commit, list] of byCommit) if (await this.holdsProject(commit)) result.push({ name: list.join(','), commit });
     return result;
+  }
+
+  /** Whether a commit has the DVC root's folder; one from before a DVC project in a sub-folder was made is left out, as in dvc. */
+  private async holdsProject(commit: string): Promise<boolean> {
+    return !this.prefix || (await this.objects?.read(`${commit}:${this.prefix}`))?.type === 'tree';
   }
 
   /** Whether the repository has any commit (DVC's diffs are empty without one). */
