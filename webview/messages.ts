@@ -30,7 +30,17 @@ export interface MetricsPayload {
   directions: Record<string, Direction>;
   /** DVC plots (dvc.yaml `plots:`) of the compared runs, and what could not be read. */
   plots: PlotData[];
+  /** Image plots (`.png`, `.svg`, ...): one per plot and revision that has the file. */
+  plotImages: PlotImage[];
   plotErrors: string[];
+}
+
+/** An image plot of one revision, as a `data:` URL (the page loads nothing else). */
+export interface PlotImage {
+  id: string;
+  /** A revision id, as in `runs`. */
+  revision: string;
+  url: string;
 }
 
 export type PlotTemplate = 'linear' | 'simple' | 'smooth' | 'scatter' | 'confusion' | 'confusion_normalized' | 'bar_horizontal' | 'bar_horizontal_sorted';

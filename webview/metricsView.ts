@@ -255,6 +255,14 @@ function renderPlots(p: MetricsPayload): { section: HTMLElement; points: number 
       }),
     ));
   }
+  // Image plots: one card per image, its revisions side by side.
+  const imageIds = [...new Set(p.plotImages.map((i) => i.id))];
+  for (const id of imageIds) {
+    const figures = p.plotImages
+      .filter((i) => i.id === id)
+      .map((i) => el('figure', { className: 'plot-image' }, el('img', { src: i.url, alt: `${id} at ${runLabel(p, i.revision)}` }), el('figcaption', { className: 'hint', textContent: runLabel(p, i.revision) })));
+    grid.append(el('div', { className: 'card' }, el('div', { className: 'card-title' }, el('span', { textContent: id, title: id })), el('div', { className: 'plot-images' }, ...figures)));
+  }
   const section = el('section', {}, el('div', { className: 'heading' }, el('h2', { textContent: 'Plots' }), el('span', { className: 'hint', textContent: 'from dvc.yaml plots:' })));
   if (p.plotErrors.length) section.append(el('div', { className: 'notice' }, `Could not read: ${p.plotErrors.join('; ')}`));
   section.append(grid);
@@ -270,7 +278,7 @@ function render(p: MetricsPayload): void {
   root.replaceChildren();
   const failed = p.runs.filter((r) => r.error);
   if (failed.length) root.append(el('div', { className: 'notice' }, `Could not read ${failed.map((r) => `${r.label} (${r.error})`).join('; ')}`));
-  if (p.metricKeys.length === 0 && p.paramKeys.length === 0 && p.plots.length === 0) {
+  if (p.metricKeys.length === 0 && p.paramKeys.length === 0 && p.plots.length === 0 && p.plotImages.length === 0) {
     root.append(el('div', { className: 'empty' }, el('h2', { textContent: 'No metrics, params or plots yet' }), el('p', { textContent: 'Declare metrics files in dvc.yaml (a top-level `metrics:` list, or `metrics:` outputs of a stage), params in params.yaml and plots under `plots:`; they will show here for every commit.' })));
     post({ type: 'rendered', ms: performance.now() - started, charts: 0, points: 0 });
     return;
@@ -282,7 +290,7 @@ function render(p: MetricsPayload): void {
   if (p.history.length > 1) root.append(history.section);
   if (p.selected.length > 1) root.append(renderBars(p, plotted, labels));
   const plots = renderPlots(p);
-  if (p.plots.length || p.plotErrors.length) root.append(plots.section);
+  if (p.plots.length || p.plotImages.length || p.plotErrors.length) root.append(plots.section);
   // Reported once the browser has painted the charts.
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, charts: charts.length, points: history.points + plots.points }));
 }

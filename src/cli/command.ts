@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import * as readline from 'node:readline';
 import { CairnError } from '../core/errors';
 import { unreadableFiles } from '../core/outputs/unreadableFiles';
@@ -23,7 +24,14 @@ export interface CommandGroup {
 export type CommandTable = Record<string, Command | CommandGroup>;
 
 export const out = (s: string) => process.stdout.write(s + '\n');
-export const printJson = (v: unknown) => out(JSON.stringify(v));
+/** JSON as dvc prints it: a float that is not finite as Python writes it (`NaN`, `Infinity`, `-Infinity`), not `null`. */
+export const printJson = (v: unknown) => out(pythonJsonText(v));
+
+export function pythonJsonText(v: unknown): string {
+  const marker = `cairn-nonfinite-${randomUUID()}:`;
+  const text = JSON.stringify(v, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `${marker}${x}` : x));
+  return text.includes(marker) ? text.replace(new RegExp(`"${marker}(NaN|-?Infinity)"`, 'g'), '$1') : text;
+}
 
 /**
  * Runs a command on the repository of the working folder. Files the command had to leave out

@@ -174,13 +174,13 @@ export const metricsCommands: CommandTable = {
     summary: 'Plot data of revisions (files under plots: in dvc.yaml)',
     subcommands: {
       diff: {
-        summary: 'Print the plots data of revisions (default: the workspace and HEAD) as JSON',
-        usage: 'cairn plots diff [revs...] --json',
-        options: {},
+        summary: 'Print the plots data of revisions (default: the workspace and HEAD) as JSON; image plots are written to dvc_plots/ (or -o)',
+        usage: 'cairn plots diff [revs...] --json [-o dir]',
+        options: { out: { type: 'string', short: 'o' } },
         async run({ values, positionals }) {
           if (!values.json) throw new CairnError('USAGE', 'cairn plots diff only prints JSON so far.', { hint: 'Add --json.' });
           return withRepo(async (repo) => {
-            printJson(await plotsDiff(repo, positionals));
+            printJson(await plotsDiff(repo, positionals, { imagesDir: values.out ?? 'dvc_plots' }));
             return 0;
           });
         },

@@ -6,7 +6,7 @@ import type { CheckoutResult } from '../core/outputs/checkout';
 import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
-import type { PlotData } from '../../webview/messages';
+import type { PlotData, PlotImage } from '../../webview/messages';
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
@@ -37,7 +37,7 @@ export interface CoreOps {
   checkout: { args: { targets: string[]; force: boolean }; result: CheckoutResult };
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
   runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
-  plots: { args: { revs: string[] }; result: { plots: PlotData[]; errors: string[] } };
+  plots: { args: { revs: string[] }; result: { plots: PlotData[]; images: PlotImage[]; errors: string[] } };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
   remoteStates: { args: { credentials: RemoteCredentials }; result: RemoteStates };
   push: { args: { targets: string[]; credentials: RemoteCredentials }; result: TransferResult };

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { Direction, FromWebview, MetricsPayload, PlotData, ToWebview } from '../../webview/messages';
+import type { Direction, FromWebview, MetricsPayload, PlotData, PlotImage, ToWebview } from '../../webview/messages';
 import type { RunsSnapshot } from './runsSnapshot';
 import { webviewHtml, webviewRoots } from './webviewHtml';
 
@@ -35,7 +35,7 @@ export class MetricsPanel implements vscode.Disposable {
   }
 
   /** Show `snapshot` comparing `selected` (the first is the baseline) and their plots, in the open panel or a new one. */
-  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, snapshot: RunsSnapshot, selected: string[], plots: { plots: PlotData[]; errors: string[] }): MetricsPanel {
+  static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, snapshot: RunsSnapshot, selected: string[], plots: { plots: PlotData[]; images: PlotImage[]; errors: string[] }): MetricsPanel {
     if (!MetricsPanel.current) {
       const panel = vscode.window.createWebviewPanel('cairn.metrics', 'Metrics', vscode.ViewColumn.Active, {
         enableScripts: true,
@@ -44,7 +44,7 @@ export class MetricsPanel implements vscode.Disposable {
       MetricsPanel.current = new MetricsPanel(panel, context, log);
     }
     const current = MetricsPanel.current;
-    current.payload = { ...snapshot, selected, directions: context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), plots: plots.plots, plotErrors: plots.errors };
+    current.payload = { ...snapshot, selected, directions: context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), plots: plots.plots, plotImages: plots.images, plotErrors: plots.errors };
     current.panel.title = selected.length === 2 ? `Metrics: ${label(snapshot, selected[0])} ↔ ${label(snapshot, selected[1])}` : 'Metrics';
     current.panel.reveal(undefined, false);
     current.post();

@@ -1,13 +1,18 @@
 import type { Repo } from '../core/repo/repo';
 import { plotsDiff, plotTemplateOf } from '../core/metrics/plots';
-import type { PlotData } from '../../webview/messages';
+import type { PlotData, PlotImage } from '../../webview/messages';
 
-/** The DVC plots of `revs` as the metrics panel draws them (computed in the core worker). */
-export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots: PlotData[]; errors: string[] }> {
+/** The DVC plots of `revs` as the metrics panel draws them (computed in the core worker); images as `data:` URLs. */
+export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots: PlotData[]; images: PlotImage[]; errors: string[] }> {
   const result = await plotsDiff(repo, revs);
   const plots: PlotData[] = [];
-  for (const [id, renders] of Object.entries(result.data)) {
+  const images: PlotImage[] = [];
+  for (const [id, renders] of Object.entries(result.data ?? {})) {
     for (const render of renders) {
+      if (render.type === 'image') {
+        images.push({ id, revision: render.revisions[0], url: render.url });
+        continue;
+      }
       const content = render.content as unknown as {
         title?: { text?: string };
         encoding: { x: { field: string; title: string }; y: { field: string; title: string } };
@@ -29,5 +34,5 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
     }
   }
   const errors = (result.errors ?? []).map((e) => `${e.name ? `${e.name} ` : ''}at ${e.rev}${e.source ? ` (${e.source})` : ''}: ${e.msg}`);
-  return { plots, errors };
+  return { plots, images, errors };
 }

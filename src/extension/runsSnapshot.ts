@@ -9,7 +9,7 @@ import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
  * the current branch, chosen other branches and DVC experiments (refs/exps). Computed in the core worker; the Runs
  * view and the metrics panel show it. No vscode import: plain data.
  */
-export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotErrors'> & {
+export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotImages' | 'plotErrors'> & {
   /** Local branches, to choose from for the Runs view. */
   branches: string[];
 };

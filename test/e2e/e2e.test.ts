@@ -39,6 +39,24 @@ const webviewText: UiStep = async (page, args: { selector: string; timeoutMs?: n
   }
 };
 
+/** The first image matching `selector` inside a webview once loaded: its natural size (0 when the page could not load it). */
+const webviewImage: UiStep = async (page, args: { selector: string; timeoutMs?: number }) => {
+  const deadline = Date.now() + (args.timeoutMs ?? 20_000);
+  for (;;) {
+    for (const frame of page.frames()) {
+      const found = await frame.$(args.selector).catch(() => null);
+      // Run in the page: no names from here inside.
+      const state = found && (await found.evaluate((e) => {
+        const img = e as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
+        return img.complete ? { width: img.naturalWidth, height: img.naturalHeight } : undefined;
+      }));
+      if (state) return state;
+    }
+    if (Date.now() > deadline) throw new Error(`no loaded webview image matches ${args.selector}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
 describe('e2e: the extension in a real VS Code (VS Code server + headless Chromium)', function () {
   let server: VsCodeServer;
 
@@ -58,7 +76,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll, webviewClick },
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);

@@ -2,45 +2,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cairn, cairnOk, dvcOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairnJson, commitAll, dvcJson, same } from '../support/metricsJson';
 
 /**
  * `cairn metrics|params|plots` against the real dvc (3.67.1) on the same repository: JSON,
  * YAML and TOML metrics and params, CSV/TSV plots, DVCLive's layout, and revisions given as
  * HEAD~1, a branch, a tag, the workspace and a `dvc exp run` experiment.
  */
-
-function parse(stdout: string, what: string): unknown {
-  try {
-    return JSON.parse(stdout);
-  } catch {
-    throw new Error(`${what} did not print JSON: ${JSON.stringify(stdout)}`);
-  }
-}
-const cairnJson = (cwd: string, ...args: string[]) => parse(cairnOk(cwd, ...args, '--json'), `cairn ${args.join(' ')}`);
-const dvcJson = (cwd: string, ...args: string[]) => parse(dvcOk(cwd, ...args, '--json'), `dvc ${args.join(' ')}`);
-
-/** Error entries compared by type only: the messages are each tool's own words. */
-function errorTypesOnly(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(errorTypesOnly);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('error' in o && o.error && typeof o.error === 'object') return { error: { type: (o.error as { type: unknown }).type } };
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, errorTypesOnly(x)]));
-  }
-  return v;
-}
-
-function same(root: string, ...args: string[]): unknown {
-  const ours = cairnJson(root, ...args);
-  const theirs = dvcJson(root, ...args);
-  assert.deepEqual(errorTypesOnly(ours), errorTypesOnly(theirs), `cairn ${args.join(' ')} --json differs from dvc`);
-  return ours;
-}
-
-function commitAll(root: string, message: string): void {
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', message);
-}
 
 const TRAIN = `import json, sys
 lr = float(open('params.yaml').read().split('lr:')[1].split()[0])

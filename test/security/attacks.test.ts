@@ -316,6 +316,26 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     assert.deepEqual(snapshot(s.sentinel), before);
   });
 
+  it('a committed dvc_plots link and dvc.lock hashes that are paths: plots diff writes no image through the link, no file is read by a hash', () => {
+    const s = scene();
+    const before = snapshot(s.sentinel);
+    const secretPath = path.relative(path.join(s.attacker, '.dvc/cache/files/md5/ab'), path.join(s.sentinel, '.ssh/id_ed25519'));
+    writeFiles(s.attacker, {
+      'dvc.yaml': 'metrics:\n- eval/metrics.json\n- secret.json\nplots:\n- img.png\nstages:\n  train:\n    cmd: echo\n    outs:\n    - eval\n    - secret.json\n',
+      'dvc.lock': `schema: '2.0'\nstages:\n  train:\n    cmd: echo\n    outs:\n    - path: eval\n      hash: md5\n      md5: ${JSON.stringify(`ab${secretPath}.dir`)}\n    - path: secret.json\n      hash: md5\n      md5: ${JSON.stringify(`ab${secretPath}`)}\n`,
+      'img.png': '\x89PNG fake',
+    });
+    fs.symlinkSync(path.join(s.sentinel, 'ws'), path.join(s.attacker, 'dvc_plots'));
+    commitAll(s.attacker, 'attack');
+    const victim = cloneOf(s.attacker);
+    const plots = cairn(victim, 'plots', 'diff', '--json');
+    assertRefused(plots, 'dvc_plots');
+    const shown = [cairn(victim, 'metrics', 'show', '--json'), cairn(victim, 'metrics', 'show', '-a', '--json'), cairn(victim, 'metrics', 'diff', 'HEAD', '--json')];
+    for (const r of shown) assert.notEqual(r.status, 255, r.stderr);
+    assertNoSecret(plots, ...shown);
+    assert.deepEqual(snapshot(s.sentinel), before);
+  });
+
   it('outputs inside .git/ or .dvc/ (a hook, the config, the cache) are refused by name, in .dvc files and dvc.lock; the rest is restored', () => {
     const s = scene();
     const hook = '#!/bin/sh\necho pwned > "$HOME/pwned"\n';

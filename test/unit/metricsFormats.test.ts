@@ -19,6 +19,13 @@ describe('metrics: data files', () => {
     assert.deepEqual(parseDataFile('null\n', 'm.yaml'), {});
   });
 
+  it('reads NaN, Infinity and -Infinity in JSON as Python does, and leaves them alone inside strings', () => {
+    const roc = parsePlotFile('{"roc": [{"fpr": 0.0, "threshold": Infinity}, {"fpr": 1e-5, "threshold": -Infinity}, {"fpr": -1, "threshold": NaN}]}', 'roc.json');
+    assert.deepEqual(roc, { roc: [{ fpr: 0, threshold: Infinity }, { fpr: 1e-5, threshold: -Infinity }, { fpr: -1, threshold: NaN }] });
+    assert.deepEqual(parseDataFile('{"NaN": "Infinity \\" NaN", "x": [NaN]}', 'm.json'), { NaN: 'Infinity " NaN', x: [NaN] });
+    assert.throws(() => parseDataFile('{\n  "a": Infinity,\n  "b": nan\n}', 'm.json'), badFile('m.json', 3, /JSON/));
+  });
+
   it('names the file and line of bad JSON, YAML and TOML', () => {
     assert.throws(() => parseDataFile('{\n  "a": 1,\n  "b": }\n', 'metrics.json'), badFile('metrics.json', 3, /JSON/));
     assert.throws(() => parseDataFile('a: 1\nb: [1, 2\nc: 3\n', 'params.yaml'), badFile('params.yaml', 3, /YAML/));

@@ -5,6 +5,9 @@ import { datapointsOf, plotsDiff } from '../../src/core/metrics/plots';
 import { declarationsOf } from '../../src/core/metrics/declarations';
 import { pipelineDeclarations } from '../../src/core/metrics/pipelineDeclarations';
 import { WorkspaceSource } from '../../src/core/metrics/revisionSource';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { plotsSnapshot } from '../../src/extension/plotsSnapshot';
 import { git, tempGitRepo, writeFiles } from '../support/fixtures';
 
 describe('metrics: declarations and plots', () => {
@@ -67,7 +70,8 @@ describe('metrics: declarations and plots', () => {
     writeFiles(root, { 'runs/b.csv': 'step,acc\n0,0.3\n1,0.5\n' });
     const result = await Repo.using(root, {}, (repo) => plotsDiff(repo, []));
     assert.equal(result.errors, undefined);
-    const [render] = result.data.cmp;
+    const [render] = result.data!.cmp;
+    assert.ok(render.type === 'vega');
     assert.deepEqual(render.revisions, ['workspace', 'HEAD']);
     assert.deepEqual(render.content.data.values.slice(0, 4), [
       { step: '0', acc: '0.1', rev: 'workspace', filename: 'a.csv' },
@@ -76,5 +80,33 @@ describe('metrics: declarations and plots', () => {
       { step: '1', acc: '0.5', rev: 'workspace', filename: 'b.csv' },
     ]);
     assert.equal(render.content.data.values.length, 8);
+  });
+
+  it('gives image plots per revision: files in imagesDir for the CLI, data: URLs for the metrics panel', async () => {
+    const root = tempGitRepo();
+    await init(root, {});
+    const png = (n: number) => Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.from([n])]);
+    writeFiles(root, { 'dvc.yaml': 'plots:\n- images/roc.png\n- images/cm.svg\n', 'images/roc.png': png(1), 'images/cm.svg': '<svg/>' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'one');
+    writeFiles(root, { 'images/roc.png': png(2) });
+    fs.rmSync(path.join(root, 'images/cm.svg'));
+    const out = path.join(root, 'dvc_plots');
+    const result = await Repo.using(root, {}, (repo) => plotsDiff(repo, ['HEAD'], { imagesDir: out }));
+    assert.deepEqual(result.data!['images/roc.png'], [
+      { type: 'image', revisions: ['workspace'], url: path.join(out, 'workspace_images_roc.png') },
+      { type: 'image', revisions: ['HEAD'], url: path.join(out, 'HEAD_images_roc.png') },
+    ]);
+    assert.deepEqual(fs.readFileSync(path.join(out, 'HEAD_images_roc.png')), png(1));
+    assert.deepEqual(result.data!['images/cm.svg'].map((r) => r.revisions), [['HEAD']]);
+    assert.deepEqual(result.errors?.map((e) => [e.name, e.rev, e.type]), [['images/cm.svg', 'workspace', 'FileNotFoundError']]);
+
+    const snapshot = await Repo.using(root, {}, (repo) => plotsSnapshot(repo, ['HEAD']));
+    assert.deepEqual(snapshot.plots, []);
+    assert.deepEqual(snapshot.images, [
+      { id: 'images/roc.png', revision: 'workspace', url: `data:image/png;base64,${png(2).toString('base64')}` },
+      { id: 'images/roc.png', revision: 'HEAD', url: `data:image/png;base64,${png(1).toString('base64')}` },
+      { id: 'images/cm.svg', revision: 'HEAD', url: `data:image/svg+xml;base64,${Buffer.from('<svg/>').toString('base64')}` },
+    ]);
   });
 });

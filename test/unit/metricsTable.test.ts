@@ -19,6 +19,7 @@ function payload(over: Partial<MetricsPayload> = {}): MetricsPayload {
     selected: ['a'.repeat(40), 'workspace'],
     directions: { 'metrics.json:loss': 'lower' },
     plots: [],
+    plotImages: [],
     plotErrors: [],
     ...over,
   };

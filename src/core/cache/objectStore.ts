@@ -5,6 +5,7 @@ import { DirEntry, parseDirManifest } from '../hashing/dirManifest';
 import { objectPathFor, commitStagedObject, stagingPath } from '../hashing/hashFile';
 import { digest } from '../hashing/digest';
 import { corruptManifestError } from './verifyObjects';
+import { readRepoFileSync } from '../repo/readRepoFile';
 
 /** Remembers directories found complete in the cache (kept by the stat index). */
 export interface CompletenessMemo {
@@ -56,9 +57,9 @@ export class ObjectStore {
     if (known) return known;
     let bytes: Buffer;
     try {
-      bytes = fs.readFileSync(file);
+      bytes = readRepoFileSync(file);
     } catch {
-      return undefined;
+      return undefined; // absent, or not a regular file (a FIFO would block the read)
     }
     // Read whole anyway, so verified on every read: a manifest names the files to restore or push.
     const shown = path.relative(process.cwd(), file) || file;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LineCounter } from 'yaml';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -41,7 +42,7 @@ export function parseJsonFile(text: string, relPath: string): unknown {
   if (text.trim() === '') return {};
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parsePythonJson(text);
   } catch (err) {
     const at = jsonErrorOffset(text);
     const what = (err as Error).message.split('\n')[0].replace(/,\s*".*$/s, '').replace(/\s*in JSON at position \d+.*$/, '');
@@ -49,6 +50,44 @@ export function parseJsonFile(text: string, relPath: string): unknown {
   }
   // DVC reads a falsy document (0, "", [], {}, null) as an empty dict.
   return isEmptyValue(value) ? {} : value;
+}
+
+/**
+ * JSON as Python's json module reads it: also `NaN`, `Infinity` and `-Infinity` (what Python and
+ * DVCLive write for such floats, e.g. sklearn's ROC threshold). JSON.parse alone refuses them.
+ */
+export function parsePythonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // Rare: each constant outside strings becomes a marked string, turned back into its number.
+    const marker = `cairn-nonfinite-${randomUUID()}:`;
+    const marked = markNonFinite(text, marker);
+    if (marked === text) throw err;
+    return JSON.parse(marked, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(marker) ? Number(v.slice(marker.length)) : v));
+  }
+}
+
+const NON_FINITE = ['-Infinity', 'Infinity', 'NaN'];
+
+function markNonFinite(text: string, marker: string): string {
+  let result = '';
+  let copiedTo = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      // Skip the string, escapes included.
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      continue;
+    }
+    if (c !== '-' && c !== 'I' && c !== 'N') continue;
+    const word = NON_FINITE.find((w) => text.startsWith(w, i));
+    if (!word) continue;
+    result += `${text.slice(copiedTo, i)}"${marker}${word}"`;
+    i += word.length - 1;
+    copiedTo = i + 1;
+  }
+  return copiedTo === 0 ? text : result + text.slice(copiedTo);
 }
 
 /** Where JSON text first goes wrong (JSON.parse does not always say): a small recursive-descent check. */
@@ -120,6 +159,8 @@ export function jsonErrorOffset(text: string): number {
     else if (c === 't') literal('true');
     else if (c === 'f') literal('false');
     else if (c === 'n') literal('null');
+    else if (c === 'N') literal('NaN');
+    else if (c === 'I' || (c === '-' && text[i + 1] === 'I')) literal(c === '-' ? '-Infinity' : 'Infinity');
     else number();
   };
   try {
@@ -266,14 +307,20 @@ function splitRecords(text: string, relPath: string, delimiter: string): string[
 export const PLOT_DATA_SUFFIXES = ['.json', '.yaml', '.yml', '.csv', '.tsv'];
 export const PLOT_IMAGE_SUFFIXES = ['.svg', '.png', '.jpg', '.jpeg', '.gif'];
 
+/** A plot data file's suffix; DVC's PlotMetricTypeError for a file of no plot data format. */
+export function plotFileType(relPath: string): string {
+  const suffix = suffixOf(relPath);
+  if (PLOT_DATA_SUFFIXES.includes(suffix) || suffix === '.toml') return suffix;
+  throw new DataFileError('PlotMetricTypeError', `'${relPath}' is not a known plot data format`, relPath, undefined, `Use one of ${PLOT_DATA_SUFFIXES.join(', ')} or an image.`);
+}
+
 /** A plot's data file: row lists for CSV/TSV, the parsed document for JSON/YAML. */
 export function parsePlotFile(text: string, relPath: string, options: { header?: boolean } = {}): unknown {
-  const suffix = suffixOf(relPath);
+  const suffix = plotFileType(relPath);
   if (suffix === '.csv' || suffix === '.tsv') return parseDelimited(text, relPath, suffix === '.tsv' ? '\t' : ',', options.header ?? true);
   if (suffix === '.json') return parseJsonFile(text, relPath);
-  if (suffix === '.yaml' || suffix === '.yml') return parseYamlFile(text, relPath);
   if (suffix === '.toml') return parseTomlFile(text, relPath);
-  throw new DataFileError('PlotMetricTypeError', `'${relPath}' is not a known plot data format`, relPath, undefined, `Use one of ${PLOT_DATA_SUFFIXES.join(', ')} or an image.`);
+  return parseYamlFile(text, relPath);
 }
 
 export function isPlotImage(relPath: string): boolean {

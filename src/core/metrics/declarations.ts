@@ -1,3 +1,4 @@
+import { CairnError } from '../errors';
 import type { RevisionSource } from './revisionSource';
 
 /** Plot properties as written in dvc.yaml (x, y, template, title, x_label, y_label, header...). */
@@ -23,12 +24,14 @@ export interface Declarations {
   plots: PlotDeclaration[];
   /**
    * Outputs stored in the DVC cache, from the revision's dvc.lock files: repo-relative path →
-   * hash. A git revision does not hold these files; DVC (and Cairn) read them from the cache.
+   * hash. A git revision does not hold these files; DVC (and Cairn) read them from the cache,
+   * the files of a folder through its `.dir` manifest (`OutputsSource`).
    */
   cachedOuts: Map<string, CachedOut>;
 }
 
 export interface CachedOut {
+  /** An object id (checked): 32 hex digits, `.dir` for a folder. */
   md5: string;
   /** `md5` for DVC 3 entries (`hash: md5`), `md5-dos2unix` for DVC 2 ones. */
   hashName: 'md5' | 'md5-dos2unix';
@@ -96,7 +99,10 @@ export async function declarationsOf(pipelines: PipelinesView, source: RevisionS
   return { metrics, params, plots, cachedOuts: new Map() };
 }
 
-/** Every file under each path that is a folder at this revision; other paths as they are. */
+/**
+ * Every file under each path that is a folder at this revision; other paths as they are (also a
+ * folder that cannot be listed, as DVC: reading it then says why).
+ */
 export async function expandPaths(source: RevisionSource, paths: string[]): Promise<string[]> {
   const out: string[] = [];
   const add = (p: string) => {
@@ -112,9 +118,14 @@ export async function expandPaths(source: RevisionSource, paths: string[]): Prom
     return files;
   };
   for (const p of paths) {
-    const entries = await source.list(p);
-    if (entries.length === 0) add(p);
-    else for (const f of (await walk(p)).sort()) add(f);
+    let files: string[] = [];
+    try {
+      if ((await source.list(p)).length) files = (await walk(p)).sort();
+    } catch (err) {
+      if (!(err instanceof CairnError)) throw err;
+    }
+    if (files.length === 0) add(p);
+    else for (const f of files) add(f);
   }
   return out;
 }

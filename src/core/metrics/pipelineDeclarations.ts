@@ -1,24 +1,33 @@
+import { CairnError } from '../errors';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
+import { dvcFileOutputs, ProjectFileError } from './dvcFileOutputs';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
+import { isObjectId } from '../hashing/objectId';
 import { isDict } from './flatten';
 import { normalizeRel, RevisionSource } from './revisionSource';
 
 /**
  * The metrics, params and plots a revision's dvc.yaml files declare, through the pipeline
- * loader run on the revision itself (nothing checked out). A bad dvc.yaml is an error of the
- * whole revision, as in DVC.
+ * loader run on the revision itself (nothing checked out), and the cached outputs its dvc.lock
+ * and `.dvc` files record. A bad dvc.yaml or `.dvc` file is an error of the whole revision, as in DVC.
  */
 export async function pipelineDeclarations(source: RevisionSource): Promise<Declarations> {
-  const pipelines = await loadPipelines(source);
+  let pipelines: Pipelines;
+  try {
+    pipelines = await loadPipelines(source);
+  } catch (err) {
+    if (err instanceof CairnError) throw new ProjectFileError(err, source);
+    throw err;
+  }
   const declarations = await declarationsOf(pipelines, source);
-  declarations.cachedOuts = await lockedOutputs(pipelines, source);
+  declarations.cachedOuts = new Map([...(await dvcFileOutputs(source)), ...(await lockedOutputs(pipelines, source))]);
   return declarations;
 }
 
 /**
  * Output hashes recorded in the dvc.lock beside each dvc.yaml (out paths relative to the stage's
- * wdir). A lock that is missing or unreadable gives nothing: the outputs then read as missing.
+ * wdir; a folder's hash ends in `.dir`). A lock that is missing or unreadable gives nothing: the outputs then read as missing.
  */
 async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Promise<Map<string, CachedOut>> {
   const result = new Map<string, CachedOut>();
@@ -40,7 +49,8 @@ async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Prom
     const entry = isDict(lock) && isDict(lock.stages) ? lock.stages[stage.name] : undefined;
     const outs = isDict(entry) && Array.isArray(entry.outs) ? entry.outs : [];
     for (const out of outs) {
-      if (!isDict(out) || typeof out.path !== 'string' || typeof out.md5 !== 'string' || out.md5.endsWith('.dir')) continue;
+      // A hash that is not an object id never names a cache file: the output then reads as missing.
+      if (!isDict(out) || typeof out.path !== 'string' || !isObjectId(out.md5)) continue;
       const rel = normalizeRel([stage.wdir, out.path].filter(Boolean).join('/'));
       if (rel) result.set(rel, { md5: out.md5, hashName: out.hash === 'md5' ? 'md5' : 'md5-dos2unix' });
     }

@@ -1,22 +1,35 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CairnError } from '../errors';
+import { writeFileAtomic } from '../repo/atomicWrite';
 import { runGit } from '../scm/git';
 import type { Repo } from '../repo/repo';
-import { isPlotImage, parsePlotFile } from './dataFile';
+import { isPlotImage, parsePlotFile, plotFileType } from './dataFile';
 import { expandPaths, PlotDeclaration } from './declarations';
 import { isDict, Dict } from './flatten';
 import { encodeError, EncodedError } from './results';
 import { WORKSPACE_REV } from './revisions';
 import type { RevisionSource } from './revisionSource';
-import { declarationsFor, MetricsOptions, withReader } from './show';
+import { declarationsFor, MetricsOptions, withOutputs, withReader } from './show';
 
 /** One datapoint: the file's row plus `rev` (and `filename`/`field` when a plot has several sources). */
 export type Datapoint = Record<string, unknown>;
 
 /** A plot as `plots diff --json` gives it: `vega`, the revisions with data, and a vega-lite spec holding the datapoints. */
-export interface PlotRender {
+export interface VegaRender {
   type: 'vega';
   revisions: string[];
   content: Record<string, unknown> & { data: { values: Datapoint[] } };
 }
+
+/** An image plot of one revision: a file written to `imagesDir`, else a `data:` URL. */
+export interface ImageRender {
+  type: 'image';
+  revisions: [string];
+  url: string;
+}
+
+export type PlotRender = VegaRender | ImageRender;
 
 export interface PlotError extends EncodedError {
   /** The plot, the revision, and the file that failed (when one did). */
@@ -25,10 +38,18 @@ export interface PlotError extends EncodedError {
   source?: string;
 }
 
-/** `plots diff --json`: plot id → renders, and the errors met (left out when none), as DVC's shape. */
+/** `plots diff --json`: plot id → renders, and the errors met; each left out when empty, as DVC's shape. */
 export interface PlotsDiffResult {
   errors?: PlotError[];
-  data: Record<string, PlotRender[]>;
+  data?: Record<string, PlotRender[]>;
+}
+
+export interface PlotsOptions extends MetricsOptions {
+  /**
+   * Where image plots are written as `<rev>_<path>` (`/` → `_`), as `dvc plots diff --json` writes
+   * them to `dvc_plots/`; their `url` is the file's absolute path. Without it, a `data:` URL.
+   */
+  imagesDir?: string;
 }
 
 /** The x and y sources of a plot: (file, field) pairs, with the names the datapoints use. */
@@ -39,6 +60,8 @@ interface Axes {
   yField: string;
   xLabel: string;
   yLabel: string;
+  /** Each y source as the datapoints name it (the y files' common folder left out), DVC's `anchors_y_definitions`. */
+  ySources: { filename: string; field: string }[];
 }
 
 const INDEX = 'step';
@@ -109,6 +132,7 @@ function axesOf(id: string, props: Dict, files: Map<string, Datapoint[]>): Axes 
     yField,
     xLabel: label(props.x_label, new Set(xs.map(([, f]) => f)), xs.length ? 'x' : INDEX),
     yLabel: label(props.y_label, yFields, 'y'),
+    ySources: [],
   };
 }
 
@@ -122,6 +146,7 @@ function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoin
   const yFiles = [...new Set(ys.map(([f]) => f))];
   const prefixLen = yFiles.length > 1 ? commonPath(yFiles).length : 0;
   const short = (f: string) => f.slice(prefixLen).replace(/^[/\\]+|[/\\]+$/g, '');
+  axes.ySources = ys.map(([f, field]) => ({ filename: short(f), field }));
   const points: Datapoint[] = [];
   ys.forEach(([yFile, yField], i) => {
     const [xFile, xFieldName] = xs.length > 1 ? xs[i] : xs[0] ?? [undefined, INDEX];
@@ -153,12 +178,17 @@ function commonPath(paths: string[]): string {
   return out.join('/');
 }
 
-/** `filename`/`field` stay only where they tell sources apart (both varying: joined as `filename::field`). */
-function tidySources(points: Datapoint[]): void {
-  const varied = ['filename', 'field'].filter((k) => new Set(points.map((p) => p[k])).size > 1);
+/**
+ * `filename`/`field` stay only where they tell the plot's y sources apart (both varying: joined as
+ * `filename::field`), as DVC's templates do. Decided by the sources the plot declares, not by those
+ * that had data: of two y files only one of which exists, the points still say which file.
+ */
+function tidySources(points: Datapoint[], sources: Axes['ySources']): void {
+  const keys = ['filename', 'field'] as const;
+  const varied = sources.length <= 1 ? [] : keys.filter((k) => new Set(sources.map((s) => s[k])).size > 1);
   for (const p of points) {
     if (varied.length === 2) p['filename::field'] = `${p.filename}::${p.field}`;
-    for (const k of ['filename', 'field']) if (varied.length === 2 || !varied.includes(k)) delete p[k];
+    for (const k of keys) if (varied.length === 2 || !varied.includes(k)) delete p[k];
   }
 }
 
@@ -170,7 +200,7 @@ export function plotTemplateOf(props: Dict): PlotTemplate {
   return PLOT_TEMPLATES.find((t) => t === props.template) ?? 'linear';
 }
 
-function vegaSpec(id: string, props: Dict, axes: Axes, points: Datapoint[], revisions: string[]): PlotRender['content'] {
+function vegaSpec(id: string, props: Dict, axes: Axes, points: Datapoint[], revisions: string[]): VegaRender['content'] {
   const template = plotTemplateOf(props);
   const x = { field: axes.xField, title: axes.xLabel };
   const y = { field: axes.yField, title: axes.yLabel };
@@ -214,7 +244,8 @@ async function expandPlots(source: RevisionSource, plots: PlotDeclaration[]): Pr
   const out: PlotDeclaration[] = [];
   for (const p of plots) {
     if (p.files.length === 1 && p.files[0] === p.id) {
-      const files = await expandPaths(source, [p.id]);
+      // Listed first on its own: a folder that cannot be listed (not in the cache) fails the revision's plots, as in DVC.
+      const files = (await source.list(p.id)).length ? await expandPaths(source, [p.id]) : [p.id];
       if (files.length !== 1 || files[0] !== p.id) {
         for (const f of files) out.push({ id: f, config: p.config, props: p.props, files: [f] });
         continue;
@@ -238,37 +269,42 @@ function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string 
  * sources tagged by `filename`/`field`) inside a vega-lite spec of Cairn's own. Image plots are
  * not rendered yet. Empty when the repository has no commit, as in DVC.
  */
-export async function plotsDiff(repo: Repo, revs: string[] = [], options: MetricsOptions = {}): Promise<PlotsDiffResult> {
+export async function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsOptions = {}): Promise<PlotsDiffResult> {
   return withReader(repo, options, async (reader) => {
-    if (!(await reader.hasCommits())) return { data: {} };
+    if (!(await reader.hasCommits())) return {};
     const revisions = await plotRevisions(repo, revs);
     const errors: PlotError[] = [];
     // By the name shown; `id` is the plot's own id (a data path), which x/y inference uses.
-    const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>> }>();
+    const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>>; images: Map<string, Buffer> }>();
     for (const rev of revisions) {
       let source: RevisionSource;
       let plots: (PlotDeclaration & { name: string })[];
       try {
-        source = await reader.open(rev);
-        plots = uniqueIds(await expandPlots(source, (await declarationsFor(source, options.declarations)).plots));
+        const revision = await reader.open(rev);
+        const declarations = await declarationsFor(revision, options.declarations);
+        source = withOutputs(revision, declarations, reader.cache);
+        plots = uniqueIds(await expandPlots(source, declarations.plots));
       } catch (err) {
         errors.push({ rev, ...encodeError(err) });
         continue;
       }
       for (const plot of plots) {
-        const entry = perPlot.get(plot.name) ?? { id: plot.id, props: plot.props, byRev: new Map() };
+        const entry = perPlot.get(plot.name) ?? { id: plot.id, props: plot.props, byRev: new Map(), images: new Map() };
         perPlot.set(plot.name, entry);
         const files = new Map<string, Datapoint[]>();
         for (const file of plot.files) {
-          if (isPlotImage(file)) continue;
-          const text = await source.read(file);
-          if (text === undefined) {
-            errors.push({ name: plot.name, rev, source: file, type: 'FileNotFoundError', msg: `${file}: no such file in ${rev === WORKSPACE_REV ? 'the workspace' : `revision '${rev}'`}` });
-            continue;
-          }
           try {
-            const header = plot.props.header;
-            files.set(file, datapointsOf(parsePlotFile(text, file, { header: header === undefined ? true : !!header })));
+            // As DVC: a file of no plot format fails before it is looked for.
+            if (!isPlotImage(file)) plotFileType(file);
+            const bytes = await source.readBytes(file);
+            if (bytes === undefined) {
+              errors.push({ name: plot.name, rev, source: file, type: 'FileNotFoundError', msg: `${file}: no such file in ${rev === WORKSPACE_REV ? 'the workspace' : `revision '${rev}'`}` });
+            } else if (isPlotImage(file)) {
+              if (isPlotImage(plot.id)) entry.images.set(rev, bytes);
+            } else {
+              const header = plot.props.header;
+              files.set(file, datapointsOf(parsePlotFile(bytes.toString('utf8'), file, { header: header === undefined ? true : !!header })));
+            }
           } catch (err) {
             errors.push({ name: plot.name, rev, source: file, ...encodeError(err) });
           }
@@ -277,7 +313,15 @@ export async function plotsDiff(repo: Repo, revs: string[] = [], options: Metric
       }
     }
     const data: Record<string, PlotRender[]> = {};
-    for (const [name, { id, props, byRev }] of perPlot) {
+    for (const [name, { id, props, byRev, images }] of perPlot) {
+      if (isPlotImage(id)) {
+        data[name] = [];
+        for (const rev of revisions) {
+          const bytes = images.get(rev);
+          if (bytes) data[name].push({ type: 'image', revisions: [rev], url: await imageUrl(repo, id, rev, bytes, options.imagesDir) });
+        }
+        continue;
+      }
       const points: Datapoint[] = [];
       let axes: Axes | undefined;
       const withData: string[] = [];
@@ -299,9 +343,23 @@ export async function plotsDiff(repo: Repo, revs: string[] = [], options: Metric
         data[name] = [];
         continue;
       }
-      tidySources(points);
+      tidySources(points, axes.ySources);
       data[name] = [{ type: 'vega', revisions: withData, content: vegaSpec(name, props, axes, points, withData) }];
     }
-    return errors.length ? { errors, data } : { data };
+    return { ...(errors.length ? { errors } : {}), ...(Object.keys(data).length ? { data } : {}) };
   });
+}
+
+const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif' };
+
+/** Where an image plot of `rev` is shown from: a file in `imagesDir` (written atomically, never through a link), else a `data:` URL. */
+async function imageUrl(repo: Repo, file: string, rev: string, bytes: Buffer, imagesDir: string | undefined): Promise<string> {
+  if (imagesDir === undefined) return `data:${IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'image'};base64,${bytes.toString('base64')}`;
+  const target = path.join(path.resolve(imagesDir), `${rev}_${file}`.replace(/[/\\]/g, '_'));
+  const inRepo = !path.relative(repo.root, target).startsWith('..');
+  const unsafe = inRepo ? repo.guard.problem(target) : undefined;
+  if (unsafe) throw new CairnError('UNSAFE_PATH', `'${path.relative(process.cwd(), target)}' ${unsafe}; the image plot was not written.`, { hint: 'Choose another folder with -o.' });
+  await fs.promises.mkdir(path.dirname(target), { recursive: true });
+  await writeFileAtomic(target, bytes);
+  return target;
 }

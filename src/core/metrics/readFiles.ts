@@ -3,16 +3,7 @@ import { parseDataFile } from './dataFile';
 import { extractMetrics, isDict, Dict } from './flatten';
 import { encodeError, FileResult } from './results';
 import type { RevisionSource } from './revisionSource';
-import { CachedOut, expandPaths } from './declarations';
-
-/** Reads a cached output's bytes (from the repository's DVC cache), or undefined when the cache lacks it. */
-export type CacheReader = (out: CachedOut) => Promise<Buffer | undefined>;
-
-/** Where the files of a revision come from: git (or the workspace), else the DVC cache for locked outputs. */
-export interface FileReading {
-  cachedOuts?: Map<string, CachedOut>;
-  readCache?: CacheReader;
-}
+import { expandPaths } from './declarations';
 
 /** A file a revision does not have (DVC's FileNotFoundError in `--json` output). */
 export function missingFileError(relPath: string, source: RevisionSource): FileResult {
@@ -20,17 +11,14 @@ export function missingFileError(relPath: string, source: RevisionSource): FileR
   return { error: { type: 'FileNotFoundError', msg: `${relPath}: no such file in ${where}` } };
 }
 
-async function readParsed(source: RevisionSource, relPath: string, use: (parsed: unknown) => unknown, reading: FileReading = {}): Promise<FileResult> {
+async function readParsed(source: RevisionSource, relPath: string, use: (parsed: unknown) => unknown): Promise<FileResult> {
   let text: string | undefined;
   try {
     text = await source.read(relPath);
   } catch (err) {
-    if (err instanceof CairnError) return { error: encodeError(err) }; // e.g. a link leading outside: this file only
+    if (err instanceof CairnError) return { error: encodeError(err) }; // e.g. a link leading outside, an object not in the cache: this file only
     throw err;
   }
-  const cached = reading.cachedOuts?.get(relPath);
-  // A git revision lacks cached outputs (git ignores them); the lock's hash finds them in the cache.
-  if (text === undefined && source.commit && cached && reading.readCache) text = (await reading.readCache(cached))?.toString('utf8');
   if (text === undefined) return missingFileError(relPath, source);
   try {
     return { data: use(parseDataFile(text, relPath)) };
@@ -39,10 +27,13 @@ async function readParsed(source: RevisionSource, relPath: string, use: (parsed:
   }
 }
 
-/** Each metrics file (folders expanded) of a revision: its metrics, or why it could not be read. */
-export async function readMetricsFiles(source: RevisionSource, paths: string[], reading: FileReading = {}): Promise<Record<string, FileResult>> {
+/**
+ * Each metrics file (folders expanded) of a revision: its metrics, or why it could not be read.
+ * `source` holds the revision's cached outputs too (`OutputsSource`).
+ */
+export async function readMetricsFiles(source: RevisionSource, paths: string[]): Promise<Record<string, FileResult>> {
   const files = await expandPaths(source, paths);
-  const results = await Promise.all(files.map((f) => readParsed(source, f, extractMetrics, reading)));
+  const results = await Promise.all(files.map((f) => readParsed(source, f, extractMetrics)));
   const out: Record<string, FileResult> = {};
   files.forEach((f, i) => (out[f] = results[i]));
   return out;
@@ -52,10 +43,10 @@ export async function readMetricsFiles(source: RevisionSource, paths: string[], 
  * Each params file of a revision: the whole file when `keys` is empty, else only those dotted
  * keys (nested as in the file; a key the file lacks is left out).
  */
-export async function readParamsFiles(source: RevisionSource, params: Map<string, string[]>, reading: FileReading = {}): Promise<Record<string, FileResult>> {
+export async function readParamsFiles(source: RevisionSource, params: Map<string, string[]>): Promise<Record<string, FileResult>> {
   const entries: [string, string[]][] = [];
   for (const [file, keys] of params) for (const f of await expandPaths(source, [file])) entries.push([f, keys]);
-  const results = await Promise.all(entries.map(([f, keys]) => readParsed(source, f, (parsed) => (keys.length ? selectKeys(parsed, keys) : parsed), reading)));
+  const results = await Promise.all(entries.map(([f, keys]) => readParsed(source, f, (parsed) => (keys.length ? selectKeys(parsed, keys) : parsed))));
   const out: Record<string, FileResult> = {};
   entries.forEach(([f], i) => (out[f] = results[i]));
   return out;

@@ -3,7 +3,7 @@ import { CairnError } from '../errors';
 import { runGit } from '../scm/git';
 import { GitObjectReader } from './gitObjectReader';
 import type { DvcIgnore } from '../repo/dvcignore';
-import type { CacheReader } from './readFiles';
+import type { OutputCache } from './cachedOutputs';
 import { CommitSource, RevisionSource, WorkspaceSource } from './revisionSource';
 
 /** The workspace, as a revision name. */
@@ -29,14 +29,14 @@ export class RevisionReader {
   private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
 
   /**
-   * `ignore`: the repository's .dvcignore rules, applied to every revision; `readCache`: reads
-   * outputs a revision's dvc.lock records from the DVC cache (git does not hold them).
+   * `ignore`: the repository's .dvcignore rules, applied to every revision; `cache`: where
+   * outputs a revision's dvc.lock records are read (git does not hold them).
    */
   constructor(
     readonly root: string,
     readonly gitRoot: string | undefined,
     private readonly ignore?: DvcIgnore,
-    readonly readCache?: CacheReader,
+    readonly cache?: OutputCache,
   ) {
     this.objects = gitRoot ? new GitObjectReader(gitRoot) : undefined;
     this.prefix = gitRoot ? path.relative(gitRoot, root).split(path.sep).join('/') : '';
@@ -122,7 +122,8 @@ export class RevisionReader {
     const explicit = (options.revs ?? []).filter((r) => r !== WORKSPACE_REV);
     for (const rev of explicit) names.push({ name: rev, commit: await this.resolveOrThrow(rev) });
     if (options.allCommits) {
-      const out = await this.git(['rev-list', '--all', '--exclude=refs/exps/*', '--exclude=refs/stash']);
+      // `--exclude` applies to the `--all` after it: experiments' commits are not listed, as in dvc.
+      const out = await this.git(['rev-list', '--exclude=refs/exps/*', '--exclude=refs/stash', '--all']);
       for (const sha of out.split('\n').filter(Boolean)) names.push({ name: sha, commit: sha });
     } else {
       const refs = [...(options.allBranches ? ['refs/heads/'] : []), ...(options.allTags ? ['refs/tags/'] : [])];
@@ -145,8 +146,13 @@ export class RevisionReader {
     }
     const result: NamedRevision[] = [];
     if (options.workspace !== false) result.push({ name: WORKSPACE_REV });
-    for (const [commit, list] of byCommit) result.push({ name: list.join(','), commit });
+    for (const [commit, list] of byCommit) if (await this.holdsProject(commit)) result.push({ name: list.join(','), commit });
     return result;
+  }
+
+  /** Whether a commit has the DVC root's folder; one from before a DVC project in a sub-folder was made is left out, as in dvc. */
+  private async holdsProject(commit: string): Promise<boolean> {
+    return !this.prefix || (await this.objects?.read(`${commit}:${this.prefix}`))?.type === 'tree';
   }
 
   /** Whether the repository has any commit (DVC's diffs are empty without one). */

@@ -63,7 +63,7 @@ export async function readRuns(repo: Repo, revs: string[], options: RunsOptions 
       resolved.map(async (r): Promise<RunValues> => {
         if ('error' in r && r.error) return { rev: r.rev, params: {}, metrics: {}, error: r.error };
         const source = reader.source({ name: r.rev, commit: 'commit' in r ? r.commit : undefined });
-        const [params, metrics] = await Promise.all([readKindAt('params', source, options.declarations, reader.readCache), readKindAt('metrics', source, options.declarations, reader.readCache)]);
+        const [params, metrics] = await Promise.all([readKindAt('params', source, options.declarations, reader.cache), readKindAt('metrics', source, options.declarations, reader.cache)]);
         const run: RunValues = { rev: r.rev, commit: 'commit' in r ? r.commit : undefined, params: flatFiles(params), metrics: flatFiles(metrics) };
         const error = params.error ?? metrics.error;
         if (error) run.error = error;

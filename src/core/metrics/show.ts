@@ -2,8 +2,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Repo } from '../repo/repo';
 import { Declarations } from './declarations';
 import { diffResults } from './diff';
-import * as fs from 'node:fs';
-import { CacheReader, readMetricsFiles, readParamsFiles } from './readFiles';
+import { readMetricsFiles, readParamsFiles } from './readFiles';
+import { readRepoFile } from '../repo/readRepoFile';
+import { OutputCache, OutputsSource } from './cachedOutputs';
 import { DiffResult, encodeError, FileResult, RevisionResult, ShowResult } from './results';
 import { RevisionReader, NamedRevision, WORKSPACE_REV } from './revisions';
 import type { RevisionSource } from './revisionSource';
@@ -29,20 +30,24 @@ export interface MetricsOptions {
   declarations?: DeclarationsLoader;
 }
 
-/** Reads outputs from the repository's DVC cache by the hash its lock records. */
-export function cacheReaderOf(repo: Repo): CacheReader {
-  return async (out) => {
-    try {
-      return await fs.promises.readFile(repo.store.pathOf(out.md5, out.hashName));
-    } catch {
-      return undefined;
-    }
+/** The repository's DVC cache, where outputs a revision's dvc.lock records are read (`pathOf` takes only object ids). */
+export function outputCacheOf(repo: Repo): OutputCache {
+  return {
+    async read(md5, hashName) {
+      const file = repo.store.pathOf(md5, hashName);
+      try {
+        return await readRepoFile(file, md5);
+      } catch {
+        return undefined;
+      }
+    },
+    manifest: (md5, hashName) => repo.store.readDir(md5, hashName),
   };
 }
 
 /** Open a reader for `repo` (or use the caller's) and close it after `fn` if it is ours. */
 export async function withReader<T>(repo: Repo, options: MetricsOptions, fn: (reader: RevisionReader) => Promise<T>): Promise<T> {
-  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root, repo.ignore, cacheReaderOf(repo));
+  const reader = options.reader ?? new RevisionReader(repo.root, repo.scm?.root, repo.ignore, outputCacheOf(repo));
   try {
     return await fn(reader);
   } finally {
@@ -61,18 +66,25 @@ export function declarationsFor(source: RevisionSource, loader: DeclarationsLoad
   return hit;
 }
 
+/**
+ * A revision's files with its cached outputs (what its dvc.lock records, read from the DVC
+ * cache, folders through their manifests), as DVC reads metrics, params and plots.
+ */
+export function withOutputs(source: RevisionSource, declarations: Declarations, cache: OutputCache | undefined): RevisionSource {
+  return cache && declarations.cachedOuts.size ? new OutputsSource(source, declarations.cachedOuts, cache) : source;
+}
+
 /** One revision's metrics or params files; an error that stops the whole revision (a bad dvc.yaml) is the revision's. */
 export async function readKindAt(
   kind: MetricsKind,
   source: RevisionSource,
   declarations: DeclarationsLoader = pipelineDeclarations,
-  readCache?: CacheReader,
+  cache?: OutputCache,
 ): Promise<RevisionResult> {
   try {
     const decl = await declarationsFor(source, declarations);
-    const reading = { cachedOuts: decl.cachedOuts, readCache };
-    const data: Record<string, FileResult> =
-      kind === 'metrics' ? await readMetricsFiles(source, decl.metrics, reading) : await readParamsFiles(source, decl.params, reading);
+    const files = withOutputs(source, decl, cache);
+    const data: Record<string, FileResult> = kind === 'metrics' ? await readMetricsFiles(files, decl.metrics) : await readParamsFiles(files, decl.params);
     return { data };
   } catch (err) {
     return { error: encodeError(err) };
@@ -88,15 +100,21 @@ export async function show(repo: Repo, kind: MetricsKind, selection: RevisionSel
   return withReader(repo, options, async (reader) => {
     const chosen = (selection.revs?.length ?? 0) > 0 || selection.allBranches || selection.allTags || selection.allCommits;
     const revisions: NamedRevision[] = chosen ? await reader.select(selection) : [{ name: '' }];
-    const results = await Promise.all(revisions.map((r) => readKindAt(kind, reader.source(r), options.declarations, reader.readCache)));
+    const results = await Promise.all(revisions.map((r) => readKindAt(kind, reader.source(r), options.declarations, reader.cache)));
     const res: ShowResult = {};
     revisions.forEach((r, i) => (res[r.name] = results[i]));
     if (chosen) {
       const branch = await reader.activeBranch();
-      if (branch && branch in res && isDeepStrictEqual(res[WORKSPACE_REV], res[branch])) delete res[WORKSPACE_REV];
+      if (branch && branch in res && sameResults(res[WORKSPACE_REV], res[branch])) delete res[WORKSPACE_REV];
     }
     return res;
   });
+}
+
+/** Equal results, as DVC compares them: an error (an exception object) never equals another. */
+function sameResults(a: RevisionResult | undefined, b: RevisionResult | undefined): boolean {
+  const errored = (r: RevisionResult | undefined) => !!r?.error || Object.values(r?.data ?? {}).some((f) => f.error);
+  return !errored(a) && !errored(b) && isDeepStrictEqual(a, b);
 }
 
 export interface DiffOutcome {
@@ -113,7 +131,7 @@ export async function diff(repo: Repo, kind: MetricsKind, aRev = 'HEAD', bRev = 
   return withReader(repo, options, async (reader) => {
     if (!(await reader.hasCommits())) return { diff: {}, errored: [] };
     const [a, b] = await Promise.all([reader.open(aRev), reader.open(bRev)]);
-    const [old, now] = await Promise.all([readKindAt(kind, a, options.declarations, reader.readCache), readKindAt(kind, b, options.declarations, reader.readCache)]);
+    const [old, now] = await Promise.all([readKindAt(kind, a, options.declarations, reader.cache), readKindAt(kind, b, options.declarations, reader.cache)]);
     const errored: string[] = [];
     for (const [name, r] of [[aRev, old], [bRev, now]] as const) {
       if (r.error || Object.values(r.data ?? {}).some((f) => f.error)) if (!errored.includes(name)) errored.push(name);

@@ -27,7 +27,8 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
           '- loss.tsv:\n    x: step\n    y: loss',
           '- predictions.csv:\n    template: scatter\n    x: predicted\n    y: actual',
           '- classes.csv:\n    template: confusion\n    x: actual\n    y: predicted',
-          '- importance.csv:\n    template: bar_horizontal_sorted\n    x: importance\n    y: feature\n',
+          '- importance.csv:\n    template: bar_horizontal_sorted\n    x: importance\n    y: feature',
+          '- confusion.png\n',
         ].join('\n'),
       );
       const writePlots = (shift: number) => {
@@ -36,6 +37,8 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
         fs.writeFileSync(path.join(root, 'classes.csv'), `actual,predicted\n${['cat,cat', 'cat,dog', 'dog,dog', 'dog,dog', 'bird,bird', 'bird,cat'].slice(0, 6 - shift).join('\n')}\n`);
         fs.writeFileSync(path.join(root, 'importance.csv'), `feature,importance\nage,${0.3 + shift / 10}\nheight,0.5\nweight,0.2\n`);
       };
+      // An image plot (a 1×1 PNG), shown beside the charts.
+      fs.writeFileSync(path.join(root, 'confusion.png'), Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
       writePlots(0);
       const script: string[] = [];
       for (let i = 0; i < COMMITS; i++) {
@@ -119,6 +122,9 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       // The confusion plot of the workspace (first): 5 pairs, cat→cat, cat→dog, dog→dog twice, bird→bird.
       const matrix = await ui<string>('webviewText', { selector: 'table.matrix' });
       assert.deepEqual(matrix.split('\n').map((l) => l.trim().split(/\s+/)), [['actual', '\\', 'predicted', 'bird', 'cat', 'dog'], ['bird', '1', '0', '0'], ['cat', '0', '1', '1'], ['dog', '0', '0', '2']]);
+      // The image plot of each compared revision, loaded under the page's CSP (a data: URL).
+      assert.deepEqual(await ui('webviewImage', { selector: 'figure.plot-image img' }), { width: 1, height: 1 });
+      assert.match(await ui<string>('webviewText', { selector: '.plot-images' }), /workspace/);
       await ui('webviewScroll', { selector: 'h2:text("Plots")' });
       await screenshot('metrics-panel-plots');
     });
