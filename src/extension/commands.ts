@@ -242,7 +242,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       if (!pick) return;
       const objectPath = await withRepo(model.root, async (repo) => {
         // Outputs of `.dvc` files and of pipeline stages (dvc.lock), as `cairn diff` reads them.
-        for (const o of await recordedOutputs(repo, pick.rev, pick.description)) {
+        for (const o of await recordedOutputs(repo, pick.rev, { revName: pick.description })) {
           if (!o.md5) continue;
           if (o.rel === relPath && !o.md5.endsWith('.dir')) return repo.store.pathOf(o.md5, o.hashName);
           if (relPath.startsWith(o.rel + '/') && o.md5.endsWith('.dir')) {

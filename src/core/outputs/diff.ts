@@ -43,7 +43,8 @@ interface Snapshot {
 }
 
 async function snapshot(repo: Repo, commit: string | undefined, rev: string): Promise<Snapshot> {
-  const outputs = (await recordedOutputs(repo, commit, rev)).filter((o) => o.cache);
+  // As dvc diff, strict: a revision whose pipeline or .dvc files cannot be read is an error, not a smaller answer.
+  const outputs = (await recordedOutputs(repo, commit, { strict: true, revName: rev })).filter((o) => o.cache);
   const snap: Snapshot = { entries: new Map(), unknownDirs: new Set() };
   if (commit === undefined) {
     const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })));

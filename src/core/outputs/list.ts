@@ -15,10 +15,11 @@ export interface ListEntry {
 /**
  * The cached outputs a revision tracks (default: the workspace's records), of `.dvc` files and of
  * pipeline stages (dvc.lock), read from git without a checkout. A revision may be an experiment's name.
+ * A file that cannot be read is set aside (`unreadableFiles`) and the others are listed.
  */
 export async function listOutputs(repo: Repo, rev?: string): Promise<ListEntry[]> {
   const commit = rev === undefined ? undefined : await resolveRevision(repo, rev);
-  return (await recordedOutputs(repo, commit, rev)).filter((o) => o.cache).map((o) => ({
+  return (await recordedOutputs(repo, commit, { revName: rev })).filter((o) => o.cache).map((o) => ({
     isout: true,
     isdir: !!o.md5?.endsWith('.dir'),
     isexec: !!o.isexec,

@@ -4,6 +4,7 @@ import { CairnError } from '../errors';
 import { dvcFilesAt, outputsOf, WORKSPACE } from './collect';
 import { stageOutputRecords } from '../pipeline/stageCachedOutputs';
 import { RevisionReader } from '../metrics/revisions';
+import { setAsideUnreadable } from './unreadableFiles';
 
 /**
  * An output a revision tracks: declared in a `.dvc` file (with its hash), or a cached output of a
@@ -40,21 +41,31 @@ export async function resolveRevision(repo: Repo, rev: string): Promise<string> 
   }
 }
 
+export interface RecordedOptions {
+  /**
+   * As `dvc diff` is: a `.dvc` file, dvc.yaml or dvc.lock that cannot be read is an error naming
+   * it. Otherwise it is set aside (`unreadableFiles`: the CLI names it and exits 1) and the other
+   * files' outputs are still given.
+   */
+  strict?: boolean;
+  /** How messages name the revision (default: the commit). */
+  revName?: string;
+}
+
 /**
  * Every output of `.dvc` files and every cached stage output at a commit (read from git, nothing
- * checked out), or of the workspace (`commit` undefined). Strict, as `dvc diff` and `dvc list`
- * are: a `.dvc` file, dvc.yaml or dvc.lock that cannot be read is an error naming it (and the
- * revision `rev`), not a gap in the answer.
+ * checked out), or of the workspace (`commit` undefined), sorted by path.
  */
-export async function recordedOutputs(repo: Repo, commit: string | undefined, rev: string = commit ?? WORKSPACE): Promise<RecordedOutput[]> {
-  const [dvcFiles, stageOutputs] = await Promise.all([
-    dvcFilesAt(repo, commit ?? WORKSPACE, { strict: true, revName: rev }),
-    stageOutputRecords(repo, commit).catch((err) => {
-      // Said with the revision: the workspace's copy may be fine.
-      if (err instanceof CairnError && commit !== undefined) throw new CairnError(err.code, `${err.message} (at ${rev})`, err.options);
-      throw err;
-    }),
-  ]);
+export async function recordedOutputs(repo: Repo, commit: string | undefined, options: RecordedOptions = {}): Promise<RecordedOutput[]> {
+  const revName = options.revName ?? commit ?? WORKSPACE;
+  const stageRecords = options.strict
+    ? stageOutputRecords(repo, commit).catch((err) => {
+        // Said with the revision: the workspace's copy may be fine.
+        if (err instanceof CairnError && commit !== undefined) throw new CairnError(err.code, `${err.message} (at ${revName})`, err.options);
+        throw err;
+      })
+    : stageOutputRecords(repo, commit, { strict: false, setAside: (err) => setAsideUnreadable(repo, err) });
+  const [dvcFiles, stageOutputs] = await Promise.all([dvcFilesAt(repo, commit ?? WORKSPACE, { strict: options.strict, revName }), stageRecords]);
   return [
     ...outputsOf(repo, dvcFiles).map((o) => ({
       abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, nfiles: o.out.nfiles, isexec: o.out.isexec,
