@@ -139,6 +139,21 @@ describe('interop: diff and ls read .dvc files and dvc.lock as dvc does', functi
     }
   });
 
+  it('a folder whose manifest is not in the cache is compared as a whole, its files left out, as dvc does', () => {
+    const root = projectWithHistory();
+    // dvc remembers manifests in its site cache; a fresh one makes it read the cache as a fresh clone would.
+    fs.appendFileSync(path.join(root, '.dvc', 'config.local'), `[core]\n    site_cache_dir = ${path.join(root, '.dvc', 'tmp', 'fresh-site-cache')}\n`);
+    const lock = fs.readFileSync(path.join(root, 'dvc.lock'), 'utf8');
+    const featuresDir = /path: data\/features\n\s+hash: md5\n\s+md5: (\w+)\.dir/.exec(lock)![1];
+    fs.rmSync(path.join(root, '.dvc', 'cache', 'files', 'md5', featuresDir.slice(0, 2), `${featuresDir.slice(2)}.dir`));
+    fs.writeFileSync(path.join(root, 'data/features/a.txt'), 'edited\n');
+    for (const args of [[], ['v1'], ['v1', 'HEAD']]) {
+      const theirs = dvcJson(root, 'diff', ...args, '--show-hash');
+      assert.ok(JSON.stringify(theirs).includes('"data/features/"'), `dvc compares the folder (fixture check): ${JSON.stringify(theirs)}`);
+      assert.deepEqual(cairnJson(root, 'diff', ...args, '--show-hash'), theirs, `diff ${args.join(' ')}`);
+    }
+  });
+
   it('a revision whose dvc.yaml or .dvc file dvc refuses fails diff with the file named, as dvc does (exit 1, no JSON)', () => {
     const bad = tempGitRepo();
     dvcOk(bad, 'init', '-q');
