@@ -1,5 +1,5 @@
 import type { Repo } from '../repo/repo';
-import type { TrackedOutput } from './collect';
+import { TrackedOutput, WORKSPACE } from './collect';
 import { recordedOutputs, resolveRevision } from './recordedOutputs';
 
 /** One tracked output, as `cairn ls --json` reports it: the fields of `dvc list --json`, the path repo-relative. */
@@ -18,7 +18,7 @@ export interface ListEntry {
  * A file that cannot be read is set aside (`unreadableFiles`) and the others are listed.
  */
 export async function listOutputs(repo: Repo, rev?: string): Promise<ListEntry[]> {
-  const commit = rev === undefined ? undefined : await resolveRevision(repo, rev);
+  const commit = rev === undefined || rev === WORKSPACE ? undefined : await resolveRevision(repo, rev);
   return (await recordedOutputs(repo, commit, { revName: rev })).filter((o) => o.cache).map((o) => ({
     isout: true,
     isdir: !!o.md5?.endsWith('.dir'),
