@@ -192,19 +192,14 @@ export const dataCommands: CommandTable = {
     },
   },
   ls: {
-    summary: 'List tracked outputs (of the workspace or a git revision)',
+    summary: 'List tracked outputs (of .dvc files and pipeline stages) of the workspace, a git revision or an experiment',
     usage: 'cairn ls [rev] [--json]',
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
-        const items = await listOutputs(repo, positionals[0] ?? WORKSPACE);
+        const items = await listOutputs(repo, positionals[0]);
         if (values.json) printJson(items);
-        else {
-          for (const i of items) {
-            const size = i.size === null ? '-' : formatSize(i.size);
-            out(`${i.path}${i.isdir ? '/' : ''}\t${size}${i.nfiles !== null ? `\t${i.nfiles} files` : ''}`);
-          }
-        }
+        else for (const i of items) out(`${i.path}${i.isdir ? '/' : ''}\t${i.size === null ? '-' : formatSize(i.size)}`);
         return 0;
       });
     },
@@ -223,7 +218,7 @@ export function checkoutFailure(failed: CheckoutResult['failed'], hintForMissing
 }
 
 function diffRows(result: DiffResult, showHash: boolean): DiffRow[] {
-  const short = (h?: string) => (h ?? '').slice(0, 8);
+  const short = (h?: string | null) => (h ?? '').slice(0, 8);
   const rows: DiffRow[] = [];
   for (const e of result.added ?? []) rows.push({ state: 'added', path: e.path, hash: short(e.hash) });
   for (const e of result.deleted ?? []) rows.push({ state: 'deleted', path: e.path, hash: short(e.hash) });
@@ -235,16 +230,19 @@ function diffRows(result: DiffResult, showHash: boolean): DiffRow[] {
 
 function printDiff(result: DiffResult, showHash: boolean): void {
   const rows = diffRows(result, showHash);
-  if (rows.length === 0) return;
-  for (const state of ['added', 'deleted', 'renamed', 'modified', 'not in cache']) {
+  const states = ['added', 'deleted', 'renamed', 'modified', 'not in cache'];
+  const files = new Map<string, number>();
+  for (const state of states) {
     const group = rows.filter((r) => r.state === state);
     if (group.length === 0) continue;
     out(state[0].toUpperCase() + state.slice(1) + ':');
     for (const r of group) out(`    ${r.hash ? r.hash + '  ' : ''}${r.path}`);
     out('');
+    // As dvc counts them: folders (paths ending in '/') are not files.
+    files.set(state, group.filter((r) => !r.path.endsWith('/')).length);
   }
-  const files = (state: string) => rows.filter((r) => r.state === state && !r.path.endsWith('/')).length;
-  out(`files summary: ${files('added')} added, ${files('deleted')} deleted, ${files('renamed')} renamed, ${files('modified')} modified`);
+  const counted = states.filter((s) => (files.get(s) ?? 0) > 0).map((s) => `${files.get(s)} ${s}`);
+  if (counted.length) out(`files summary: ${counted.join(', ')}`);
 }
 
 function diffMarkdown(result: DiffResult, showHash: boolean): string {

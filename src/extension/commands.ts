@@ -20,7 +20,7 @@ import { formatSize } from '../core/formatSize';
 import { MetricsPanel } from './metricsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
-import { dvcFilesAt, outputsOf } from '../core/outputs/collect';
+import { recordedOutputs } from '../core/outputs/recordedOutputs';
 import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
 
 export interface CommandContext {
@@ -241,12 +241,13 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       );
       if (!pick) return;
       const objectPath = await withRepo(model.root, async (repo) => {
-        for (const o of outputsOf(repo, await dvcFilesAt(repo, pick.rev))) {
-          if (!o.out.md5) continue;
-          if (o.rel === relPath && !o.out.md5.endsWith('.dir')) return repo.store.pathOf(o.out.md5, o.out.hashName);
-          if (relPath.startsWith(o.rel + '/') && o.out.md5.endsWith('.dir')) {
-            const entry = repo.store.readDir(o.out.md5, o.out.hashName)?.find((e) => e.relpath === relPath.slice(o.rel.length + 1));
-            if (entry) return repo.store.pathOf(entry.md5, o.out.hashName);
+        // Outputs of `.dvc` files and of pipeline stages (dvc.lock), as `cairn diff` reads them.
+        for (const o of await recordedOutputs(repo, pick.rev, { revName: pick.description })) {
+          if (!o.md5) continue;
+          if (o.rel === relPath && !o.md5.endsWith('.dir')) return repo.store.pathOf(o.md5, o.hashName);
+          if (relPath.startsWith(o.rel + '/') && o.md5.endsWith('.dir')) {
+            const entry = repo.store.readDir(o.md5, o.hashName)?.find((e) => e.relpath === relPath.slice(o.rel.length + 1));
+            if (entry) return repo.store.pathOf(entry.md5, o.hashName);
           }
         }
         throw new CairnError('NOT_TRACKED', `${relPath} is not tracked at ${pick.description}.`);

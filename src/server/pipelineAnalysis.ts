@@ -82,11 +82,13 @@ export class PipelineAnalysis {
 
 /**
  * Whether a repo-relative path is there for a stage to read: on disk, or tracked by a `.dvc`
- * file (itself or a folder above it) whose data may simply not be pulled.
+ * file (itself or a folder above it: one of `tracked`, or a `.dvc` file beside it) whose data
+ * may simply not be pulled.
  */
-export function pathProvided(root: string, repoPath: string): boolean {
+export function pathProvided(root: string, repoPath: string, tracked: TrackedPath[] = []): boolean {
   const abs = path.join(root, ...repoPath.split('/'));
   if (fs.existsSync(abs)) return true;
+  if (tracked.some((t) => repoPath === t.repoPath || repoPath.startsWith(`${t.repoPath}/`))) return true;
   for (let p = abs; p.length > root.length; p = path.dirname(p)) if (fs.existsSync(`${p}.dvc`)) return true;
   return false;
 }
@@ -96,8 +98,11 @@ function trackedOutputs(root: string, dvcFiles: string[]): TrackedPath[] {
   const tracked: TrackedPath[] = [];
   for (const file of dvcFiles) {
     try {
-      const data = parseYamlDocument(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'), file).toJS({ maxAliasCount: 100 }) as { outs?: { path?: unknown }[] } | null;
-      const dir = path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file);
+      const data = parseYamlDocument(fs.readFileSync(path.join(root, ...file.split('/')), 'utf8'), file).toJS({ maxAliasCount: 100 }) as { wdir?: unknown; outs?: { path?: unknown }[] } | null;
+      // Output paths are relative to the file's folder joined with its `wdir:` (`wdir: ../..` is common).
+      const fileDir = path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file);
+      const dir = typeof data?.wdir === 'string' ? repoPathOf(fileDir, data.wdir) : fileDir;
+      if (dir === undefined) continue;
       for (const out of data?.outs ?? []) {
         const repoPath = typeof out?.path === 'string' ? repoPathOf(dir, out.path) : undefined;
         if (repoPath) tracked.push({ repoPath, file });

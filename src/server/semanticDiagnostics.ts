@@ -73,7 +73,7 @@ function lintedByFile(loaded: Loaded): Map<string, CoreDiagnostic[]> {
   let byFile = linted.get(loaded.pipelines);
   if (!byFile) {
     byFile = new Map();
-    for (const d of lintPipelines(loaded.pipelines, { tracked: loaded.tracked, exists: (p) => pathProvided(loaded.root, p) })) {
+    for (const d of lintPipelines(loaded.pipelines, { tracked: loaded.tracked, exists: (p) => pathProvided(loaded.root, p, loaded.tracked) })) {
       const list = byFile.get(d.file);
       if (list) list.push(d);
       else byFile.set(d.file, [d]);

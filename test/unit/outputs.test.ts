@@ -247,7 +247,8 @@ describe('tracking data (core API, real git repositories)', () => {
       });
       assert.deepEqual(await diff(repo), {}, 'HEAD and the workspace agree');
       const listed = await listOutputs(repo, 'HEAD~1');
-      assert.deepEqual(listed.map((l) => [l.path, l.isdir, l.nfiles]), [['data', true, 4]]);
+      assert.deepEqual(listed.map((l) => [l.path, l.isdir, l.isout]), [['data', true, true]]);
+      assert.deepEqual(await listOutputs(repo, 'workspace'), await listOutputs(repo), "'workspace' names the workspace, as in diff");
       await assert.rejects(diff(repo, 'no-such-rev'), isCode('USAGE', /unknown revision 'no-such-rev'/));
     });
   });

@@ -94,7 +94,8 @@ async function unchangedLegacyEntries(repo: Repo, targets: AddTarget[], signal?:
     const dvcPath = `${target.abs}.dvc`;
     if (!fs.existsSync(dvcPath)) return [];
     const dvcRel = repo.rel(dvcPath);
-    const out = DvcFile.load(dvcPath, dvcRel, repo.root).outs.find((o) => o.hashName === 'md5-dos2unix' && o.md5 && path.resolve(path.dirname(dvcPath), o.path) === target.abs);
+    const dvcFile = DvcFile.load(dvcPath, dvcRel, repo.root);
+    const out = dvcFile.outs.find((o) => o.hashName === 'md5-dos2unix' && o.md5 && dvcFile.outPath(o) === target.abs);
     return out ? [{ target, dvcRel, out }] : [];
   });
   if (legacy.length === 0) return [];

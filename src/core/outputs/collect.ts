@@ -42,20 +42,30 @@ function walkWorkspaceFiles(repo: Repo, names: string[]): string[] {
   return found.sort();
 }
 
-/** Every readable `.dvc` file of the workspace (git's view when there is git); the others are set aside. */
-export async function collectDvcFiles(repo: Repo): Promise<DvcFile[]> {
+/**
+ * Every readable `.dvc` file of the workspace (git's view when there is git); the others are set
+ * aside, or with `strict` the first is an error.
+ */
+export async function collectDvcFiles(repo: Repo, options: ReadOptions = {}): Promise<DvcFile[]> {
   const rels = await listWorkspaceFiles(repo, ['*.dvc']);
-  return readEach(repo, rels, (rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root));
+  return readEach(repo, rels, (rel) => DvcFile.load(path.join(repo.root, rel), rel, repo.root), options);
+}
+
+interface ReadOptions {
+  /** Throw the first file that cannot be read instead of setting it aside. */
+  strict?: boolean;
+  /** How messages name the revision (default: as asked for). */
+  revName?: string;
 }
 
 /** Each file read by `read`; one that cannot be is set aside (`unreadableFiles`) and the rest are read. */
-async function readEach(repo: Repo, rels: string[], read: (rel: string) => DvcFile | Promise<DvcFile>): Promise<DvcFile[]> {
+async function readEach(repo: Repo, rels: string[], read: (rel: string) => DvcFile | Promise<DvcFile>, options: ReadOptions): Promise<DvcFile[]> {
   const files: DvcFile[] = [];
   for (const rel of rels) {
     try {
       files.push(await read(rel));
     } catch (err) {
-      if (!(err instanceof CairnError)) throw err;
+      if (!(err instanceof CairnError) || options.strict) throw err;
       setAsideUnreadable(repo, err);
     }
   }
@@ -65,9 +75,9 @@ async function readEach(repo: Repo, rels: string[], read: (rel: string) => DvcFi
 /** The workspace, as a "revision". */
 export const WORKSPACE = 'workspace';
 
-/** The readable `.dvc` files of a git revision (read from git, no checkout), or of the workspace; the others are set aside. */
-export async function dvcFilesAt(repo: Repo, rev: string): Promise<DvcFile[]> {
-  if (rev === WORKSPACE) return collectDvcFiles(repo);
+/** The readable `.dvc` files of a git revision (read from git, no checkout), or of the workspace; the others are set aside (see collectDvcFiles). */
+export async function dvcFilesAt(repo: Repo, rev: string, options: ReadOptions = {}): Promise<DvcFile[]> {
+  if (rev === WORKSPACE) return collectDvcFiles(repo, options);
   if (!repo.scm) throw new CairnError('USAGE', `cannot read revision '${rev}' without git.`);
   const commit = await repo.scm.revParse(rev).catch(() => '');
   if (!commit) throw new CairnError('USAGE', `unknown revision '${rev}'.`, { hint: 'Use a commit, branch or tag name that `git rev-parse` knows.' });
@@ -85,10 +95,10 @@ export async function dvcFilesAt(repo: Repo, rev: string): Promise<DvcFile[]> {
       return DvcFile.parse(text, path.join(repo.root, rel), rel, repo.root);
     } catch (err) {
       // Said with the revision: the workspace's copy may be fine.
-      if (err instanceof CairnError) throw new CairnError(err.code, `${err.message} (at ${rev})`, err.options);
+      if (err instanceof CairnError) throw new CairnError(err.code, `${err.message} (at ${options.revName ?? rev})`, err.options);
       throw err;
     }
-  });
+  }, options);
 }
 
 /** An output together with the file that declares it. */

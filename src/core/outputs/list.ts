@@ -1,7 +1,35 @@
 import type { Repo } from '../repo/repo';
-import { dvcFilesAt, outputsOf, TrackedOutput, WORKSPACE } from './collect';
+import { TrackedOutput, WORKSPACE } from './collect';
+import { recordedOutputs, resolveRevision } from './recordedOutputs';
 
-/** One tracked output, as `cairn ls --json` reports it. */
+/** One tracked output, as `cairn ls --json` reports it: the fields of `dvc list --json`, the path repo-relative. */
+export interface ListEntry {
+  isout: true;
+  isdir: boolean;
+  isexec: boolean;
+  size: number | null;
+  md5: string | null;
+  path: string;
+}
+
+/**
+ * The cached outputs a revision tracks (default: the workspace's records), of `.dvc` files and of
+ * pipeline stages (dvc.lock), read from git without a checkout. A revision may be an experiment's name.
+ * A file that cannot be read is set aside (`unreadableFiles`) and the others are listed.
+ */
+export async function listOutputs(repo: Repo, rev?: string): Promise<ListEntry[]> {
+  const commit = rev === undefined || rev === WORKSPACE ? undefined : await resolveRevision(repo, rev);
+  return (await recordedOutputs(repo, commit, { revName: rev })).filter((o) => o.cache).map((o) => ({
+    isout: true,
+    isdir: !!o.md5?.endsWith('.dir'),
+    isexec: !!o.isexec,
+    size: o.size ?? null,
+    md5: o.md5 ?? null,
+    path: o.rel,
+  }));
+}
+
+/** An output of a `.dvc` file as the extension's views show it. */
 export interface ListedOutput {
   path: string; // repo-relative
   dvcFile: string;
@@ -11,11 +39,6 @@ export interface ListedOutput {
   nfiles: number | null;
   type: string | null;
   desc: string | null;
-}
-
-/** The outputs tracked at a revision (default: the workspace), read from git without a checkout. */
-export async function listOutputs(repo: Repo, rev: string = WORKSPACE): Promise<ListedOutput[]> {
-  return outputsOf(repo, await dvcFilesAt(repo, rev)).map(describeOutput);
 }
 
 /** An output as plain data (for JSON and for the extension's views). */

@@ -73,11 +73,17 @@ export function compileIgnoreLine(line: string, base: string): IgnoreRule | unde
   return { base, regex, negate, dirOnly };
 }
 
-/** The `.dvcignore` files of a repository; `isIgnored` answers for repo-relative posix paths. */
+/**
+ * The `.dvcignore` files of a repository; `isIgnored` answers for repo-relative posix paths.
+ * A folder holding its own `.dvc/` folder is another DVC project (a nested repository): as in
+ * dvc, everything inside it is ignored here, so no reader of this repository sees into it.
+ */
 export class DvcIgnore {
   private rulesByBase = new Map<string, IgnoreRule[]>();
   /** Whether any .dvcignore has a rule: without any, matching is a name check. */
   private hasUserRules = false;
+  /** Folders found to be nested DVC repositories (repo-relative). */
+  private nestedRepos = new Set<string>();
 
   constructor(private readonly root: string) {
     this.rulesByBase.set('', DEFAULT_PATTERNS.map((p) => compileIgnoreLine(p, '')!));
@@ -85,6 +91,7 @@ export class DvcIgnore {
   }
 
   private loadFile(base: string): void {
+    if (base !== '' && isDirectory(path.join(this.root, base, '.dvc'))) this.nestedRepos.add(base);
     const file = path.join(this.root, base, '.dvcignore');
     let text: string;
     try {
@@ -120,12 +127,22 @@ export class DvcIgnore {
 
   isIgnored(relPath: string, isDir: boolean): boolean {
     const slash = relPath.lastIndexOf('/');
-    this.loadAncestors(slash < 0 ? '' : relPath.slice(0, slash));
+    // A folder is looked into too: it may be a nested repository.
+    this.loadAncestors(isDir ? relPath : slash < 0 ? '' : relPath.slice(0, slash));
     return this.matches(relPath, isDir);
   }
 
-  /** `isIgnored` for a path whose folders' .dvcignore files are already loaded. */
+  /** Whether the path is a nested repository or inside one. */
+  private inNestedRepo(relPath: string): boolean {
+    for (let end = relPath.length; end > 0; end = relPath.lastIndexOf('/', end - 1)) {
+      if (this.nestedRepos.has(relPath.slice(0, end))) return true;
+    }
+    return false;
+  }
+
+  /** `isIgnored` for a path whose folders' .dvcignore files (and nested repositories) are already loaded. */
   matches(relPath: string, isDir: boolean): boolean {
+    if (this.nestedRepos.size > 0 && this.inNestedRepo(relPath)) return true;
     if (!this.hasUserRules) {
       // Only DVC's defaults apply: `.git` anywhere, `.hg/` and `.dvc/` folders.
       const name = relPath.slice(relPath.lastIndexOf('/') + 1);
@@ -141,6 +158,14 @@ export class DvcIgnore {
       }
     }
     return ignored;
+  }
+}
+
+function isDirectory(abs: string): boolean {
+  try {
+    return fs.lstatSync(abs).isDirectory();
+  } catch {
+    return false;
   }
 }
 
