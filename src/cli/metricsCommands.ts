@@ -1,7 +1,9 @@
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CairnError } from '../core/errors';
 import { show, diff, MetricsKind } from '../core/metrics/show';
-import { plotsDiff } from '../core/metrics/plots';
+import { plotsDiff, writePlotsFile } from '../core/metrics/plots';
+import { plotsHtml } from '../core/metrics/plotsHtml';
 import { DiffResult, ShowResult } from '../core/metrics/results';
 import { flatten, formatLists, isDict, pyNumber, pyStr } from '../core/metrics/flatten';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
@@ -171,20 +173,46 @@ export const metricsCommands: CommandTable = {
     subcommands: { diff: diffCommand('params') },
   },
   plots: {
-    summary: 'Plot data of revisions (files under plots: in dvc.yaml)',
+    summary: 'Plots of the workspace and of revisions (files under plots: in dvc.yaml)',
     subcommands: {
-      diff: {
-        summary: 'Print the plots data of revisions (default: the workspace and HEAD) as JSON; image plots are written to dvc_plots/ (or -o)',
-        usage: 'cairn plots diff [revs...] --json [-o dir]',
-        options: { out: { type: 'string', short: 'o' } },
-        async run({ values, positionals }) {
-          if (!values.json) throw new CairnError('USAGE', 'cairn plots diff only prints JSON so far.', { hint: 'Add --json.' });
-          return withRepo(async (repo) => {
-            printJson(await plotsDiff(repo, positionals, { imagesDir: values.out ?? 'dvc_plots' }));
-            return 0;
-          });
-        },
-      },
+      show: plotsCommand('show'),
+      diff: plotsCommand('diff'),
     },
   },
 };
+
+/**
+ * `plots show [targets...]` (the workspace) and `plots diff [revs...]` (default: the workspace and
+ * HEAD): with --json the plots data as dvc prints it; otherwise an HTML page in `-o` (default
+ * dvc_plots/) whose file:// URL is printed, as dvc does. Image plots are files in that folder.
+ */
+function plotsCommand(kind: 'show' | 'diff'): Command {
+  return {
+    summary:
+      kind === 'show'
+        ? 'Render the workspace plots (all, or the plot ids and files named) into dvc_plots/index.html, or print them as JSON'
+        : 'Render the plots of revisions (default: the workspace and HEAD) side by side into dvc_plots/index.html, or print them as JSON',
+    usage: kind === 'show' ? 'cairn plots show [targets...] [--json] [-o dir]' : 'cairn plots diff [revs...] [--json] [-o dir]',
+    options: { out: { type: 'string', short: 'o' } },
+    async run({ values, positionals }) {
+      return withRepo(async (repo) => {
+        const dir = path.resolve(values.out ?? 'dvc_plots');
+        const result = await plotsDiff(repo, kind === 'show' ? [WORKSPACE_REV] : positionals, { imagesDir: dir });
+        if (kind === 'show' && positionals.length) {
+          const targets = positionals.map((t) => repo.rel(path.resolve(t)));
+          const wanted = (id: string) => targets.some((t) => id === t || id.startsWith(`${t}/`) || positionals.includes(id));
+          result.data = Object.fromEntries(Object.entries(result.data ?? {}).filter(([id]) => wanted(id)));
+          if (Object.keys(result.data).length === 0 && !result.errors?.length) throw new CairnError('USAGE', `no plot matches ${positionals.map((t) => `'${t}'`).join(', ')}.`, { hint: 'Name a plot id or file of plots: in dvc.yaml (`cairn plots show` lists them all).' });
+        }
+        warnErrored([...new Set((result.errors ?? []).map((e) => e.rev))], 'plots');
+        if (values.json) printJson(result);
+        else {
+          const page = path.join(dir, 'index.html');
+          await writePlotsFile(repo, page, plotsHtml(result, dir), 'the plots page');
+          out(pathToFileURL(page).href);
+        }
+        return 0;
+      });
+    },
+  };
+}

@@ -356,10 +356,15 @@ const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': '
 async function imageUrl(repo: Repo, file: string, rev: string, bytes: Buffer, imagesDir: string | undefined): Promise<string> {
   if (imagesDir === undefined) return `data:${IMAGE_TYPES[path.extname(file).toLowerCase()] ?? 'image'};base64,${bytes.toString('base64')}`;
   const target = path.join(path.resolve(imagesDir), `${rev}_${file}`.replace(/[/\\]/g, '_'));
+  await writePlotsFile(repo, target, bytes, 'the image plot');
+  return target;
+}
+
+/** A file of the plots output folder, written atomically and never through a link in the repository. */
+export async function writePlotsFile(repo: Repo, target: string, bytes: Buffer | string, what: string): Promise<void> {
   const inRepo = !path.relative(repo.root, target).startsWith('..');
   const unsafe = inRepo ? repo.guard.problem(target) : undefined;
-  if (unsafe) throw new CairnError('UNSAFE_PATH', `'${path.relative(process.cwd(), target)}' ${unsafe}; the image plot was not written.`, { hint: 'Choose another folder with -o.' });
+  if (unsafe) throw new CairnError('UNSAFE_PATH', `'${path.relative(process.cwd(), target)}' ${unsafe}; ${what} was not written.`, { hint: 'Choose another folder with -o.' });
   await fs.promises.mkdir(path.dirname(target), { recursive: true });
   await writeFileAtomic(target, bytes);
-  return target;
 }
