@@ -48,6 +48,14 @@ if (onRepository) describe('Pipeline language server in a real VS Code', functio
     assert.equal(unknown.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(got.find((d) => d.code === 'MISSING_DEPENDENCY')!.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(doc.languageId, 'yaml');
+    // The "did you mean" is a quick fix (not applied here: a later test types the fix).
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', dvcYaml, unknown.range);
+    const rename = actions.find((a) => a.title === "Change 'depz' to 'deps'");
+    assert.ok(rename?.edit, actions.map((a) => a.title).join(', '));
+    assert.deepEqual(rename.edit.get(dvcYaml).map((e) => `${at(e.range)} ${e.newText}`), ['19:4-19:8 deps']);
+    // The hover of the missing params key does not say again what its diagnostic says.
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', dvcYaml, new vscode.Position(14, 12));
+    assert.deepEqual(hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))), []);
     if (uiAvailable()) {
       // Let the editor paint the squiggles before the picture.
       await new Promise((r) => setTimeout(r, 500));
