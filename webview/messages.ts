@@ -26,7 +26,7 @@ export interface MetricsPayload {
   history: string[];
   /** Run ids compared in the table and the bar charts; the first is the baseline. */
   selected: string[];
-  /** Whether a bigger value of a metric is better; metrics not listed: higher. */
+  /** Whether a bigger value of a metric is better, as the user chose; metrics not listed: `defaultDirection` (metricsTable.ts). */
   directions: Record<string, Direction>;
   /** DVC plots (dvc.yaml `plots:`) of the compared runs, and what could not be read. */
   plots: PlotData[];

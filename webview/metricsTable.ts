@@ -41,13 +41,33 @@ export function keyLabels(keys: string[]): Map<string, string> {
   return new Map(keys.map((k) => [k, count.get(name(k))! > 1 ? k : name(k)]));
 }
 
+/** Name tokens of metrics where less is better: losses, errors, distances, costs of time. */
+const LOWER_IS_BETTER = new Set(['loss', 'error', 'err', 'mae', 'mse', 'rmse', 'logloss', 'perplexity', 'wer', 'cer', 'latency', 'time']);
+
+/** DVCLive's step counter: a metric file's `step` is the step it was written at, not a result. */
+const COUNTERS = new Set(['step']);
+
+/**
+ * The direction a metric (`file:key`) has until the user picks one: lower is better when a
+ * token of its key (split at `_ . / -` and camelCase) names a loss or an error (`test.loss`,
+ * `val_rmse`, `trainLoss`; not `answer`, not `cancer`), else higher. None for a counter.
+ */
+export function defaultDirection(key: string): Direction | undefined {
+  const name = key.slice(key.indexOf(':') + 1);
+  const segments = name.split('.');
+  if (COUNTERS.has(segments[segments.length - 1])) return undefined;
+  const tokens = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[\s_./-]+/);
+  return tokens.some((t) => LOWER_IS_BETTER.has(t)) ? 'lower' : 'higher';
+}
+
 export function compareRows(payload: MetricsPayload): Row[] {
   const runs = payload.selected;
   const rows: Row[] = [];
   const build = (kind: 'metric' | 'param', keys: string[], values: MetricsPayload['metrics']) => {
     const labels = keyLabels(keys);
     for (const key of keys) {
-      const direction = kind === 'metric' ? payload.directions[key] ?? 'higher' : undefined;
+      // The user's choice wins (kept in workspace state); a counter has none to choose.
+      const direction = kind === 'metric' ? (defaultDirection(key) && (payload.directions[key] ?? defaultDirection(key))) : undefined;
       const base = values[runs[0]]?.[key];
       const cells = runs.map((run, i): Cell => {
         const value = values[run]?.[key];

@@ -199,7 +199,10 @@ export function lintProblems(results: FileDiagnostics[]): LintProblem[] {
 export function lintSummary(problems: LintProblem[], files: number): string {
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   if (problems.length === 0) return `no problems found in ${n(files, 'file')}`;
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const warnings = problems.filter((p) => p.severity === 'warning').length;
-  return `${n(problems.length, 'problem')} (${n(errors, 'error')}, ${n(warnings, 'warning')}) in ${n(files, 'file')}`;
+  const count = (severity: LintProblem['severity']) => problems.filter((p) => p.severity === severity).length;
+  // Errors and warnings always; infos and hints when there are any (hints are printed only with -v).
+  const parts = [n(count('error'), 'error'), n(count('warning'), 'warning')];
+  if (count('info')) parts.push(n(count('info'), 'info'));
+  if (count('hint')) parts.push(n(count('hint'), 'hint'));
+  return `${n(problems.length, 'problem')} (${parts.join(', ')}) in ${n(files, 'file')}`;
 }

@@ -22,6 +22,7 @@ export type CairnErrorCode =
   | 'PIPELINE_CYCLE'
   | 'OUTPUT_CONFLICT'
   | 'MISSING_DEPENDENCY'
+  | 'DEPENDENCY_IS_OUTPUT'
   | 'UNKNOWN_STAGE'
   | 'STAGE_FAILED';
 
@@ -29,7 +30,14 @@ export class CairnError extends Error {
   constructor(
     readonly code: CairnErrorCode,
     message: string,
-    readonly options: { file?: string; line?: number; hint?: string; paths?: string[] } = {},
+    readonly options: {
+      file?: string;
+      line?: number;
+      hint?: string;
+      paths?: string[];
+      /** For "did you mean": the name at fault and the one meant (the editor offers the swap as a quick fix). */
+      suggestion?: { from: string; to: string };
+    } = {},
   ) {
     super(message);
     this.name = 'CairnError';
@@ -43,6 +51,9 @@ export class CairnError extends Error {
   }
   get hint(): string | undefined {
     return this.options.hint;
+  }
+  get suggestion(): { from: string; to: string } | undefined {
+    return this.options.suggestion;
   }
   /** The repo-relative paths the error is about, in full (the message may shorten the list). */
   get paths(): string[] {

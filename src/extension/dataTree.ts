@@ -1,19 +1,42 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RepositoryModel } from './repositoryModel';
 import type { ItemStatus, TrackedItem } from './trackedItem';
 import { ManifestTree } from './manifestTree';
-import { isModel } from './modelPatterns';
+import { isModel as matchesModel } from './modelPatterns';
 import { Repo } from '../core/repo/repo';
 import { formatSize } from '../core/formatSize';
+import { isObjectId } from '../core/hashing/objectId';
 
 /** Rows shown per folder before a "show more" row: a 100k-file folder expands at once. */
 export const PAGE_SIZE = 500;
 
+/**
+ * A row's `resourceUri`: its file icon comes from the name, but it is no file's URI, so no file
+ * decorations apply. Everything here is tracked data: git's grey for its ignored files (DVC
+ * git-ignores them; git's provider looks at the path whatever the scheme, so the path is
+ * repo-relative) would make every row look disabled, and a "T" (tracked) badge on each would
+ * say nothing; the rows' own icons and descriptions give their status.
+ */
+function rowUri(...rel: string[]): vscode.Uri {
+  return vscode.Uri.from({ scheme: 'cairn-data', path: `/${rel.filter(Boolean).join('/')}` });
+}
+
+/** Whether an output goes under Models (`cairn.modelPatterns`, `type: model`). */
+function isModel(item: TrackedItem): boolean {
+  return matchesModel(item, vscode.workspace.getConfiguration('cairn').get<string[]>('modelPatterns') ?? []);
+}
+
+/** Files of a folder row, as its description says them. */
+function filesText(count: number): string {
+  return `${count.toLocaleString('en-US')} file${count === 1 ? '' : 's'}`;
+}
+
 export type DataNode =
   | { kind: 'group'; group: 'Datasets' | 'Models'; model: RepositoryModel }
   | { kind: 'output'; item: TrackedItem; model: RepositoryModel }
-  | { kind: 'folder'; item: TrackedItem; model: RepositoryModel; prefix: string }
+  | { kind: 'folder'; item: TrackedItem; model: RepositoryModel; prefix: string; fileCount?: number }
   | { kind: 'file'; item: TrackedItem; model: RepositoryModel; relpath: string; md5: string; status: ItemStatus }
   | { kind: 'more'; parentKey: string; shown: number; total: number; model: RepositoryModel };
 
@@ -141,7 +164,7 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
     const limit = this.pages.get(parentKey) ?? PAGE_SIZE;
     const join = (name: string) => (prefix ? `${prefix}/${name}` : name);
     const all: DataNode[] = [
-      ...folder.folders.map((name) => ({ kind: 'folder' as const, item, model, prefix: join(name) })),
+      ...folder.folders.map((name) => ({ kind: 'folder' as const, item, model, prefix: join(name), fileCount: this.manifest(item, model)?.get(join(name))?.fileCount })),
       ...folder.files.map((f) => ({ kind: 'file' as const, item, model, relpath: join(f.name), md5: f.md5, status: this.fileStatus(item, join(f.name)) })),
     ];
     if (all.length <= limit) return all;
@@ -164,12 +187,11 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         const uri = vscode.Uri.file(path.join(node.model.root, item.path));
         const t = new vscode.TreeItem(item.path, item.isdir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         t.id = `${node.model.root}:out:${item.path}`;
-        t.resourceUri = uri;
+        t.resourceUri = rowUri(item.path);
         t.iconPath = STATUS_ICONS[item.status];
         const sizeText = item.size === null ? '' : formatSize(item.size);
-        const filesText = item.nfiles === null ? '' : `${item.nfiles.toLocaleString('en-US')} file${item.nfiles === 1 ? '' : 's'}`;
         const remote = node.model.remoteStates?.states[item.path];
-        t.description = [sizeText, filesText, item.status === 'in sync' ? '' : item.status, remote ? `☁ ${remote}` : ''].filter(Boolean).join(' · ');
+        t.description = [sizeText, item.nfiles === null ? '' : filesText(item.nfiles), item.status === 'in sync' ? '' : item.status, remote ? `☁ ${remote}` : ''].filter(Boolean).join(' · ');
         t.tooltip = tooltipFor(item, remote && `${remote} (remote '${node.model.remoteStates!.remote}')`);
         // Stage outputs are recorded in dvc.lock and made by Repro: the .dvc actions do not apply.
         t.contextValue = `cairn.${item.stage ? 'stageOutput' : 'output'}.${item.isdir ? 'dir' : 'file'}.${item.status.replace(/ /g, '-')}`;
@@ -179,8 +201,12 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
       case 'folder': {
         const t = new vscode.TreeItem(path.posix.basename(node.prefix), vscode.TreeItemCollapsibleState.Collapsed);
         t.id = `${node.model.root}:out:${node.item.path}/${node.prefix}/`;
-        t.resourceUri = vscode.Uri.file(path.join(node.model.root, node.item.path, node.prefix));
-        t.iconPath = vscode.ThemeIcon.Folder;
+        t.resourceUri = rowUri(node.item.path, node.prefix);
+        // Always an icon (icon themes such as Seti draw none for folders): without one, a folder's
+        // label sits left of its parent's, which has a status icon, and looks not indented.
+        // ('file-directory' is the codicon of a folder; 'folder' would mean the icon theme's again.)
+        t.iconPath = new vscode.ThemeIcon('file-directory');
+        if (node.fileCount !== undefined) t.description = filesText(node.fileCount);
         t.contextValue = 'cairn.entry.folder';
         return t;
       }
@@ -188,10 +214,11 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         const uri = vscode.Uri.file(path.join(node.model.root, node.item.path, node.relpath));
         const t = new vscode.TreeItem(path.posix.basename(node.relpath), vscode.TreeItemCollapsibleState.None);
         t.id = `${node.model.root}:out:${node.item.path}/${node.relpath}`;
-        t.resourceUri = uri;
+        t.resourceUri = rowUri(node.item.path, node.relpath);
         const changed = node.status !== 'in sync';
         t.iconPath = changed ? STATUS_ICONS[node.status] : vscode.ThemeIcon.File;
-        if (changed) t.description = node.status === 'new' ? 'added' : node.status;
+        const size = this.fileSize(node);
+        t.description = [size === undefined ? '' : formatSize(size), changed ? (node.status === 'new' ? 'added' : node.status) : ''].filter(Boolean).join(' · ');
         t.tooltip = `${node.item.path}/${node.relpath}\n${FILE_STATUS_TEXT[node.status]}${node.md5 ? `\nmd5 ${node.md5} (committed)` : ''}`;
         t.contextValue = `cairn.entry.file.${node.status.replace(/ /g, '-')}`;
         if (node.status !== 'deleted') t.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
@@ -203,6 +230,21 @@ export class DataTreeProvider implements vscode.TreeDataProvider<DataNode>, vsco
         t.command = { command: 'cairn.showMore', title: 'Show more', arguments: [node] };
         return t;
       }
+    }
+  }
+
+  /**
+   * A file's size inside a tracked directory: as it is in the workspace, else (deleted there)
+   * its cache object's; a stat of one row's file when the row is drawn (a page at most).
+   */
+  private fileSize(node: Extract<DataNode, { kind: 'file' }>): number | undefined {
+    const inWorkspace = fs.statSync(path.join(node.model.root, node.item.path, node.relpath), { throwIfNoEntry: false });
+    if (inWorkspace?.isFile()) return inWorkspace.size;
+    if (!isObjectId(node.md5)) return undefined;
+    try {
+      return fs.statSync(Repo.open(node.model.root).store.pathOf(node.md5, 'md5'), { throwIfNoEntry: false })?.size;
+    } catch {
+      return undefined;
     }
   }
 

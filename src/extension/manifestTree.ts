@@ -4,6 +4,8 @@ import { compareCodePoints } from '../core/hashing/dirManifest';
 export interface ManifestFolder {
   folders: string[];
   files: { name: string; md5: string }[];
+  /** Files in it, at any depth. */
+  fileCount: number;
 }
 
 /**
@@ -16,17 +18,18 @@ export class ManifestTree {
   constructor(entries: DirEntry[]) {
     const folder = (prefix: string): ManifestFolder => {
       let f = this.folders.get(prefix);
-      if (!f) this.folders.set(prefix, (f = { folders: [], files: [] }));
+      if (!f) this.folders.set(prefix, (f = { folders: [], files: [], fileCount: 0 }));
       return f;
     };
     folder('');
     for (const e of entries) {
       const parts = e.relpath.split('/');
       let prefix = '';
+      folder('').fileCount++;
       for (let i = 0; i < parts.length - 1; i++) {
         const child = prefix ? `${prefix}/${parts[i]}` : parts[i];
         if (!this.folders.has(child)) folder(prefix).folders.push(parts[i]);
-        folder(child);
+        folder(child).fileCount++;
         prefix = child;
       }
       folder(prefix).files.push({ name: parts[parts.length - 1], md5: e.md5 });

@@ -1,25 +1,41 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMap, isSeq, Node, YAMLMap } from 'yaml';
-import { CodeAction, CodeActionKind, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { CodeAction, CodeActionKind, Diagnostic, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
 import type { ParamsFiles } from './paramsFile';
 import type { FixData } from './semanticDiagnostics';
 import { keyString, YamlText } from './yamlText';
 
-/** Quick fixes: add a missing key to the params file; remove an output a second stage also declares. */
+/**
+ * Quick fixes: swap a mistyped name for the one "did you mean" names; add a missing key to the
+ * params file; remove an output a second stage also declares.
+ */
 export function codeActions(yaml: YamlText, uri: string, diagnostics: Diagnostic[], params: ParamsFiles): CodeAction[] {
   const actions: CodeAction[] = [];
   for (const d of diagnostics) {
-    const data = d.data as FixData | undefined;
-    if (data?.fix === 'add-param') {
-      const edit = addParamEdit(data.paramsFile, data.key, params);
-      if (edit) actions.push({ title: `Add '${data.key}' to ${path.basename(data.paramsFile)}`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: true });
-    } else if (data?.fix === 'remove-out') {
-      const edit = removeItemEdit(yaml, uri, yaml.offset(d.range.start));
-      if (edit) actions.push({ title: 'Remove this duplicate output', kind: CodeActionKind.QuickFix, diagnostics: [d], edit });
+    const fixes = (Array.isArray(d.data) ? d.data : d.data ? [d.data] : []) as FixData[];
+    for (const fix of fixes) {
+      if (fix.fix === 'rename') {
+        const edit = renameEdit(yaml, uri, d.range, fix.from, fix.to);
+        if (edit) actions.push({ title: `Change '${fix.from}' to '${fix.to}'`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: true });
+      } else if (fix.fix === 'add-param') {
+        const edit = addParamEdit(fix.paramsFile, fix.key, params);
+        if (edit) actions.push({ title: `Add '${fix.key}' to ${path.basename(fix.paramsFile)}`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: fixes.length === 1 });
+      } else if (fix.fix === 'remove-out') {
+        const edit = removeItemEdit(yaml, uri, yaml.offset(d.range.start));
+        if (edit) actions.push({ title: 'Remove this duplicate output', kind: CodeActionKind.QuickFix, diagnostics: [d], edit });
+      }
     }
   }
   return actions;
+}
+
+/** Replaces the first `from` inside `range` (a key, a params entry, a `${...}`) with `to`. */
+function renameEdit(yaml: YamlText, uri: string, range: Range, from: string, to: string): WorkspaceEdit | undefined {
+  const start = yaml.offset(range.start);
+  const at = yaml.text.slice(start, yaml.offset(range.end)).indexOf(from);
+  if (at < 0) return undefined;
+  return { changes: { [uri]: [TextEdit.replace({ start: yaml.position(start + at), end: yaml.position(start + at + from.length) }, to)] } };
 }
 
 /** Adds `key` (dotted: nested maps) with an empty value at the end of the map that should hold it. */

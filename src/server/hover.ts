@@ -35,7 +35,8 @@ export function hover(input: HoverInput): Hover | undefined {
   if (listField === 'params') {
     const file = stageParamsFile(input.yaml, input.file, stage);
     const key = input.params.get(file)?.keys.get(at.scalar.value);
-    return md(key ? `\`${at.scalar.value}\` = \`${preview(key.value)}\` (${path.basename(file)})` : `\`${at.scalar.value}\` is not in ${path.basename(file)}`);
+    // A key the file lacks has its diagnostic (shown in this hover too): not said twice.
+    return key ? md(`\`${at.scalar.value}\` = \`${preview(key.value)}\` (${path.basename(file)})`) : undefined;
   }
   if (listField === 'deps') {
     const producer = stageProducing(yaml, at.scalar.value, stageDir(yaml, input.file, stage), input.file);
@@ -56,7 +57,7 @@ function stageSummary(input: HoverInput, name: string): string {
   return lines.join('\n');
 }
 
-function hoverInterpolation(input: HoverInput, expr: string, range: Range): Hover {
+function hoverInterpolation(input: HoverInput, expr: string, range: Range): Hover | undefined {
   const lines: string[] = [];
   // Values as the pipeline loader resolved them, one per generated stage.
   for (const stage of input.loaded?.pipelines.stages ?? []) {
@@ -71,7 +72,8 @@ function hoverInterpolation(input: HoverInput, expr: string, range: Range): Hove
   if (lines.length) return { contents: { kind: MarkupKind.Markdown, value: `\`${expr}\`\n\n${[...new Set(lines)].slice(0, 20).join('\n')}` }, range };
   const stage = stageAt(input.yaml, range.start);
   const r = new PipelineVariables(input.yaml, input.file, input.params).scope(stage).resolve(expr);
-  const value = !r.found ? 'not defined in params.yaml or vars' : r.generated ? 'a value of each generated stage' : `\`${preview(r.value)}\`${r.where ? ` (${path.basename(r.where.file)}:${r.where.range.start.line + 1})` : ''}`;
+  if (!r.found) return undefined; // its diagnostic says so, in this hover too
+  const value = r.generated ? 'a value of each generated stage' : `\`${preview(r.value)}\`${r.where ? ` (${path.basename(r.where.file)}:${r.where.range.start.line + 1})` : ''}`;
   return { contents: { kind: MarkupKind.Markdown, value: `\`${expr}\` = ${value}` }, range };
 }
 

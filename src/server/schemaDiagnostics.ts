@@ -1,10 +1,20 @@
 import type { ErrorObject } from 'ajv';
+import { nearestName } from '../core/nearestName';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { PipelineFileKind } from './pipelineFileKind';
 import type { PipelineSchemas, SchemaNode } from './schemas';
+import type { FixData } from './semanticDiagnostics';
 import { YamlPath, YamlText } from './yamlText';
 
 export const SOURCE = 'cairn';
+
+/**
+ * Every diagnostic code is in one style, that of the core's error codes (`MISSING_PARAM`,
+ * `PIPELINE_CYCLE`): a parser's or a schema keyword's own name (`duplicateKey`, `minItems`) becomes `DUPLICATE_KEY`, `MIN_ITEMS`.
+ */
+export function diagnosticCode(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[-\s]+/g, '_').toUpperCase();
+}
 
 /**
  * Schema diagnostics at exact ranges: an unknown key at the key, a wrong type at the value,
@@ -43,25 +53,27 @@ function toDiagnostic(yaml: YamlText, e: ErrorObject): Diagnostic | undefined {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
-      const near = closest(key, allowed);
-      const hint = near ? ` Did you mean "${near}"?` : allowed.length ? ` Expected one of: ${allowed.join(', ')}.` : '';
-      return diagnostic(yaml.keyOrNodeRange([...path, key]), `Unknown key "${key}".${hint}`, 'unknown-key');
+      const near = nearestName(key, allowed);
+      const hint = near ? ` Did you mean '${near}'?` : allowed.length ? ` Expected one of: ${allowed.join(', ')}.` : '';
+      const d = diagnostic(yaml.keyOrNodeRange([...path, key]), `Unknown key '${key}'.${hint}`, 'UNKNOWN_KEY');
+      if (near) d.data = { fix: 'rename', from: key, to: near } satisfies FixData;
+      return d;
     }
     case 'required': {
       const missing = String(e.params.missingProperty);
       const where = describe(path);
-      return diagnostic(yaml.keyOrNodeRange(path), `Missing required key "${missing}"${where}.`, 'missing-key');
+      return diagnostic(yaml.keyOrNodeRange(path), `Missing required key '${missing}'${where}.`, 'MISSING_KEY');
     }
     case 'type': {
       const expected = String(e.params.type).split(',').map(typeName).join(' or ');
-      return diagnostic(valueRange(yaml, path), `Expected ${expected}, got ${typeName(jsonType(e.data))}.`, 'wrong-type');
+      return diagnostic(valueRange(yaml, path), `Expected ${expected}, got ${typeName(jsonType(e.data))}.`, 'WRONG_TYPE');
     }
     case 'const':
-      return diagnostic(valueRange(yaml, path), `Must be ${JSON.stringify(e.params.allowedValue)}.`, 'wrong-value');
+      return diagnostic(valueRange(yaml, path), `Must be ${JSON.stringify(e.params.allowedValue)}.`, 'WRONG_VALUE');
     case 'maxProperties':
-      return diagnostic(valueRange(yaml, path), `Expected a path, or a map of one path to its options (found ${Object.keys(e.data as object).length} keys).`, 'too-many-keys');
+      return diagnostic(valueRange(yaml, path), `Expected a path, or a map of one path to its options (found ${Object.keys(e.data as object).length} keys).`, 'TOO_MANY_KEYS');
     default:
-      return diagnostic(valueRange(yaml, path), `${e.message ?? 'Invalid value'}.`, e.keyword);
+      return diagnostic(valueRange(yaml, path), `${e.message ?? 'Invalid value'}.`, diagnosticCode(e.keyword));
   }
 }
 
@@ -81,8 +93,8 @@ export function pointerToPath(pointer: string): YamlPath {
 }
 
 function describe(path: YamlPath): string {
-  if (path.length === 2 && path[0] === 'stages') return ` in stage "${path[1]}"`;
-  if (path.length === 3 && path[0] === 'stages' && path[2] === 'do') return ` in the "do" of stage "${path[1]}"`;
+  if (path.length === 2 && path[0] === 'stages') return ` in stage '${path[1]}'`;
+  if (path.length === 3 && path[0] === 'stages' && path[2] === 'do') return ` in the 'do' of stage '${path[1]}'`;
   return '';
 }
 
@@ -97,29 +109,4 @@ function typeName(t: string): string {
   return (
     { string: 'a string', array: 'a list', object: 'a map', boolean: 'true or false', integer: 'an integer', number: 'a number', null: 'nothing (null)' }[t] ?? t
   );
-}
-
-/** The allowed key nearest to a mistyped one (edit distance ≤ 2), for "did you mean". */
-function closest(key: string, allowed: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const a of allowed) {
-    const d = editDistance(key, a);
-    if (d < bestDistance) [best, bestDistance] = [a, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }

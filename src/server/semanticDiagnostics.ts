@@ -3,14 +3,19 @@ import { Diagnostic, DiagnosticSeverity, Range } from 'vscode-languageserver';
 import { Diagnostic as CoreDiagnostic, lintPipelines, Severity } from '../core/pipeline/lint';
 import type { TrackedPath } from '../core/pipeline/graph';
 import type { Pipelines, SourceRange } from '../core/pipeline/load';
+import { missingParamsError } from '../core/pipeline/paramsFile';
 import type { ParamsFiles } from './paramsFile';
 import { scanInterpolations } from './interpolation';
 import { pathProvided } from './pipelineAnalysis';
 import { SOURCE } from './schemaDiagnostics';
 import type { YamlText } from './yamlText';
 
-/** What a quick fix needs to know about a diagnostic (carried in `Diagnostic.data`). */
-export type FixData = { fix: 'add-param'; paramsFile: string; key: string } | { fix: 'remove-out' };
+/**
+ * What a quick fix needs to know about a diagnostic (carried in `Diagnostic.data`, one or a list):
+ * add a key to a params file, remove a duplicated output, or swap a mistyped name for the one
+ * "did you mean" names (`from` is found in the diagnostic's range).
+ */
+export type FixData = { fix: 'add-param'; paramsFile: string; key: string } | { fix: 'remove-out' } | { fix: 'rename'; from: string; to: string };
 
 export interface Loaded {
   root: string;
@@ -43,7 +48,8 @@ export function semanticDiagnostics(yaml: YamlText, loaded: Loaded, params: Para
     if (d.code === 'BAD_FILE' && /invalid YAML/.test(d.message)) continue; // syntaxDiagnostics says it, at the exact place
     const missing = /Could not find '([^']+)'/.exec(d.message)?.[1];
     if (missing) range = interpolationRange(yaml, range.start.line, missing) ?? range;
-    const data: FixData | undefined = d.code === 'OUTPUT_CONFLICT' && /produced by both/.test(d.message) ? { fix: 'remove-out' } : undefined;
+    const data: FixData | undefined =
+      d.code === 'OUTPUT_CONFLICT' && /produced by both/.test(d.message) ? { fix: 'remove-out' } : d.suggestion ? { fix: 'rename', ...d.suggestion } : undefined;
     push({ range, message: capitalize(d.message), severity: severity(d.severity), source: SOURCE, code: d.code, data });
   }
   // Params keys the params file does not have: `dvc repro` fails on them.
@@ -58,7 +64,11 @@ export function semanticDiagnostics(yaml: YamlText, loaded: Loaded, params: Para
         if (!parsed) {
           push({ range, message: `Params file '${p.file}' does not exist.`, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'MISSING_PARAMS_FILE', data: entry.key ? ({ fix: 'add-param', paramsFile: abs, key: entry.key } satisfies FixData) : undefined });
         } else if (entry.key !== null && !parsed.keys.has(entry.key)) {
-          push({ range, message: `'${entry.key}' is not in '${p.file}'.`, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'MISSING_PARAM', data: { fix: 'add-param', paramsFile: abs, key: entry.key } satisfies FixData });
+          // The words and hint of `repro`, which fails on it.
+          const err = missingParamsError(stage, p, [entry.key], parsed.keys.keys());
+          const add: FixData = { fix: 'add-param', paramsFile: abs, key: entry.key };
+          const data: FixData[] = err.suggestion ? [{ fix: 'rename', ...err.suggestion }, add] : [add];
+          push({ range, message: `${err.message}. ${err.hint}`, severity: DiagnosticSeverity.Error, source: SOURCE, code: 'MISSING_PARAM', data });
         }
       }
     }

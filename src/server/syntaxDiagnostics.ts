@@ -1,5 +1,5 @@
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
-import { SOURCE } from './schemaDiagnostics';
+import { diagnosticCode, SOURCE } from './schemaDiagnostics';
 import type { YamlText } from './yamlText';
 
 const MAX_REPORTED = 50;
@@ -18,7 +18,7 @@ export function syntaxDiagnostics(yaml: YamlText): Diagnostic[] {
       message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
       severity,
       source: SOURCE,
-      code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`,
+      code: `YAML_${diagnosticCode(e.code)}`,
     };
   };
   // A mangled file can have thousands (`[[[[…`); each costs a walk of the document, and no one reads past the first few.

@@ -162,7 +162,7 @@ function contains(node: Node, offset: number, inclusiveEnd = true): boolean {
 
 /**
  * The document within the core's parser limits; past one, an empty document whose one error
- * (`yaml-limit-exceeded`) says which: nothing else is checked in it.
+ * (`YAML_LIMIT_EXCEEDED`) says which: nothing else is checked in it.
  */
 function limitedDocument(text: string, file: string, lineCounter: LineCounter): Document {
   try {

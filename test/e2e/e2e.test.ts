@@ -57,6 +57,10 @@ const webviewImage: UiStep = async (page, args: { selector: string; timeoutMs?: 
   }
 };
 
+/** The colour of a row's label (file decorations colour it: git greys ignored files). */
+const labelColor: UiStep = async (page, args: { selector: string }) =>
+  page.locator(`${args.selector} .label-name`).first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
+
 describe('e2e: the extension in a real VS Code (VS Code server + headless Chromium)', function () {
   let server: VsCodeServer;
 
@@ -76,7 +80,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage },
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);

@@ -139,7 +139,7 @@ describe('hostile pipeline files', function () {
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /^dvc\.yaml:4:7: error: .*the limit is 50,000 stages per dvc\.yaml.* \[LIMIT_EXCEEDED\]$/m);
-    assert.match(r.stdout, /^sub\/dvc\.yaml:\d+:\d+: error: .*too many YAML aliases; the limit is 1,000 aliases.* \[yaml-limit-exceeded\]$/m);
+    assert.match(r.stdout, /^sub\/dvc\.yaml:\d+:\d+: error: .*too many YAML aliases; the limit is 1,000 aliases.* \[YAML_LIMIT_EXCEEDED\]$/m);
     const yaml = new YamlText(nested(100_000), 'dvc.yaml');
     assert.equal(yaml.doc.errors.length, 1);
     assert.equal(yaml.value, null);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMMANDS, CATEGORY } from '../../src/extension/commandIds';
 import { ManifestTree } from '../../src/extension/manifestTree';
+import { isModel } from '../../src/extension/modelPatterns';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -46,8 +47,9 @@ describe('manifest tree (lazy directory expansion)', () => {
       { md5: 'd', relpath: 'a.txt' },
       { md5: 'e', relpath: 'sub/deep/y.csv' },
     ]);
-    assert.deepEqual(tree.get(''), { folders: ['sub'], files: [{ name: 'a.txt', md5: 'd' }, { name: 'b.txt', md5: 'a' }] });
-    assert.deepEqual(tree.get('sub'), { folders: ['deep'], files: [{ name: 'a.txt', md5: 'c' }] });
+    assert.deepEqual(tree.get(''), { folders: ['sub'], files: [{ name: 'a.txt', md5: 'd' }, { name: 'b.txt', md5: 'a' }], fileCount: 5 });
+    assert.deepEqual(tree.get('sub'), { folders: ['deep'], files: [{ name: 'a.txt', md5: 'c' }], fileCount: 3 });
+    assert.equal(tree.get('sub/deep')!.fileCount, 2, 'files at any depth, for the folder row\'s description');
     assert.deepEqual(tree.get('sub/deep')!.files.map((f) => f.name), ['x.csv', 'y.csv']);
     assert.equal(tree.get('nope'), undefined);
   });
@@ -58,5 +60,20 @@ describe('manifest tree (lazy directory expansion)', () => {
     assert.equal(tree.get('')!.folders.length, 100);
     assert.equal(tree.get('shard-7')!.files.length, 1000);
     assert.equal(tree.get('shard-7')!.files[0].name, 'item-10007.bin', 'string order, not numeric');
+  });
+});
+
+describe('Data & Models: which outputs are models (cairn.modelPatterns, its default list)', () => {
+  const defaults = pkg.contributes.configuration.properties['cairn.modelPatterns'].default as string[];
+  it('puts model files and model* outputs, stage outputs among them, under Models, and data under Datasets', () => {
+    const models = ['model.pkl', 'models/classifier.pkl', 'out/net.pt', 'weights.pth', 'export/model.onnx', 'clf.joblib', 'keras/x.h5', 'hf/y.safetensors', 'model', 'model.bin', 'artifacts/model_v2', 'dvclive/artifacts/model'];
+    const datasets = ['data', 'prepared', 'data/features', 'eval/metrics.json', 'dvclive/plots', 'remodel.csv'];
+    assert.deepEqual(models.filter((p) => !isModel({ path: p }, defaults)), []);
+    assert.deepEqual(datasets.filter((p) => isModel({ path: p }, defaults)), []);
+  });
+
+  it("follows an output's type: model whatever its path, any other type a dataset", () => {
+    assert.equal(isModel({ path: 'data/x', type: 'model' }, defaults), true);
+    assert.equal(isModel({ path: 'model.pkl', type: 'dataset' }, defaults), false);
   });
 });

@@ -47,14 +47,14 @@ describe('language server: diagnostics', () => {
     assert.deepEqual(summary(ds), [
       '11:8-11:19 MISSING_DEPENDENCY', // - missing.csv
       '14:8-14:22 MISSING_PARAM', // - train.momentum
-      '19:4-19:8 unknown-key', // depz:
-      '21:12-21:17 wrong-type', // frozen: maybe
+      '19:4-19:8 UNKNOWN_KEY', // depz:
+      '21:12-21:17 WRONG_TYPE', // frozen: maybe
     ]);
     const byCode = Object.fromEntries(ds.map((d) => [d.code, d]));
-    assert.equal(byCode['unknown-key'].message, 'Unknown key "depz". Did you mean "deps"?');
-    assert.equal(byCode['wrong-type'].message, 'Expected true or false, got a string.');
+    assert.equal(byCode['UNKNOWN_KEY'].message, "Unknown key 'depz'. Did you mean 'deps'?");
+    assert.equal(byCode['WRONG_TYPE'].message, 'Expected true or false, got a string.');
     assert.equal(byCode['MISSING_DEPENDENCY'].severity, 2, 'a missing dependency is a warning');
-    assert.equal(byCode['MISSING_PARAM'].message, "'train.momentum' is not in 'params.yaml'.");
+    assert.equal(byCode['MISSING_PARAM'].message, "Parameter 'train.momentum' is missing from 'params.yaml'. Add it to params.yaml, or remove it from the params of 'train'.");
   });
 
   it('leaves syntax and schema to the Red Hat YAML extension when it runs, keeping the pipeline lint', async () => {
@@ -66,23 +66,23 @@ describe('language server: diagnostics', () => {
 
   it('reports a missing cmd at the stage name, and a wrong type of a list entry at the entry', async () => {
     const ds = await diagnose('stages:\n  build:\n    deps:\n      - 3\n');
-    assert.deepEqual(summary(ds), ['1:2-1:7 missing-key', '3:8-3:9 wrong-type']);
-    assert.match(String(ds.find((d) => d.code === 'missing-key')!.message), /Missing required key "cmd" in stage "build"/);
+    assert.deepEqual(summary(ds), ['1:2-1:7 MISSING_KEY', '3:8-3:9 WRONG_TYPE']);
+    assert.match(String(ds.find((d) => d.code === 'MISSING_KEY')!.message), /Missing required key 'cmd' in stage 'build'/);
   });
 
   it('checks foreach stages against the do-template, and unknown top-level keys', async () => {
     const text = 'stagez: {}\nstages:\n  build:\n    foreach: [a, b]\n    do:\n      cmd: make ${item}\n      outz: [x]\n';
-    assert.deepEqual(summary(await diagnose(text)), ['0:0-0:6 unknown-key', '6:6-6:10 unknown-key']);
+    assert.deepEqual(summary(await diagnose(text)), ['0:0-0:6 UNKNOWN_KEY', '6:6-6:10 UNKNOWN_KEY']);
   });
 
   it('reports YAML syntax errors where the parser finds them', async () => {
     const ds = await diagnose('stages:\n  a:\n    cmd: x\n    cmd: y\n');
-    assert.deepEqual(summary(ds), ['3:4-3:7 yaml-duplicate-key']);
+    assert.deepEqual(summary(ds), ['3:4-3:7 YAML_DUPLICATE_KEY']);
   });
 
   it('reports only the syntax error while a line is half typed, not schema guesses about it', async () => {
-    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: x\n    de\n')), ['3:4-3:6 yaml-missing-char']);
-    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: "x\n')), ['2:10-3:0 yaml-missing-char']);
+    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: x\n    de\n')), ['3:4-3:6 YAML_MISSING_CHAR']);
+    assert.deepEqual(summary(await diagnose('stages:\n  train:\n    cmd: "x\n')), ['2:10-3:0 YAML_MISSING_CHAR']);
   });
 
   it('locates an undefined ${} at the expression', async () => {
@@ -97,12 +97,34 @@ describe('language server: diagnostics', () => {
     const dir = tempDir();
     const text = 'stages:\n  a:\n    cmd: x\n    deps: [b.txt]\n    outs:\n      - a.txt\n  b:\n    cmd: y\n    deps:\n      - a.txt\n    outs:\n      - b.txt\n      - a.txt\n';
     const ds = await diagnose(text, 'pipeline', dir);
-    assert.ok(ds.some((d) => d.code === 'PIPELINE_CYCLE'), JSON.stringify(ds));
+    // b reading a.txt and also writing it is one edit: the conflict says it, not also 'both a dependency and an output'.
+    assert.deepEqual(summary(ds), ['12:8-12:13 OUTPUT_CONFLICT', '1:2-1:3 PIPELINE_CYCLE']);
     const dup = ds.find((d) => d.code === 'OUTPUT_CONFLICT')!;
     assert.equal(at(dup.range), '12:8-12:13');
     const [fix] = codeActions(new YamlText(text), 'file:///x/dvc.yaml', [dup], new ParamsFiles());
     assert.equal(fix.title, 'Remove this duplicate output');
     assert.deepEqual(fix.edit!.changes!['file:///x/dvc.yaml'], [{ range: { start: { line: 12, character: 0 }, end: { line: 13, character: 0 } }, newText: '' }]);
+  });
+
+  it('offers a quick fix for every "did you mean": a key, a params key, a ${} name', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'params.yaml': 'prepare:\n  split: 0.2\n' });
+    fs.mkdirSync(path.join(dir, '.dvc'));
+    const text = 'stages:\n  prepare:\n    cmd: python prepare.py ${prepare.splitt}\n    dep:\n      - data.xml\n    params:\n      - prepare.splitt\n    outs:\n      - prepared\n';
+    const ds = await diagnose(text, 'pipeline', dir);
+    assert.deepEqual(summary(ds), ['2:27-2:44 BAD_FILE', '3:4-3:7 UNKNOWN_KEY', '6:8-6:22 MISSING_PARAM']);
+    const uri = 'file:///x/dvc.yaml';
+    const fixes = codeActions(new YamlText(text), uri, ds, new ParamsFiles()).map((a) => {
+      const [edit] = (a.edit!.changes?.[uri] ?? []) as TextEdit[];
+      return `${a.title}${edit ? ` @${at(edit.range)} ${edit.newText}` : ''}`;
+    });
+    assert.deepEqual(fixes, [
+      "Change 'dep' to 'deps' @3:4-3:7 deps",
+      "Change 'prepare.splitt' to 'prepare.split' @2:29-2:43 prepare.split",
+      "Change 'prepare.splitt' to 'prepare.split' @6:8-6:22 prepare.split",
+      "Add 'prepare.splitt' to params.yaml",
+    ]);
+    assert.match(String(ds.find((d) => d.code === 'MISSING_PARAM')!.message), /Did you mean 'prepare\.split'\?$/);
   });
 
   it('offers to add a missing params key under its parent map', async () => {
@@ -118,11 +140,11 @@ describe('language server: diagnostics', () => {
 
   it('checks .dvc files and dvc.lock (with a hint that the lock is generated)', async () => {
     const dvc = await diagnose('outs:\n- md5: abc\n  size: big\n  path: data\n  colour: red\n', 'dvc');
-    assert.deepEqual(summary(dvc), ['1:7-1:10 BAD_HASH', '2:8-2:11 wrong-type', '4:2-4:8 unknown-key'], "the CLI's words replace the schema's pattern for a bad hash");
+    assert.deepEqual(summary(dvc), ['1:7-1:10 BAD_HASH', '2:8-2:11 WRONG_TYPE', '4:2-4:8 UNKNOWN_KEY'], "the CLI's words replace the schema's pattern for a bad hash");
     const lock = await diagnose("schema: '1.0'\nstages:\n  a:\n    outs:\n    - path: x\n", 'lock');
-    assert.deepEqual(summary(lock), ['0:0-0:13 generated-file', '0:8-0:13 wrong-value', '2:2-2:3 missing-key']);
+    assert.deepEqual(summary(lock), ['0:0-0:13 GENERATED_FILE', '0:8-0:13 WRONG_VALUE', '2:2-2:3 MISSING_KEY']);
     const noSchema = await diagnose('stages: {}\n# the end\n', 'lock');
-    assert.deepEqual(summary(noSchema), ['0:0-0:10 generated-file', '0:0-0:10 missing-key'], 'a missing top-level key marks the first line, not the whole file');
+    assert.deepEqual(summary(noSchema), ['0:0-0:10 GENERATED_FILE', '0:0-0:10 MISSING_KEY'], 'a missing top-level key marks the first line, not the whole file');
   });
 
   it('loads every dvc.yaml of the repository but never walks folders tracked by a .dvc file', async () => {
@@ -210,6 +232,14 @@ describe('language server: completion, hover, definition, symbols', () => {
     assert.equal(at(h1.range!), '2:16-2:27');
     const h2 = hover({ yaml, kind: 'pipeline', file, position: { line: 3, character: 6 }, schemas, params })!;
     assert.match((h2.contents as { value: string }).value, /^\*\*frozen\*\*\n\nWhen true/);
+  });
+
+  it('does not repeat a diagnostic in a hover: a params key or a ${} name that is not defined', () => {
+    const yaml = new YamlText('stages:\n  t:\n    cmd: python ${train.lrr}\n    params:\n      - train.lrr\n');
+    assert.equal(hover({ yaml, kind: 'pipeline', file, position: { line: 2, character: 20 }, schemas, params }), undefined);
+    assert.equal(hover({ yaml, kind: 'pipeline', file, position: { line: 4, character: 12 }, schemas, params }), undefined);
+    const known = new YamlText('stages:\n  t:\n    cmd: python x\n    params:\n      - train.lr\n');
+    assert.equal((hover({ yaml: known, kind: 'pipeline', file, position: { line: 4, character: 12 }, schemas, params })!.contents as { value: string }).value, '`train.lr` = `0.01` (params.yaml)');
   });
 
   it('hovers a ${} of a foreach stage with its value in each generated stage', async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { compareRows, formatValue, keyLabels, toCsv, toMarkdown } from '../../webview/metricsTable';
+import { compareRows, defaultDirection, formatValue, keyLabels, toCsv, toMarkdown } from '../../webview/metricsTable';
 import type { MetricsPayload } from '../../webview/messages';
 
 function payload(over: Partial<MetricsPayload> = {}): MetricsPayload {
@@ -40,6 +40,28 @@ describe('metrics panel table (webview/metricsTable)', () => {
     assert.equal(lr.cells[1].deltaText, undefined, 'no delta for an unchanged value');
     const note = rows.find((r) => r.key === 'metrics.json:note')!;
     assert.equal(note.cells[1].text, '—', 'missing in the workspace');
+  });
+
+  it('takes lower as better for losses and errors by the tokens of their names, the user\'s choice winning; DVCLive\'s step gets none', () => {
+    const lower = ['m.json:loss', 'm.json:test.loss', 'm.json:val_rmse', 'm.json:trainLoss', 'm.json:eval/mae', 'm.json:word-error', 'm.json:wer', 'm.json:cer', 'm.json:logloss', 'm.json:perplexity', 'm.json:p95_latency', 'm.json:train.time', 'm.json:test.mse', 'm.json:err', 'eval/metrics.json:avg_prec.err'];
+    for (const key of lower) assert.equal(defaultDirection(key), 'lower', key);
+    const higher = ['m.json:acc', 'm.json:answer', 'm.json:cancer', 'm.json:timeline_score', 'm.json:errata_count', 'loss.json:auc', 'm.json:roc_auc'];
+    for (const key of higher) assert.equal(defaultDirection(key), 'higher', key);
+    assert.equal(defaultDirection('dvclive/metrics.json:step'), undefined);
+
+    const rising = payload({
+      metrics: { ['a'.repeat(40)]: { 'm.json:test.loss': 0.3, 'm.json:step': 4, 'm.json:val_rmse': 2 }, workspace: { 'm.json:test.loss': 0.4, 'm.json:step': 9, 'm.json:val_rmse': 3 } },
+      metricKeys: ['m.json:test.loss', 'm.json:step', 'm.json:val_rmse'],
+      directions: { 'm.json:val_rmse': 'higher' },
+    });
+    const rows = compareRows(rising);
+    const row = (key: string) => rows.find((r) => r.key === key)!;
+    assert.equal(row('m.json:test.loss').cells[1].better, false, 'a rising loss is worse (it was shown green)');
+    assert.equal(row('m.json:step').direction, undefined);
+    assert.equal(row('m.json:step').cells[1].better, undefined, 'a step counter is not coloured');
+    assert.equal(row('m.json:step').cells[1].deltaText, '+5');
+    assert.equal(row('m.json:val_rmse').direction, 'higher', "the user's choice wins over the default");
+    assert.equal(row('m.json:val_rmse').cells[1].better, true);
   });
 
   it('labels keys without their file unless two files have a key of that name', () => {

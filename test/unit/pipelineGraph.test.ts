@@ -53,6 +53,22 @@ describe('pipeline graph and lint', () => {
     const p = await load('stages:\n  bad:\n    cmd: ${nope}\n  a.b:\n    cmd: x\n    deps: [o]\n    outs: [o]\n  c:\n    cmd: x\n    outs: [o]\n');
     const d = lintPipelines(p, { exists: () => false });
     const summary = d.map((x) => `${x.severity} ${x.code} ${x.range?.start.line}`);
-    assert.deepEqual(summary, ['error BAD_FILE 3', 'error OUTPUT_CONFLICT 10', 'error PIPELINE_CYCLE 4', 'warning STAGE_NAME 4', 'error PIPELINE_CYCLE 6']);
+    assert.deepEqual(summary, ['error BAD_FILE 3', 'error OUTPUT_CONFLICT 10', 'error DEPENDENCY_IS_OUTPUT 6', 'warning STAGE_NAME 4']);
+  });
+
+  it('says a stage reading its own output once, as DVC does, not also as a cycle of one', async () => {
+    const p = await load('stages:\n  a:\n    cmd: x\n    deps: [o]\n    outs: [o]\n');
+    assert.deepEqual(lintPipelines(p).map((x) => `${x.code} ${x.range?.start.line}`), ['DEPENDENCY_IS_OUTPUT 4']);
+    assert.throws(() => StageGraph.build(p.stages), (e: unknown) => e instanceof CairnError && e.code === 'DEPENDENCY_IS_OUTPUT' && e.line === 4);
+  });
+
+  it('gives one bad edit one diagnostic: an output another stage makes, added to a stage that reads it', async () => {
+    const p = await load('stages:\n  prepare:\n    cmd: x\n    outs: [prepared]\n  featurize:\n    cmd: x\n    deps: [prepared]\n    outs:\n    - features\n    - prepared\n');
+    assert.deepEqual(lintPipelines(p, { exists: () => false }).map((x) => `${x.code} ${x.range?.start.line}`), ['OUTPUT_CONFLICT 10']);
+  });
+
+  it('does not call a path missing while a stage that may produce it could not be resolved', async () => {
+    const p = await load('stages:\n  make:\n    cmd: x\n    outs: ["${nope}"]\n  use:\n    cmd: x\n    deps: [made, "${nope}/y"]\n');
+    assert.deepEqual(lintPipelines(p, { exists: () => false }).map((x) => `${x.code} ${x.range?.start.line}`), ['BAD_FILE 4', 'BAD_FILE 7']);
   });
 });

@@ -38,7 +38,8 @@ function naiveUpstream(stages: Stage[]): string[][] {
   return stages.map((s) => {
     const ups: Stage[] = [];
     for (const dep of [...s.deps.map((d) => d.repoPath!), ...s.params.map((p) => p.repoPath)]) {
-      for (const p of producers) if (overlaps(dep, p.repoPath) && !ups.includes(p.stage)) ups.push(p.stage);
+      // A stage reading its own output is not linked to itself (DEPENDENCY_IS_OUTPUT, not a cycle).
+      for (const p of producers) if (p.stage !== s && overlaps(dep, p.repoPath) && !ups.includes(p.stage)) ups.push(p.stage);
     }
     return ups.map((u) => u.name);
   });

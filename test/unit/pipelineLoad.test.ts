@@ -126,9 +126,47 @@ describe('pipeline loading (dvc.yaml)', () => {
     await rejects({ 'dvc.yaml': 'stages:\n  s:\n    cmd: [x\n' }, 'dvc.yaml', 4, /invalid YAML/);
     await rejects({ 'dvc.yaml': 'vars:\n  - ${x}\nstages: {}\n' }, 'dvc.yaml', 2, /interpolating is not allowed/);
     await rejects({ 'dvc.yaml': 'stages:\n  s:\n    foreach: 3\n    do:\n      cmd: x\n' }, 'dvc.yaml', 3, /expected list\/dictionary/);
-    const p = await loadPipelines(memorySource({ 'dvc.yaml': 'stages:\n  bad:\n    cmd: ${x}\n  good:\n    cmd: ok\n' }), { strict: false });
-    assert.deepEqual(p.stages.map((s) => s.name), ['good']);
-    assert.equal(p.errors.length, 1);
-    assert.equal(p.errors[0].line, 3);
+    const p = await loadPipelines(memorySource({ 'dvc.yaml': 'stages:\n  bad:\n    foreach: 3\n    do:\n      cmd: x\n  good:\n    cmd: ok\n' }), { strict: false });
+    assert.deepEqual(p.stages.map((s) => s.name), ['good'], 'a stage that cannot be generated is left out, the others load');
+    assert.deepEqual(p.errors.map((e) => e.line), [3]);
+    assert.deepEqual(p.files[0].unresolvedOutputs, ['bad']);
+  });
+
+  it('when not strict, loads what resolves of a stage with an error and reports each error once', async () => {
+    const p = await loadPipelines(memorySource({
+      'params.yaml': 'prepare:\n  split: 0.2\n',
+      'dvc.yaml': [
+        'stagess: {}', // 1: an unknown top-level key does not hide the stages
+        'stages:',
+        '  prepare:',
+        '    cmd: python prepare.py ${prepare.splitt}', // 4: kept as written
+        '    dep: [data.xml]', // 5
+        '    outs: [prepared]',
+        '  build:',
+        '    foreach: [a, b, c]',
+        '    do:',
+        '      cmd: make ${item}',
+        '      outs: ["out-${item}", "${nope}"]', // 11: the same error for each item, reported once
+        '',
+      ].join('\n'),
+    }), { strict: false });
+    const prepare = p.stages.find((s) => s.name === 'prepare')!;
+    assert.equal(prepare.cmd, 'python prepare.py ${prepare.splitt}');
+    assert.deepEqual(prepare.outs.map((o) => o.repoPath), ['prepared']);
+    assert.deepEqual(p.stages.map((s) => s.name), ['prepare', 'build@a', 'build@b', 'build@c']);
+    assert.deepEqual(p.errors.map((e) => [e.line, e.message, e.hint]), [
+      [1, "extra key 'stagess' not allowed", "Did you mean 'stages'?"],
+      [5, "extra key 'dep' not allowed in stage 'prepare'", "Did you mean 'deps'?"],
+      [4, "failed to parse 'stages.prepare.cmd': Could not find 'prepare.splitt'", "Did you mean 'prepare.split'?"],
+      [11, "failed to parse 'stages.build@a.outs': Could not find 'nope'", 'Define it in params.yaml or under `vars:`.'],
+    ]);
+    assert.deepEqual(p.errors[2].suggestion, { from: 'prepare.splitt', to: 'prepare.split' });
+    assert.deepEqual(p.files[0].unresolvedOutputs, ['build'], "the outputs of 'build' are not all known");
+  });
+
+  it('when not strict, a vars file that cannot be read is reported once, not at every ${} it may define', async () => {
+    const p = await loadPipelines(memorySource({ 'dvc.yaml': 'vars:\n- missing.yaml\nstages:\n  s:\n    cmd: echo ${a} ${b}\n    outs: ["${c}"]\n' }), { strict: false });
+    assert.deepEqual(p.errors.map((e) => [e.line, e.message]), [[2, "failed to parse 'vars': 'missing.yaml' does not exist"]]);
+    assert.deepEqual(p.stages.map((s) => s.name), ['s']);
   });
 });

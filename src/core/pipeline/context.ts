@@ -1,3 +1,4 @@
+import { nearestName } from '../nearestName';
 import { isPlainObject, ParamValue } from './values';
 
 /** An expression as messages quote it: a long one shortened (a hostile one can be megabytes). */
@@ -6,7 +7,12 @@ export function shownExpression(inner: string): string {
 }
 
 /** Why a lookup or a merge into the context failed; the loader adds the file and line. */
-export class ContextError extends Error {}
+export class ContextError extends Error {
+  /** For a name not found: the expression as written and the near name meant ("did you mean"). */
+  constructor(message: string, readonly suggestion?: { from: string; to: string }) {
+    super(message);
+  }
+}
 
 /**
  * The values `${}` expressions read: params.yaml of the dvc.yaml's folder (when present),
@@ -124,7 +130,8 @@ export class InterpolationContext {
   /** The value at a normalized key (`a.b.0`), or a ContextError `Could not find '<expr>'`. */
   select(normalizedKey: string, expression: string): ParamValue {
     let cur: ParamValue = this.data;
-    for (const raw of normalizedKey.split('.')) {
+    const parts = normalizedKey.split('.');
+    for (const [index, raw] of parts.entries()) {
       const part = raw.trim();
       if (Array.isArray(cur)) {
         if (!/^-?\d+$/.test(part)) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
@@ -133,7 +140,12 @@ export class InterpolationContext {
         if (item === undefined) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
         cur = item;
       } else if (isPlainObject(cur)) {
-        if (!(part in cur)) throw new ContextError(`Could not find '${shownExpression(expression)}'`);
+        if (!(part in cur)) {
+          const near = nearestName(part, Object.keys(cur));
+          // Offered only when the expression is the plain dotted name, so the swap is exact.
+          const meant = near && expression.trim() === normalizedKey ? [...parts.slice(0, index), near, ...parts.slice(index + 1)].join('.') : undefined;
+          throw new ContextError(`Could not find '${shownExpression(expression)}'`, meant ? { from: normalizedKey, to: meant } : undefined);
+        }
         cur = cur[part];
       } else {
         throw new ContextError(`Could not find '${shownExpression(expression)}'`);

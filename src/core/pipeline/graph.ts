@@ -11,7 +11,7 @@ export interface TrackedPath {
 
 /** Something wrong with the shape of the pipeline (not thrown: lint reports these). */
 export interface GraphProblem {
-  code: 'PIPELINE_CYCLE' | 'OUTPUT_CONFLICT' | 'MISSING_DEPENDENCY';
+  code: 'PIPELINE_CYCLE' | 'OUTPUT_CONFLICT' | 'DEPENDENCY_IS_OUTPUT' | 'MISSING_DEPENDENCY';
   message: string;
   hint: string;
   /** Where to show it: the stage (or the dep/out) at fault. */
@@ -48,7 +48,8 @@ export class StageGraph {
   private constructor(readonly stages: Stage[], tracked: TrackedPath[]) {
     for (const s of stages) for (const o of s.outs) this.producers.add(o.repoPath, { stage: s, repoPath: o.repoPath, range: o.range });
     for (const t of tracked) this.producers.add(t.repoPath, { tracked: t, repoPath: t.repoPath });
-    this.checkOutputs();
+    const conflicting = this.checkOutputs();
+    this.checkDependenciesAreNotOutputs(conflicting);
     for (const s of stages) {
       this.deps.set(s, []);
       this.dependents.set(s, []);
@@ -59,7 +60,8 @@ export class StageGraph {
         if (dep === undefined) continue;
         for (const i of this.producers.overlapping(dep)) {
           const producer = this.producers.entries[i].value.stage;
-          if (!producer || linked.has(producer)) continue;
+          // A stage reading its own output is DEPENDENCY_IS_OUTPUT, not a cycle of one.
+          if (!producer || producer === s || linked.has(producer)) continue;
           linked.add(producer);
           this.deps.get(s)!.push(producer);
           this.dependents.get(producer)!.push(s);
@@ -82,7 +84,14 @@ export class StageGraph {
     return g;
   }
 
-  private checkOutputs(): void {
+  /** Reports outputs with more than one producer; returns, by stage, the outputs of it a report was placed at. */
+  private checkOutputs(): Map<Stage, Set<string>> {
+    const named = new Map<Stage, Set<string>>();
+    const name = (p: Producer) => {
+      if (!p.stage) return;
+      if (!named.has(p.stage)) named.set(p.stage, new Set());
+      named.get(p.stage)!.add(p.repoPath);
+    };
     const ps = this.producers.entries.map((e) => e.value);
     let conflicts = 0;
     for (let i = 0; i < ps.length && conflicts < MAX_CONFLICTS; i++) {
@@ -93,6 +102,7 @@ export class StageGraph {
         const blame = b.stage ?? a.stage;
         const where = b.stage ? b : a;
         const names = [a, b].map((p) => p.stage?.addr ?? p.tracked!.file);
+        name(where);
         if (a.repoPath === b.repoPath) {
           this.problems.push({
             code: 'OUTPUT_CONFLICT',
@@ -113,6 +123,32 @@ export class StageGraph {
             stages: names,
           });
         }
+      }
+    }
+    return named;
+  }
+
+  /**
+   * A path that is both a dependency and an output of one stage (or inside one), as DVC refuses it ("Same
+   * item(s) are defined as both a dependency and an output"). Not repeated where a conflict
+   * was reported at the same output of the stage (one edit, one report): removing that
+   * output (the conflict's quick fix) ends both.
+   */
+  private checkDependenciesAreNotOutputs(conflicting: Map<Stage, Set<string>>): void {
+    for (const s of this.stages) {
+      for (const d of s.deps) {
+        const dep = d.repoPath;
+        // The same path, or one inside the other: DVC refuses both.
+        const out = dep === undefined ? undefined : s.outs.find((o) => o.repoPath === dep || isInside(o.repoPath, dep) || isInside(dep, o.repoPath));
+        if (!out || conflicting.get(s)?.has(out.repoPath)) continue;
+        this.problems.push({
+          code: 'DEPENDENCY_IS_OUTPUT',
+          message: out.repoPath === dep ? `'${d.path}' is both a dependency and an output of stage '${s.addr}'` : `dependency '${d.path}' of stage '${s.addr}' overlaps its output '${out.path}'`,
+          hint: 'A stage cannot read what it writes: remove it from its deps or its outs.',
+          file: s.file,
+          range: d.range,
+          stages: [s.addr],
+        });
       }
     }
   }

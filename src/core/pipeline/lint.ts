@@ -13,6 +13,8 @@ export interface Diagnostic {
   severity: Severity;
   code: string;
   message: string;
+  /** For "did you mean": the name at fault and the one meant. */
+  suggestion?: { from: string; to: string };
 }
 
 export interface LintOptions {
@@ -34,10 +36,12 @@ function rangeAtLine(file: string, line?: number): SourceRange | undefined {
 export function lintPipelines(pipelines: Pipelines, options: LintOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const e of pipelines.errors) {
-    out.push({ file: e.file ?? '', range: rangeAtLine(e.file ?? '', e.line), severity: 'error', code: e.code, message: messageOf(e) });
+    out.push({ file: e.file ?? '', range: rangeAtLine(e.file ?? '', e.line), severity: 'error', code: e.code, message: messageOf(e), suggestion: e.suggestion });
   }
   const graph = StageGraph.analyze(pipelines.stages, options.tracked ?? []);
-  const problems = [...graph.problems, ...(options.exists ? graph.missingDependencies(options.exists) : [])];
+  // A stage whose outputs could not be resolved may produce what looks missing: its own error is the one to fix.
+  const outputsKnown = pipelines.files.every((f) => f.unresolvedOutputs.length === 0);
+  const problems = [...graph.problems, ...(options.exists && outputsKnown ? graph.missingDependencies(options.exists) : [])];
   for (const p of problems) {
     out.push({ file: p.file, range: p.range, severity: p.code === 'MISSING_DEPENDENCY' ? 'warning' : 'error', code: p.code, message: `${p.message}. ${p.hint}` });
   }
@@ -52,9 +56,6 @@ export function lintPipelines(pipelines: Pipelines, options: LintOptions = {}): 
       for (const d of s.deps) {
         if (d.repoPath && seen.has(d.repoPath)) out.push({ file: f.path, range: d.range, severity: 'warning', code: 'DUPLICATE_DEPENDENCY', message: `'${d.path}' is listed twice in the deps of '${s.name}'` });
         if (d.repoPath) seen.add(d.repoPath);
-        if (d.repoPath && s.outs.some((o) => o.repoPath === d.repoPath)) {
-          out.push({ file: f.path, range: d.range, severity: 'error', code: 'PIPELINE_CYCLE', message: `'${d.path}' is both a dependency and an output of '${s.name}'` });
-        }
       }
     }
   }

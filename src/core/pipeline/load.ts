@@ -11,6 +11,7 @@ import type {
 import { isPlainObject, ParamValue, pyStr, yamlNodeValue } from './values';
 import { parseYamlDocument } from './yamlDocument';
 import { count, limitExceeded, PIPELINE_LIMITS } from './limits';
+import { nearestName } from '../nearestName';
 
 export * from './stage';
 
@@ -101,11 +102,13 @@ class FileLoader {
   private lineCounter = new LineCounter();
   private readonly file: PipelineFile;
   private readonly paramsCache = new Map<string, Record<string, ParamValue> | undefined>();
+  /** A vars file (or params.yaml) could not be read: a name not found may well be in it, so that is not reported. */
+  private varsIncomplete = false;
 
   constructor(private readonly source: PipelineSource, private readonly relPath: string, private readonly options: LoadOptions) {
     const d = path.posix.dirname(relPath);
     this.dir = d === '.' ? '' : d;
-    this.file = { path: relPath, dir: this.dir, stages: [], params: [], metrics: [], plots: [], artifacts: [], varsFiles: [], definitions: {}, errors: [] };
+    this.file = { path: relPath, dir: this.dir, stages: [], params: [], metrics: [], plots: [], artifacts: [], varsFiles: [], definitions: {}, errors: [], unresolvedOutputs: [] };
   }
 
   private get strict(): boolean {
@@ -124,8 +127,14 @@ class FileLoader {
     return this.range(node)?.start.line;
   }
 
-  fail(message: string, node: unknown, hint = 'Fix the pipeline file.'): never {
-    throw new CairnError('BAD_FILE', message, { file: this.relPath, line: this.lineOf(node), hint });
+  fail(message: string, node: unknown, hint = 'Fix the pipeline file.', suggestion?: { from: string; to: string }): never {
+    throw new CairnError('BAD_FILE', message, { file: this.relPath, line: this.lineOf(node), hint, suggestion });
+  }
+
+  /** A key not in `allowed`, with "did you mean" when it is a near miss of one. */
+  private unknownKey(message: string, key: string, node: unknown, allowed: string[], allowedText: string): never {
+    const near = nearestName(key, allowed);
+    this.fail(message, node, near ? `Did you mean '${near}'?` : `${allowedText}: ${allowed.join(', ')}.`, near ? { from: key, to: near } : undefined);
   }
 
   /** Run a piece of loading; in non-strict mode an error is recorded and `fallback` returned. */
@@ -134,9 +143,30 @@ class FileLoader {
       return await fn();
     } catch (err) {
       if (this.strict || !(err instanceof CairnError)) throw err;
-      this.file.errors.push(err);
+      this.record(err);
       return fallback;
     }
+  }
+
+  /**
+   * `guard` for a part of a stage or of the file: in non-strict mode what cannot be loaded is
+   * recorded and left out, and the rest is loaded (lint reports the rest's problems too).
+   */
+  private recover<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (this.strict || !(err instanceof CairnError)) throw err;
+      this.record(err);
+      return fallback;
+    }
+  }
+
+  /** One error per line (a foreach template fails the same way for each item). */
+  private record(err: CairnError): void {
+    if (this.varsIncomplete && /: Could not find '/.test(err.message)) return;
+    if (err.line !== undefined && this.file.errors.some((e) => e.file === err.file && e.line === err.line)) return;
+    this.file.errors.push(err);
   }
 
   async load(): Promise<PipelineFile> {
@@ -162,12 +192,16 @@ class FileLoader {
     if (!isMap(top)) this.fail(`'${this.relPath}' must be a mapping of 'stages:' and other top-level keys`, top);
     for (const pair of top.items) {
       const key = keyOf(pair);
-      if (!TOP_KEYS.includes(key)) this.fail(`extra key '${key}' not allowed`, pair.key, `Allowed top-level keys: ${TOP_KEYS.join(', ')}.`);
+      if (!TOP_KEYS.includes(key)) this.recover(() => this.unknownKey(`extra key '${key}' not allowed`, key, pair.key, TOP_KEYS, 'Allowed top-level keys'), undefined);
     }
     const context = new InterpolationContext();
-    await this.loadDefaultParams(context, this.dir);
-    const varsNode = top.get('vars', true);
-    if (varsNode !== undefined) await this.loadVars(context, varsNode, this.dir, '', 'vars');
+    const varsLoaded = await this.guard(async () => {
+      await this.loadDefaultParams(context, this.dir);
+      const varsNode = top.get('vars', true);
+      if (varsNode !== undefined) await this.loadVars(context, varsNode, this.dir, '', 'vars');
+      return true;
+    }, false);
+    if (!varsLoaded) this.varsIncomplete = true;
 
     const stagesNode = top.get('stages', true);
     if (stagesNode !== undefined && !(isScalar(stagesNode) && stagesNode.value === null)) {
@@ -175,7 +209,7 @@ class FileLoader {
       const names = new Set<string>();
       for (const pair of stagesNode.items) {
         const name = keyOf(pair);
-        await this.guard(async () => {
+        const loaded = await this.guard(async () => {
           const generated = await this.loadDefinition(context, name, pair);
           this.file.definitions[name] = { range: this.range(pair.value), nameRange: this.range(pair.key), generated: generated.map((s) => s.name) };
           for (const s of generated) {
@@ -183,7 +217,9 @@ class FileLoader {
             names.add(s.name);
             this.file.stages.push(s);
           }
-        }, undefined);
+          return true;
+        }, false);
+        if (!loaded) this.file.unresolvedOutputs.push(name);
       }
     }
     await this.guard(() => this.loadTopLevel(context, top), undefined);
@@ -285,7 +321,10 @@ class FileLoader {
         out.push({ expression: e.inner, key: e.key, value: e.value, definedIn: e.definedIn, range: { file: this.relPath, start: { line: sp.line, col: sp.col }, end: { line: ep.line, col: ep.col } } });
       });
     } catch (err) {
-      if (err instanceof ContextError) this.fail(`failed to parse '${where}': ${err.message}`, node, hintFor(err.message));
+      if (err instanceof ContextError) {
+        const suggestion = err.suggestion;
+        this.fail(`failed to parse '${where}': ${err.message}`, node, suggestion ? `Did you mean '${suggestion.to}'?` : hintFor(err.message), suggestion);
+      }
       throw err;
     }
   }
@@ -380,7 +419,10 @@ class FileLoader {
     const keyRanges: Record<string, SourceRange> = {};
     for (const p of def.items) {
       const k = keyOf(p);
-      if (!STAGE_KEYS.includes(k)) this.fail(`extra key '${k}' not allowed in stage '${definitionName}'`, p.key, `Allowed stage keys: ${STAGE_KEYS.join(', ')}.`);
+      if (!STAGE_KEYS.includes(k)) {
+        this.recover(() => this.unknownKey(`extra key '${k}' not allowed in stage '${definitionName}'`, k, p.key, STAGE_KEYS, 'Allowed stage keys'), undefined);
+        continue;
+      }
       const r = this.range(p.key);
       if (r) keyRanges[k] = r;
     }
@@ -408,11 +450,15 @@ class FileLoader {
       return { value: this.resolveNode(node, ctx, k, where(k), interpolations), node };
     };
 
-    const cmd = resolve('cmd');
-    if (!cmd) this.fail(`stage '${name}' has no 'cmd'`, pair.key, 'Every stage needs a `cmd:` to run.');
-    if (!(typeof cmd.value === 'string' || (Array.isArray(cmd.value) && cmd.value.every((c) => typeof c === 'string')))) {
-      this.fail(`'${where('cmd')}' must be a string or a list of strings`, cmd.node);
-    }
+    const isCommand = (v: ParamValue): v is string | string[] => typeof v === 'string' || (Array.isArray(v) && v.every((c) => typeof c === 'string'));
+    // A command that does not resolve is kept as written (lenient mode): the stage's other fields are still checked.
+    const written = yamlNodeValue(def.get('cmd', true), this.text);
+    const cmd = this.recover(() => {
+      const r = resolve('cmd');
+      if (!r) this.fail(`stage '${name}' has no 'cmd'`, pair.key, 'Every stage needs a `cmd:` to run.');
+      if (!isCommand(r.value)) this.fail(`'${where('cmd')}' must be a string or a list of strings`, r.node);
+      return r.value;
+    }, isCommand(written) ? written : '');
     const stage: Stage = {
       name,
       addr: this.dir ? `${this.relPath}:${name}` : name,
@@ -420,7 +466,7 @@ class FileLoader {
       dir: this.dir,
       wdir,
       wdirAsWritten,
-      cmd: cmd.value as string | string[],
+      cmd,
       deps: [],
       params: [],
       outs: [],
@@ -432,27 +478,40 @@ class FileLoader {
       keyRanges,
       interpolations,
     };
-    const deps = resolve('deps');
-    if (deps && deps.value !== null) stage.deps = this.deps(deps.value, deps.node, wdir, where('deps'));
-    const params = resolve('params');
-    if (params && params.value !== null) stage.params = this.params(params.value, params.node, wdir, where('params'));
+    // Each field on its own: in lenient mode one that fails is recorded and left out, the others load.
+    this.recover(() => {
+      const deps = resolve('deps');
+      if (deps && deps.value !== null) stage.deps = this.deps(deps.value, deps.node, wdir, where('deps'));
+    }, undefined);
+    this.recover(() => {
+      const params = resolve('params');
+      if (params && params.value !== null) stage.params = this.params(params.value, params.node, wdir, where('params'));
+    }, undefined);
     for (const kind of ['outs', 'metrics', 'plots'] as OutKind[]) {
-      const r = resolve(kind);
-      if (r && r.value !== null) stage.outs.push(...this.outs(r.value, r.node, wdir, kind, where(kind)));
+      const resolved = this.recover(() => {
+        const r = resolve(kind);
+        if (r && r.value !== null) stage.outs.push(...this.outs(r.value, r.node, wdir, kind, where(kind)));
+        return true;
+      }, false);
+      if (!resolved && !this.file.unresolvedOutputs.includes(definitionName)) this.file.unresolvedOutputs.push(definitionName);
     }
     for (const [k, field] of [['frozen', 'frozen'], ['always_changed', 'alwaysChanged']] as const) {
-      const r = resolve(k);
-      if (r) {
-        if (typeof r.value !== 'boolean') this.fail(`'${where(k)}' must be true or false`, r.node);
-        stage[field] = r.value;
+      this.recover(() => {
+        const r = resolve(k);
+        if (r) {
+          if (typeof r.value !== 'boolean') this.fail(`'${where(k)}' must be true or false`, r.node);
+          stage[field] = r.value;
+        }
+      }, undefined);
+    }
+    this.recover(() => {
+      const desc = resolve('desc');
+      if (desc) {
+        if (typeof desc.value !== 'string') this.fail(`'${where('desc')}' must be a string`, desc.node);
+        stage.desc = desc.value;
       }
-    }
-    const desc = resolve('desc');
-    if (desc) {
-      if (typeof desc.value !== 'string') this.fail(`'${where('desc')}' must be a string`, desc.node);
-      stage.desc = desc.value;
-    }
-    const meta = resolve('meta');
+    }, undefined);
+    const meta = this.recover(() => resolve('meta'), undefined);
     if (meta) stage.meta = meta.value;
     return stage;
   }
@@ -540,7 +599,7 @@ class FileLoader {
         const optPairs = isMap(optsNode) ? optsNode.items : [];
         const optNode = (k: string) => optPairs.find((x) => keyOf(x) === k)?.value ?? optsNode ?? pn;
         for (const k of Object.keys(opts)) {
-          if (!allowed.includes(k)) this.fail(`extra key '${k}' not allowed in options of '${p}'`, optPairs.find((x) => keyOf(x) === k)?.key ?? pn, `Allowed: ${allowed.join(', ')}.`);
+          if (!allowed.includes(k)) this.unknownKey(`extra key '${k}' not allowed in options of '${p}'`, k, optPairs.find((x) => keyOf(x) === k)?.key ?? pn, allowed, 'Allowed');
         }
         const bool = (k: string, dflt: boolean) => {
           if (opts[k] === undefined) return dflt;

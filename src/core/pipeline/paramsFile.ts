@@ -1,6 +1,8 @@
 import { LineCounter } from 'yaml';
 import { parse as parseToml } from 'smol-toml';
 import { CairnError } from '../errors';
+import { nearestName } from '../nearestName';
+import type { StageParamDep } from './stage';
 import { isPlainObject, ParamValue, PyFloat, yamlNodeValue } from './values';
 import { checkDocumentSize, PIPELINE_LIMITS, tooDeep } from './limits';
 import { parseYamlDocument } from './yamlDocument';
@@ -87,4 +89,25 @@ export function flattenParams(data: Record<string, ParamValue>, prefix = ''): Re
     else out[key] = v;
   }
   return out;
+}
+
+/**
+ * Keys of a stage's params file that the file lacks, as `repro` and `cairn lint` both say it:
+ * at the line of the first missing key, with a "did you mean" when one key is a near miss of a
+ * key the file has (`fileKeys`: its dotted keys, nested ones included).
+ */
+export function missingParamsError(stage: { name: string; file: string }, dep: StageParamDep, missing: string[], fileKeys: Iterable<string>): CairnError {
+  const one = missing.length === 1;
+  const candidates = new Set<string>();
+  for (const k of fileKeys) {
+    const parts = k.split('.');
+    for (let i = 1; i <= parts.length; i++) candidates.add(parts.slice(0, i).join('.'));
+  }
+  const near = one ? nearestName(missing[0], candidates) : undefined;
+  const entry = dep.entries.find((e) => e.key !== null && missing.includes(e.key)) ?? dep.entries[0];
+  const message = one ? `Parameter '${missing[0]}' is missing from '${dep.repoPath}'` : `Parameters '${missing.join(', ')}' are missing from '${dep.repoPath}'`;
+  const hint = near
+    ? `Did you mean '${near}'?`
+    : `Add ${one ? 'it' : 'them'} to ${dep.repoPath}, or remove ${one ? 'it' : 'them'} from the params of '${stage.name}'.`;
+  return new CairnError('BAD_FILE', message, { file: stage.file, line: entry?.range?.start.line, hint, suggestion: near ? { from: missing[0], to: near } : undefined });
 }

@@ -11,6 +11,7 @@ import type { Progress } from '../progress';
 import { assertDependenciesExist, StageGraph, TrackedPath } from './graph';
 import { loadPipelines, Pipelines } from './load';
 import { LockEntry } from './lockFile';
+import { flattenParams, missingParamsError } from './paramsFile';
 import { workspacePipelineFiles } from './stageCachedOutputs';
 import { lockFor, paramsValues, readParamsFile, stageAddress, stageStates } from './stageStatus';
 import { selectStages } from './selectStages';
@@ -119,7 +120,7 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
         const data = readParamsFile(repo, p.repoPath);
         if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
         const { missing } = paramsValues(p, data);
-        if (missing.length) throw new CairnError('BAD_FILE', `Parameters '${missing.join(', ')}' are missing from '${p.repoPath}'`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Add them to ${p.repoPath}, or remove them from the params of '${stage.name}'.` });
+        if (missing.length) throw missingParamsError(stage, p, missing, Object.keys(flattenParams(data)));
       }
       await removeOutputs(repo, stage);
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));

@@ -140,6 +140,11 @@ export interface PipelineFile {
   definitions: Record<string, { range?: SourceRange; nameRange?: SourceRange; generated: string[] }>;
   /** Errors found in this file (only filled when loading with `strict: false`). */
   errors: CairnError[];
+  /**
+   * Stage definitions (by name) whose outputs could not all be resolved (only with `strict: false`):
+   * a path no loaded stage produces may be theirs.
+   */
+  unresolvedOutputs: string[];
 }
 
 /** Every pipeline of a repository (or revision). */

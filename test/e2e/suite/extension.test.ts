@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui, waitFor } from './harness';
+import { note, runInfo, screenshot, ui, uiAvailable, waitFor } from './harness';
 
 /**
  * Runs inside a real VS Code extension host, on a workspace the runner prepared: a git
@@ -47,10 +47,35 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     assert.match(String(dataRow.description), /^\d+(\.\d)? (B|KiB) · 3 files$/);
   });
 
-  it('expands a tracked directory from its manifest', () => {
+  it('expands a tracked directory from its manifest, folders with their file counts and files with their sizes', () => {
     const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
-    const names = workbench.tree.getChildren(dataNode).map((n: any) => workbench.tree.getTreeItem(n).label);
-    assert.deepEqual(names, ['images', 'labels.csv']);
+    const rows = workbench.tree.getChildren(dataNode).map((n: any) => workbench.tree.getTreeItem(n)).map((t: any) => [t.label, t.description]);
+    assert.deepEqual(rows, [['images', '2 files'], ['labels.csv', '23 B']]);
+  });
+
+  it("shows tracked data in Data & Models without git's grey for ignored files or a T badge on every row", async function () {
+    if (!uiAvailable()) this.skip();
+    const color = (selector: string) => ui<string>('labelColor', { selector });
+    // In the Explorer git greys data/ (DVC git-ignores it) and Cairn marks what it tracks.
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    const explorerRow = (label: string) => `.explorer-folders-view .monaco-list-row[aria-label="${label}"]`;
+    await ui('waitFor', { selector: explorerRow('data.dvc') });
+    await waitFor("git's grey on data/ in the Explorer", async () => ((await color(explorerRow('data'))) !== (await color(explorerRow('data.dvc'))) ? true : undefined));
+    assert.equal(workbench.decorations.provideFileDecoration(vscode.Uri.file(path.join(root, 'models', 'model.pkl')))?.badge, 'T');
+    // In Data & Models every row is tracked data: drawn as plain rows, no file decorations.
+    await vscode.commands.executeCommand('cairn.dataModels.focus');
+    const row = (label: string) => `.part.sidebar .monaco-list-row[aria-label^="${label}"]`;
+    await ui('waitFor', { selector: row('Datasets') });
+    await ui('click', { selector: `${row('data ')} .monaco-tl-twistie` });
+    // (A file row's aria-label is its tooltip: its path first.)
+    const labelsRow = '.part.sidebar .monaco-list-row[aria-label^="data/labels.csv"]';
+    await ui('waitFor', { selector: labelsRow });
+    assert.equal(await color(labelsRow), await color(row('Datasets')));
+    assert.equal(await color(row('data ')), await color(row('Datasets')));
+    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
+    assert.notEqual(workbench.tree.getTreeItem(dataNode).resourceUri.scheme, 'file', 'no file decoration (T, M, git) reaches the rows');
+    await screenshot('data-models-expanded', '.part.sidebar');
+    await ui('click', { selector: `${row('data ')} .monaco-tl-twistie` });
   });
 
   it('notices a modified file by itself and marks it in the tree and the Explorer', async () => {
@@ -71,10 +96,10 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
       return described.some(([p]: string[]) => p === 'images/bird.png') ? described : undefined;
     });
     assert.deepEqual(rows, [
-      ['labels.csv', 'modified'],
-      ['images/bird.png', 'added'],
-      ['images/cat.png', ''],
-      ['images/dog.png', 'deleted'],
+      ['labels.csv', '29 B · modified'],
+      ['images/bird.png', '300 B · added'],
+      ['images/cat.png', '700 B'],
+      ['images/dog.png', '900 B · deleted'], // its size from the cache
     ]);
     const badge = (rel: string) => workbench.decorations.provideFileDecoration(vscode.Uri.file(path.join(root, rel)))?.badge;
     assert.deepEqual(['data/labels.csv', 'data/images/bird.png', 'data/images/dog.png', 'data/images/cat.png'].map(badge), ['M', 'A', 'D', undefined]);
