@@ -191,6 +191,32 @@ describe('interop: metrics, params and plots against dvc', function () {
     }
   });
 
+  it('plots show and plots diff without --json write dvc_plots/index.html with the plots dvc draws, and print its URL', () => {
+    const copy = tempGitRepo();
+    fs.cpSync(root, copy, { recursive: true });
+    for (const args of [['plots', 'show'], ['plots', 'diff', 'v1']]) {
+      fs.rmSync(path.join(copy, 'dvc_plots'), { recursive: true, force: true });
+      const theirUrl = dvcOk(copy, ...args).trim().split('\n').pop()!;
+      const theirPage = fs.readFileSync(new URL(theirUrl), 'utf8');
+      fs.rmSync(path.join(copy, 'dvc_plots'), { recursive: true });
+      const ourUrl = cairnOk(copy, ...args).trim();
+      assert.equal(ourUrl, theirUrl, `the page of ${args.join(' ')}`);
+      const ourPage = fs.readFileSync(new URL(ourUrl), 'utf8');
+      // The same plots: each spec drawn is the one --json prints; dvc's page titles each with its id.
+      const ourSpecs = [...ourPage.matchAll(/vegaEmbed\("#[^"]+", (.*)\);<\/script>/g)].map((m) => JSON.parse(m[1].replace(/<\\\//g, '</')) as { title: { text: string } });
+      const json = cairnJson(copy, ...args) as { data: Record<string, { content: unknown }[]> };
+      assert.deepEqual(ourSpecs, Object.values(json.data).flatMap((renders) => renders.map((r) => r.content)));
+      const theirTitles = [...theirPage.matchAll(/"title": \{"text": "([^"]+)"/g)].map((m) => m[1]).sort();
+      assert.deepEqual(ourSpecs.map((spec) => spec.title.text).sort(), theirTitles, `plots on the page of ${args.join(' ')}`);
+    }
+    // A target keeps that plot alone; a name no plot has is one line, exit 1.
+    const one = cairnJson(copy, 'plots', 'show', 'dvclive/plots/metrics/train/loss.tsv') as { data: Record<string, unknown> };
+    assert.deepEqual(Object.keys(one.data), ['dvclive/plots/metrics/train/loss.tsv']);
+    const r = cairn(copy, 'plots', 'show', 'nope.csv');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^ERROR: no plot matches 'nope\.csv'\./);
+  });
+
   it('prints the same tables as dvc (plain and --md)', () => {
     for (const args of [['metrics', 'show'], ['metrics', 'diff', 'v1'], ['metrics', 'diff', 'v1', '--md'], ['params', 'diff', 'v1', 'feat'], ['params', 'diff', 'v1', '--md']]) {
       const ours = cairnOk(root, ...args);
