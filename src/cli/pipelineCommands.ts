@@ -8,6 +8,7 @@ import { stageAddress } from '../core/pipeline/stageStatus';
 import { commandLines } from '../core/pipeline/runCommand';
 import type { FileDiagnostics } from '../server/lintFiles';
 import { CommandTable, out, printJson, shellQuote, withRepo } from './command';
+import { JOBS } from './dataCommands';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[];
 
@@ -15,14 +16,14 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
 export const pipelineCommands: CommandTable = {
   repro: {
     summary: 'Run the pipeline stages whose deps, params, command or outputs changed',
-    usage: 'cairn repro [targets...] [-f|--force] [--dry] [--downstream] [-s|--single-item] [-P|--all-pipelines]',
+    args: [{ name: '[targets...]', help: 'Stage names, dvc.yaml files (path:stage for one of a file) or folders (default: the dvc.yaml of the current folder).' }],
     options: {
-      force: { type: 'boolean', short: 'f' },
-      dry: { type: 'boolean' },
-      downstream: { type: 'boolean' },
-      'single-item': { type: 'boolean', short: 's' },
-      'all-pipelines': { type: 'boolean', short: 'P' },
-      jobs: { type: 'string', short: 'j' },
+      force: { type: 'boolean', short: 'f', help: 'Run the stages even when nothing changed.' },
+      dry: { type: 'boolean', help: 'Print the commands that would run; run nothing, write nothing.' },
+      downstream: { type: 'boolean', help: 'Run the targets and the stages that depend on them, not what they depend on.' },
+      'single-item': { type: 'boolean', short: 's', help: 'Run only the targets, not the stages they depend on.' },
+      'all-pipelines': { type: 'boolean', short: 'P', help: 'Run every stage of every dvc.yaml in the repository.' },
+      jobs: JOBS,
     },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
@@ -54,22 +55,22 @@ export const pipelineCommands: CommandTable = {
     subcommands: {
       add: {
         summary: 'Add a stage to the dvc.yaml of the current folder',
-        usage: 'cairn stage add -n <name> [-d dep] [-o out] [-O out] [-p [file:]keys] [-m metric] [-M metric] [--plots p] [--outs-persist o] [-w wdir] [-f] [--always-changed] [--desc text] <command>...',
+        args: [{ name: '<command>...', help: 'The command the stage runs (quote it, or put it after --).' }],
         options: {
-          name: { type: 'string', short: 'n' },
-          deps: { type: 'string', short: 'd', multiple: true },
-          outs: { type: 'string', short: 'o', multiple: true },
-          'outs-no-cache': { type: 'string', short: 'O', multiple: true },
-          'outs-persist': { type: 'string', multiple: true },
-          params: { type: 'string', short: 'p', multiple: true },
-          metrics: { type: 'string', short: 'm', multiple: true },
-          'metrics-no-cache': { type: 'string', short: 'M', multiple: true },
-          plots: { type: 'string', multiple: true },
-          'plots-no-cache': { type: 'string', multiple: true },
-          wdir: { type: 'string', short: 'w' },
-          force: { type: 'boolean', short: 'f' },
-          'always-changed': { type: 'boolean' },
-          desc: { type: 'string' },
+          name: { type: 'string', short: 'n', value: '<name>', required: true, help: 'The stage name.' },
+          deps: { type: 'string', short: 'd', multiple: true, value: '<path>', help: 'A file or folder the command reads.' },
+          outs: { type: 'string', short: 'o', multiple: true, value: '<path>', help: 'A file or folder the command writes, kept in the cache.' },
+          'outs-no-cache': { type: 'string', short: 'O', multiple: true, value: '<path>', help: 'An output left out of the cache (git may track it).' },
+          'outs-persist': { type: 'string', multiple: true, value: '<path>', help: 'An output kept (not deleted) before the command runs again.' },
+          params: { type: 'string', short: 'p', multiple: true, value: '[<file>:]<keys>', help: 'Params the command reads, comma-separated (from params.yaml unless a file is named).' },
+          metrics: { type: 'string', short: 'm', multiple: true, value: '<path>', help: 'A metrics file the command writes, kept in the cache.' },
+          'metrics-no-cache': { type: 'string', short: 'M', multiple: true, value: '<path>', help: 'A metrics file left out of the cache (git may track it).' },
+          plots: { type: 'string', multiple: true, value: '<path>', help: 'A plots file the command writes, kept in the cache.' },
+          'plots-no-cache': { type: 'string', multiple: true, value: '<path>', help: 'A plots file left out of the cache.' },
+          wdir: { type: 'string', short: 'w', value: '<folder>', help: 'The folder the command runs in (default: the one of the dvc.yaml).' },
+          force: { type: 'boolean', short: 'f', help: 'Replace a stage of the same name.' },
+          'always-changed': { type: 'boolean', help: 'Run the stage on every repro, changed or not.' },
+          desc: { type: 'string', value: '<text>', help: 'What the stage does, shown by `stage list`.' },
         },
         async run({ values, positionals }) {
           if (!values.name) throw new CairnError('USAGE', 'a stage name is required', { hint: 'Give it with -n <name>.' });
@@ -100,7 +101,6 @@ export const pipelineCommands: CommandTable = {
       },
       list: {
         summary: 'List the stages of every dvc.yaml, with their outputs',
-        usage: 'cairn stage list [--json]',
         options: {},
         async run({ values }) {
           return withRepo(async (repo) => {
@@ -119,8 +119,10 @@ export const pipelineCommands: CommandTable = {
   },
   dag: {
     summary: 'Show the stage graph (text, --dot or --mermaid)',
-    usage: 'cairn dag [--dot|--mermaid]',
-    options: { dot: { type: 'boolean' }, mermaid: { type: 'boolean' } },
+    options: {
+      dot: { type: 'boolean', help: 'Print the graph in Graphviz dot.' },
+      mermaid: { type: 'boolean', help: 'Print the graph as a Mermaid flowchart.' },
+    },
     async run({ values }) {
       return withRepo(async (repo) => {
         const { pipelines, tracked } = await loadWorkspacePipelines(repo);
@@ -133,7 +135,7 @@ export const pipelineCommands: CommandTable = {
   },
   lint: {
     summary: 'Check dvc.yaml, dvc.lock and .dvc files as the editor does (YAML, schema, ${}, cycles, params...)',
-    usage: 'cairn lint [files...] [--json] [-v: also hints]',
+    args: [{ name: '[files...]', help: 'dvc.yaml, dvc.lock and .dvc files to check (default: all of the repository). With -v, hints are printed too.' }],
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {

@@ -3,6 +3,7 @@ import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { PipelineFileKind } from './pipelineFileKind';
 import type { PipelineSchemas, SchemaNode } from './schemas';
 import { YamlPath, YamlText } from './yamlText';
+import { closestName } from '../core/closestName';
 
 export const SOURCE = 'cairn';
 
@@ -43,7 +44,7 @@ function toDiagnostic(yaml: YamlText, e: ErrorObject): Diagnostic | undefined {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as SchemaNode | undefined)?.properties ?? {});
-      const near = closest(key, allowed);
+      const near = closestName(key, allowed);
       const hint = near ? ` Did you mean "${near}"?` : allowed.length ? ` Expected one of: ${allowed.join(', ')}.` : '';
       return diagnostic(yaml.keyOrNodeRange([...path, key]), `Unknown key "${key}".${hint}`, 'unknown-key');
     }
@@ -97,29 +98,4 @@ function typeName(t: string): string {
   return (
     { string: 'a string', array: 'a list', object: 'a map', boolean: 'true or false', integer: 'an integer', number: 'a number', null: 'nothing (null)' }[t] ?? t
   );
-}
-
-/** The allowed key nearest to a mistyped one (edit distance ≤ 2), for "did you mean". */
-function closest(key: string, allowed: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const a of allowed) {
-    const d = editDistance(key, a);
-    if (d < bestDistance) [best, bestDistance] = [a, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }
