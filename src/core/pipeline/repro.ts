@@ -107,6 +107,8 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
         result.skipped.push(addr);
         continue;
       }
+      // Before "Running stage": a stage that cannot run is not announced (dvc fails here too, --dry or not).
+      assertParamsExist(repo, stage);
       log(`Running stage '${addr}':`);
       for (const line of commandLines(stage.cmd)) {
         log(`> ${line}`);
@@ -114,12 +116,6 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       if (options.dry) {
         result.ran.push(addr);
         continue;
-      }
-      for (const p of stage.params) {
-        const data = readParamsFile(repo, p.repoPath);
-        if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
-        const { missing } = paramsValues(p, data);
-        if (missing.length) throw new CairnError('BAD_FILE', `Parameters '${missing.join(', ')}' are missing from '${p.repoPath}'`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Add them to ${p.repoPath}, or remove them from the params of '${stage.name}'.` });
       }
       await removeOutputs(repo, stage);
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
@@ -136,6 +132,16 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
     return result;
   };
   return options.dry ? run() : repo.withLock(run);
+}
+
+/** Every params file and key the stage names is there: else one error naming the first file short of them. */
+function assertParamsExist(repo: Repo, stage: Stage): void {
+  for (const p of stage.params) {
+    const data = readParamsFile(repo, p.repoPath);
+    if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
+    const { missing } = paramsValues(p, data);
+    if (missing.length) throw new CairnError('BAD_FILE', `Parameters '${missing.join(', ')}' are missing from '${p.repoPath}'`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Add them to ${p.repoPath}, or remove them from the params of '${stage.name}'.` });
+  }
 }
 
 /** Before a run, non-persistent outputs go (DVC's rule: a stage makes its outputs from scratch). */
