@@ -3,9 +3,11 @@ import { CairnError } from '../core/errors';
 import { repro, loadWorkspacePipelines } from '../core/pipeline/repro';
 import { stageAdd } from '../core/pipeline/stageAdd';
 import { StageGraph } from '../core/pipeline/graph';
-import { renderDag } from '../core/pipeline/dag';
+import { buildDag, dagJson, renderDag } from '../core/pipeline/dag';
+import type { Stage } from '../core/pipeline/stage';
 import { stageAddress } from '../core/pipeline/stageStatus';
-import { commandLines } from '../core/pipeline/runCommand';
+import { listStages } from '../core/pipeline/stageList';
+import { pathFromCwd } from '../core/outputs/status';
 import type { FileDiagnostics } from '../server/lintFiles';
 import { CommandTable, out, printJson, shellQuote, withRepo } from './command';
 import { JOBS } from './dataCommands';
@@ -100,16 +102,21 @@ export const pipelineCommands: CommandTable = {
         },
       },
       list: {
-        summary: 'List the stages of every dvc.yaml, with their outputs',
-        options: {},
-        async run({ values }) {
+        summary: 'List stages (of the dvc.yaml here, of targets, or --all: every stage and .dvc file) with what they do',
+        args: [{ name: '[targets...]', help: 'Stage names, dvc.yaml files (path:stage for one) or .dvc files (default: the dvc.yaml of the current folder).' }],
+        options: {
+          all: { type: 'boolean', help: 'Every stage of every dvc.yaml and every .dvc file of the repository.' },
+          'name-only': { type: 'boolean', help: 'Print the names only.' },
+        },
+        async run({ values, positionals }) {
           return withRepo(async (repo) => {
-            const { pipelines } = await loadWorkspacePipelines(repo);
-            const rows = pipelines.stages.map((s) => ({ stage: stageAddress(s, repo, process.cwd()), cmd: s.cmd, outs: s.outs.map((o) => o.repoPath), desc: s.desc }));
-            if (values.json) printJson(rows);
+            const { pipelines, dvcFiles } = await loadWorkspacePipelines(repo);
+            const rows = listStages(repo, pipelines.stages, dvcFiles, { targets: values.all ? undefined : positionals, cwd: process.cwd() });
+            if (values.json) printJson(rows.map(({ file, ...row }) => row));
+            else if (values['name-only']) for (const r of rows) out(r.stage);
             else {
               const width = Math.max(0, ...rows.map((r) => r.stage.length));
-              for (const r of rows) out(`${r.stage.padEnd(width)}  ${r.desc ?? (r.outs.length ? `Outputs ${r.outs.join(', ')}` : commandLines(r.cmd).join('; '))}`);
+              for (const r of rows) out(`${r.stage.padEnd(width)}  ${r.description}`.trimEnd());
             }
             return 0;
           });
@@ -118,17 +125,22 @@ export const pipelineCommands: CommandTable = {
     },
   },
   dag: {
-    summary: 'Show the stage graph (text, --dot or --mermaid)',
+    summary: 'Show the graph of stages and .dvc files as boxes (or --dot, --mermaid, --md)',
     options: {
       dot: { type: 'boolean', help: 'Print the graph in Graphviz dot.' },
       mermaid: { type: 'boolean', help: 'Print the graph as a Mermaid flowchart.' },
+      md: { type: 'boolean', help: 'Print the Mermaid flowchart in a Markdown code block.' },
     },
     async run({ values }) {
       return withRepo(async (repo) => {
         const { pipelines, tracked } = await loadWorkspacePipelines(repo);
         const graph = StageGraph.build(pipelines.stages, tracked);
-        if (values.json) printJson({ stages: graph.order().map((s) => ({ stage: s.addr, deps: graph.upstream(s).map((u) => u.addr) })) });
-        else out(renderDag(graph, values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
+        const cwd = process.cwd();
+        const dvcFiles = [...new Set(tracked.map((t) => t.file))];
+        const names = { stage: (s: Stage) => stageAddress(s, repo, cwd), dvcFile: (rel: string) => pathFromCwd(path.join(repo.root, rel), cwd) };
+        if (values.json) printJson(dagJson(graph, dvcFiles, names));
+        else if (values.md) out(`\`\`\`mermaid\n${renderDag(buildDag(graph, dvcFiles, names), 'mermaid')}\n\`\`\``);
+        else out(renderDag(buildDag(graph, dvcFiles, names), values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
         return 0;
       });
     },

@@ -54,6 +54,12 @@ export class DvcFile {
     return typeof wdir === 'string' ? wdir : '';
   }
 
+  /** The file's own `desc:` (what `stage list` shows for it), if it has one. */
+  get desc(): string | undefined {
+    const desc = this.doc.get('desc');
+    return typeof desc === 'string' ? desc : undefined;
+  }
+
   get dir(): string {
     return path.dirname(this.file);
   }

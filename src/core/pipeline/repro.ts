@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Repo } from '../repo/repo';
 import { collectDvcFiles, outputsOf } from '../outputs/collect';
+import type { DvcFile } from '../outputs/dvcFile';
 import { hashOutputs } from '../outputs/workspaceState';
 import { storeManifest } from '../outputs/add';
 import { relinkWorkspace } from '../outputs/relink';
@@ -49,12 +50,12 @@ export interface ReproResult {
   staged: boolean;
 }
 
-/** The workspace's pipelines and the `.dvc`-tracked paths (which stages may depend on). */
-export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[] }> {
+/** The workspace's pipelines, its `.dvc` files and the paths they track (which stages may depend on). */
+export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[]; dvcFiles: DvcFile[] }> {
   const [pipelineFiles, dvcFiles] = await Promise.all([workspacePipelineFiles(repo), collectDvcFiles(repo)]);
   const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles });
   const tracked = outputsOf(repo, dvcFiles).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
-  return { pipelines, tracked };
+  return { pipelines, tracked, dvcFiles };
 }
 
 /** The stages `repro` would consider, in the order it would run them. */
