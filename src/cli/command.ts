@@ -89,9 +89,7 @@ export async function confirmOnTty(question: string): Promise<boolean> {
   }
 }
 
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../core/shellQuote';
 
 /** A GitHub-flavoured markdown table (for pull-request comments), columns padded to line up. */
 export function markdownTable(header: string[], cells: string[][]): string {
