@@ -110,8 +110,8 @@ export const pipelineCommands: CommandTable = {
         },
         async run({ values, positionals }) {
           return withRepo(async (repo) => {
-            const { pipelines, dvcFiles } = await loadWorkspacePipelines(repo);
-            const rows = listStages(repo, pipelines.stages, dvcFiles, { targets: values.all ? undefined : positionals, cwd: process.cwd() });
+            const { pipelines, dvcFiles } = await loadWorkspacePipelines(repo, { strict: false });
+            const rows = listStages(repo, pipelines, dvcFiles, { targets: values.all ? undefined : positionals, cwd: process.cwd() });
             if (values.json) printJson(rows.map(({ file, ...row }) => row));
             else if (values['name-only']) for (const r of rows) out(r.stage);
             else {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cairn, dvc, dvcOk, tempGitRepo, writeFiles } from '../support/fixtures';
 
@@ -74,19 +75,65 @@ describe('stage list and dag: stages and .dvc files as dvc lists and links them'
     same(repo, 'stage', 'list', 'train', 'report', 'only-reports', 'long');
   });
 
-  it('--all lists .dvc files too, in dvc order, named from the current folder', () => {
-    same(repo, 'stage', 'list', '--all');
-    same(path.join(repo, 'sub'), 'stage', 'list', '--all');
+  /**
+   * dvc takes the files of a folder in the order the file system lists them (os.scandir), Cairn
+   * by name: where that order shows, the lines are compared as sets, and Cairn's order checked.
+   */
+  const sameLines = (cwd: string, ...args: string[]) => {
+    const theirs = dvc(cwd, ...args);
+    const ours = cairn(cwd, ...args);
+    assert.equal(theirs.status, 0, theirs.stderr);
+    assert.equal(ours.status, 0, ours.stderr);
+    const sorted = (text: string) => text.split('\n').sort();
+    assert.deepEqual(sorted(ours.stdout), sorted(theirs.stdout), `${args.join(' ')} in ${path.relative(repo, cwd) || '.'}`);
+    return ours.stdout;
+  };
+  /** A mermaid chart as its labelled nodes and edges (the node ids follow the order of the pipelines). */
+  const mermaidGraph = (text: string) => {
+    const label = new Map([...text.matchAll(/^\t(node\d+)\["(.*)"\]$/gm)].map((m) => [m[1], m[2]]));
+    const edges = [...text.matchAll(/^\t(node\d+)-->(node\d+)$/gm)].map((m) => `${label.get(m[1])} --> ${label.get(m[2])}`);
+    return { nodes: [...label.values()].sort(), edges: edges.sort() };
+  };
+
+  it('--all lists .dvc files too, named from the current folder, a folder\'s own files before its subfolders', () => {
+    const all = sameLines(repo, 'stage', 'list', '--all');
+    assert.deepEqual(
+      all.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]),
+      ['data.dvc', 'prepare', 'train', 'report', 'noop', 'long', 'only-reports', 'lone.txt.dvc', 'raw/b.csv.dvc', 'sub/dvc.yaml:use'],
+    );
+    sameLines(path.join(repo, 'sub'), 'stage', 'list', '--all');
+    sameLines(repo, 'stage', 'list', '--all', '--name-only');
     same(path.join(repo, 'sub'), 'stage', 'list');
     same(repo, 'stage', 'list', 'raw/b.csv.dvc', 'noop', 'sub/dvc.yaml:use');
-    same(repo, 'stage', 'list', '--all', '--name-only');
   });
 
   it('dag draws .dvc files as nodes with their edges: dot and mermaid as dvc prints them', () => {
-    same(repo, 'dag', '--dot');
-    same(repo, 'dag', '--mermaid');
-    same(repo, 'dag', '--md');
-    same(path.join(repo, 'sub'), 'dag', '--dot');
+    sameLines(repo, 'dag', '--dot');
+    sameLines(path.join(repo, 'sub'), 'dag', '--dot');
+    for (const format of ['--mermaid', '--md']) {
+      const theirs = dvcOk(repo, 'dag', format);
+      const ours = cairn(repo, 'dag', format);
+      assert.equal(ours.status, 0, ours.stderr);
+      assert.deepEqual(mermaidGraph(ours.stdout), mermaidGraph(theirs));
+      assert.equal(ours.stdout.split('\n')[0], theirs.split('\n')[0]);
+    }
+  });
+
+  it('a dvc.yaml that cannot be loaded hides only its stages: stage list as dvc; --all names it and exits 1 (dvc: silently)', () => {
+    writeFiles(repo, { 'broken/dvc.yaml': 'stages:\n  x:\n    cmd: [echo\n' });
+    try {
+      same(repo, 'stage', 'list');
+      const theirs = dvc(repo, 'stage', 'list', '--all');
+      const ours = cairn(repo, 'stage', 'list', '--all');
+      assert.deepEqual(ours.stdout.split('\n').sort(), theirs.stdout.split('\n').sort());
+      assert.equal(ours.status, 1);
+      assert.match(ours.stderr, /^ERROR: broken\/dvc\.yaml:\d+: 'broken\/dvc\.yaml' is invalid YAML/);
+      const named = cairn(repo, 'stage', 'list', 'broken/dvc.yaml');
+      assert.equal(named.status, 1);
+      assert.match(named.stderr, /^ERROR: broken\/dvc\.yaml:\d+: .*invalid YAML/);
+    } finally {
+      fs.rmSync(path.join(repo, 'broken'), { recursive: true });
+    }
   });
 
   it('dag draws boxes, each below what it depends on, the .dvc files on top', () => {

@@ -50,10 +50,14 @@ export interface ReproResult {
   staged: boolean;
 }
 
-/** The workspace's pipelines, its `.dvc` files and the paths they track (which stages may depend on). */
-export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[]; dvcFiles: DvcFile[] }> {
+/**
+ * The workspace's pipelines, its `.dvc` files and the paths they track (which stages may depend
+ * on). With `strict: false`, a dvc.yaml that cannot be loaded is in `pipelines.errors` and hides
+ * only its own stages.
+ */
+export async function loadWorkspacePipelines(repo: Repo, options: { strict?: boolean } = {}): Promise<{ pipelines: Pipelines; tracked: TrackedPath[]; dvcFiles: DvcFile[] }> {
   const [pipelineFiles, dvcFiles] = await Promise.all([workspacePipelineFiles(repo), collectDvcFiles(repo)]);
-  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles });
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles, strict: options.strict });
   const tracked = outputsOf(repo, dvcFiles).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
   return { pipelines, tracked, dvcFiles };
 }

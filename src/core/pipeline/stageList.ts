@@ -5,8 +5,9 @@ import type { DvcFile } from '../outputs/dvcFile';
 import { outputsOf } from '../outputs/collect';
 import { pathFromCwd } from '../outputs/status';
 import type { Repo } from '../repo/repo';
-import { selectStages } from './selectStages';
-import type { Stage } from './stage';
+import { selectStages, stageTarget } from './selectStages';
+import { setAsideUnreadable } from '../outputs/unreadableFiles';
+import type { Pipelines, Stage } from './stage';
 import { stageAddress } from './stageStatus';
 import { walkOrder } from './walkOrder';
 
@@ -26,8 +27,16 @@ export interface StageListRow {
  * The rows `stage list` prints: for targets (default: the dvc.yaml of the current folder) the
  * stages and .dvc files they name; without (`--all`), every stage and .dvc file in dvc's order.
  */
-export function listStages(repo: Repo, stages: Stage[], dvcFiles: DvcFile[], options: { targets?: string[]; cwd: string }): StageListRow[] {
+export function listStages(repo: Repo, pipelines: Pipelines, dvcFiles: DvcFile[], options: { targets?: string[]; cwd: string }): StageListRow[] {
   const { targets, cwd } = options;
+  const { stages } = pipelines;
+  // A dvc.yaml that cannot be loaded: an error when named, else set aside (printed, exit 1) while the rest is listed.
+  const broken = new Map(pipelines.errors.map((e) => [e.file, e]));
+  const assertLoaded = (file: string) => {
+    const err = broken.get(file);
+    if (err) throw err;
+  };
+  if (targets === undefined) for (const err of pipelines.errors) setAsideUnreadable(repo, err);
   const ofStage = (s: Stage): StageListRow => ({ stage: stageAddress(s, repo, cwd), description: stageDescription(s), cmd: s.cmd, outs: s.outs.map((o) => o.repoPath), desc: s.desc, file: s.file });
   const ofFile = (f: DvcFile): StageListRow => ({ stage: pathFromCwd(f.file, cwd), description: dvcFileDescription(f), cmd: null, outs: outputsOf(repo, [f]).map((o) => o.rel), desc: f.desc, file: f.relFile });
   if (targets === undefined) {
@@ -37,6 +46,7 @@ export function listStages(repo: Repo, stages: Stage[], dvcFiles: DvcFile[], opt
   if (targets.length === 0) {
     const here = repo.rel(path.join(repo.resolveInside('.', cwd), 'dvc.yaml'));
     if (!fs.existsSync(path.join(repo.root, here))) throw new CairnError('MISSING_PATH', `'${pathFromCwd(path.join(repo.root, here), cwd)}' does not exist`, { hint: 'Name targets, or use --all for every stage and .dvc file.' });
+    assertLoaded(here);
     return stages.filter((s) => s.file === here).map(ofStage);
   }
   const rows: StageListRow[] = [];
@@ -46,7 +56,10 @@ export function listStages(repo: Repo, stages: Stage[], dvcFiles: DvcFile[], opt
       const file = dvcFiles.find((f) => f.relFile === rel);
       if (!file) throw new CairnError('MISSING_PATH', `'${target}' does not exist`, { hint: 'Name a .dvc file of the workspace.' });
       rows.push(ofFile(file));
-    } else rows.push(...selectStages(repo, stages, [target], cwd).map(ofStage));
+    } else {
+      assertLoaded(stageTarget(repo, target, cwd).file);
+      rows.push(...selectStages(repo, stages, [target], cwd).map(ofStage));
+    }
   }
   // Each once, in the order first named (as dvc).
   return rows.filter((r, i) => rows.findIndex((o) => o.stage === r.stage) === i);
