@@ -69,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     out(commandHelp(words, command));
     return 0;
   }
+  const missing = Object.entries(command.options).find(([name, spec]) => spec.required && parsed.values[name] === undefined);
+  if (missing) return usageError(`'cairn ${words.join(' ')}' needs --${missing[0]} ${missing[1].value ?? '<value>'} (${missing[1].help.replace(/\.$/, '').toLowerCase()}). Run \`cairn ${words.join(' ')} --help\` to see its options.`);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -75,7 +75,6 @@ export const pipelineCommands: CommandTable = {
           desc: { type: 'string', value: '<text>', help: 'What the stage does, shown by `stage list`.' },
         },
         async run({ values, positionals }) {
-          if (!values.name) throw new CairnError('USAGE', 'a stage name is required', { hint: 'Give it with -n <name>.' });
           return withRepo(async (repo) => {
             const result = await stageAdd(repo, {
               cwd: process.cwd(),

@@ -56,6 +56,7 @@ describe('cairn help and usage errors', () => {
       [['stage', 'list', '--bogus'], "ERROR: unknown option '--bogus' for 'cairn stage list'. Run `cairn stage list --help` to see its options.\n"],
       [['push', '-j'], "ERROR: option '--jobs' needs a value: --jobs <number>. Run `cairn push --help` to see its options.\n"],
       [['repro', '--dry=yes'], "ERROR: option '--dry' takes no value. Run `cairn repro --help` to see its options.\n"],
+      [['stage', 'add', 'echo', 'hi'], "ERROR: 'cairn stage add' needs --name <name> (the stage name). Run `cairn stage add --help` to see its options.\n"],
     ];
     for (const [args, stderr] of cases) {
       const r = cairn(repo, ...args);
