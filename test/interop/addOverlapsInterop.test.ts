@@ -78,6 +78,19 @@ describe('add, lint and remove around outputs already tracked, as dvc', () => {
     assert.equal(fs.readFileSync(path.join(ours, 'data', 'test.csv'), 'utf8'), '2\n', 'the recorded test.csv');
   });
 
+  it('adds a path a .dvc file of another name tracks into that file, as dvc', () => {
+    const [ours, theirs] = [layout(), layout()];
+    for (const repo of [ours, theirs]) {
+      git(repo, 'mv', 'data.dvc', 'dataset.dvc');
+      writeFiles(repo, { 'data/train.csv': '5\n' });
+    }
+    cairnOk(ours, 'add', '-q', 'data');
+    dvcOk(theirs, 'add', '-q', 'data');
+    assert.equal(fs.readFileSync(path.join(ours, 'dataset.dvc'), 'utf8'), fs.readFileSync(path.join(theirs, 'dataset.dvc'), 'utf8'));
+    assert.ok(!fs.existsSync(path.join(ours, 'data.dvc')) && !fs.existsSync(path.join(theirs, 'data.dvc')));
+    assert.deepEqual(snapshot(ours), snapshot(theirs));
+  });
+
   it('lint flags a .dvc output inside another .dvc file\'s folder, which dvc refuses', () => {
     const repo = layout();
     writeFiles(repo, { 'train.dvc': 'outs:\n- md5: b026324c6904b2a9cb4b88d6d61c81d1\n  size: 2\n  hash: md5\n  path: data/train.csv\n' });

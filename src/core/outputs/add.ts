@@ -56,7 +56,7 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
   });
 
   return repo.withLock(async () => {
-    const insideTracked = await checkOverlaps(repo, targets, paths);
+    const { insideTracked, trackedBy } = await checkOverlaps(repo, targets, paths);
     const added: AddedOutput[] = [];
     const gitFiles: string[] = [];
     // Inside a folder a .dvc file tracks: that file is updated, as dvc 3 does.
@@ -79,12 +79,12 @@ export async function add(repo: Repo, paths: string[], options: AddOptions): Pro
       const t = targets[i];
       const state = states[i];
       storeManifest(repo, state);
-      const dvcPath = `${t.abs}.dvc`;
+      // The .dvc file tracking this very path (whatever its name), else `<path>.dvc`.
+      const owner = trackedBy.get(t);
+      const dvcPath = owner?.dvcFile.file ?? `${t.abs}.dvc`;
       const dvcRel = repo.rel(dvcPath);
-      const dvcFile = fs.existsSync(dvcPath)
-        ? DvcFile.load(dvcPath, dvcRel, repo.root)
-        : DvcFile.create(dvcPath, dvcRel, path.basename(t.abs), repo.root);
-      const outIndex = Math.max(0, dvcFile.outs.findIndex((o) => dvcFile.outPath(o) === t.abs));
+      const dvcFile = owner?.dvcFile ?? (fs.existsSync(dvcPath) ? DvcFile.load(dvcPath, dvcRel, repo.root) : DvcFile.create(dvcPath, dvcRel, path.basename(t.abs), repo.root));
+      const outIndex = owner?.index ?? Math.max(0, dvcFile.outs.findIndex((o) => dvcFile.outPath(o) === t.abs));
       dvcFile.setHashes(outIndex, { md5: state.md5!, size: state.size!, nfiles: state.nfiles, isexec: state.isexec });
       await relinkWorkspace(repo, state, options.signal);
       await dvcFile.save();
@@ -106,9 +106,10 @@ const isInside = (inner: string, outer: string) => inner.startsWith(`${outer}/`)
 /**
  * What dvc refuses before adding anything: a path git tracks, a path that is (or is inside,
  * or holds) an output of a stage, a folder holding an output of another `.dvc` file. Returns
- * the targets inside a folder a `.dvc` file tracks, with that output.
+ * the targets inside a folder a `.dvc` file tracks, and those a `.dvc` file tracks already,
+ * each with that output.
  */
-async function checkOverlaps(repo: Repo, targets: AddTarget[], typed: string[]): Promise<Map<AddTarget, TrackedOutput>> {
+async function checkOverlaps(repo: Repo, targets: AddTarget[], typed: string[]): Promise<{ insideTracked: Map<AddTarget, TrackedOutput>; trackedBy: Map<AddTarget, TrackedOutput> }> {
   const inGit = repo.scm ? await repo.scm.tracked(targets.map((t) => t.abs)) : new Set<string>();
   const gitTracked = targets.findIndex((t) => inGit.has(t.abs));
   if (gitTracked >= 0) {
@@ -122,6 +123,7 @@ async function checkOverlaps(repo: Repo, targets: AddTarget[], typed: string[]):
   const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await workspacePipelineFiles(repo), strict: false });
   const tracked = outputsOf(repo, await collectDvcFiles(repo));
   const insideTracked = new Map<AddTarget, TrackedOutput>();
+  const trackedBy = new Map<AddTarget, TrackedOutput>();
   targets.forEach((t, i) => {
     for (const stage of pipelines.stages) {
       for (const o of stage.outs) {
@@ -148,9 +150,10 @@ async function checkOverlaps(repo: Repo, targets: AddTarget[], typed: string[]):
         });
       }
       if (isInside(t.rel, o.rel)) insideTracked.set(t, o);
+      if (o.rel === t.rel) trackedBy.set(t, o);
     }
   });
-  return insideTracked;
+  return { insideTracked, trackedBy };
 }
 
 /**
