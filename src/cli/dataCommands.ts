@@ -56,7 +56,7 @@ export const dataCommands: CommandTable = {
   status: {
     summary: 'Show tracked outputs that differ from their .dvc entries',
     args: [TARGETS],
-    options: { jobs: JOBS },
+    options: { jobs: JOBS, quiet: { type: 'boolean', short: 'q', help: 'Print nothing; exit 1 when something changed, 0 when all is up to date.' } },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Checking');

@@ -3,9 +3,9 @@ import { Command, CommandGroup, CommandTable, commonOptions, isGroup, OptionSpec
 
 const WIDTH = 80;
 
-/** Every option of a command: its own, then those every command takes. */
+/** Every option of a command: its own, then those every command takes (a command may say more of one: status's -q). */
 export function allOptions(command: Command): Options {
-  return { ...command.options, ...commonOptions };
+  return Object.fromEntries(Object.entries({ ...command.options, ...commonOptions }).map(([name, spec]) => [name, command.options[name] ?? spec]));
 }
 
 /** `-j <number>`, `--dry`: an option as the usage line shows it. */
@@ -29,7 +29,7 @@ function wrap(words: string[], first: string, indent: number): string[] {
 /** `cairn add [-h] [-q] [-v] [--json] [-j <number>] <path>...`, wrapped under its first option. */
 export function usageLine(words: string[], command: Command): string {
   const head = `Usage: cairn ${words.join(' ')}`;
-  const options = { ...commonOptions, ...command.options };
+  const options = { ...commonOptions, ...allOptions(command) };
   const parts = Object.entries(options).map(([name, spec]) => {
     const syntax = spec.required ? optionSyntax(name, spec) : `[${optionSyntax(name, spec)}]`;
     return spec.multiple ? `${syntax}...` : syntax;

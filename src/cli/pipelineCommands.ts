@@ -146,8 +146,8 @@ export const pipelineCommands: CommandTable = {
   },
   lint: {
     summary: 'Check dvc.yaml, dvc.lock and .dvc files as the editor does (YAML, schema, ${}, cycles, params...)',
-    args: [{ name: '[files...]', help: 'dvc.yaml, dvc.lock and .dvc files to check (default: all of the repository). With -v, hints are printed too.' }],
-    options: {},
+    args: [{ name: '[files...]', help: 'dvc.yaml, dvc.lock and .dvc files to check (default: all of the repository).' }],
+    options: { verbose: { type: 'boolean', short: 'v', help: 'Print hints too (--json always has them).' } },
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         // Loaded here, from its own bundle beside this one (see lint.ts).

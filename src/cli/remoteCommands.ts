@@ -218,6 +218,7 @@ export const remoteCommands: CommandTable = {
       ...(dataCommands.status as Command).options,
       cloud: { type: 'boolean', short: 'c', help: 'Compare the cache with a remote instead: what push or fetch would move.' },
       ...syncOptions,
+      jobs: { type: 'string', short: 'j', value: '<number>', help: 'Files hashed at once (default: one per core); with -c, remote requests at once.' },
     },
     async run(args) {
       const { values, positionals, signal } = args;
