@@ -3,7 +3,7 @@ import { CairnError } from '../core/errors';
 import { repro, loadWorkspacePipelines } from '../core/pipeline/repro';
 import { stageAdd } from '../core/pipeline/stageAdd';
 import { StageGraph } from '../core/pipeline/graph';
-import { buildDag, dagJson, renderDag } from '../core/pipeline/dag';
+import { buildDag, dagAround, dagJson, dagTarget, renderDag } from '../core/pipeline/dag';
 import type { Stage } from '../core/pipeline/stage';
 import { stageAddress } from '../core/pipeline/stageStatus';
 import { listStages } from '../core/pipeline/stageList';
@@ -125,21 +125,27 @@ export const pipelineCommands: CommandTable = {
   },
   dag: {
     summary: 'Show the graph of stages and .dvc files as boxes (or --dot, --mermaid, --md)',
+    args: [{ name: '[target]', help: 'A stage, .dvc file or output: show it and what it depends on (default: everything).' }],
     options: {
+      full: { type: 'boolean', help: "With a target: show the target's whole pipeline." },
       dot: { type: 'boolean', help: 'Print the graph in Graphviz dot.' },
       mermaid: { type: 'boolean', help: 'Print the graph as a Mermaid flowchart.' },
       md: { type: 'boolean', help: 'Print the Mermaid flowchart in a Markdown code block.' },
     },
-    async run({ values }) {
+    async run({ values, positionals }) {
+      if (positionals.length > 1) throw new CairnError('USAGE', `dag takes one target, got ${positionals.length}.`);
       return withRepo(async (repo) => {
         const { pipelines, tracked } = await loadWorkspacePipelines(repo);
         const graph = StageGraph.build(pipelines.stages, tracked);
         const cwd = process.cwd();
         const dvcFiles = [...new Set(tracked.map((t) => t.file))];
-        const names = { stage: (s: Stage) => stageAddress(s, repo, cwd), dvcFile: (rel: string) => pathFromCwd(path.join(repo.root, rel), cwd) };
-        if (values.json) printJson(dagJson(graph, dvcFiles, names));
-        else if (values.md) out(`\`\`\`mermaid\n${renderDag(buildDag(graph, dvcFiles, names), 'mermaid')}\n\`\`\``);
-        else out(renderDag(buildDag(graph, dvcFiles, names), values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
+        const names = { cwd, stage: (s: Stage) => stageAddress(s, repo, cwd), dvcFile: (rel: string) => pathFromCwd(path.join(repo.root, rel), cwd) };
+        let dag = buildDag(graph, dvcFiles, names);
+        if (positionals[0] !== undefined) dag = dagAround(dag, dagTarget(repo, graph, tracked, positionals[0], names), !!values.full);
+        const shown = new Set(dag.nodes);
+        if (values.json) printJson({ stages: dagJson(graph, dvcFiles, names).stages.filter((s) => shown.has(s.stage)) });
+        else if (values.md) out(`\`\`\`mermaid\n${renderDag(dag, 'mermaid')}\n\`\`\``);
+        else out(renderDag(dag, values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
         return 0;
       });
     },

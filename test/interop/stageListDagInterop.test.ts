@@ -110,6 +110,8 @@ describe('stage list and dag: stages and .dvc files as dvc lists and links them'
   it('dag draws .dvc files as nodes with their edges: dot and mermaid as dvc prints them', () => {
     sameLines(repo, 'dag', '--dot');
     sameLines(path.join(repo, 'sub'), 'dag', '--dot');
+    // A target (a stage, an output, a .dvc file or its data) and what it depends on; --full: its whole pipeline.
+    for (const target of [['train'], ['--full', 'train'], ['model.bin'], ['data.dvc'], ['raw/b.csv'], ['sub/dvc.yaml:use'], ['--full', 'noop']]) sameLines(repo, 'dag', '--dot', ...target);
     for (const format of ['--mermaid', '--md']) {
       const theirs = dvcOk(repo, 'dag', format);
       const ours = cairn(repo, 'dag', format);

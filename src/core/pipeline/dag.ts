@@ -1,4 +1,6 @@
-import type { StageGraph } from './graph';
+import type { Repo } from '../repo/repo';
+import type { StageGraph, TrackedPath } from './graph';
+import { selectStages } from './selectStages';
 import type { Stage } from './stage';
 import { drawBoxes } from './dagText';
 import { walkOrder } from './walkOrder';
@@ -59,6 +61,37 @@ export function dagJson(graph: StageGraph, dvcFiles: string[], names: DagNames):
       ...graph.order().map((s) => ({ stage: names.stage(s), deps: [...graph.trackedUpstream(s).map(names.dvcFile), ...graph.upstream(s).map(names.stage)] })),
     ],
   };
+}
+
+/** dvc's `dag <target>`: the target and everything it depends on; with `full`, its whole pipeline. */
+export function dagAround(dag: Dag, target: string, full: boolean): Dag {
+  const kept = new Set([target]);
+  const queue = [target];
+  for (let i = 0; i < queue.length; i++) {
+    for (const [a, b] of dag.edges) {
+      const next = b === queue[i] ? a : full && a === queue[i] ? b : undefined;
+      if (next !== undefined && !kept.has(next)) {
+        kept.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return { nodes: dag.nodes.filter((n) => kept.has(n)), edges: dag.edges.filter(([a, b]) => kept.has(a) && kept.has(b)) };
+}
+
+/**
+ * The node a `dag` target names, as dvc reads it: a stage (`name`, `path/dvc.yaml:name`), a
+ * `.dvc` file, or an output of either (then its stage or `.dvc` file).
+ */
+export function dagTarget(repo: Repo, graph: StageGraph, tracked: TrackedPath[], target: string, names: DagNames & { cwd: string }): string {
+  const rel = repo.rel(repo.resolveInside(target, names.cwd));
+  if (target.endsWith('.dvc') && tracked.some((t) => t.file === rel)) return names.dvcFile(rel);
+  const producer = graph.producerOf(rel);
+  if (producer && (producer.outs.some((o) => o.repoPath === rel || rel.startsWith(`${o.repoPath}/`)))) return names.stage(producer);
+  const trackedBy = tracked.find((t) => t.repoPath === rel || rel.startsWith(`${t.repoPath}/`));
+  if (trackedBy) return names.dvcFile(trackedBy.file);
+  const [stage] = selectStages(repo, graph.stages, [target], names.cwd);
+  return names.stage(stage);
 }
 
 /** The parts of the graph not linked to each other (dvc's "pipelines"), each in node order. */
