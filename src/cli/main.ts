@@ -56,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     out(VERSION);
     return 0;
   }
+  if (name.startsWith('-')) return usageError(`unknown option '${name}': options go after the command (\`cairn status -q\`). Run \`cairn --help\` to see the commands.`);
   const resolved = resolve(argv);
   if (typeof resolved === 'number') return resolved;
   const { command, words, rest } = resolved;
