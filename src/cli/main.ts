@@ -48,7 +48,13 @@ function resolve(argv: string[]): { command: Command; words: string[]; rest: str
   return { command: found.entry, words: found.used, rest: argv.slice(found.used.length) };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Options dvc takes before the command too (`dvc -q status`): moved after it. */
+const BEFORE_COMMAND = ['-q', '--quiet', '-v', '--verbose'];
+
+export async function main(args: string[]): Promise<number> {
+  const leading = args.findIndex((a) => !BEFORE_COMMAND.includes(a));
+  const globals = leading < 0 ? args : args.slice(0, leading);
+  const argv = args.slice(globals.length);
   const [name] = argv;
   if (!name || name === '-h' || name === '--help') return help([]);
   if (name === 'help') return help(argv.slice(1));
@@ -59,7 +65,8 @@ export async function main(argv: string[]): Promise<number> {
   if (name.startsWith('-')) return usageError(`unknown option '${name}': options go after the command (\`cairn status -q\`). Run \`cairn --help\` to see the commands.`);
   const resolved = resolve(argv);
   if (typeof resolved === 'number') return resolved;
-  const { command, words, rest } = resolved;
+  const { command, words } = resolved;
+  const rest = [...globals, ...resolved.rest];
   let parsed: { values: Record<string, any>; positionals: string[] };
   try {
     parsed = parseArgs({ args: rest, options: allOptions(command), allowPositionals: true, strict: true }) as any;

@@ -46,6 +46,8 @@ describe('cairn help and usage errors', () => {
     assert.match(sub.stderr, /'shwo' is not a command of 'cairn metrics'\. Did you mean 'show'\?/);
     assert.equal(cairn(repo, 'help', 'comit').stderr, "ERROR: 'comit' is not a cairn command. Did you mean 'commit'? Run `cairn --help` to see the commands.\n");
     assert.equal(cairn(repo, '-x').stderr, "ERROR: unknown option '-x': options go after the command (`cairn status -q`). Run `cairn --help` to see the commands.\n");
+    cairnOk(repo, 'init');
+    assert.equal(cairn(repo, '-q', 'status').stdout, '', '-q before the command, as dvc takes it');
     const nothingNear = cairn(repo, 'frobnicate');
     assert.equal(nothingNear.stderr, "ERROR: 'frobnicate' is not a cairn command. Run `cairn --help` to see the commands.\n");
   });
