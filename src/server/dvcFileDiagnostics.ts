@@ -28,7 +28,11 @@ export function dvcFileDiagnostics(yaml: YamlText, file: string): Diagnostic[] {
  */
 export function overlappingOutputDiagnostics(yaml: YamlText, relFile: string, tracked: TrackedPath[]): Diagnostic[] {
   if (yaml.doc.errors.length) return [];
-  const dir = path.posix.dirname(relFile) === '.' ? '' : path.posix.dirname(relFile);
+  const folder = path.posix.dirname(relFile) === '.' ? '' : path.posix.dirname(relFile);
+  // Output paths are relative to the file's `wdir:` (from its folder), when it has one.
+  const wdir = yaml.doc.get('wdir');
+  const dir = typeof wdir === 'string' ? repoPathOf(folder, wdir) : folder;
+  if (dir === undefined) return [];
   const outs = yaml.doc.get('outs', true);
   if (!isSeq(outs)) return [];
   const others = tracked.filter((t) => t.file !== relFile);
