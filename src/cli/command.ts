@@ -1,4 +1,3 @@
-import type { ParseArgsConfig } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import * as readline from 'node:readline';
 import { CairnError } from '../core/errors';
@@ -6,12 +5,32 @@ import { unreadableFiles } from '../core/outputs/unreadableFiles';
 import { redactUrlsIn } from '../core/remotes/redactUrl';
 import { Repo } from '../core/repo/repo';
 
-export type Options = ParseArgsConfig['options'];
+/** One option of a command: how it is parsed (`node:util` parseArgs) and what `--help` says of it. */
+export interface OptionSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  multiple?: boolean;
+  /** The command refuses to run without it (usage shows it without brackets). */
+  required?: boolean;
+  /** What it does, for `--help`. */
+  help: string;
+  /** A string option's value as usage and help show it, e.g. `<number>` (default `<value>`). */
+  value?: string;
+}
+
+export type Options = Record<string, OptionSpec>;
+
+/** A positional argument as usage shows it (`<path>...`, `[targets...]`) and what it is. */
+export interface Argument {
+  name: string;
+  help: string;
+}
 
 /** One `cairn` command (or a group of subcommands, like `cairn metrics show|diff`). */
 export interface Command {
   summary: string;
-  usage: string;
+  /** Its positional arguments, in order; none when absent. */
+  args?: Argument[];
   options: Options;
   run(args: { values: Record<string, any>; positionals: string[]; signal: AbortSignal }): Promise<number>;
 }
@@ -22,6 +41,16 @@ export interface CommandGroup {
 }
 
 export type CommandTable = Record<string, Command | CommandGroup>;
+
+export const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
+
+/** The options every command takes. */
+export const commonOptions: Options = {
+  help: { type: 'boolean', short: 'h', help: 'Show this help and exit.' },
+  quiet: { type: 'boolean', short: 'q', help: 'Print nothing but errors.' },
+  verbose: { type: 'boolean', short: 'v', help: 'Print more: where an unexpected error came from (and hints, for lint).' },
+  json: { type: 'boolean', help: 'Print the result as JSON, in a stable shape for scripts.' },
+};
 
 export const out = (s: string) => process.stdout.write(s + '\n');
 /** JSON as dvc prints it: a float that is not finite as Python writes it (`NaN`, `Infinity`, `-Infinity`), not `null`. */
@@ -68,9 +97,7 @@ export async function confirmOnTty(question: string): Promise<boolean> {
   }
 }
 
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../core/shellQuote';
 
 /** A GitHub-flavoured markdown table (for pull-request comments), columns padded to line up. */
 export function markdownTable(header: string[], cells: string[][]): string {

@@ -12,14 +12,21 @@ import { WORKSPACE } from '../core/outputs/collect';
 import { formatSize } from '../core/formatSize';
 import { configOption } from '../core/repo/configCommand';
 import { ProgressBar } from './progressBar';
-import { CommandTable, confirmOnTty, markdownTable, out, printJson, shellQuote, withRepo } from './command';
+import { Argument, CommandTable, confirmOnTty, OptionSpec, markdownTable, out, printJson, shellQuote, withRepo } from './command';
+
+/** `-j`: the threads hashing and copying at once. */
+export const JOBS: OptionSpec = { type: 'string', short: 'j', value: '<number>', help: 'Files hashed or copied at once (default: one per processor core).' };
+
+const TARGETS: Argument = { name: '[targets...]', help: '.dvc files, tracked paths or stage names to limit the command to (default: all).' };
 
 /** The data commands: track, check and restore outputs of `.dvc` files. */
 export const dataCommands: CommandTable = {
   init: {
     summary: 'Make this folder a DVC/Cairn repository',
-    usage: 'cairn init [--no-scm] [-f]',
-    options: { 'no-scm': { type: 'boolean' }, force: { type: 'boolean', short: 'f' } },
+    options: {
+      'no-scm': { type: 'boolean', help: 'Make a repository that does not use git (for a folder outside one).' },
+      force: { type: 'boolean', short: 'f', help: 'Start again in a folder that is already a repository: .dvc/ is made anew.' },
+    },
     async run({ values }) {
       const result = await init(process.cwd(), { noScm: values['no-scm'], force: values.force });
       if (values.json) printJson(result);
@@ -32,8 +39,8 @@ export const dataCommands: CommandTable = {
   },
   add: {
     summary: 'Track files or directories: put them in the cache and write .dvc files',
-    usage: 'cairn add <path>... [-j jobs]',
-    options: { jobs: { type: 'string', short: 'j' } },
+    args: [{ name: '<path>...', help: 'Files or folders to track (a file inside a tracked folder updates that folder\'s .dvc file).' }],
+    options: { jobs: JOBS },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Adding');
@@ -48,8 +55,8 @@ export const dataCommands: CommandTable = {
   },
   status: {
     summary: 'Show tracked outputs that differ from their .dvc entries',
-    usage: 'cairn status [targets...] [--json] [-q]',
-    options: { jobs: { type: 'string', short: 'j' } },
+    args: [TARGETS],
+    options: { jobs: JOBS, quiet: { type: 'boolean', short: 'q', help: 'Print nothing; exit 1 when something changed, 0 when all is up to date.' } },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Checking');
@@ -103,8 +110,8 @@ export const dataCommands: CommandTable = {
   },
   commit: {
     summary: 'Record changed tracked data in the cache and .dvc files',
-    usage: 'cairn commit [targets...] [-f]',
-    options: { force: { type: 'boolean', short: 'f' }, jobs: { type: 'string', short: 'j' } },
+    args: [TARGETS],
+    options: { force: { type: 'boolean', short: 'f', help: 'Record changed outputs without asking first.' }, jobs: JOBS },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Committing');
@@ -123,8 +130,12 @@ export const dataCommands: CommandTable = {
   },
   checkout: {
     summary: 'Restore tracked data in the workspace from the cache',
-    usage: 'cairn checkout [targets...] [-f|--force] [--relink]',
-    options: { force: { type: 'boolean', short: 'f' }, relink: { type: 'boolean' }, jobs: { type: 'string', short: 'j' } },
+    args: [TARGETS],
+    options: {
+      force: { type: 'boolean', short: 'f', help: 'Replace changed data in the workspace without asking (the changes are lost).' },
+      relink: { type: 'boolean', help: 'Link every output from the cache again, also the ones that are up to date.' },
+      jobs: JOBS,
+    },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Checking out');
@@ -141,8 +152,14 @@ export const dataCommands: CommandTable = {
   },
   diff: {
     summary: 'Show changed tracked files between git revisions and/or the workspace',
-    usage: 'cairn diff [a_rev [b_rev]] [--json] [--show-hash] [--md]',
-    options: { 'show-hash': { type: 'boolean' }, md: { type: 'boolean' } },
+    args: [
+      { name: '[a_rev]', help: 'The git revision to compare from (default HEAD).' },
+      { name: '[b_rev]', help: 'The revision to compare to (default the workspace).' },
+    ],
+    options: {
+      'show-hash': { type: 'boolean', help: 'Show the first 8 characters of each hash.' },
+      md: { type: 'boolean', help: 'Print a Markdown table.' },
+    },
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         const result = await diff(repo, positionals[0] ?? 'HEAD', positionals[1] ?? WORKSPACE, { showHash: values['show-hash'] });
@@ -155,8 +172,8 @@ export const dataCommands: CommandTable = {
   },
   remove: {
     summary: 'Stop tracking: delete .dvc files and their .gitignore entries (data stays)',
-    usage: 'cairn remove <target.dvc>... [--outs]',
-    options: { outs: { type: 'boolean' } },
+    args: [{ name: '<target.dvc>...', help: '.dvc files to stop tracking (or the paths they track).' }],
+    options: { outs: { type: 'boolean', help: 'Delete the tracked data from the workspace too (it stays in the cache).' } },
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         const result = await remove(repo, positionals, { cwd: process.cwd(), outs: values.outs });
@@ -168,7 +185,7 @@ export const dataCommands: CommandTable = {
   },
   unprotect: {
     summary: 'Make tracked files linked to the cache writable copies',
-    usage: 'cairn unprotect <path>...',
+    args: [{ name: '<path>...', help: 'Tracked files or folders to make writable.' }],
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
@@ -180,8 +197,14 @@ export const dataCommands: CommandTable = {
   },
   config: {
     summary: 'Get or set a repository option (.dvc/config, or .dvc/config.local with --local)',
-    usage: 'cairn config <section.option> [value] [--unset] [--local]',
-    options: { unset: { type: 'boolean', short: 'u' }, local: { type: 'boolean' } },
+    args: [
+      { name: '<section.option>', help: 'The option, e.g. core.autostage or remote.storage.url.' },
+      { name: '[value]', help: 'Its new value; without one, its value is printed.' },
+    ],
+    options: {
+      unset: { type: 'boolean', short: 'u', help: 'Remove the option.' },
+      local: { type: 'boolean', help: 'Use .dvc/config.local (not committed: for credentials and personal settings).' },
+    },
     async run({ values, positionals }) {
       if (positionals.length < 1 || positionals.length > 2) throw new CairnError('USAGE', 'name one option, and optionally its value.', { hint: 'e.g. `cairn config core.autostage true`.' });
       return withRepo(async (repo) => {
@@ -193,7 +216,7 @@ export const dataCommands: CommandTable = {
   },
   ls: {
     summary: 'List tracked outputs (of .dvc files and pipeline stages) of the workspace, a git revision or an experiment',
-    usage: 'cairn ls [rev] [--json]',
+    args: [{ name: '[rev]', help: 'The git revision or experiment to list (default: the workspace).' }],
     options: {},
     async run({ values, positionals }) {
       return withRepo(async (repo) => {

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { CairnError } from '../core/errors';
 import { redactUrlsIn } from '../core/remotes/redactUrl';
-import { Command, CommandGroup, CommandTable, Options, out } from './command';
+import { Command, CommandTable, isGroup, out } from './command';
+import { allOptions, argumentError, commandHelp, findCommand, groupHelp, mainHelp } from './help';
 import { dataCommands } from './dataCommands';
 import { pipelineCommands } from './pipelineCommands';
 import { metricsCommands } from './metricsCommands';
@@ -9,85 +10,75 @@ import { remoteCommands } from './remoteCommands';
 
 const VERSION = '0.1.0';
 
-const common: Options = {
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  verbose: { type: 'boolean', short: 'v' },
-  help: { type: 'boolean', short: 'h' },
-};
-
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands };
+export const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands };
 
-const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
-
-function usage(): string {
-  const names = Object.keys(commands);
-  const width = Math.max(...names.map((n) => n.length));
-  return [
-    `cairn ${VERSION} — version ML data and models beside git (DVC-compatible)`,
-    '',
-    'Usage: cairn <command> [options]',
-    '',
-    'Commands:',
-    ...names.map((n) => `  ${n.padEnd(width)}  ${commands[n].summary}`),
-    '',
-    'Every command takes --json (machine-readable output), -q (quiet), -v (verbose), -h (help).',
-  ].join('\n');
+/** A usage error: one line on standard error and dvc's exit code for one (254), so scripts written for dvc still work. */
+function usageError(message: string): number {
+  process.stderr.write(`ERROR: ${message}\n`);
+  return 254;
 }
 
-function groupUsage(name: string, group: CommandGroup): string {
-  const subs = Object.keys(group.subcommands);
-  const width = Math.max(...subs.map((n) => n.length));
-  return [`${group.summary}`, '', `Usage: cairn ${name} <${subs.join('|')}> [options]`, '', ...subs.map((s) => `  ${s.padEnd(width)}  ${group.subcommands[s].summary}`)].join('\n');
+/** `cairn help [command [subcommand]]` and `--help` without a command. */
+function help(words: string[]): number {
+  if (words.length === 0) {
+    out(mainHelp(commands, VERSION));
+    return 0;
+  }
+  const found = findCommand(commands, words);
+  if ('error' in found) return usageError(found.error);
+  out(isGroup(found.entry) ? groupHelp(found.used[0], found.entry) : commandHelp(found.used, found.entry));
+  return 0;
 }
 
 /** The command named by the first words of argv, and the arguments left for it. */
-function resolve(argv: string[]): { command: Command; rest: string[] } | number {
-  const [name, ...rest] = argv;
-  const entry = commands[name];
-  if (!entry) {
-    process.stderr.write(`ERROR: unknown command '${name}'. Run \`cairn --help\` to see the commands.\n`);
-    return 254;
+function resolve(argv: string[]): { command: Command; words: string[]; rest: string[] } | number {
+  const [name, sub] = argv;
+  const isOption = (w: string | undefined) => w === undefined || w.startsWith('-');
+  const found = findCommand(commands, isOption(sub) ? [name] : [name, sub]);
+  if ('error' in found) return usageError(found.error);
+  if (isGroup(found.entry)) {
+    if (sub === '-h' || sub === '--help') {
+      out(groupHelp(name, found.entry));
+      return 0;
+    }
+    process.stderr.write(`${groupHelp(name, found.entry)}\n`);
+    return usageError(`'cairn ${name}' needs a command: ${Object.keys(found.entry.subcommands).join(', ')}.`);
   }
-  if (!isGroup(entry)) return { command: entry, rest };
-  const [sub, ...subRest] = rest;
-  if (!sub || sub === '-h' || sub === '--help') {
-    out(groupUsage(name, entry));
-    return sub ? 0 : 254;
-  }
-  const command = entry.subcommands[sub];
-  if (!command) {
-    process.stderr.write(`ERROR: unknown command 'cairn ${name} ${sub}'. Run \`cairn ${name} --help\` to see its commands.\n`);
-    return 254;
-  }
-  return { command, rest: subRest };
+  return { command: found.entry, words: found.used, rest: argv.slice(found.used.length) };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Options dvc takes before the command too (`dvc -q status`): moved after it. */
+const BEFORE_COMMAND = ['-q', '--quiet', '-v', '--verbose'];
+
+export async function main(args: string[]): Promise<number> {
+  const leading = args.findIndex((a) => !BEFORE_COMMAND.includes(a));
+  const globals = leading < 0 ? args : args.slice(0, leading);
+  const argv = args.slice(globals.length);
   const [name] = argv;
-  if (!name || name === '-h' || name === '--help' || name === 'help') {
-    out(usage());
-    return 0;
-  }
+  if (!name || name === '-h' || name === '--help') return help([]);
+  if (name === 'help') return help(argv.slice(1));
   if (name === '--version' || name === 'version') {
     out(VERSION);
     return 0;
   }
+  if (name.startsWith('-')) return usageError(`unknown option '${name}': options go after the command (\`cairn status -q\`). Run \`cairn --help\` to see the commands.`);
   const resolved = resolve(argv);
   if (typeof resolved === 'number') return resolved;
-  const { command, rest } = resolved;
+  const { command, words } = resolved;
+  const rest = [...globals, ...resolved.rest];
   let parsed: { values: Record<string, any>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: { ...common, ...command.options }, allowPositionals: true, strict: true }) as any;
+    parsed = parseArgs({ args: rest, options: allOptions(command), allowPositionals: true, strict: true }) as any;
   } catch (err) {
-    process.stderr.write(`ERROR: ${(err as Error).message}. Usage: ${command.usage}\n`);
-    return 254;
+    return usageError(argumentError(err as Error, words, command));
   }
   if (parsed.values.help) {
-    out(`${command.summary}\n\nUsage: ${command.usage}`);
+    out(commandHelp(words, command));
     return 0;
   }
+  const missing = Object.entries(command.options).find(([name, spec]) => spec.required && parsed.values[name] === undefined);
+  if (missing) return usageError(`'cairn ${words.join(' ')}' needs --${missing[0]} ${missing[1].value ?? '<value>'} (${missing[1].help.replace(/\.$/, '').toLowerCase()}). Run \`cairn ${words.join(' ')} --help\` to see its options.`);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

@@ -8,9 +8,12 @@ import { DiffResult, ShowResult } from '../core/metrics/results';
 import { flatten, formatLists, isDict, pyNumber, pyStr } from '../core/metrics/flatten';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import type { Repo } from '../core/repo/repo';
-import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
+import { Command, CommandTable, markdownTable, OptionSpec, Options, out, printJson, withRepo } from './command';
 
 const DEFAULT_PRECISION = 5;
+
+const MARKDOWN: OptionSpec = { type: 'boolean', help: 'Print a Markdown table.' };
+const PRECISION: OptionSpec = { type: 'string', value: '<n>', help: `Round numbers to n digits after the point (default ${DEFAULT_PRECISION}).` };
 
 /** A table as DVC prints it: columns at least two wider than their header, two spaces apart, `-` for nothing. */
 function plainTable(header: string[], rows: string[][]): string {
@@ -64,7 +67,7 @@ function warnErrored(revs: string[], what: string): void {
   if (revs.length) process.stderr.write(`Cairn failed to load some ${what} for revisions: '${revs.join(', ')}'. Run with --json to see why.\n`);
 }
 
-function showTable(res: ShowResult, withRevision: boolean, precision: number, markdown: boolean): void {
+function showTable(res: ShowResult, withRevision: boolean, precision: number | undefined, markdown: boolean): void {
   const rows: Record<string, string>[] = [];
   const columns: string[] = [];
   for (const [rev, r] of Object.entries(res)) {
@@ -110,12 +113,15 @@ function diffCommand(kind: MetricsKind): Command {
   const title = kind === 'metrics' ? 'Metric' : 'Param';
   return {
     summary: kind === 'metrics' ? 'Show changes in metrics between two revisions (default HEAD and the workspace)' : 'Show changes in params between two revisions (default HEAD and the workspace)',
-    usage: `cairn ${kind} diff [a_rev [b_rev]] [--all] [--json] [--md] [--no-path]${kind === 'metrics' ? ' [--precision N]' : ''}`,
+    args: [
+      { name: '[a_rev]', help: 'The revision to compare from (default HEAD): a commit, branch, tag or experiment.' },
+      { name: '[b_rev]', help: 'The revision to compare to (default the workspace).' },
+    ],
     options: {
-      all: { type: 'boolean' },
-      md: { type: 'boolean' },
-      'no-path': { type: 'boolean' },
-      ...(kind === 'metrics' ? { precision: { type: 'string' } } : {}),
+      all: { type: 'boolean', help: `List unchanged ${kind} too.` },
+      md: MARKDOWN,
+      'no-path': { type: 'boolean', help: 'Leave out the file column.' },
+      ...(kind === 'metrics' ? { precision: PRECISION } : {}),
     },
     async run({ values, positionals }) {
       const [aRev, bRev] = revsOf(positionals);
@@ -132,45 +138,49 @@ function diffCommand(kind: MetricsKind): Command {
   };
 }
 
-const revisionOptions = {
-  'all-branches': { type: 'boolean', short: 'a' },
-  'all-tags': { type: 'boolean', short: 'T' },
-  'all-commits': { type: 'boolean', short: 'A' },
-} as const;
+/** `cairn metrics show`, `cairn params show`: the values of the workspace (and of branches, tags, commits). */
+function showCommand(kind: MetricsKind): Command {
+  return {
+    summary: `Print the ${kind} of the workspace (or of branches, tags, commits)`,
+    options: { ...revisionOptions, md: MARKDOWN, ...(kind === 'metrics' ? { precision: PRECISION } : {}) },
+    async run({ values, positionals }) {
+      if (positionals.length) throw new CairnError('USAGE', `cairn ${kind} show takes no targets yet.`, { hint: `Declare ${kind} files in dvc.yaml.` });
+      const precision = kind === 'metrics' ? (parsePrecision(values.precision) ?? DEFAULT_PRECISION) : undefined;
+      const selection = { allBranches: values['all-branches'], allTags: values['all-tags'], allCommits: values['all-commits'] };
+      return withRepo(async (repo) => {
+        const res = relativeShow(repo, await show(repo, kind, selection));
+        warnErrored(
+          Object.entries(res)
+            .filter(([, r]) => r.error || Object.values(r.data ?? {}).some((f) => f.error))
+            .map(([rev]) => rev),
+          kind,
+        );
+        if (values.json) printJson(res);
+        else showTable(res, !!(selection.allBranches || selection.allTags || selection.allCommits), precision, !!values.md);
+        return 0;
+      });
+    },
+  };
+}
+
+const revisionOptions: Options = {
+  'all-branches': { type: 'boolean', short: 'a', help: 'Also the tip of every git branch.' },
+  'all-tags': { type: 'boolean', short: 'T', help: 'Also every git tag.' },
+  'all-commits': { type: 'boolean', short: 'A', help: 'Also every git commit.' },
+};
 
 /** `cairn metrics show|diff`, `cairn params diff`, `cairn plots diff`. */
 export const metricsCommands: CommandTable = {
   metrics: {
     summary: 'Show and compare metrics (files under metrics: in dvc.yaml)',
     subcommands: {
-      show: {
-        summary: 'Print the metrics of the workspace (or of branches, tags, commits)',
-        usage: 'cairn metrics show [-a] [-T] [-A] [--json] [--md] [--precision N]',
-        options: { ...revisionOptions, md: { type: 'boolean' }, precision: { type: 'string' } },
-        async run({ values, positionals }) {
-          if (positionals.length) throw new CairnError('USAGE', 'cairn metrics show takes no targets yet.', { hint: 'Declare metrics files in dvc.yaml.' });
-          const precision = parsePrecision(values.precision) ?? DEFAULT_PRECISION;
-          const selection = { allBranches: values['all-branches'], allTags: values['all-tags'], allCommits: values['all-commits'] };
-          return withRepo(async (repo) => {
-            const res = relativeShow(repo, await show(repo, 'metrics', selection));
-            warnErrored(
-              Object.entries(res)
-                .filter(([, r]) => r.error || Object.values(r.data ?? {}).some((f) => f.error))
-                .map(([rev]) => rev),
-              'metrics',
-            );
-            if (values.json) printJson(res);
-            else showTable(res, !!(selection.allBranches || selection.allTags || selection.allCommits), precision, !!values.md);
-            return 0;
-          });
-        },
-      },
+      show: showCommand('metrics'),
       diff: diffCommand('metrics'),
     },
   },
   params: {
-    summary: 'Compare params (params.yaml and files under params: in dvc.yaml)',
-    subcommands: { diff: diffCommand('params') },
+    summary: 'Show and compare params (params.yaml and files under params: in dvc.yaml)',
+    subcommands: { show: showCommand('params'), diff: diffCommand('params') },
   },
   plots: {
     summary: 'Plots of the workspace and of revisions (files under plots: in dvc.yaml)',
@@ -192,8 +202,12 @@ function plotsCommand(kind: 'show' | 'diff'): Command {
       kind === 'show'
         ? 'Render the workspace plots (all, or the plot ids and files named) into dvc_plots/index.html, or print them as JSON'
         : 'Render the plots of revisions (default: the workspace and HEAD) side by side into dvc_plots/index.html, or print them as JSON',
-    usage: kind === 'show' ? 'cairn plots show [targets...] [--json] [-o dir]' : 'cairn plots diff [revs...] [--json] [-o dir]',
-    options: { out: { type: 'string', short: 'o' } },
+    args: [
+      kind === 'show'
+        ? { name: '[targets...]', help: 'Plot ids or plot files of dvc.yaml to show (default: all).' }
+        : { name: '[revs...]', help: 'Revisions to compare (default: the workspace and HEAD).' },
+    ],
+    options: { out: { type: 'string', short: 'o', help: 'The folder the page and image plots are written to (default: dvc_plots).' } },
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         const dir = path.resolve(values.out ?? 'dvc_plots');

@@ -3,11 +3,14 @@ import { CairnError } from '../core/errors';
 import { repro, loadWorkspacePipelines } from '../core/pipeline/repro';
 import { stageAdd } from '../core/pipeline/stageAdd';
 import { StageGraph } from '../core/pipeline/graph';
-import { renderDag } from '../core/pipeline/dag';
+import { buildDag, dagAround, dagJson, dagTarget, renderDag } from '../core/pipeline/dag';
+import type { Stage } from '../core/pipeline/stage';
 import { stageAddress } from '../core/pipeline/stageStatus';
-import { commandLines } from '../core/pipeline/runCommand';
+import { listStages } from '../core/pipeline/stageList';
+import { pathFromCwd } from '../core/outputs/status';
 import type { FileDiagnostics } from '../server/lintFiles';
 import { CommandTable, out, printJson, shellQuote, withRepo } from './command';
+import { JOBS } from './dataCommands';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]) as string[];
 
@@ -15,14 +18,14 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
 export const pipelineCommands: CommandTable = {
   repro: {
     summary: 'Run the pipeline stages whose deps, params, command or outputs changed',
-    usage: 'cairn repro [targets...] [-f|--force] [--dry] [--downstream] [-s|--single-item] [-P|--all-pipelines]',
+    args: [{ name: '[targets...]', help: 'Stage names, dvc.yaml files (path:stage for one of a file) or folders (default: the dvc.yaml of the current folder).' }],
     options: {
-      force: { type: 'boolean', short: 'f' },
-      dry: { type: 'boolean' },
-      downstream: { type: 'boolean' },
-      'single-item': { type: 'boolean', short: 's' },
-      'all-pipelines': { type: 'boolean', short: 'P' },
-      jobs: { type: 'string', short: 'j' },
+      force: { type: 'boolean', short: 'f', help: 'Run the stages even when nothing changed.' },
+      dry: { type: 'boolean', help: 'Print the commands that would run; run nothing, write nothing.' },
+      downstream: { type: 'boolean', help: 'Run the targets and the stages that depend on them, not what they depend on.' },
+      'single-item': { type: 'boolean', short: 's', help: 'Run only the targets, not the stages they depend on.' },
+      'all-pipelines': { type: 'boolean', short: 'P', help: 'Run every stage of every dvc.yaml in the repository.' },
+      jobs: JOBS,
     },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
@@ -56,25 +59,24 @@ export const pipelineCommands: CommandTable = {
     subcommands: {
       add: {
         summary: 'Add a stage to the dvc.yaml of the current folder',
-        usage: 'cairn stage add -n <name> [-d dep] [-o out] [-O out] [-p [file:]keys] [-m metric] [-M metric] [--plots p] [--outs-persist o] [-w wdir] [-f] [--always-changed] [--desc text] <command>...',
+        args: [{ name: '<command>...', help: 'The command the stage runs (quote it, or put it after --).' }],
         options: {
-          name: { type: 'string', short: 'n' },
-          deps: { type: 'string', short: 'd', multiple: true },
-          outs: { type: 'string', short: 'o', multiple: true },
-          'outs-no-cache': { type: 'string', short: 'O', multiple: true },
-          'outs-persist': { type: 'string', multiple: true },
-          params: { type: 'string', short: 'p', multiple: true },
-          metrics: { type: 'string', short: 'm', multiple: true },
-          'metrics-no-cache': { type: 'string', short: 'M', multiple: true },
-          plots: { type: 'string', multiple: true },
-          'plots-no-cache': { type: 'string', multiple: true },
-          wdir: { type: 'string', short: 'w' },
-          force: { type: 'boolean', short: 'f' },
-          'always-changed': { type: 'boolean' },
-          desc: { type: 'string' },
+          name: { type: 'string', short: 'n', value: '<name>', required: true, help: 'The stage name.' },
+          deps: { type: 'string', short: 'd', multiple: true, value: '<path>', help: 'A file or folder the command reads.' },
+          outs: { type: 'string', short: 'o', multiple: true, value: '<path>', help: 'A file or folder the command writes, kept in the cache.' },
+          'outs-no-cache': { type: 'string', short: 'O', multiple: true, value: '<path>', help: 'An output left out of the cache (git may track it).' },
+          'outs-persist': { type: 'string', multiple: true, value: '<path>', help: 'An output kept (not deleted) before the command runs again.' },
+          params: { type: 'string', short: 'p', multiple: true, value: '[<file>:]<keys>', help: 'Params the command reads, comma-separated (from params.yaml unless a file is named).' },
+          metrics: { type: 'string', short: 'm', multiple: true, value: '<path>', help: 'A metrics file the command writes, kept in the cache.' },
+          'metrics-no-cache': { type: 'string', short: 'M', multiple: true, value: '<path>', help: 'A metrics file left out of the cache (git may track it).' },
+          plots: { type: 'string', multiple: true, value: '<path>', help: 'A plots file the command writes, kept in the cache.' },
+          'plots-no-cache': { type: 'string', multiple: true, value: '<path>', help: 'A plots file left out of the cache.' },
+          wdir: { type: 'string', short: 'w', value: '<folder>', help: 'The folder the command runs in (default: the one of the dvc.yaml).' },
+          force: { type: 'boolean', short: 'f', help: 'Replace a stage of the same name.' },
+          'always-changed': { type: 'boolean', help: 'Run the stage on every repro, changed or not.' },
+          desc: { type: 'string', value: '<text>', help: 'What the stage does, shown by `stage list`.' },
         },
         async run({ values, positionals }) {
-          if (!values.name) throw new CairnError('USAGE', 'a stage name is required', { hint: 'Give it with -n <name>.' });
           return withRepo(async (repo) => {
             const result = await stageAdd(repo, {
               cwd: process.cwd(),
@@ -101,17 +103,21 @@ export const pipelineCommands: CommandTable = {
         },
       },
       list: {
-        summary: 'List the stages of every dvc.yaml, with their outputs',
-        usage: 'cairn stage list [--json]',
-        options: {},
-        async run({ values }) {
+        summary: 'List stages (of the dvc.yaml here, of targets, or --all: every stage and .dvc file) with what they do',
+        args: [{ name: '[targets...]', help: 'Stage names, dvc.yaml files (path:stage for one) or .dvc files (default: the dvc.yaml of the current folder).' }],
+        options: {
+          all: { type: 'boolean', help: 'Every stage of every dvc.yaml and every .dvc file of the repository.' },
+          'name-only': { type: 'boolean', help: 'Print the names only.' },
+        },
+        async run({ values, positionals }) {
           return withRepo(async (repo) => {
-            const { pipelines } = await loadWorkspacePipelines(repo);
-            const rows = pipelines.stages.map((s) => ({ stage: stageAddress(s, repo, process.cwd()), cmd: s.cmd, outs: s.outs.map((o) => o.repoPath), desc: s.desc }));
-            if (values.json) printJson(rows);
+            const { pipelines, dvcFiles } = await loadWorkspacePipelines(repo, { strict: false });
+            const rows = listStages(repo, pipelines, dvcFiles, { targets: values.all ? undefined : positionals, cwd: process.cwd() });
+            if (values.json) printJson(rows.map(({ file, ...row }) => row));
+            else if (values['name-only']) for (const r of rows) out(r.stage);
             else {
               const width = Math.max(0, ...rows.map((r) => r.stage.length));
-              for (const r of rows) out(`${r.stage.padEnd(width)}  ${r.desc ?? (r.outs.length ? `Outputs ${r.outs.join(', ')}` : commandLines(r.cmd).join('; '))}`);
+              for (const r of rows) out(`${r.stage.padEnd(width)}  ${r.description}`.trimEnd());
             }
             return 0;
           });
@@ -120,23 +126,36 @@ export const pipelineCommands: CommandTable = {
     },
   },
   dag: {
-    summary: 'Show the stage graph (text, --dot or --mermaid)',
-    usage: 'cairn dag [--dot|--mermaid]',
-    options: { dot: { type: 'boolean' }, mermaid: { type: 'boolean' } },
-    async run({ values }) {
+    summary: 'Show the graph of stages and .dvc files as boxes (or --dot, --mermaid, --md)',
+    args: [{ name: '[target]', help: 'A stage, .dvc file or output: show it and what it depends on (default: everything).' }],
+    options: {
+      full: { type: 'boolean', help: "With a target: show the target's whole pipeline." },
+      dot: { type: 'boolean', help: 'Print the graph in Graphviz dot.' },
+      mermaid: { type: 'boolean', help: 'Print the graph as a Mermaid flowchart.' },
+      md: { type: 'boolean', help: 'Print the Mermaid flowchart in a Markdown code block.' },
+    },
+    async run({ values, positionals }) {
+      if (positionals.length > 1) throw new CairnError('USAGE', `dag takes one target, got ${positionals.length}.`);
       return withRepo(async (repo) => {
         const { pipelines, tracked } = await loadWorkspacePipelines(repo);
         const graph = StageGraph.build(pipelines.stages, tracked);
-        if (values.json) printJson({ stages: graph.order().map((s) => ({ stage: s.addr, deps: graph.upstream(s).map((u) => u.addr) })) });
-        else out(renderDag(graph, values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
+        const cwd = process.cwd();
+        const dvcFiles = [...new Set(tracked.map((t) => t.file))];
+        const names = { cwd, stage: (s: Stage) => stageAddress(s, repo, cwd), dvcFile: (rel: string) => pathFromCwd(path.join(repo.root, rel), cwd) };
+        let dag = buildDag(graph, dvcFiles, names);
+        if (positionals[0] !== undefined) dag = dagAround(dag, dagTarget(repo, graph, tracked, positionals[0], names), !!values.full);
+        const shown = new Set(dag.nodes);
+        if (values.json) printJson({ stages: dagJson(graph, dvcFiles, names).stages.filter((s) => shown.has(s.stage)) });
+        else if (values.md) out(`\`\`\`mermaid\n${renderDag(dag, 'mermaid')}\n\`\`\``);
+        else out(renderDag(dag, values.dot ? 'dot' : values.mermaid ? 'mermaid' : 'text'));
         return 0;
       });
     },
   },
   lint: {
     summary: 'Check dvc.yaml, dvc.lock and .dvc files as the editor does (YAML, schema, ${}, cycles, params...)',
-    usage: 'cairn lint [files...] [--json] [-v: also hints]',
-    options: {},
+    args: [{ name: '[files...]', help: 'dvc.yaml, dvc.lock and .dvc files to check (default: all of the repository).' }],
+    options: { verbose: { type: 'boolean', short: 'v', help: 'Print hints too (--json always has them).' } },
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         // Loaded here, from its own bundle beside this one (see lint.ts).

@@ -7,8 +7,10 @@ import { openRemote } from '../core/remotes/openRemote';
 import { formatSize } from '../core/formatSize';
 import { gc, GcPlan } from '../core/remotes/gc';
 import { ProgressBar } from './progressBar';
-import { Command, CommandTable, confirmOnTty, Options, out, printJson, withRepo } from './command';
+import { Argument, Command, CommandTable, confirmOnTty, OptionSpec, Options, out, printJson, withRepo } from './command';
 import { checkoutFailure, dataCommands } from './dataCommands';
+
+const LOCAL: OptionSpec = { type: 'boolean', help: 'Use .dvc/config.local (not committed: for credentials).' };
 
 const level = (values: Record<string, any>) => (values.local ? ('local' as const) : undefined);
 
@@ -18,8 +20,15 @@ const remote = {
   subcommands: {
     add: {
       summary: 'Add a remote (-d: make it the default)',
-      usage: 'cairn remote add [-d] [--local] [-f] <name> <url>',
-      options: { default: { type: 'boolean', short: 'd' }, local: { type: 'boolean' }, force: { type: 'boolean', short: 'f' } },
+      args: [
+        { name: '<name>', help: 'What to call the remote.' },
+        { name: '<url>', help: 'Where it is: a folder, or s3://bucket/path.' },
+      ],
+      options: {
+        default: { type: 'boolean', short: 'd', help: 'Make it the default remote.' },
+        local: LOCAL,
+        force: { type: 'boolean', short: 'f', help: 'Replace a remote of the same name.' },
+      },
       async run({ values, positionals }) {
         if (positionals.length !== 2) throw new CairnError('USAGE', 'give a name and a url.', { hint: 'e.g. `cairn remote add -d storage s3://bucket/path`.' });
         return withRepo(async (repo) => {
@@ -31,7 +40,6 @@ const remote = {
     },
     list: {
       summary: 'List remotes (the default marked)',
-      usage: 'cairn remote list [--json]',
       options: {},
       async run({ values }) {
         return withRepo(async (repo) => {
@@ -44,8 +52,12 @@ const remote = {
     },
     modify: {
       summary: 'Set (or --unset) an option of a remote; use --local for credentials',
-      usage: 'cairn remote modify [--local] <name> <option> [<value>] [--unset]',
-      options: { local: { type: 'boolean' }, unset: { type: 'boolean', short: 'u' } },
+      args: [
+        { name: '<name>', help: 'The remote.' },
+        { name: '<option>', help: 'The option, e.g. url, region, endpointurl, access_key_id.' },
+        { name: '[<value>]', help: 'Its new value.' },
+      ],
+      options: { local: LOCAL, unset: { type: 'boolean', short: 'u', help: 'Remove the option.' } },
       async run({ values, positionals }) {
         if (positionals.length < 2 || positionals.length > 3) throw new CairnError('USAGE', 'give a remote name, an option and its value (or --unset).');
         return withRepo(async (repo) => {
@@ -56,8 +68,8 @@ const remote = {
     },
     default: {
       summary: 'Show, set or --unset the default remote',
-      usage: 'cairn remote default [<name>] [--unset] [--local]',
-      options: { local: { type: 'boolean' }, unset: { type: 'boolean', short: 'u' } },
+      args: [{ name: '[<name>]', help: 'The remote to make the default; without one, the default is printed.' }],
+      options: { local: LOCAL, unset: { type: 'boolean', short: 'u', help: 'Have no default remote.' } },
       async run({ values, positionals }) {
         return withRepo(async (repo) => {
           const name = await defaultRemote(repo, positionals[0], { level: level(values), unset: values.unset });
@@ -72,8 +84,8 @@ const remote = {
     },
     remove: {
       summary: 'Remove a remote from the config',
-      usage: 'cairn remote remove [--local] <name>',
-      options: { local: { type: 'boolean' } },
+      args: [{ name: '<name>', help: 'The remote to remove.' }],
+      options: { local: LOCAL },
       async run({ values, positionals }) {
         if (positionals.length !== 1) throw new CairnError('USAGE', 'name the remote to remove.');
         return withRepo(async (repo) => {
@@ -84,8 +96,11 @@ const remote = {
     },
     rename: {
       summary: 'Rename a remote',
-      usage: 'cairn remote rename [--local] <name> <new>',
-      options: { local: { type: 'boolean' } },
+      args: [
+        { name: '<name>', help: 'The remote.' },
+        { name: '<new>', help: 'Its new name.' },
+      ],
+      options: { local: LOCAL },
       async run({ values, positionals }) {
         if (positionals.length !== 2) throw new CairnError('USAGE', 'give the remote name and its new name.');
         return withRepo(async (repo) => {
@@ -105,12 +120,14 @@ function expandTabs(s: string): string {
 }
 
 const syncOptions: Options = {
-  remote: { type: 'string', short: 'r' },
-  jobs: { type: 'string', short: 'j' },
-  'all-branches': { type: 'boolean', short: 'a' },
-  'all-tags': { type: 'boolean', short: 'T' },
-  'all-commits': { type: 'boolean', short: 'A' },
+  remote: { type: 'string', short: 'r', value: '<name>', help: 'The remote to use (default: the default remote).' },
+  jobs: { type: 'string', short: 'j', value: '<number>', help: "Objects transferred at once (default: the remote's jobs option, else one per core for a folder, 64 requests for S3)." },
+  'all-branches': { type: 'boolean', short: 'a', help: 'Also the data of the tip of every git branch.' },
+  'all-tags': { type: 'boolean', short: 'T', help: 'Also the data of every git tag.' },
+  'all-commits': { type: 'boolean', short: 'A', help: 'Also the data of every git commit.' },
 };
+
+const SYNC_TARGETS: Argument = { name: '[targets...]', help: '.dvc files, tracked paths or stage names (default: all).' };
 
 function syncOptionsOf(values: Record<string, any>, positionals: string[], signal: AbortSignal, bar: ProgressBar): SyncOptions {
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
@@ -143,7 +160,7 @@ function report(values: Record<string, any>, r: TransferResult, verb: 'pushed' |
 function transferCommand(name: 'push' | 'fetch', summary: string, doing: string, done: 'pushed' | 'fetched', transfer: typeof push): Command {
   return {
     summary,
-    usage: `cairn ${name} [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [--json]`,
+    args: [SYNC_TARGETS],
     options: syncOptions,
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
@@ -165,8 +182,8 @@ export const remoteCommands: CommandTable = {
   fetch: transferCommand('fetch', 'Download tracked data from a remote into the cache', 'Fetching', 'fetched', fetch),
   pull: {
     summary: 'Download tracked data from a remote and check it out into the workspace',
-    usage: 'cairn pull [targets...] [-r remote] [-j jobs] [-a] [-T] [-A] [-f] [--json]',
-    options: { ...syncOptions, force: { type: 'boolean', short: 'f' } },
+    args: [SYNC_TARGETS],
+    options: { ...syncOptions, force: { type: 'boolean', short: 'f', help: 'Replace changed data in the workspace without asking (the changes are lost).' } },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Pulling');
@@ -197,8 +214,12 @@ export const remoteCommands: CommandTable = {
   status: {
     ...(dataCommands.status as Command),
     summary: 'Show tracked outputs that differ from their .dvc entries (-c: compare the cache with a remote)',
-    usage: 'cairn status [targets...] [--json] [-q] [-c [-r remote] [-a] [-T] [-A]]',
-    options: { ...(dataCommands.status as Command).options, cloud: { type: 'boolean', short: 'c' }, ...syncOptions },
+    options: {
+      ...(dataCommands.status as Command).options,
+      cloud: { type: 'boolean', short: 'c', help: 'Compare the cache with a remote instead: what push or fetch would move.' },
+      ...syncOptions,
+      jobs: { type: 'string', short: 'j', value: '<number>', help: 'Files hashed at once (default: one per core); with -c, remote requests at once.' },
+    },
     async run(args) {
       const { values, positionals, signal } = args;
       if (!values.cloud && !values.remote) return (dataCommands.status as Command).run(args);
@@ -237,17 +258,16 @@ function openRemoteName(repo: Parameters<typeof openRemote>[0], name: string | u
 
 remoteCommands.gc = {
   summary: 'Remove cache (and with -c, remote) objects that no output of the chosen revisions uses',
-  usage: 'cairn gc -w|-a|-T|--all-commits [-c [-r remote]] [--dry] [-f] [-j jobs] [--json]',
   options: {
-    workspace: { type: 'boolean', short: 'w' },
-    'all-branches': { type: 'boolean', short: 'a' },
-    'all-tags': { type: 'boolean', short: 'T' },
-    'all-commits': { type: 'boolean', short: 'A' },
-    cloud: { type: 'boolean', short: 'c' },
-    remote: { type: 'string', short: 'r' },
-    dry: { type: 'boolean' },
-    force: { type: 'boolean', short: 'f' },
-    jobs: { type: 'string', short: 'j' },
+    workspace: { type: 'boolean', short: 'w', help: 'Keep what the workspace uses (always kept).' },
+    'all-branches': { type: 'boolean', short: 'a', help: 'Also keep what the tip of every git branch uses.' },
+    'all-tags': { type: 'boolean', short: 'T', help: 'Also keep what every git tag uses.' },
+    'all-commits': { type: 'boolean', short: 'A', help: 'Also keep what every git commit uses.' },
+    cloud: { type: 'boolean', short: 'c', help: 'Remove the unused objects from a remote too.' },
+    remote: { type: 'string', short: 'r', value: '<name>', help: 'The remote for -c (default: the default remote).' },
+    dry: { type: 'boolean', help: 'Only list what would be removed.' },
+    force: { type: 'boolean', short: 'f', help: 'Remove without asking.' },
+    jobs: { type: 'string', short: 'j', value: '<number>', help: 'Remote requests at once.' },
   },
   async run({ values, signal }) {
     return withRepo(async (repo) => {

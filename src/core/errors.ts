@@ -10,6 +10,7 @@ export type CairnErrorCode =
   | 'LIMIT_EXCEEDED'
   | 'MISSING_PATH'
   | 'NOT_TRACKED'
+  | 'TRACKED_BY_GIT'
   | 'DVCIGNORE_IN_TRACKED_DIR'
   | 'UNCOMMITTED_CHANGES'
   | 'NOT_IN_CACHE'

@@ -58,7 +58,8 @@ async function lintRepository(root: string, files: string[], options: LintFilesO
     loading ??= analysis.load(file);
     const loaded = await loading;
     const relFile = toRepoPath(root, file);
-    return loaded.pipelines.files.some((f) => f.path === relFile) ? { ...loaded, relFile } : analysis.load(file);
+    // A dvc.yaml the first load did not take is loaded with it; any other file shares the first load.
+    return loaded.pipelines.files.some((f) => f.path === relFile) || pipelineFileKind(file) !== 'pipeline' ? { ...loaded, relFile } : analysis.load(file);
   };
   const result: FileDiagnostics[] = [];
   for (const rel of [...targets].sort()) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrackedPath } from '../core/pipeline/graph';
-import { findPipelineFiles, loadPipelines, Pipelines, PipelineSource, repoPathOf } from '../core/pipeline/load';
+import { findPipelineFiles, loadPipelines, PIPELINE_FILE, Pipelines, PipelineSource, repoPathOf } from '../core/pipeline/load';
 import { workspaceSource } from '../core/pipeline/workspaceSource';
 import { DvcIgnore } from '../core/repo/dvcignore';
 import { parseYamlDocument } from '../core/pipeline/yamlDocument';
@@ -46,7 +46,8 @@ export class PipelineAnalysis {
       known = { files, tracked: trackedOutputs(root, dvcFiles) };
       this.fileLists.set(root, known);
     }
-    const files = known.files.includes(relFile) ? known.files : [...known.files, relFile];
+    // A dvc.yaml not found yet (just created) is loaded too; a `.dvc` or lock file asks only for the repository's.
+    const files = known.files.includes(relFile) || path.posix.basename(relFile) !== PIPELINE_FILE ? known.files : [...known.files, relFile];
     const pipelines = await loadPipelines(source, { strict: false, files });
     return { root, relFile, pipelines, tracked: known.tracked };
   }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
-import { dvcFileDiagnostics } from './dvcFileDiagnostics';
+import { dvcFileDiagnostics, overlappingOutputDiagnostics } from './dvcFileDiagnostics';
 import { lockFileDiagnostics } from './lockFileDiagnostics';
 import type { ParamsFiles } from './paramsFile';
 import type { PipelineFileKind } from './pipelineFileKind';
@@ -60,6 +60,10 @@ export async function validateDocument(input: ValidationInput): Promise<Diagnost
     const schemaLines = new Set(shape.filter((d) => d.code !== 'PATTERN').map((d) => d.range.start.line));
     const kept = diagnostics.filter((d) => d.code !== 'PATTERN' || !checkLines.has(d.range.start.line));
     diagnostics.splice(0, diagnostics.length, ...kept, ...checks.filter((d) => !schemaLines.has(d.range.start.line)));
+  }
+  if (kind === 'dvc' && input.load) {
+    const loaded = await input.load();
+    diagnostics.push(...overlappingOutputDiagnostics(yaml, loaded.relFile, loaded.tracked ?? []));
   }
   if (kind === 'lock') diagnostics.push(...lockFileDiagnostics(yaml, path.basename(input.file)));
   if (kind === 'lock' && yaml.text.trim()) {

@@ -86,7 +86,7 @@ export class RevisionReader {
     const commit = await this.resolve(rev);
     if (!commit) {
       throw new CairnError('USAGE', `unknown revision '${rev}'.`, {
-        hint: 'Use a commit, branch, tag or experiment name that `git rev-parse` (or `dvc exp list`) knows.',
+        hint: 'Use a commit, branch, tag or experiment name.',
       });
     }
     return commit;

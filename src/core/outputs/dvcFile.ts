@@ -54,6 +54,12 @@ export class DvcFile {
     return typeof wdir === 'string' ? wdir : '';
   }
 
+  /** The file's own `desc:` (what `stage list` shows for it), if it has one. */
+  get desc(): string | undefined {
+    const desc = this.doc.get('desc');
+    return typeof desc === 'string' ? desc : undefined;
+  }
+
   get dir(): string {
     return path.dirname(this.file);
   }
@@ -114,9 +120,10 @@ export class DvcFile {
   /**
    * Record new hashes for output `index` as a DVC 3 entry. The file's text is edited only
    * where values change (as DVC's rewrite does): comments, spacing and other keys stay as
-   * they were; a key the entry lacked (e.g. `hash:` of a DVC 2 entry) is added at its end.
+   * they were; a key the entry lacked (e.g. `hash:` of a DVC 2 entry) is added at its end, and
+   * one without a value here (a `size` not known) is dropped.
    */
-  setHashes(index: number, h: { md5: string; size: number; nfiles?: number; isexec?: boolean }): void {
+  setHashes(index: number, h: { md5: string; size?: number; nfiles?: number; isexec?: boolean }): void {
     const out = this.outs[index];
     Object.assign(out, { md5: h.md5, size: h.size, nfiles: h.nfiles, isexec: h.isexec || undefined, hashName: 'md5' as HashName });
     const values: Record<string, string | number | boolean | undefined> = {

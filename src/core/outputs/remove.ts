@@ -4,6 +4,9 @@ import type { Repo } from '../repo/repo';
 import { CairnError } from '../errors';
 import { DvcFile } from './dvcFile';
 import { removeFromGitignore } from '../scm/gitignore';
+import { loadPipelines } from '../pipeline/load';
+import { workspacePipelineFiles } from '../pipeline/stageCachedOutputs';
+import { workspaceSource } from '../pipeline/workspaceSource';
 
 export interface RemoveResult {
   removed: string[]; // .dvc files
@@ -13,13 +16,17 @@ export interface RemoveResult {
 }
 
 /**
- * `dvc remove`: stop tracking. The `.dvc` file and its .gitignore entries go; the data
- * stays in the workspace (and in the cache) unless `outs` is set.
+ * `dvc remove`: stop tracking. The `.dvc` file and its .gitignore entries go (not an entry
+ * for a path a stage caches too: dvc drops it, and git would then show the stage's output);
+ * the data stays in the workspace (and in the cache) unless `outs` is set.
  */
 export async function remove(repo: Repo, targets: string[], options: { cwd: string; outs?: boolean }): Promise<RemoveResult> {
   if (targets.length === 0) throw new CairnError('USAGE', 'nothing to remove.', { hint: 'Name .dvc files: `cairn remove data.dvc`.' });
   return repo.withLock(async () => {
     const result: RemoveResult = { removed: [], gitignores: [], deletedOutputs: [] };
+    // A path a stage also writes into the cache stays ignored (a broken dvc.yaml hides only its own stages).
+    const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: await workspacePipelineFiles(repo), strict: false });
+    const stageCached = new Set(pipelines.stages.flatMap((s) => s.outs.filter((o) => o.cache).map((o) => o.repoPath)));
     for (const target of targets) {
       const abs = repo.resolveInside(target, options.cwd);
       const file = abs.endsWith('.dvc') ? abs : `${abs}.dvc`;
@@ -30,7 +37,7 @@ export async function remove(repo: Repo, targets: string[], options: { cwd: stri
       for (const out of dvcFile.outs) {
         const outAbs = dvcFile.outPath(out);
         repo.assertWritable(outAbs);
-        const gitignore = await removeFromGitignore(outAbs);
+        const gitignore = stageCached.has(repo.rel(outAbs)) ? undefined : await removeFromGitignore(outAbs);
         if (gitignore) result.gitignores.push(repo.rel(gitignore));
         if (options.outs && fs.existsSync(outAbs)) {
           await fs.promises.rm(outAbs, { recursive: true, force: true });

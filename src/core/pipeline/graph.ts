@@ -195,6 +195,19 @@ export class StageGraph {
     return this.deps.get(stage) ?? [];
   }
 
+  /** The `.dvc` files (repo-relative, each once) whose outputs a stage depends on, in the order its deps are listed. */
+  trackedUpstream(stage: Stage): string[] {
+    const files = new Set<string>();
+    for (const dep of [...stage.deps.map((d) => d.repoPath), ...stage.params.map((p) => p.repoPath)]) {
+      if (dep === undefined) continue;
+      for (const i of this.producers.overlapping(dep)) {
+        const tracked = this.producers.entries[i].value.tracked;
+        if (tracked) files.add(tracked.file);
+      }
+    }
+    return [...files];
+  }
+
   /** The stages depending on a stage's outputs. */
   downstream(stage: Stage): Stage[] {
     return this.dependents.get(stage) ?? [];

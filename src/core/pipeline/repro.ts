@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CairnError, throwIfAborted } from '../errors';
 import type { Repo } from '../repo/repo';
 import { collectDvcFiles, outputsOf } from '../outputs/collect';
+import type { DvcFile } from '../outputs/dvcFile';
 import { hashOutputs } from '../outputs/workspaceState';
 import { storeManifest } from '../outputs/add';
 import { relinkWorkspace } from '../outputs/relink';
@@ -50,12 +51,16 @@ export interface ReproResult {
   staged: boolean;
 }
 
-/** The workspace's pipelines and the `.dvc`-tracked paths (which stages may depend on). */
-export async function loadWorkspacePipelines(repo: Repo): Promise<{ pipelines: Pipelines; tracked: TrackedPath[] }> {
+/**
+ * The workspace's pipelines, its `.dvc` files and the paths they track (which stages may depend
+ * on). With `strict: false`, a dvc.yaml that cannot be loaded is in `pipelines.errors` and hides
+ * only its own stages.
+ */
+export async function loadWorkspacePipelines(repo: Repo, options: { strict?: boolean } = {}): Promise<{ pipelines: Pipelines; tracked: TrackedPath[]; dvcFiles: DvcFile[] }> {
   const [pipelineFiles, dvcFiles] = await Promise.all([workspacePipelineFiles(repo), collectDvcFiles(repo)]);
-  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles });
+  const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles, strict: options.strict });
   const tracked = outputsOf(repo, dvcFiles).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
-  return { pipelines, tracked };
+  return { pipelines, tracked, dvcFiles };
 }
 
 /** The stages `repro` would consider, in the order it would run them. */
@@ -108,6 +113,8 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
         result.skipped.push(addr);
         continue;
       }
+      // Before "Running stage": a stage that cannot run is not announced (dvc fails here too, --dry or not).
+      assertParamsExist(repo, stage);
       log(`Running stage '${addr}':`);
       for (const line of commandLines(stage.cmd)) {
         log(`> ${line}`);
@@ -115,12 +122,6 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       if (options.dry) {
         result.ran.push(addr);
         continue;
-      }
-      for (const p of stage.params) {
-        const data = readParamsFile(repo, p.repoPath);
-        if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
-        const { missing } = paramsValues(p, data);
-        if (missing.length) throw missingParamsError(stage, p, missing, Object.keys(flattenParams(data)));
       }
       await removeOutputs(repo, stage);
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
@@ -137,6 +138,16 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
     return result;
   };
   return options.dry ? run() : repo.withLock(run);
+}
+
+/** Every params file and key the stage names is there: else one error naming the first file short of them. */
+function assertParamsExist(repo: Repo, stage: Stage): void {
+  for (const p of stage.params) {
+    const data = readParamsFile(repo, p.repoPath);
+    if (!data) throw new CairnError('MISSING_PATH', `Parameters file '${p.repoPath}' does not exist`, { file: stage.file, line: p.entries[0]?.range?.start.line, hint: `Create it, or remove it from the params of '${stage.name}'.` });
+    const { missing } = paramsValues(p, data);
+    if (missing.length) throw missingParamsError(stage, p, missing, Object.keys(flattenParams(data)));
+  }
 }
 
 /** Before a run, non-persistent outputs go (DVC's rule: a stage makes its outputs from scratch). */

@@ -10,20 +10,8 @@ import type { Stage } from './stage';
  */
 export function selectStages(repo: Repo, stages: Stage[], targets: string[], cwd: string): Stage[] {
   const chosen = new Set<Stage>();
-  const fileOf = (p: string) => repo.rel(repo.resolveInside(p, cwd));
   for (const target of targets) {
-    let file: string;
-    let name: string | undefined;
-    const colon = target.lastIndexOf(':');
-    if (colon > 0) {
-      file = fileOf(target.slice(0, colon));
-      name = target.slice(colon + 1);
-    } else if (target === 'dvc.yaml' || target.endsWith('/dvc.yaml')) {
-      file = fileOf(target);
-    } else {
-      file = fileOf('dvc.yaml');
-      name = target;
-    }
+    const { file, name } = stageTarget(repo, target, cwd);
     const inFile = stages.filter((s) => s.file === file);
     const matches = name === undefined ? inFile : inFile.filter((s) => s.name === name || s.generatedFrom?.name === name);
     if (matches.length === 0) {
@@ -36,4 +24,13 @@ export function selectStages(repo: Repo, stages: Stage[], targets: string[], cwd
     for (const s of matches) chosen.add(s);
   }
   return [...chosen];
+}
+
+/** The dvc.yaml (repo-relative) a stage target addresses, and the stage name in it (none: all its stages). */
+export function stageTarget(repo: Repo, target: string, cwd: string): { file: string; name?: string } {
+  const fileOf = (p: string) => repo.rel(repo.resolveInside(p, cwd));
+  const colon = target.lastIndexOf(':');
+  if (colon > 0) return { file: fileOf(target.slice(0, colon)), name: target.slice(colon + 1) };
+  if (target === 'dvc.yaml' || target.endsWith('/dvc.yaml')) return { file: fileOf(target) };
+  return { file: fileOf('dvc.yaml'), name: target };
 }

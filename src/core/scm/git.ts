@@ -52,6 +52,19 @@ export class Git {
     return new Set(found.split('\0').filter(Boolean).map((p) => path.resolve(this.root, p)));
   }
 
+  /** Which of `paths` (absolute) git tracks: the file, or a file inside the folder, is in git's index. */
+  async tracked(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const specs = paths.map((p) => `:(literal)${path.relative(this.root, p).split(path.sep).join('/') || '.'}`);
+    const files = (await this.run(['ls-files', '-z', '--cached', '--', ...specs])).split('\0').filter(Boolean);
+    const found = new Set<string>();
+    for (const p of paths) {
+      const rel = path.relative(this.root, p).split(path.sep).join('/');
+      if (files.some((f) => f === rel || f.startsWith(`${rel}/`))) found.add(p);
+    }
+    return found;
+  }
+
   async revParse(rev: string): Promise<string> {
     const out = await this.run(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
     return out.trim();
