@@ -42,6 +42,7 @@ function pythonTuple(parts: string[]): string {
 export class OutputsSource implements RevisionSource {
   readonly rev: string;
   readonly commit?: string;
+  readonly root: string;
   /** Repo-relative output path → its recorded hash; folders end in `.dir`. */
   private readonly outs: [string, CachedOut][];
 
@@ -52,6 +53,7 @@ export class OutputsSource implements RevisionSource {
   ) {
     this.rev = files.rev;
     this.commit = files.commit;
+    this.root = files.root;
     this.outs = [...outs].filter(([p, out]) => p !== '' && isObjectId(out.md5));
   }
 
@@ -73,6 +75,11 @@ export class OutputsSource implements RevisionSource {
 
   async read(relPath: string): Promise<string | undefined> {
     return (await this.readBytes(relPath))?.toString('utf8');
+  }
+
+  /** The revision's own: `.dvc` files are never read from the cache. */
+  dvcFiles(): Promise<string[]> {
+    return this.files.dvcFiles();
   }
 
   async list(dirRelPath: string): Promise<SourceEntry[]> {

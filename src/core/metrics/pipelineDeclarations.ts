@@ -1,6 +1,8 @@
 import { CairnError } from '../errors';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
-import { dvcFileOutputs, ProjectFileError } from './dvcFileOutputs';
+import * as path from 'node:path';
+import { ProjectFileError } from './projectFileError';
+import { revisionDvcFiles } from '../outputs/revisionDvcFiles';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
 import { isObjectId } from '../hashing/objectId';
@@ -23,6 +25,21 @@ export async function pipelineDeclarations(source: RevisionSource): Promise<Decl
   const declarations = await declarationsOf(pipelines, source);
   declarations.cachedOuts = new Map([...(await dvcFileOutputs(source)), ...(await lockedOutputs(pipelines, source))]);
   return declarations;
+}
+
+/**
+ * The cached outputs the revision's `.dvc` files record (repo-relative path → hash). One file
+ * DVC 3 refuses (an old `metric: false` output) fails the whole revision, as it fails DVC's index.
+ */
+async function dvcFileOutputs(source: RevisionSource): Promise<Map<string, CachedOut>> {
+  const result = new Map<string, CachedOut>();
+  for (const file of await revisionDvcFiles(source)) {
+    for (const out of file.outs) {
+      if (!out.cache || !out.md5 || !isObjectId(out.md5)) continue;
+      result.set(path.relative(source.root, file.outPath(out)).split(path.sep).join('/'), { md5: out.md5, hashName: out.hashName });
+    }
+  }
+  return result;
 }
 
 /**

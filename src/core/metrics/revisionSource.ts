@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PipelineSource } from '../pipeline/load';
-import type { DvcIgnore } from '../repo/dvcignore';
+import { DvcIgnore } from '../repo/dvcignore';
 import { readProblem } from '../repo/pathGuard';
 import { readRepoFile } from '../repo/readRepoFile';
 import { CairnError } from '../errors';
 import { GitObjectReader, parseTree } from './gitObjectReader';
+import type { Git } from '../scm/git';
+import { findWorkspaceFiles } from '../repo/workspaceFiles';
 
 /** A directory entry of a revision. */
 export interface SourceEntry {
@@ -18,17 +20,25 @@ export interface SourceEntry {
  * DVC repository root, `/`-separated; `''` (or `.`) is the root. Anything that is not there,
  * or that would leave the repository, reads as undefined (list: empty).
  * A `PipelineSource`, so the pipeline loader reads dvc.yaml files at any revision through it.
- * Entries `.dvcignore` ignores (the workspace's rules) are left out of lists and reads.
+ * Entries `.dvcignore` ignores are left out of lists and reads: the workspace's rules on disk, a
+ * commit's own rules (as dvc reads a revision).
  */
 export interface RevisionSource extends PipelineSource {
   /** `workspace`, or the name the revision was asked by. */
   readonly rev: string;
   /** The commit, for a git revision. */
   readonly commit?: string;
+  /** The repository's folder on disk: a commit's paths are joined to it (never read there). */
+  readonly root: string;
   read(relPath: string): Promise<string | undefined>;
   /** Like read, as bytes. */
   readBytes(relPath: string): Promise<Buffer | undefined>;
   list(dirRelPath: string): Promise<SourceEntry[]>;
+  /**
+   * The revision's `.dvc` files (repo-relative, sorted), found as dvc's index finds them: not
+   * ignored, not inside a folder a `.dvc` file beside it tracks, nor in a nested repository.
+   */
+  dvcFiles(): Promise<string[]>;
 }
 
 /** `a/./b/../c` → `a/c`; undefined when the path leaves the root or is absolute. */
@@ -45,17 +55,22 @@ export function normalizeRel(rel: string): string | undefined {
   return parts.join('/');
 }
 
-/** The workspace: files as they are on disk now. */
+/** The workspace: files as they are on disk now. `git`: the repository's, when git may run there (its list of `.dvc` files skips what git ignores, as dvc's does). */
 export class WorkspaceSource implements RevisionSource {
   readonly rev = 'workspace';
   constructor(
     readonly root: string,
-    private readonly ignore?: DvcIgnore,
+    private readonly ignore: DvcIgnore = new DvcIgnore(root),
+    private readonly git?: Git,
   ) {}
+
+  dvcFiles(): Promise<string[]> {
+    return findWorkspaceFiles(this.root, this.git, this.ignore, ['*.dvc']);
+  }
 
   private abs(rel: string, isDir = false): string | undefined {
     const norm = normalizeRel(rel);
-    if (norm === undefined || (norm && this.ignore?.isIgnored(norm, isDir))) return undefined;
+    if (norm === undefined || (norm && this.ignore.isIgnored(norm, isDir))) return undefined;
     return path.join(this.root, norm);
   }
 
@@ -84,7 +99,7 @@ export class WorkspaceSource implements RevisionSource {
       return entries
         .filter((e) => !(e.name === '.git' && dir === ''))
         .map((e) => ({ name: e.name, isDir: e.isDirectory() || (e.isSymbolicLink() && isDirSync(path.join(abs, e.name))) }))
-        .filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir))
+        .filter((e) => !this.ignore.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch {
       return [];
@@ -102,30 +117,59 @@ function isDirSync(p: string): boolean {
 
 /**
  * One commit's tree, read through a shared GitObjectReader (one `git cat-file --batch` for all
- * revisions). Reads are cached per path, so a loader and a reader asking for the same file cost one read.
+ * revisions). Reads are cached per path, so a loader and a reader asking for the same file cost
+ * one read. The commit's own `.dvcignore` files and nested DVC repositories (folders holding a
+ * `.dvc/` in that commit) leave entries out, as dvc reads a revision: not the workspace's.
  */
 export class CommitSource implements RevisionSource {
   private readonly cache = new Map<string, Promise<Buffer | undefined>>();
+  private readonly trees = new Map<string, Promise<SourceEntry[] | undefined>>();
+  /** The commit's ignore rules, read folder by folder as paths are asked about (`rulesLoaded`). */
+  private readonly ignore = new DvcIgnore();
+  private readonly rulesLoaded = new Map<string, Promise<void>>();
 
   /** `prefix`: the DVC root's path inside the git work tree ('' when they are the same). */
   constructor(
     readonly rev: string,
     readonly commit: string,
+    readonly root: string,
     private readonly reader: GitObjectReader,
     private readonly prefix: string = '',
-    private readonly ignore?: DvcIgnore,
   ) {}
 
-  private objectName(rel: string, isDir = false): string | undefined {
-    const norm = normalizeRel(rel);
-    if (norm === undefined || (norm && this.ignore?.isIgnored(norm, isDir))) return undefined;
-    const full = [this.prefix, norm].filter(Boolean).join('/');
-    return `${this.commit}:${full}`;
+  /** A walk of the commit's tree; a folder with a `.dvc` file of its name beside it is not entered (as the workspace's walk without git). */
+  async dvcFiles(): Promise<string[]> {
+    const found: string[] = [];
+    const visit = async (dir: string): Promise<void> => {
+      const entries = await this.list(dir);
+      const names = new Set(entries.map((e) => e.name));
+      for (const e of entries) {
+        const rel = dir ? `${dir}/${e.name}` : e.name;
+        if (e.isDir) {
+          if (!names.has(`${e.name}.dvc`)) await visit(rel);
+        } else if (e.name.endsWith('.dvc')) found.push(rel);
+      }
+    };
+    await visit('');
+    return found.sort();
   }
 
-  readBytes(relPath: string): Promise<Buffer | undefined> {
-    const name = this.objectName(relPath);
-    if (name === undefined) return Promise.resolve(undefined);
+  private objectName(norm: string): string {
+    return `${this.commit}:${[this.prefix, norm].filter(Boolean).join('/')}`;
+  }
+
+  /** A folder's entries as the commit holds them (nothing left out), or undefined when it is not a folder. */
+  private tree(dir: string): Promise<SourceEntry[] | undefined> {
+    let hit = this.trees.get(dir);
+    if (!hit) {
+      hit = this.reader.read(this.objectName(dir)).then((obj) => (obj?.type === 'tree' ? parseTree(obj.data, obj.sha.length / 2) : undefined));
+      this.trees.set(dir, hit);
+    }
+    return hit;
+  }
+
+  private blob(norm: string): Promise<Buffer | undefined> {
+    const name = this.objectName(norm);
     let hit = this.cache.get(name);
     if (!hit) {
       hit = this.reader.read(name).then((o) => (o?.type === 'blob' ? o.data : undefined));
@@ -134,16 +178,45 @@ export class CommitSource implements RevisionSource {
     return hit;
   }
 
+  /** Whether `norm` is ignored at this commit, once the rules of every folder from the root to its parent (or itself, a folder) are read. */
+  private async ignored(norm: string, isDir: boolean): Promise<boolean> {
+    if (norm === '') return false;
+    const parts = norm.split('/');
+    const folders = isDir ? parts.length : parts.length - 1;
+    for (let i = 0; i <= folders; i++) await this.loadRules(parts.slice(0, i).join('/'));
+    return this.ignore.matches(norm, isDir);
+  }
+
+  private loadRules(dir: string): Promise<void> {
+    let loaded = this.rulesLoaded.get(dir);
+    if (!loaded) {
+      loaded = this.tree(dir).then(async (entries) => {
+        if (entries?.some((e) => e.isDir && e.name === '.dvc')) this.ignore.addNestedRepo(dir);
+        if (!entries?.some((e) => !e.isDir && e.name === '.dvcignore')) return;
+        const text = await this.blob(dir ? `${dir}/.dvcignore` : '.dvcignore');
+        if (text !== undefined) this.ignore.addRules(dir, text.toString('utf8'));
+      });
+      this.rulesLoaded.set(dir, loaded);
+    }
+    return loaded;
+  }
+
+  async readBytes(relPath: string): Promise<Buffer | undefined> {
+    const norm = normalizeRel(relPath);
+    if (norm === undefined || (await this.ignored(norm, false))) return undefined;
+    return this.blob(norm);
+  }
+
   async read(relPath: string): Promise<string | undefined> {
     return (await this.readBytes(relPath))?.toString('utf8');
   }
 
   async list(dirRelPath: string): Promise<SourceEntry[]> {
-    const name = this.objectName(dirRelPath, true);
-    if (name === undefined) return [];
-    const obj = await this.reader.read(name);
-    if (obj?.type !== 'tree') return [];
     const dir = normalizeRel(dirRelPath);
-    return parseTree(obj.data, obj.sha.length / 2).filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir));
+    if (dir === undefined || (await this.ignored(dir, true))) return [];
+    const entries = (await this.tree(dir)) ?? [];
+    const shown: SourceEntry[] = [];
+    for (const e of entries) if (!(await this.ignored(dir ? `${dir}/${e.name}` : e.name, e.isDir))) shown.push(e);
+    return shown;
   }
 }

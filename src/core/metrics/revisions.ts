@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CairnError } from '../errors';
-import { runGit } from '../scm/git';
+import { Git, runGit } from '../scm/git';
 import { GitObjectReader } from './gitObjectReader';
 import type { DvcIgnore } from '../repo/dvcignore';
 import type { OutputCache } from './cachedOutputs';
@@ -29,7 +29,7 @@ export class RevisionReader {
   private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
 
   /**
-   * `ignore`: the repository's .dvcignore rules, applied to every revision; `cache`: where
+   * `ignore`: the workspace's .dvcignore rules (a commit is read with its own); `cache`: where
    * outputs a revision's dvc.lock records are read (git does not hold them).
    */
   constructor(
@@ -101,14 +101,14 @@ export class RevisionReader {
   source(rev: NamedRevision): RevisionSource {
     if (!rev.commit) {
       let ws = this.sources.get('');
-      if (!ws) this.sources.set('', (ws = new WorkspaceSource(this.root, this.ignore)));
+      if (!ws) this.sources.set('', (ws = new WorkspaceSource(this.root, this.ignore, this.gitRoot ? new Git(this.gitRoot) : undefined)));
       return ws;
     }
     const key = `${rev.commit}\0${rev.name}`;
     let src = this.sources.get(key);
     if (!src) {
       if (!this.objects) throw new CairnError('USAGE', 'this repository has no git: only the workspace can be read.');
-      this.sources.set(key, (src = new CommitSource(rev.name, rev.commit, this.objects, this.prefix, this.ignore)));
+      this.sources.set(key, (src = new CommitSource(rev.name, rev.commit, this.root, this.objects, this.prefix)));
     }
     return src;
   }

@@ -1,7 +1,8 @@
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
 import { CairnError } from '../errors';
-import { dvcFilesAt, outputsOf, WORKSPACE } from './collect';
+import { outputsOf, WORKSPACE } from './collect';
+import { revisionDvcFiles } from './revisionDvcFiles';
 import { stageOutputRecords } from '../pipeline/stageCachedOutputs';
 import { RevisionReader } from '../metrics/revisions';
 import { setAsideUnreadable } from './unreadableFiles';
@@ -65,7 +66,10 @@ export async function recordedOutputs(repo: Repo, commit: string | undefined, op
         throw err;
       })
     : stageOutputRecords(repo, commit, { strict: false, setAside: (err) => setAsideUnreadable(repo, err) });
-  const [dvcFiles, stageOutputs] = await Promise.all([dvcFilesAt(repo, commit ?? WORKSPACE, { strict: options.strict, revName }), stageRecords]);
+  const reader = new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
+  const setAside = options.strict ? undefined : (err: CairnError) => setAsideUnreadable(repo, err);
+  const dvcFileRecords = revisionDvcFiles(reader.source({ name: revName, commit }), { setAside }).finally(() => reader.close());
+  const [dvcFiles, stageOutputs] = await Promise.all([dvcFileRecords, stageRecords]);
   return [
     ...outputsOf(repo, dvcFiles).map((o) => ({
       abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, nfiles: o.out.nfiles, isexec: o.out.isexec,

@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { dvcFilesAt, outputsOf, WORKSPACE } from '../outputs/collect';
+import { outputsOf, WORKSPACE } from '../outputs/collect';
+import { revisionDvcFiles } from '../outputs/revisionDvcFiles';
+import { setAsideUnreadable } from '../outputs/unreadableFiles';
 import { stageCachedOutputs } from '../pipeline/stageCachedOutputs';
 import { OutputTarget, parseOutputTarget, targetNamesOutput } from '../outputs/outputTarget';
 import { RevisionReader } from '../metrics/revisions';
@@ -47,21 +49,25 @@ export interface UsedOutput {
  */
 export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<UsedOutput[]> {
   const reader = new RevisionReader(repo.root, repo.scm?.root, repo.ignore);
-  let revs: { name: string; commit?: string }[];
   try {
-    revs = repo.scm || options.allBranches || options.allTags || options.allCommits
-      ? await reader.select({ allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits, workspace: options.workspace !== false })
-      : [{ name: WORKSPACE }];
+    return await usedAtRevisions(repo, reader, options);
   } finally {
     reader.close();
   }
+}
+
+async function usedAtRevisions(repo: Repo, reader: RevisionReader, options: UsedOptions): Promise<UsedOutput[]> {
+  const revs = repo.scm || options.allBranches || options.allTags || options.allCommits
+    ? await reader.select({ allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits, workspace: options.workspace !== false })
+    : [{ name: WORKSPACE }];
   const targets = (options.targets ?? []).map((t) => parseOutputTarget(repo, t, options.cwd));
   const found = new Set<number>();
   const used: UsedOutput[] = [];
   const seen = new Set<string>();
   for (const rev of revs) {
-    // Both lists come from git: asked for at once, the two git processes run side by side.
-    const [dvcFiles, stageOutputs] = await Promise.all([dvcFilesAt(repo, rev.commit ?? WORKSPACE), stageCachedOutputs(repo, rev.commit)]);
+    // Asked for at once, so their reads of git run side by side.
+    const setAside = (err: CairnError) => setAsideUnreadable(repo, err);
+    const [dvcFiles, stageOutputs] = await Promise.all([revisionDvcFiles(reader.source(rev), { setAside }), stageCachedOutputs(repo, rev.commit)]);
     const candidates: Candidate[] = [
       ...outputsOf(repo, dvcFiles).map((o) => ({
         abs: o.abs, rel: o.rel, md5: o.out.md5, hashName: o.out.hashName, size: o.out.size, nfiles: o.out.nfiles, remote: o.out.remote,

@@ -85,12 +85,18 @@ export class DvcIgnore {
   /** Folders found to be nested DVC repositories (repo-relative). */
   private nestedRepos = new Set<string>();
 
-  constructor(private readonly root: string) {
+  /**
+   * `root`: the folder whose `.dvcignore` files (and nested repositories) are read from disk as
+   * paths are asked about. Without it nothing is read: a git revision's rules are given by
+   * `addRules` and `addNestedRepo` from its own tree, as dvc reads a revision's `.dvcignore`.
+   */
+  constructor(private readonly root?: string) {
     this.rulesByBase.set('', DEFAULT_PATTERNS.map((p) => compileIgnoreLine(p, '')!));
     this.loadFile('');
   }
 
   private loadFile(base: string): void {
+    if (this.root === undefined) return;
     if (base !== '' && isDirectory(path.join(this.root, base, '.dvc'))) this.nestedRepos.add(base);
     const file = path.join(this.root, base, '.dvcignore');
     let text: string;
@@ -100,6 +106,11 @@ export class DvcIgnore {
       if (err instanceof CairnError) throw err;
       return;
     }
+    this.addRules(base, text);
+  }
+
+  /** The rules of the `.dvcignore` in folder `base` (repo-relative; '' for the root). Parents' rules must be added first. */
+  addRules(base: string, text: string): void {
     const rules = this.rulesByBase.get(base) ?? [];
     for (const line of text.split(/\r?\n/)) {
       const rule = compileIgnoreLine(line, base);
@@ -108,6 +119,11 @@ export class DvcIgnore {
     // Only folders that have rules are kept: each is checked for every path.
     if (rules.length > 0) this.rulesByBase.set(base, rules);
     if (rules.length > (base === '' ? DEFAULT_PATTERNS.length : 0)) this.hasUserRules = true;
+  }
+
+  /** Folder `base` holds its own `.dvc/`: another DVC project, ignored as a whole. */
+  addNestedRepo(base: string): void {
+    if (base !== '') this.nestedRepos.add(base);
   }
 
   /** Folders whose .dvcignore has been looked for (present or not). */
