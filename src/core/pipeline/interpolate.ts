@@ -40,10 +40,12 @@ export function normalizeKey(inner: string): string {
   return inner.replace(/\[/g, '.').replace(/\]/g, '');
 }
 
-/** Check an expression's syntax as DVC's grammar does: `word ('.' word | '[' word ']')*`, words free of `.[]`. */
+/** DVC's grammar of an expression, `word ('.' word | '[' word ']')*`, words free of `.[]` (one regex: every `${}` of every stage is checked). */
+const EXPRESSION = /^[^.[\]]+(?:\.[^.[\]]+|\[[^.[\]]+\])*$/s;
+
+/** Check an expression's syntax as DVC's grammar does. */
 export function checkExpressionSyntax(inner: string): string | undefined {
-  const word = '[^.\\[\\]]+';
-  if (new RegExp(`^${word}(?:\\.${word}|\\[${word}\\])*$`, 's').test(inner)) return undefined;
+  if (EXPRESSION.test(inner)) return undefined;
   return `invalid expression '\${${shownExpression(inner)}}'`;
 }
 

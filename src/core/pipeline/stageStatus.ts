@@ -91,6 +91,9 @@ export async function lockFor(repo: Repo, pipelineFile: string, fresh = false): 
 /** Check stages against dvc.lock and the workspace, as `dvc status` does. */
 export async function stageStates(repo: Repo, stages: Stage[], options: StageStatusOptions): Promise<StageState[]> {
   const abs = (repoPath: string) => path.join(repo.root, ...repoPath.split('/'));
+  // How a path is named in the report, once per path: in a chain or fan-in, each is named by several stages.
+  const names = new Map<string, string>();
+  const nameOf = (repoPath: string) => names.get(repoPath) ?? names.set(repoPath, pathFromCwd(abs(repoPath), options.cwd)).get(repoPath)!;
   const hashNameOf = (e?: { hash?: string; md5?: string }): HashName => (e && e.md5 && e.hash !== 'md5' ? 'md5-dos2unix' : 'md5');
   const checks = [];
   for (const stage of stages) {
@@ -122,12 +125,12 @@ export async function stageStates(repo: Repo, stages: Stage[], options: StageSta
     fileDeps.forEach((d, i) => {
       const st = hashed[i];
       const rec = lockDep.get(d.path);
-      const name = pathFromCwd(abs(d.repoPath!), options.cwd);
+      const name = nameOf(d.repoPath!);
       if (!st.exists) depStatus[name] = 'deleted';
       else if (!rec?.md5 || rec.md5 !== st.md5) depStatus[name] = 'modified';
     });
     for (const p of stage.params) {
-      const name = pathFromCwd(abs(p.repoPath), options.cwd);
+      const name = nameOf(p.repoPath);
       const data = readParamsFile(repo, p.repoPath);
       if (data) params[p.file] = paramsValues(p, data).values;
       const recorded = lock?.params[p.file];
@@ -155,7 +158,7 @@ export async function stageStates(repo: Repo, stages: Stage[], options: StageSta
     stage.outs.forEach((o, i) => {
       const st = hashed[fileDeps.length + i];
       const rec = lockOut.get(o.path);
-      const name = pathFromCwd(abs(o.repoPath), options.cwd);
+      const name = nameOf(o.repoPath);
       if (rec?.md5 && o.cache && !repo.store.hasAll(rec.md5, hashNameOf(rec), repo.statIndex)) outStatus[name] = 'not in cache';
       else if (!st.exists) outStatus[name] = 'deleted';
       else if (!rec?.md5 || rec.md5 !== st.md5) outStatus[name] = 'modified';
