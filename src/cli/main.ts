@@ -6,6 +6,7 @@ import { dataCommands } from './dataCommands';
 import { pipelineCommands } from './pipelineCommands';
 import { metricsCommands } from './metricsCommands';
 import { remoteCommands } from './remoteCommands';
+import { expCommands } from './expCommands';
 
 const VERSION = '0.1.0';
 
@@ -17,7 +18,7 @@ const common: Options = {
 };
 
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands };
+const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands, ...expCommands };
 
 const isGroup = (c: Command | CommandGroup): c is CommandGroup => 'subcommands' in c;
 

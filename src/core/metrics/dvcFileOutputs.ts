@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { CairnError } from '../errors';
 import { isObjectId } from '../hashing/objectId';
-import { DvcFile } from '../outputs/dvcFile';
+import { DvcFile, OutEntry } from '../outputs/dvcFile';
 import type { CachedOut } from './declarations';
 import type { RevisionSource } from './revisionSource';
 
@@ -25,15 +25,40 @@ const REVISION_ROOT = path.resolve(path.sep, 'revision');
 /** Folders DVC never looks into for `.dvc` files. */
 const SKIPPED = new Set(['.git', '.dvc', 'node_modules']);
 
+/** An output of a `.dvc` file of a revision, with its repo-relative path. */
+export interface DvcFileOutput {
+  rel: string;
+  out: OutEntry;
+}
+
+const outputsBySource = new WeakMap<RevisionSource, Promise<DvcFileOutput[]>>();
+
 /**
  * The cached outputs the `.dvc` files of a revision record (repo-relative path → hash), found as
- * DVC finds them: every `.dvc` file of the tree, not inside a folder one of them tracks nor
- * inside a nested DVC repository (a folder with its own `.dvc/`). Each file is checked as
- * `DvcFile.parse` checks it: one DVC 3 refuses (an old `metric: false` output) fails the whole
- * revision, as it fails DVC's index.
+ * DVC finds them (see dvcFileOutputList).
  */
 export async function dvcFileOutputs(source: RevisionSource): Promise<Map<string, CachedOut>> {
   const result = new Map<string, CachedOut>();
+  for (const { rel, out } of await dvcFileOutputList(source)) {
+    if (out.cache && out.md5 && isObjectId(out.md5)) result.set(rel, { md5: out.md5, hashName: out.hashName });
+  }
+  return result;
+}
+
+/**
+ * Every output of the `.dvc` files of a revision, found as DVC finds them: every `.dvc` file of
+ * the tree, not inside a folder one of them tracks nor inside a nested DVC repository (a folder
+ * with its own `.dvc/`). Each file is checked as `DvcFile.parse` checks it: one DVC 3 refuses (an
+ * old `metric: false` output) fails the whole revision, as it fails DVC's index. Read once per source.
+ */
+export function dvcFileOutputList(source: RevisionSource): Promise<DvcFileOutput[]> {
+  let found = outputsBySource.get(source);
+  if (!found) outputsBySource.set(source, (found = collectDvcFileOutputs(source)));
+  return found;
+}
+
+async function collectDvcFileOutputs(source: RevisionSource): Promise<DvcFileOutput[]> {
+  const result: DvcFileOutput[] = [];
   const join = (dir: string, name: string) => (dir ? `${dir}/${name}` : name);
   const visit = async (dir: string): Promise<void> => {
     const entries = await source.list(dir);
@@ -54,7 +79,7 @@ export async function dvcFileOutputs(source: RevisionSource): Promise<Map<string
       for (const out of file.outs) {
         const outRel = path.relative(REVISION_ROOT, file.outPath(out)).split(path.sep).join('/');
         tracked.add(outRel);
-        if (out.cache && out.md5 && isObjectId(out.md5)) result.set(outRel, { md5: out.md5, hashName: out.hashName });
+        result.push({ rel: outRel, out });
       }
     }
     for (const entry of entries) {
