@@ -1,6 +1,88 @@
 import { CairnError } from '../core/errors';
 import { expShow, parseNum } from '../core/experiments/show';
-import { CommandTable, printJson, withRepo } from './command';
+import { expTable, ExpTable } from '../core/experiments/table';
+import type { ExpState } from '../core/experiments/contract';
+import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
+
+const DEFAULT_PRECISION = 5;
+
+interface TableChoices {
+  csv: boolean;
+  markdown: boolean;
+  precision?: number;
+  sortBy?: string;
+  sortOrder?: 'asc' | 'desc';
+  onlyChanged: boolean;
+  keep: string[];
+  drop: string[];
+}
+
+/** dvc's tree marks before an experiment's name. */
+const TREE = { baseline: '', branch_commit: '├──', branch_base: '└──' } as Record<string, string>;
+
+/**
+ * The table `dvc exp show` prints (dvc: commands/experiments/show.py `show_experiments`): columns
+ * matching --keep are protected, State/Executor dropped when empty, Experiment merged with rev
+ * (but in CSV), columns all alike dropped with --only-changed, then those matching --drop.
+ */
+export function printExpTable(states: ExpState[], choices: TableChoices): void {
+  const fillValue = choices.csv ? '' : '-';
+  const table = expTable(states, {
+    fillValue,
+    // As dvc: --precision only applies to CSV, whose floats are otherwise exact; tables show 5 digits.
+    precision: choices.csv ? choices.precision || undefined : DEFAULT_PRECISION,
+    isoTime: choices.csv,
+    sortBy: choices.sortBy,
+    sortOrder: choices.sortOrder,
+  });
+  const protectedColumns = new Set<string>();
+  if (choices.keep.length) {
+    const keep = new RegExp(`^(?:${choices.keep.join('|')})`);
+    for (const c of table.columns) if (keep.test(c)) protectedColumns.add(c);
+  }
+  const column = (name: string) => table.rows.map((r) => r[table.columns.indexOf(name)]);
+  const drop = (names: string[]) => {
+    const gone = new Set(names.filter((n) => !protectedColumns.has(n)));
+    const kept = table.columns.map((c, i) => (gone.has(c) ? -1 : i)).filter((i) => i >= 0);
+    table.rows = table.rows.map((r) => kept.map((i) => r[i]));
+    table.columns = kept.map((i) => table.columns[i]);
+  };
+  drop(['State', 'Executor'].filter((c) => column(c).every((v) => v === fillValue)));
+  if (!choices.csv) {
+    const [exp, rev, typ, parent] = ['Experiment', 'rev', 'typ', 'parent'].map(column);
+    const merged = exp.map((name, i) => {
+      const text = typ[i] === 'baseline' || !name ? name || rev[i] : `${rev[i]} [${name}]`;
+      const tree = TREE[typ[i]];
+      return `${tree ? `${tree} ` : ''}${text}${parent[i] ? ` (${parent[i]})` : ''}`;
+    });
+    table.rows.forEach((r, i) => (r[table.columns.indexOf('Experiment')] = merged[i]));
+    drop(['rev', 'typ', 'parent']);
+  }
+  if (choices.onlyChanged) drop(table.columns.filter((c) => new Set(column(c)).size === 1));
+  if (choices.drop.length) {
+    const dropRe = new RegExp(`^(?:${choices.drop.join('|')})`);
+    drop(table.columns.filter((c) => dropRe.test(c)));
+  }
+  if (choices.csv) process.stdout.write(csvText(table));
+  else if (choices.markdown) out(markdownTable(table.columns.map((h) => `${h}  `), table.rows));
+  else out(plainText(table));
+}
+
+/** Python's csv writer: fields quoted only when they must be, lines ended by CRLF. */
+function csvText(table: ExpTable): string {
+  const field = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return [table.columns, ...table.rows].map((r) => r.map(field).join(',') + '\r\n').join('');
+}
+
+/** The table as rich draws dvc's on a wide terminal with no colours: horizontal rules, cells one space in, metrics right-aligned. */
+function plainText(table: ExpTable): string {
+  const widths = table.columns.map((h, i) => Math.max(h.length, ...table.rows.map((r) => r[i].length)));
+  const right = new Set(table.metrics);
+  const line = (cells: string[], header: boolean) =>
+    ' ' + cells.map((c, i) => ` ${!header && right.has(table.columns[i]) ? c.padStart(widths[i]) : c.padEnd(widths[i])} `).join(' ') + ' ';
+  const rule = ' ' + '─'.repeat(widths.reduce((sum, w) => sum + w + 2, 0) + widths.length - 1) + ' ';
+  return [rule, line(table.columns, false), rule, ...table.rows.map((r) => line(r, false)), rule].join('\n');
+}
 
 /** `cairn exp show|list`: experiments dvc (or Cairn) made, read as dvc reads them. */
 export const expCommands: CommandTable = {
@@ -47,6 +129,22 @@ export const expCommands: CommandTable = {
               signal,
             });
             if (values.json) printJson(states);
+            else {
+              const order = values['sort-order'] ?? 'asc';
+              if (order !== 'asc' && order !== 'desc') throw new CairnError('USAGE', `--sort-order must be 'asc' or 'desc', not '${order}'.`);
+              const precision = values.precision === undefined ? undefined : Number(values.precision);
+              if (precision !== undefined && !Number.isInteger(precision)) throw new CairnError('USAGE', `--precision must be a whole number, not '${values.precision}'.`);
+              printExpTable(states, {
+                csv: !!values.csv,
+                markdown: !!values.md,
+                precision,
+                sortBy: values['sort-by'],
+                sortOrder: order,
+                onlyChanged: !!values['only-changed'],
+                keep: values.keep ?? [],
+                drop: values.drop ?? [],
+              });
+            }
             return 0;
           });
         },
