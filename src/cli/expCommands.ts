@@ -1,8 +1,9 @@
 import { CairnError } from '../core/errors';
 import { expShow, parseNum } from '../core/experiments/show';
 import { expTable, ExpTable } from '../core/experiments/table';
+import { expList } from '../core/experiments/list';
 import type { ExpState } from '../core/experiments/contract';
-import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
+import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
 
 const DEFAULT_PRECISION = 5;
 
@@ -84,6 +85,41 @@ function plainText(table: ExpTable): string {
   return [rule, line(table.columns, false), rule, ...table.rows.map((r) => line(r, false)), rule].join('\n');
 }
 
+/** `exp list` (also `exp ls`, as dvc). */
+const listCommand: Command = {
+    summary: 'List experiments by baseline (of HEAD by default), local or on a git remote',
+    usage: 'cairn exp list [git_remote] [--rev r]... [-n N] [-A] [--name-only | --sha-only]',
+    options: {
+      rev: { type: 'string', multiple: true },
+      num: { type: 'string', short: 'n' },
+      'all-commits': { type: 'boolean', short: 'A' },
+      'name-only': { type: 'boolean' },
+      'names-only': { type: 'boolean' },
+      'sha-only': { type: 'boolean' },
+      'shas-only': { type: 'boolean' },
+    },
+    async run({ values, positionals }) {
+      if (positionals.length > 1) throw new CairnError('USAGE', `expected at most one git remote, got ${positionals.length} arguments.`);
+      const gitRemote = positionals[0];
+      const nameOnly = !!(values['name-only'] || values['names-only']);
+      const shaOnly = !!(values['sha-only'] || values['shas-only']);
+      if (nameOnly && shaOnly) throw new CairnError('USAGE', '--name-only and --sha-only cannot be used together.');
+      if (shaOnly && gitRemote !== undefined) throw new CairnError('USAGE', '--sha-only not supported with git_remote.');
+      return withRepo(async (repo) => {
+        const listed = await expList(repo, { revs: values.rev, num: parseNum(values.num), allCommits: values['all-commits'], gitRemote, withLabels: !(nameOnly || shaOnly) });
+        for (const { baseline, label, experiments } of listed) {
+          if (!(nameOnly || shaOnly)) out(`${label ?? baseline.slice(0, 7)}:`);
+          for (const { name, rev } of experiments) {
+            if (nameOnly) out(name);
+            else if (shaOnly) out(rev ?? '');
+            else out(rev ? `\t${rev.slice(0, 7)} [${name}]` : `\t${name}`);
+          }
+        }
+        return 0;
+      });
+    },
+  };
+
 /** `cairn exp show|list`: experiments dvc (or Cairn) made, read as dvc reads them. */
 export const expCommands: CommandTable = {
   exp: {
@@ -149,6 +185,8 @@ export const expCommands: CommandTable = {
           });
         },
       },
+      list: listCommand,
+      ls: listCommand,
     },
   },
 };
