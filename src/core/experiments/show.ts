@@ -2,6 +2,7 @@ import type { Repo } from '../repo/repo';
 import { CairnError, throwIfAborted } from '../errors';
 import { runGit } from '../scm/git';
 import { withReader } from '../metrics/show';
+import { sharingParsedYaml } from '../pipeline/yamlDocument';
 import type { RevisionReader } from '../metrics/revisions';
 import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { ExpExecutor, ExpRange, ExpState } from './contract';
@@ -37,64 +38,66 @@ export interface ExpShowOptions extends BaselineSelection {
  * the others are unaffected. Each commit is read once, all through one `git cat-file --batch`.
  */
 export async function expShow(repo: Repo, options: ExpShowOptions = {}): Promise<ExpState[]> {
-  return withReader(repo, { reader: options.reader }, async (reader) => {
-    if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
-    const objects = reader.objects;
-    const gitRoot = reader.gitRoot;
-    const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
-    const baselines = await selectBaselines(reader, gitRoot, options);
-    throwIfAborted(options.signal);
-    const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
-    const [refs, queued, failed, successes] = await Promise.all([
-      experimentRefsByBaseline(reader),
-      options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
-      options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
-      queueSuccesses(repo),
-    ]);
+  // Experiments of a baseline mostly share dvc.yaml and dvc.lock byte for byte: each text is parsed once.
+  return sharingParsedYaml(() => withReader(repo, { reader: options.reader }, (reader) => collect(repo, reader, options)));
+}
 
-    const result: ExpState[] = [];
-    if (!options.hideWorkspace) result.push(stateOf('workspace', null, await revisions.state(undefined)));
-    for (const baseline of baselines) {
-      throwIfAborted(options.signal);
-      const finished = await Promise.all(
-        (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
-          const revs = await experimentCommits(revisions, sha, baseline);
-          if (!revs.length) return undefined;
-          const states = await Promise.all(revs.map(async (rev, i) => stateOf(rev, i === 0 ? name : null, await revisions.state(rev))));
-          return { revs: states, executor: successes.get(ref) ?? null, name };
+async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptions): Promise<ExpState[]> {
+  if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
+  const gitRoot = reader.gitRoot;
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
+  const baselines = await selectBaselines(reader, gitRoot, options);
+  throwIfAborted(options.signal);
+  const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
+  const [refs, queued, failed, successes] = await Promise.all([
+    experimentRefsByBaseline(reader),
+    options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
+    options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
+    queueSuccesses(repo),
+  ]);
+
+  const result: ExpState[] = [];
+  if (!options.hideWorkspace) result.push(stateOf('workspace', null, await revisions.state(undefined)));
+  for (const baseline of baselines) {
+    throwIfAborted(options.signal);
+    const finished = await Promise.all(
+      (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
+        const revs = await experimentCommits(revisions, sha, baseline);
+        if (!revs.length) return undefined;
+        const states = await Promise.all(revs.map(async (rev, i) => stateOf(rev, i === 0 ? name : null, await revisions.state(rev))));
+        return { revs: states, executor: successes.get(ref) ?? null, name };
+      }),
+    );
+    const queuedRanges = await Promise.all(
+      queued
+        .filter((e) => e.baselineRev === baseline)
+        .map(async (e): Promise<ExpRange> => {
+          const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
+          // dvc shows no metrics for what has not run yet.
+          if (state.data) state.data = { ...state.data, metrics: {} };
+          const executor: ExpExecutor = { state: 'queued', name: 'dvc-task', local: { root: null, log: null, pid: null, returncode: null, task_id: e.stashRev } };
+          return { revs: [state], executor, name: e.name || null };
         }),
-      );
-      const queuedRanges = await Promise.all(
-        queued
-          .filter((e) => e.baselineRev === baseline)
-          .map(async (e): Promise<ExpRange> => {
-            const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
-            // dvc shows no metrics for what has not run yet.
-            if (state.data) state.data = { ...state.data, metrics: {} };
-            const executor: ExpExecutor = { state: 'queued', name: 'dvc-task', local: { root: null, log: null, pid: null, returncode: null, task_id: e.stashRev } };
-            return { revs: [state], executor, name: e.name || null };
-          }),
-      );
-      const failedRanges = await Promise.all(
-        failed
-          .filter((e) => e.baselineRev === baseline)
-          .map(async (e): Promise<ExpRange> => {
-            const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
-            state.error = { msg: 'Experiment run failed', type: '' };
-            return { revs: [state], executor: { state: 'failed', name: null, local: await processOf(repo, e.stashRev) }, name: e.name || null };
-          }),
-      );
-      const experiments = [
-        ...newestFirst(finished.filter((r): r is ExpRange => r !== undefined)),
-        ...newestFirst(queuedRanges),
-        ...newestFirst(failedRanges),
-      ];
-      const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
-      state.experiments = experiments.length ? experiments : null;
-      result.push(state);
-    }
-    return result;
-  });
+    );
+    const failedRanges = await Promise.all(
+      failed
+        .filter((e) => e.baselineRev === baseline)
+        .map(async (e): Promise<ExpRange> => {
+          const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
+          state.error = { msg: 'Experiment run failed', type: '' };
+          return { revs: [state], executor: { state: 'failed', name: null, local: await processOf(repo, e.stashRev) }, name: e.name || null };
+        }),
+    );
+    const experiments = [
+      ...newestFirst(finished.filter((r): r is ExpRange => r !== undefined)),
+      ...newestFirst(queuedRanges),
+      ...newestFirst(failedRanges),
+    ];
+    const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
+    state.experiments = experiments.length ? experiments : null;
+    result.push(state);
+  }
+  return result;
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {

@@ -106,6 +106,8 @@ function isDirSync(p: string): boolean {
  */
 export class CommitSource implements RevisionSource {
   private readonly cache = new Map<string, Promise<Buffer | undefined>>();
+  /** Folders are listed by the loader, the `.dvc` file walk and metrics folders alike: each once. */
+  private readonly listings = new Map<string, Promise<SourceEntry[]>>();
 
   /** `prefix`: the DVC root's path inside the git work tree ('' when they are the same). */
   constructor(
@@ -138,12 +140,19 @@ export class CommitSource implements RevisionSource {
     return (await this.readBytes(relPath))?.toString('utf8');
   }
 
-  async list(dirRelPath: string): Promise<SourceEntry[]> {
+  list(dirRelPath: string): Promise<SourceEntry[]> {
     const name = this.objectName(dirRelPath, true);
-    if (name === undefined) return [];
-    const obj = await this.reader.read(name);
-    if (obj?.type !== 'tree') return [];
-    const dir = normalizeRel(dirRelPath);
-    return parseTree(obj.data, obj.sha.length / 2).filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir));
+    if (name === undefined) return Promise.resolve([]);
+    let hit = this.listings.get(name);
+    if (!hit) {
+      hit = this.reader.read(name).then((obj) => {
+        if (obj?.type !== 'tree') return [];
+        const dir = normalizeRel(dirRelPath);
+        return parseTree(obj.data, obj.sha.length / 2).filter((e) => !this.ignore?.isIgnored(dir ? `${dir}/${e.name}` : e.name, e.isDir));
+      });
+      this.listings.set(name, hit);
+    }
+    return hit;
   }
+
 }
