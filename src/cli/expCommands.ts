@@ -38,7 +38,7 @@ export function printExpTable(states: ExpState[], choices: TableChoices): void {
   });
   const protectedColumns = new Set<string>();
   if (choices.keep.length) {
-    const keep = new RegExp(`^(?:${choices.keep.join('|')})`);
+    const keep = columnPattern(choices.keep, '--keep');
     for (const c of table.columns) if (keep.test(c)) protectedColumns.add(c);
   }
   const column = (name: string) => table.rows.map((r) => r[table.columns.indexOf(name)]);
@@ -61,12 +61,21 @@ export function printExpTable(states: ExpState[], choices: TableChoices): void {
   }
   if (choices.onlyChanged) drop(table.columns.filter((c) => new Set(column(c)).size === 1));
   if (choices.drop.length) {
-    const dropRe = new RegExp(`^(?:${choices.drop.join('|')})`);
+    const dropRe = columnPattern(choices.drop, '--drop');
     drop(table.columns.filter((c) => dropRe.test(c)));
   }
   if (choices.csv) process.stdout.write(csvText(table));
   else if (choices.markdown) out(markdownTable(table.columns.map((h) => `${h}  `), table.rows));
   else out(plainText(table));
+}
+
+/** Columns whose name starts with a match of any of `patterns` (dvc joins them with `|`, Python's re.match). */
+function columnPattern(patterns: string[], option: string): RegExp {
+  try {
+    return new RegExp(`^(?:${patterns.join('|')})`);
+  } catch (err) {
+    throw new CairnError('USAGE', `${option} ${patterns.map((p) => `'${p}'`).join(' ')}: not a regular expression (${(err as Error).message}).`, { hint: 'Escape special characters with \\.' });
+  }
 }
 
 /** Python's csv writer: fields quoted only when they must be, lines ended by CRLF. */

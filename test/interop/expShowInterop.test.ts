@@ -186,7 +186,7 @@ describe('interop: exp show / exp list against dvc', function () {
   });
 });
 
-describe('interop: exp show on odd experiment refs', function () {
+describe('interop: exp show on odd and many experiment refs', function () {
   this.timeout(300_000);
 
   it('refs at unrelated commits, with non-ASCII names, too deep, under no sha: as dvc; one at a blob (dvc fails) is left out', () => {
@@ -254,5 +254,40 @@ describe('interop: exp show on odd experiment refs', function () {
     assert.equal(shown[1].experiments.length, 10_000);
     assert.ok(seconds < 15, `exp show -A took ${seconds} s`);
     process.stdout.write(`      (exp show -A --json over 10,000 refs: ${seconds.toFixed(2)} s)\n`);
+  });
+
+  it('200 experiment commits (made with git fast-import): --json equals dvc\'s; the time of each is printed', () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE });
+    commitAll(root, 'pipeline');
+    writeFiles(root, { 'data.txt': 'd\n' });
+    dvcOk(root, 'add', '-q', 'data.txt');
+    dvcOk(root, 'repro', '-q');
+    commitAll(root, 'baseline');
+    const head = git(root, 'rev-parse', 'HEAD').trim();
+    const start = Math.floor(Date.now() / 1000) - 100_000;
+    let stream = '';
+    for (let i = 0; i < 200; i++) {
+      const lr = (i + 1) / 1000;
+      const message = `dvc: commit experiment ${i}`;
+      stream += `commit refs/exps/${head.slice(0, 2)}/${head.slice(2)}/exp-${i}\ncommitter t <t@t> ${start + i} +0000\ndata ${message.length}\n${message}\nfrom ${head}\n`;
+      for (const [name, body] of [['params.yaml', `train:\n  lr: ${lr}\n  epochs: 3\n`], ['metrics.json', JSON.stringify({ acc: lr * 2, loss: 1 - lr })]]) {
+        stream += `M 100644 inline ${name}\ndata ${Buffer.byteLength(body)}\n${body}\n`;
+      }
+      stream += '\n';
+    }
+    const imported = spawnSync('git', ['fast-import', '--quiet'], { cwd: root, input: stream, encoding: 'utf8' });
+    assert.equal(imported.status, 0, imported.stderr);
+    const shown = sameShow(root);
+    assert.equal(shown[1].experiments.length, 200);
+    let started = Date.now();
+    cairnOk(root, 'exp', 'show', '--json');
+    const ours = (Date.now() - started) / 1000;
+    started = Date.now();
+    dvcOk(root, 'exp', 'show', '--json');
+    const theirs = (Date.now() - started) / 1000;
+    process.stdout.write(`      (exp show --json, 200 experiments: cairn ${ours.toFixed(2)} s, dvc ${theirs.toFixed(2)} s with its cache warm)\n`);
+    assert.ok(ours < 5, `cairn took ${ours} s`);
   });
 });
