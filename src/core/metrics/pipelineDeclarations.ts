@@ -43,9 +43,11 @@ async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Prom
   for (const stage of pipelines.stages) {
     const entry = await lockedStage(source, stage);
     const outs = entry && Array.isArray(entry.outs) ? entry.outs : [];
+    // dvc.lock records `cache: false` outputs too, and the run cache may hold their bytes, but DVC never reads them from there.
+    const uncached = new Set(stage.outs.filter((o) => !o.cache).map((o) => o.path));
     for (const out of outs) {
       // A hash that is not an object id never names a cache file: the output then reads as missing.
-      if (!isDict(out) || typeof out.path !== 'string' || !isObjectId(out.md5)) continue;
+      if (!isDict(out) || typeof out.path !== 'string' || !isObjectId(out.md5) || uncached.has(out.path)) continue;
       const rel = normalizeRel([stage.wdir, out.path].filter(Boolean).join('/'));
       if (rel) result.set(rel, { md5: out.md5, hashName: out.hash === 'md5' ? 'md5' : 'md5-dos2unix' });
     }
