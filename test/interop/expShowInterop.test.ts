@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { ensureDvc } from '../support/peers';
 import { CLI, cairn, cairnOk, dvc, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 import { cairnJson, commitAll } from '../support/metricsJson';
@@ -183,6 +184,43 @@ describe('interop: exp show / exp list against dvc', function () {
       assert.deepEqual(listed(cairnOk(root, 'exp', 'list', ...args)), listed(dvcOk(root, 'exp', 'list', ...args)), `exp list ${args.join(' ')}`);
     }
     assert.deepEqual(listed(cairnOk(root, 'exp', 'list', 'origin', '-A', '--name-only'))[''], ['exp-a', 'exp-c']);
+  });
+});
+
+describe('interop: exp show while dvc exp run runs in the workspace', function () {
+  this.timeout(120_000);
+
+  it('lists the running experiment as dvc does (the workspace, executor running), then the finished one', async () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, {
+      'params.yaml': 'lr: 0.1\n',
+      'm.src': '{"acc": 1}\n',
+      'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 8 && cp m.src m.json\n    deps: [m.src]\n    params: [lr]\n    metrics: [{m.json: {cache: false}}]\n',
+    });
+    dvcOk(root, 'repro', '-q');
+    commitAll(root, 'baseline');
+    const run = spawn(ensureDvc(), ['exp', 'run', '-q', '-S', 'lr=0.5', '-n', 'slowpoke'], { cwd: root, stdio: 'ignore', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    const ended = new Promise((resolve) => run.on('exit', resolve));
+    try {
+      // Running: dvc has recorded its process and removed the stage's output.
+      const record = path.join(root, '.dvc', 'tmp', 'exps', 'run', 'workspace', 'workspace.json');
+      // (m.json comes and goes while dvc applies the experiment: the state must hold for a second.)
+      const runningNow = () => fs.existsSync(record) && !fs.existsSync(path.join(root, 'm.json')) && fs.readFileSync(path.join(root, 'params.yaml'), 'utf8').includes('0.5');
+      for (let held = 0, i = 0; held < 10 && i < 150; i++) {
+        held = runningNow() ? held + 1 : 0;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const shown = sameShow(root);
+      const running = shown[1].experiments[0];
+      assert.equal(running.name, 'slowpoke');
+      assert.equal(running.executor.state, 'running');
+      assert.equal(running.revs[0].rev, 'workspace');
+    } finally {
+      await ended;
+    }
+    const done = sameShow(root);
+    assert.equal(done[1].experiments[0].executor, null);
   });
 });
 

@@ -48,6 +48,9 @@ export async function stashEntries(gitRoot: string, ref: string): Promise<QueueE
   return entries;
 }
 
+/** The name dvc gives the record of a run in the workspace (`dvc exp run` without --queue or --temp). */
+const WORKSPACE_RUN = 'workspace';
+
 /** Queue files are small JSON; anything bigger is not dvc's. */
 const MAX_QUEUE_FILE = 1024 * 1024;
 
@@ -56,10 +59,10 @@ const MAX_QUEUE_FILE = 1024 * 1024;
  * the process), or undefined. `.dvc/tmp` is not in git, but a cloned archive may hold anything
  * there: the file is read only when it is a regular file inside the repository's `.dvc` folder.
  */
-async function queueFile(repo: Repo, stashRev: string, ext: 'run' | 'json'): Promise<Record<string, unknown> | undefined> {
-  if (!isSha(stashRev)) return undefined;
-  const dir = path.join(repo.dvcDir, 'tmp', 'exps', 'run', stashRev);
-  const file = path.join(dir, `${stashRev}.${ext}`);
+async function queueFile(repo: Repo, run: string, ext: 'run' | 'json'): Promise<Record<string, unknown> | undefined> {
+  if (!isSha(run) && run !== WORKSPACE_RUN) return undefined;
+  const dir = path.join(repo.dvcDir, 'tmp', 'exps', 'run', run);
+  const file = path.join(dir, `${run}.${ext}`);
   try {
     const realDvc = await fs.promises.realpath(repo.dvcDir);
     const realDir = await fs.promises.realpath(dir);
@@ -103,3 +106,42 @@ export async function queueSuccesses(repo: Repo): Promise<Map<string, ExpExecuto
   }
   return result;
 }
+
+/** `dvc exp run` running in the workspace now: its baseline and name, and the executor `exp show` gives it. */
+export interface WorkspaceRun {
+  baselineRev: string;
+  name: string | null;
+  executor: ExpExecutor;
+}
+
+/** dvc's run states (dvc: executor/base.py TaskStatus): below FAILED and not SUCCESS, a run is still going. */
+const FAILED = 4;
+const SUCCESS = 3;
+
+/**
+ * The experiment `dvc exp run` is running in the workspace, if any: its record names a process
+ * that is alive and a state that is not over (dvc: queue/workspace.py `collect_active_data`).
+ */
+export async function workspaceRun(repo: Repo): Promise<WorkspaceRun | undefined> {
+  const proc = await queueFile(repo, WORKSPACE_RUN, 'json');
+  const pid = intOrNull(proc?.pid);
+  if (pid === null || pid <= 0 || !processAlive(pid)) return undefined;
+  const info = await queueFile(repo, WORKSPACE_RUN, 'run');
+  const status = intOrNull(info?.status);
+  if (!info || !isSha(info.baseline_rev) || status === null || status >= FAILED || status === SUCCESS) return undefined;
+  return {
+    baselineRev: info.baseline_rev,
+    name: stringOrNull(info.name),
+    executor: { state: 'running', name: 'workspace', local: { root: stringOrNull(info.root_dir), log: null, pid, returncode: null, task_id: null } },
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+

@@ -8,7 +8,7 @@ import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { ExpExecutor, ExpRange, ExpState } from './contract';
 import { ExpRevisions, RevisionState } from './revisionData';
 import { experimentRefsByBaseline } from './refs';
-import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries } from './queue';
+import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
 
 /** Which baselines to show, as dvc's `exp show` chooses them. */
 export interface BaselineSelection {
@@ -49,11 +49,12 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   const baselines = await selectBaselines(reader, gitRoot, options);
   throwIfAborted(options.signal);
   const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
-  const [refs, queued, failed, successes] = await Promise.all([
+  const [refs, queued, failed, successes, running] = await Promise.all([
     experimentRefsByBaseline(reader),
     options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
     options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
     queueSuccesses(repo),
+    workspaceRun(repo),
   ]);
 
   const result: ExpState[] = [];
@@ -88,7 +89,16 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
           return { revs: [state], executor: { state: 'failed', name: null, local: await processOf(repo, e.stashRev) }, name: e.name || null };
         }),
     );
+    const active: ExpRange[] = [];
+    if (running?.baselineRev === baseline) {
+      // The workspace as it is now, then any commits HEAD has made on top of the baseline (dvc's `collect_exec_branch`).
+      const head = await reader.resolve('HEAD');
+      const commits = head && head !== baseline ? await experimentCommits(revisions, head, baseline) : [];
+      const revs = [stateOf('workspace', running.name, await revisions.state(undefined)), ...(await Promise.all(commits.map(async (rev) => stateOf(rev, null, await revisions.state(rev)))))];
+      active.push({ revs, executor: running.executor, name: running.name });
+    }
     const experiments = [
+      ...active,
       ...newestFirst(finished.filter((r): r is ExpRange => r !== undefined)),
       ...newestFirst(queuedRanges),
       ...newestFirst(failedRanges),
