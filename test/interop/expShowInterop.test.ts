@@ -266,6 +266,39 @@ describe('interop: exp show on odd and many experiment refs', function () {
     assert.deepEqual(cairnJson(root, 'exp', 'show'), shown);
   });
 
+  it('-A lists baselines newest first and commits of one time by sha, as dvc (an annotated tag\'s commit too)', () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'params.yaml': 'lr: 0.1\n' });
+    commitAll(root, 'base');
+    const at = (date: string, ...args: string[]) => {
+      const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date } });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    for (const [branch, lr] of [['a', '0.2'], ['b', '0.3']]) {
+      git(root, 'checkout', '-q', '-b', branch, 'main');
+      writeFiles(root, { 'params.yaml': `lr: ${lr}\n` });
+      git(root, 'add', '-A');
+      at('2024-01-01T00:00:00Z', 'commit', '-q', '-m', `same time ${branch}`);
+    }
+    // A newer child on the sibling with the smaller sha: git's own order would list the other sibling first.
+    const [a, b] = ['a', 'b'].map((br) => git(root, 'rev-parse', br).trim());
+    git(root, 'checkout', '-q', a < b ? 'a' : 'b');
+    writeFiles(root, { 'params.yaml': 'lr: 0.5\n' });
+    git(root, 'add', '-A');
+    at('2024-02-01T00:00:00Z', 'commit', '-q', '-m', 'newer child');
+    git(root, 'checkout', '-q', '-b', 'tagged', 'main');
+    writeFiles(root, { 'params.yaml': 'lr: 0.9\n' });
+    git(root, 'add', '-A');
+    at('2023-01-01T00:00:00Z', 'commit', '-q', '-m', 'old, only an annotated tag keeps it');
+    git(root, 'tag', '-a', '-m', 'keep', 'kept');
+    git(root, 'checkout', '-q', 'main');
+    git(root, 'branch', '-D', 'tagged');
+    const shown = sameShow(root, '-A');
+    assert.equal(shown.length, 6, 'the workspace, main, a, b, c and the tagged commit');
+    sameShow(root, '-a');
+  });
+
   it('10,000 experiment refs at a few commits: exp show -A stays fast', () => {
     const root = tempGitRepo();
     writeFiles(root, { 'params.yaml': 'lr: 0.1\n', 'metrics.json': '{"acc": 0.1}', 'dvc.yaml': 'metrics: [metrics.json]\n' });

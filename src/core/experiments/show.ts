@@ -162,8 +162,7 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
   const refList = async (prefix: string) =>
     (await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', prefix])).split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0]);
   if (selection.allCommits) {
-    const out = await runGit(gitRoot, ['rev-list', 'HEAD', '--branches', '--tags', '--remotes', '--']);
-    commits.push(...out.split('\n').filter(Boolean));
+    commits.push(...(await allCommitsByDate(gitRoot)));
   } else {
     if (selection.allBranches) commits.push(...(await refList('refs/heads/')));
     if (selection.allTags) {
@@ -171,6 +170,40 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
     }
   }
   return [...new Set(commits)];
+}
+
+/**
+ * Every commit HEAD, branches, remote branches and tags reach, as dvc's git layer walks them
+ * (dulwich, by date): newest commit time first, ties by sha, each commit once.
+ */
+async function allCommitsByDate(gitRoot: string): Promise<string[]> {
+  const starts = ['HEAD', '--branches', '--tags', '--remotes'];
+  const log = await runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']);
+  const commits = new Map<string, { time: number; parents: string[] }>();
+  for (const line of log.split('\n').filter(Boolean)) {
+    const [sha, time, ...parents] = line.split(' ');
+    commits.set(sha, { time: Number(time), parents });
+  }
+  // Annotated tags start from the commit they name.
+  const refs = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/']);
+  const tips = [(await runGit(gitRoot, ['rev-parse', 'HEAD'])).trim(), ...refs.split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0])];
+  const frontier = new Set(tips.filter((sha) => commits.has(sha)));
+  const seen = new Set(frontier);
+  const order: string[] = [];
+  const before = (a: string, b: string) => commits.get(a)!.time > commits.get(b)!.time || (commits.get(a)!.time === commits.get(b)!.time && a < b);
+  while (frontier.size) {
+    let next = '';
+    for (const sha of frontier) if (!next || before(sha, next)) next = sha;
+    frontier.delete(next);
+    order.push(next);
+    for (const parent of commits.get(next)!.parents) {
+      if (commits.has(parent) && !seen.has(parent)) {
+        seen.add(parent);
+        frontier.add(parent);
+      }
+    }
+  }
+  return order;
 }
 
 /**
