@@ -137,7 +137,7 @@ export const expCommands: CommandTable = {
       show: {
         summary: 'Print the workspace and baselines with their experiments, their params and metrics',
         usage:
-          'cairn exp show [--json|--csv|--md] [-a] [-T] [-A] [--rev r]... [-n N] [--sort-by key] [--sort-order asc|desc] [--only-changed] [--keep re]... [--drop re]... [--hide-queued] [--hide-failed] [--hide-workspace] [--sha] [--precision N]',
+          'cairn exp show [--json|--csv|--md] [-a] [-T] [-A] [--rev r]... [-n N] [--sort-by key] [--sort-order asc|desc] [--only-changed] [--keep re]... [--drop re]... [--hide-queued] [--hide-failed] [--hide-workspace] [--sha] [--precision N] [-f] [--no-fetch] [--no-pager]',
         options: {
           'all-branches': { type: 'boolean', short: 'a' },
           'all-tags': { type: 'boolean', short: 'T' },
@@ -157,6 +157,9 @@ export const expCommands: CommandTable = {
           sha: { type: 'boolean' },
           precision: { type: 'string' },
           'no-pager': { type: 'boolean' },
+          // Accepted as dvc accepts them; Cairn keeps no experiment cache to skip, fetches nothing from running runs and pages nothing.
+          force: { type: 'boolean', short: 'f' },
+          'no-fetch': { type: 'boolean' },
         },
         async run({ values, positionals, signal }) {
           if (positionals.length) throw new CairnError('USAGE', `cairn exp show takes no arguments, got '${positionals[0]}'.`, { hint: 'Choose baselines with --rev.' });
