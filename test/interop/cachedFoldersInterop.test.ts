@@ -163,3 +163,21 @@ describe('interop: metrics, params and plots inside cached output folders, again
     assert.deepEqual(dvcJson(bare, 'plots', 'diff'), {});
   });
 });
+
+describe('interop: a `cache: false` output is never read from the cache', function () {
+  this.timeout(120_000);
+
+  it('a missing `cache: false` metric whose bytes the run cache stored reads as missing, as dvc', () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, {
+      'm.src': '{"acc": 1}\n',
+      'dvc.yaml': 'stages:\n  train:\n    cmd: cp m.src m.json\n    deps: [m.src]\n    metrics: [{m.json: {cache: false}}]\n',
+    });
+    dvcOk(root, 'repro', '-q');
+    commitAll(root, 'one');
+    fs.rmSync(path.join(root, 'm.json'));
+    const shown = same(root, 'metrics', 'show') as Record<string, { data: Record<string, { error?: { type: string } }> }>;
+    assert.equal(shown[''].data['m.json'].error?.type, 'FileNotFoundError');
+  });
+});

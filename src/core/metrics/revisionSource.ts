@@ -219,4 +219,5 @@ export class CommitSource implements RevisionSource {
     for (const e of entries) if (!(await this.ignored(dir ? `${dir}/${e.name}` : e.name, e.isDir))) shown.push(e);
     return shown;
   }
+
 }

@@ -1,0 +1,239 @@
+import type { Repo } from '../repo/repo';
+import { CairnError, throwIfAborted } from '../errors';
+import { runGit } from '../scm/git';
+import { withReader } from '../metrics/show';
+import { sharingParsedYaml } from '../pipeline/yamlDocument';
+import type { RevisionReader } from '../metrics/revisions';
+import type { GitObjectReader } from '../metrics/gitObjectReader';
+import type { ExpExecutor, ExpRange, ExpState } from './contract';
+import { ExpRevisions, RevisionState } from './revisionData';
+import { experimentRefsByBaseline } from './refs';
+import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
+
+/** Which baselines to show, as dvc's `exp show` chooses them. */
+export interface BaselineSelection {
+  /** Baseline revisions (default HEAD when nothing else is chosen). */
+  revs?: string[];
+  /** Commits to show from each of `revs`, first parents back (1 by default; negative: all). */
+  num?: number;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+}
+
+export interface ExpShowOptions extends BaselineSelection {
+  hideQueued?: boolean;
+  hideFailed?: boolean;
+  hideWorkspace?: boolean;
+  /** Baselines by sha only, never by branch or tag name. */
+  shaOnly?: boolean;
+  signal?: AbortSignal;
+  reader?: RevisionReader;
+}
+
+/**
+ * `exp show`: the workspace, then each baseline with its experiments — those finished (from
+ * `refs/exps/<baseline>/...`), then dvc's queued and failed queue entries — each group newest
+ * first, as `dvc exp show --json` lists them. A revision that cannot be read carries its error;
+ * the others are unaffected. Each commit is read once, all through one `git cat-file --batch`.
+ */
+export async function expShow(repo: Repo, options: ExpShowOptions = {}): Promise<ExpState[]> {
+  // Experiments of a baseline mostly share dvc.yaml and dvc.lock byte for byte: each text is parsed once.
+  return sharingParsedYaml(() => withReader(repo, { reader: options.reader }, (reader) => collect(repo, reader, options)));
+}
+
+async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptions): Promise<ExpState[]> {
+  if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
+  const gitRoot = reader.gitRoot;
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
+  const baselines = await selectBaselines(reader, gitRoot, options);
+  throwIfAborted(options.signal);
+  const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
+  const [refs, queued, failed, successes, running] = await Promise.all([
+    experimentRefsByBaseline(reader),
+    options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
+    options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
+    queueSuccesses(repo),
+    workspaceRun(repo),
+  ]);
+
+  const result: ExpState[] = [];
+  if (!options.hideWorkspace) result.push(stateOf('workspace', null, await revisions.state(undefined)));
+  for (const baseline of baselines) {
+    throwIfAborted(options.signal);
+    const finished = await Promise.all(
+      (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
+        const revs = await experimentCommits(revisions, sha, baseline);
+        if (!revs.length) return undefined;
+        const states = await Promise.all(revs.map(async (rev, i) => stateOf(rev, i === 0 ? name : null, await revisions.state(rev))));
+        return { revs: states, executor: successes.get(ref) ?? null, name };
+      }),
+    );
+    const queuedRanges = await Promise.all(
+      queued
+        .filter((e) => e.baselineRev === baseline)
+        .map(async (e): Promise<ExpRange> => {
+          const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
+          // dvc shows no metrics for what has not run yet.
+          if (state.data) state.data = { ...state.data, metrics: {} };
+          const executor: ExpExecutor = { state: 'queued', name: 'dvc-task', local: { root: null, log: null, pid: null, returncode: null, task_id: e.stashRev } };
+          return { revs: [state], executor, name: e.name || null };
+        }),
+    );
+    const failedRanges = await Promise.all(
+      failed
+        .filter((e) => e.baselineRev === baseline)
+        .map(async (e): Promise<ExpRange> => {
+          const state = stateOf(e.stashRev, e.name || null, await revisions.state(e.stashRev));
+          state.error = { msg: 'Experiment run failed', type: '' };
+          return { revs: [state], executor: { state: 'failed', name: null, local: await processOf(repo, e.stashRev) }, name: e.name || null };
+        }),
+    );
+    const active: ExpRange[] = [];
+    if (running?.baselineRev === baseline) {
+      // The workspace as it is now, then any commits HEAD has made on top of the baseline (dvc's `collect_exec_branch`).
+      const head = await reader.resolve('HEAD');
+      const commits = head && head !== baseline ? await experimentCommits(revisions, head, baseline) : [];
+      const revs = [stateOf('workspace', running.name, await revisions.state(undefined)), ...(await Promise.all(commits.map(async (rev) => stateOf(rev, null, await revisions.state(rev)))))];
+      active.push({ revs, executor: running.executor, name: running.name });
+    }
+    const experiments = [
+      ...active,
+      ...newestFirst(finished.filter((r): r is ExpRange => r !== undefined)),
+      ...newestFirst(queuedRanges),
+      ...newestFirst(failedRanges),
+    ];
+    const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
+    state.experiments = experiments.length ? experiments : null;
+    result.push(state);
+  }
+  return result;
+}
+
+function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {
+  return { rev, name, data: state.data, error: state.error, experiments: null };
+}
+
+/**
+ * The commits of an experiment, tip first: first parents back from its ref to the baseline
+ * (excluded), as dvc walks them; none when the ref names no commit.
+ */
+async function experimentCommits(revisions: ExpRevisions, tip: string, baseline: string): Promise<string[]> {
+  const revs: string[] = [];
+  const seen = new Set<string>();
+  for (let info = await revisions.commit(tip); info && !seen.has(info.sha); ) {
+    seen.add(info.sha);
+    revs.push(info.sha);
+    if (!info.firstParent || info.firstParent === baseline) break;
+    info = await revisions.commit(info.firstParent);
+  }
+  return revs;
+}
+
+/** Ranges by their tip's commit time, then sha, newest first (dvc's `_sorted_ranges`). */
+function newestFirst(ranges: ExpRange[]): ExpRange[] {
+  const key = (r: ExpRange) => ({ time: r.revs[0]?.data?.timestamp ?? '', rev: r.revs[0]?.data?.timestamp ? r.revs[0].rev : '' });
+  return [...ranges].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka.time !== kb.time) return ka.time < kb.time ? 1 : -1;
+    return ka.rev === kb.rev ? 0 : ka.rev < kb.rev ? 1 : -1;
+  });
+}
+
+/**
+ * The baseline commits, first-seen order, each once: `revs` (HEAD by default) and `num - 1`
+ * first parents of each, then all branches, all tags (by name) or all commits.
+ */
+export async function selectBaselines(reader: RevisionReader, gitRoot: string, selection: BaselineSelection): Promise<string[]> {
+  const num = selection.num ?? 1;
+  const chosen = !!(selection.revs?.length || selection.allBranches || selection.allTags || selection.allCommits);
+  const revs = chosen ? (selection.revs ?? []) : ['HEAD'];
+  const commits: string[] = [];
+  for (const rev of revs) {
+    if (num === 0) continue;
+    commits.push(await reader.resolveOrThrow(rev));
+    for (let n = 1; n !== num; n++) {
+      const parent = await reader.objects?.resolveCommit(`${rev}~${n}`);
+      if (!parent) break;
+      commits.push(parent);
+    }
+  }
+  const refList = async (prefix: string) =>
+    (await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', prefix])).split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0]);
+  if (selection.allCommits) {
+    commits.push(...(await allCommitsByDate(gitRoot)));
+  } else {
+    if (selection.allBranches) commits.push(...(await refList('refs/heads/')));
+    if (selection.allTags) {
+      for (const sha of await refList('refs/tags/')) if (await reader.objects?.resolveCommit(sha)) commits.push(sha);
+    }
+  }
+  return [...new Set(commits)];
+}
+
+/**
+ * Every commit HEAD, branches, remote branches and tags reach, as dvc's git layer walks them
+ * (dulwich, by date): newest commit time first, ties by sha, each commit once.
+ */
+async function allCommitsByDate(gitRoot: string): Promise<string[]> {
+  const starts = ['HEAD', '--branches', '--tags', '--remotes'];
+  const log = await runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']);
+  const commits = new Map<string, { time: number; parents: string[] }>();
+  for (const line of log.split('\n').filter(Boolean)) {
+    const [sha, time, ...parents] = line.split(' ');
+    commits.set(sha, { time: Number(time), parents });
+  }
+  // Annotated tags start from the commit they name.
+  const refs = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/']);
+  const tips = [(await runGit(gitRoot, ['rev-parse', 'HEAD'])).trim(), ...refs.split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0])];
+  const frontier = new Set(tips.filter((sha) => commits.has(sha)));
+  const seen = new Set(frontier);
+  const order: string[] = [];
+  const before = (a: string, b: string) => commits.get(a)!.time > commits.get(b)!.time || (commits.get(a)!.time === commits.get(b)!.time && a < b);
+  while (frontier.size) {
+    let next = '';
+    for (const sha of frontier) if (!next || before(sha, next)) next = sha;
+    frontier.delete(next);
+    order.push(next);
+    for (const parent of commits.get(next)!.parents) {
+      if (commits.has(parent) && !seen.has(parent)) {
+        seen.add(parent);
+        frontier.add(parent);
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Names for baselines, as dvc's `describe`: HEAD's branch for HEAD's commit, else a tag, else a
+ * branch pointing at it (the first by name).
+ */
+export async function describe(reader: RevisionReader, gitRoot: string, shas: string[]): Promise<Map<string, string>> {
+  const head = await reader.resolve('HEAD');
+  const headBranch = await reader.activeBranch();
+  const tags = new Map<string, string>();
+  const branches = new Map<string, string>();
+  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)', 'refs/tags/', 'refs/heads/']);
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [sha, peeled, ...rest] = line.split(' ');
+    const ref = rest.join(' ');
+    const commit = peeled || sha;
+    if (ref.startsWith('refs/tags/') && !tags.has(commit)) tags.set(commit, ref.slice('refs/tags/'.length));
+    if (ref.startsWith('refs/heads/') && !branches.has(commit)) branches.set(commit, ref.slice('refs/heads/'.length));
+  }
+  const names = new Map<string, string>();
+  for (const sha of shas) {
+    const name = sha === head && headBranch ? headBranch : (tags.get(sha) ?? branches.get(sha));
+    if (name) names.set(sha, name);
+  }
+  return names;
+}
+
+/** Refuses a `-n` that is not a whole number. */
+export function parseNum(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new CairnError('USAGE', `-n/--num must be a whole number, not '${value}'.`);
+  return Number(value);
+}
