@@ -63,14 +63,14 @@ export function pythonJsonText(v: unknown): string {
 }
 
 /**
- * Runs a command on the repository of the working folder. Files the command had to leave out
+ * Runs a command on the repository of the working folder (or of `folder`). Files the command had to leave out
  * (`unreadableFiles`: one bad `.dvc` file does not stop the others) are printed, one line each,
  * and make the exit code non-zero.
  */
-export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
+export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string, folder = process.cwd()): Promise<T> {
   let unreadable: CairnError[] = [];
   try {
-    const result = await Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, async (repo) => {
+    const result = await Repo.using(folder, { hashJobs: hashJobs ? Number(hashJobs) : undefined }, async (repo) => {
       try {
         return await fn(repo);
       } finally {
