@@ -219,7 +219,7 @@ export const dataCommands: CommandTable = {
   ls: {
     summary: 'List a repository\'s files and the data DVC tracks in it (at the workspace, a git revision or an experiment), as `dvc list`',
     args: [
-      { name: '<url>', help: 'The repository: a folder (`.`) or a file:// URL (remote git URLs are not supported).' },
+      { name: '<url>', help: 'The repository: a folder (`.`: its workspace), or a file:// URL (its last commit, as a clone has it). Remote git URLs are not supported.' },
       { name: '[path]', help: 'The folder or file inside it to list (default: its root).' },
     ],
     options: {
@@ -237,7 +237,8 @@ export const dataCommands: CommandTable = {
       const maxDepth = values.level === undefined ? undefined : Number(values.level);
       if (maxDepth !== undefined && !Number.isInteger(maxDepth)) throw new CairnError('USAGE', `-L takes a whole number of levels, not '${values.level}'.`);
       const columns = { size: values.size, hash: values['show-hash'] };
-      const options = { rev: values.rev, dvcOnly: values['dvc-only'], maxDepth };
+      const { folder, isGitUrl } = localRepository(positionals[0]);
+      const options = { rev: values.rev ?? (isGitUrl ? 'HEAD' : undefined), dvcOnly: values['dvc-only'], maxDepth };
       return withRepo(
         async (repo) => {
           if (values.tree) out(treeText(await listTree(repo, positionals[1] ?? '', options), columns));
@@ -249,23 +250,25 @@ export const dataCommands: CommandTable = {
           return 0;
         },
         undefined,
-        localRepositoryFolder(positionals[0]),
+        folder,
       );
     },
   },
 };
 
 
-/** The folder a `cairn ls` URL names: a path or a file:// URL; anything else is refused in one line. */
-function localRepositoryFolder(url: string): string {
-  let folder = url;
-  if (/^file:\/\//i.test(url)) folder = decodeURIComponent(new URL(url).pathname);
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url)) {
+/**
+ * The folder a `cairn ls` URL names, and whether it is a git URL (file://), which dvc clones:
+ * then its committed state is listed, not its workspace. Remote URLs are refused in one line.
+ */
+function localRepository(url: string): { folder: string; isGitUrl: boolean } {
+  const isGitUrl = /^file:\/\//i.test(url);
+  if (!isGitUrl && (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url))) {
     throw new CairnError('USAGE', `'${url}' is a remote repository; cairn ls lists local ones only.`, { hint: 'Clone it (`git clone --depth 1 <url>`) and list the clone.' });
   }
-  const abs = path.resolve(folder);
-  if (!fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) throw new CairnError('MISSING_PATH', `failed to list '${url}': no such folder.`, { hint: 'Give the path of a repository folder, e.g. `.`.' });
-  return abs;
+  const folder = path.resolve(isGitUrl ? decodeURIComponent(new URL(url).pathname) : url);
+  if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new CairnError('MISSING_PATH', `failed to list '${url}': no such folder.`, { hint: 'Give the path of a repository folder, e.g. `.`.' });
+  return { folder, isGitUrl };
 }
 
 type DiffRow = { state: string; path: string; hash: string };
