@@ -19,6 +19,10 @@ const PIPELINE = `stages:
     metrics:
     - metrics.json:
         cache: false
+  later:
+    cmd: echo later > later.txt
+    outs:
+    - later.txt
 `;
 
 /** A `.dvc` file as `dvc import` writes one (frozen, a repo dependency), for a file already in the cache. */
@@ -44,7 +48,7 @@ function listedProject(): string {
   fs.chmodSync(path.join(root, 'script.sh'), 0o755);
   dvcOk(root, 'add', '-q', 'data', 'imported.csv', 'docs/nested/tracked.bin');
   makeImportLike(root, 'imported.csv');
-  dvcOk(root, 'repro', '-q');
+  dvcOk(root, 'repro', '-q', 'build'); // `later` never runs: dvc.lock has no entry for its output
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'v1');
   git(root, 'tag', 'v1');
@@ -73,7 +77,7 @@ describe('interop: ls as dvc list (3.67)', function () {
 
   it('--json entries equal dvc\'s: workspace (ignored and untracked files too), revisions, paths, -R, -L, --dvc-only', () => {
     const top = (json(dvcOk(root, 'ls', '.', '--json'), 'dvc ls') as { path: string }[]).map((e) => e.path);
-    for (const p of ['ignored.log', 'untracked.txt', 'out', 'model.pkl', 'metrics.json', 'imported.csv']) assert.ok(top.includes(p), `dvc lists ${p} (fixture check): ${top}`);
+    for (const p of ['ignored.log', 'untracked.txt', 'out', 'model.pkl', 'metrics.json', 'imported.csv', 'later.txt']) assert.ok(top.includes(p), `dvc lists ${p} (fixture check): ${top}`);
     const revisions = [[], ['--rev', 'v1']];
     const shapes = [[], ['-R'], ['-R', '--dvc-only'], ['-R', '-L', '2']];
     const paths = [[], ['data'], ['data/with space'], ['out/deep'], ['script.sh']];

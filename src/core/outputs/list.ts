@@ -103,7 +103,7 @@ class RepoView {
   static async open(repo: Repo, rev: string | undefined): Promise<RepoView> {
     const commit = rev === undefined || rev === WORKSPACE ? undefined : await resolveRevision(repo, rev);
     const files = commit === undefined ? new WorkspaceFiles(repo) : await CommitFiles.load(repo, commit);
-    const outputs = (await recordedOutputs(repo, commit, { revName: rev })).filter((o) => o.cache && o.md5 !== undefined);
+    const outputs = (await recordedOutputs(repo, commit, { revName: rev })).filter((o) => o.cache);
     return new RepoView(repo, files, dataTree(outputs), rev ?? WORKSPACE);
   }
 
@@ -176,8 +176,13 @@ function merged(file: FileInfo | undefined, data: DataNode | undefined): Omit<Li
 function dataTree(outputs: RecordedOutput[]): DataNode {
   const root: DataNode = { isDir: true, size: null, md5: null, isout: false, children: new Map() };
   for (const out of outputs) {
-    const isDir = out.md5!.endsWith('.dir');
-    place(root, out.rel.split('/'), { isDir, size: out.size ?? null, md5: out.md5!, isout: true, ...(isDir && { children: new Map(), unread: out }) }, false);
+    if (out.md5 === undefined) {
+      // A stage output dvc.lock does not record yet: dvc lists it as an empty file.
+      place(root, out.rel.split('/'), { isDir: false, size: 0, md5: null, isout: true }, false);
+      continue;
+    }
+    const isDir = out.md5.endsWith('.dir');
+    place(root, out.rel.split('/'), { isDir, size: out.size ?? null, md5: out.md5, isout: true, ...(isDir && { children: new Map(), unread: out }) }, false);
   }
   return root;
 }
