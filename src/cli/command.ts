@@ -16,6 +16,19 @@ export interface OptionSpec {
   help: string;
   /** A string option's value as usage and help show it, e.g. `<number>` (default `<value>`). */
   value?: string;
+  /** The value a string option takes when given without one (`--untracked-files` = `all`, as argparse's `const`). */
+  valueWhenBare?: string;
+}
+
+/** Arguments with a bare option that has a `valueWhenBare` given that value (it is bare when nothing, or another option, follows). */
+export function withBareValues(args: string[], options: Options): string[] {
+  const filled: string[] = [];
+  args.forEach((arg, i) => {
+    filled.push(arg);
+    const spec = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (spec?.valueWhenBare !== undefined && (i + 1 >= args.length || args[i + 1].startsWith('-'))) filled.push(spec.valueWhenBare);
+  });
+  return filled;
 }
 
 export type Options = Record<string, OptionSpec>;

@@ -139,6 +139,19 @@ export class Git {
     return entries;
   }
 
+  /** `git status`: each changed path (from git's root) with its two-letter code (`??` untracked); untracked files listed one by one with `all`. */
+  async status(untrackedFiles: 'no' | 'all'): Promise<{ code: string; path: string }[]> {
+    const tokens = (await this.run(['status', '--porcelain=v1', '-z', `--untracked-files=${untrackedFiles}`])).split('\0');
+    const entries: { code: string; path: string }[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i].length < 4) continue;
+      const code = tokens[i].slice(0, 2);
+      entries.push({ code, path: tokens[i].slice(3) });
+      if (/[RC]/.test(code)) i++; // a rename or copy: its source path follows
+    }
+    return entries;
+  }
+
   show(rev: string, file: string): Promise<string> {
     return this.run(['show', `${rev}:${file}`]);
   }
