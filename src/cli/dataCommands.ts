@@ -226,6 +226,9 @@ export const dataCommands: CommandTable = {
         options: {
           granular: { type: 'boolean', help: 'Show the files inside tracked folders (from their .dir manifests).' },
           unchanged: { type: 'boolean', help: 'Show tracked files that did not change.' },
+          remote: { type: 'string', short: 'r', value: '<name>', help: 'The remote --not-in-remote asks (default: each output\'s, else the default remote).' },
+          'not-in-remote': { type: 'boolean', help: 'Show tracked data the remote does not have.' },
+          'no-remote-refresh': { type: 'boolean', help: 'Accepted for dvc\'s sake: Cairn keeps no index of the remote, so it always asks the remote.' },
           'untracked-files': { type: 'string', value: '[no|all]', valueWhenBare: 'all', help: 'Show files git does not track and does not ignore (`all`, also when given bare), or not (`no`, the default).' },
           jobs: JOBS,
         },
@@ -234,9 +237,18 @@ export const dataCommands: CommandTable = {
           if (untrackedFiles !== 'no' && untrackedFiles !== 'all') throw new CairnError('USAGE', `--untracked-files takes 'no' or 'all', not '${untrackedFiles}'.`);
           return withRepo(async (repo) => {
             const bar = new ProgressBar('Checking');
-            const result = await dataStatus(repo, positionals, { cwd: process.cwd(), granular: values.granular, untrackedFiles, signal, onProgress: bar.update }).finally(() => bar.done());
+            const result = await dataStatus(repo, positionals, {
+              cwd: process.cwd(),
+              granular: values.granular,
+              untrackedFiles,
+              notInRemote: values['not-in-remote'],
+              remote: values.remote,
+              signal,
+              onProgress: bar.update,
+            }).finally(() => bar.done());
             const shown: Partial<Record<DataStatusSection, unknown>> = {
               not_in_cache: result.not_in_cache,
+              not_in_remote: result.not_in_remote,
               committed: result.committed,
               uncommitted: result.uncommitted,
               ...(untrackedFiles === 'all' && { untracked: result.untracked }),
@@ -306,9 +318,10 @@ function localRepository(url: string): { folder: string; isGitUrl: boolean } {
   return { folder, isGitUrl };
 }
 
-type DataStatusSection = 'not_in_cache' | 'committed' | 'uncommitted' | 'untracked' | 'unchanged';
+type DataStatusSection = 'not_in_cache' | 'not_in_remote' | 'committed' | 'uncommitted' | 'untracked' | 'unchanged';
 const DATA_STATUS_LABELS: Record<DataStatusSection, string> = {
   not_in_cache: 'Not in cache',
+  not_in_remote: 'Not in remote',
   committed: 'DVC committed changes',
   uncommitted: 'DVC uncommitted changes',
   untracked: 'Untracked files',
@@ -316,6 +329,7 @@ const DATA_STATUS_LABELS: Record<DataStatusSection, string> = {
 };
 const DATA_STATUS_HINTS: Record<DataStatusSection, string[]> = {
   not_in_cache: ['use "cairn fetch <file>..." to download files'],
+  not_in_remote: ['use "cairn push <file>..." to upload files'],
   committed: ['git commit the corresponding dvc files to update the repo'],
   uncommitted: ['use "cairn commit <file>..." to track changes', 'use "cairn checkout <file>..." to discard changes'],
   untracked: ['use "git add <file> ..." or "cairn add <file>..." to commit to git or to dvc'],

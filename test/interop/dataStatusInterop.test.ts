@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairnOk, dvcOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairnOk, dvcOk, git, md5, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /**
  * `cairn data status` against `dvc data status` on layouts the test builds: tracked folders with
@@ -34,7 +34,7 @@ function sortedLists(value: Json): Json {
 /** The text with each section's item lines sorted and dvc's command names as cairn's. */
 function comparableText(text: string): string {
   return text
-    .replace(/"dvc (fetch|commit|checkout|add) /g, '"cairn $1 ')
+    .replace(/"dvc (fetch|push|commit|checkout|add) /g, '"cairn $1 ')
     .split('\n\n')
     .map((section) => {
       const lines = section.split('\n');
@@ -121,6 +121,25 @@ describe('interop: data status as dvc data status (3.67)', function () {
     }
     // As dvc takes them: a target is relative to the repository's root, untracked files matched from the working folder.
     for (const targets of [['sub'], ['data/sub'], ['untracked-here.txt']]) assertSameStatus(path.join(root, 'data'), [...targets, '--granular', '--untracked-files'], `from data/: ${targets}`);
+  });
+
+  it('--not-in-remote: without a remote every output; with a local remote what a partial push left out, a folder\'s files with --granular; -r', () => {
+    const root = trackedProject();
+    assertSameStatus(root, ['--not-in-remote'], 'no remote');
+    const remoteDir = tempDir();
+    dvcOk(root, 'remote', 'add', '-d', 'store', remoteDir);
+    dvcOk(root, 'remote', 'add', 'other', tempDir());
+    dvcOk(root, 'push', '-q', 'data.dvc', 'c.txt.dvc');
+    // A file of data/ and data/'s own manifest gone from the remote.
+    const objectOn = (md5: string) => path.join(remoteDir, 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+    const dataDir = /md5: (\w+\.dir)/.exec(fs.readFileSync(path.join(root, 'data.dvc'), 'utf8'))![1];
+    fs.rmSync(objectOn(dataDir));
+    fs.rmSync(objectOn(md5('a\n')));
+    const theirs = assertSameStatus(root, ['--not-in-remote', '--granular'], 'partial push');
+    assert.ok(JSON.stringify(theirs).includes('data/a.txt'), `dvc finds the file missing (fixture check): ${JSON.stringify(theirs)}`);
+    for (const args of [['--not-in-remote'], ['data', 'c.txt', '--not-in-remote', '--granular'], ['--not-in-remote', '-r', 'other'], ['-r', 'store'], ['--not-in-remote', '--no-remote-refresh']]) {
+      assertSameStatus(root, args, 'partial push');
+    }
   });
 
   it('a git repository without commits says so', () => {

@@ -8,6 +8,12 @@ import { normalizeRel } from '../metrics/revisionSource';
 import { CairnError } from '../errors';
 import { RecordedOutput, recordedOutputs } from './recordedOutputs';
 import { hashOutputs } from './workspaceState';
+import { usedOutputs } from '../remotes/usedObjects';
+import { groupByRemote } from '../remotes/sync';
+import { openRemote } from '../remotes/openRemote';
+import { objectKey } from '../remotes/remote';
+import { remoteHas } from '../remotes/remoteIndex';
+import { configuredRemotes } from '../remotes/remoteConfig';
 
 /** One side of a comparison's changes, as `dvc data status --json` names them (empty lists left out). */
 export interface DataChanges {
@@ -26,6 +32,8 @@ export interface DataChanges {
  */
 export interface DataStatus {
   not_in_cache: string[];
+  /** With `notInRemote`: recorded outputs (files of folders too, `granular`) whose objects the remote lacks. */
+  not_in_remote: string[];
   committed: DataChanges;
   uncommitted: DataChanges;
   untracked: string[];
@@ -39,6 +47,9 @@ export interface DataStatusOptions {
   granular?: boolean;
   /** `all`: list files git does not track (and does not ignore). */
   untrackedFiles?: 'no' | 'all';
+  /** Also ask the remote (`remote`, else each output's or the default) which recorded objects it lacks. */
+  notInRemote?: boolean;
+  remote?: string;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -68,6 +79,8 @@ export async function dataStatus(repo: Repo, targets: string[], options: DataSta
     return !isObjectId(e.md5) || !repo.store.has(e.md5, e.hashName);
   });
 
+  const notInRemote = options.notInRemote ? await missingFromRemote(repo, filterKeys, options) : [];
+
   let committed: Comparison | undefined;
   let isEmpty = false;
   if (repo.scm) {
@@ -90,12 +103,47 @@ export async function dataStatus(repo: Repo, targets: string[], options: DataSta
   const shown = (k: string) => ((workspace.entries.get(k) ?? index.entries.get(k))?.isDir ? `${k}/` : k);
   return {
     not_in_cache: notInCache.map(shown),
+    not_in_remote: notInRemote,
     committed: committed?.changes ?? {},
     uncommitted: uncommitted.changes,
     untracked,
     unchanged: unchanged.map(shown),
     git: { isEmpty, isDirty: git.isDirty },
   };
+}
+
+/**
+ * The pushable recorded outputs whose objects the remote lacks (a folder: its `.dir`; with
+ * `granular` its files too, when its manifest is in the cache). As dvc, with no remote
+ * configured at all, every one of them is missing.
+ */
+async function missingFromRemote(repo: Repo, filterKeys: string[], options: DataStatusOptions): Promise<string[]> {
+  const outputs = (await usedOutputs(repo, { cwd: options.cwd, forPush: true, remote: options.remote })).filter((o) => isObjectId(o.md5));
+  const missing: string[] = [];
+  const noRemote = !options.remote && !repo.config.get('core', 'remote') && configuredRemotes(repo).size === 0;
+  const groups = noRemote ? new Map([['', outputs]]) : groupByRemote(repo, outputs, options.remote, 'data status');
+  for (const [name, outs] of groups) {
+    const objects: { key: string; path: string }[] = [];
+    for (const o of outs) {
+      const isDir = o.md5.endsWith('.dir');
+      objects.push({ key: objectKey(o.md5, o.hashName), path: isDir ? `${o.rel}/` : o.rel });
+      if (!options.granular || !isDir) continue;
+      for (const f of repo.store.readDir(o.md5, o.hashName) ?? []) objects.push({ key: objectKey(f.md5, o.hashName), path: `${o.rel}/${f.relpath}` });
+    }
+    const selected = objects.filter((e) => filterKeys.length === 0 || filterKeys.some((k) => k === '' || e.path.replace(/\/$/, '') === k || e.path.startsWith(`${k}/`)));
+    if (noRemote) {
+      missing.push(...selected.map((e) => e.path));
+      continue;
+    }
+    const remote = openRemote(repo, name, 'data status');
+    try {
+      const present = await remoteHas(remote, selected.map((e) => e.key), { jobs: remote.defaultJobs, signal: options.signal });
+      missing.push(...selected.filter((e) => !present.has(e.key)).map((e) => e.path));
+    } finally {
+      remote.close();
+    }
+  }
+  return missing.sort(compareCodePoints);
 }
 
 /**
