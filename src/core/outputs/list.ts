@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { CairnError } from '../errors';
-import { compareCodePoints } from '../hashing/dirManifest';
+import { compareCodePoints, DirEntry } from '../hashing/dirManifest';
+import { openRemote } from '../remotes/openRemote';
+import { objectKey } from '../remotes/remote';
 import { isObjectId } from '../hashing/objectId';
 import { normalizeRel } from '../metrics/revisionSource';
 import { TrackedOutput, WORKSPACE } from './collect';
@@ -110,7 +112,7 @@ class RepoView {
   /** The path itself; an error naming it when neither git (or the disk) nor DVC has it. */
   async info(key: string, shown: string): Promise<ListEntry> {
     const file = this.files.info(key);
-    const data = this.dataNode(key);
+    const data = await this.dataNode(key);
     if (!file && !data) {
       throw new CairnError('MISSING_PATH', `'${shown}' is neither in the repository nor tracked by DVC${this.revName === WORKSPACE ? '' : ` at '${this.revName}'`}.`, {
         hint: 'The path is relative to the repository\'s root; `cairn ls <url>` lists what is there.',
@@ -121,8 +123,8 @@ class RepoView {
 
   /** A folder's entries, sorted by name (`path` is the name). */
   async ls(key: string, dvcOnly: boolean): Promise<ListEntry[]> {
-    const data = this.dataNode(key);
-    let dataChildren = data?.isDir ? this.childrenOf(data, key) : new Map<string, DataNode>();
+    const data = await this.dataNode(key);
+    let dataChildren = data?.isDir ? await this.childrenOf(data, key) : new Map<string, DataNode>();
     const file = dvcOnly ? undefined : this.files.info(key);
     const fileChildren = file?.isDir ? this.files.ls(key) : new Map<string, FileInfo>();
     // As dvc: DVC's entries are dropped when it records a file where there is a folder (or the reverse).
@@ -131,12 +133,12 @@ class RepoView {
     return [...names].sort(compareCodePoints).map((name) => ({ ...merged(fileChildren.get(name), dataChildren.get(name)), path: name }));
   }
 
-  private dataNode(key: string): DataNode | undefined {
+  private async dataNode(key: string): Promise<DataNode | undefined> {
     let node: DataNode | undefined = this.data;
     let at = '';
     for (const part of key === '' ? [] : key.split('/')) {
       if (!node.isDir) return undefined;
-      node = this.childrenOf(node, at).get(part);
+      node = (await this.childrenOf(node, at)).get(part);
       if (!node) return undefined;
       at = joinKey(at, part);
     }
@@ -144,14 +146,14 @@ class RepoView {
   }
 
   /** A data node's children; a tracked folder's are read from its `.dir` manifest on first need. */
-  private childrenOf(node: DataNode, key: string): Map<string, DataNode> {
+  private async childrenOf(node: DataNode, key: string): Promise<Map<string, DataNode>> {
     if (node.unread) {
       const out = node.unread;
-      const entries = isObjectId(out.md5) ? this.repo.store.readDir(out.md5, out.hashName) : undefined;
+      const entries = await this.manifestOf(out);
       if (!entries) {
-        throw new CairnError('NOT_IN_CACHE', `failed to load directory '${key}': its list of files (${out.md5}) is not in the cache.`, {
+        throw new CairnError('NOT_IN_CACHE', `failed to load directory '${key}': its list of files (${out.md5}) is neither in the cache nor on the default remote.`, {
           file: out.recordedIn,
-          hint: 'Fetch it (`cairn fetch`, or `cairn pull`) and try again.',
+          hint: 'Push it from where it was made (`cairn push`), or fetch it from the remote that has it (`cairn fetch -r <name>`).',
         });
       }
       node.unread = undefined;
@@ -159,7 +161,24 @@ class RepoView {
     }
     return node.children ?? new Map();
   }
+
+  /** A tracked folder's manifest; as dvc, one the cache lacks is brought from the default remote (verified) when it is there. */
+  private async manifestOf(out: RecordedOutput): Promise<DirEntry[] | undefined> {
+    if (!isObjectId(out.md5)) return undefined;
+    const cached = this.repo.store.readDir(out.md5, out.hashName);
+    if (cached || !hasDefaultRemote(this.repo)) return cached;
+    const remote = openRemote(this.repo, undefined, 'ls');
+    try {
+      const item = { key: objectKey(out.md5, out.hashName), name: out.md5, hashName: out.hashName, objectsDir: this.repo.store.objectsDirFor(out.hashName) };
+      await remote.getAll([item], this.repo.store.stagingDir, { jobs: 1 });
+    } finally {
+      remote.close();
+    }
+    return this.repo.store.readDir(out.md5, out.hashName);
+  }
 }
+
+const hasDefaultRemote = (repo: Repo) => !!repo.config.get('core', 'remote');
 
 /** The entry dvc makes of what the file view and the data index say (the file view's type, size and mode win). */
 function merged(file: FileInfo | undefined, data: DataNode | undefined): Omit<ListEntry, 'path'> {
