@@ -103,6 +103,29 @@ describe('interop: ls as dvc list (3.67)', function () {
     }
   });
 
+  it('links: shown as dvc shows them (not folders, sized as their targets, a dangling one 0), never entered', () => {
+    const outside = tempDir();
+    writeFiles(outside, { 'secret.txt': 'not yours\n', 'inner/x.txt': 'x\n' });
+    const links = path.join(root, 'links');
+    fs.mkdirSync(links);
+    fs.symlinkSync('../data', path.join(links, 'to-data'));
+    fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(links, 'to-secret'));
+    fs.symlinkSync(outside, path.join(links, 'to-outside'));
+    fs.symlinkSync('/no/such/target', path.join(links, 'dangling'));
+    try {
+      for (const args of [['links'], ['links', '-R'], ['-R']]) {
+        assert.deepEqual(json(cairnOk(root, 'ls', '.', ...args, '--json'), 'cairn ls'), json(dvcOk(root, 'ls', '.', ...args, '--json'), 'dvc ls'), args.join(' '));
+      }
+      // dvc lists the folder a link points to when it is named; Cairn never lists outside the repository.
+      assert.deepEqual(json(cairnOk(root, 'ls', '.', 'links/to-outside', '--json'), 'cairn ls'), [
+        { isout: false, isdir: false, isexec: false, size: fs.statSync(outside).size, md5: null, path: 'to-outside' },
+      ]);
+      assert.notEqual(cairn(root, 'ls', '.', 'links/to-outside/inner').status, 0);
+    } finally {
+      fs.rmSync(links, { recursive: true });
+    }
+  });
+
   it('a repository named by another folder or a file:// URL lists the same; a remote URL and a missing path are one line each', () => {
     const elsewhere = tempDir();
     assert.deepEqual(json(cairnOk(elsewhere, 'ls', root, 'data', '-R', '--json'), 'cairn ls'), json(dvcOk(elsewhere, 'ls', root, 'data', '-R', '--json'), 'dvc ls'));

@@ -227,8 +227,8 @@ interface FileView {
 
 /**
  * The workspace as dvc's local file system lists it: every file on disk, git-ignored ones too,
- * minus `.dvcignore`d ones, `.git` and `.dvc`. Nothing is read; only what `Repo.guard` allows is
- * looked at, and links to folders are shown but not entered.
+ * minus `.dvcignore`d ones, `.git` and `.dvc`. Nothing is read; a path `Repo.guard` refuses (a
+ * folder on the way leads out of the repository) is absent, and links are never entered.
  */
 class WorkspaceFiles implements FileView {
   constructor(private readonly repo: Repo) {}
@@ -238,22 +238,20 @@ class WorkspaceFiles implements FileView {
     if (key !== '' && this.repo.guard.problem(abs)) return undefined;
     const lst = fs.lstatSync(abs, { throwIfNoEntry: false });
     if (!lst) return undefined;
-    let st = lst;
-    if (lst.isSymbolicLink()) {
-      const target = fs.statSync(abs, { throwIfNoEntry: false });
-      if (!target) return undefined; // dangling
-      if (target.isDirectory()) return { isDir: true, size: lst.size, isexec: false };
-      if (this.repo.guard.linkReadable(abs)) st = target;
+    if (key !== '' && lst.isSymbolicLink()) {
+      // As dvc's file system shows a link: not a folder (so never entered), not executable, sized as
+      // what it points to (a dangling one: 0).
+      if (this.repo.ignore.isIgnored(key, false)) return undefined;
+      return { isDir: false, size: fs.statSync(abs, { throwIfNoEntry: false })?.size ?? 0, isexec: false };
     }
-    const isDir = st.isDirectory();
+    const isDir = lst.isDirectory();
     if (key !== '' && this.repo.ignore.isIgnored(key, isDir)) return undefined;
-    return { isDir, size: st.size, isexec: !isDir && (st.mode & 0o111) !== 0 };
+    return { isDir, size: lst.size, isexec: !isDir && (lst.mode & 0o111) !== 0 };
   }
 
   ls(key: string): Map<string, FileInfo> {
     const abs = key === '' ? this.repo.root : path.join(this.repo.root, key);
     const found = new Map<string, FileInfo>();
-    if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink()) return found;
     let names: string[];
     try {
       names = fs.readdirSync(abs);
