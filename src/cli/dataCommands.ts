@@ -274,7 +274,7 @@ export const dataCommands: CommandTable = {
       tree: { type: 'boolean', short: 'T', help: 'Draw the folders below the path as a tree.' },
       level: { type: 'string', short: 'L', value: '<depth>', help: 'How many levels -R or -T go down.' },
       'dvc-only': { type: 'boolean', help: 'Only what DVC tracks (outputs of .dvc files and of pipeline stages).' },
-      rev: { type: 'string', value: '<commit>', help: 'The git revision or experiment to list (default: the workspace, ignored files too).' },
+      rev: { type: 'string', value: '[<commit>]', valueWhenBare: WORKSPACE, help: 'The git revision or experiment to list (default, and when given bare: the workspace, ignored files too).' },
       size: { type: 'boolean', help: 'Show sizes.' },
       'show-hash': { type: 'boolean', help: 'Show the hash DVC records for each tracked entry.' },
     },

@@ -126,7 +126,7 @@ describe('interop: ls as dvc list (3.67)', function () {
     }
   });
 
-  it('a repository named by another folder or a file:// URL lists the same; a remote URL and a missing path are one line each', () => {
+  it('a repository named by another folder or a file:// URL lists the same, a bare --rev the workspace; a remote URL and a missing path are one line each', () => {
     const elsewhere = tempDir();
     assert.deepEqual(json(cairnOk(elsewhere, 'ls', root, 'data', '-R', '--json'), 'cairn ls'), json(dvcOk(elsewhere, 'ls', root, 'data', '-R', '--json'), 'dvc ls'));
     // A file:// URL is a git URL to dvc: it lists a clone's last commit (no untracked.txt), not the workspace.
@@ -134,6 +134,8 @@ describe('interop: ls as dvc list (3.67)', function () {
       const ls = ['ls', `file://${root}`, ...args, '--json'];
       assert.deepEqual(json(cairnOk(elsewhere, ...ls), 'cairn ls'), json(dvcOk(elsewhere, ...ls), 'dvc ls'), ls.join(' '));
     }
+    // `--rev` given bare names the workspace, as dvc's optional value does.
+    assert.deepEqual(json(cairnOk(root, 'ls', '.', '--rev', '--json'), 'cairn ls'), json(dvcOk(root, 'ls', '.', '--rev', '--json'), 'dvc ls'));
     const remote = cairn(elsewhere, 'ls', 'https://github.com/iterative/example-get-started');
     assert.notEqual(remote.status, 0);
     assert.match(remote.stderr, /^ERROR: 'https:\/\/github\.com\/iterative\/example-get-started' is a remote repository; cairn ls lists local ones only\. .*\n$/);
