@@ -10,7 +10,8 @@ import { checkout, CheckoutResult } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
 import { remove, unprotect } from '../core/outputs/remove';
 import { listRepository, listTree } from '../core/outputs/list';
-import { DataChanges, dataStatus, DataStatus } from '../core/outputs/dataStatus';
+import { dataStatus } from '../core/outputs/dataStatus';
+import { dataStatusSections, dataStatusText } from './dataStatusOutput';
 import { listText, treeText } from './lsOutput';
 import { WORKSPACE } from '../core/outputs/collect';
 import { configOption } from '../core/repo/configCommand';
@@ -246,17 +247,9 @@ export const dataCommands: CommandTable = {
               signal,
               onProgress: bar.update,
             }).finally(() => bar.done());
-            const shown: Partial<Record<DataStatusSection, unknown>> = {
-              not_in_cache: result.not_in_cache,
-              not_in_remote: result.not_in_remote,
-              committed: result.committed,
-              uncommitted: result.uncommitted,
-              ...(untrackedFiles === 'all' && { untracked: result.untracked }),
-              ...(values.unchanged && { unchanged: result.unchanged }),
-            };
-            const nonEmpty = Object.fromEntries(Object.entries(shown).filter(([, v]) => (Array.isArray(v) ? v.length : Object.keys(v as object).length) > 0));
-            if (values.json) printJson(nonEmpty);
-            else if (!values.quiet) out(dataStatusText(nonEmpty, result.git));
+            const sections = dataStatusSections(result, { untracked: untrackedFiles === 'all', unchanged: !!values.unchanged });
+            if (values.json) printJson(sections);
+            else if (!values.quiet) out(dataStatusText(sections, result.git));
             return 0;
           }, values.jobs);
         },
@@ -316,44 +309,6 @@ function localRepository(url: string): { folder: string; isGitUrl: boolean } {
   const folder = path.resolve(isGitUrl ? decodeURIComponent(new URL(url).pathname) : url);
   if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new CairnError('MISSING_PATH', `failed to list '${url}': no such folder.`, { hint: 'Give the path of a repository folder, e.g. `.`.' });
   return { folder, isGitUrl };
-}
-
-type DataStatusSection = 'not_in_cache' | 'not_in_remote' | 'committed' | 'uncommitted' | 'untracked' | 'unchanged';
-const DATA_STATUS_LABELS: Record<DataStatusSection, string> = {
-  not_in_cache: 'Not in cache',
-  not_in_remote: 'Not in remote',
-  committed: 'DVC committed changes',
-  uncommitted: 'DVC uncommitted changes',
-  untracked: 'Untracked files',
-  unchanged: 'DVC unchanged files',
-};
-const DATA_STATUS_HINTS: Record<DataStatusSection, string[]> = {
-  not_in_cache: ['use "cairn fetch <file>..." to download files'],
-  not_in_remote: ['use "cairn push <file>..." to upload files'],
-  committed: ['git commit the corresponding dvc files to update the repo'],
-  uncommitted: ['use "cairn commit <file>..." to track changes', 'use "cairn checkout <file>..." to discard changes'],
-  untracked: ['use "git add <file> ..." or "cairn add <file>..." to commit to git or to dvc'],
-  unchanged: [],
-};
-
-/** `data status` as dvc prints it (its hints naming cairn's commands): a section per kind of change, then whether git has other changes. */
-function dataStatusText(sections: Partial<Record<DataStatusSection, unknown>>, git: DataStatus['git']): string {
-  const lines: string[] = [];
-  const names = Object.keys(sections) as DataStatusSection[];
-  if (names.length === 0) lines.push(git.isEmpty ? 'No changes in an empty git repo.' : 'No changes.');
-  names.forEach((name, i) => {
-    if (i > 0) lines.push('');
-    lines.push(`${DATA_STATUS_LABELS[name]}:`, ...DATA_STATUS_HINTS[name].map((h) => `  (${h})`));
-    const value = sections[name];
-    const items = Array.isArray(value)
-      ? (value as string[])
-      : Object.entries(value as DataChanges).flatMap(([state, changes]) =>
-          (changes as (string | { old: string; new: string })[]).map((c) => `${state}: ${typeof c === 'string' ? c : `${c.old} -> ${c.new}`}`),
-        );
-    lines.push(...items.map((item) => `        ${item}`));
-  });
-  if (git.isDirty) lines.push(`(there are ${names.length ? 'other ' : ''}changes not tracked by dvc, use "git status" to see)`);
-  return lines.join('\n');
 }
 
 type DiffRow = { state: string; path: string; hash: string };
