@@ -250,6 +250,11 @@ export const dataCommands: CommandTable = {
             const sections = dataStatusSections(result, { untracked: untrackedFiles === 'all', unchanged: !!values.unchanged });
             if (values.json) printJson(sections);
             else if (!values.quiet) out(dataStatusText(sections, result.git));
+            if (result.unsafe.length > 0) {
+              throw new CairnError('UNSAFE_PATH', `not read: ${result.unsafe.join('; ')}.`, {
+                hint: 'Cairn never reads or writes outside the repository; check who changed these paths (`git log -p`).',
+              });
+            }
             return 0;
           }, values.jobs);
         },

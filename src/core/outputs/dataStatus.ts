@@ -39,6 +39,8 @@ export interface DataStatus {
   untracked: string[];
   unchanged: string[];
   git: { isEmpty: boolean; isDirty: boolean };
+  /** Outputs whose path was not read at all (a folder on the way leads out of the repository): why, each. Not part of dvc's shape. */
+  unsafe: string[];
 }
 
 export interface DataStatusOptions {
@@ -65,6 +67,8 @@ interface IndexEntry {
 interface DataIndex {
   entries: Map<string, IndexEntry>;
   unlisted: Set<string>;
+  /** The disk's index: outputs not read because their path leads out of the repository. */
+  unsafe?: string[];
 }
 
 export async function dataStatus(repo: Repo, targets: string[], options: DataStatusOptions): Promise<DataStatus> {
@@ -109,6 +113,7 @@ export async function dataStatus(repo: Repo, targets: string[], options: DataSta
     untracked,
     unchanged: unchanged.map(shown),
     git: { isEmpty, isDirty: git.isDirty },
+    unsafe: workspace.unsafe ?? [],
   };
 }
 
@@ -177,7 +182,7 @@ async function workspaceIndex(repo: Repo, outputs: RecordedOutput[], options: Da
     outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })),
     { signal: options.signal, onProgress: options.onProgress },
   );
-  const index: DataIndex = { entries: new Map(), unlisted: new Set() };
+  const index: DataIndex = { entries: new Map(), unlisted: new Set(), unsafe: states.flatMap((s) => (s.unsafe ? [s.unsafe] : [])) };
   outputs.forEach((out, i) => {
     const state = states[i];
     if (!state.exists) return;
