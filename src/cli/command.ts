@@ -16,6 +16,19 @@ export interface OptionSpec {
   help: string;
   /** A string option's value as usage and help show it, e.g. `<number>` (default `<value>`). */
   value?: string;
+  /** The value a string option takes when given without one (`--untracked-files` = `all`, as argparse's `const`). */
+  valueWhenBare?: string;
+}
+
+/** Arguments with a bare option that has a `valueWhenBare` given that value (it is bare when nothing, or another option, follows). */
+export function withBareValues(args: string[], options: Options): string[] {
+  const filled: string[] = [];
+  args.forEach((arg, i) => {
+    filled.push(arg);
+    const spec = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (spec?.valueWhenBare !== undefined && (i + 1 >= args.length || args[i + 1].startsWith('-'))) filled.push(spec.valueWhenBare);
+  });
+  return filled;
 }
 
 export type Options = Record<string, OptionSpec>;
@@ -63,14 +76,14 @@ export function pythonJsonText(v: unknown): string {
 }
 
 /**
- * Runs a command on the repository of the working folder. Files the command had to leave out
+ * Runs a command on the repository of the working folder (or of `folder`). Files the command had to leave out
  * (`unreadableFiles`: one bad `.dvc` file does not stop the others) are printed, one line each,
  * and make the exit code non-zero.
  */
-export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string): Promise<T> {
+export async function withRepo<T>(fn: (repo: Repo) => Promise<T>, hashJobs?: string, folder = process.cwd()): Promise<T> {
   let unreadable: CairnError[] = [];
   try {
-    const result = await Repo.using(process.cwd(), { hashJobs: hashJobs ? Number(hashJobs) : undefined }, async (repo) => {
+    const result = await Repo.using(folder, { hashJobs: hashJobs ? Number(hashJobs) : undefined }, async (repo) => {
       try {
         return await fn(repo);
       } finally {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CairnError } from '../core/errors';
 import { init } from '../core/repo/init';
 import { add } from '../core/outputs/add';
@@ -7,9 +9,11 @@ import { commit } from '../core/outputs/commit';
 import { checkout, CheckoutResult } from '../core/outputs/checkout';
 import { diff, DiffResult } from '../core/outputs/diff';
 import { remove, unprotect } from '../core/outputs/remove';
-import { listOutputs } from '../core/outputs/list';
+import { listRepository, listTree } from '../core/outputs/list';
+import { dataStatus } from '../core/outputs/dataStatus';
+import { dataStatusSections, dataStatusText } from './dataStatusOutput';
+import { listText, treeText } from './lsOutput';
 import { WORKSPACE } from '../core/outputs/collect';
-import { formatSize } from '../core/formatSize';
 import { configOption } from '../core/repo/configCommand';
 import { ProgressBar } from './progressBar';
 import { Argument, CommandTable, confirmOnTty, OptionSpec, markdownTable, out, printJson, shellQuote, withRepo } from './command';
@@ -214,21 +218,103 @@ export const dataCommands: CommandTable = {
       });
     },
   },
+  data: {
+    summary: 'Data management commands (data status)',
+    subcommands: {
+      status: {
+        summary: 'Show changes between the last git commit, the .dvc files and dvc.lock, and the workspace',
+        args: [{ name: '[targets...]', help: 'Tracked files or folders to limit the command to (default: all).' }],
+        options: {
+          granular: { type: 'boolean', help: 'Show the files inside tracked folders (from their .dir manifests).' },
+          unchanged: { type: 'boolean', help: 'Show tracked files that did not change.' },
+          remote: { type: 'string', short: 'r', value: '<name>', help: 'The remote --not-in-remote asks (default: each output\'s, else the default remote).' },
+          'not-in-remote': { type: 'boolean', help: 'Show tracked data the remote does not have.' },
+          'no-remote-refresh': { type: 'boolean', help: 'Accepted for dvc\'s sake: Cairn keeps no index of the remote, so it always asks the remote.' },
+          'untracked-files': { type: 'string', value: '[no|all]', valueWhenBare: 'all', help: 'Show files git does not track and does not ignore (`all`, also when given bare), or not (`no`, the default).' },
+          jobs: JOBS,
+        },
+        async run({ values, positionals, signal }) {
+          const untrackedFiles = values['untracked-files'] ?? 'no';
+          if (untrackedFiles !== 'no' && untrackedFiles !== 'all') throw new CairnError('USAGE', `--untracked-files takes 'no' or 'all', not '${untrackedFiles}'.`);
+          return withRepo(async (repo) => {
+            const bar = new ProgressBar('Checking');
+            const result = await dataStatus(repo, positionals, {
+              cwd: process.cwd(),
+              granular: values.granular,
+              untrackedFiles,
+              notInRemote: values['not-in-remote'],
+              remote: values.remote,
+              signal,
+              onProgress: bar.update,
+            }).finally(() => bar.done());
+            const sections = dataStatusSections(result, { untracked: untrackedFiles === 'all', unchanged: !!values.unchanged });
+            if (values.json) printJson(sections);
+            else if (!values.quiet) out(dataStatusText(sections, result.git));
+            if (result.unsafe.length > 0) {
+              throw new CairnError('UNSAFE_PATH', `not read: ${result.unsafe.join('; ')}.`, {
+                hint: 'Cairn never reads or writes outside the repository; check who changed these paths (`git log -p`).',
+              });
+            }
+            return 0;
+          }, values.jobs);
+        },
+      },
+    },
+  },
   ls: {
-    summary: 'List tracked outputs (of .dvc files and pipeline stages) of the workspace, a git revision or an experiment',
-    args: [{ name: '[rev]', help: 'The git revision or experiment to list (default: the workspace).' }],
-    options: {},
+    summary: 'List a repository\'s files and the data DVC tracks in it (at the workspace, a git revision or an experiment), as `dvc list`',
+    args: [
+      { name: '<url>', help: 'The repository: a folder (`.`: its workspace), or a file:// URL (its last commit, as a clone has it). Remote git URLs are not supported.' },
+      { name: '[path]', help: 'The folder or file inside it to list (default: its root).' },
+    ],
+    options: {
+      recursive: { type: 'boolean', short: 'R', help: 'List every file below the path (with -L, folders where the depth stops).' },
+      tree: { type: 'boolean', short: 'T', help: 'Draw the folders below the path as a tree.' },
+      level: { type: 'string', short: 'L', value: '<depth>', help: 'How many levels -R or -T go down.' },
+      'dvc-only': { type: 'boolean', help: 'Only what DVC tracks (outputs of .dvc files and of pipeline stages).' },
+      rev: { type: 'string', value: '[<commit>]', valueWhenBare: WORKSPACE, help: 'The git revision or experiment to list (default, and when given bare: the workspace, ignored files too).' },
+      size: { type: 'boolean', help: 'Show sizes.' },
+      'show-hash': { type: 'boolean', help: 'Show the hash DVC records for each tracked entry.' },
+    },
     async run({ values, positionals }) {
-      return withRepo(async (repo) => {
-        const items = await listOutputs(repo, positionals[0]);
-        if (values.json) printJson(items);
-        else for (const i of items) out(`${i.path}${i.isdir ? '/' : ''}\t${i.size === null ? '-' : formatSize(i.size)}`);
-        return 0;
-      });
+      if (positionals.length < 1 || positionals.length > 2) throw new CairnError('USAGE', 'name the repository to list (`.` for this one), and optionally a path in it.', { hint: 'e.g. `cairn ls . data`.' });
+      if (values.tree && values.json) throw new CairnError('USAGE', 'cannot use --tree and --json options together.');
+      const maxDepth = values.level === undefined ? undefined : Number(values.level);
+      if (maxDepth !== undefined && !Number.isInteger(maxDepth)) throw new CairnError('USAGE', `-L takes a whole number of levels, not '${values.level}'.`);
+      const columns = { size: values.size, hash: values['show-hash'] };
+      const { folder, isGitUrl } = localRepository(positionals[0]);
+      const options = { rev: values.rev ?? (isGitUrl ? 'HEAD' : undefined), dvcOnly: values['dvc-only'], maxDepth };
+      return withRepo(
+        async (repo) => {
+          if (values.tree) out(treeText(await listTree(repo, positionals[1] ?? '', options), columns));
+          else {
+            const entries = await listRepository(repo, positionals[1] ?? '', { ...options, recursive: values.recursive });
+            if (values.json) printJson(entries);
+            else if (entries.length && !values.quiet) out(listText(entries, columns));
+          }
+          return 0;
+        },
+        undefined,
+        folder,
+      );
     },
   },
 };
 
+
+/**
+ * The folder a `cairn ls` URL names, and whether it is a git URL (file://), which dvc clones:
+ * then its committed state is listed, not its workspace. Remote URLs are refused in one line.
+ */
+function localRepository(url: string): { folder: string; isGitUrl: boolean } {
+  const isGitUrl = /^file:\/\//i.test(url);
+  if (!isGitUrl && (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url))) {
+    throw new CairnError('USAGE', `'${url}' is a remote repository; cairn ls lists local ones only.`, { hint: 'Clone it (`git clone --depth 1 <url>`) and list the clone.' });
+  }
+  const folder = path.resolve(isGitUrl ? decodeURIComponent(new URL(url).pathname) : url);
+  if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new CairnError('MISSING_PATH', `failed to list '${url}': no such folder.`, { hint: 'Give the path of a repository folder, e.g. `.`.' });
+  return { folder, isGitUrl };
+}
 
 type DiffRow = { state: string; path: string; hash: string };
 /** One error for the outputs a checkout could not restore; refusals (unsafe paths or hashes) get their own hint. */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CairnError } from '../core/errors';
 import { redactUrlsIn } from '../core/remotes/redactUrl';
-import { Command, CommandTable, isGroup, out } from './command';
+import { Command, CommandTable, isGroup, out, withBareValues } from './command';
 import { allOptions, argumentError, commandHelp, findCommand, groupHelp, mainHelp } from './help';
 import { dataCommands } from './dataCommands';
 import { pipelineCommands } from './pipelineCommands';
@@ -70,7 +70,7 @@ export async function main(args: string[]): Promise<number> {
   const rest = [...globals, ...resolved.rest];
   let parsed: { values: Record<string, any>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options: allOptions(command), allowPositionals: true, strict: true }) as any;
+    parsed = parseArgs({ args: withBareValues(rest, command.options), options: allOptions(command), allowPositionals: true, strict: true }) as any;
   } catch (err) {
     return usageError(argumentError(err as Error, words, command));
   }

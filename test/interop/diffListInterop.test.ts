@@ -77,18 +77,6 @@ function projectWithHistory(): string {
   return root;
 }
 
-/** What `dvc list --dvc-only` shows, folder by folder, as repo-relative outputs. */
-function dvcListedOutputs(root: string, dir = '', rev?: string): Record<string, unknown>[] {
-  const args = ['ls', '.', ...(dir ? [dir] : []), '--dvc-only', ...(rev ? ['--rev', rev] : [])];
-  const found: Record<string, unknown>[] = [];
-  for (const e of dvcJson(root, ...args) as { isout: boolean; isdir: boolean; path: string }[]) {
-    const rel = dir ? `${dir}/${e.path}` : e.path;
-    if (e.isout) found.push({ ...e, path: rel });
-    else if (e.isdir) found.push(...dvcListedOutputs(root, rel, rev));
-  }
-  return found.sort((a, b) => (String(a.path) < String(b.path) ? -1 : 1));
-}
-
 describe('interop: diff and ls read .dvc files and dvc.lock as dvc does', function () {
   this.timeout(300_000);
   let root: string;
@@ -111,14 +99,17 @@ describe('interop: diff and ls read .dvc files and dvc.lock as dvc does', functi
     const theirs = dvcJson(root, 'diff', 'HEAD', 'exp-lr', '--show-hash');
     assert.ok(JSON.stringify(theirs).includes('data/features/lr.txt'), `dvc sees the experiment's outputs (fixture check): ${JSON.stringify(theirs)}`);
     assert.deepEqual(cairnJson(root, 'diff', 'HEAD', 'exp-lr', '--show-hash'), theirs);
-    assert.deepEqual(cairnJson(root, 'ls', 'exp-lr'), dvcListedOutputs(root, '', 'exp-lr'));
+    assert.deepEqual(cairnJson(root, 'ls', '.', '-R', '--rev', 'exp-lr'), dvcJson(root, 'ls', '.', '-R', '--rev', 'exp-lr'));
   });
 
   it('ls --json gives the outputs of .dvc files and dvc.lock with dvc list fields, at the workspace and a revision', () => {
-    const theirs = dvcListedOutputs(root);
-    assert.equal(theirs.length, 6, `raw.txt, two legacy files, data/features, model.pkl, eval (fixture check): ${JSON.stringify(theirs)}`);
-    assert.deepEqual(cairnJson(root, 'ls'), theirs);
-    assert.deepEqual(cairnJson(root, 'ls', 'v1'), dvcListedOutputs(root, '', 'v1'));
+    const outputs = (dvcJson(root, 'ls', '.', '--dvc-only') as { path: string }[]).map((e) => e.path);
+    assert.deepEqual(outputs, ['data', 'eval', 'legacy', 'model.pkl', 'raw.txt'], 'dvc lists .dvc and dvc.lock outputs (fixture check)');
+    for (const rev of [[], ['--rev', 'v1'], ['--rev', 'HEAD']]) {
+      for (const args of [[], ['--dvc-only'], ['-R'], ['-R', '--dvc-only'], ['data'], ['legacy']]) {
+        assert.deepEqual(cairnJson(root, 'ls', '.', ...args, ...rev), dvcJson(root, 'ls', '.', ...args, ...rev), [...args, ...rev].join(' '));
+      }
+    }
   });
 
   it('against the workspace, "not in cache" lists what the old revision records and the cache lacks', () => {

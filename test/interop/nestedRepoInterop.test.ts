@@ -67,8 +67,9 @@ describe('interop: a nested DVC repository is its own project, the parent does n
     writeBrokenNestedFile(root);
     const stageNames = (text: string) => text.split('\n').filter(Boolean).map((line) => line.split(/\s+/)[0]);
     assert.deepEqual(stageNames(cairnOk(root, 'stage', 'list')), stageNames(dvcOk(root, 'stage', 'list')));
-    const listed = json(cairnOk(root, 'ls', '--json')) as { path: string }[];
+    const listed = json(cairnOk(root, 'ls', '.', '-R', '--dvc-only', '--json')) as { path: string }[];
     assert.deepEqual(listed.map((e) => e.path), ['t.out', 'top.txt']);
+    assert.deepEqual(json(cairnOk(root, 'ls', '.', '-R', '--json')), json(dvcOk(root, 'ls', '.', '-R', '--json')));
     assert.ok(!cairnOk(root, 'plots', 'diff', '--json').includes('curve.csv'));
     const lint = cairn(root, 'lint');
     assert.equal(lint.status, 0, lint.stdout + lint.stderr);

@@ -112,6 +112,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     assert.equal(fs.readFileSync(path.join(victim, 'good.txt'), 'utf8'), 'harmless data\n', 'the harmless output was restored');
     assertRefused(cairn(victim, 'checkout', '--force'), 'sub/.profile_evil');
     assertRefused(cairn(victim, 'status'), 'sub/.profile_evil');
+    assertRefused(cairn(victim, 'data', 'status'), 'sub/.profile_evil');
     assertRefused(cairn(victim, 'commit', '-f'), 'sub/.profile_evil');
     assert.deepEqual(snapshot(s.sentinel), before);
   });

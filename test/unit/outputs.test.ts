@@ -11,7 +11,7 @@ import { checkout } from '../../src/core/outputs/checkout';
 import { commit } from '../../src/core/outputs/commit';
 import { diff } from '../../src/core/outputs/diff';
 import { remove, unprotect } from '../../src/core/outputs/remove';
-import { listOutputs } from '../../src/core/outputs/list';
+import { listRepository } from '../../src/core/outputs/list';
 import { unreadableFiles } from '../../src/core/outputs/unreadableFiles';
 import { CairnError } from '../../src/core/errors';
 import { SPLIT_RANGE_BYTES } from '../../src/core/hashing/splitCopy';
@@ -246,9 +246,9 @@ describe('tracking data (core API, real git repositories)', () => {
         'not in cache': undefined,
       });
       assert.deepEqual(await diff(repo), {}, 'HEAD and the workspace agree');
-      const listed = await listOutputs(repo, 'HEAD~1');
+      const listed = await listRepository(repo, '', { rev: 'HEAD~1', dvcOnly: true });
       assert.deepEqual(listed.map((l) => [l.path, l.isdir, l.isout]), [['data', true, true]]);
-      assert.deepEqual(await listOutputs(repo, 'workspace'), await listOutputs(repo), "'workspace' names the workspace, as in diff");
+      assert.deepEqual(await listRepository(repo, '', { rev: 'workspace' }), await listRepository(repo, ''), "'workspace' names the workspace, as in diff");
       await assert.rejects(diff(repo, 'no-such-rev'), isCode('USAGE', /unknown revision 'no-such-rev'/));
     });
   });

@@ -22,6 +22,13 @@ export function runGit(cwd: string, args: string[], options: { allowedExitCodes?
   });
 }
 
+/** An entry of a commit's tree: a folder (tree) or a file (blob or link). */
+export interface GitTreeEntry {
+  isDir: boolean;
+  size: number;
+  isexec: boolean;
+}
+
 /** The git operations the core needs, over one repository's work tree. */
 export class Git {
   constructor(readonly root: string) {}
@@ -98,6 +105,51 @@ export class Git {
   async branches(): Promise<string[]> {
     const out = await this.run(['for-each-ref', '--format=%(refname:short)', 'refs/heads/']);
     return out.split('\n').filter(Boolean);
+  }
+
+  /**
+   * Every entry of a commit's tree below the folder `prefix` (`''`: the top), folders included,
+   * keyed by path relative to it (`''`: the folder itself): blob sizes, a folder's size as its
+   * tree object's (what git's file system reports), the executable bit. Submodules are left out.
+   * Empty when the commit has no such folder.
+   */
+  async treeEntries(commit: string, prefix: string): Promise<Map<string, GitTreeEntry>> {
+    const tree = `${commit}:${prefix}`;
+    const entries = new Map<string, GitTreeEntry>();
+    let listing: string;
+    try {
+      listing = await this.run(['ls-tree', '-r', '-t', '-l', '-z', tree]);
+    } catch {
+      return entries;
+    }
+    const treeIds: [string, string][] = [['', tree]];
+    for (const record of listing.split('\0')) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$/s.exec(record);
+      if (!m || m[2] === 'commit') continue;
+      const [, mode, type, id, size, key] = m;
+      entries.set(key, { isDir: type === 'tree', size: Number(size) || 0, isexec: mode === '100755' });
+      if (type === 'tree') treeIds.push([key, id]);
+    }
+    // Folders' sizes: one batch for all of them.
+    const sizes = (await this.run(['cat-file', '--batch-check'], { input: treeIds.map(([, id]) => `${id}\n`).join('') })).split('\n');
+    treeIds.forEach(([key], i) => {
+      const size = Number(/^\S+ tree (\d+)$/.exec(sizes[i] ?? '')?.[1]);
+      if (Number.isFinite(size)) entries.set(key, { isDir: true, size, isexec: false });
+    });
+    return entries;
+  }
+
+  /** `git status`: each changed path (from git's root) with its two-letter code (`??` untracked); untracked files listed one by one with `all`. */
+  async status(untrackedFiles: 'no' | 'all'): Promise<{ code: string; path: string }[]> {
+    const tokens = (await this.run(['status', '--porcelain=v1', '-z', `--untracked-files=${untrackedFiles}`])).split('\0');
+    const entries: { code: string; path: string }[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i].length < 4) continue;
+      const code = tokens[i].slice(0, 2);
+      entries.push({ code, path: tokens[i].slice(3) });
+      if (/[RC]/.test(code)) i++; // a rename or copy: its source path follows
+    }
+    return entries;
   }
 
   show(rev: string, file: string): Promise<string> {
