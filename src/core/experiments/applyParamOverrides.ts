@@ -19,23 +19,26 @@ import { editYamlText } from './yamlEdits';
  * `exp run -S`: apply one params file's overrides (from `parseSetParams`) to the file in the
  * workspace, as dvc does before it runs the experiment, keeping the file's comments and
  * formatting. The file must be in the repository (its folders and, if it is a link, its target
- * too); it is written through a temp file and a rename, with its mode kept. Nothing is written
+ * too); it is written through a temp file and a rename, with its mode kept; a missing file is
+ * made, as dvc makes it (`+key=value`). Nothing is written
  * when an override fails or changes nothing. The caller holds the repository lock.
  */
 export async function applyParamOverrides(repo: Repo, group: ParamsFileOverrides): Promise<ApplyParamOverridesResult> {
   const shown = group.file;
   const abs = repo.resolveInside(group.file, repo.root);
   const target = await writableTarget(repo, abs, shown);
-  let bytes: Buffer;
+  let text: string;
+  let mode: number | undefined;
   try {
-    bytes = await readRepoFile(target, shown);
+    text = (await readRepoFile(target, shown)).toString('utf8');
+    mode = (await fs.promises.stat(target)).mode & 0o7777;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new CairnError('MISSING_PATH', `params file '${shown}' does not exist`, { file: shown, hint: 'Create it, or name an existing params file before the `:` in -S.' });
+    // As dvc: a missing file holds no values (so `+key=value` makes it).
+    text = path.extname(target).toLowerCase() === '.json' ? '{}' : '';
   }
-  const text = bytes.toString('utf8');
   const { text: newText, values, changed } = overrideParamsText(text, shown, group.overrides);
-  if (changed) await writeFileAtomic(target, newText, (await fs.promises.stat(target)).mode & 0o7777);
+  if (changed) await writeFileAtomic(target, newText, mode);
   return { file: shown, values, changed };
 }
 
