@@ -6,7 +6,7 @@ import { ParamsEdit } from './paramsEdits';
  * Make `edits` in a JSON params file's text, touching only the characters of the values
  * changed: the rest keeps its indentation and order. (dvc rewrites the whole file with
  * `json.dump`, on one line.) New values are written as Python's json.dumps writes them
- * (`", "`, `": "`, `1.0`, `NaN`, `Infinity`); a new key takes the spacing of the key before it.
+ * (`", "`, `": "`, `1.0`; not NaN or Infinity, which are not JSON); a new key takes the spacing of the key before it.
  */
 export function editJsonText(text: string, edits: readonly ParamsEdit[], file: string): string {
   let out = text;
@@ -66,8 +66,10 @@ function jsonText(value: ParamValue): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof PyFloat || typeof value === 'number') {
     const n = value instanceof PyFloat ? value.value : value;
-    if (Number.isNaN(n)) return 'NaN';
-    if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+    if (!Number.isFinite(n)) {
+      // Python's json writes NaN/Infinity, but they are not JSON: other readers (Cairn's params reader too) fail on them.
+      throw new CairnError('USAGE', `cannot write ${pyFloatRepr(n)} into a JSON file: JSON has no NaN or Infinity`, { hint: 'Use a number, or keep this param in YAML or TOML.' });
+    }
     return value instanceof PyFloat || !Number.isInteger(n) ? pyFloatRepr(n) : String(n);
   }
   if (typeof value === 'string') return JSON.stringify(value);

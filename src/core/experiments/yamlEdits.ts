@@ -70,7 +70,8 @@ function applyEdit(text: string, edit: ParamsEdit, file: string): string {
       const first = parent.items[0].key as YamlNode;
       const indent = ' '.repeat(columnOf(text, first.range![0]));
       const last = parent.items[parent.items.length - 1];
-      const lastEnd = (last.value as YamlNode | null)?.range?.[2] ?? (last.key as YamlNode).range![2];
+      // After the line where the last value ends (its comment stays with it; comment lines after it stay below).
+      const lastEnd = (last.value as YamlNode | null)?.range?.[1] ?? (last.key as YamlNode).range![1];
       const at = text[lastEnd - 1] === '\n' ? lastEnd : lineEnd(text, lastEnd);
       const line = `${indent}${keyText}: ${valueText(edit.value, false)}`;
       if (at >= text.length && !text.endsWith('\n')) return `${text}\n${line}\n`;
@@ -132,7 +133,7 @@ function plain(value: ParamValue): unknown {
 function removePair(text: string, map: YAMLMap, index: number): string {
   const pair = map.items[index];
   const keyStart = (pair.key as YamlNode).range![0];
-  const valueEnd = (pair.value as YamlNode | null)?.range?.[2] ?? (pair.key as YamlNode).range![2];
+  const valueEnd = (pair.value as YamlNode | null)?.range?.[1] ?? (pair.key as YamlNode).range![1];
   if (map.flow) {
     if (index < map.items.length - 1) {
       const next = (map.items[index + 1].key as YamlNode).range![0];
