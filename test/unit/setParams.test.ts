@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { stringify as yamlStringify } from 'yaml';
+import { stringify as tomlStringify } from 'smol-toml';
 import { CairnError } from '../../src/core/errors';
 import { isSweep, OverrideElement, OverrideSyntaxError, parseOverride, printElement, printOverride, QuotedString, sweepElements } from '../../src/core/experiments/overrideGrammar';
 import { hasSweep, parseSetParams, sweepOverrides } from '../../src/core/experiments/setParams';
@@ -191,6 +193,41 @@ name: run   # name
     assert.equal(edited('p.toml', toml, '+seed=1'), toml.replace('# n\n', '# n\nseed = 1\n'));
     assert.throws(() => edited('p.toml', toml, 'train.lr=null'), /TOML has no null value/);
     assert.throws(() => edited('p.toml', '[[runs]]\nlr = 1\n', 'runs.0.lr=2'), /inside an array of tables/);
+  });
+
+  it('writes exactly the values the overrides give, in random files of each format (or refuses with a CairnError)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'lr', 'x-y');
+    const scalar = fc.oneof(fc.integer({ min: -99, max: 99 }), fc.constantFrom(0.5, -2.25, 1e-7), fc.boolean(), fc.constantFrom('s', 'two words', 'a: b', '#x', '1.5', ''));
+    const tree = fc.letrec<{ value: unknown; dict: Record<string, unknown> }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(scalar, { maxLength: 3 }), tie('dict')),
+      dict: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+    }));
+    const files = tree.dict.chain((data) =>
+      fc.constantFrom(
+        ['p.yaml', yamlStringify(data)],
+        ['p.yaml', yamlStringify(data, { collectionStyle: 'flow' })],
+        ['p.yaml', `# head\n${yamlStringify(data, { indent: 4, indentSeq: false }).replace(/\n/g, ' # c\n').replace(/: # c/g, ':')}`],
+        ['p.json', JSON.stringify(data, null, 4)],
+        ['p.json', JSON.stringify(data)],
+        ['p.toml', `# head\n${tomlStringify(data)}`],
+      ),
+    );
+    const path = fc.array(fc.oneof(key, fc.constantFrom('0', '1')), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
+    const value = fc.oneof(fc.constantFrom('7', '1.0', 'x', '"q w"', '[1,2]', '{k: 1}', '{}', 'true', '2.5e-3', '${a}'));
+    const override = fc.tuple(fc.constantFrom('', '+', '++', '~'), path, value).map(([prefix, p, v]) => (prefix === '~' ? `~${p}` : `${prefix}${p}=${v}`));
+    let written = 0;
+    fc.assert(
+      fc.property(files, fc.array(override, { minLength: 1, maxLength: 3 }), ([file, text], overrides) => {
+        try {
+          if (overrideParamsText(text, file, parseSetParams(overrides.map((o) => `${file}:${o}`))[0].overrides).changed) written++;
+        } catch (err) {
+          // The self-check (the new text read back holds other values) must never fire.
+          if (!(err instanceof CairnError) || /in place without changing others/.test(err.message)) throw err;
+        }
+      }),
+      { seed: 18, numRuns: Number(process.env.FUZZ_RUNS ?? 3000) },
+    );
+    assert.ok(written > Number(process.env.FUZZ_RUNS ?? 3000) / 10, `a tenth of the cases change the file (${written})`);
   });
 
   it('changes nothing when a value is already what the override sets', () => {

@@ -67,7 +67,7 @@ function applyEdit(text: string, edit: ParamsEdit, after: Record<string, ParamVa
         return insertLine(text, at, line);
       }
       // A table made by dotted keys (`train.lr = 1`): one more dotted key beside them.
-      const dotted = statements.filter((s) => s.kind === 'value' && startsWith(s.path, parent)).pop();
+      const dotted = statements.filter((s) => s.kind === 'value' && startsWith(s.path, parent) && s.table.length < parent.length).pop();
       if (dotted) return insertLine(text, dotted.lineEnd, `${keyText([...parent.slice(dotted.table.length), edit.key])} = ${tomlText(edit.value, fail)}`);
       // A table only named by its sub-tables' headers (or new): a section of its own at the end.
       return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${text === '' ? '' : '\n'}[${keyText(parent)}]\n${line}\n`;
