@@ -8,7 +8,14 @@ import { applyParamOverrides } from '../../src/core/experiments/applyParamOverri
 import { hasSweep, parseSetParams } from '../../src/core/experiments/setParams';
 import { paramsEdits } from '../../src/core/experiments/paramsEdits';
 import { parseParamsText } from '../../src/core/pipeline/paramsFile';
-import { ParamValue } from '../../src/core/pipeline/values';
+import { ParamValue, PyFloat, pyFloatRepr } from '../../src/core/pipeline/values';
+import { overrideParamsText } from '../../src/core/experiments/applyParamOverrides';
+import fc from 'fast-check';
+import { dvcApplyOverrides } from '../support/dvcApplyOverrides';
+import { override, paramsFiles } from '../support/paramsArbitraries';
+
+/** Random cases for the comparison with dvc's apply_overrides (FUZZ_RUNS raises it). */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
 
 /**
  * `-S` overrides applied by Cairn against the real `dvc exp run -S` (3.67.1) on the same
@@ -191,5 +198,65 @@ describe('-S params overrides, compared with dvc exp run -S', () => {
     assert.equal(hasSweep(parseSetParams(['train.lr=0.1,0.2'])), true);
     assert.equal(hasSweep(parseSetParams(['train.lr=0.1', 'params.json:name=range(1,3)'])), true);
     assert.equal(hasSweep(parseSetParams(['train.lr=0.1'])), false);
+  });
+});
+
+describe('-S params overrides, compared with dvc\'s own apply_overrides on random files', () => {
+  /** Cairn's values in the shape `dvcApplyOverrides` prints. */
+  function encode(v: ParamValue): unknown {
+    if (v === null) return null;
+    if (typeof v === 'boolean') return { b: v };
+    if (v instanceof PyFloat) return { f: pyFloatRepr(v.value) };
+    if (typeof v === 'number') return Number.isInteger(v) ? { i: String(v) } : { f: pyFloatRepr(v) };
+    if (typeof v === 'string') return { s: v };
+    if (Array.isArray(v)) return v.map(encode);
+    return { d: Object.entries(v).map(([k, x]) => [k, encode(x)]) };
+  }
+
+  /**
+   * dvc's dicts in the order a JS object keeps keys: integer-like keys first, ascending (Cairn's
+   * values are JS objects, so a new key `0` reads first; in the file it is written last, as dvc does).
+   */
+  function inJsKeyOrder(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(inJsKeyOrder);
+    if (v && typeof v === 'object' && 'd' in v) {
+      const entries = (v as { d: [string, unknown][] }).d.map(([k, x]) => [k, inJsKeyOrder(x)] as [string, unknown]);
+      const isIndex = (k: string) => /^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1;
+      return { d: [...entries.filter(([k]) => isIndex(k)).sort((a, b) => Number(a[0]) - Number(b[0])), ...entries.filter(([k]) => !isIndex(k))] };
+    }
+    return v;
+  }
+
+  function sortedKeys(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(sortedKeys);
+    if (v && typeof v === 'object' && 'd' in v) return { d: (v as { d: [string, unknown][] }).d.map(([k, x]) => [k, sortedKeys(x)]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))) };
+    return v;
+  }
+
+  it('gives the values (types and key order too) dvc gives, and fails where dvc fails', () => {
+    const cases = fc.sample(fc.tuple(paramsFiles, fc.array(override, { minLength: 1, maxLength: 3 })), { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 19) }).map(([[file, text], overrides]) => ({ file, text, overrides }));
+    const theirs = dvcApplyOverrides(cases);
+    let applied = 0;
+    const differences = cases.flatMap((c, i) => {
+      let ours: { values: unknown } | { error: string };
+      try {
+        // What the written file holds, read back (not the values computed before writing).
+        const written = overrideParamsText(c.text, c.file, parseSetParams(c.overrides.map((o) => `${c.file}:${o}`))[0].overrides).text;
+        ours = { values: encode(parseParamsText(written, c.file)) };
+        applied++;
+      } catch (err) {
+        if (!(err instanceof CairnError)) throw err;
+        ours = { error: err.message };
+      }
+      const their = 'values' in theirs[i] ? { values: inJsKeyOrder((theirs[i] as { values: unknown }).values) } : theirs[i];
+      if ('error' in ours && 'error' in their) return [];
+      // A TOML writer must put tables after plain keys, so dvc's tomlkit moves them: key order is not compared there.
+      const shown = (v: unknown) => JSON.stringify(c.file.endsWith('.toml') ? sortedKeys(v) : v);
+      if ('values' in ours && 'values' in their && shown(ours.values) === shown(their.values)) return [];
+      return [{ ...c, ours, theirs: their }];
+    });
+    if (process.env.SHOW_DIFFS) for (const d of differences) console.log(JSON.stringify(d));
+    assert.deepEqual(differences, []);
+    assert.ok(applied > RUNS / 10, `a tenth of the cases apply (${applied})`);
   });
 });

@@ -3,8 +3,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { stringify as yamlStringify } from 'yaml';
-import { stringify as tomlStringify } from 'smol-toml';
 import { CairnError } from '../../src/core/errors';
 import { isSweep, OverrideElement, OverrideSyntaxError, parseOverride, printElement, printOverride, QuotedString, sweepElements } from '../../src/core/experiments/overrideGrammar';
 import { hasSweep, parseSetParams, sweepOverrides } from '../../src/core/experiments/setParams';
@@ -13,6 +11,7 @@ import { PyFloat } from '../../src/core/pipeline/values';
 import { Repo } from '../../src/core/repo/repo';
 import { init } from '../../src/core/repo/init';
 import { git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { override, paramsFiles } from '../support/paramsArbitraries';
 
 /** The element of a one-value override. */
 function valueOf(text: string): OverrideElement {
@@ -196,28 +195,9 @@ name: run   # name
   });
 
   it('writes exactly the values the overrides give, in random files of each format (or refuses with a CairnError)', () => {
-    const key = fc.constantFrom('a', 'b', 'c', 'lr', 'x-y');
-    const scalar = fc.oneof(fc.integer({ min: -99, max: 99 }), fc.constantFrom(0.5, -2.25, 1e-7), fc.boolean(), fc.constantFrom('s', 'two words', 'a: b', '#x', '1.5', ''));
-    const tree = fc.letrec<{ value: unknown; dict: Record<string, unknown> }>((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(scalar, { maxLength: 3 }), tie('dict')),
-      dict: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
-    }));
-    const files = tree.dict.chain((data) =>
-      fc.constantFrom(
-        ['p.yaml', yamlStringify(data)],
-        ['p.yaml', yamlStringify(data, { collectionStyle: 'flow' })],
-        ['p.yaml', `# head\n${yamlStringify(data, { indent: 4, indentSeq: false }).replace(/\n/g, ' # c\n').replace(/: # c/g, ':')}`],
-        ['p.json', JSON.stringify(data, null, 4)],
-        ['p.json', JSON.stringify(data)],
-        ['p.toml', `# head\n${tomlStringify(data)}`],
-      ),
-    );
-    const path = fc.array(fc.oneof(key, fc.constantFrom('0', '1')), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
-    const value = fc.oneof(fc.constantFrom('7', '1.0', 'x', '"q w"', '[1,2]', '{k: 1}', '{}', 'true', '2.5e-3', '${a}'));
-    const override = fc.tuple(fc.constantFrom('', '+', '++', '~'), path, value).map(([prefix, p, v]) => (prefix === '~' ? `~${p}` : `${prefix}${p}=${v}`));
     let written = 0;
     fc.assert(
-      fc.property(files, fc.array(override, { minLength: 1, maxLength: 3 }), ([file, text], overrides) => {
+      fc.property(paramsFiles, fc.array(override, { minLength: 1, maxLength: 3 }), ([file, text], overrides) => {
         try {
           if (overrideParamsText(text, file, parseSetParams(overrides.map((o) => `${file}:${o}`))[0].overrides).changed) written++;
         } catch (err) {

@@ -31,6 +31,8 @@ export function overrideParams(data: Record<string, ParamValue>, overrides: read
         update(root, path, value!, { force: false, override, fail });
         break;
       case 'add':
+        // Hydra's select for `+` resolves a `${...}` an earlier override left on the way, which Cairn does not (see resolveAt).
+        if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
         if (select(root, path) !== undefined && !isContainer(value)) {
           throw fail(
             `Could not append to config. An item is already at '${override.key}'. Either remove + prefix: '${override.input.slice(1)}' ` +
@@ -116,12 +118,32 @@ function mergedValue(existing: ParamValue, value: ParamValue, force: boolean, ca
 function deleteKey(root: Record<string, ParamValue>, path: string[], override: Override, value: ParamValue | undefined, fail: (m: string) => CairnError): void {
   const current = select(root, path);
   if (current === undefined) throw fail(`Could not delete from config. '${override.key}' does not exist.`);
-  if (value !== undefined && !sameValue(value, current)) {
+  // Hydra compares only when a value is given, and `~key=null` gives none (its value is None).
+  if (value !== undefined && value !== null && !pythonEqual(value, current)) {
     throw fail(`Could not delete from config. The value of '${override.key}' is ${pythonStr(current)} and not ${pythonStr(value)}.`);
   }
   const parent = select(root, path.slice(0, -1)) ?? root;
   if (Array.isArray(parent)) throw fail(`Could not delete from config. '${override.key}' is a list item; set the whole list instead.`);
   delete (parent as Record<string, ParamValue>)[path[path.length - 1]];
+}
+
+function pendingInterpolationOn(root: Record<string, ParamValue>, path: string[]): boolean {
+  return path.some((_, i) => {
+    const node = select(root, path.slice(0, i + 1));
+    return typeof node === 'string' && node.includes('${');
+  });
+}
+
+/** Python's ==, where True == 1 == 1.0. */
+function pythonEqual(a: ParamValue, b: ParamValue): boolean {
+  const asNumber = (v: ParamValue) => (typeof v === 'boolean' ? Number(v) : v);
+  if (typeof a === 'boolean' || typeof b === 'boolean') return sameValue(asNumber(a), asNumber(b)) || a === b;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pythonEqual(x, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && pythonEqual(a[k], b[k]));
+  }
+  return sameValue(a, b);
 }
 
 /** OmegaConf.select: the value at a dotted path, undefined when missing or null. */
@@ -200,29 +222,34 @@ function containsInterpolation(v: ParamValue): boolean {
 }
 
 function resolveAt(root: Record<string, ParamValue>, path: string[], file: string): void {
-  const resolve = (v: ParamValue, depth: number): ParamValue => {
-    if (typeof v === 'string') return resolveString(root, v, file, depth);
-    if (Array.isArray(v)) return v.map((x) => resolve(x, depth));
-    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, depth)]));
+  const resolve = (v: ParamValue, at: string[], depth: number): ParamValue => {
+    if (typeof v === 'string') return resolveString(root, v, at, file, depth);
+    if (Array.isArray(v)) return v.map((x, i) => resolve(x, [...at, String(i)], depth));
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, [...at, k], depth)]));
     return v;
   };
   const parent = path.length === 1 ? root : select(root, path.slice(0, -1));
   const last = path[path.length - 1];
-  if (Array.isArray(parent)) parent[Number(last)] = resolve(parent[Number(last)], 0);
-  else if (isPlainObject(parent) && last in parent) parent[last] = resolve(parent[last], 0);
+  if (Array.isArray(parent)) parent[Number(last)] = resolve(parent[Number(last)], path, 0);
+  else if (isPlainObject(parent) && last in parent) parent[last] = resolve(parent[last], path, 0);
 }
 
-function resolveString(root: Record<string, ParamValue>, text: string, file: string, depth: number): ParamValue {
+/** A string's `${...}` resolved; `at` is where the string is (a reference to a dict holding it is OmegaConf's "parent" error). */
+function resolveString(root: Record<string, ParamValue>, text: string, at: string[], file: string, depth: number): ParamValue {
   if (!text.includes('${')) return text;
   if (depth > 32) throw interpolationError(`interpolations in '${text}' refer to each other in a loop`, file);
   const lookup = (expression: string): ParamValue => {
     if (!/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/.test(expression)) {
       throw interpolationError(`'\${${expression}}' is not a plain key; Cairn resolves \${a.b} references only (no resolvers, no relative keys)`, file);
     }
-    const found = select(root, expression.split('.'));
+    const target = expression.split('.');
+    if (target.length < at.length && target.every((part, i) => part === at[i])) {
+      throw interpolationError(`Interpolation to parent node detected (${at.join('.')} refers to ${expression})`, file);
+    }
+    const found = select(root, target);
     if (found === undefined && !isExplicitNull(root, expression.split('.'))) throw interpolationError(`Interpolation key '${expression}' not found`, file);
     const value = found ?? null;
-    return typeof value === 'string' ? resolveString(root, value, file, depth + 1) : value;
+    return typeof value === 'string' ? resolveString(root, value, target, file, depth + 1) : value;
   };
   const whole = /^\$\{([^}]*)\}$/.exec(text);
   if (whole) return structuredCopy(lookup(whole[1]));

@@ -43,8 +43,10 @@ function applyEdit(text: string, edit: ParamsEdit, after: Record<string, ParamVa
   switch (edit.kind) {
     case 'set': {
       const own = statements.find((s) => s.kind === 'value' && same(s.path, target));
-      if (!own) throw fail('it is a table; a table can only change key by key');
-      return replaceValue(text, own, tomlText(edit.value, fail));
+      if (own) return replaceValue(text, own, tomlText(edit.value, fail));
+      // A table (sections or dotted keys) becomes another value: the table goes, the key is written in its parent.
+      const removed = applyEdit(text, { kind: 'delete', path: edit.path }, after, file);
+      return applyEdit(removed, { kind: 'add', path: edit.path.slice(0, -1), key: String(edit.path[edit.path.length - 1]), value: edit.value }, after, file);
     }
     case 'delete': {
       // Its own line, or every section of the table and its sub-tables, and dotted keys under it.
