@@ -26,7 +26,10 @@ export const paramsFiles: fc.Arbitrary<[string, string]> = tree.dict.chain((data
 );
 
 const keyPath = fc.array(fc.oneof(key, fc.constantFrom('0', '1')), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('.'));
-const value = fc.constantFrom('7', '1.0', 'x', '"q w"', '[1,2]', '{k: 1}', '{}', 'true', '2.5e-3', '${a}', 'null');
+const value = fc.constantFrom(
+  '7', '1.0', 'x', '"q w"', '[1,2]', '{k: 1}', '{}', 'true', '2.5e-3', '${a}', 'null', '-0.0', '1_000', "'it''s'", '"a\\"b"',
+  'pre${c}post', '${lr.0}', '[a,{k: [1, null]}]', '{a: {b: 2}}', 'int(2.7)', 'str(3)', 'float(1)', 'two words', 'a\\,b', '01', '',
+);
 
 /** One override: `k=v`, `+k=v`, `++k=v`, `~k` or `~k=v`. */
 export const override: fc.Arbitrary<string> = fc

@@ -25,15 +25,16 @@ export function overrideParams(data: Record<string, ParamValue>, overrides: read
     const value = override.value === undefined ? undefined : paramValueOf(override, fail);
     switch (override.type) {
       case 'delete':
+        if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
         deleteKey(root, path, override, value, fail);
         break;
       case 'change':
         update(root, path, value!, { force: false, override, fail });
         break;
       case 'add':
-        // Hydra's select for `+` resolves a `${...}` an earlier override left on the way, which Cairn does not (see resolveAt).
+        // Hydra's select (for `+` and `~`) resolves a `${...}` an earlier override left on the way, which Cairn does not (see resolveAt).
         if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
-        if (select(root, path) !== undefined && !isContainer(value)) {
+        if (selectResolved(root, path) !== undefined && !isContainer(value)) {
           throw fail(
             `Could not append to config. An item is already at '${override.key}'. Either remove + prefix: '${override.input.slice(1)}' ` +
               `Or add a second + to add or override '${override.key}': '+${override.input}'`,
@@ -116,7 +117,7 @@ function mergedValue(existing: ParamValue, value: ParamValue, force: boolean, ca
 }
 
 function deleteKey(root: Record<string, ParamValue>, path: string[], override: Override, value: ParamValue | undefined, fail: (m: string) => CairnError): void {
-  const current = select(root, path);
+  const current = selectResolved(root, path);
   if (current === undefined) throw fail(`Could not delete from config. '${override.key}' does not exist.`);
   // Hydra compares only when a value is given, and `~key=null` gives none (its value is None).
   if (value !== undefined && value !== null && !pythonEqual(value, current)) {
@@ -127,11 +128,31 @@ function deleteKey(root: Record<string, ParamValue>, path: string[], override: O
   delete (parent as Record<string, ParamValue>)[path[path.length - 1]];
 }
 
+/** Whether a `${...}` on the way to `path` (an earlier override's) cannot be resolved, which fails Hydra's select. */
 function pendingInterpolationOn(root: Record<string, ParamValue>, path: string[]): boolean {
   return path.some((_, i) => {
-    const node = select(root, path.slice(0, i + 1));
-    return typeof node === 'string' && node.includes('${');
+    const at = path.slice(0, i + 1);
+    const node = select(root, at);
+    if (typeof node !== 'string' || !node.includes('${')) return false;
+    try {
+      resolveString(root, node, at, '', 0);
+      return false;
+    } catch (err) {
+      if (err instanceof CairnError) return true;
+      throw err;
+    }
   });
+}
+
+/** OmegaConf.select as Hydra calls it for `+` and `~`: a `${...}` on the way is resolved and walked into. */
+function selectResolved(root: Record<string, ParamValue>, path: string[]): ParamValue | undefined {
+  let node: ParamValue = root;
+  for (let i = 0; i < path.length; i++) {
+    const next = select(node, [path[i]]);
+    if (next === undefined) return undefined;
+    node = typeof next === 'string' && next.includes('${') ? resolveString(root, next, path.slice(0, i + 1), '', 0) : next;
+  }
+  return node === null ? undefined : node;
 }
 
 /** Python's ==, where True == 1 == 1.0. */

@@ -54,6 +54,7 @@ function applyEdit(text: string, edit: ParamsEdit, after: Record<string, ParamVa
       const sections = statements.filter((s) => s.kind === 'table' && startsWith(s.path, target));
       const ranges = doomed.map((s) => [s.lineStart, s.lineEnd] as [number, number]);
       for (const section of sections) ranges.push([section.lineStart, sectionEnd(statements, section, text)]);
+      // A table named only by the sub-table removed (`[b.a]` for b) goes too: dvc's tomlkit writes no empty `b` either.
       return removeRanges(text, ranges);
     }
     case 'add': {

@@ -105,12 +105,12 @@ function scalarText(value: ParamValue, inFlow: boolean): string {
   const text = String(value);
   // Text with a line break, or that could end a flow collection early, goes in double quotes.
   if (text.includes('\n') || (inFlow && /[,[\]{}#]|: |:$/.test(text))) return JSON.stringify(text);
-  return stringify(text).trimEnd();
+  return stringify(text, { lineWidth: 0 }).trimEnd(); // never folded: the text goes into a line of its own indentation
 }
 
 /** A non-empty dict or list in block style, its lines after the first indented to `column`. */
 function blockText(value: ParamValue, column: number): string {
-  return stringify(plain(value), { indentSeq: false })
+  return stringify(plain(value), { indentSeq: false, lineWidth: 0 })
     .trimEnd()
     .split('\n')
     .map((line, i) => (i === 0 ? line : ' '.repeat(column) + line))
