@@ -172,6 +172,7 @@ name: run   # name
     assert.equal(edited('p.yaml', 'a:\n  b: 1 # only\nc: 2\n', '~a.b'), 'a: {}\nc: 2\n');
     assert.equal(edited('p.yaml', 'a: 1\n', '+b.c=x: y'), 'a: 1\nb: {c: "x: y"}\n');
     assert.equal(edited('p.yaml', '', '+a=1'), 'a: 1\n');
+    assert.throws(() => edited('p.yaml', 'base: &b {lr: 1}\ntrain: *b\n', 'base.lr=2'), /shares values through anchors and aliases/);
   });
 
   it('JSON: keeps the indentation and order; new keys take the spacing of the key before', () => {

@@ -108,7 +108,7 @@ class JsonScanner {
         this.space();
         const keyStart = this.at;
         if (this.text[this.at] !== '"') throw this.fail('expected a key in double quotes');
-        const key = JSON.parse(this.text.slice(keyStart, this.stringEnd())) as string;
+        const key = this.keyText(keyStart, this.stringEnd());
         this.space();
         if (this.text[this.at++] !== ':') throw this.fail("expected ':'");
         members.push({ key, keyStart, value: this.value(depth + 1) });
@@ -136,6 +136,15 @@ class JsonScanner {
     if (!literal) throw this.fail('expected a value');
     this.at += literal[0].length;
     return { kind: 'scalar', start, end: this.at };
+  }
+
+  /** A key's text (JSON's rules: no raw control characters, as Python's json refuses them too). */
+  private keyText(start: number, end: number): string {
+    try {
+      return JSON.parse(this.text.slice(start, end)) as string;
+    } catch {
+      throw this.fail('a key is not a valid JSON string');
+    }
   }
 
   /** The index after the string that starts at `this.at`, which it moves there. */

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, Node as YamlNode, Scalar, stringify, YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, Node as YamlNode, parseDocument, Scalar, stringify, visit, YAMLMap } from 'yaml';
 import { CairnError } from '../errors';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
 import { isPlainObject, ParamValue, PyFloat, pyFloatRepr } from '../pipeline/values';
@@ -13,10 +13,29 @@ import { ParamsEdit } from './paramsEdits';
  * block collection; dvc (ruamel) writes them in block style, with the same values.
  */
 export function editYamlText(text: string, edits: readonly ParamsEdit[], file: string): string {
+  refuseAliases(text, file);
   let out = text;
   // One edit at a time on a fresh parse: each edit moves the ranges after it.
   for (const edit of edits) out = applyEdit(out, edit, file);
   return out;
+}
+
+/** Values shared through anchors (`&a`, `*a`, `<<: *a`) cannot change in one place without changing in the others. */
+function refuseAliases(text: string, file: string): void {
+  let shared = false;
+  // The raw document (parseYamlDocument replaces aliases by copies); the text is within limits, parsed once already.
+  visit(parseDocument(text, { uniqueKeys: false }), {
+    Alias() {
+      shared = true;
+      return visit.BREAK;
+    },
+  });
+  if (shared) {
+    throw new CairnError('USAGE', 'this YAML shares values through anchors and aliases (&, *, <<); Cairn cannot change one of them in place', {
+      file,
+      hint: 'Write the shared values out in full, or change the file by hand.',
+    });
+  }
 }
 
 function applyEdit(text: string, edit: ParamsEdit, file: string): string {
