@@ -18,38 +18,45 @@ import { Override, OverrideElement, QuotedString } from './overrideGrammar';
  */
 export function overrideParams(data: Record<string, ParamValue>, overrides: readonly Override[], file: string): Record<string, ParamValue> {
   const root = structuredCopy(data) as Record<string, ParamValue>;
-  const interpolated: string[][] = [];
   for (const override of overrides) {
     const fail = (message: string) => new CairnError('USAGE', message, { file, hint: 'Check the key and the value of -S.' });
-    const path = override.key.split('.');
-    const value = override.value === undefined ? undefined : paramValueOf(override, fail);
-    switch (override.type) {
-      case 'delete':
-        if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
-        deleteKey(root, path, override, value, fail);
-        break;
-      case 'change':
-        update(root, path, value!, { force: false, override, fail });
-        break;
-      case 'add':
-        // Hydra's select (for `+` and `~`) resolves a `${...}` an earlier override left on the way, which Cairn does not (see resolveAt).
-        if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
-        if (selectResolved(root, path) !== undefined && !isContainer(value)) {
-          throw fail(
-            `Could not append to config. An item is already at '${override.key}'. Either remove + prefix: '${override.input.slice(1)}' ` +
-              `Or add a second + to add or override '${override.key}': '+${override.input}'`,
-          );
-        }
-        update(root, path, value!, { force: true, override, fail });
-        break;
-      case 'forceAdd':
-        update(root, path, value!, { force: true, override, fail });
-        break;
+    try {
+      applyOne(root, override, fail);
+    } catch (err) {
+      if (err instanceof NotAnIndex) throw fail(`Error merging override ${override.input}`);
+      throw err;
     }
-    if (value !== undefined && override.type !== 'delete' && containsInterpolation(value)) interpolated.push(path);
   }
-  for (const path of interpolated) resolveAt(root, path, file);
-  return root;
+  // OmegaConf.to_object resolves every `${...}` of the file, the file's own too (dvc then writes the values).
+  return resolveInterpolations(root, file);
+}
+
+function applyOne(root: Record<string, ParamValue>, override: Override, fail: (message: string) => CairnError): void {
+  const path = override.key.split('.');
+  const value = override.value === undefined ? undefined : paramValueOf(override, fail);
+  switch (override.type) {
+    case 'delete':
+      if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
+      deleteKey(root, path, override, value, fail);
+      break;
+    case 'change':
+      update(root, path, value!, { force: false, override, fail });
+      break;
+    case 'add':
+      // Hydra's select (for `+` and `~`) resolves a `${...}` on the way, and fails when it cannot.
+      if (pendingInterpolationOn(root, path)) throw fail(`Error merging override ${override.input}`);
+      if (selectResolved(root, path) !== undefined && !isContainer(value)) {
+        throw fail(
+          `Could not append to config. An item is already at '${override.key}'. Either remove + prefix: '${override.input.slice(1)}' ` +
+            `Or add a second + to add or override '${override.key}': '+${override.input}'`,
+        );
+      }
+      update(root, path, value!, { force: true, override, fail });
+      break;
+    case 'forceAdd':
+      update(root, path, value!, { force: true, override, fail });
+      break;
+  }
 }
 
 interface UpdateContext {
@@ -148,12 +155,16 @@ function pendingInterpolationOn(root: Record<string, ParamValue>, path: string[]
 function selectResolved(root: Record<string, ParamValue>, path: string[]): ParamValue | undefined {
   let node: ParamValue = root;
   for (let i = 0; i < path.length; i++) {
+    // A list item named by anything but a number fails OmegaConf's select outright.
+    if (Array.isArray(node) && !/^\d+$/.test(path[i])) throw new NotAnIndex();
     const next = select(node, [path[i]]);
     if (next === undefined) return undefined;
     node = typeof next === 'string' && next.includes('${') ? resolveString(root, next, path.slice(0, i + 1), '', 0) : next;
   }
   return node === null ? undefined : node;
 }
+
+class NotAnIndex extends Error {}
 
 /** Python's ==, where True == 1 == 1.0. */
 function pythonEqual(a: ParamValue, b: ParamValue): boolean {
@@ -233,26 +244,33 @@ function structuredCopy(v: ParamValue): ParamValue {
 
 // ---- Interpolation (OmegaConf resolves `${...}` when dvc converts the config back to plain data) ----
 
-const INTERPOLATION = /\$\{([^}]*)\}/g;
+const INTERPOLATION = /\\\$\{|\$\{([^}]*)\}/g;
 
-function containsInterpolation(v: ParamValue): boolean {
-  if (typeof v === 'string') return v.includes('${');
-  if (Array.isArray(v)) return v.some(containsInterpolation);
-  if (isPlainObject(v)) return Object.values(v).some(containsInterpolation);
-  return false;
+/** Where the strings holding `${` are. */
+function interpolationPaths(v: ParamValue, at: string[]): string[][] {
+  if (typeof v === 'string') return v.includes('${') ? [at] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => interpolationPaths(x, [...at, String(i)]));
+  if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => interpolationPaths(x, [...at, k]));
+  return [];
 }
 
-function resolveAt(root: Record<string, ParamValue>, path: string[], file: string): void {
-  const resolve = (v: ParamValue, at: string[], depth: number): ParamValue => {
-    if (typeof v === 'string') return resolveString(root, v, at, file, depth);
-    if (Array.isArray(v)) return v.map((x, i) => resolve(x, [...at, String(i)], depth));
-    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, [...at, k], depth)]));
-    return v;
-  };
-  const parent = path.length === 1 ? root : select(root, path.slice(0, -1));
-  const last = path[path.length - 1];
-  if (Array.isArray(parent)) parent[Number(last)] = resolve(parent[Number(last)], path, 0);
-  else if (isPlainObject(parent) && last in parent) parent[last] = resolve(parent[last], path, 0);
+/** Every `${...}` resolved against the config as it is before any is (OmegaConf resolves lazily, from the unresolved nodes). */
+function resolveInterpolations(root: Record<string, ParamValue>, file: string): Record<string, ParamValue> {
+  const resolved = interpolationPaths(root, []).map((path) => ({ path, value: resolveString(root, select(root, path) as string, path, file, 0) }));
+  for (const { path, value } of resolved) {
+    const parent = path.length === 1 ? root : (select(root, path.slice(0, -1)) as ParamValue[] | Record<string, ParamValue>);
+    if (Array.isArray(parent)) parent[Number(path[path.length - 1])] = value;
+    else parent[path[path.length - 1]] = value;
+  }
+  return root;
+}
+
+/** A copy of a referenced value with the `${...}` inside it resolved too; `at` is where it comes from. */
+function resolveDeep(root: Record<string, ParamValue>, v: ParamValue, at: string[], file: string, depth: number): ParamValue {
+  if (typeof v === 'string') return resolveString(root, v, at, file, depth);
+  if (Array.isArray(v)) return v.map((x, i) => resolveDeep(root, x, [...at, String(i)], file, depth));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveDeep(root, x, [...at, k], file, depth)]));
+  return v;
 }
 
 /** A string's `${...}` resolved; `at` is where the string is (a reference to a dict holding it is OmegaConf's "parent" error). */
@@ -269,14 +287,18 @@ function resolveString(root: Record<string, ParamValue>, text: string, at: strin
     }
     const found = select(root, target);
     if (found === undefined && !isExplicitNull(root, expression.split('.'))) throw interpolationError(`Interpolation key '${expression}' not found`, file);
-    const value = found ?? null;
-    return typeof value === 'string' ? resolveString(root, value, target, file, depth + 1) : value;
+    return found ?? null;
   };
+  const resolved = (expression: string) => resolveDeep(root, lookup(expression), expression.split('.'), file, depth + 1);
   const whole = /^\$\{([^}]*)\}$/.exec(text);
-  if (whole) return structuredCopy(lookup(whole[1]));
-  return text.replace(INTERPOLATION, (_, expression: string) => {
+  if (whole) return resolved(whole[1]);
+  return text.replace(INTERPOLATION, (match: string, expression: string | undefined) => {
+    if (expression === undefined) return '${'; // `\${` is OmegaConf's escape for a literal `${`
+    // A dict or list inside a text is printed as Python prints it, its own `${...}` unresolved (OmegaConf's str()).
     const value = lookup(expression);
-    return typeof value === 'string' ? value : pythonStr(value);
+    if (Array.isArray(value) || isPlainObject(value)) return pythonStr(value);
+    const scalar = resolved(expression);
+    return typeof scalar === 'string' ? scalar : pythonStr(scalar);
   });
 }
 

@@ -54,7 +54,15 @@ function applyEdit(text: string, edit: ParamsEdit, after: Record<string, ParamVa
       const sections = statements.filter((s) => s.kind === 'table' && startsWith(s.path, target));
       const ranges = doomed.map((s) => [s.lineStart, s.lineEnd] as [number, number]);
       for (const section of sections) ranges.push([section.lineStart, sectionEnd(statements, section, text)]);
-      // A table named only by the sub-table removed (`[b.a]` for b) goes too: dvc's tomlkit writes no empty `b` either.
+      // A table named only by what is removed (`[b.a]` for b) stays, empty, as the values say (dvc's tomlkit drops it).
+      const parent = target.slice(0, -1);
+      const parentStays = parent.length === 0 || statements.some((s) => startsWith(s.path, parent) && !startsWith(s.path, target));
+      if (!parentStays) {
+        const header = `[${keyText(parent)}]\n`;
+        const first = Math.min(...ranges.map(([start]) => start));
+        const shifted = ranges.map(([a, b]) => [a + header.length, b + header.length] as [number, number]);
+        return removeRanges(text.slice(0, first) + header + text.slice(first), shifted);
+      }
       return removeRanges(text, ranges);
     }
     case 'add': {
