@@ -12,8 +12,9 @@ import { Override, OverrideElement, QuotedString } from './overrideGrammar';
  *   `v` is a list or dict, which merges (as Hydra). `++key=v` adds or changes, whatever is there.
  * - `~key` deletes; `~key=v` only if the value is `v`. A null value counts as missing (Hydra's select).
  * - Dots go into dicts and list items (`layers.0=5`); a list item cannot be added or deleted.
- * - `${a.b}` in a value is resolved against the file once all overrides are applied (OmegaConf's
- *   to_object); resolvers (`${oc.env:X}`) are refused.
+ * - Every `${a.b}` of the file, its own and the overrides', is resolved once all overrides are
+ *   applied (OmegaConf's to_object; dvc writes the resolved values); `\${` stays a literal `${`;
+ *   resolvers (`${oc.env:X}`) and relative keys are refused.
  * Errors are CairnErrors with Hydra's own words, naming the file.
  */
 export function overrideParams(data: Record<string, ParamValue>, overrides: readonly Override[], file: string): Record<string, ParamValue> {
@@ -292,7 +293,7 @@ function resolveString(root: Record<string, ParamValue>, text: string, at: strin
   const resolved = (expression: string) => resolveDeep(root, lookup(expression), expression.split('.'), file, depth + 1);
   const whole = /^\$\{([^}]*)\}$/.exec(text);
   if (whole) return resolved(whole[1]);
-  return text.replace(INTERPOLATION, (match: string, expression: string | undefined) => {
+  return text.replace(INTERPOLATION, (_match: string, expression: string | undefined) => {
     if (expression === undefined) return '${'; // `\${` is OmegaConf's escape for a literal `${`
     // A dict or list inside a text is printed as Python prints it, its own `${...}` unresolved (OmegaConf's str()).
     const value = lookup(expression);
