@@ -9,6 +9,8 @@ import { loadPipelines, PipelineSource } from '../../src/core/pipeline/load';
 import { lintPipelines } from '../../src/core/pipeline/lint';
 import { LockFile } from '../../src/core/pipeline/lockFile';
 import { parseParamsText } from '../../src/core/pipeline/paramsFile';
+import { overrideParamsText } from '../../src/core/experiments/applyParamOverrides';
+import { parseSetParams } from '../../src/core/experiments/setParams';
 import { ConfigFile } from '../../src/core/repo/config';
 import { Repo } from '../../src/core/repo/repo';
 import { openRemote } from '../../src/core/remotes/openRemote';
@@ -234,6 +236,20 @@ describe('fuzzing every parser of repository and remote bytes', function () {
   it('params files: YAML, JSON and TOML, read alone and as vars of a pipeline', async () => {
     for (const name of ['params.yaml', 'params.json', 'params.toml']) {
       await fuzz(name, [PARAMS_FILES[name]], (text) => parseParamsText(text, name), name.endsWith('.json') ? jsonMutation : textMutation);
+    }
+    // `exp run -S` edits these files in place: the editors read the same bytes after the parser.
+    const overrides = ['train.lr=0.5', '+train.momentum=0.9', '~train.epochs', '++name=x', '+train.layers={a: 1}', 'train.layers.0=7'];
+    for (const name of ['params.yaml', 'params.json', 'params.toml']) {
+      await fuzz(`${name} (-S in place)`, [PARAMS_FILES[name]], (text) => {
+        for (const o of overrides) {
+          try {
+            overrideParamsText(text, name, parseSetParams([`${name}:${o}`])[0].overrides);
+          } catch (err) {
+            // An override the file cannot take (a missing key) is expected; the self-check of the written text must never fire.
+            if (!(err instanceof CairnError) || /in place without changing others/.test(err.message)) throw err;
+          }
+        }
+      }, name.endsWith('.json') ? jsonMutation : textMutation);
     }
     await fuzz('params.yaml (as vars)', [PARAMS_FILES['params.yaml']], (text) =>
       loadPipelines(memorySource({ ...PARAMS_FILES, 'params.yaml': text, 'dvc.yaml': PIPELINES[0] }), { strict: true, files: ['dvc.yaml'] }),
