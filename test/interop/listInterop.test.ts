@@ -150,7 +150,9 @@ describe('interop: ls as dvc list (3.67)', function () {
   it('missing cache objects: files still list (hashes from dvc.lock and .dvc files); a folder whose .dir is gone fails naming it, as dvc does', () => {
     const clone = tempDir();
     git(clone, 'clone', '-q', root, '.');
-    // A fresh clone: nothing in its cache, data not checked out.
+    // A fresh clone: nothing in its cache, data not checked out. dvc gets a site cache of its own:
+    // it keeps folder manifests it has read there, and would list data/ from another test's run.
+    fs.writeFileSync(path.join(clone, '.dvc', 'config.local'), `[core]\n    site_cache_dir = ${path.join(clone, '.dvc', 'tmp', 'site-cache')}\n`);
     for (const args of [['--dvc-only'], [], ['--rev', 'v1', '--dvc-only']]) {
       const ls = ['ls', '.', ...args, '--json'];
       assert.deepEqual(json(cairnOk(clone, ...ls), 'cairn ls'), json(dvcOk(clone, ...ls), 'dvc ls'), ls.join(' '));
@@ -158,10 +160,11 @@ describe('interop: ls as dvc list (3.67)', function () {
     for (const args of [['data'], ['-R', '--dvc-only'], ['data', '--rev', 'v1']]) {
       const theirs = dvc(clone, 'ls', '.', ...args);
       assert.notEqual(theirs.status, 0, `dvc cannot list into data/ (fixture check): ${theirs.stdout}`);
-      assert.match(theirs.stderr, /failed to load directory \('data',\)/, '(fixture check)');
+      // With -R, each tool stops at the first folder it lacks the manifest of: data/ or the stage's out/.
+      assert.match(theirs.stderr, /failed to load directory \('(data|out)',\)/, `(fixture check) ${theirs.stderr}`);
       const ours = cairn(clone, 'ls', '.', ...args);
       assert.notEqual(ours.status, 0, ours.stdout);
-      assert.match(ours.stderr, /^ERROR: data\.dvc: failed to load directory 'data': its list of files \([0-9a-f]{32}\.dir\) is neither in the cache nor on the default remote\. .*\n$/, ours.stderr);
+      assert.match(ours.stderr, /^ERROR: (data\.dvc: failed to load directory 'data'|dvc\.lock: failed to load directory 'out'): its list of files \([0-9a-f]{32}\.dir\) is neither in the cache nor on the default remote\. .*\n$/, ours.stderr);
     }
   });
 
