@@ -35,6 +35,19 @@ metrics: [eval/metrics.json]
 `;
 
 /** Error messages are each tool's own words: compared by type (dvc's queue's own 'Experiment run failed' stays). */
+/** A repository with the pipeline run and committed twice ('pipeline', then 'baseline' with its data and dvc.lock). */
+function trainedBaseline(): string {
+  const root = tempGitRepo();
+  dvcOk(root, 'init', '-q');
+  writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE });
+  commitAll(root, 'pipeline');
+  writeFiles(root, { 'data.txt': 'd\n' });
+  dvcOk(root, 'add', '-q', 'data.txt');
+  dvcOk(root, 'repro', '-q');
+  commitAll(root, 'baseline');
+  return root;
+}
+
 function normalized(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalized);
   if (v && typeof v === 'object') {
@@ -228,14 +241,7 @@ describe('interop: exp show on odd and many experiment refs', function () {
   this.timeout(300_000);
 
   it('refs at unrelated commits, with non-ASCII names, too deep, under no sha: as dvc; one at a blob (dvc fails) is left out', () => {
-    const root = tempGitRepo();
-    dvcOk(root, 'init', '-q');
-    writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE });
-    commitAll(root, 'pipeline');
-    writeFiles(root, { 'data.txt': 'd\n' });
-    dvcOk(root, 'add', '-q', 'data.txt');
-    dvcOk(root, 'repro', '-q');
-    commitAll(root, 'baseline');
+    const root = trainedBaseline();
     dvcOk(root, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', 'real');
     git(root, 'checkout', '-q', '--', '.');
     const head = git(root, 'rev-parse', 'HEAD').trim();
@@ -328,14 +334,7 @@ describe('interop: exp show on odd and many experiment refs', function () {
   });
 
   it('200 experiment commits (made with git fast-import): --json equals dvc\'s; the time of each is printed', () => {
-    const root = tempGitRepo();
-    dvcOk(root, 'init', '-q');
-    writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE });
-    commitAll(root, 'pipeline');
-    writeFiles(root, { 'data.txt': 'd\n' });
-    dvcOk(root, 'add', '-q', 'data.txt');
-    dvcOk(root, 'repro', '-q');
-    commitAll(root, 'baseline');
+    const root = trainedBaseline();
     const head = git(root, 'rev-parse', 'HEAD').trim();
     const start = Math.floor(Date.now() / 1000) - 100_000;
     let stream = '';

@@ -1,5 +1,5 @@
 import { CairnError } from '../errors';
-import { isPlainObject, ParamValue, PyFloat, pyFloatRepr } from '../pipeline/values';
+import { isPlainObject, ParamValue, PyFloat, pyFloatRepr, pyNumberText } from '../pipeline/values';
 import { ParamsEdit } from './paramsEdits';
 
 /**
@@ -70,7 +70,7 @@ function jsonText(value: ParamValue): string {
       // Python's json writes NaN/Infinity, but they are not JSON: other readers (Cairn's params reader too) fail on them.
       throw new CairnError('USAGE', `cannot write ${pyFloatRepr(n)} into a JSON file: JSON has no NaN or Infinity`, { hint: 'Use a number, or keep this param in YAML or TOML.' });
     }
-    return value instanceof PyFloat || !Number.isInteger(n) ? pyFloatRepr(n) : String(n);
+    return pyNumberText(value);
   }
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(jsonText).join(', ')}]`;

@@ -1,4 +1,4 @@
-import { PyFloat, pyFloatRepr } from '../pipeline/values';
+import { PyFloat, pyFloatRepr, pyNumberText } from '../pipeline/values';
 
 /**
  * Hydra's override grammar (hydra-core 1.3: `hydra/grammar/OverrideLexer.g4`, `OverrideParser.g4`
@@ -96,8 +96,7 @@ export function printElement(element: OverrideElement): string {
   if (element instanceof Map) return `{${[...element].map(([k, v]) => `${escapeSpecial(k)}:${printElement(v)}`).join(',')}}`;
   if (typeof element === 'string') return escapeSpecial(element);
   if (typeof element === 'boolean') return element ? 'True' : 'False';
-  if (element instanceof PyFloat) return pyFloatRepr(element.value);
-  return Number.isInteger(element) ? String(element) : pyFloatRepr(element);
+  return pyNumberText(element);
 }
 
 /** The whole override printed back (`+train.lr=0.1`), for an element value. */
@@ -642,8 +641,7 @@ function dictKeyText(key: OverrideElement): string {
   if (typeof key === 'string') return key;
   if (key === null) return 'null';
   if (typeof key === 'boolean') return key ? 'true' : 'false';
-  if (key instanceof PyFloat) return pyFloatRepr(key.value);
-  if (typeof key === 'number') return Number.isInteger(key) ? String(key) : pyFloatRepr(key);
+  if (key instanceof PyFloat || typeof key === 'number') return pyNumberText(key);
   return String(key);
 }
 

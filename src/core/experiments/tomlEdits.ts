@@ -1,5 +1,5 @@
 import { CairnError } from '../errors';
-import { isPlainObject, ParamValue, PyFloat, pyFloatRepr } from '../pipeline/values';
+import { isPlainObject, ParamValue, PyFloat, pyNumberText } from '../pipeline/values';
 import { ParamsEdit } from './paramsEdits';
 
 /**
@@ -134,12 +134,7 @@ function same(a: string[], b: string[]): boolean {
 function tomlText(value: ParamValue, fail: (what: string) => CairnError): string {
   if (value === null) throw fail('TOML has no null value');
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (value instanceof PyFloat || typeof value === 'number') {
-    const n = value instanceof PyFloat ? value.value : value;
-    if (Number.isNaN(n)) return 'nan';
-    if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
-    return value instanceof PyFloat || !Number.isInteger(n) ? pyFloatRepr(n) : String(n);
-  }
+  if (value instanceof PyFloat || typeof value === 'number') return pyNumberText(value); // nan, inf, -inf as TOML spells them
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => tomlText(v, fail)).join(', ')}]`;
   if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${keyText([k])} = ${tomlText(v, fail)}`).join(', ')}}`;

@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, Node as YamlNode, parseDocument, Scalar, stringify, visit, YAMLMap } from 'yaml';
 import { CairnError } from '../errors';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
-import { isPlainObject, ParamValue, PyFloat, pyFloatRepr } from '../pipeline/values';
+import { isPlainObject, ParamValue, PyFloat, pyNumberText } from '../pipeline/values';
 import { ParamsEdit } from './paramsEdits';
 
 /**
@@ -119,7 +119,7 @@ function scalarText(value: ParamValue, inFlow: boolean): string {
     const n = value instanceof PyFloat ? value.value : value;
     if (Number.isNaN(n)) return '.nan';
     if (!Number.isFinite(n)) return n > 0 ? '.inf' : '-.inf';
-    return value instanceof PyFloat || !Number.isInteger(n) ? pyFloatRepr(n) : String(n);
+    return pyNumberText(value);
   }
   const text = String(value);
   // Text with a line break, or that could end a flow collection early, goes in double quotes.

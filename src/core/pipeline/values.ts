@@ -32,6 +32,12 @@ export function numberOf(v: unknown): number | undefined {
   return undefined;
 }
 
+/** A number as Python writes it back with its type: a float (a PyFloat, or not whole) as `repr(float)`, an int plain. */
+export function pyNumberText(value: number | PyFloat): string {
+  const n = value instanceof PyFloat ? value.value : value;
+  return value instanceof PyFloat || !Number.isInteger(n) ? pyFloatRepr(n) : String(n);
+}
+
 /** Python's `repr(float)`: shortest round-trip digits; scientific below 1e-4 and from 1e16. */
 export function pyFloatRepr(n: number): string {
   if (Number.isNaN(n)) return 'nan';
