@@ -4,6 +4,7 @@ import { expTable, ExpTable } from '../core/experiments/table';
 import { expList } from '../core/experiments/list';
 import type { ExpState } from '../core/experiments/contract';
 import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
+import { runCommand, saveCommand } from './expRunCommands';
 
 const DEFAULT_PRECISION = 5;
 
@@ -197,6 +198,8 @@ export const expCommands: CommandTable = {
       },
       list: listCommand,
       ls: listCommand,
+      run: runCommand,
+      save: saveCommand,
     },
   },
 };

@@ -35,6 +35,8 @@ export interface ReproOptions {
   commandStdoutToStderr?: boolean;
   /** Every stage of every dvc.yaml (without targets, DVC takes the dvc.yaml of the current folder). */
   allPipelines?: boolean;
+  /** Variables for the stages' commands beyond DVC_ROOT and DVC_STAGE (an experiment's; may replace DVC_ROOT). */
+  env?: Record<string, string>;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -125,7 +127,7 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       }
       await removeOutputs(repo, stage);
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
-      const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr };
+      const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr, ...options.env };
       for (const line of commandLines(stage.cmd)) {
         await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal, stdoutToStderr: options.commandStdoutToStderr });
       }
@@ -160,8 +162,11 @@ async function removeOutputs(repo: Repo, stage: Stage): Promise<void> {
   }
 }
 
-/** After a run: hash deps and outs, store cached outs, write the stage's dvc.lock entry and .gitignore lines. */
-async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, options: ReproOptions): Promise<void> {
+/**
+ * After a run (or for `exp save`, what the workspace holds now): hash deps and outs, store cached
+ * outs, write the stage's dvc.lock entry and .gitignore lines.
+ */
+export async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, options: Pick<ReproOptions, 'signal' | 'onProgress'>): Promise<void> {
   const abs = (p: string) => path.join(repo.root, ...p.split('/'));
   for (const o of stage.outs) {
     if (!fs.existsSync(abs(o.repoPath))) {

@@ -28,6 +28,7 @@ export class Repo {
   private _pool: HashPool | undefined;
   private _statIndex: StatIndex | undefined;
   private _guard: PathGuard | undefined;
+  private lockHeld = false;
 
   private constructor(readonly root: string, options: { hashJobs?: number } = {}) {
     this.dvcDir = path.join(root, DVC_DIR);
@@ -164,20 +165,41 @@ export class Repo {
     }
   }
 
-  /** Run `fn` holding the repository's writer lock. */
+  /**
+   * The folder `.dvc/tmp/<parts...>`, made real folders all the way down: git ignores `.dvc/tmp`,
+   * so a link on the way came with a cloned archive and is replaced, never written through.
+   */
+  tmpDir(...parts: string[]): string {
+    let dir = path.join(this.dvcDir, 'tmp');
+    for (const part of ['', ...parts]) {
+      dir = part ? path.join(dir, part) : dir;
+      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink() || (st && !st.isDirectory())) fs.rmSync(dir, { force: true });
+      if (!st?.isDirectory() || st.isSymbolicLink()) fs.mkdirSync(dir, { recursive: true });
+    }
+    return dir;
+  }
+
+  /** Run `fn` holding the repository's writer lock (already held by an outer call: just run it). */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.lockHeld) return fn();
     this.ensureStateDir();
     const lock = new RepoLock(path.join(this.stateDir, 'lock'));
     await lock.acquire();
-    // Writers all hold this lock, so what staging folders hold now is left by a killed run.
-    for (const dir of [this.store.stagingDir, this.workspaceStaging]) {
+    // Writers all hold this lock, so what staging folders hold now is left by a killed run. A cache
+    // shared with other repositories (an experiment's temporary tree uses its parent's) may be in
+    // use by their writers: its staging folder is left alone.
+    const ownCache = this.store.cacheDir === path.join(this.dvcDir, 'cache');
+    for (const dir of ownCache ? [this.store.stagingDir, this.workspaceStaging] : [this.workspaceStaging]) {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     const release = () => lock.release();
     process.once('exit', release);
+    this.lockHeld = true;
     try {
       return await fn();
     } finally {
+      this.lockHeld = false;
       process.off('exit', release);
       release();
     }

@@ -7,12 +7,13 @@ import { assertFolderTrusted } from '../folderTrust';
 /**
  * Run `git args` in `cwd` and return its stdout. A failure is a CairnError naming the git
  * command and git's last line of error; `allowedExitCodes` are not failures (check-ignore
- * exits 1 when nothing is ignored). `input` is written to git's stdin.
+ * exits 1 when nothing is ignored). `input` is written to git's stdin; `env` adds variables.
  */
-export function runGit(cwd: string, args: string[], options: { allowedExitCodes?: number[]; input?: string } = {}): Promise<string> {
+export function runGit(cwd: string, args: string[], options: { allowedExitCodes?: number[]; input?: string; env?: Record<string, string> } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     assertFolderTrusted(`git ${args[0]}`);
-    const child = execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const env = options.env ? { ...process.env, ...options.env } : undefined;
+    const child = execFile('git', args, { cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err || (typeof err.code === 'number' && options.allowedExitCodes?.includes(err.code))) return resolve(stdout);
       const msg = (stderr || err.message).trim().split('\n').pop() ?? '';
       reject(new CairnError('GIT', `git ${args[0]} failed: ${msg}`));

@@ -15,11 +15,12 @@ const WRITE_CONFIG = [`core.hooksPath=${os.devNull}`, 'commit.gpgsign=false', 't
 /**
  * simple-git over the work tree `root`, for what the core writes: refs, commits made from
  * trees, notes, refspec push and fetch. Refused, as every git call of the core, in a folder
- * the user has not trusted. Bulk reads use `GitObjectReader` (one long-lived `cat-file --batch`).
+ * the user has not trusted. `env` adds variables (GIT_INDEX_FILE, GIT_WORK_TREE for a commit built
+ * beside the user's index). Bulk reads use `GitObjectReader` (one long-lived `cat-file --batch`).
  */
-export function gitWriter(root: string, what = 'git'): SimpleGit {
-  assertFolderTrusted(what);
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+export function gitWriter(root: string, options: { what?: string; env?: Record<string, string> } = {}): SimpleGit {
+  assertFolderTrusted(options.what ?? 'git');
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', ...options.env };
   return simpleGit({
     baseDir: root,
     config: WRITE_CONFIG,

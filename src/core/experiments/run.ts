@@ -1,0 +1,300 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { CairnError, throwIfAborted } from '../errors';
+import { Repo } from '../repo/repo';
+import { ConfigFile } from '../repo/config';
+import { writeFileAtomic } from '../repo/atomicWrite';
+import { checkout } from '../outputs/checkout';
+import { loadWorkspacePipelines, repro, ReproResult } from '../pipeline/repro';
+import { lockFor, stageAddress } from '../pipeline/stageStatus';
+import { LockFile } from '../pipeline/lockFile';
+import type { PipelineFile, Stage } from '../pipeline/stage';
+import { runGit } from '../scm/git';
+import { gitWrite, gitWriter } from '../scm/gitWrites';
+import { applyParamOverrides } from './applyParamOverrides';
+import { hasSweep, parseSetParams } from './setParams';
+import { commitExperiment, experimentExists, experimentTree } from './commitExperiment';
+import { assertValidExpName, experimentRef, randomExpName } from './names';
+
+export interface ExpRunOptions {
+  cwd: string;
+  /** Stages or dvc.yaml files to reproduce (default: as `repro`). */
+  targets?: string[];
+  /** `-S [<file>:]<override>` as typed. */
+  setParams?: string[];
+  /** The experiment's name (default: a free random `adjective-noun`). */
+  name?: string;
+  /** The commit message (default dvc's `dvc: commit experiment <hash>`). */
+  message?: string;
+  /** Run in a temporary tree under `.dvc/tmp/exps/`; the workspace is left as it is. */
+  temp?: boolean;
+  /** Run every stage, changed or not, and replace an experiment of the same name (dvc's -f does both). */
+  force?: boolean;
+  /** With `temp`: untracked files or folders to copy into the temporary tree. */
+  copyPaths?: string[];
+  downstream?: boolean;
+  singleItem?: boolean;
+  allPipelines?: boolean;
+  commandStdoutToStderr?: boolean;
+  log?: (line: string) => void;
+  /** Where the run is: preparing, running stages, recording the experiment. */
+  onPhase?: (phase: ExpRunPhase) => void;
+  signal?: AbortSignal;
+}
+
+export type ExpRunPhase = 'preparing' | 'running' | 'committing';
+
+export interface ExpRunResult {
+  name: string;
+  /** The experiment commit. */
+  rev: string;
+  ref: string;
+  baseline: string;
+  /** Whether it ran in a temporary tree (the workspace untouched). */
+  temp: boolean;
+  /** Stages run and stages found unchanged (addresses). */
+  ran: string[];
+  skipped: string[];
+}
+
+/** DVC_EXP_* names of the variables DVCLive reads to know it runs inside an experiment (dvclive: env.py). */
+const EXP_BASELINE_VAR = 'DVC_EXP_BASELINE_REV';
+const EXP_NAME_VAR = 'DVC_EXP_NAME';
+
+/**
+ * `exp run`: reproduce the pipeline with `-S` overrides and record the result as a dvc experiment
+ * (a commit whose single parent is HEAD, at `refs/exps/..`; outputs in the cache). In the
+ * workspace by default, which keeps the results (as dvc); with `temp`, in a temporary tree under
+ * `.dvc/tmp/exps/` that borrows the repository's objects and cache, the workspace untouched.
+ * Everything that can be refused (a bad or taken name, a malformed `-S`) is checked before
+ * anything changes.
+ */
+export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRunResult> {
+  const scm = repo.scm;
+  if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.', { hint: 'Run `git init` and commit first.' });
+  const baseline = await scm.revParse('HEAD').catch(() => '');
+  if (!baseline) throw new CairnError('USAGE', 'cannot run an experiment without a git commit to start from.', { hint: 'Commit your pipeline first (git add -A && git commit).' });
+  const overrides = parseSetParams(options.setParams ?? []);
+  if (hasSweep(overrides)) {
+    throw new CairnError('USAGE', "sweep overrides (a,b / range() / choice()) can't be used without --queue.", { hint: 'Add --queue to queue one experiment per combination.' });
+  }
+  const name = await experimentName(scm.root, baseline, options);
+  options.onPhase?.('preparing');
+  options.log?.(`Reproducing experiment '${name}'`);
+  const run = options.temp ? runInTempTree : runInWorkspace;
+  return run(repo, scm.root, { baseline, name, overrides, options });
+}
+
+interface RunPlan {
+  baseline: string;
+  name: string;
+  overrides: ReturnType<typeof parseSetParams>;
+  options: ExpRunOptions;
+}
+
+/** `-n` checked (a valid ref name, not taken unless -f), or a random free name. */
+export async function experimentName(gitRoot: string, baseline: string, options: { name?: string; force?: boolean }): Promise<string> {
+  const taken = async (name: string) => (await runGit(gitRoot, ['rev-parse', '--verify', '--quiet', experimentRef(baseline, name)], { allowedExitCodes: [1] })).trim() !== '';
+  if (options.name !== undefined) {
+    await assertValidExpName(gitRoot, options.name);
+    if (!options.force && (await taken(options.name))) throw experimentExists(options.name);
+    return options.name;
+  }
+  for (;;) {
+    const name = randomExpName();
+    if (!(await taken(name))) return name;
+  }
+}
+
+/** The workspace run: overrides, repro and the commit, holding the repository's lock; a dvc-style record says it is running. */
+async function runInWorkspace(repo: Repo, gitRoot: string, plan: RunPlan): Promise<ExpRunResult> {
+  return repo.withLock(async () => {
+    const record = await writeRunRecord(repo, plan);
+    try {
+      for (const group of plan.overrides) await applyParamOverrides(repo, group);
+      const result = await reproExperiment(repo, repo.root, plan);
+      return await recordExperiment(repo, gitRoot, gitRoot, 'index', plan, result, false);
+    } finally {
+      await fs.promises.rm(record, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * The temporary run. Its tree is a git repository of its own under `.dvc/tmp/exps/` (dvc makes
+ * one there too, so the real dvc and DVCLive work in it): objects borrowed from the main
+ * repository (alternates), HEAD detached at the baseline, the workspace's tracked changes in its
+ * files, the main cache as its cache. The experiment commit is built by the main repository from
+ * its files; the folder is removed afterwards.
+ */
+async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promise<ExpRunResult> {
+  const startTree = await experimentTree({ gitRoot, workTree: gitRoot, start: 'index', paths: [] });
+  const tmp = await makeTempTree(repo, gitRoot, plan.baseline, startTree);
+  try {
+    const tmpRoot = path.join(tmp, path.relative(gitRoot, repo.root));
+    await writeTempConfig(repo, tmpRoot);
+    for (const p of plan.options.copyPaths ?? []) await copyIntoTemp(repo, tmpRoot, p, plan.options.cwd);
+    const tmpRepo = Repo.open(tmpRoot);
+    try {
+      const result = await tmpRepo.withLock(async () => {
+        for (const group of plan.overrides) await applyParamOverrides(tmpRepo, group);
+        // The tree has the files git has; the data comes from the cache, what is there of it (dvc: checkout --allow-missing).
+        await checkout(tmpRepo, [], { cwd: tmpRoot, force: true, signal: plan.options.signal });
+        return reproExperiment(tmpRepo, repo.root, plan);
+      });
+      const stagedInTemp = (await runGit(tmp, ['diff', '--cached', '--name-only', '-z', '--no-renames', startTree])).split('\0').filter(Boolean);
+      return await recordExperiment(tmpRepo, gitRoot, tmp, { tree: startTree }, plan, result, true, stagedInTemp);
+    } finally {
+      await tmpRepo.close();
+    }
+  } finally {
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Reproduce in `repo` (the workspace or the temporary tree) with the experiment's variables; `mainRoot` is DVC_ROOT (DVCLive signals there). */
+async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Promise<ReproResult> {
+  const { options } = plan;
+  throwIfAborted(options.signal);
+  options.onPhase?.('running');
+  return repro(repo, options.targets ?? [], {
+    cwd: options.temp ? repo.root : options.cwd,
+    force: options.force,
+    downstream: options.downstream,
+    singleItem: options.singleItem,
+    allPipelines: options.allPipelines,
+    commandStdoutToStderr: options.commandStdoutToStderr,
+    log: options.log,
+    signal: options.signal,
+    env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
+  });
+}
+
+/** Commit what the run left in `workTree` as the experiment. */
+async function recordExperiment(
+  repo: Repo,
+  gitRoot: string,
+  workTree: string,
+  start: 'index' | { tree: string },
+  plan: RunPlan,
+  result: ReproResult,
+  temp: boolean,
+  extraPaths: string[] = [],
+): Promise<ExpRunResult> {
+  throwIfAborted(plan.options.signal);
+  plan.options.onPhase?.('committing');
+  const { pipelines } = await loadWorkspacePipelines(repo, { strict: false });
+  const ran = new Set(result.ran);
+  const ranStages = pipelines.stages.filter((s) => ran.has(stageAddress(s, repo, repo.root)) || ran.has(stageAddress(s, repo, plan.options.cwd)));
+  const fromRepo = (p: string) => path.relative(workTree, path.join(repo.root, ...p.split('/'))).split(path.sep).join('/');
+  const paths = [...stageFiles(ranStages), ...topLevelFiles(pipelines.files), ...result.gitFiles].map(fromRepo);
+  const message = plan.options.message ?? `dvc: commit experiment ${await experimentHash(repo, ranStages)}`;
+  const committed = await commitExperiment({ gitRoot, workTree, start, paths: [...paths, ...extraPaths], baseline: plan.baseline, name: plan.name, message, force: !!plan.options.force });
+  return { name: plan.name, rev: committed.sha, ref: committed.ref, baseline: plan.baseline, temp, ran: result.ran, skipped: result.skipped };
+}
+
+/**
+ * The files dvc adds to an experiment commit beyond the tracked ones for the stages that ran
+ * (dvc: stage/utils.py `_get_stage_files`): each one's dvc.yaml and dvc.lock, its deps and
+ * uncached outputs in the repository. A dep DVC tracks is left out by its .gitignore line.
+ * Repo-relative.
+ */
+function stageFiles(ranStages: Stage[]): string[] {
+  const paths: string[] = [];
+  for (const stage of ranStages) {
+    paths.push(stage.file, LockFile.lockPathFor(stage.file));
+    for (const d of stage.deps) if (d.repoPath !== undefined) paths.push(d.repoPath);
+    for (const o of stage.outs) if (!o.cache) paths.push(o.repoPath);
+  }
+  return paths;
+}
+
+/** The top-level metrics, params and plots files of the pipelines (dvc: executor `_get_top_level_paths`), repo-relative. */
+export function topLevelFiles(files: PipelineFile[]): string[] {
+  return files.flatMap((f) => [...f.metrics.map((m) => m.repoPath), ...f.params.map((p) => p.repoPath), ...f.plots.flatMap((p) => p.repoPaths)]);
+}
+
+/** dvc's experiment hash (executor `hash_exp`): sha256 of the run stages' dvc.lock entries as sorted JSON. */
+export async function experimentHash(repo: Repo, stages: Stage[]): Promise<string> {
+  const entries: Record<string, unknown> = {};
+  for (const stage of stages) {
+    const lock = await lockFor(repo, stage.file, true);
+    entries[stage.name] = lock.stage(stage.name) ?? null;
+  }
+  return createHash('sha256').update(sortedJson(entries)).digest('hex');
+}
+
+/** JSON with keys sorted at every level, separators as Python's json.dumps. */
+function sortedJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${sortedJson((value as Record<string, unknown>)[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * dvc's record of a workspace run (`.dvc/tmp/exps/run/workspace/workspace.{run,json}`: where, which
+ * baseline and name, the process), so `exp show` — Cairn's and dvc's — shows it running. Removed
+ * when the run ends.
+ */
+async function writeRunRecord(repo: Repo, plan: RunPlan): Promise<string> {
+  const dir = repo.tmpDir('exps', 'run', 'workspace');
+  const info = {
+    git_url: `file://${repo.scm!.root}`,
+    baseline_rev: plan.baseline,
+    location: 'workspace',
+    root_dir: repo.scm!.root,
+    dvc_dir: path.relative(repo.scm!.root, repo.dvcDir).split(path.sep).join('/'),
+    name: plan.name,
+    wdir: path.relative(repo.scm!.root, repo.root).split(path.sep).join('/') || null,
+    result_hash: null,
+    result_ref: null,
+    result_force: false,
+    status: 2, // RUNNING
+  };
+  await writeFileAtomic(path.join(dir, 'workspace.run'), JSON.stringify(info));
+  await writeFileAtomic(path.join(dir, 'workspace.json'), JSON.stringify({ pid: process.pid, stdin: null, stdout: null, stderr: null, returncode: null }));
+  return dir;
+}
+
+/** A fresh git repository under `.dvc/tmp/exps/`, borrowing the main one's objects, HEAD detached at `baseline`, files of `tree`. */
+async function makeTempTree(repo: Repo, gitRoot: string, baseline: string, tree: string): Promise<string> {
+  const parent = repo.tmpDir('exps');
+  const tmp = await fs.promises.mkdtemp(path.join(parent, 'tmp'));
+  try {
+    const git = gitWriter(tmp, { what: 'git init (experiment)' });
+    await gitWrite(git, ['init', '--quiet', '.']);
+    const mainObjects = path.resolve(gitRoot, (await runGit(gitRoot, ['rev-parse', '--git-path', 'objects'])).trim());
+    await fs.promises.mkdir(path.join(tmp, '.git', 'objects', 'info'), { recursive: true });
+    await fs.promises.writeFile(path.join(tmp, '.git', 'objects', 'info', 'alternates'), `${mainObjects}\n`);
+    await gitWrite(git, ['read-tree', tree]);
+    await gitWrite(git, ['checkout-index', '--all', '--force']);
+    await gitWrite(git, ['update-ref', '--no-deref', 'HEAD', baseline]);
+    return tmp;
+  } catch (err) {
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The temporary tree's `.dvc/config.local`: the main one's, with the main cache as its cache (as dvc's temp runs). */
+async function writeTempConfig(repo: Repo, tmpRoot: string): Promise<void> {
+  const file = path.join(tmpRoot, '.dvc', 'config.local');
+  const main = path.join(repo.dvcDir, 'config.local');
+  const text = fs.existsSync(main) ? await fs.promises.readFile(main, 'utf8') : '';
+  const config = ConfigFile.parse(text, file);
+  config.set('cache', 'dir', repo.store.cacheDir);
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  await config.write();
+}
+
+/** `-C`: an untracked file or folder of the workspace copied into the temporary tree (it must be inside the repository). */
+async function copyIntoTemp(repo: Repo, tmpRoot: string, p: string, cwd: string): Promise<void> {
+  const from = repo.resolveInside(p, cwd);
+  const rel = path.relative(repo.root, from);
+  if (!fs.existsSync(from)) throw new CairnError('MISSING_PATH', `Unable to copy '${p}': it does not exist.`, { hint: 'Name a file or folder of the workspace with -C.' });
+  await fs.promises.cp(from, path.join(tmpRoot, rel), { recursive: true, verbatimSymlinks: true });
+}
