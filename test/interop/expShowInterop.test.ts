@@ -6,6 +6,7 @@ import { ensureDvc } from '../support/peers';
 import { CLI, cairn, cairnOk, dvc, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 import { cairnJson, commitAll } from '../support/metricsJson';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
+import { PIPELINE, TRAIN, trainedBaseline } from '../support/expFixtures';
 
 /**
  * `cairn exp show` and `cairn exp list` against `dvc exp show` / `dvc exp list` on experiments the
@@ -14,40 +15,7 @@ import { parsePythonJson } from '../../src/core/metrics/dataFile';
  * (DVCLive's layout), a commit whose dvc.yaml is broken, and a bare git remote after `dvc exp push`.
  */
 
-const TRAIN = `import json, os, sys
-lr = float([l.split(':')[1] for l in open('params.yaml') if 'lr:' in l][0])
-if lr >= 1:
-    sys.exit('lr too big')
-json.dump({'acc': lr * 2, 'loss': 1 - lr}, open('metrics.json', 'w'))
-os.makedirs('eval', exist_ok=True)
-json.dump({'auc': round(lr / 3, 6), 'nested': {'f1': lr}}, open('eval/metrics.json', 'w'))
-open('model.bin', 'w').write(str(lr))
-`;
-
-const PIPELINE = `stages:
-  train:
-    cmd: python3 train.py
-    deps: [train.py, data.txt]
-    params: [train.lr, train.epochs]
-    outs: [model.bin, eval]
-    metrics: [{metrics.json: {cache: false}}]
-metrics: [eval/metrics.json]
-`;
-
 /** Error messages are each tool's own words: compared by type (dvc's queue's own 'Experiment run failed' stays). */
-/** A repository with the pipeline run and committed twice ('pipeline', then 'baseline' with its data and dvc.lock). */
-function trainedBaseline(): string {
-  const root = tempGitRepo();
-  dvcOk(root, 'init', '-q');
-  writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE });
-  commitAll(root, 'pipeline');
-  writeFiles(root, { 'data.txt': 'd\n' });
-  dvcOk(root, 'add', '-q', 'data.txt');
-  dvcOk(root, 'repro', '-q');
-  commitAll(root, 'baseline');
-  return root;
-}
-
 function normalized(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalized);
   if (v && typeof v === 'object') {

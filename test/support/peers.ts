@@ -51,3 +51,25 @@ export function ensureDvcS3(): string {
   fs.writeFileSync(complete, stamp + '\n');
   return dvc;
 }
+
+/** The DVCLive version installed beside DVC_VERSION, for training scripts run inside experiments. */
+export const DVCLIVE_VERSION = '3.49.1';
+
+/**
+ * The `python` of a virtualenv holding dvc DVC_VERSION and dvclive DVCLIVE_VERSION (its own, so
+ * the plain dvc peer stays as users install it); stage commands run it to use the real DVCLive.
+ * Made once; a half-made venv (no marker, written last) is made again.
+ */
+export function ensureDvclive(): string {
+  const dir = path.join(peersDir, `dvclive-${DVCLIVE_VERSION}-dvc-${DVC_VERSION}`);
+  const python = path.join(dir, 'bin', 'python');
+  const complete = path.join(dir, '.cairn-complete');
+  if (fs.existsSync(complete)) return python;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(peersDir, { recursive: true });
+  process.stderr.write(`Installing dvc ${DVC_VERSION} + dvclive ${DVCLIVE_VERSION} into ${dir} (once)...\n`);
+  execFileSync(process.env.PYTHON ?? 'python3', ['-m', 'venv', dir], { stdio: 'inherit' });
+  execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `dvc==${DVC_VERSION}`, `dvclive==${DVCLIVE_VERSION}`], { stdio: 'inherit' });
+  fs.writeFileSync(complete, `${DVC_VERSION}+dvclive-${DVCLIVE_VERSION}\n`);
+  return python;
+}

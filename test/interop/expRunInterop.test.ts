@@ -1,0 +1,184 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cairn, cairnOk, dvcOk, git, treeHashes, writeFiles } from '../support/fixtures';
+import { trainedBaseline } from '../support/expFixtures';
+import { parsePythonJson } from '../../src/core/metrics/dataFile';
+
+/**
+ * `cairn exp run` and `cairn exp save` against the real dvc: what Cairn records, dvc lists and
+ * applies (files and data); runs in the workspace keep the results there, runs in a temporary tree
+ * leave the workspace as it was; hooks never run, nothing signs; bad input changes nothing.
+ */
+
+const show = (root: string, tool: 'cairn' | 'dvc') => parsePythonJson(tool === 'cairn' ? cairnOk(root, 'exp', 'show', '--json') : dvcOk(root, 'exp', 'show', '--json')) as any[];
+
+/** The experiments of HEAD by name: their params and metrics as `exp show --json` gives them. */
+function experimentsByName(states: any[]): Record<string, { params: unknown; metrics: unknown }> {
+  const out: Record<string, { params: unknown; metrics: unknown }> = {};
+  for (const e of states[1].experiments ?? []) out[e.name] = { params: e.revs[0].data.params, metrics: e.revs[0].data.metrics };
+  return out;
+}
+
+const expRef = (root: string, name: string) => git(root, 'for-each-ref', '--format=%(refname)', 'refs/exps').split('\n').find((r) => r.endsWith(`/${name}`));
+
+/** Everything a user could lose: the work tree (not .dvc/tmp; the cache may gain objects), HEAD, index and refs. */
+function snapshot(root: string): unknown {
+  const files = Object.fromEntries(Object.entries(treeHashes(root)).filter(([p]) => !p.startsWith('.git/') && !p.startsWith('.dvc/tmp/') && !p.startsWith('.dvc/cache/')));
+  return { files, head: git(root, 'rev-parse', 'HEAD'), branch: git(root, 'symbolic-ref', '-q', 'HEAD'), index: git(root, 'ls-files', '-s'), refs: git(root, 'for-each-ref') };
+}
+
+describe('exp run (interop with dvc)', function () {
+  this.timeout(240_000);
+
+  it('a workspace run: dvc lists it as Cairn does, the workspace keeps the results, dvc exp apply restores files and data', () => {
+    const root = trainedBaseline();
+    const baseline = git(root, 'rev-parse', 'HEAD').trim();
+    const printed = cairnOk(root, 'exp', 'run', '-S', 'train.lr=0.2', '-n', 'lr-02');
+    assert.match(printed, /Reproducing experiment 'lr-02'[\s\S]*Ran experiment\(s\): lr-02\nExperiment results have been applied to your workspace\./);
+    const ref = expRef(root, 'lr-02');
+    assert.equal(ref, `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/lr-02`);
+    // One parent, the baseline; dvc's message; HEAD and the branch where they were.
+    assert.equal(git(root, 'log', '-1', '--format=%P', ref!).trim(), baseline);
+    assert.match(git(root, 'log', '-1', '--format=%s', ref!).trim(), /^dvc: commit experiment [0-9a-f]{64}$/);
+    assert.equal(git(root, 'rev-parse', 'HEAD').trim(), baseline);
+    assert.equal(git(root, 'symbolic-ref', 'HEAD').trim(), 'refs/heads/main');
+    // The workspace keeps the results, as dvc's.
+    assert.match(fs.readFileSync(path.join(root, 'params.yaml'), 'utf8'), /lr: 0\.2/);
+    assert.equal(fs.readFileSync(path.join(root, 'model.bin'), 'utf8'), '0.2');
+    // The data is in the cache, not in git.
+    assert.ok(!git(root, 'ls-tree', '-r', '--name-only', ref!).split('\n').includes('model.bin'));
+
+    const ours = show(root, 'cairn');
+    assert.deepEqual(show(root, 'dvc'), ours);
+    assert.deepEqual(experimentsByName(ours)['lr-02'], {
+      params: { 'params.yaml': { data: { train: { lr: 0.2, epochs: 3 } } } },
+      metrics: { 'metrics.json': { data: { acc: 0.4, loss: 0.8 } }, 'eval/metrics.json': { data: { auc: 0.066667, nested: { f1: 0.2 } } } },
+    });
+
+    // Back to the baseline, then dvc applies Cairn's experiment: files and data.
+    git(root, 'checkout', '-q', '--', '.');
+    dvcOk(root, 'checkout', '-q', '--force');
+    assert.equal(fs.readFileSync(path.join(root, 'model.bin'), 'utf8'), '0.1');
+    dvcOk(root, 'exp', 'apply', 'lr-02');
+    assert.match(fs.readFileSync(path.join(root, 'params.yaml'), 'utf8'), /lr: 0\.2/);
+    assert.equal(fs.readFileSync(path.join(root, 'model.bin'), 'utf8'), '0.2');
+    assert.equal(fs.readFileSync(path.join(root, 'eval', 'metrics.json'), 'utf8'), '{"auc": 0.066667, "nested": {"f1": 0.2}}');
+    assert.match(dvcOk(root, 'status'), /up to date/);
+  });
+
+  it('a --temp run leaves the workspace, index, HEAD and refs (but its own) as they were; dvc applies it', () => {
+    const root = trainedBaseline();
+    writeFiles(root, { 'notes.txt': 'untracked, kept\n' });
+    fs.appendFileSync(path.join(root, 'train.py'), '# an uncommitted edit the experiment includes\n');
+    const before = snapshot(root) as any;
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.3', '-n', 'tmp3');
+    const after = snapshot(root) as any;
+    const ref = expRef(root, 'tmp3')!;
+    assert.ok(ref);
+    assert.deepEqual({ ...after, refs: '' }, { ...before, refs: '' });
+    assert.equal(after.refs.replace(/^.*refs\/exps\/.*\n/m, ''), before.refs);
+    assert.deepEqual(fs.readdirSync(path.join(root, '.dvc', 'tmp', 'exps')).filter((n) => n.startsWith('tmp')), [], 'the temporary tree is removed');
+    // The uncommitted edit went into the experiment; the untracked file did not.
+    assert.match(git(root, 'show', `${ref}:train.py`), /an uncommitted edit/);
+    assert.ok(!git(root, 'ls-tree', '-r', '--name-only', ref).includes('notes.txt'));
+    assert.deepEqual(show(root, 'dvc'), show(root, 'cairn'));
+    git(root, 'stash', '-q');
+    dvcOk(root, 'exp', 'apply', 'tmp3');
+    assert.equal(fs.readFileSync(path.join(root, 'model.bin'), 'utf8'), '0.3');
+  });
+
+  it('experiments dvc made and Cairn made sit side by side: exp show is the same from both', () => {
+    const root = trainedBaseline();
+    dvcOk(root, 'exp', 'run', '-q', '-S', 'train.lr=0.4', '-n', 'by-dvc');
+    git(root, 'checkout', '-q', '--', '.');
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.5', '-n', 'by-cairn');
+    const ours = show(root, 'cairn');
+    assert.deepEqual(show(root, 'dvc'), ours);
+    assert.deepEqual(Object.keys(experimentsByName(ours)).sort(), ['by-cairn', 'by-dvc']);
+  });
+
+  it('a random name is adjective-noun; running again with a taken name fails without -f, replaces with -f', () => {
+    const root = trainedBaseline();
+    const printed = cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.2');
+    const name = /Ran experiment\(s\): (\S+)/.exec(printed)![1];
+    assert.match(name, /^[a-z]+-[a-z]+$/);
+    const before = snapshot(root);
+    const again = cairn(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.3', '-n', name);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, new RegExp(`Experiment conflicts with existing experiment '${name}'`));
+    assert.deepEqual(snapshot(root), before);
+    const old = git(root, 'rev-parse', expRef(root, name)!).trim();
+    cairnOk(root, 'exp', 'run', '--temp', '-f', '-S', 'train.lr=0.3', '-n', name);
+    assert.notEqual(git(root, 'rev-parse', expRef(root, name)!).trim(), old);
+    assert.equal((experimentsByName(show(root, 'dvc'))[name].params as any)['params.yaml'].data.train.lr, 0.3);
+  });
+
+  it('a failing pre-commit hook, a reference-transaction hook and commit.gpgsign do not touch experiments', () => {
+    const root = trainedBaseline();
+    const marker = path.join(root, '..', `${path.basename(root)}-hook-ran`);
+    const hooks = path.join(root, '.git', 'hooks');
+    fs.mkdirSync(hooks, { recursive: true });
+    for (const hook of ['pre-commit', 'commit-msg', 'post-commit', 'reference-transaction']) {
+      fs.writeFileSync(path.join(hooks, hook), `#!/bin/sh\necho ${hook} >> '${marker}'\nexit 1\n`, { mode: 0o755 });
+    }
+    const gpg = path.join(root, '..', `${path.basename(root)}-gpg`);
+    fs.writeFileSync(gpg, `#!/bin/sh\necho gpg >> '${marker}'\nexit 1\n`, { mode: 0o755 });
+    git(root, 'config', 'commit.gpgsign', 'true');
+    git(root, 'config', 'gpg.program', gpg);
+    cairnOk(root, 'exp', 'run', '-S', 'train.lr=0.2', '-n', 'hooked');
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.3', '-n', 'hooked-temp');
+    cairnOk(root, 'exp', 'save', '-n', 'hooked-save');
+    assert.ok(!fs.existsSync(marker), `a hook or gpg ran: ${fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : ''}`);
+    for (const name of ['hooked', 'hooked-temp', 'hooked-save']) {
+      const ref = expRef(root, name)!;
+      assert.ok(ref, name);
+      assert.ok(!git(root, 'cat-file', 'commit', ref).includes('gpgsig'), `${name} is signed`);
+    }
+  });
+
+  it('exp save records the workspace as it is (DVCLive save_dvc_exp path): dvc lists and applies it', () => {
+    const root = trainedBaseline();
+    // Edited by hand, not run: save commits the changed outputs to the cache and dvc.lock.
+    writeFiles(root, { 'params.yaml': 'train:\n  lr: 0.7\n  epochs: 3\n', 'model.bin': 'hand-made', 'extra.txt': 'untracked\n' });
+    fs.rmSync(path.join(root, 'model.bin'));
+    writeFiles(root, { 'model.bin': 'hand-made' });
+    const printed = cairnOk(root, 'exp', 'save', '-n', 'saved', '-I', 'extra.txt');
+    assert.match(printed, /Experiment has been saved as: saved/);
+    const ref = expRef(root, 'saved')!;
+    assert.ok(git(root, 'ls-tree', '-r', '--name-only', ref).split('\n').includes('extra.txt'));
+    assert.deepEqual(show(root, 'dvc'), show(root, 'cairn'));
+    git(root, 'checkout', '-q', '--', '.');
+    fs.rmSync(path.join(root, 'extra.txt'));
+    dvcOk(root, 'checkout', '-q', '--force');
+    dvcOk(root, 'exp', 'apply', 'saved');
+    assert.equal(fs.readFileSync(path.join(root, 'model.bin'), 'utf8'), 'hand-made');
+  });
+
+  describe('bad input: one clear line, nothing changed', () => {
+    let root: string;
+    before(() => {
+      root = trainedBaseline();
+    });
+    const cases: [string, string[], RegExp][] = [
+      ['a malformed -S', ['-S', 'train.lr=[0.1'], /train\.lr=\[0\.1/],
+      ['a missing key', ['-S', 'train.newkey=1'], /Could not override 'train\.newkey'\. To append to your config use \+train\.newkey=1/],
+      ['a file that is not a params file', ['-S', 'train.py:x=1'], /train\.py/],
+      ['a name with ..', ['-n', 'a..b'], /invalid experiment name 'a\.\.b'/],
+      ['a name with /', ['-n', 'a/b'], /invalid experiment name 'a\/b'/],
+      ['a name read as an option', ['--name=-rf'], /invalid experiment name '-rf'/],
+      ['a sweep without --queue', ['-S', 'train.lr=0.1,0.2'], /can't be used without --queue/],
+    ];
+    for (const [what, args, message] of cases) {
+      it(what, () => {
+        const before = snapshot(root);
+        const r = cairn(root, 'exp', 'run', ...args);
+        assert.notEqual(r.status, 0, `${what}: exit 0`);
+        const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('ERROR'));
+        assert.equal(lines.length, 1, r.stderr);
+        assert.match(r.stderr, message);
+        assert.deepEqual(snapshot(root), before);
+      });
+    }
+  });
+});
