@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, dvcOk, git, treeHashes, writeFiles } from '../support/fixtures';
+import { spawn } from 'node:child_process';
+import YAML from 'yaml';
+import { CLI, cairn, cairnOk, dvcOk, git, tempDir, treeHashes, writeFiles } from '../support/fixtures';
+import { SEED, streamFor } from '../support/faultSeed';
 import { trainedBaseline } from '../support/expFixtures';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
@@ -181,4 +184,109 @@ describe('exp run (interop with dvc)', function () {
       });
     }
   });
+});
+
+/**
+ * `exp run` killed (SIGKILL to its process group: Cairn and the stage command, as a crash or a
+ * closed terminal) at seeded moments from start to end. A temporary run leaves the workspace
+ * exactly as it was; a workspace run leaves each file Cairn writes whole (as before or as after:
+ * the stage's own outputs are the command's to write); no experiment ref points at a commit
+ * whose outputs are missing from the cache; git stays consistent and the next run succeeds.
+ */
+describe('exp run killed at seeded points', function () {
+  this.timeout(600_000);
+  const rng = streamFor('exp run killed at seeded points');
+
+  let template: string;
+  before(() => {
+    template = trainedBaseline();
+    const yaml = fs.readFileSync(path.join(template, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 0.3 && python3 train.py && sleep 0.3');
+    fs.writeFileSync(path.join(template, 'dvc.yaml'), yaml);
+    dvcOk(template, 'repro', '-q');
+    git(template, 'add', '-A');
+    git(template, 'commit', '-qm', 'slow');
+  });
+
+  /** A fresh copy of the baseline whose stage takes 0.6 s. */
+  function slowBaseline(): string {
+    const root = tempDir();
+    fs.cpSync(template, root, { recursive: true, verbatimSymlinks: true });
+    return root;
+  }
+
+  /** Run `cairn exp run args` in its own process group and SIGKILL the group after `ms` (or let it end). */
+  function runKilledAfter(root: string, args: string[], ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'exp', 'run', ...args], { cwd: root, detached: true, stdio: 'ignore' });
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // it ended first
+        }
+      }, ms);
+      child.on('exit', () => {
+        clearTimeout(timer);
+        // Let a stage command still in the group die too before anything is checked.
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // none left
+        }
+        setTimeout(resolve, 100);
+      });
+    });
+  }
+
+  /** Every experiment ref's commit has all its cached outputs (dvc.lock outs not in git, folder contents included) in the cache. */
+  function assertRefsComplete(root: string): void {
+    const cacheFile = (md5: string) => path.join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+    for (const ref of git(root, 'for-each-ref', '--format=%(refname)', 'refs/exps').split('\n').filter(Boolean)) {
+      const lock = YAML.parse(git(root, 'show', `${ref}:dvc.lock`));
+      const inGit = new Set(git(root, 'ls-tree', '-r', '--name-only', ref).split('\n'));
+      for (const stage of Object.values<any>(lock.stages)) {
+        for (const out of (stage.outs ?? []).filter((o: any) => !inGit.has(o.path))) {
+          assert.ok(fs.existsSync(cacheFile(out.md5)), `${ref}: ${out.path} (${out.md5}) is not in the cache`);
+          if (out.md5.endsWith('.dir')) {
+            for (const entry of JSON.parse(fs.readFileSync(cacheFile(out.md5), 'utf8'))) assert.ok(fs.existsSync(cacheFile(entry.md5)), `${ref}: ${out.path}/${entry.relpath} missing`);
+          }
+        }
+      }
+    }
+    git(root, 'fsck', '--no-dangling');
+  }
+
+  const files = ['params.yaml', 'dvc.lock', '.gitignore', 'dvc.yaml'];
+
+  for (const temp of [false, true]) {
+    it(`${temp ? 'a --temp run' : 'a workspace run'}: as before or as after, never half`, async () => {
+      // The end state, from a twin that ran to the end.
+      const twin = slowBaseline();
+      const startedAt = Date.now();
+      await runKilledAfter(twin, [...(temp ? ['--temp'] : []), '-S', 'train.lr=0.2', '-n', 'done'], 600_000);
+      const duration = Date.now() - startedAt;
+      assert.ok(expRef(twin, 'done'), 'the uninterrupted run recorded its experiment');
+      const after = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(twin, f), 'utf8')]));
+
+      for (let i = 0; i < 5; i++) {
+        const root = slowBaseline();
+        const before = snapshot(root) as any;
+        const beforeText = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]));
+        const ms = Math.floor(rng() * duration);
+        await runKilledAfter(root, [...(temp ? ['--temp'] : []), '-S', 'train.lr=0.2', '-n', 'killed'], ms);
+        const where = `killed after ${ms} ms of ~${duration} (CAIRN_FAULT_SEED=${SEED})`;
+        if (temp) assert.deepEqual({ ...(snapshot(root) as any), refs: '' }, { ...before, refs: '' }, where);
+        else {
+          for (const f of files) {
+            const text = fs.readFileSync(path.join(root, f), 'utf8');
+            assert.ok(text === beforeText[f] || text === after[f], `${f} is neither as before nor as after, ${where}:\n${text}`);
+          }
+        }
+        assertRefsComplete(root);
+        // Nothing left behind stops the next run (a dead process's lock is taken over).
+        cairnOk(root, 'exp', 'run', ...(temp ? ['--temp'] : []), '-f', '-S', 'train.lr=0.3', '-n', 'next');
+        assertRefsComplete(root);
+      }
+    });
+  }
 });
