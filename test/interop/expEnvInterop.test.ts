@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { cairn, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { spawnSync } from 'node:child_process';
+import { cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { ensureDvc } from '../support/peers';
 import { commitAll } from '../support/metricsJson';
 import * as fs from 'node:fs';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
@@ -22,6 +24,13 @@ function showJson(root: string): { ours: any[]; theirs: any[]; stderr: string } 
   const r = cairn(root, 'exp', 'show', '--json');
   assert.equal(r.status, 0, r.stderr);
   return { ours: parsePythonJson(r.stdout) as any[], theirs: parsePythonJson(dvcOk(root, 'exp', 'show', '--json')) as any[], stderr: r.stderr };
+}
+
+/** dvc's table on a terminal wide enough that rich wraps nothing. */
+function dvcWide(root: string, ...args: string[]): string {
+  const r = spawnSync(ensureDvc(), args, { cwd: root, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1', COLUMNS: '1000' } });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
 }
 
 const experiment = (shown: any[], name: string) => shown[1].experiments.find((e: any) => e.name === name).revs[0];
@@ -59,6 +68,7 @@ describe('interop: exp show --json with environment notes', function () {
     assert.deepEqual(experiment(noted.theirs, 'with-env').data.meta, {}, 'dvc reads no notes');
     withEnv.data.meta = {};
     assert.deepEqual(noted.ours, noted.theirs, 'all but that meta is dvc\'s');
+    for (const form of [[], ['--md'], ['--csv']]) assert.equal(cairnOk(root, 'exp', 'show', ...form), dvcWide(root, 'exp', 'show', ...form), `exp show ${form.join(' ')}: the tables have no environment`);
 
     // A hostile note on the baseline: one warning line, the output as without it.
     const bad = path.join(tempDir(), 'note');

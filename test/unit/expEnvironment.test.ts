@@ -164,6 +164,24 @@ describe('experiment environment: capture', () => {
     assert.deepEqual(env.lockfiles, { 'requirements-dev.txt': sha256('pinned\n') });
   });
 
+  it('writes its caches only inside the repository: a link at .dvc/tmp or at a cache file is replaced, never written through', async () => {
+    const machine = fakeMachine();
+    const root = tempGitRepo();
+    fs.mkdirSync(path.join(root, '.dvc'));
+    const outside = tempDir();
+    fs.writeFileSync(path.join(outside, 'victim.json'), 'keep');
+    fs.symlinkSync(outside, path.join(root, '.dvc', 'tmp'));
+    await captureEnvironment(root, { env: machine.env, wdirs: [] });
+    assert.deepEqual(fs.readdirSync(outside), ['victim.json']);
+    assert.ok(fs.lstatSync(path.join(root, '.dvc', 'tmp')).isDirectory());
+    const cache = path.join(root, '.dvc', 'tmp', 'cairn', 'environment-packages.json');
+    fs.rmSync(cache);
+    fs.symlinkSync(path.join(outside, 'victim.json'), cache);
+    await captureEnvironment(root, { env: machine.env, wdirs: [] });
+    assert.equal(fs.readFileSync(path.join(outside, 'victim.json'), 'utf8'), 'keep');
+    assert.ok(fs.lstatSync(cache).isFile(), 'the link replaced by the cache file');
+  });
+
   it('a capture started at a run\'s start gets the stages recorded while it runs', async () => {
     const root = tempGitRepo();
     fs.mkdirSync(path.join(root, '.dvc'));

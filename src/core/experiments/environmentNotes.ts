@@ -30,7 +30,8 @@ export function environmentJson(record: EnvironmentRecord): string {
 export async function writeEnvironmentNote(root: string, commit: string, record: EnvironmentRecord): Promise<void> {
   if (!COMMIT_ID.test(commit)) throw new CairnError('USAGE', `'${commit}' is not a commit id; the environment note is written on the experiment's commit.`);
   const file = path.join(cairnStateDir(root), `environment-note.${process.pid}.${crypto.randomBytes(4).toString('hex')}.json`);
-  fs.writeFileSync(file, environmentJson(record));
+  // A new file of a random name ('wx': never through a link someone left there).
+  fs.writeFileSync(file, environmentJson(record), { flag: 'wx' });
   try {
     await gitWrite(gitWriter(root, 'git notes'), ['notes', `--ref=${ENVIRONMENT_NOTES_REF}`, 'add', '-f', '-F', file, commit]);
   } finally {
