@@ -75,7 +75,7 @@ describe('interop: exp show --json with environment notes', function () {
     fs.writeFileSync(bad, '{"schema": 1, "interpreters": [[[[[');
     git(root, 'notes', `--ref=${ENVIRONMENT_NOTES_REF}`, 'add', '-F', bad, head);
     const hostile = showJson(root);
-    assert.match(hostile.stderr, new RegExp(`^WARNING: refs/notes/cairn: the note on ${head.slice(0, 7)} is not an environment record \\(not JSON: [^\\n]*\\); ignored\\.\\n$`));
+    assert.match(hostile.stderr, new RegExp(`^WARNING: refs/notes/cairn: the note on ${head.slice(0, 7)} is not an environment record \\(invalid JSON: [^\\n]*\\); ignored\\.\\n$`));
     assert.deepEqual(hostile.ours[1].data.meta, {});
     experiment(hostile.ours, 'with-env').data.meta = {};
     assert.deepEqual(hostile.ours, hostile.theirs);

@@ -287,7 +287,7 @@ describe('experiment environment: git notes', () => {
     for (const w of warnings) assert.ok(!w.includes('\n') && w.length < 300, w);
     const about = (c: string) => warnings.find((w) => w.includes(c.slice(0, 7))) ?? '';
     assert.match(about(huge), /is \d+ bytes, more than the 1048576 an environment record may be; ignored\.$/);
-    assert.match(about(invalid), /is not an environment record \(not JSON: .*\); ignored\.$/);
+    assert.match(about(invalid), /is not an environment record \(invalid JSON: .*\); ignored\.$/);
     assert.match(about(deep), /an item of 'interpreters' is malformed/);
     assert.match(about(shape), /'virtualenv' is malformed/);
     assert.match(about(future), /schema 2 is not one this version reads/);

@@ -79,19 +79,19 @@ export async function readEnvironmentNotes(
 
 /**
  * A note's text as an environment record, keeping only the fields a record has with the
- * types they have (so no deep or odd structure reaches a reader); throws saying why not.
+ * types they have (so no deep or odd structure reaches a reader); a CairnError says why not.
  */
 export function parseEnvironmentRecord(text: string): EnvironmentRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`not JSON: ${(err as Error).message}`);
+    fail(`invalid JSON: ${(err as Error).message}`);
   }
-  if (!isObject(value)) throw new Error('not a JSON object');
-  if (value.schema !== 1) throw new Error(`schema ${JSON.stringify(value.schema)?.slice(0, 20)} is not one this version reads`);
+  if (!isObject(value)) fail('not a JSON object');
+  if (value.schema !== 1) fail(`schema ${JSON.stringify(value.schema)?.slice(0, 20)} is not one this version reads`);
   const list = <T>(v: unknown, what: string, item: (x: unknown) => T | undefined): T[] => {
-    if (!Array.isArray(v)) throw new Error(`'${what}' is not a list`);
+    if (!Array.isArray(v)) fail(`'${what}' is not a list`);
     return v.map((x) => item(x) ?? fail(`an item of '${what}' is malformed`));
   };
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -110,13 +110,13 @@ export function parseEnvironmentRecord(text: string): EnvironmentRecord {
       ? { name: x.name as string, cmd: x.cmd as string[], duration: x.duration, exit_code: x.exit_code as number | null }
       : undefined,
   );
-  if (!isStringRecord(value.lockfiles)) throw new Error("'lockfiles' is not a map of paths to hashes");
+  if (!isStringRecord(value.lockfiles)) fail("'lockfiles' is not a map of paths to hashes");
   const venv = value.virtualenv;
-  if (venv !== null && !(isObject(venv) && typeof venv.path === 'string' && isStringRecord(venv.packages))) throw new Error("'virtualenv' is malformed");
+  if (venv !== null && !(isObject(venv) && typeof venv.path === 'string' && isStringRecord(venv.packages))) fail("'virtualenv' is malformed");
   const osInfo = value.os;
-  if (!(isObject(osInfo) && [osInfo.platform, osInfo.release, osInfo.arch].every((f) => typeof f === 'string'))) throw new Error("'os' is malformed");
+  if (!(isObject(osInfo) && [osInfo.platform, osInfo.release, osInfo.arch].every((f) => typeof f === 'string'))) fail("'os' is malformed");
   const cpu = value.cpu;
-  if (!(isObject(cpu) && typeof cpu.model === 'string' && typeof cpu.count === 'number')) throw new Error("'cpu' is malformed");
+  if (!(isObject(cpu) && typeof cpu.model === 'string' && typeof cpu.count === 'number')) fail("'cpu' is malformed");
   return {
     schema: 1,
     interpreters,
@@ -130,7 +130,7 @@ export function parseEnvironmentRecord(text: string): EnvironmentRecord {
 }
 
 function fail(why: string): never {
-  throw new Error(why);
+  throw new CairnError('BAD_FILE', why);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
