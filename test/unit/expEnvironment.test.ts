@@ -45,6 +45,14 @@ function fakeMachine(): { venv: string; python: string; sitePackages: string; en
   return { venv, python, sitePackages, env, smi, node };
 }
 
+/** An interpreter program (not a script) that prints a version: a copy of GNU `true`, whose `--version` says `true (GNU coreutils) 9.1`. */
+function fakeProgram(): { program: string; version: string } {
+  const program = path.join(tempDir(), 'bin', 'python');
+  fs.mkdirSync(path.dirname(program));
+  fs.copyFileSync('/bin/true', program);
+  return { program, version: /(\d+(?:\.\d+)+)/.exec(spawnSync(program, ['--version'], { encoding: 'utf8' }).stdout)![1] };
+}
+
 function record(overrides: Partial<EnvironmentRecord> = {}): EnvironmentRecord {
   return {
     schema: 1,
@@ -101,36 +109,44 @@ describe('experiment environment: capture', () => {
     assert.deepEqual(env.gpus, []);
   });
 
-  it('runs `--version` once per interpreter file and reads packages again only when site-packages changes (mtime)', async () => {
+  it('asks an interpreter program its version once per file (mtime), a wrapper script each time; reads packages again only when site-packages changes', async () => {
     const machine = fakeMachine();
+    const { program, version: programVersion } = fakeProgram();
+    const env = { ...machine.env, PATH: [path.dirname(program), path.join(machine.venv, 'bin')].join(path.delimiter) };
     const root = tempGitRepo();
     fs.mkdirSync(path.join(root, '.dvc'));
-    const first = await captureEnvironment(root, { env: machine.env, wdirs: [] });
-    assert.equal(calls(machine.python), 1, 'python and the virtualenv python are one file: asked once');
-    assert.ok(fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'environment-packages.json')));
+    const versions = (e: EnvironmentRecord) => e.interpreters.map((i) => `${i.name} ${i.version}`);
+    const first = await captureEnvironment(root, { env, wdirs: [] });
+    assert.deepEqual(versions(first), [`python ${programVersion}`, 'virtualenv 3.11.4']);
+    assert.equal(calls(machine.python), 1);
 
+    // The program's answer is cached by its file: a forged answer at the same stamp is what the next capture says.
+    const cacheFile = path.join(root, '.dvc', 'tmp', 'cairn', 'environment-interpreters.json');
+    const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
+    assert.deepEqual(Object.keys(cache), [fs.realpathSync(program)], 'the script is not cached');
+    cache[fs.realpathSync(program)].value = '0.0.7';
+    fs.writeFileSync(cacheFile, JSON.stringify(cache));
     // A METADATA changed in place (site-packages itself untouched): the cached list is used.
     const siteMtime = fs.statSync(machine.sitePackages).mtime;
-    const metadata = path.join(machine.sitePackages, 'numpy-1.26.4.dist-info', 'METADATA');
-    fs.writeFileSync(metadata, 'Name: numpy\nVersion: 9.9.9\n\n');
-    const warm = await captureEnvironment(root, { env: machine.env, wdirs: [] });
-    assert.equal(calls(machine.python), 1, 'not asked again');
+    fs.writeFileSync(path.join(machine.sitePackages, 'numpy-1.26.4.dist-info', 'METADATA'), 'Name: numpy\nVersion: 9.9.9\n\n');
+    const warm = await captureEnvironment(root, { env, wdirs: [] });
+    assert.deepEqual(versions(warm), ['python 0.0.7', 'virtualenv 3.11.4'], 'the program not asked again');
+    assert.equal(calls(machine.python), 2, 'the script asked again');
     assert.deepEqual(warm.virtualenv, first.virtualenv, 'packages from the cache');
-    assert.deepEqual(warm.interpreters, first.interpreters);
 
-    // A package installed (a new dist-info folder: site-packages' mtime changes), the interpreter replaced.
+    // A package installed (a new dist-info folder: site-packages' mtime changes), the program replaced (its mtime changes).
     distInfo(machine.sitePackages, 'torch', '2.3.0');
     fs.utimesSync(machine.sitePackages, new Date(siteMtime.getTime() + 5000), new Date(siteMtime.getTime() + 5000));
-    script(machine.python, 'Python 3.12.1');
-    fs.utimesSync(machine.python, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
-    const after = await captureEnvironment(root, { env: machine.env, wdirs: [] });
-    assert.equal(calls(machine.python), 2);
-    assert.equal(after.interpreters[0].version, '3.12.1');
+    fs.utimesSync(program, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+    const after = await captureEnvironment(root, { env, wdirs: [] });
+    assert.deepEqual(versions(after), [`python ${programVersion}`, 'virtualenv 3.11.4']);
     assert.deepEqual(after.virtualenv?.packages, { PyYAML: '6.0.1', numpy: '9.9.9', torch: '2.3.0' });
   });
 
   it('a damaged cache file is only a cold cache', async () => {
     const machine = fakeMachine();
+    const { program, version } = fakeProgram();
+    const env = { ...machine.env, PATH: path.dirname(program) };
     const root = tempGitRepo();
     fs.mkdirSync(path.join(root, '.dvc', 'tmp', 'cairn'), { recursive: true });
     // Entries with the right stamps but values of the wrong type: not used.
@@ -139,14 +155,14 @@ describe('experiment environment: capture', () => {
       return `${st.mtimeNs}:${st.size}`;
     };
     writeFiles(root, {
-      '.dvc/tmp/cairn/environment-interpreters.json': JSON.stringify({ [fs.realpathSync(machine.python)]: { stamp: stamp(machine.python), value: { evil: 1 } } }),
+      '.dvc/tmp/cairn/environment-interpreters.json': JSON.stringify({ [fs.realpathSync(program)]: { stamp: stamp(program), value: { evil: 1 } } }),
       '.dvc/tmp/cairn/environment-packages.json': JSON.stringify({ [fs.realpathSync(machine.sitePackages)]: { stamp: stamp(machine.sitePackages), value: { evil: { deep: [] } } } }),
     });
-    const env = await captureEnvironment(root, { env: machine.env, wdirs: [] });
-    assert.equal(env.interpreters[0].version, '3.11.4');
-    assert.deepEqual(env.virtualenv?.packages, { PyYAML: '6.0.1', numpy: '1.26.4' });
+    const captured = await captureEnvironment(root, { env, wdirs: [] });
+    assert.equal(captured.interpreters[0].version, version);
+    assert.deepEqual(captured.virtualenv?.packages, { PyYAML: '6.0.1', numpy: '1.26.4' });
     writeFiles(root, { '.dvc/tmp/cairn/environment-packages.json': '{"truncated": ' });
-    assert.deepEqual((await captureEnvironment(root, { env: machine.env, wdirs: [] })).virtualenv?.packages, { PyYAML: '6.0.1', numpy: '1.26.4' });
+    assert.deepEqual((await captureEnvironment(root, { env, wdirs: [] })).virtualenv?.packages, { PyYAML: '6.0.1', numpy: '1.26.4' });
   });
 
   it('leaves out lockfiles that are links leading out of the repository, FIFOs, and folders', async () => {

@@ -8,7 +8,8 @@ import type { Interpreter } from './environment';
 
 /**
  * The costly parts of an environment capture, each cached under `.dvc/tmp/cairn/` by what
- * changes when its answer changes: an interpreter's `--version` by its file's mtime and size,
+ * changes when its answer changes: an interpreter's `--version` by its file's mtime and size
+ * (a program; a script such as a pyenv shim is asked each time),
  * a virtualenv's packages by its site-packages folder's mtime (installing, upgrading or
  * removing a package adds or removes a `*.dist-info` folder there). `pip freeze` takes 0.6 s;
  * a warm capture stats a few files and reads two small JSON files.
@@ -62,7 +63,7 @@ export function runProbe(file: string, args: string[], timeoutMs: number, cwd?: 
 }
 
 /**
- * Each interpreter with its version: `<path> --version` runs once per interpreter file (its
+ * Each interpreter with its version: `<path> --version` runs once per interpreter program (its
  * real path, mtime and size); later captures read the answer from the cache. A second name
  * for a file already listed (`python3` → the `python` before it) is left out.
  */
@@ -83,6 +84,12 @@ export async function interpreterVersions(root: string, found: { name: string; p
     if (name !== 'virtualenv') {
       if (seen.has(real)) continue;
       seen.add(real);
+    }
+    // A script (a pyenv shim, a conda wrapper) picks the interpreter by more than its own file
+    // (`.python-version`, PYENV_VERSION): it is asked every time, never cached.
+    if ((await readHead(real, 2)) === '#!') {
+      result.push({ name, path: file, version: versionIn(await runProbe(file, ['--version'], VERSION_TIMEOUT_MS, root)) });
+      continue;
     }
     let entry = used.get(real) ?? cache.get(real);
     if (entry?.stamp !== stamp) entry = { stamp, value: versionIn(await runProbe(file, ['--version'], VERSION_TIMEOUT_MS, root)) };
