@@ -199,13 +199,12 @@ function sortedRecord(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** A cache file's entries; an unreadable or malformed one is an empty cache (it only saves time). */
+/** A cache file's entries; one that cannot be read or is malformed is an empty cache (it only saves time). */
 async function loadCache<T>(root: string, name: string, isValue: (v: unknown) => v is T): Promise<Map<string, Cached<T>>> {
-  const file = path.join(cairnStateDir(root), name);
   const entries = new Map<string, Cached<T>>();
-  const text = await readHead(file, CACHE_MAX_BYTES);
-  if (!text) return entries;
   try {
+    const text = await readHead(path.join(cairnStateDir(root), name), CACHE_MAX_BYTES);
+    if (!text) return entries;
     const parsed: unknown = JSON.parse(text);
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return entries;
     for (const [key, entry] of Object.entries(parsed)) {
@@ -222,5 +221,9 @@ async function saveCache<T>(root: string, name: string, before: Map<string, Cach
   if ([...used].every(([key, entry]) => before.get(key) === entry)) return;
   const kept = new Map(used);
   for (const [key, entry] of before) if (kept.size < CACHE_ENTRIES && !kept.has(key)) kept.set(key, entry);
-  await writeFileAtomic(path.join(cairnStateDir(root), name), JSON.stringify(Object.fromEntries(kept)));
+  try {
+    await writeFileAtomic(path.join(cairnStateDir(root), name), JSON.stringify(Object.fromEntries(kept)));
+  } catch {
+    // A cache that cannot be written (a read-only folder) only costs the next capture time.
+  }
 }
