@@ -7,6 +7,7 @@ import { DVC_VERSION, ensureDvc, ensureDvcS3 } from '../test/support/peers';
 import { createBucket, S3Server, startMinio } from '../test/support/minio';
 import { DelayingProxy, delayingProxy } from '../test/support/delayingProxy';
 import { pipelineBenchOptions, pipelinesCase } from './pipelines';
+import { environmentCase } from './environment';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -20,12 +21,14 @@ import { pipelineBenchOptions, pipelinesCase } from './pipelines';
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
  *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
- *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines]  which cases to run (remote: push/pull
+ *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment]  which cases to run (remote: push/pull
  *                                                      to a local folder; s3: to MinIO, built once;
  *                                                      s3-link: small files to MinIO through a
  *                                                      slow link's round trip; pipelines: status,
  *                                                      dag, repro --dry, lint on generated
- *                                                      pipelines, bench/pipelines.ts)
+ *                                                      pipelines, bench/pipelines.ts; environment:
+ *                                                      an experiment's environment capture against
+ *                                                      pip freeze, bench/environment.ts)
  *   BENCH_LINK_FILES [2000], BENCH_LINK_MS [20]        the s3-link case's files and round trip
  *   BENCH_PIPELINE_SIZES [1000,2000,5000,10000]       the pipelines case: stages per generated pipeline
  *   BENCH_PIPELINE_SHAPES [chain,fan,mixed]            its shapes (bench/pipelineShapes.ts)
@@ -53,7 +56,7 @@ const SMALL_DIRS = Math.round(num('BENCH_SMALL_DIRS', 100));
 const BIG_MB = Math.round(num('BENCH_BIG_MB', 1024));
 const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines').split(',').map((s) => s.trim()).filter(Boolean));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -818,6 +821,7 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('remote') || CASES.has('s3') ? `push/pull of ${SMALL_FILES} files and of a ${BIG_MB} MiB file${CASES.has('s3') ? ` (S3: MinIO on 127.0.0.1, its data in ${MINIO_DATA_ROOT ?? os.tmpdir()})` : ''}` : '',
       CASES.has('s3-link') ? `push/pull of ${LINK_FILES} files to MinIO through a ${LINK_MS} ms round trip` : '',
       CASES.has('pipelines') ? `pipelines of ${pipelineBenchOptions(env).sizes.join('/')} stages (${pipelineBenchOptions(env).shapes.join(', ')})` : '',
+      CASES.has('environment') ? "an experiment's environment capture with the dvc peer's virtualenv active" : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }
@@ -877,6 +881,7 @@ async function main(): Promise<void> {
         note: (n) => notes.push(n),
       });
     }
+    if (CASES.has('environment')) await environmentCase(work, dvcBin, { run, waitForQuiet, log, row: (r) => rows.push(r) });
   } finally {
     cleanup();
   }

@@ -174,6 +174,7 @@ export const expCommands: CommandTable = {
               hideWorkspace: values['hide-workspace'],
               shaOnly: values.sha,
               signal,
+              onWarning: (line) => process.stderr.write(`WARNING: ${line}\n`),
             });
             if (values.json) printJson(states);
             else {

@@ -11,6 +11,7 @@ import { LockFile } from '../../src/core/pipeline/lockFile';
 import { parseParamsText } from '../../src/core/pipeline/paramsFile';
 import { overrideParamsText } from '../../src/core/experiments/applyParamOverrides';
 import { parseSetParams } from '../../src/core/experiments/setParams';
+import { environmentJson, parseEnvironmentRecord } from '../../src/core/experiments/environmentNotes';
 import { ConfigFile } from '../../src/core/repo/config';
 import { Repo } from '../../src/core/repo/repo';
 import { openRemote } from '../../src/core/remotes/openRemote';
@@ -53,6 +54,18 @@ const LOCKS = [
   `schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n    - path: data\n      hash: md5\n      md5: 734ba86cc7be9e6c2d8b8062ed9da41c.dir\n      size: 18\n      nfiles: 3\n    params:\n      params.yaml:\n        train.lr: 0.01\n    outs:\n    - path: model.pkl\n      hash: md5\n      md5: ${MD5}\n      size: 6\n      isexec: true\n`,
 ];
 const DIRS = [`[{"md5": "${MD5}", "relpath": "a.txt"}, {"md5": "734ba86cc7be9e6c2d8b8062ed9da41c", "relpath": "sub/b \\u00e9.txt"}]`];
+const ENVIRONMENT_NOTES = [
+  JSON.stringify({
+    schema: 1,
+    interpreters: [{ name: 'python', path: '/usr/bin/python3', version: '3.11.2' }, { name: 'node', path: '/usr/bin/node', version: null }],
+    lockfiles: { 'requirements.txt': 'a'.repeat(64), 'sub/uv.lock': 'b'.repeat(64) },
+    virtualenv: { path: '/home/u/.venv', packages: { numpy: '1.26.4', PyYAML: '6.0.1' } },
+    os: { platform: 'linux', release: '6.1.0', arch: 'x64' },
+    cpu: { model: 'AMD EPYC', count: 2 },
+    gpus: [{ name: 'A100', driver_version: '535.54.03', memory_total: '40960 MiB' }],
+    stages: [{ name: 'train', cmd: ['python train.py', 'echo done'], duration: 1.25, exit_code: 0 }, { name: 'eval', cmd: [], duration: 0, exit_code: null }],
+  }),
+];
 const CONFIGS = [
   `[core]\n    remote = store\n    autostage = true\n['remote "store"']\n    url = s3://bucket/path\n    endpointurl = http://127.0.0.1:9\n    jobs = 4\n[cache]\n    type = reflink,copy\n`,
   `[core]\nremote = f\n[remote "f"]\nurl = ../remote-folder\n[remote "g"]\nurl = file:///tmp/store\n`,
@@ -267,6 +280,10 @@ describe('fuzzing every parser of repository and remote bytes', function () {
 
   it('.dir manifests', async () => {
     await fuzz('.dir (parseDirManifest)', DIRS, (text) => parseDirManifest(text, 'files/md5/73/4ba86cc7be9e6c2d8b8062ed9da41c.dir'), jsonMutation);
+  });
+
+  it('environment notes (refs/notes/cairn): parseEnvironmentRecord, and the record written back', async () => {
+    await fuzz('environment note', ENVIRONMENT_NOTES, (text) => environmentJson(parseEnvironmentRecord(text)), jsonMutation);
   });
 
   it('.dvc/config and remote URLs: the config parsed, every remote opened (nothing is sent)', async () => {

@@ -4,6 +4,7 @@
  * experiments. Field order follows dvc's dataclasses.
  */
 import type { EncodedError, FileResult } from '../metrics/results';
+import type { EnvironmentRecord } from './environment';
 
 /** A dependency of a stage as dvc.lock records it (params files are not listed). */
 export interface ExpDep {
@@ -27,7 +28,8 @@ export interface ExpData {
   metrics: Record<string, FileResult>;
   deps: Record<string, ExpDep>;
   outs: Record<string, ExpOut>;
-  meta: Record<string, unknown>;
+  /** Always empty in dvc's output; Cairn adds `environment` for a commit with an environment note (`environmentNotes.ts`). */
+  meta: { environment?: EnvironmentRecord };
 }
 
 /** A revision: a baseline (with its experiments) or one commit of an experiment. */

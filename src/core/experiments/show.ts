@@ -8,6 +8,7 @@ import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { ExpExecutor, ExpRange, ExpState } from './contract';
 import { ExpRevisions, RevisionState } from './revisionData';
 import { experimentRefsByBaseline } from './refs';
+import { readEnvironmentNotes } from './environmentNotes';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
 
 /** Which baselines to show, as dvc's `exp show` chooses them. */
@@ -29,6 +30,8 @@ export interface ExpShowOptions extends BaselineSelection {
   shaOnly?: boolean;
   signal?: AbortSignal;
   reader?: RevisionReader;
+  /** One line for each environment note that is ignored (too big, not a record). */
+  onWarning?: (line: string) => void;
 }
 
 /**
@@ -107,7 +110,22 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     state.experiments = experiments.length ? experiments : null;
     result.push(state);
   }
+  await addEnvironments(reader, result, options.onWarning);
   return result;
+}
+
+/**
+ * Cairn's environment record of each commit that has one (a note in `refs/notes/cairn`) into
+ * its `data.meta.environment`; dvc's `meta` is always empty, so without notes the output is dvc's.
+ */
+async function addEnvironments(reader: RevisionReader, states: ExpState[], onWarning?: (line: string) => void): Promise<void> {
+  const all = states.flatMap((s) => [s, ...(s.experiments ?? []).flatMap((e) => e.revs)]);
+  const records = await readEnvironmentNotes(reader, new Set(all.map((s) => s.rev)), onWarning);
+  if (!records.size) return;
+  for (const state of all) {
+    const environment = records.get(state.rev);
+    if (environment && state.data) state.data = { ...state.data, meta: { ...state.data.meta, environment } };
+  }
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {

@@ -153,16 +153,8 @@ export class Repo {
     return path.join(this.dvcDir, 'tmp', 'cairn');
   }
 
-  /**
-   * Make `.dvc/tmp/cairn` a real folder. Git ignores `.dvc/tmp`, so a link there came with a
-   * cloned repository or archive (`.dvc/tmp -> ~`): it is replaced, never written through.
-   */
   private ensureStateDir(): void {
-    for (const dir of [path.join(this.dvcDir, 'tmp'), this.stateDir]) {
-      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) fs.unlinkSync(dir);
-      if (!st?.isDirectory()) fs.mkdirSync(dir, { recursive: true });
-    }
+    cairnStateDir(this.root);
   }
 
   /**
@@ -209,6 +201,22 @@ export class Repo {
     await this._statIndex?.save();
     await this._pool?.close();
   }
+}
+
+/**
+ * `.dvc/tmp/cairn` of the repository at `root`, made a real folder. Git ignores `.dvc/tmp`, so a
+ * link there came with a cloned repository or archive (`.dvc/tmp -> ~`): it is replaced, never
+ * written through.
+ */
+export function cairnStateDir(root: string): string {
+  const tmp = path.join(root, DVC_DIR, 'tmp');
+  const state = path.join(tmp, 'cairn');
+  for (const dir of [tmp, state]) {
+    const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) fs.unlinkSync(dir);
+    if (!st?.isDirectory()) fs.mkdirSync(dir, { recursive: true });
+  }
+  return state;
 }
 
 function isDir(p: string): boolean {
