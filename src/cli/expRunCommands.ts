@@ -3,6 +3,8 @@ import { expSave } from '../core/experiments/save';
 import { Command, out, printJson, withRepo } from './command';
 import { JOBS } from './dataCommands';
 
+const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
+
 /** `exp run`: reproduce with changed params and record the result as an experiment, as `dvc exp run`. */
 export const runCommand: Command = {
   summary: 'Run the pipeline with changed params and record the result as an experiment',
@@ -36,6 +38,7 @@ export const runCommand: Command = {
         allPipelines: values['all-pipelines'],
         commandStdoutToStderr: !!values.json,
         log: quiet ? undefined : out,
+        warn,
         signal,
       });
       if (values.json) printJson(result);
@@ -59,7 +62,7 @@ export const saveCommand: Command = {
   },
   async run({ values, signal }) {
     return withRepo(async (repo) => {
-      const result = await expSave(repo, { cwd: process.cwd(), name: values.name, message: values.message, force: values.force, includeUntracked: values['include-untracked'], signal });
+      const result = await expSave(repo, { cwd: process.cwd(), name: values.name, message: values.message, force: values.force, includeUntracked: values['include-untracked'], warn, signal });
       if (values.json) printJson({ ref: result.rev, name: result.name });
       else if (!values.quiet) out(`Experiment has been saved as: ${result.name}`);
       return 0;

@@ -14,7 +14,16 @@ import { parsePythonJson } from '../../src/core/metrics/dataFile';
  * leave the workspace as it was; hooks never run, nothing signs; bad input changes nothing.
  */
 
-const show = (root: string, tool: 'cairn' | 'dvc') => parsePythonJson(tool === 'cairn' ? cairnOk(root, 'exp', 'show', '--json') : dvcOk(root, 'exp', 'show', '--json')) as any[];
+/** `exp show --json` of either tool; Cairn's environment records (`meta.environment`, beyond dvc) set aside to compare. */
+const show = (root: string, tool: 'cairn' | 'dvc') => withoutEnvironment(parsePythonJson(tool === 'cairn' ? cairnOk(root, 'exp', 'show', '--json') : dvcOk(root, 'exp', 'show', '--json'))) as any[];
+
+function withoutEnvironment(v: any): any {
+  if (Array.isArray(v)) return v.map(withoutEnvironment);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'meta' ? {} : withoutEnvironment(x)]));
+  }
+  return v;
+}
 
 /** The experiments of HEAD by name: their params and metrics as `exp show --json` gives them. */
 function experimentsByName(states: any[]): Record<string, { params: unknown; metrics: unknown }> {
@@ -52,6 +61,11 @@ describe('exp run (interop with dvc)', function () {
     // The data is in the cache, not in git.
     assert.ok(!git(root, 'ls-tree', '-r', '--name-only', ref!).split('\n').includes('model.bin'));
 
+    // What ran is recorded beside it: a note on the experiment commit, in exp show's meta.
+    const note = JSON.parse(git(root, 'notes', '--ref=cairn', 'show', ref!));
+    assert.deepEqual(note.stages.map((s: any) => [s.name, s.cmd, s.exit_code]), [['train', ['python3 train.py'], 0]]);
+    const full = parsePythonJson(cairnOk(root, 'exp', 'show', '--json')) as any[];
+    assert.deepEqual(full[1].experiments[0].revs[0].data.meta.environment, note);
     const ours = show(root, 'cairn');
     assert.deepEqual(show(root, 'dvc'), ours);
     assert.deepEqual(experimentsByName(ours)['lr-02'], {
@@ -70,7 +84,7 @@ describe('exp run (interop with dvc)', function () {
     assert.match(dvcOk(root, 'status'), /up to date/);
   });
 
-  it('a --temp run leaves the workspace, index, HEAD and refs (but its own) as they were; dvc applies it', () => {
+  it('a --temp run leaves the workspace, index, HEAD and refs (but its own and its note) as they were; dvc applies it', () => {
     const root = trainedBaseline();
     writeFiles(root, { 'notes.txt': 'untracked, kept\n' });
     fs.appendFileSync(path.join(root, 'train.py'), '# an uncommitted edit the experiment includes\n');
@@ -80,7 +94,8 @@ describe('exp run (interop with dvc)', function () {
     const ref = expRef(root, 'tmp3')!;
     assert.ok(ref);
     assert.deepEqual({ ...after, refs: '' }, { ...before, refs: '' });
-    assert.equal(after.refs.replace(/^.*refs\/exps\/.*\n/m, ''), before.refs);
+    // Beyond its own ref, only the notes of environment records.
+    assert.equal(after.refs.replace(/^.*refs\/(exps|notes\/cairn)\b.*\n/gm, ''), before.refs);
     assert.deepEqual(fs.readdirSync(path.join(root, '.dvc', 'tmp', 'exps')).filter((n) => n.startsWith('tmp')), [], 'the temporary tree is removed');
     // The uncommitted edit went into the experiment; the untracked file did not.
     assert.match(git(root, 'show', `${ref}:train.py`), /an uncommitted edit/);

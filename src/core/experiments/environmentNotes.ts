@@ -33,7 +33,7 @@ export async function writeEnvironmentNote(root: string, commit: string, record:
   // A new file of a random name ('wx': never through a link someone left there).
   fs.writeFileSync(file, environmentJson(record), { flag: 'wx' });
   try {
-    await gitWrite(gitWriter(root, 'git notes'), ['notes', `--ref=${ENVIRONMENT_NOTES_REF}`, 'add', '-f', '-F', file, commit]);
+    await gitWrite(gitWriter(root, { what: 'git notes' }), ['notes', `--ref=${ENVIRONMENT_NOTES_REF}`, 'add', '-f', '-F', file, commit]);
   } finally {
     fs.rmSync(file, { force: true });
   }

@@ -16,6 +16,8 @@ import { applyParamOverrides } from './applyParamOverrides';
 import { hasSweep, parseSetParams } from './setParams';
 import { commitExperiment, experimentExists, experimentTree } from './commitExperiment';
 import { assertValidExpName, experimentRef, randomExpName } from './names';
+import { EnvironmentCapture, startEnvironmentCapture } from './environment';
+import { writeEnvironmentNote } from './environmentNotes';
 
 export interface ExpRunOptions {
   cwd: string;
@@ -38,6 +40,8 @@ export interface ExpRunOptions {
   allPipelines?: boolean;
   commandStdoutToStderr?: boolean;
   log?: (line: string) => void;
+  /** One line for what went wrong but does not fail the run (a part of the environment record). */
+  warn?: (line: string) => void;
   /** Where the run is: preparing, running stages, recording the experiment. */
   onPhase?: (phase: ExpRunPhase) => void;
   signal?: AbortSignal;
@@ -82,8 +86,12 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
   const name = await experimentName(scm.root, baseline, options);
   options.onPhase?.('preparing');
   options.log?.(`Reproducing experiment '${name}'`);
+  // What the run runs with is captured beside it, awaited only when the experiment is recorded.
+  const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
   const run = options.temp ? runInTempTree : runInWorkspace;
-  return run(repo, scm.root, { baseline, name, overrides, options });
+  const result = await run(repo, scm.root, { baseline, name, overrides, options, environment });
+  await recordEnvironment(repo.root, result.rev, environment, options.warn);
+  return result;
 }
 
 interface RunPlan {
@@ -91,6 +99,16 @@ interface RunPlan {
   name: string;
   overrides: ReturnType<typeof parseSetParams>;
   options: ExpRunOptions;
+  environment: EnvironmentCapture;
+}
+
+/** The environment record as a note on the experiment commit; a failure is a warning, the experiment stands. */
+export async function recordEnvironment(root: string, rev: string, environment: EnvironmentCapture, warn?: (line: string) => void): Promise<void> {
+  try {
+    await writeEnvironmentNote(root, rev, await environment.finish());
+  } catch (err) {
+    warn?.(`the environment record of ${rev.slice(0, 7)} was not saved: ${(err as Error).message}`);
+  }
 }
 
 /** `-n` checked (a valid ref name, not taken unless -f), or a random free name. */
@@ -168,6 +186,7 @@ async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Pro
     log: options.log,
     signal: options.signal,
     env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
+    onStageRun: (run) => plan.environment.recordStageRun(run),
   });
 }
 

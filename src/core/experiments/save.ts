@@ -7,7 +7,8 @@ import { StageGraph } from '../pipeline/graph';
 import { stageStates } from '../pipeline/stageStatus';
 import { LockFile } from '../pipeline/lockFile';
 import { commitExperiment } from './commitExperiment';
-import { experimentHash, experimentName, topLevelFiles } from './run';
+import { experimentHash, experimentName, recordEnvironment, topLevelFiles } from './run';
+import { startEnvironmentCapture } from './environment';
 
 export interface ExpSaveOptions {
   cwd: string;
@@ -17,6 +18,7 @@ export interface ExpSaveOptions {
   force?: boolean;
   /** Untracked files or folders to include (dvc's `-I`); the top-level metrics, params and plots files are always included. */
   includeUntracked?: string[];
+  warn?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -41,7 +43,8 @@ export async function expSave(repo: Repo, options: ExpSaveOptions): Promise<ExpS
   if (!baseline) throw new CairnError('USAGE', 'cannot save an experiment without a git commit to start from.', { hint: 'Commit your project first (git add -A && git commit).' });
   const name = await experimentName(scm.root, baseline, options);
   const include = (options.includeUntracked ?? []).map((p) => repo.rel(repo.resolveInside(p, options.cwd)));
-  return repo.withLock(async () => {
+  const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
+  const saved = await repo.withLock(async () => {
     await commit(repo, [], { cwd: repo.root, force: true, signal: options.signal });
     const { pipelines, tracked } = await loadWorkspacePipelines(repo);
     const stages = StageGraph.build(pipelines.stages, tracked).order(pipelines.stages);
@@ -64,4 +67,6 @@ export async function expSave(repo: Repo, options: ExpSaveOptions): Promise<ExpS
     });
     return { name, rev: committed.sha, ref: committed.ref, baseline };
   });
+  await recordEnvironment(repo.root, saved.rev, environment, options.warn);
+  return saved;
 }

@@ -37,6 +37,8 @@ export interface ReproOptions {
   allPipelines?: boolean;
   /** Variables for the stages' commands beyond DVC_ROOT and DVC_STAGE (an experiment's; may replace DVC_ROOT). */
   env?: Record<string, string>;
+  /** Told of each stage whose commands ran to the end (for an experiment's environment record). */
+  onStageRun?: (run: { name: string; cmd: string[]; duration: number; exit_code: number }) => void;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -128,9 +130,11 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       await removeOutputs(repo, stage);
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
       const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr, ...options.env };
+      const started = Date.now();
       for (const line of commandLines(stage.cmd)) {
         await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal, stdoutToStderr: options.commandStdoutToStderr });
       }
+      options.onStageRun?.({ name: addr, cmd: commandLines(stage.cmd), duration: (Date.now() - started) / 1000, exit_code: 0 });
       await recordStage(repo, stage, gitFiles, options);
       result.ran.push(addr);
     }
