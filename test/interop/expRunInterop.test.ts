@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import YAML from 'yaml';
-import { CLI, cairn, cairnOk, dvcOk, git, tempDir, treeHashes, writeFiles } from '../support/fixtures';
+import { CLI, cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { ensureDvclive } from '../support/peers';
 import { SEED, streamFor } from '../support/faultSeed';
 import { trainedBaseline } from '../support/expFixtures';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
@@ -304,4 +305,66 @@ describe('exp run killed at seeded points', function () {
       }
     });
   }
+});
+
+/** The real DVCLive in a training script run by `cairn exp run --temp`, as inside `dvc exp run`. */
+describe('exp run with the real DVCLive', function () {
+  this.timeout(300_000);
+
+  const SCRIPT = `import os, time
+from dvclive import Live
+lr = float([l.split(':')[1] for l in open('params.yaml') if 'lr:' in l][0])
+go = os.environ.get('CAIRN_TEST_GO')
+with Live('eval') as live:
+    for step in range(2):
+        live.log_metric('acc', lr * (step + 1))
+        live.next_step()
+        if step == 0 and go:
+            # Hold on after the first step until the test has seen the step signal.
+            for _ in range(600):
+                if os.path.exists(go):
+                    break
+                time.sleep(0.1)
+`;
+
+  it('--temp: the step signal lands in the main repository while it runs; metrics in the cached eval/ folder show in exp show; dvc applies it', async () => {
+    const python = ensureDvclive();
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, {
+      'train.py': SCRIPT,
+      'params.yaml': 'train:\n  lr: 0.1\n',
+      'dvc.yaml': `stages:\n  train:\n    cmd: ${python} train.py\n    deps: [train.py]\n    params: [train.lr]\n    outs: [eval]\nmetrics: [eval/metrics.json]\nplots:\n  - eval/plots/metrics:\n      x: step\n`,
+    });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'pipeline');
+    dvcOk(root, 'repro', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'baseline');
+
+    const go = path.join(tempDir(), 'go');
+    const signal = path.join(root, '.dvc', 'tmp', 'exps', 'run', 'DVCLIVE_STEP_COMPLETED');
+    const child = spawn(process.execPath, [CLI, 'exp', 'run', '--temp', '-S', 'train.lr=0.2', '-n', 'live'], { cwd: root, env: { ...process.env, CAIRN_TEST_GO: go }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let seen: any;
+    for (let i = 0; i < 600 && !seen; i++) {
+      if (fs.existsSync(signal)) seen = JSON.parse(fs.readFileSync(signal, 'utf8'));
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    fs.writeFileSync(go, '');
+    assert.equal(await exited, 0, output);
+    assert.ok(seen, `no step signal in the main repository while the experiment ran:\n${output}`);
+    assert.equal(seen.step, 0);
+    assert.ok(!fs.existsSync(signal), 'DVCLive removes its signal at the end');
+
+    const ours = show(root, 'cairn');
+    assert.deepEqual(show(root, 'dvc'), ours);
+    assert.deepEqual(experimentsByName(ours).live.metrics, { 'eval/metrics.json': { data: { acc: 0.4, step: 1 } } });
+    dvcOk(root, 'exp', 'apply', 'live');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(root, 'eval', 'metrics.json'), 'utf8')), { acc: 0.4, step: 1 });
+    assert.equal(fs.readFileSync(path.join(root, 'eval', 'plots', 'metrics', 'acc.tsv'), 'utf8'), 'step\tacc\n0\t0.2\n1\t0.4\n');
+  });
 });
