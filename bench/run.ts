@@ -8,6 +8,7 @@ import { createBucket, S3Server, startMinio } from '../test/support/minio';
 import { DelayingProxy, delayingProxy } from '../test/support/delayingProxy';
 import { pipelineBenchOptions, pipelinesCase } from './pipelines';
 import { environmentCase } from './environment';
+import { expRunCase } from './experiments';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -21,14 +22,16 @@ import { environmentCase } from './environment';
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
  *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
- *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment]  which cases to run (remote: push/pull
+ *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run]  which cases to run (remote: push/pull
  *                                                      to a local folder; s3: to MinIO, built once;
  *                                                      s3-link: small files to MinIO through a
  *                                                      slow link's round trip; pipelines: status,
  *                                                      dag, repro --dry, lint on generated
  *                                                      pipelines, bench/pipelines.ts; environment:
  *                                                      an experiment's environment capture against
- *                                                      pip freeze, bench/environment.ts)
+ *                                                      pip freeze, bench/environment.ts; exp-run:
+ *                                                      exp run's overhead, bench/experiments.ts)
+ *   BENCH_EXP_FILES [2000], BENCH_EXP_ROUNDS [5]       the exp-run case's tracked files and rounds
  *   BENCH_LINK_FILES [2000], BENCH_LINK_MS [20]        the s3-link case's files and round trip
  *   BENCH_PIPELINE_SIZES [1000,2000,5000,10000]       the pipelines case: stages per generated pipeline
  *   BENCH_PIPELINE_SHAPES [chain,fan,mixed]            its shapes (bench/pipelineShapes.ts)
@@ -56,7 +59,9 @@ const SMALL_DIRS = Math.round(num('BENCH_SMALL_DIRS', 100));
 const BIG_MB = Math.round(num('BENCH_BIG_MB', 1024));
 const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment').split(',').map((s) => s.trim()).filter(Boolean));
+const EXP_FILES = Math.round(num('BENCH_EXP_FILES', 2000));
+const EXP_ROUNDS = Math.round(num('BENCH_EXP_ROUNDS', 5));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -882,6 +887,7 @@ async function main(): Promise<void> {
       });
     }
     if (CASES.has('environment')) await environmentCase(work, dvcBin, { run, waitForQuiet, log, row: (r) => rows.push(r) });
+    if (CASES.has('exp-run')) await expRunCase(work, cairn, dvc, { files: EXP_FILES, rounds: EXP_ROUNDS }, { must, waitForQuiet, log, row: (r) => rows.push(r) });
   } finally {
     cleanup();
   }

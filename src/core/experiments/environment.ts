@@ -87,7 +87,7 @@ export async function captureEnvironment(root: string, options: CaptureOptions =
   };
   const venv = env.VIRTUAL_ENV && path.isAbsolute(env.VIRTUAL_ENV) ? env.VIRTUAL_ENV : undefined;
   const [interpreters, lockfiles, packages, gpus] = await Promise.all([
-    interpreterVersions(root, interpreterPaths(env, venv)).catch(warn('interpreters')),
+    interpreterVersions(root, interpreterPaths(env, venv), env).catch(warn('interpreters')),
     lockfileHashes(root, options.wdirs).catch(warn('lockfiles')),
     venv ? virtualenvPackages(root, venv).catch(warn('virtualenv packages')) : undefined,
     gpusOf(env).catch(warn('GPUs')),

@@ -67,14 +67,14 @@ export function runProbe(file: string, args: string[], timeoutMs: number, cwd?: 
  * real path, mtime and size); later captures read the answer from the cache. A second name
  * for a file already listed (`python3` → the `python` before it) is left out.
  */
-export async function interpreterVersions(root: string, found: { name: string; path: string }[]): Promise<Interpreter[]> {
+export async function interpreterVersions(root: string, found: { name: string; path: string }[], env: NodeJS.ProcessEnv = process.env): Promise<Interpreter[]> {
   const cache = await loadCache(root, INTERPRETERS_CACHE, (v): v is string | null => v === null || typeof v === 'string');
   const used = new Map<string, Cached<string | null>>();
   const seen = new Set<string>();
-  const result: Interpreter[] = [];
+  const probes: Promise<Interpreter | undefined>[] = [];
   for (const { name, path: file } of found) {
     let real: string;
-    let stamp: string;
+    let stamp: string | undefined;
     try {
       real = await fs.promises.realpath(file);
       stamp = stampOf(await fs.promises.stat(file, { bigint: true }));
@@ -85,19 +85,43 @@ export async function interpreterVersions(root: string, found: { name: string; p
       if (seen.has(real)) continue;
       seen.add(real);
     }
-    // A script (a pyenv shim, a conda wrapper) picks the interpreter by more than its own file
-    // (`.python-version`, PYENV_VERSION): it is asked every time, never cached.
-    if ((await readHead(real, 2)) === '#!') {
-      result.push({ name, path: file, version: versionIn(await runProbe(file, ['--version'], VERSION_TIMEOUT_MS, root)) });
-      continue;
-    }
-    let entry = used.get(real) ?? cache.get(real);
-    if (entry?.stamp !== stamp) entry = { stamp, value: versionIn(await runProbe(file, ['--version'], VERSION_TIMEOUT_MS, root)) };
-    used.set(real, entry);
-    result.push({ name, path: file, version: entry.value });
+    // A script (a pyenv shim, a conda wrapper) picks the interpreter by more than its own file: a
+    // pyenv shim's choice is known from pyenv's version files and variable, so it is cached by them
+    // too; any other script is asked every time.
+    if ((await readHead(real, 2)) === '#!') stamp = await pyenvStamp(real, stamp, root, env);
+    // The questions are asked all at once (each is a process start, python's is ~0.1 s).
+    probes.push(
+      (async () => {
+        const key = stamp ? real : undefined;
+        let entry = key ? (used.get(key) ?? cache.get(key)) : undefined;
+        if (!stamp || entry?.stamp !== stamp) entry = { stamp: stamp ?? '', value: versionIn(await runProbe(file, ['--version'], VERSION_TIMEOUT_MS, root)) };
+        if (key) used.set(key, entry);
+        return { name, path: file, version: entry.value };
+      })(),
+    );
   }
+  const result = (await Promise.all(probes)).filter((i): i is Interpreter => !!i);
   await saveCache(root, INTERPRETERS_CACHE, cache, used);
   return result;
+}
+
+/**
+ * What a pyenv shim (`<pyenv root>/shims/<name>`) runs is fixed by PYENV_VERSION, else the nearest
+ * `.python-version` from the repository up, else `<pyenv root>/version`: those and the shim's own
+ * stamp make its cache stamp. Undefined for any other script (never cached).
+ */
+async function pyenvStamp(real: string, stamp: string, root: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (path.basename(path.dirname(real)) !== 'shims') return undefined;
+  const pyenvRoot = path.dirname(path.dirname(real));
+  const read = (file: string) => fs.promises.readFile(file, 'utf8').catch(() => undefined);
+  if (!fs.existsSync(path.join(pyenvRoot, 'libexec', 'pyenv')) && !fs.existsSync(path.join(pyenvRoot, 'bin', 'pyenv'))) return undefined;
+  let local: string | undefined;
+  for (let dir = path.resolve(root); local === undefined; dir = path.dirname(dir)) {
+    local = await read(path.join(dir, '.python-version'));
+    if (path.dirname(dir) === dir) break;
+  }
+  const chosen = env.PYENV_VERSION ?? local ?? (await read(path.join(pyenvRoot, 'version'))) ?? 'system';
+  return `${stamp}:pyenv:${chosen.trim()}`;
 }
 
 /** `3.11.4` of `Python 3.11.4`, `20.11.1` of `v20.11.1`. */
