@@ -1,0 +1,205 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+
+/**
+ * DVC's run cache (`.dvc/cache/runs/`) written and used by Cairn and by the real dvc on the same
+ * stages: the entry files each writes, a changed stage checked out from an entry instead of run
+ * (whichever tool wrote it), `--no-run-cache`, stages neither caches, and entries carried through
+ * a folder remote with `push/pull --run-cache`. Runs are counted: every command appends a line to
+ * the file `$RUNS_LOG` names, outside the repository (the command's text is the same everywhere).
+ */
+
+const PARAMS = [
+  'lr: 0.1',
+  'small: 0.00001',
+  'whole: 1.0',
+  'size: 3', // dvc's hashes leave out every key named size or nfiles, params too
+  'name: "héllo wörld"',
+  'train:',
+  '  layers: [1, 2]',
+  '  opt: {kind: adam, nesterov: true, nfiles: 9}',
+  '',
+].join('\n');
+
+const TRAIN = [
+  'echo run >> "$RUNS_LOG"',
+  'mkdir -p model',
+  'cp params.yaml model/params.txt',
+  'cat data/a.txt data/b.txt > model/data.txt',
+  'cp params.yaml out.txt',
+  "printf '{\"acc\": 1}' > metrics.json",
+  '',
+].join('\n');
+
+const PIPELINE = [
+  'stages:',
+  '  train:',
+  '    cmd: sh train.sh',
+  '    deps:',
+  '    - train.sh',
+  '    - data',
+  '    params:',
+  '    - lr',
+  '    - small',
+  '    - whole',
+  '    - size',
+  '    - name',
+  '    - train',
+  '    outs:',
+  '    - out.txt',
+  '    - model',
+  '    metrics:',
+  '    - metrics.json:',
+  '        cache: false',
+  '',
+].join('\n');
+
+let runsLog = '';
+
+/** A repository with the pipeline committed (nothing run), its runs counted in a log of its own. */
+function newRepo(): string {
+  const root = tempGitRepo();
+  dvcOk(root, 'init', '-q');
+  writeFiles(root, { 'params.yaml': PARAMS, 'train.sh': TRAIN, 'dvc.yaml': PIPELINE, 'data/a.txt': 'a\n', 'data/b.txt': 'b\n' });
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'pipeline');
+  return root;
+}
+
+const runs = () => (fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8').split('\n').filter(Boolean).length : 0);
+
+/** Every file under `.dvc/cache/runs` (or a remote's `runs`) → its text. */
+function runEntries(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const base = fs.existsSync(path.join(root, '.dvc')) ? path.join(root, '.dvc', 'cache', 'runs') : path.join(root, 'runs');
+  const visit = (dir: string, rel: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) visit(path.join(dir, e.name), r);
+      else out[r] = fs.readFileSync(path.join(dir, e.name), 'utf8');
+    }
+  };
+  visit(base, '');
+  return out;
+}
+
+const setLr = (root: string, lr: string) => writeFiles(root, { 'params.yaml': PARAMS.replace('lr: 0.1', `lr: ${lr}`) });
+const CACHED = "Stage 'train' is cached - skipping run, checking out outputs";
+const outputs = (root: string) => Object.fromEntries(Object.entries(treeHashes(root)).filter(([p]) => /^(out\.txt|metrics\.json|model\/)/.test(p)));
+
+describe('run cache against the real dvc', function () {
+  this.timeout(300_000);
+
+  beforeEach(() => {
+    runsLog = path.join(tempDir(), 'runs.log');
+    process.env.RUNS_LOG = runsLog;
+  });
+  after(() => delete process.env.RUNS_LOG);
+
+  it('writes the entry dvc writes, byte for byte and under the same key and value', () => {
+    const ours = newRepo();
+    const theirs = newRepo();
+    cairnOk(ours, 'repro');
+    dvcOk(theirs, 'repro');
+    const entries = runEntries(ours);
+    assert.equal(Object.keys(entries).length, 1, Object.keys(entries).join(' '));
+    assert.deepEqual(entries, runEntries(theirs));
+    // The entry is the stage's dvc.lock record; its uncached metric went into the cache as dvc's did.
+    assert.match(Object.values(entries)[0], /^cmd: sh train\.sh\ndeps:\n- path: data\n/);
+    const objects = (root: string) => Object.keys(treeHashes(path.join(root, '.dvc', 'cache', 'files'))).sort();
+    assert.deepEqual(objects(ours), objects(theirs));
+  });
+
+  it('checks a run out of the cache instead of running it again, from its own entries and from the other tool\'s', () => {
+    for (const [writer, reader] of [['cairn', 'dvc'], ['dvc', 'cairn']] as const) {
+      runsLog = process.env.RUNS_LOG = path.join(tempDir(), 'runs.log');
+      const root = newRepo();
+      const repro = (tool: 'cairn' | 'dvc', ...args: string[]) => (tool === 'cairn' ? cairnOk : dvcOk)(root, 'repro', ...args);
+      repro(writer);
+      const first = outputs(root);
+      const firstLock = fs.readFileSync(path.join(root, 'dvc.lock'), 'utf8');
+      setLr(root, '0.2');
+      repro(writer);
+      assert.equal(runs(), 2);
+      // Back to lr 0.1: the writer's own entry.
+      setLr(root, '0.1');
+      assert.ok(repro(writer).includes(CACHED), `${writer} did not use its own entry`);
+      assert.equal(runs(), 2, `${writer} ran the command again`);
+      assert.deepEqual(outputs(root), first);
+      assert.equal(fs.readFileSync(path.join(root, 'dvc.lock'), 'utf8'), firstLock);
+      // lr 0.2 again, by the other tool: the writer's entry.
+      setLr(root, '0.2');
+      const said = repro(reader);
+      assert.ok(said.includes(CACHED), `${reader} did not use ${writer}'s entry: ${said}`);
+      assert.ok(!said.includes('Running stage'), said);
+      assert.equal(runs(), 2, `${reader} ran the command instead of using ${writer}'s entry`);
+      assert.equal(fs.readFileSync(path.join(root, 'model', 'params.txt'), 'utf8'), PARAMS.replace('lr: 0.1', 'lr: 0.2'));
+      // Both agree all is up to date now.
+      assert.match(dvcOk(root, 'status'), /up to date/);
+      assert.match(cairnOk(root, 'status'), /up to date/);
+    }
+  });
+
+  it('runs the command with --no-run-cache (and still keeps the run), and checks out from dvc.lock when only outputs changed, as dvc does', () => {
+    for (const tool of ['cairn', 'dvc'] as const) {
+      runsLog = process.env.RUNS_LOG = path.join(tempDir(), 'runs.log');
+      const root = newRepo();
+      const repro = (...args: string[]) => (tool === 'cairn' ? cairnOk : dvcOk)(root, 'repro', ...args);
+      repro();
+      setLr(root, '0.2');
+      repro();
+      setLr(root, '0.1');
+      const said = repro('--no-run-cache');
+      assert.ok(said.includes("Running stage 'train':") && !said.includes(CACHED), `${tool}: ${said}`);
+      assert.equal(runs(), 3, tool);
+      // The same run again: dvc's entry name is the same, so still two entries.
+      assert.equal(Object.keys(runEntries(root)).length, 2, tool);
+      // An output deleted, nothing else changed: checked out from dvc.lock, --no-run-cache or not.
+      fs.rmSync(path.join(root, 'out.txt'));
+      assert.ok(repro('--no-run-cache').includes(CACHED), tool);
+      assert.equal(runs(), 3, tool);
+      assert.equal(fs.readFileSync(path.join(root, 'out.txt'), 'utf8'), PARAMS);
+      // --force runs whatever the caches hold.
+      assert.ok(repro('--force').includes("Running stage 'train':"), tool);
+      assert.equal(runs(), 4, tool);
+    }
+  });
+
+  it('keeps no entry for the stages dvc does not cache', () => {
+    const stages = [
+      'stages:',
+      '  nodeps:', // no deps
+      '    cmd: echo a > nodeps.txt',
+      '    outs: [nodeps.txt]',
+      '  always:',
+      '    cmd: cat in.txt > always.txt',
+      '    deps: [in.txt]',
+      '    outs: [always.txt]',
+      '    always_changed: true',
+      '  persist:',
+      '    cmd: cat in.txt > persist.txt',
+      '    deps: [in.txt]',
+      '    outs: [{persist.txt: {persist: true}}]',
+      '  uncached:', // a plain output out of the cache (a metric's would be cached anyway)
+      '    cmd: cat in.txt > uncached.txt',
+      '    deps: [in.txt]',
+      '    outs: [{uncached.txt: {cache: false}}]',
+      '  noouts:',
+      '    cmd: cat in.txt > /dev/null',
+      '    deps: [in.txt]',
+      '',
+    ].join('\n');
+    const entriesAfter = (tool: 'cairn' | 'dvc') => {
+      const root = tempGitRepo();
+      dvcOk(root, 'init', '-q');
+      writeFiles(root, { 'dvc.yaml': stages, 'in.txt': 'in\n' });
+      (tool === 'cairn' ? cairnOk : dvcOk)(root, 'repro');
+      return runEntries(root);
+    };
+    assert.deepEqual(entriesAfter('dvc'), {});
+    assert.deepEqual(entriesAfter('cairn'), {});
+  });
+});
