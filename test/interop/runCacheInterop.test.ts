@@ -33,7 +33,7 @@ const TRAIN = [
   '',
 ].join('\n');
 
-const PIPELINE = [
+const PIPELINE_LINES = [
   'stages:',
   '  train:',
   '    cmd: sh train.sh',
@@ -54,15 +54,17 @@ const PIPELINE = [
   '    - metrics.json:',
   '        cache: false',
   '',
-].join('\n');
+];
+const PIPELINE = PIPELINE_LINES.join('\n');
+const CACHED_METRIC = PIPELINE_LINES.filter((l) => !l.includes('cache: false')).map((l) => l.replace('metrics.json:', 'metrics.json')).join('\n');
 
 let runsLog = '';
 
 /** A repository with the pipeline committed (nothing run), its runs counted in a log of its own. */
-function newRepo(): string {
+function newRepo(pipeline = PIPELINE): string {
   const root = tempGitRepo();
   dvcOk(root, 'init', '-q');
-  writeFiles(root, { 'params.yaml': PARAMS, 'train.sh': TRAIN, 'dvc.yaml': PIPELINE, 'data/a.txt': 'a\n', 'data/b.txt': 'b\n' });
+  writeFiles(root, { 'params.yaml': PARAMS, 'train.sh': TRAIN, 'dvc.yaml': pipeline, 'data/a.txt': 'a\n', 'data/b.txt': 'b\n' });
   git(root, 'add', '-A');
   git(root, 'commit', '-qm', 'pipeline');
   return root;
@@ -165,6 +167,59 @@ describe('run cache against the real dvc', function () {
       // --force runs whatever the caches hold.
       assert.ok(repro('--force').includes("Running stage 'train':"), tool);
       assert.equal(runs(), 4, tool);
+    }
+  });
+
+  it('carries runs through a folder remote: push --run-cache, a fresh clone pulls --run-cache and checks the run out (both tools, crossed)', () => {
+    for (const [pusher, puller] of [['cairn', 'dvc'], ['dvc', 'cairn'], ['cairn', 'cairn']] as const) {
+      runsLog = process.env.RUNS_LOG = path.join(tempDir(), 'runs.log');
+      // The metric cached: dvc pushes no uncached output, so a run it pushed with one can be checked out nowhere (see below).
+      const root = newRepo(CACHED_METRIC);
+      const remote = tempDir();
+      dvcOk(root, 'remote', 'add', '-q', '-d', 'r', remote);
+      const tool = (name: 'cairn' | 'dvc') => (name === 'cairn' ? cairnOk : dvcOk);
+      tool(pusher)(root, 'repro');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'ran with lr 0.1');
+      tool(pusher)(root, 'push'); // the committed run's data, which the clone pulls
+      setLr(root, '0.2');
+      tool(pusher)(root, 'repro');
+      tool(pusher)(root, 'push', '--run-cache');
+      assert.deepEqual(runEntries(remote), runEntries(root), `${pusher} pushed every entry`);
+      const clone = path.join(tempDir(), 'clone');
+      git(path.dirname(clone), 'clone', '-q', root, clone);
+      tool(puller)(clone, 'pull', '--run-cache');
+      assert.deepEqual(runEntries(clone), runEntries(root), `${puller} pulled every entry`);
+      setLr(clone, '0.2');
+      // dvc's pull --run-cache brings the entries only: its repro --pull fetches the outputs of the entry it uses.
+      const said = tool(puller)(clone, 'repro', ...(puller === 'dvc' ? ['--pull'] : []));
+      assert.ok(said.includes(CACHED), `${puller} after ${pusher}'s push: ${said}`);
+      assert.equal(runs(), 2, `${puller} ran the command after ${pusher}'s push`);
+      assert.deepEqual(outputs(clone), outputs(root));
+      assert.equal(fs.readFileSync(path.join(clone, 'dvc.lock'), 'utf8'), fs.readFileSync(path.join(root, 'dvc.lock'), 'utf8'));
+    }
+  });
+
+  it('runs the command when a pushed run\'s uncached metric never reached the remote (dvc pushes no uncached output), as dvc', () => {
+    for (const puller of ['dvc', 'cairn'] as const) {
+      runsLog = process.env.RUNS_LOG = path.join(tempDir(), 'runs.log');
+      const root = newRepo();
+      const remote = tempDir();
+      dvcOk(root, 'remote', 'add', '-q', '-d', 'r', remote);
+      dvcOk(root, 'repro');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'ran with lr 0.1');
+      dvcOk(root, 'push');
+      setLr(root, '0.2');
+      dvcOk(root, 'repro');
+      dvcOk(root, 'push', '--run-cache');
+      const clone = path.join(tempDir(), 'clone');
+      git(path.dirname(clone), 'clone', '-q', root, clone);
+      (puller === 'cairn' ? cairnOk : dvcOk)(clone, 'pull', '--run-cache');
+      setLr(clone, '0.2');
+      const said = (puller === 'cairn' ? cairnOk : dvcOk)(clone, 'repro', ...(puller === 'dvc' ? ['--pull'] : []));
+      assert.ok(said.includes("Running stage 'train':") && !said.includes(CACHED), `${puller}: ${said}`);
+      assert.equal(runs(), 3, puller);
     }
   });
 

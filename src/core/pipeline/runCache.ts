@@ -6,7 +6,8 @@ import { isObjectId, shownHash } from '../hashing/objectId';
 import { pythonJsonString } from '../hashing/dirManifest';
 import type { HashName } from '../hashing/hashNames';
 import { assertRealFolders } from '../cache/layoutFolders';
-import { writeFileAtomic } from '../repo/atomicWrite';
+import { joinClean, writeFileAtomic } from '../repo/atomicWrite';
+import { isPrefixFolder, layoutFolder, subfolders } from '../remotes/remote';
 import { readRepoFile } from '../repo/readRepoFile';
 import type { Repo } from '../repo/repo';
 import { PIPELINE_LIMITS } from './limits';
@@ -79,12 +80,9 @@ export function runCacheHashes(stage: LockStage): { key: string; value: string }
 /** Keep a stage's run in the local run cache (nothing written when the same entry is there). */
 export async function saveRunCacheEntry(repo: Repo, stage: LockStage): Promise<void> {
   const { key, value } = runCacheHashes(stage);
-  const file = path.join(repo.store.cacheDir, ...runEntryKey(key, value).split('/'));
-  assertRealFolders(repo.store.cacheDir, file);
-  if (fs.lstatSync(file, { throwIfNoEntry: false })) return;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  assertRealFolders(repo.store.cacheDir, file); // mkdir made real folders, or found them
-  await writeFileAtomic(file, dumpLockYaml(lockStageRecord(stage)));
+  const rel = runEntryKey(key, value);
+  if (fs.lstatSync(joinClean(repo.store.cacheDir, rel), { throwIfNoEntry: false })) return;
+  await writeRunEntryFile(repo.store.cacheDir, rel, dumpLockYaml(lockStageRecord(stage)));
 }
 
 /**
@@ -115,16 +113,39 @@ export async function loadRunCacheEntry(repo: Repo, key: string): Promise<LockSt
   if (!newest) return undefined;
   const file = path.join(dir, newest.name);
   const shown = repo.rel(file);
-  const size = fs.lstatSync(file).size;
-  if (size > RUN_ENTRY_BYTES) throw entryTooBig(shown, size);
-  return parseRunCacheEntry(await readRepoFile(file, shown), shown, { key, value: newest.name });
+  return parseRunCacheEntry(await readRepoFile(file, shown, RUN_ENTRY_BYTES), shown, { key, value: newest.name });
 }
 
-function entryTooBig(shown: string, size: number): CairnError {
-  return new CairnError('LIMIT_EXCEEDED', `run-cache entry '${shown}' is ${(size / 2 ** 20).toFixed(1)} MiB; the limit is ${PIPELINE_LIMITS.documentBytes / 2 ** 20} MiB per lock file`, {
-    file: shown,
-    hint: 'Remove it: no stage records that much.',
-  });
+/** The entries under a cache or folder remote root (`runs/ab/<key>/<value>`), as '/'-separated keys; nothing through a link. */
+export function runEntryKeys(root: string): string[] {
+  const keys: string[] = [];
+  const runs = layoutFolder(root, 'runs/');
+  if (runs === undefined) return keys;
+  for (const prefix of subfolders(runs).filter(isPrefixFolder)) {
+    for (const key of subfolders(path.join(runs, prefix))) {
+      let names: fs.Dirent[];
+      try {
+        names = fs.readdirSync(path.join(runs, prefix, key), { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of names) {
+        const rel = `runs/${prefix}/${key}/${e.name}`;
+        if (e.isFile() && isRunEntryKey(rel)) keys.push(rel);
+      }
+    }
+  }
+  return keys;
+}
+
+/** An entry's file under a cache or folder remote root, written whole (temp file + rename) through real folders only. */
+export async function writeRunEntryFile(root: string, rel: string, bytes: string | Buffer): Promise<void> {
+  splitRunEntryKey(rel); // throws unless it has an entry's shape: a name is never a path
+  const file = joinClean(root, rel);
+  assertRealFolders(root, file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  assertRealFolders(root, file); // mkdir made real folders, or found them
+  await writeFileAtomic(file, bytes);
 }
 
 const STAGE_KEYS = new Set(['cmd', 'deps', 'params', 'outs']);
@@ -132,13 +153,12 @@ const ENTRY_KEYS = new Set(['path', 'hash', 'md5', 'size', 'nfiles', 'isexec']);
 
 /**
  * An entry's bytes as a stage record, each check one CairnError naming `shown`: YAML within the
- * limits, the shape of a dvc.lock stage, hashes that are hashes, and (when `expected` is given)
+ * limits (parseYamlDocument: size, aliases, depth), the shape of a dvc.lock stage, hashes that are hashes, and (when `expected` is given)
  * the key and value it hashes to equal to its name.
  */
 export function parseRunCacheEntry(bytes: Buffer, shown: string, expected?: { key: string; value: string }): LockStage {
   const bad = (what: string) =>
     new CairnError('BAD_FILE', `run-cache entry '${shown}' ${what}; not used`, { file: shown, hint: `Remove it (it is not a dvc.lock stage as dvc writes one).` });
-  if (bytes.length > RUN_ENTRY_BYTES) throw entryTooBig(shown, bytes.length);
   const text = bytes.toString('utf8');
   const doc = parseYamlDocument(text, shown);
   if (doc.errors.length) throw bad(`is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
