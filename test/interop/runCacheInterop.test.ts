@@ -1,7 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { spawnSync } from 'node:child_process';
+import { cairnOk, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
+import { ensureDvcS3 } from '../support/peers';
+import { createBucket, S3Server, startMinio } from '../support/minio';
 
 /**
  * DVC's run cache (`.dvc/cache/runs/`) written and used by Cairn and by the real dvc on the same
@@ -59,6 +62,7 @@ const PIPELINE = PIPELINE_LINES.join('\n');
 const CACHED_METRIC = PIPELINE_LINES.filter((l) => !l.includes('cache: false')).map((l) => l.replace('metrics.json:', 'metrics.json')).join('\n');
 
 let runsLog = '';
+let server: S3Server | undefined;
 
 /** A repository with the pipeline committed (nothing run), its runs counted in a log of its own. */
 function newRepo(pipeline = PIPELINE): string {
@@ -99,7 +103,11 @@ describe('run cache against the real dvc', function () {
     runsLog = path.join(tempDir(), 'runs.log');
     process.env.RUNS_LOG = runsLog;
   });
-  after(() => delete process.env.RUNS_LOG);
+  after(async () => {
+    delete process.env.RUNS_LOG;
+    await server?.stop();
+    server = undefined;
+  });
 
   it('writes the entry dvc writes, byte for byte and under the same key and value', () => {
     const ours = newRepo();
@@ -197,6 +205,46 @@ describe('run cache against the real dvc', function () {
       assert.equal(runs(), 2, `${puller} ran the command after ${pusher}'s push`);
       assert.deepEqual(outputs(clone), outputs(root));
       assert.equal(fs.readFileSync(path.join(clone, 'dvc.lock'), 'utf8'), fs.readFileSync(path.join(root, 'dvc.lock'), 'utf8'));
+    }
+  });
+
+  it('carries runs through S3 (MinIO) the same way, crossed with dvc-s3', async () => {
+    server ??= await startMinio();
+    const dvcS3 = (cwd: string, ...args: string[]) => {
+      const r = spawnSync(ensureDvcS3(), args, { cwd, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+      if (r.status !== 0) throw new Error(`dvc ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
+      return r.stdout;
+    };
+    for (const [pusher, puller] of [['cairn', 'dvc'], ['dvc', 'cairn']] as const) {
+      runsLog = process.env.RUNS_LOG = path.join(tempDir(), 'runs.log');
+      const bucket = `runcache-${pusher}`;
+      await createBucket(server, bucket);
+      const tool = (name: 'cairn' | 'dvc') => (name === 'cairn' ? cairnOk : dvcS3);
+      const root = newRepo(CACHED_METRIC);
+      dvcS3(root, 'remote', 'add', '-q', '-d', 's3', `s3://${bucket}/project`);
+      dvcS3(root, 'remote', 'modify', 's3', 'endpointurl', server.endpoint);
+      const credentials = (dir: string) => {
+        dvcS3(dir, 'remote', 'modify', '--local', 's3', 'access_key_id', server!.accessKey);
+        dvcS3(dir, 'remote', 'modify', '--local', 's3', 'secret_access_key', server!.secretKey);
+      };
+      credentials(root);
+      tool(pusher)(root, 'repro');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'ran with lr 0.1');
+      tool(pusher)(root, 'push');
+      setLr(root, '0.2');
+      tool(pusher)(root, 'repro');
+      tool(pusher)(root, 'push', '--run-cache');
+      const clone = path.join(tempDir(), 'clone');
+      git(path.dirname(clone), 'clone', '-q', root, clone);
+      credentials(clone);
+      tool(puller)(clone, 'pull', '--run-cache');
+      assert.deepEqual(runEntries(clone), runEntries(root), `${puller} pulled every entry ${pusher} pushed`);
+      setLr(clone, '0.2');
+      const said = tool(puller)(clone, 'repro', ...(puller === 'dvc' ? ['--pull'] : []));
+      assert.ok(said.includes(CACHED), `${puller} after ${pusher}'s push: ${said}`);
+      assert.equal(runs(), 2, `${puller} ran the command after ${pusher}'s push`);
+      assert.deepEqual(outputs(clone), outputs(root));
     }
   });
 
