@@ -289,6 +289,7 @@ async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, opti
   };
   lock.setStage(stage.name, record);
   await lock.save(repo.root);
-  if (toRunCache) await saveRunCacheEntry(repo, record);
+  // The run is recorded either way: a run-cache folder that cannot be written (a link planted there) is a warning.
+  if (toRunCache) await saveRunCacheEntry(repo, record).catch((err) => (err instanceof CairnError ? options.warn?.(err.oneLine()) : Promise.reject(err)));
   gitFiles.add(lock.relPath);
 }

@@ -93,11 +93,7 @@ export async function saveRunCacheEntry(repo: Repo, stage: LockStage): Promise<v
 export async function loadRunCacheEntry(repo: Repo, key: string): Promise<LockStage | undefined> {
   if (!RUN_HASH.test(key)) return undefined;
   const dir = path.join(repo.store.cacheDir, 'runs', key.slice(0, 2), key);
-  try {
-    assertRealFolders(repo.store.cacheDir, path.join(dir, '0'.repeat(64)));
-  } catch (err) {
-    throw new CairnError('UNSAFE_PATH', `${repo.rel(dir)}: ${(err as CairnError).message}`, { hint: 'Remove it: run-cache entries live in real folders.' });
-  }
+  assertRealFolders(repo.store.cacheDir, path.join(dir, '0'.repeat(64))); // no entry is read through a planted link
   let newest: { name: string; mtime: number } | undefined;
   let names: fs.Dirent[];
   try {
@@ -158,7 +154,7 @@ const ENTRY_KEYS = new Set(['path', 'hash', 'md5', 'size', 'nfiles', 'isexec']);
  */
 export function parseRunCacheEntry(bytes: Buffer, shown: string, expected?: { key: string; value: string }): LockStage {
   const bad = (what: string) =>
-    new CairnError('BAD_FILE', `run-cache entry '${shown}' ${what}; not used`, { file: shown, hint: `Remove it (it is not a dvc.lock stage as dvc writes one).` });
+    new CairnError('BAD_FILE', `run-cache entry ${what}; not used`, { file: shown, hint: 'Remove it: it is no stage record dvc wrote.' });
   const text = bytes.toString('utf8');
   const doc = parseYamlDocument(text, shown);
   if (doc.errors.length) throw bad(`is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
@@ -179,7 +175,7 @@ export function parseRunCacheEntry(bytes: Buffer, shown: string, expected?: { ke
       const extra = Object.keys(e).find((k) => !ENTRY_KEYS.has(k));
       if (extra !== undefined) throw bad(`has a '${name}' item with an unknown key '${shownHash(extra)}'`);
       if (typeof e.path !== 'string' || e.path === '' || e.path.includes('\0')) throw bad(`has a '${name}' item without a 'path'`);
-      if (!isObjectId(e.md5)) throw new CairnError('BAD_HASH', `run-cache entry '${shown}': 'md5' of '${shownHash(e.path)}' must be 32 hex digits (a folder's end in '.dir'), not '${shownHash(String(e.md5))}'; not used`, { file: shown, hint: 'Remove it: a hash is never a path.' });
+      if (!isObjectId(e.md5)) throw new CairnError('BAD_HASH', `run-cache entry: 'md5' of '${shownHash(e.path)}' must be 32 hex digits (a folder's end in '.dir'), not '${shownHash(String(e.md5))}'; not used`, { file: shown, hint: 'Remove it: a hash is never a path.' });
       if (e.hash !== undefined && e.hash !== 'md5') throw bad(`has 'hash: ${shownHash(String(e.hash))}' (only md5 is known)`);
       for (const n of ['size', 'nfiles'] as const) {
         if (e[n] !== undefined && !(typeof e[n] === 'number' && Number.isSafeInteger(e[n]) && (e[n] as number) >= 0)) throw bad(`has a '${n}' that is not a whole number`);

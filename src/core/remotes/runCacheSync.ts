@@ -60,7 +60,8 @@ export async function fetchRunCache(repo: Repo, remote: Remote, options: Transfe
       result.bytes += bytes.length;
     } catch (err) {
       if (!(err instanceof CairnError)) throw err;
-      result.failures.push({ object: key, path: key, message: err.oneLine(), refused: true });
+      // A bad entry on the remote: the remote is at fault, not this repository.
+      result.failures.push({ object: key, path: 'run cache', message: err.message });
     }
   }
   // Only outputs the remote holds: a run whose outputs never left its machine is not an error (repro runs it).
@@ -76,14 +77,13 @@ async function readEntries(repo: Repo, keys: string[], result: TransferResult): 
   const entries: { key: string; bytes: Buffer; stage: LockStage }[] = [];
   for (const key of keys) {
     const file = joinClean(repo.store.cacheDir, key);
-    const shown = repo.rel(file);
     try {
-      const bytes = await readRepoFile(file, shown, RUN_ENTRY_BYTES);
-      entries.push({ key, bytes, stage: parseRunCacheEntry(bytes, shown, splitRunEntryKey(key)) });
+      const bytes = await readRepoFile(file, repo.rel(file), RUN_ENTRY_BYTES);
+      entries.push({ key, bytes, stage: parseRunCacheEntry(bytes, repo.rel(file), splitRunEntryKey(key)) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // gone since it was listed
       if (!(err instanceof CairnError)) throw err;
-      result.failures.push({ object: key, path: shown, message: err.oneLine(), refused: true });
+      result.failures.push({ object: key, path: 'run cache', message: err.message, refused: true });
     }
   }
   return entries;

@@ -307,7 +307,7 @@ export class S3Remote implements Remote {
     const length = Number(res.headers['content-length']);
     if (!(length <= maxBytes)) {
       res.destroy();
-      throw new CairnError('LIMIT_EXCEEDED', `'${this.name}:${key}' is ${(length / 2 ** 20).toFixed(1)} MiB; the limit is ${(maxBytes / 2 ** 20).toFixed(0)} MiB for this file; not read`, { hint: 'Remove it from the remote: no stage records that much.' });
+      throw new CairnError('LIMIT_EXCEEDED', `the file is ${(length / 2 ** 20).toFixed(1)} MiB, past the limit of ${(maxBytes / 2 ** 20).toFixed(0)} MiB for it; not read`, { hint: 'Remove it from the remote: no stage records that much.' });
     }
     try {
       return await readBody(res);

@@ -24,7 +24,7 @@ export async function readRepoFile(file: string, shown: string = file, maxBytes 
     const stat = await handle.stat();
     if (!stat.isFile()) throw notRegular(shown);
     if (stat.size > maxBytes) {
-      throw new CairnError('LIMIT_EXCEEDED', `'${shown}' is ${(stat.size / 2 ** 20).toFixed(1)} MiB; the limit is ${(maxBytes / 2 ** 20).toFixed(0)} MiB for this file; not read`, {
+      throw new CairnError('LIMIT_EXCEEDED', `the file is ${(stat.size / 2 ** 20).toFixed(1)} MiB, past the limit of ${(maxBytes / 2 ** 20).toFixed(0)} MiB for it; not read`, {
         file: shown,
         hint: 'Remove it: nothing Cairn reads there is that big.',
       });
