@@ -25,6 +25,7 @@ export const pipelineCommands: CommandTable = {
       downstream: { type: 'boolean', help: 'Run the targets and the stages that depend on them, not what they depend on.' },
       'single-item': { type: 'boolean', short: 's', help: 'Run only the targets, not the stages they depend on.' },
       'all-pipelines': { type: 'boolean', short: 'P', help: 'Run every stage of every dvc.yaml in the repository.' },
+      'no-run-cache': { type: 'boolean', help: 'Run the commands even when the run cache holds a run with the same command, deps and params (runs are still kept there).' },
       jobs: JOBS,
     },
     async run({ values, positionals, signal }) {
@@ -39,13 +40,15 @@ export const pipelineCommands: CommandTable = {
           downstream: values.downstream,
           singleItem: values['single-item'],
           allPipelines: values['all-pipelines'],
+          runCache: !values['no-run-cache'],
           commandStdoutToStderr: !!values.json,
           log,
+          warn: (line) => process.stderr.write(`WARNING: ${line}\n`),
           signal,
         }).finally(() => dryLines.length && out(dryLines.join('\n')));
         if (values.json) printJson(result);
         else if (!values.quiet) {
-          if (result.ran.length === 0) out('Data and pipelines are up to date.');
+          if (result.ran.length + result.restored.length === 0) out('Data and pipelines are up to date.');
           else if (!values.dry && result.gitFiles.length && !result.staged && repo.scm) {
             out(`\nTo track the changes with git, run:\n\n\tgit add ${result.gitFiles.map((f) => shellQuote(path.relative(process.cwd(), path.join(repo.root, f)) || '.')).join(' ')}\n\nTo enable auto staging, run:\n\n\tcairn config core.autostage true`);
           }

@@ -127,6 +127,9 @@ const syncOptions: Options = {
   'all-commits': { type: 'boolean', short: 'A', help: 'Also the data of every git commit.' },
 };
 
+/** push, fetch and pull's (not status's, as dvc). */
+const RUN_CACHE: Options = { 'run-cache': { type: 'boolean', help: 'Also the run cache: the records of stage runs (.dvc/cache/runs) and the outputs they name.' } };
+
 const SYNC_TARGETS: Argument = { name: '[targets...]', help: '.dvc files, tracked paths or stage names (default: all).' };
 
 function syncOptionsOf(values: Record<string, any>, positionals: string[], signal: AbortSignal, bar: ProgressBar): SyncOptions {
@@ -140,6 +143,7 @@ function syncOptionsOf(values: Record<string, any>, positionals: string[], signa
     allBranches: values['all-branches'],
     allTags: values['all-tags'],
     allCommits: values['all-commits'],
+    runCache: values['run-cache'],
     signal,
     onProgress: bar.update,
   };
@@ -161,7 +165,7 @@ function transferCommand(name: 'push' | 'fetch', summary: string, doing: string,
   return {
     summary,
     args: [SYNC_TARGETS],
-    options: syncOptions,
+    options: { ...syncOptions, ...RUN_CACHE },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar(doing);
@@ -183,7 +187,7 @@ export const remoteCommands: CommandTable = {
   pull: {
     summary: 'Download tracked data from a remote and check it out into the workspace',
     args: [SYNC_TARGETS],
-    options: { ...syncOptions, force: { type: 'boolean', short: 'f', help: 'Replace changed data in the workspace without asking (the changes are lost).' } },
+    options: { ...syncOptions, ...RUN_CACHE, force: { type: 'boolean', short: 'f', help: 'Replace changed data in the workspace without asking (the changes are lost).' } },
     async run({ values, positionals, signal }) {
       return withRepo(async (repo) => {
         const bar = new ProgressBar('Pulling');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { CairnError } from '../../src/core/errors';
 import { parseDirManifest } from '../../src/core/hashing/dirManifest';
+import { parseRunCacheEntry, runCacheHashes } from '../../src/core/pipeline/runCache';
 import { DvcFile } from '../../src/core/outputs/dvcFile';
 import { loadPipelines, PipelineSource } from '../../src/core/pipeline/load';
 import { lintPipelines } from '../../src/core/pipeline/lint';
@@ -276,6 +277,12 @@ describe('fuzzing every parser of repository and remote bytes', function () {
       return lock.serialize();
     });
     await fuzz('dvc.lock (lint)', LOCKS, (text) => lint(text, 'lock'));
+  });
+
+  it('run-cache entries: parsed, checked and hashed', async () => {
+    const entry = `cmd: python train.py\ndeps:\n- path: data\n  hash: md5\n  md5: ${MD5}.dir\n  size: 4\n  nfiles: 2\nparams:\n  params.yaml:\n    lr: 0.1\n    size: 3\n    opt: {kind: adam, layers: [1, 2.0]}\nouts:\n- path: model.bin\n  hash: md5\n  md5: ${MD5}\n  size: 5\n`;
+    const { key, value } = runCacheHashes(parseRunCacheEntry(Buffer.from(entry), 'entry'));
+    await fuzz('run-cache entry', [entry], (text) => parseRunCacheEntry(Buffer.from(text), 'entry', { key, value }));
   });
 
   it('.dir manifests', async () => {

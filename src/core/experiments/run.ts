@@ -35,6 +35,8 @@ export interface ExpRunOptions {
   force?: boolean;
   /** With `temp`: untracked files or folders to copy into the temporary tree. */
   copyPaths?: string[];
+  /** False: dvc's `--no-run-cache` (run stages even when a run-cache entry has their outputs). */
+  runCache?: boolean;
   downstream?: boolean;
   singleItem?: boolean;
   allPipelines?: boolean;
@@ -184,6 +186,8 @@ async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Pro
     allPipelines: options.allPipelines,
     commandStdoutToStderr: options.commandStdoutToStderr,
     log: options.log,
+    warn: options.warn,
+    runCache: options.runCache,
     signal: options.signal,
     env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
     onStageRun: (run) => plan.environment.recordStageRun(run),

@@ -73,105 +73,109 @@ interface Plan {
 export async function checkout(repo: Repo, targets: string[], options: CheckoutOptions): Promise<CheckoutResult> {
   return repo.withLock(async () => {
     repo.pool.warm(); // its threads start while the plan is made
-    const outputs = await checkoutEntries(repo, targets, options.cwd);
-    const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })), {
-      signal: options.signal,
-    });
-    const result: CheckoutResult = { added: [], modified: [], failed: [] };
-    let plans: Plan[] = [];
-    for (let i = 0; i < outputs.length; i++) {
-      const plan = planOutput(repo, outputs[i], states[i], options, result);
-      if (plan) plans.push(plan);
-    }
-    const unsaved = plans.flatMap((p) => p.unsaved);
-    if (unsaved.length > 0 && !options.force) {
-      const shown = unsaved.slice(0, 5).join(', ') + (unsaved.length > 5 ? ` and ${unsaved.length - 5} more` : '');
-      throw new CairnError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${shown}.`, {
-        hint: 'Commit them with `cairn commit`, or discard them with `cairn checkout --force`.',
-        paths: unsaved,
-      });
-    }
-    throwIfAborted(options.signal);
-    plans = await withoutCorruptObjects(repo, plans, result, options);
-
-    const tasks = new ItemTasks();
-    /** Per write, in order: a big copy under way (its tasks are ranges), 'cloned' (no task), or undefined (one link task). */
-    const bigCopies: (BigCopy | 'cloned' | undefined)[] = [];
-    let sizesKnown = true;
-    const stagingDir = repo.workspaceStagingDir;
-    const linkTypes = repo.linkTypes;
-    const madeDirs = new Set<string>();
-    for (const plan of plans) {
-      const { output } = plan;
-      // fs.rm removes a link itself, never what it points to.
-      if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
-      for (const r of plan.removals) await fs.promises.rm(r, { force: true });
-      for (const link of plan.linksInTheWay) await fs.promises.rm(link, { force: true });
-      if (plan.linksInTheWay.length > 0) repo.guard.forget();
-      for (const w of plan.writes) {
-        const dir = path.dirname(w.abs);
-        if (!madeDirs.has(dir)) {
-          // Checked when planned; again here, as mkdir would follow a link made since.
-          repo.assertWritable(w.abs);
-          fs.mkdirSync(dir, { recursive: true });
-          madeDirs.add(dir);
-        }
-        const objectPath = repo.store.pathOf(w.md5, output.hashName);
-        const item = bigCopies.length;
-        // Sizes recorded (or a directory's average) say which files may be big; only those are stat'ed.
-        const big = w.size === undefined || w.size >= 2 * SPLIT_RANGE_BYTES ? bigCopy(repo, linkTypes, objectPath, w.abs, writableMode(w.isexec), stagingDir) : undefined;
-        bigCopies.push(big);
-        if (big === 'cloned') continue;
-        if (big) {
-          for (const task of big.tasks) tasks.add(item, task, task.end - task.start);
-          continue;
-        }
-        // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
-        tasks.add(item, { op: 'link', path: w.abs, objectPath, linkTypes, isexec: w.isexec, stagingDir }, w.size ?? 0);
-        sizesKnown &&= w.size !== undefined;
-      }
-    }
-    // Progress goes by bytes when every size is known (or estimated), else by files. An estimate
-    // can be short of a file's real size: the bytes shown never go back.
-    const totalBytes = sizesKnown ? tasks.sizes.reduce((sum, s) => sum + s, 0) : undefined;
-    let bytes = 0;
-    try {
-      const results = await repo.pool.run(tasks.tasks, {
-        signal: options.signal,
-        sizes: tasks.sizes,
-        ...tasks.progress(bigCopies.length, (done, bytesDone) => {
-          bytes = Math.max(bytes, bytesDone);
-          options.onProgress?.({ done, total: bigCopies.length, unit: 'files', ...(sizesKnown && { bytes, totalBytes }) });
-        }),
-      });
-      const resultsOf = tasks.byItem(bigCopies.length, results);
-      let k = 0;
-      for (const plan of plans) {
-        for (const w of plan.writes) {
-          const item = k++;
-          const big = bigCopies[item];
-          const failed = resultsOf[item].find((r) => !r.ok);
-          let stat: FileStat | undefined;
-          try {
-            if (failed && !failed.ok) throw new Error(failed.error);
-            if (big && big !== 'cloned') publishSplitCopy(big.tmp, w.abs, big.size, writableMode(w.isexec));
-            stat = big ? statFile(w.abs) : (resultsOf[item][0] as { value: LinkResult }).value.stat;
-          } catch (err) {
-            throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${(err as Error).message}`);
-          }
-          if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
-        }
-        const isDir = !!plan.output.md5?.endsWith('.dir');
-        if (isDir && plan.removals.length > 0) removeEmptyDirs(plan.output.abs); // only removals can empty a folder
-        const shown = plan.output.rel + (isDir ? '/' : '');
-        if (plan.kind === 'added') result.added.push(shown);
-        else if (plan.kind === 'modified') result.modified.push(shown);
-      }
-    } finally {
-      for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true }); // gone already once published
-    }
-    return result;
+    return checkoutOutputs(repo, await checkoutEntries(repo, targets, options.cwd), options);
   });
+}
+
+/** Restore these outputs from the cache, as `checkout` does; the caller holds the repository lock. */
+export async function checkoutOutputs(repo: Repo, outputs: CheckoutEntry[], options: CheckoutOptions): Promise<CheckoutResult> {
+  const states = await hashOutputs(repo, outputs.map((o) => ({ abs: o.abs, rel: o.rel, hashName: o.hashName, recorded: o.md5 })), {
+    signal: options.signal,
+  });
+  const result: CheckoutResult = { added: [], modified: [], failed: [] };
+  let plans: Plan[] = [];
+  for (let i = 0; i < outputs.length; i++) {
+    const plan = planOutput(repo, outputs[i], states[i], options, result);
+    if (plan) plans.push(plan);
+  }
+  const unsaved = plans.flatMap((p) => p.unsaved);
+  if (unsaved.length > 0 && !options.force) {
+    const shown = unsaved.slice(0, 5).join(', ') + (unsaved.length > 5 ? ` and ${unsaved.length - 5} more` : '');
+    throw new CairnError('UNCOMMITTED_CHANGES', `checkout would overwrite uncommitted changes in: ${shown}.`, {
+      hint: 'Commit them with `cairn commit`, or discard them with `cairn checkout --force`.',
+      paths: unsaved,
+    });
+  }
+  throwIfAborted(options.signal);
+  plans = await withoutCorruptObjects(repo, plans, result, options);
+
+  const tasks = new ItemTasks();
+  /** Per write, in order: a big copy under way (its tasks are ranges), 'cloned' (no task), or undefined (one link task). */
+  const bigCopies: (BigCopy | 'cloned' | undefined)[] = [];
+  let sizesKnown = true;
+  const stagingDir = repo.workspaceStagingDir;
+  const linkTypes = repo.linkTypes;
+  const madeDirs = new Set<string>();
+  for (const plan of plans) {
+    const { output } = plan;
+    // fs.rm removes a link itself, never what it points to.
+    if (plan.clearFirst) await fs.promises.rm(output.abs, { recursive: true, force: true });
+    for (const r of plan.removals) await fs.promises.rm(r, { force: true });
+    for (const link of plan.linksInTheWay) await fs.promises.rm(link, { force: true });
+    if (plan.linksInTheWay.length > 0) repo.guard.forget();
+    for (const w of plan.writes) {
+      const dir = path.dirname(w.abs);
+      if (!madeDirs.has(dir)) {
+        // Checked when planned; again here, as mkdir would follow a link made since.
+        repo.assertWritable(w.abs);
+        fs.mkdirSync(dir, { recursive: true });
+        madeDirs.add(dir);
+      }
+      const objectPath = repo.store.pathOf(w.md5, output.hashName);
+      const item = bigCopies.length;
+      // Sizes recorded (or a directory's average) say which files may be big; only those are stat'ed.
+      const big = w.size === undefined || w.size >= 2 * SPLIT_RANGE_BYTES ? bigCopy(repo, linkTypes, objectPath, w.abs, writableMode(w.isexec), stagingDir) : undefined;
+      bigCopies.push(big);
+      if (big === 'cloned') continue;
+      if (big) {
+        for (const task of big.tasks) tasks.add(item, task, task.end - task.start);
+        continue;
+      }
+      // A read-only link in the way (hardlink/symlink to the cache) is replaced by rename, not written through.
+      tasks.add(item, { op: 'link', path: w.abs, objectPath, linkTypes, isexec: w.isexec, stagingDir }, w.size ?? 0);
+      sizesKnown &&= w.size !== undefined;
+    }
+  }
+  // Progress goes by bytes when every size is known (or estimated), else by files. An estimate
+  // can be short of a file's real size: the bytes shown never go back.
+  const totalBytes = sizesKnown ? tasks.sizes.reduce((sum, s) => sum + s, 0) : undefined;
+  let bytes = 0;
+  try {
+    const results = await repo.pool.run(tasks.tasks, {
+      signal: options.signal,
+      sizes: tasks.sizes,
+      ...tasks.progress(bigCopies.length, (done, bytesDone) => {
+        bytes = Math.max(bytes, bytesDone);
+        options.onProgress?.({ done, total: bigCopies.length, unit: 'files', ...(sizesKnown && { bytes, totalBytes }) });
+      }),
+    });
+    const resultsOf = tasks.byItem(bigCopies.length, results);
+    let k = 0;
+    for (const plan of plans) {
+      for (const w of plan.writes) {
+        const item = k++;
+        const big = bigCopies[item];
+        const failed = resultsOf[item].find((r) => !r.ok);
+        let stat: FileStat | undefined;
+        try {
+          if (failed && !failed.ok) throw new Error(failed.error);
+          if (big && big !== 'cloned') publishSplitCopy(big.tmp, w.abs, big.size, writableMode(w.isexec));
+          stat = big ? statFile(w.abs) : (resultsOf[item][0] as { value: LinkResult }).value.stat;
+        } catch (err) {
+          throw new CairnError('BAD_FILE', `cannot write ${repo.rel(w.abs)}: ${(err as Error).message}`);
+        }
+        if (stat) repo.statIndex.record(w.abs, stat, plan.output.hashName, w.md5);
+      }
+      const isDir = !!plan.output.md5?.endsWith('.dir');
+      if (isDir && plan.removals.length > 0) removeEmptyDirs(plan.output.abs); // only removals can empty a folder
+      const shown = plan.output.rel + (isDir ? '/' : '');
+      if (plan.kind === 'added') result.added.push(shown);
+      else if (plan.kind === 'modified') result.modified.push(shown);
+    }
+  } finally {
+    for (const big of bigCopies) if (big && big !== 'cloned') fs.rmSync(big.tmp, { force: true }); // gone already once published
+  }
+  return result;
 }
 
 /**

@@ -90,21 +90,7 @@ export class LockFile {
   setStage(name: string, stage: LockStage): void {
     if (Object.keys(this.raw).length === 0) this.raw.schema = '2.0';
     if (!isPlainObject(this.raw.stages)) this.raw.stages = {};
-    const entry: Record<string, ParamValue> = { cmd: stage.cmd };
-    const dump = (e: LockEntry) => {
-      const o: Record<string, ParamValue> = { path: e.path };
-      if (e.hash) o.hash = e.hash;
-      if (e.md5 !== undefined) o.md5 = e.md5;
-      if (e.size !== undefined) o.size = e.size;
-      if (e.nfiles !== undefined) o.nfiles = e.nfiles;
-      if (e.isexec) o.isexec = true;
-      return o;
-    };
-    const byPath = (a: LockEntry, b: LockEntry) => comparePaths(a.path, b.path);
-    if (stage.deps.length) entry.deps = [...stage.deps].sort(byPath).map(dump);
-    if (Object.keys(stage.params).length) entry.params = stage.params;
-    if (stage.outs.length) entry.outs = [...stage.outs].sort(byPath).map(dump);
-    (this.raw.stages as Record<string, ParamValue>)[name] = entry;
+    (this.raw.stages as Record<string, ParamValue>)[name] = lockStageRecord(stage);
   }
 
   serialize(): string {
@@ -114,6 +100,25 @@ export class LockFile {
   async save(root: string): Promise<void> {
     await writeFileAtomic(path.join(root, this.relPath), this.serialize());
   }
+}
+
+/** A stage as dvc.lock (and a run-cache entry) records it: cmd, deps, params, outs, entries sorted by path. */
+export function lockStageRecord(stage: LockStage): Record<string, ParamValue> {
+  const record: Record<string, ParamValue> = { cmd: stage.cmd };
+  const dump = (e: LockEntry) => {
+    const o: Record<string, ParamValue> = { path: e.path };
+    if (e.hash) o.hash = e.hash;
+    if (e.md5 !== undefined) o.md5 = e.md5;
+    if (e.size !== undefined) o.size = e.size;
+    if (e.nfiles !== undefined) o.nfiles = e.nfiles;
+    if (e.isexec) o.isexec = true;
+    return o;
+  };
+  const byPath = (a: LockEntry, b: LockEntry) => comparePaths(a.path, b.path);
+  if (stage.deps.length) record.deps = [...stage.deps].sort(byPath).map(dump);
+  if (Object.keys(stage.params).length) record.params = stage.params;
+  if (stage.outs.length) record.outs = [...stage.outs].sort(byPath).map(dump);
+  return record;
 }
 
 /** A stand-in root for the lexical check of paths relative to a stage's wdir (`outputPathProblem`). */

@@ -11,10 +11,12 @@ import { addToGitignore } from '../scm/gitignore';
 import type { Progress } from '../progress';
 import { assertDependenciesExist, StageGraph, TrackedPath } from './graph';
 import { loadPipelines, Pipelines } from './load';
-import { LockEntry } from './lockFile';
+import { LockEntry, LockFile, LockStage } from './lockFile';
+import { canRunCache, entryHashName, loadRunCacheEntry, runCacheHashes, saveRunCacheEntry, writesRunCache } from './runCache';
+import { checkoutOutputs, CheckoutEntry } from '../outputs/checkout';
 import { flattenParams, missingParamsError } from './paramsFile';
 import { workspacePipelineFiles } from './stageCachedOutputs';
-import { lockFor, paramsValues, readParamsFile, stageAddress, stageStates } from './stageStatus';
+import { lockFor, paramsValues, readParamsFile, stageAddress, StageState, stageStates } from './stageStatus';
 import { selectStages } from './selectStages';
 import { commandLines, runCommandLine } from './runCommand';
 import type { Stage } from './stage';
@@ -39,8 +41,16 @@ export interface ReproOptions {
   env?: Record<string, string>;
   /** Told of each stage whose commands ran to the end (for an experiment's environment record). */
   onStageRun?: (run: { name: string; cmd: string[]; duration: number; exit_code: number }) => void;
+  /**
+   * Restore a changed stage's outputs from a run-cache entry of the same cmd, deps and params
+   * instead of running it (default true). False is dvc's `--no-run-cache`: entries are still
+   * written, and a stage whose outputs alone changed is still checked out from its dvc.lock entry.
+   */
+  runCache?: boolean;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
   log?: (line: string) => void;
+  /** Problems that do not stop the run (a run-cache entry that cannot be used), one line each. */
+  warn?: (line: string) => void;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
@@ -48,6 +58,8 @@ export interface ReproOptions {
 export interface ReproResult {
   /** Stages run (addresses), in order. */
   ran: string[];
+  /** Changed stages whose outputs were checked out from the cache instead (run cache or dvc.lock), in order. */
+  restored: string[];
   /** Stages found unchanged. */
   skipped: string[];
   /** Files to commit to git (lock files, .gitignore files), repo-relative. */
@@ -94,7 +106,7 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
   const plan = planRepro(repo, graph, targets, options);
   const exists = (p: string) => fs.existsSync(path.join(repo.root, ...p.split('/')));
   const run = async (): Promise<ReproResult> => {
-    const result: ReproResult = { ran: [], skipped: [], gitFiles: [], staged: false };
+    const result: ReproResult = { ran: [], skipped: [], restored: [], gitFiles: [], staged: false };
     const gitFiles = new Set<string>();
     // A dry run changes nothing, so every stage is checked at once (one hashing call, not one per stage);
     // on an error, stage by stage below, which reports the first in the order of the plan.
@@ -119,6 +131,15 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       }
       // Before "Running stage": a stage that cannot run is not announced (dvc fails here too, --dry or not).
       assertParamsExist(repo, stage);
+      const cached = options.force || options.dry ? undefined : await cachedRun(repo, state, options);
+      if (cached) {
+        log(`Stage '${addr}' is cached - skipping run, checking out outputs`);
+        await removeOutputs(repo, stage);
+        await checkoutRun(repo, stage, cached, options);
+        await recordStage(repo, stage, gitFiles, options);
+        result.restored.push(addr);
+        continue;
+      }
       log(`Running stage '${addr}':`);
       for (const line of commandLines(stage.cmd)) {
         log(`> ${line}`);
@@ -167,10 +188,71 @@ async function removeOutputs(repo: Repo, stage: Stage): Promise<void> {
 }
 
 /**
- * After a run (or for `exp save`, what the workspace holds now): hash deps and outs, store cached
- * outs, write the stage's dvc.lock entry and .gitignore lines.
+ * What a changed stage's outputs can be checked out from instead of running its command, as dvc's
+ * `StageCache.restore` decides: its dvc.lock entry when only outputs changed (cmd, deps and params
+ * as recorded), else the run-cache entry of its cmd, deps and params; only for a stage dvc would
+ * cache, and only when every output is in the cache. A run-cache entry that cannot be used is
+ * a warning, and the command runs.
  */
-export async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, options: Pick<ReproOptions, 'signal' | 'onProgress'>): Promise<void> {
+async function cachedRun(repo: Repo, state: StageState, options: ReproOptions): Promise<LockStage | undefined> {
+  const { stage, lock } = state;
+  if (!canRunCache(stage)) return undefined;
+  const lockOut = new Map((lock?.outs ?? []).map((o) => [o.path, o]));
+  const inputsAsRecorded = lock && !state.status.some((s) => s === 'changed command' || (typeof s === 'object' && 'changed deps' in s));
+  let record: LockStage | undefined;
+  if (inputsAsRecorded && stage.outs.every((o) => lockOut.get(o.path)?.md5)) {
+    record = { cmd: stage.cmd, deps: lock.deps, params: state.params, outs: stage.outs.map((o) => lockOut.get(o.path)!) };
+  } else if (options.runCache !== false) {
+    const { key } = runCacheHashes({ cmd: stage.cmd, deps: await depEntries(repo, stage, options.signal), params: state.params, outs: stage.outs.map((o) => ({ path: o.path })) });
+    try {
+      record = await loadRunCacheEntry(repo, key);
+    } catch (err) {
+      if (!(err instanceof CairnError)) throw err;
+      options.warn?.(err.oneLine());
+      return undefined;
+    }
+  }
+  if (!record) return undefined;
+  const outPaths = new Set(stage.outs.map((o) => o.path));
+  if (record.outs.length !== outPaths.size || !record.outs.every((o) => outPaths.has(o.path))) return undefined;
+  return record.outs.every((o) => repo.store.hasAll(o.md5!, entryHashName(o), repo.statIndex)) ? record : undefined;
+}
+
+/** The stage's outputs (removed before) checked out from the cache as `record` has them. */
+async function checkoutRun(repo: Repo, stage: Stage, record: LockStage, options: ReproOptions): Promise<void> {
+  const byPath = new Map(record.outs.map((o) => [o.path, o]));
+  const outputs: CheckoutEntry[] = stage.outs.map((o) => {
+    const e = byPath.get(o.path)!;
+    return { abs: path.join(repo.root, ...o.repoPath.split('/')), rel: o.repoPath, md5: e.md5, hashName: entryHashName(e), isexec: e.isexec, recordedIn: LockFile.lockPathFor(stage.file), size: e.size, nfiles: e.nfiles };
+  });
+  const result = await checkoutOutputs(repo, outputs, { cwd: options.cwd, force: true, signal: options.signal, onProgress: options.onProgress });
+  if (result.failed.length) {
+    const f = result.failed[0];
+    throw new CairnError(f.refused ? 'UNSAFE_PATH' : 'NOT_IN_CACHE', `cannot check out '${f.path}' of stage '${stage.addr}' from the cache: ${f.reason}`, { hint: 'Run `cairn repro --no-run-cache` to run its command instead.' });
+  }
+}
+
+/** The stage's file deps as dvc.lock would record them now. */
+async function depEntries(repo: Repo, stage: Stage, signal?: AbortSignal): Promise<LockEntry[]> {
+  const fileDeps = stage.deps.filter((d) => d.repoPath !== undefined);
+  const states = await hashOutputs(repo, fileDeps.map((d) => ({ abs: path.join(repo.root, ...d.repoPath!.split('/')), rel: d.repoPath!, hashName: 'md5' as const })), { signal });
+  return fileDeps.map((d, i) => lockEntry(d.path, states[i]));
+}
+
+const lockEntry = (p: string, s: { md5?: string; size?: number; nfiles?: number; isexec?: boolean; isDir: boolean }): LockEntry => ({
+  path: p,
+  hash: 'md5',
+  md5: s.md5,
+  size: s.size,
+  nfiles: s.isDir ? s.nfiles : undefined,
+  isexec: s.isexec,
+});
+
+/**
+ * After a run (or for `exp save`, what the workspace holds now): hash deps and outs, store cached
+ * outs, write the stage's dvc.lock entry, its run-cache entry and .gitignore lines.
+ */
+export async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string>, options: Pick<ReproOptions, 'signal' | 'onProgress' | 'warn'>): Promise<void> {
   const abs = (p: string) => path.join(repo.root, ...p.split('/'));
   for (const o of stage.outs) {
     if (!fs.existsSync(abs(o.repoPath))) {
@@ -186,15 +268,11 @@ export async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string
   const cached = stage.outs.filter((o) => o.cache);
   const cachedStates = await hashOutputs(repo, cached.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: 'md5' as const })), { store: true, signal: options.signal, onProgress: options.onProgress });
   const uncached = stage.outs.filter((o) => !o.cache);
-  const uncachedStates = await hashOutputs(repo, uncached.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: 'md5' as const })), { signal: options.signal });
-  const entry = (p: string, s: { md5?: string; size?: number; nfiles?: number; isexec?: boolean; isDir: boolean }): LockEntry => ({
-    path: p,
-    hash: 'md5',
-    md5: s.md5,
-    size: s.size,
-    nfiles: s.isDir ? s.nfiles : undefined,
-    isexec: s.isexec,
-  });
+  // A run kept in the run cache has every output in the cache (dvc commits its uncached metrics and plots there too).
+  const toRunCache = writesRunCache(stage);
+  const uncachedStates = await hashOutputs(repo, uncached.map((o) => ({ abs: abs(o.repoPath), rel: o.repoPath, hashName: 'md5' as const })), { store: toRunCache, signal: options.signal });
+  if (toRunCache) uncachedStates.forEach((s) => storeManifest(repo, s));
+  const entry = lockEntry;
   const outEntries = new Map<string, LockEntry>();
   for (const [i, o] of cached.entries()) {
     const s = cachedStates[i];
@@ -212,12 +290,15 @@ export async function recordStage(repo: Repo, stage: Stage, gitFiles: Set<string
   const byFile = [...stage.params].sort((a, b) => (a.file === 'params.yaml' ? -1 : b.file === 'params.yaml' ? 1 : a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   for (const p of byFile) params[p.file] = paramsValues(p, readParamsFile(repo, p.repoPath) ?? {}).values;
   const lock = await lockFor(repo, stage.file, true);
-  lock.setStage(stage.name, {
+  const record: LockStage = {
     cmd: stage.cmd,
     deps: fileDeps.map((d, i) => entry(d.path, depStates[i])),
     params,
     outs: stage.outs.map((o) => outEntries.get(o.path)!),
-  });
+  };
+  lock.setStage(stage.name, record);
   await lock.save(repo.root);
+  // The run is recorded either way: a run-cache folder that cannot be written (a link planted there) is a warning.
+  if (toRunCache) await saveRunCacheEntry(repo, record).catch((err) => (err instanceof CairnError ? options.warn?.(err.oneLine()) : Promise.reject(err)));
   gitFiles.add(lock.relPath);
 }

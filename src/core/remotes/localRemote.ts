@@ -9,6 +9,8 @@ import { isTempName, joinClean, tempPathFor } from '../repo/atomicWrite';
 import { BigCopy, publishSplitCopy, startBigCopy } from '../hashing/splitCopy';
 import { CairnError } from '../errors';
 import { shownHash } from '../hashing/objectId';
+import { readRepoFile } from '../repo/readRepoFile';
+import { runEntryKeys, splitRunEntryKey, writeRunEntryFile } from '../pipeline/runCache';
 
 /**
  * A remote in a local or mounted (NFS, SMB) folder. Uploads are written under a temp name
@@ -174,6 +176,21 @@ export class LocalRemote implements Remote {
     const file = this.abs(key);
     assertRealFolders(this.root, file);
     await fs.promises.rm(file, { force: true });
+  }
+
+  async listRunEntries(): Promise<string[]> {
+    return runEntryKeys(this.root);
+  }
+
+  async readRunEntry(key: string, maxBytes: number): Promise<Buffer> {
+    splitRunEntryKey(key); // throws unless it has an entry's shape: a name is never a path
+    const file = joinClean(this.root, key);
+    assertRealFolders(this.root, file);
+    return readRepoFile(file, `${this.name}:${key}`, maxBytes);
+  }
+
+  async writeRunEntry(key: string, bytes: Buffer): Promise<void> {
+    await writeRunEntryFile(this.root, key, bytes);
   }
 
   /** Upload temp files (see tempPathFor) in the prefix folders, idle for `idleMs`. */

@@ -28,6 +28,12 @@ export interface Remote {
    */
   getAll(items: GetItem[], stagingDir: string, options: BatchOptions): Promise<(Error | undefined)[]>;
   remove(key: string, signal?: AbortSignal): Promise<void>;
+  /** DVC's run-cache entries on the remote (`runs/<ab>/<key>/<value>`, see pipeline/runCache), as keys; none when it has none. */
+  listRunEntries(signal?: AbortSignal): Promise<string[]>;
+  /** A run-cache entry's bytes; past `maxBytes` a LIMIT_EXCEEDED error, unread. */
+  readRunEntry(key: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
+  /** Write a run-cache entry, visible only once complete. */
+  writeRunEntry(key: string, bytes: Buffer, signal?: AbortSignal): Promise<void>;
   /**
    * What interrupted uploads left behind and nothing has written to for `idleMs` (temp files
    * beside objects, multipart uploads never completed): ids for `removeAbandoned`. Never an object.

@@ -9,6 +9,7 @@ import { BatchOptions, GetItem, isObjectKey, PutItem, Remote, TransferOptions } 
 import { getEach, putEach } from './perObject';
 import { readBody, S3Error, S3Http } from './s3Http';
 import { MemoryBudget } from './parallel';
+import { isRunEntryKey, splitRunEntryKey } from '../pipeline/runCache';
 import { hashWhileWriting } from '../hashing/followingHash';
 import type { Credentials } from './sigv4';
 
@@ -284,6 +285,40 @@ export class S3Remote implements Remote {
     } catch (err) {
       this.fail(err, `removing ${key}`);
     }
+  }
+
+  async listRunEntries(signal?: AbortSignal): Promise<string[]> {
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    try {
+      return (await this.client().listObjects(this.key('runs/'), signal)).map((k) => k.slice(strip)).filter(isRunEntryKey);
+    } catch (err) {
+      this.fail(err, 'listing runs/');
+    }
+  }
+
+  async readRunEntry(key: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    splitRunEntryKey(key);
+    let res: http.IncomingMessage;
+    try {
+      res = await this.client().getObject(this.key(key), signal);
+    } catch (err) {
+      this.fail(err, `downloading ${key}`);
+    }
+    const length = Number(res.headers['content-length']);
+    if (!(length <= maxBytes)) {
+      res.destroy();
+      throw new CairnError('LIMIT_EXCEEDED', `the file is ${(length / 2 ** 20).toFixed(1)} MiB, past the limit of ${(maxBytes / 2 ** 20).toFixed(0)} MiB for it; not read`, { hint: 'Remove it from the remote: no stage records that much.' });
+    }
+    try {
+      return await readBody(res);
+    } catch (err) {
+      this.fail(err, `downloading ${key}`);
+    }
+  }
+
+  async writeRunEntry(key: string, bytes: Buffer, signal?: AbortSignal): Promise<void> {
+    splitRunEntryKey(key);
+    await this.client().putObject(this.key(key), bytes, signal).catch((err) => this.fail(err, `uploading ${key}`));
   }
 
   /** Multipart uploads under the remote's prefix started more than `idleMs` ago and never completed; ids are `<uploadId> <key>`. */

@@ -17,10 +17,18 @@ export function readRepoFileSync(file: string, shown: string = file): Buffer {
   }
 }
 
-export async function readRepoFile(file: string, shown: string = file): Promise<Buffer> {
+/** As readRepoFileSync; with `maxBytes`, a bigger file is a LIMIT_EXCEEDED error and is not read. */
+export async function readRepoFile(file: string, shown: string = file, maxBytes = Infinity): Promise<Buffer> {
   const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    if (!(await handle.stat()).isFile()) throw notRegular(shown);
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw notRegular(shown);
+    if (stat.size > maxBytes) {
+      throw new CairnError('LIMIT_EXCEEDED', `the file is ${(stat.size / 2 ** 20).toFixed(1)} MiB, past the limit of ${(maxBytes / 2 ** 20).toFixed(0)} MiB for it; not read`, {
+        file: shown,
+        hint: 'Remove it: nothing Cairn reads there is that big.',
+      });
+    }
     return await handle.readFile();
   } finally {
     await handle.close();
