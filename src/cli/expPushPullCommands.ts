@@ -1,5 +1,6 @@
 import { CairnError } from '../core/errors';
 import { pyRepr } from '../core/metrics/flatten';
+import { redactUrl } from '../core/remotes/redactUrl';
 import { parseNum } from '../core/experiments/show';
 import { expPush, ExpSyncOptions, ExpSyncResult } from '../core/experiments/push';
 import { expPull } from '../core/experiments/pull';
@@ -77,7 +78,7 @@ export const expPushCommand: Command = {
       const r = await expPush(repo, options).finally(() => bar.done());
       if (values.json) printResult(r, 'uploaded');
       else if (!values.quiet) {
-        const remote = pyRepr(options.gitRemote);
+        const remote = pyRepr(redactUrl(options.gitRemote));
         if (r.diverged.length) {
           process.stderr.write(`Local experiment ${joinNames(r.diverged)} has diverged from remote experiment with the same name.\nTo override the remote experiment re-run with '--force'.\n`);
         }
@@ -107,7 +108,7 @@ export const expPullCommand: Command = {
         if (r.diverged.length) {
           process.stderr.write(`Local experiment '${pyRepr(r.diverged)}' has diverged from remote experiment with the same name. To override the local experiment re-run with '--force'.\n`);
         }
-        if (r.success.length) out(`Pulled experiment '${pyRepr(r.success)}' from Git remote '${options.gitRemote}'.`);
+        if (r.success.length) out(`Pulled experiment '${pyRepr(r.success)}' from Git remote '${redactUrl(options.gitRemote)}'.`);
         else out('No experiments to pull.');
         // dvc's words, to the character.
         if (!options.withCache) out("To pull cached outputs for this experimentfrom DVC remote storage,re-run this command without '--no-cache'.");

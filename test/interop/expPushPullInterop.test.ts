@@ -207,6 +207,8 @@ describe('interop: exp push / exp pull against dvc', function () {
     pointRemotes(remote, tempDir());
     cairnOk(origin, 'exp', 'push', 'share', 'exp-a', 'exp-b');
     assert.equal(sortedNames(cairnOk(origin, 'exp', 'push', 'share', 'exp-a', 'exp-b')), sortedNames(dvcOk(origin, 'exp', 'push', 'share', 'exp-b', 'exp-a')));
+    const json = JSON.parse(cairnOk(origin, 'exp', 'push', '--json', 'share', 'exp-a', 'exp-b'));
+    assert.deepEqual(json, { success: [], up_to_date: ['exp-a', 'exp-b'], diverged: [], uploaded: 0, notes: false, failures: [] });
   });
 
   it('leaves a diverged experiment as it is on either side, with dvc\'s warning, and replaces it with -f', () => {
@@ -275,6 +277,11 @@ describe('interop: exp push / exp pull against dvc', function () {
       }
     }
     assert.equal(fs.existsSync(marker), false, 'a program named by the remote argument ran');
+    // A URL is tried; what fails is said without its password.
+    const secret = cairn(origin, 'exp', 'push', 'https://someone:s3cret@127.0.0.1:1/x.git', 'exp-a');
+    assert.equal(secret.status, 1);
+    assert.match(secret.stderr, /^ERROR: git ls-remote failed: [^\n]*\n$/);
+    assert.doesNotMatch(secret.stderr + secret.stdout, /s3cret/);
     assert.deepEqual(localRefs(origin), refsBefore);
     assert.equal(fs.readFileSync(path.join(origin, '.git', 'config'), 'utf8'), configBefore);
   });
