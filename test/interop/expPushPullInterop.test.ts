@@ -297,6 +297,11 @@ describe('interop: exp push / exp pull against dvc', function () {
     git(remote, 'update-ref', `${base}/evil-blob`, blob);
     git(remote, 'update-ref', 'refs/exps/zz/not-a-baseline/odd', expA);
     git(remote, 'update-ref', `${base}/sub/deeper`, expA);
+    // A name git serves but no command line may take: one starting with '-' (written into packed-refs, as git would not make it).
+    git(remote, 'pack-refs', '--all');
+    const packed = path.join(remote, 'packed-refs');
+    fs.writeFileSync(packed, fs.readFileSync(packed, 'utf8').replace(' sorted', '') + `${expA} ${base}/-n\n`);
+    assert.match(git(remote, 'for-each-ref', 'refs/exps/'), /\/-n\n/);
     const clone = freshClone(remote, full.store);
     const all = cairn(clone, 'exp', 'pull', '-A', 'origin');
     assert.equal(all.status, 1);
@@ -306,6 +311,9 @@ describe('interop: exp push / exp pull against dvc', function () {
     assert.deepEqual(localRefs(clone), [`${expA} ${base}/exp-a`]);
     const listed = cairnOk(clone, 'exp', 'list', '-A', '--name-only', 'origin').split('\n').filter(Boolean).sort();
     assert.deepEqual(listed, ['evil-blob', 'exp-a', 'exp-b', 'exp-c']);
+    const dashed = cairn(clone, 'exp', 'pull', '--no-cache', 'origin', '--', '-n');
+    assert.match(dashed.stderr, /^ERROR: '-n' is not a valid experiment name\.[^\n]*\n$/);
+    assert.deepEqual(localRefs(clone), [`${expA} ${base}/exp-a`]);
   });
 
   it("Cairn's notes go with the experiments: pushed with them, merged into a clone's own notes on pull, none lost either way", () => {

@@ -43,11 +43,21 @@ export async function remoteExperimentRefs(writer: SimpleGit, remote: string, no
     const [sha, ref] = line.split('\t');
     if (!ref || !COMMIT_ID.test(sha)) continue;
     if (ref === notesRef) notes = sha;
-    if (!REMOTE_EXPERIMENT_REF.test(ref) || ref.split('/')[4].startsWith('-')) continue;
+    if (!REMOTE_EXPERIMENT_REF.test(ref) || !isExperimentName(ref.split('/')[4])) continue;
     const parsed = parseExperimentRef(ref, sha);
     if (parsed) refs.push(parsed);
   }
   return { refs, notes };
+}
+
+/**
+ * A name git's `check-ref-format` takes as one ref component and no command line can take for an
+ * option or a refspec: no `:`, `?`, `*`, `[`, `\`, `^`, `~`, space or control character, no `..`
+ * or `@{`, not `@`, not starting with `.` or `-`, not ending with `.` or `.lock`. A git server
+ * checks the refs it advertises; another program answering as one need not.
+ */
+function isExperimentName(name: string): boolean {
+  return !/[\0-\x20\x7f:?*[\\^~]|\.\.|@\{/.test(name) && !/^[.-]|\.$|\.lock$|^@$/.test(name);
 }
 
 /** Experiment refs grouped by baseline, in the order given. */
