@@ -26,7 +26,7 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
   return withReader(repo, {}, async (reader) => {
     const objects = reader.objects!;
     const listing = await remoteExperimentRefs(writer, remote, CAIRN_NOTES_REF);
-    const selected = await selectExperiments(reader, gitRoot, listing.refs, options, false);
+    const selected = await selectExperiments(reader, gitRoot, listing.refs, options, options.gitRemote);
     const local = new Map([...(await experimentRefsByBaseline(reader)).values()].flat().map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
     const changed = selected.filter((r) => local.get(r.ref) !== r.sha);

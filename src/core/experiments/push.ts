@@ -55,7 +55,7 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
   const remote = await gitRemoteArgument(gitRoot, options.gitRemote, options.cwd);
   return withReader(repo, {}, async (reader) => {
     const local = [...(await experimentRefsByBaseline(reader)).values()].flat();
-    const selected = await selectExperiments(reader, gitRoot, local, options, true);
+    const selected = await selectExperiments(reader, gitRoot, local, options);
     const listing = await remoteExperimentRefs(writer, remote, CAIRN_NOTES_REF);
     const onRemote = new Map(listing.refs.map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };

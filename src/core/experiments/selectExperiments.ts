@@ -17,25 +17,25 @@ export interface ExperimentSelection {
 }
 
 /**
- * The experiments of `candidates` a selection names. `union` is `exp push`'s rule (-A adds every
- * experiment to the named ones, or to those of --rev); without it `exp pull`'s (-A, else the
- * names, else the experiments of --rev). Baselines are resolved in the local repository.
+ * The experiments of `candidates` a selection names: the local ones (`exp push`'s rule: -A adds
+ * every experiment to the named ones, or to those of --rev), or those of a git remote (`exp
+ * pull`'s: -A, else the names, else the experiments of --rev). Baselines are resolved locally.
  */
 export async function selectExperiments(
   reader: RevisionReader,
   gitRoot: string,
   candidates: ExperimentRef[],
   selection: ExperimentSelection,
-  union: boolean,
+  gitRemote?: string,
 ): Promise<ExperimentRef[]> {
   const chosen = new Set<ExperimentRef>();
   if (selection.allCommits) {
     candidates.forEach((r) => chosen.add(r));
-    if (!union) return candidates;
+    if (gitRemote !== undefined) return candidates;
   }
   if (selection.names?.length) {
     const head = await reader.resolve('HEAD');
-    resolveExperimentNames(candidates, selection.names, head).forEach((r) => chosen.add(r));
+    resolveExperimentNames(candidates, selection.names, head, gitRemote).forEach((r) => chosen.add(r));
   } else {
     const baselines = new Set(await selectBaselines(reader, gitRoot, { revs: selection.revs?.length ? selection.revs : ['HEAD'], num: selection.num }));
     candidates.filter((r) => baselines.has(r.baseline)).forEach((r) => chosen.add(r));
@@ -46,9 +46,10 @@ export async function selectExperiments(
 /**
  * dvc's `resolve_name`: each name to the one experiment of that name (a full `refs/exps/...` ref
  * names itself); of several with one name, the one whose baseline is HEAD, else the name is
- * ambiguous. Names that match nothing fail together, with a "did you mean" for the first.
+ * ambiguous. Names that match nothing fail together, with a "did you mean" for the first
+ * (`gitRemote`: the candidates are that remote's).
  */
-export function resolveExperimentNames(candidates: ExperimentRef[], names: string[], head: string | undefined): ExperimentRef[] {
+export function resolveExperimentNames(candidates: ExperimentRef[], names: string[], head: string | undefined, gitRemote?: string): ExperimentRef[] {
   const found: ExperimentRef[] = [];
   const unresolved: string[] = [];
   for (const name of names) {
@@ -66,7 +67,7 @@ export function resolveExperimentNames(candidates: ExperimentRef[], names: strin
     const meant = nearestName(unresolved[0], new Set(candidates.map((r) => r.name)));
     const message = unresolved.length > 1 ? `'${unresolved.join('; ')}' are not valid experiment names` : `'${unresolved[0]}' is not a valid experiment name`;
     throw new CairnError('USAGE', `${message}.`, {
-      hint: meant ? `Did you mean '${meant}'?` : '`cairn exp list` lists the experiments.',
+      hint: meant ? `Did you mean '${meant}'?` : `\`cairn exp list${gitRemote === undefined ? '' : ` ${gitRemote}`} -A\` lists the experiments.`,
       suggestion: meant ? { from: unresolved[0], to: meant } : undefined,
     });
   }
