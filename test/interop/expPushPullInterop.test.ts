@@ -165,6 +165,20 @@ describe('interop: exp push / exp pull against dvc', function () {
     assert.deepEqual(noCache.objects, [], '--no-cache pushed data');
   });
 
+  it('-r sends the outputs to the DVC remote named, not the default, as dvc does', () => {
+    dvcOk(origin, 'remote', 'add', '--local', 'other', tempDir());
+    const [ours, theirs] = [cairn, dvc].map((tool) => {
+      const other = tempDir();
+      dvcOk(origin, 'remote', 'modify', '--local', 'other', 'url', other);
+      const outcome = pushBy(tool, ['-r', 'other', 'share', 'exp-a']);
+      return { ...outcome, other: storeObjects(other) };
+    });
+    assert.deepEqual(ours, theirs);
+    assert.deepEqual(ours.objects, []);
+    assert.notDeepEqual(ours.other, []);
+    dvcOk(origin, 'remote', 'remove', '--local', 'other');
+  });
+
   it("cairn exp push, then in a fresh clone dvc exp pull and dvc exp apply give the experiment's params, metrics and data", () => {
     const remote = bareRemote();
     const store = tempDir();
