@@ -2,14 +2,12 @@ import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import { withReader } from '../metrics/show';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { fetch } from '../remotes/sync';
-import { transferError } from '../remotes/transfer';
 import { experimentRefsByBaseline, ExperimentRef } from './refs';
 import { gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
 import { selectExperiments } from './selectExperiments';
-import { experimentCommits, isAncestor } from './experimentCommits';
+import { isAncestor } from './experimentCommits';
 import { CAIRN_NOTES_REF, mergeRemoteNotes } from './notesSync';
-import { ExpSyncOptions, ExpSyncResult, gitRootOf, refuseRunCache } from './push';
+import { ExpSyncOptions, ExpSyncResult, gitRootOf, moveOutputs, refuseRunCache } from './push';
 
 /**
  * `exp pull`: the selected experiments of a git remote into the local refs. Their commits are
@@ -29,6 +27,7 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
     const selected = await selectExperiments(reader, gitRoot, listing.refs, options, options.gitRemote);
     const local = new Map([...(await experimentRefsByBaseline(reader)).values()].flat().map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
+    const diverged = new Set<ExperimentRef>();
     const changed = selected.filter((r) => local.get(r.ref) !== r.sha);
     if (changed.length) await gitWrite(writer, ['fetch', '--no-tags', '--no-write-fetch-head', remote, ...changed.map((r) => r.ref)]);
     for (const ref of changed) {
@@ -43,7 +42,10 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
       else if (!ours || options.force || (await isAncestor(gitRoot, objects, ours, ref.sha))) {
         result.success.push(ref.name);
         toSet.push(ref);
-      } else result.diverged.push(ref.name);
+      } else {
+        result.diverged.push(ref.name);
+        diverged.add(ref);
+      }
     }
     // Each ref moves only from the value read above: a change made meanwhile fails the update.
     for (const ref of toSet) await gitWrite(writer, ['update-ref', '-m', 'cairn: exp pull', ref.ref, ref.sha, local.get(ref.ref) ?? '']);
@@ -51,19 +53,7 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
       await mergeRemoteNotes(writer, gitRoot, objects, remote, listing.notes);
       result.notes = true;
     }
-    if (options.withCache !== false) {
-      const shared = selected.filter((r) => !result.diverged.includes(r.name));
-      const revs = await experimentCommits(objects, shared);
-      if (revs.length) {
-        try {
-          result.transfer = await fetch(repo, { cwd: repo.root, revs, workspace: false, remote: options.remote, jobs: options.jobs, signal: options.signal, onProgress: options.onProgress });
-          result.cacheError = transferError(result.transfer, 'fetch');
-        } catch (err) {
-          if (!(err instanceof CairnError)) throw err;
-          result.cacheError = err;
-        }
-      }
-    }
+    if (options.withCache !== false) Object.assign(result, await moveOutputs(repo, objects, selected.filter((r) => !diverged.has(r)), options, 'fetch'));
     return result;
   });
 }

@@ -3,7 +3,8 @@ import type { Progress } from '../progress';
 import type { Repo } from '../repo/repo';
 import { withReader } from '../metrics/show';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { push } from '../remotes/sync';
+import { fetch, push } from '../remotes/sync';
+import type { GitObjectReader } from '../metrics/gitObjectReader';
 import { transferError, TransferResult } from '../remotes/transfer';
 import { experimentRefsByBaseline, ExperimentRef } from './refs';
 import { gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
@@ -59,6 +60,7 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
     const listing = await remoteExperimentRefs(writer, remote, CAIRN_NOTES_REF);
     const onRemote = new Map(listing.refs.map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
+    const diverged = new Set<ExperimentRef>();
     const toPush: ExperimentRef[] = [];
     for (const ref of selected) {
       const theirs = onRemote.get(ref.ref);
@@ -66,7 +68,10 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
       else if (!theirs || options.force || (await isAncestor(gitRoot, reader.objects!, theirs, ref.sha))) {
         result.success.push(ref.name);
         toPush.push(ref);
-      } else result.diverged.push(ref.name);
+      } else {
+        result.diverged.push(ref.name);
+        diverged.add(ref);
+      }
     }
     const refspecs = toPush.map((r) => `${options.force ? '+' : ''}${r.ref}:${r.ref}`);
     if (toPush.length + result.up_to_date.length > 0) {
@@ -76,21 +81,32 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
       result.notes = !!notes;
     }
     if (refspecs.length) await gitWrite(writer, ['push', '--quiet', remote, ...refspecs]);
-    if (options.withCache !== false) {
-      const shared = selected.filter((r) => !result.diverged.includes(r.name));
-      const revs = await experimentCommits(reader.objects!, shared);
-      if (revs.length) {
-        try {
-          result.transfer = await push(repo, { cwd: repo.root, revs, workspace: false, remote: options.remote, jobs: options.jobs, signal: options.signal, onProgress: options.onProgress });
-          result.cacheError = transferError(result.transfer, 'push');
-        } catch (err) {
-          if (!(err instanceof CairnError)) throw err;
-          result.cacheError = err;
-        }
-      }
-    }
+    if (options.withCache !== false) Object.assign(result, await moveOutputs(repo, reader.objects!, selected.filter((r) => !diverged.has(r)), options, 'push'));
     return result;
   });
+}
+
+/**
+ * The cached outputs of the experiments' commits (each back to its baseline), pushed to or
+ * fetched from the DVC remote; a failure is kept as `cacheError` for the caller to report after
+ * what happened to the refs.
+ */
+export async function moveOutputs(
+  repo: Repo,
+  objects: GitObjectReader,
+  refs: ExperimentRef[],
+  options: ExpSyncOptions,
+  verb: 'push' | 'fetch',
+): Promise<Pick<ExpSyncResult, 'transfer' | 'cacheError'>> {
+  const revs = await experimentCommits(objects, refs);
+  if (!revs.length) return {};
+  try {
+    const transfer = await (verb === 'push' ? push : fetch)(repo, { cwd: repo.root, revs, workspace: false, remote: options.remote, jobs: options.jobs, signal: options.signal, onProgress: options.onProgress });
+    return { transfer, cacheError: transferError(transfer, verb) };
+  } catch (err) {
+    if (!(err instanceof CairnError)) throw err;
+    return { cacheError: err };
+  }
 }
 
 /** The repository's git root; experiments live in git. */
