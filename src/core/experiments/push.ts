@@ -1,4 +1,5 @@
 import { CairnError } from '../errors';
+import { assertFolderTrusted } from '../folderTrust';
 import type { Progress } from '../progress';
 import type { Repo } from '../repo/repo';
 import { withReader } from '../metrics/show';
@@ -111,6 +112,7 @@ export async function moveOutputs(
 
 /** The repository's git root; experiments live in git. */
 export function gitRootOf(repo: Repo, command: string): string {
+  assertFolderTrusted(command); // an untrusted folder's Repo has no scm: say why
   if (!repo.scm) throw new CairnError('USAGE', `${command} needs a git repository: experiments are git refs.`, { hint: 'Run it inside the git work tree of the project.' });
   return repo.scm.root;
 }

@@ -2,8 +2,13 @@ import { strict as assert } from 'node:assert';
 import { CairnError } from '../../src/core/errors';
 import { resolveExperimentNames } from '../../src/core/experiments/selectExperiments';
 import { parseExperimentRef } from '../../src/core/experiments/refs';
+import { expPush } from '../../src/core/experiments/push';
+import { expPull } from '../../src/core/experiments/pull';
+import { setFolderTrusted } from '../../src/core/folderTrust';
+import { Repo } from '../../src/core/repo/repo';
+import { cairnOk, cleanupTempDirs, git, tempDir, tempGitRepo } from '../support/fixtures';
 
-/** Names to experiment refs as dvc's `resolve_name` picks them (exp push/pull; the interop tests cover the single-baseline cases). */
+/** exp push/pull where dvc has nothing to compare: names as `resolve_name` picks them across baselines (the interop tests cover one baseline), a folder not trusted. */
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -20,7 +25,7 @@ function failure(fn: () => unknown): CairnError {
   assert.fail('expected a CairnError');
 }
 
-describe('exp push/pull: experiment names', () => {
+describe('exp push/pull: names, folder trust', () => {
   it('a name two baselines share is the one of HEAD, else ambiguous with the full refs to use', () => {
     assert.deepEqual(resolveExperimentNames(refs, ['shared'], B).map((r) => r.ref), [ref(B, 'shared').ref]);
     const err = failure(() => resolveExperimentNames(refs, ['shared'], 'd'.repeat(40)));
@@ -38,5 +43,24 @@ describe('exp push/pull: experiment names', () => {
     assert.equal(remote.message, "'zzz' is not a valid experiment name.");
     assert.equal(remote.hint, '`cairn exp list origin -A` lists the experiments.');
     assert.equal(failure(() => resolveExperimentNames(refs, [`${ref(A, 'gone').ref}`], A)).message, `'${ref(A, 'gone').ref}' is not a valid experiment name.`);
+  });
+
+  it('in a folder not trusted, exp push and pull run no git and say why', async () => {
+    const dir = tempGitRepo();
+    cairnOk(dir, 'init');
+    const remote = tempDir();
+    git(remote, 'init', '-q', '--bare');
+    git(dir, 'remote', 'add', 'origin', remote);
+    setFolderTrusted(false);
+    const repo = Repo.open(dir, { hashJobs: 1 }); // opened untrusted: no scm
+    try {
+      for (const run of [expPush, expPull]) {
+        await assert.rejects(run(repo, { gitRemote: 'origin', cwd: dir, allCommits: true }), /is not run in a folder you have not trusted/);
+      }
+    } finally {
+      setFolderTrusted(true);
+      await repo.close();
+      cleanupTempDirs();
+    }
   });
 });
