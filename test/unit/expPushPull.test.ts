@@ -26,6 +26,8 @@ function failure(fn: () => unknown): CairnError {
 }
 
 describe('exp push/pull: names, folder trust', () => {
+  after(cleanupTempDirs);
+
   it('a name two baselines share is the one of HEAD, else ambiguous with the full refs to use', () => {
     assert.deepEqual(resolveExperimentNames(refs, ['shared'], B).map((r) => r.ref), [ref(B, 'shared').ref]);
     const err = failure(() => resolveExperimentNames(refs, ['shared'], 'd'.repeat(40)));
@@ -60,7 +62,6 @@ describe('exp push/pull: names, folder trust', () => {
     } finally {
       setFolderTrusted(true);
       await repo.close();
-      cleanupTempDirs();
     }
   });
 });
