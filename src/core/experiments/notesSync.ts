@@ -25,7 +25,7 @@ export async function mergeRemoteNotes(writer: SimpleGit, gitRoot: string, objec
   if (local === remoteNotes || (local && (await isAncestor(gitRoot, objects, remoteNotes, local)))) return false;
   const incoming = `${CAIRN_NOTES_REF}-incoming-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await gitWrite(writer, ['fetch', '--no-tags', '--no-write-fetch-head', remote, `+${CAIRN_NOTES_REF}:${incoming}`]);
+    await gitWrite(writer, ['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', remote, `+${CAIRN_NOTES_REF}:${incoming}`]);
     const fetched = (await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(objecttype)', incoming])).trim().split(' ');
     if (fetched[1] !== 'commit') throw new CairnError('GIT', `the git remote's ${CAIRN_NOTES_REF} is not a notes commit; local notes left as they are.`);
     if (!local) await gitWrite(writer, ['update-ref', CAIRN_NOTES_REF, fetched[0], '']);

@@ -29,7 +29,7 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
     const diverged = new Set<ExperimentRef>();
     const changed = selected.filter((r) => local.get(r.ref) !== r.sha);
-    if (changed.length) await gitWrite(writer, ['fetch', '--no-tags', '--no-write-fetch-head', remote, ...changed.map((r) => r.ref)]);
+    if (changed.length) await gitWrite(writer, ['fetch', '--no-tags', '--no-recurse-submodules', '--no-write-fetch-head', remote, ...changed.map((r) => r.ref)]);
     for (const ref of changed) {
       if ((await objects.read(ref.sha))?.type !== 'commit') {
         throw new CairnError('GIT', `the git remote's ${ref.ref} is not a commit; no experiment was pulled.`, { hint: 'Check the remote; its experiment refs must point at commits.' });
