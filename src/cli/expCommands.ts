@@ -5,6 +5,7 @@ import { expList } from '../core/experiments/list';
 import type { ExpState } from '../core/experiments/contract';
 import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
 import { runCommand, saveCommand } from './expRunCommands';
+import { expPullCommand, expPushCommand } from './expPushPullCommands';
 
 const DEFAULT_PRECISION = 5;
 
@@ -116,7 +117,7 @@ const listCommand: Command = {
       if (nameOnly && shaOnly) throw new CairnError('USAGE', '--name-only and --sha-only cannot be used together.');
       if (shaOnly && gitRemote !== undefined) throw new CairnError('USAGE', '--sha-only not supported with git_remote.');
       return withRepo(async (repo) => {
-        const listed = await expList(repo, { revs: values.rev, num: parseNum(values.num), allCommits: values['all-commits'], gitRemote, withLabels: !(nameOnly || shaOnly) });
+        const listed = await expList(repo, { revs: values.rev, num: parseNum(values.num), allCommits: values['all-commits'], gitRemote, cwd: process.cwd(), withLabels: !(nameOnly || shaOnly) });
         for (const { baseline, label, experiments } of listed) {
           if (!(nameOnly || shaOnly)) out(`${label ?? baseline.slice(0, 7)}:`);
           for (const { name, rev } of experiments) {
@@ -201,6 +202,8 @@ export const expCommands: CommandTable = {
       ls: listCommand,
       run: runCommand,
       save: saveCommand,
+      push: expPushCommand,
+      pull: expPullCommand,
     },
   },
 };

@@ -1,9 +1,9 @@
 import type { Repo } from '../repo/repo';
-import { CairnError } from '../errors';
-import { runGit } from '../scm/git';
+import { gitWriter } from '../scm/gitWrites';
 import { withReader } from '../metrics/show';
 import { describe, selectBaselines } from './show';
-import { experimentRefsByBaseline, ExperimentRef, parseExperimentRef } from './refs';
+import { experimentRefsByBaseline } from './refs';
+import { byBaseline, gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
 
 export interface ExpListOptions {
   /** Baselines whose experiments are listed (default HEAD); ignored with `allCommits`. */
@@ -14,6 +14,8 @@ export interface ExpListOptions {
   allCommits?: boolean;
   /** List the experiments a git remote (a name or URL) holds instead of the local ones. */
   gitRemote?: string;
+  /** Where a git remote given as a relative folder is found (default: the repository's root). */
+  cwd?: string;
 }
 
 export interface ListedBaseline {
@@ -33,7 +35,7 @@ export async function expList(repo: Repo, options: ExpListOptions & { withLabels
     if (!reader.gitRoot || !(await reader.hasCommits())) return [];
     const gitRoot = reader.gitRoot;
     const baselines = options.allCommits ? undefined : new Set(await selectBaselines(reader, gitRoot, { revs: options.revs?.length ? options.revs : ['HEAD'], num: options.num }));
-    const refs = options.gitRemote === undefined ? await experimentRefsByBaseline(reader) : await remoteExperimentRefs(gitRoot, options.gitRemote);
+    const refs = options.gitRemote === undefined ? await experimentRefsByBaseline(reader) : await remoteRefs(gitRoot, options.gitRemote, options.cwd ?? repo.root);
     const listed: ListedBaseline[] = [];
     for (const [baseline, list] of refs) {
       if (baselines && !baselines.has(baseline)) continue;
@@ -48,18 +50,8 @@ export async function expList(repo: Repo, options: ExpListOptions & { withLabels
   });
 }
 
-/** The experiment refs a git remote holds, by baseline (through `git ls-remote`). */
-async function remoteExperimentRefs(gitRoot: string, remote: string): Promise<Map<string, ExperimentRef[]>> {
-  if (!remote || remote.startsWith('-')) throw new CairnError('USAGE', `'${remote}' is not a git remote.`, { hint: 'Name a git remote (`git remote -v` lists them) or give its URL.' });
-  const out = await runGit(gitRoot, ['ls-remote', '--refs', remote, 'refs/exps/*']);
-  const byBaseline = new Map<string, ExperimentRef[]>();
-  for (const line of out.split('\n')) {
-    const [sha, ref] = line.split('\t');
-    const parsed = ref ? parseExperimentRef(ref, sha) : undefined;
-    if (!parsed) continue;
-    const list = byBaseline.get(parsed.baseline) ?? [];
-    list.push(parsed);
-    byBaseline.set(parsed.baseline, list);
-  }
-  return byBaseline;
+/** The experiment refs a git remote holds, by baseline (through `git ls-remote`, which may ask no password). */
+async function remoteRefs(gitRoot: string, remote: string, cwd: string) {
+  const remoteArg = await gitRemoteArgument(gitRoot, remote, cwd);
+  return byBaseline((await remoteExperimentRefs(gitWriter(gitRoot, { what: 'git ls-remote' }), remoteArg)).refs);
 }

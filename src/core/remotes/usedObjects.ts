@@ -16,6 +16,8 @@ export interface UsedOptions {
   allBranches?: boolean;
   allTags?: boolean;
   allCommits?: boolean;
+  /** These revisions too (commits, branches, tags), as dvc's `revs` (exp push/pull: the experiments' commits). */
+  revs?: string[];
   /** Leave out the workspace (gc -T / -a without -w still keeps it; DVC always includes it). */
   workspace?: boolean;
   /** `-r`: outputs whose `remote:` names another remote are left out, as DVC does. */
@@ -58,7 +60,7 @@ export async function usedOutputs(repo: Repo, options: UsedOptions): Promise<Use
 
 async function usedAtRevisions(repo: Repo, reader: RevisionReader, options: UsedOptions): Promise<UsedOutput[]> {
   const revs = repo.scm || options.allBranches || options.allTags || options.allCommits
-    ? await reader.select({ allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits, workspace: options.workspace !== false })
+    ? await reader.select({ revs: options.revs, allBranches: options.allBranches, allTags: options.allTags, allCommits: options.allCommits, workspace: options.workspace !== false })
     : [{ name: WORKSPACE }];
   const targets = (options.targets ?? []).map((t) => parseOutputTarget(repo, t, options.cwd));
   const found = new Set<number>();
