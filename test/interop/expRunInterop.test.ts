@@ -368,3 +368,53 @@ with Live('eval') as live:
     assert.equal(fs.readFileSync(path.join(root, 'eval', 'plots', 'metrics', 'acc.tsv'), 'utf8'), 'step\tacc\n0\t0.2\n1\t0.4\n');
   });
 });
+
+/** Issue 15 test 3: experiments restore a run from the run cache instead of running it, across the two tools. */
+describe('exp run and the run cache', function () {
+  this.timeout(300_000);
+  let runsLog: string;
+  const saved = process.env.RUNS_LOG;
+  before(() => {
+    runsLog = path.join(tempDir(), 'runs.log');
+    process.env.RUNS_LOG = runsLog;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.RUNS_LOG;
+    else process.env.RUNS_LOG = saved;
+  });
+  const runs = () => (fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8').split('\n').filter(Boolean).length : 0);
+
+  /** The fixture with a command that counts its runs (outside the repository, so not an output). */
+  function countingBaseline(): string {
+    const root = trainedBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: python3 train.py && echo ran >> "$RUNS_LOG"');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    dvcOk(root, 'repro', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'counting');
+    return root;
+  }
+
+  it('a second experiment with the same params is restored, not run; dvc uses Cairn\'s entry and Cairn dvc\'s', () => {
+    const root = countingBaseline();
+    const n0 = runs();
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.2', '-n', 'first');
+    assert.equal(runs(), n0 + 1);
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.2', '-n', 'again');
+    assert.equal(runs(), n0 + 1, 'Cairn ran the command again instead of using its run cache');
+    dvcOk(root, 'exp', 'run', '-q', '--temp', '-S', 'train.lr=0.2', '-n', 'dvc-again');
+    assert.equal(runs(), n0 + 1, "dvc ran the command instead of using Cairn's run-cache entry");
+    dvcOk(root, 'exp', 'run', '-q', '--temp', '-S', 'train.lr=0.3', '-n', 'dvc-first');
+    assert.equal(runs(), n0 + 2);
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.3', '-n', 'cairn-after-dvc');
+    assert.equal(runs(), n0 + 2, "Cairn ran the command instead of using dvc's run-cache entry");
+    cairnOk(root, 'exp', 'run', '--temp', '--no-run-cache', '-S', 'train.lr=0.3', '-n', 'no-run-cache');
+    assert.equal(runs(), n0 + 3, '--no-run-cache runs the command');
+    // Restored experiments hold the same results as run ones.
+    const exps = experimentsByName(show(root, 'dvc'));
+    assert.deepEqual(exps.again, exps.first);
+    assert.deepEqual(exps['dvc-again'], exps.first);
+    assert.deepEqual(exps['cairn-after-dvc'], exps['dvc-first']);
+    assert.deepEqual(show(root, 'cairn'), show(root, 'dvc'));
+  });
+});
