@@ -9,7 +9,7 @@ import { checkout } from '../outputs/checkout';
 import { loadWorkspacePipelines, repro, ReproResult } from '../pipeline/repro';
 import { lockFor, stageAddress } from '../pipeline/stageStatus';
 import { LockFile } from '../pipeline/lockFile';
-import type { PipelineFile, Stage } from '../pipeline/stage';
+import type { PipelineFile, Pipelines, Stage } from '../pipeline/stage';
 import { runGit } from '../scm/git';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
 import { applyParamOverrides } from './applyParamOverrides';
@@ -174,11 +174,13 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
 }
 
 /** Reproduce in `repo` (the workspace or the temporary tree) with the experiment's variables; `mainRoot` is DVC_ROOT (DVCLive signals there). */
-async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Promise<ReproResult> {
+async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Promise<RunOutcome> {
   const { options } = plan;
   throwIfAborted(options.signal);
   options.onPhase?.('running');
-  return repro(repo, options.targets ?? [], {
+  const loaded = await loadWorkspacePipelines(repo);
+  const result = await repro(repo, options.targets ?? [], {
+    loaded,
     cwd: options.temp ? repo.root : options.cwd,
     force: options.force,
     downstream: options.downstream,
@@ -192,6 +194,13 @@ async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Pro
     env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
     onStageRun: (run) => plan.environment.recordStageRun(run),
   });
+  return { result, pipelines: loaded.pipelines };
+}
+
+/** What a run did, and the pipelines it ran. */
+interface RunOutcome {
+  result: ReproResult;
+  pipelines: Pipelines;
 }
 
 /** Commit what the run left in `workTree` as the experiment. */
@@ -201,13 +210,12 @@ async function recordExperiment(
   workTree: string,
   start: 'index' | { tree: string },
   plan: RunPlan,
-  result: ReproResult,
+  { result, pipelines }: RunOutcome,
   temp: boolean,
   extraPaths: string[] = [],
 ): Promise<ExpRunResult> {
   throwIfAborted(plan.options.signal);
   plan.options.onPhase?.('committing');
-  const { pipelines } = await loadWorkspacePipelines(repo, { strict: false });
   const ran = new Set(result.ran);
   const ranStages = pipelines.stages.filter((s) => ran.has(stageAddress(s, repo, repo.root)) || ran.has(stageAddress(s, repo, plan.options.cwd)));
   const fromRepo = (p: string) => path.relative(workTree, path.join(repo.root, ...p.split('/'))).split(path.sep).join('/');

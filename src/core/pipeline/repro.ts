@@ -47,6 +47,8 @@ export interface ReproOptions {
    * written, and a stage whose outputs alone changed is still checked out from its dvc.lock entry.
    */
   runCache?: boolean;
+  /** The workspace's pipelines when the caller has loaded them already (`loadWorkspacePipelines`). */
+  loaded?: WorkspacePipelines;
   /** Progress lines DVC prints ("Running stage 'x':", "> cmd", "Stage 'x' didn't change, skipping"). */
   log?: (line: string) => void;
   /** Problems that do not stop the run (a run-cache entry that cannot be used), one line each. */
@@ -67,12 +69,18 @@ export interface ReproResult {
   staged: boolean;
 }
 
+export interface WorkspacePipelines {
+  pipelines: Pipelines;
+  tracked: TrackedPath[];
+  dvcFiles: DvcFile[];
+}
+
 /**
  * The workspace's pipelines, its `.dvc` files and the paths they track (which stages may depend
  * on). With `strict: false`, a dvc.yaml that cannot be loaded is in `pipelines.errors` and hides
  * only its own stages.
  */
-export async function loadWorkspacePipelines(repo: Repo, options: { strict?: boolean } = {}): Promise<{ pipelines: Pipelines; tracked: TrackedPath[]; dvcFiles: DvcFile[] }> {
+export async function loadWorkspacePipelines(repo: Repo, options: { strict?: boolean } = {}): Promise<WorkspacePipelines> {
   const [pipelineFiles, dvcFiles] = await Promise.all([workspacePipelineFiles(repo), collectDvcFiles(repo)]);
   const pipelines = await loadPipelines(workspaceSource(repo.root, repo.ignore), { files: pipelineFiles, strict: options.strict });
   const tracked = outputsOf(repo, dvcFiles).map((o) => ({ repoPath: o.rel, file: o.dvcFile.relFile }));
@@ -101,7 +109,7 @@ export function planRepro(repo: Repo, graph: StageGraph, targets: string[], opti
 /** `dvc repro`: run changed stages in dependency order, cache their outputs and record them in dvc.lock. */
 export async function repro(repo: Repo, targets: string[], options: ReproOptions): Promise<ReproResult> {
   const log = options.log ?? (() => undefined);
-  const { pipelines, tracked } = await loadWorkspacePipelines(repo);
+  const { pipelines, tracked } = options.loaded ?? (await loadWorkspacePipelines(repo));
   const graph = StageGraph.build(pipelines.stages, tracked);
   const plan = planRepro(repo, graph, targets, options);
   const exists = (p: string) => fs.existsSync(path.join(repo.root, ...p.split('/')));
@@ -203,7 +211,7 @@ async function cachedRun(repo: Repo, state: StageState, options: ReproOptions): 
   if (inputsAsRecorded && stage.outs.every((o) => lockOut.get(o.path)?.md5)) {
     record = { cmd: stage.cmd, deps: lock.deps, params: state.params, outs: stage.outs.map((o) => lockOut.get(o.path)!) };
   } else if (options.runCache !== false) {
-    const { key } = runCacheHashes({ cmd: stage.cmd, deps: await depEntries(repo, stage, options.signal), params: state.params, outs: stage.outs.map((o) => ({ path: o.path })) });
+    const { key } = runCacheHashes({ cmd: stage.cmd, deps: await depEntries(repo, state, options.signal), params: state.params, outs: stage.outs.map((o) => ({ path: o.path })) });
     try {
       record = await loadRunCacheEntry(repo, key);
     } catch (err) {
@@ -232,9 +240,10 @@ async function checkoutRun(repo: Repo, stage: Stage, record: LockStage, options:
   }
 }
 
-/** The stage's file deps as dvc.lock would record them now. */
-async function depEntries(repo: Repo, stage: Stage, signal?: AbortSignal): Promise<LockEntry[]> {
-  const fileDeps = stage.deps.filter((d) => d.repoPath !== undefined);
+/** The stage's file deps as dvc.lock would record them now (as its status hashed them, unless that was by a DVC 2 entry's hash). */
+async function depEntries(repo: Repo, state: StageState, signal?: AbortSignal): Promise<LockEntry[]> {
+  const fileDeps = state.stage.deps.filter((d) => d.repoPath !== undefined);
+  if (state.depHashes.every((d) => d.hashName === 'md5')) return fileDeps.map((d, i) => lockEntry(d.path, state.depHashes[i].state));
   const states = await hashOutputs(repo, fileDeps.map((d) => ({ abs: path.join(repo.root, ...d.repoPath!.split('/')), rel: d.repoPath!, hashName: 'md5' as const })), { signal });
   return fileDeps.map((d, i) => lockEntry(d.path, states[i]));
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import type { HashName } from '../hashing/hashNames';
-import { hashOutputs, OutTarget } from '../outputs/workspaceState';
+import { hashOutputs, OutState, OutTarget } from '../outputs/workspaceState';
 import { pathFromCwd } from '../outputs/status';
 import type { Progress } from '../progress';
 import { LockFile, LockStage } from './lockFile';
@@ -30,6 +30,8 @@ export interface StageState {
   params: Record<string, Record<string, ParamValue>>;
   /** Whether repro would run it (without --force). */
   changed: boolean;
+  /** The file deps as hashed now (in `stage.deps` order, by the hash their dvc.lock entry uses: plain md5 unless a DVC 2 entry). */
+  depHashes: { hashName: HashName; state: OutState }[];
 }
 
 export interface StageStatusOptions {
@@ -169,7 +171,8 @@ export async function stageStates(repo: Repo, stages: Stage[], options: StageSta
     if (cmdChanged) status.push('changed command');
     const depsChanged = Object.keys(depStatus).length > 0;
     const changed = !lock || cmdChanged || (!stage.frozen && (stage.alwaysChanged || depsChanged)) || Object.keys(outStatus).length > 0;
-    states.push({ stage, lock, lockFile, status, params, changed });
+    const depHashes = fileDeps.map((_, i) => ({ hashName: targets[i].hashName, state: hashed[i] }));
+    states.push({ stage, lock, lockFile, status, params, changed, depHashes });
   }
   return states;
 }
