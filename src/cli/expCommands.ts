@@ -4,6 +4,7 @@ import { expTable, ExpTable } from '../core/experiments/table';
 import { expList } from '../core/experiments/list';
 import type { ExpState } from '../core/experiments/contract';
 import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
+import { expApplyCommand, expBranchCommand, expCleanCommand, expDiffCommand, expRemoveCommand, expRenameCommand } from './expRefsCommands';
 
 const DEFAULT_PRECISION = 5;
 
@@ -197,6 +198,13 @@ export const expCommands: CommandTable = {
       },
       list: listCommand,
       ls: listCommand,
+      apply: expApplyCommand,
+      branch: expBranchCommand,
+      rename: expRenameCommand,
+      remove: expRemoveCommand,
+      rm: expRemoveCommand,
+      clean: expCleanCommand,
+      diff: expDiffCommand,
     },
   },
 };
