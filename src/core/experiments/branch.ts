@@ -30,7 +30,7 @@ export async function expBranch(repo: Repo, experiment: string, branch?: string)
   if (!ref) throw new CairnError('USAGE', `'${experiment}' does not appear to be an experiment commit.`, { hint: 'Name an experiment (`cairn exp list -A` lists them).' });
   const name = branch ?? `${ref.name}-branch`;
   const branchRef = `refs/heads/${name}`;
-  await assertRefFormat(gitRoot, branchRef, `'${name}' is not a valid git branch name.`);
+  await assertRefFormat(gitRoot, branchRef, new CairnError('USAGE', `'${name}' is not a valid git branch name.`, { hint: 'See https://git-scm.com/docs/git-check-ref-format.' }));
   if ((await runGit(gitRoot, ['for-each-ref', '--format=%(refname)', branchRef])).trim()) {
     throw new CairnError('USAGE', `Git branch '${name}' already exists.`, { hint: 'Choose another name: `cairn exp branch <experiment> <branch>`.' });
   }

@@ -14,12 +14,12 @@ export function gitRootOf(repo: Repo): string {
   return repo.scm.root;
 }
 
-/** Refuses a ref name git would not accept (`git check-ref-format`), with `message`. */
-export async function assertRefFormat(gitRoot: string, ref: string, message: string): Promise<void> {
+/** Refuses, with `refusal`, a ref name git would not accept (`git check-ref-format`). */
+export async function assertRefFormat(gitRoot: string, ref: string, refusal: CairnError): Promise<void> {
   try {
     await runGit(gitRoot, ['check-ref-format', ref]);
   } catch {
-    throw new CairnError('USAGE', message, { hint: 'See https://git-scm.com/docs/git-check-ref-format.' });
+    throw refusal;
   }
 }
 

@@ -45,11 +45,12 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
     }
   } else if (options.revs?.length) {
     const baselines = new Set(await commitsFrom(gitRoot, options.revs, options.num ?? 1));
-    // dvc keys them by name: one name per line however many baselines share it.
+    // dvc keys them by name (experiments/remove.py `_resolve_exp_by_baseline`): of a name several
+    // of these baselines share, only the last ref in ref order is removed.
     const byName = new Map<string, ExperimentRef>();
     for (const ref of refs) if (baselines.has(ref.baseline)) byName.set(ref.name, ref);
     removed = [...byName.keys()];
-    chosen = refs.filter((r) => baselines.has(r.baseline));
+    chosen = [...byName.values()];
   } else if (options.allCommits) {
     chosen = refs;
     removed = refs.map((r) => r.name);

@@ -2,7 +2,7 @@ import type { Repo } from '../repo/repo';
 import { CairnError } from '../errors';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
 import { headCommit, localExperimentRefs, resolveNames, unresolvedNames } from './resolve';
-import { assertRefFormat, deleteExperimentRefs, gitRootOf, refTarget } from './refWrites';
+import { assertRefFormat, gitRootOf, refTarget } from './refWrites';
 
 /**
  * `exp rename <experiment> <new name> [-f]` (dvc: experiments/rename.py): the ref moves to
@@ -21,10 +21,12 @@ export async function expRename(repo: Repo, experiment: string, newName: string,
     throw new CairnError('USAGE', `Experiment conflicts with existing experiment '${newName}'.`, { hint: 'To overwrite the existing experiment run: cairn exp rename -f ...' });
   }
   if (newName.includes('/')) throw invalidName(newName);
-  await assertRefFormat(gitRoot, newRef, invalidName(newName).message);
-  // The new ref first (refusing a ref made meanwhile unless forced), then the old one goes.
-  await gitWrite(gitWriter(gitRoot, 'git update-ref'), ['update-ref', newRef, ref.sha, ...(options.force ? [] : [taken ?? ''])]);
-  await deleteExperimentRefs(gitRoot, [ref]);
+  await assertRefFormat(gitRoot, newRef, invalidName(newName));
+  // The new ref first (refusing one made meanwhile unless forced), then the old one goes: only
+  // the ref, as dvc's `_rename_exp` (dvc's exec refs name a commit, which stays).
+  const writer = gitWriter(gitRoot, 'git update-ref');
+  await gitWrite(writer, ['update-ref', newRef, ref.sha, ...(options.force ? [] : [taken ?? ''])]);
+  await gitWrite(writer, ['update-ref', '-d', ref.ref, ref.sha]);
   return [experiment];
 }
 
