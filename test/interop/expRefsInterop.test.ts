@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { cairn, cairnOk, dvc, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { commitAll } from '../support/metricsJson';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
@@ -165,7 +166,21 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.equal(git(ours, 'stash', 'list'), '', "the user's own stash is untouched");
     });
 
-    it('an ambiguous name lists the refs; an unknown one gets a did-you-mean; nothing changes', () => {
+    it("applies an entry of dvc's queue by name as dvc does (its packed run arguments left out)", () => {
+      const queued = copyOf(repo.root);
+      dvcOk(queued, 'exp', 'run', '-q', '--queue', '-S', 'train.lr=0.7', '-n', 'q-wait');
+      const [ours, theirs] = [copyOf(queued), copyOf(queued)];
+      dvcOk(theirs, 'exp', 'apply', 'q-wait');
+      cairnOk(ours, 'exp', 'apply', 'q-wait');
+      assert.deepEqual(workTree(ours), workTree(theirs));
+      assert.match(fs.readFileSync(path.join(ours, 'params.yaml'), 'utf8'), /lr: 0\.7/);
+      assert.ok(!fs.existsSync(path.join(ours, '.dvc', 'tmp', 'repro.dat')));
+      assert.equal(git(ours, 'rev-parse', 'refs/exps/exec/EXEC_APPLY'), git(theirs, 'rev-parse', 'refs/exps/exec/EXEC_APPLY'));
+      const removal = cairn(ours, 'exp', 'remove', 'q-wait');
+      assert.match(removal.stderr, /'q-wait' is an experiment in dvc's queue, which Cairn does not change\. Remove it with `dvc queue remove q-wait`/);
+    });
+
+        it('an ambiguous name lists the refs; an unknown one gets a did-you-mean; nothing changes', () => {
       const root = copyOf(repo.root);
       git(root, 'checkout', '-q', '-b', 'elsewhere', `${repo.first}~1`);
       const before = { tree: snapshot(root), refs: refs(root) };
@@ -316,6 +331,52 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       const left = (r: string) => Object.keys(treeHashes(path.join(r, '.dvc', 'tmp', 'exps', 'celery', 'broker'))).sort();
       assert.deepEqual(left(ours), left(theirs));
       assert.deepEqual(left(ours), ['in/1_a.celery.msg', 'in/4_d.other.msg', 'processed/6_f.celery.msg', 'processed/7_g.msg']);
+    });
+  });
+
+  describe('hostile repositories', () => {
+    /** A commit on `parent` whose tree is the parent's plus `entries` (path → [mode, content]), made with git's plumbing. */
+    function commitWith(root: string, parent: string, entries: Record<string, [string, string]>): string {
+      const env = { ...process.env, GIT_INDEX_FILE: path.join(tempDir(), 'index') };
+      const run = (args: string[], input?: string) => {
+        const r = spawnSync('git', args, { cwd: root, env, input, encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      run(['read-tree', parent]);
+      for (const [p, [mode, content]] of Object.entries(entries)) {
+        const blob = run(['hash-object', '-w', '--stdin'], content);
+        run(['update-index', '--add', '--cacheinfo', `${mode},${blob},${p}`]);
+      }
+      return run(['commit-tree', run(['write-tree']), '-p', parent, '-m', 'evil']);
+    }
+
+    it("an experiment whose tree puts a link where the workspace had a folder: the folder's files are not written through it", () => {
+      const root = copyOf(repo.root);
+      const outside = tempDir('cairn-outside-');
+      const evil = commitWith(root, repo.second, { escape: ['120000', outside] });
+      git(root, 'update-ref', `refs/exps/${repo.second.slice(0, 2)}/${repo.second.slice(2)}/evil`, evil);
+      writeFiles(root, { 'escape/f.txt': 'mine\n' });
+      const r = cairn(root, 'exp', 'apply', '--force', 'evil');
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside the repository');
+      assert.match(r.stderr, /kept in refs\/exps\/apply\/stash only \(unsafe paths, not written\): escape\/f\.txt/);
+      assert.equal(git(root, 'show', 'refs/exps/apply/stash^3:escape/f.txt'), 'mine\n', 'the file is kept in the stash');
+    });
+
+    it('experiment names and git remotes that look like options are data, never options', () => {
+      const root = copyOf(repo.root);
+      const sha = git(root, 'rev-parse', `refs/exps/${repo.second.slice(0, 2)}/${repo.second.slice(2)}/exp-a`).trim();
+      git(root, 'update-ref', `refs/exps/${repo.second.slice(0, 2)}/${repo.second.slice(2)}/--mirror`, sha);
+      assert.match(cairnOk(root, 'exp', 'list', '--name-only'), /^--mirror$/m);
+      cairnOk(root, 'exp', 'branch', '--', '--mirror', 'odd-branch');
+      assert.equal(git(root, 'rev-parse', 'odd-branch').trim(), sha);
+      const bad = cairn(root, 'exp', 'remove', '--git-remote=--upload-pack=touch pwned', '-A');
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /'--upload-pack=touch pwned' is not a git remote/);
+      assert.equal(cairnOk(root, 'exp', 'remove', '--', '--mirror').trim(), "Removed experiments: '--mirror'");
+      assert.ok(!fs.existsSync(path.join(root, 'pwned')), 'no program ran');
+      assert.equal(refs(root, 'refs/exps/'), refs(repo.root, 'refs/exps/'));
     });
   });
 });

@@ -118,19 +118,19 @@ export function isRevisionWord(rev: string): boolean {
  */
 export async function resolveRevision(gitRoot: string, rev: string, options: { queued?: boolean; unknown?: 'experiment' | 'revision' } = {}): Promise<ResolvedRevision> {
   const refs = await localExperimentRefs(gitRoot);
-  if (isRevisionWord(rev)) {
-    const isExpName = !rev.startsWith('refs/') && rev !== 'HEAD';
-    // dvc asks git first: a branch or tag wins over an experiment of the same name.
-    const commit = await gitCommit(gitRoot, rev);
-    if (commit) return { commit, ref: refs.find((r) => r.ref === rev) };
-    if (isExpName) {
-      const ref = resolveNames([rev], refs, await headCommit(gitRoot)).get(rev);
-      if (ref) return { commit: ref.sha, ref };
-    }
-    if (options.queued) {
-      const queued = (await stashEntries(gitRoot, CELERY_STASH)).find((e) => e.name === rev);
-      if (queued) return { commit: queued.stashRev, queued };
-    }
+  // dvc asks git first: a branch or tag wins over an experiment of the same name. A word git could
+  // read as an option is not asked about; it may still be an experiment's name (`refs/exps/.../-f`).
+  const commit = isRevisionWord(rev) ? await gitCommit(gitRoot, rev) : undefined;
+  if (commit) return { commit, ref: refs.find((r) => r.ref === rev) };
+  if (!rev.startsWith('refs/') && rev !== 'HEAD') {
+    const ref = resolveNames([rev], refs, await headCommit(gitRoot)).get(rev);
+    // A ref of a cloned repository may name a tag or a tree: only a commit is an experiment.
+    const expCommit = ref && (await gitCommit(gitRoot, ref.sha));
+    if (ref && expCommit) return { commit: expCommit, ref };
+  }
+  if (options.queued) {
+    const queued = (await stashEntries(gitRoot, CELERY_STASH)).find((e) => e.name === rev);
+    if (queued) return { commit: queued.stashRev, queued };
   }
   const unknown = unresolvedNames([rev], refs.map((r) => r.name));
   const message = options.unknown === 'revision' ? `unknown revision '${rev}'.` : `'${rev}' does not appear to be an experiment commit.`;
