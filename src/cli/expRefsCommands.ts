@@ -96,15 +96,13 @@ export const expRemoveCommand: Command = {
     num: { type: 'string', short: 'n', help: 'With --rev: also the experiments of the N-1 commits before each.' },
     'all-commits': { type: 'boolean', short: 'A', help: 'Remove every experiment.' },
     keep: { type: 'boolean', help: 'Remove every experiment but the ones chosen.' },
-    queue: { type: 'boolean', help: "Remove dvc's queued experiments (not supported: use dvc queue remove)." },
+    queue: { type: 'boolean', help: "Remove every experiment waiting in dvc's queue." },
     'git-remote': { type: 'string', short: 'g', value: '<git_remote>', help: 'Remove them from this git remote (name or URL) instead of here.' },
   },
   async run({ values, positionals }) {
     const selected = !!(values['all-commits'] || values.rev?.length || values.queue);
     if (selected === positionals.length > 0) throw new CairnError('USAGE', 'Either provide an `experiment` argument, or use the `--rev` or `--all-commits` or `--queue` flag.');
-    if (values.keep && values.queue) throw new CairnError('USAGE', 'Cannot use both `--keep` and `--queue`.');
     if (values.queue && values['git-remote'] !== undefined) throw new CairnError('USAGE', '--queue and --git-remote cannot be used together.');
-    if (values.queue) throw new CairnError('USAGE', "Cairn does not change dvc's queue: no queued experiment removed.", { hint: 'Run `dvc queue remove --queued`.' });
     return withRepo(async (repo) => {
       const removed = await expRemove(repo, {
         names: positionals,
@@ -113,6 +111,7 @@ export const expRemoveCommand: Command = {
         allCommits: values['all-commits'],
         keep: values.keep,
         gitRemote: values['git-remote'],
+        queue: values.queue,
       });
       if (values.json) printJson(removed);
       else out(removed.length ? `Removed experiments: ${joinNames(removed)}` : 'No experiments to remove.');

@@ -176,8 +176,6 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.match(fs.readFileSync(path.join(ours, 'params.yaml'), 'utf8'), /lr: 0\.7/);
       assert.ok(!fs.existsSync(path.join(ours, '.dvc', 'tmp', 'repro.dat')));
       assert.equal(git(ours, 'rev-parse', 'refs/exps/exec/EXEC_APPLY'), git(theirs, 'rev-parse', 'refs/exps/exec/EXEC_APPLY'));
-      const removal = cairn(ours, 'exp', 'remove', 'q-wait');
-      assert.match(removal.stderr, /'q-wait' is an experiment in dvc's queue, which Cairn does not change\. Remove it with `dvc queue remove q-wait`/);
     });
 
         it('an ambiguous name lists the refs; an unknown one gets a did-you-mean; nothing changes', () => {
@@ -251,6 +249,22 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
         assert.deepEqual(lines(dvcOk(ours, 'exp', 'list', '-A')), lines(dvcOk(theirs, 'exp', 'list', '-A')));
       });
     }
+
+    it("exp remove takes experiments out of dvc's queue as dvc does: by name, by stash commit prefix, all (--queue)", () => {
+      const queued = copyOf(repo.root);
+      for (const [lr, name] of [['0.6', 'q-one'], ['0.7', 'q-two'], ['0.8', 'q-three']]) dvcOk(queued, 'exp', 'run', '-q', '--queue', '-S', `train.lr=${lr}`, '-n', name);
+      const prefix = git(queued, 'rev-parse', 'refs/exps/celery/stash').trim().slice(0, 8);
+      for (const args of [['q-one', 'exp-b'], [prefix], ['--queue']]) {
+        const [ours, theirs] = [copyOf(queued), copyOf(queued)];
+        assert.equal(cairnOk(ours, 'exp', 'remove', ...args), dvcOk(theirs, 'exp', 'remove', ...args), args.join(' '));
+        const reflog = (r: string) => (fs.existsSync(path.join(r, '.git', 'refs', 'exps', 'celery', 'stash')) ? git(r, 'reflog', 'show', '--format=%H %gs', 'refs/exps/celery/stash') : '');
+        assert.equal(reflog(ours), reflog(theirs), args.join(' '));
+        assert.equal(refs(ours), refs(theirs));
+        const messages = (r: string) => fs.readdirSync(path.join(r, '.dvc', 'tmp', 'exps', 'celery', 'broker', 'in')).sort();
+        assert.deepEqual(messages(ours), messages(theirs));
+        assert.equal(dvcOk(ours, 'queue', 'status'), dvcOk(theirs, 'queue', 'status'));
+      }
+    });
 
     it('exp remove refuses unknown names (did you mean), and bad argument mixes, removing nothing', () => {
       const root = copyOf(repo.root);

@@ -2,7 +2,8 @@ import type { Repo } from '../repo/repo';
 import { CairnError } from '../errors';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
 import type { ExperimentRef } from './refs';
-import { CELERY_STASH, stashEntries } from './queue';
+import { CELERY_STASH } from './queue';
+import { queuedTasks, QueuedTask, removeMessage } from './queueBroker';
 import { gitCommit, headCommit, isRevisionWord, localExperimentRefs, remoteExperimentRefs, resolveNames, unresolvedNames } from './resolve';
 import { deleteExperimentRefs, gitRootOf } from './refWrites';
 import { runGit } from '../scm/git';
@@ -19,41 +20,55 @@ export interface ExpRemoveOptions {
   keep?: boolean;
   /** Remove from this git remote (name or URL) instead: its refs deleted by pushing `:ref`. */
   gitRemote?: string;
+  /** Every experiment waiting in dvc's queue. */
+  queue?: boolean;
   signal?: AbortSignal;
 }
 
 /**
  * `exp remove` (dvc: experiments/remove.py): experiments chosen by name, by baseline (`--rev`,
  * `-n`) or all (`-A`), or all but those (`--keep`), removed locally (their refs, and dvc's exec
- * refs naming them) or on a git remote. Nothing is removed when a name cannot be resolved.
+ * refs naming them) or on a git remote; and experiments waiting in dvc's queue, by name or all
+ * (`queue`). Nothing is removed when a name cannot be resolved.
  * Returns the names removed, as dvc prints them.
  */
 export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<string[]> {
+  if (options.keep && options.queue) throw new CairnError('USAGE', 'Cannot use both `--keep` and `--queue`.');
   const gitRoot = gitRootOf(repo);
   const remote = options.gitRemote;
   const refs = remote === undefined ? await localExperimentRefs(gitRoot) : await remoteExperimentRefs(gitRoot, remote);
   let chosen: ExperimentRef[] = [];
   let removed: string[] = [];
+  const dequeued: QueuedTask[] = [];
+  if (options.queue) {
+    const tasks = await queuedTasks(repo);
+    dequeued.push(...tasks);
+    removed.push(...tasks.map((t) => t.name ?? t.stashRev.slice(0, 7)));
+  }
   if (options.names?.length) {
     const resolved = resolveNames(options.names, refs, await headCommit(gitRoot));
-    const unresolved = options.names.filter((n) => !resolved.get(n));
-    if (unresolved.length) throw await unresolvedOrQueued(gitRoot, unresolved, refs, remote);
+    const tasks = remote === undefined ? await queuedTasks(repo) : [];
+    const unresolved: string[] = [];
     for (const name of options.names) {
-      const ref = resolved.get(name)!;
-      removed.push(name);
-      if (!chosen.includes(ref)) chosen.push(ref);
+      const ref = resolved.get(name);
+      const task = queuedByName(tasks, name);
+      if (!ref && !task) unresolved.push(name);
+      if (ref && !chosen.includes(ref)) chosen.push(ref);
+      if (task && !dequeued.includes(task)) dequeued.push(task);
     }
+    if (unresolved.length) throw unresolvedNames(unresolved, refs.map((r) => r.name), remote);
+    removed.push(...options.names);
   } else if (options.revs?.length) {
     const baselines = new Set(await commitsFrom(gitRoot, options.revs, options.num ?? 1));
     // dvc keys them by name (experiments/remove.py `_resolve_exp_by_baseline`): of a name several
     // of these baselines share, only the last ref in ref order is removed.
     const byName = new Map<string, ExperimentRef>();
     for (const ref of refs) if (baselines.has(ref.baseline)) byName.set(ref.name, ref);
-    removed = [...byName.keys()];
+    removed.push(...byName.keys());
     chosen = [...byName.values()];
   } else if (options.allCommits) {
     chosen = refs;
-    removed = refs.map((r) => r.name);
+    removed.push(...refs.map((r) => r.name));
   }
   if (options.keep) {
     chosen = refs.filter((r) => !chosen.includes(r));
@@ -64,7 +79,28 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
     // One push of all the deletions: `:ref` refspecs, nothing else on the remote touched.
     await gitWrite(gitWriter(gitRoot, 'git push'), ['push', '--porcelain', '--no-verify', '--', remote, ...chosen.map((r) => `:${r.ref}`)]);
   }
+  if (dequeued.length) await dequeue(gitRoot, dequeued);
   return removed;
+}
+
+/** A queued task by its name, or by a prefix (4 hex digits or more) of its stash commit (dvc's `match_queue_entry_by_name`). */
+function queuedByName(tasks: QueuedTask[], name: string): QueuedTask | undefined {
+  return tasks.find((t) => t.name === name) ?? (/^[0-9a-fA-F]{4,40}$/.test(name) ? tasks.find((t) => t.stashRev.startsWith(name.toLowerCase())) : undefined);
+}
+
+/**
+ * Takes tasks out of dvc's queue as dvc's `remove_tasks` does: each task's message is removed
+ * and its entry dropped from the `refs/exps/celery/stash` reflog (the ref removed with its last entry).
+ */
+async function dequeue(gitRoot: string, tasks: QueuedTask[]): Promise<void> {
+  const revs = new Set(tasks.map((t) => t.stashRev));
+  const reflog = (await runGit(gitRoot, ['reflog', 'show', '--format=%H', CELERY_STASH, '--']).catch(() => '')).split('\n').filter(Boolean);
+  for (const task of tasks) removeMessage(task.file);
+  const writer = gitWriter(gitRoot, 'git reflog');
+  // Highest index first: dropping one renumbers those after it.
+  const indexes = reflog.map((sha, i) => (revs.has(sha) ? i : -1)).filter((i) => i >= 0).reverse();
+  for (const i of indexes) await gitWrite(writer, ['reflog', 'delete', '--updateref', '--rewrite', `${CELERY_STASH}@{${i}}`]);
+  if (indexes.length === reflog.length && reflog.length) await gitWrite(writer, ['update-ref', '-d', CELERY_STASH]);
 }
 
 /** The commits `revs` name and the `num - 1` first parents before each (dvc's `iter_revs`; `num` 0: none, negative: all). */
@@ -78,17 +114,4 @@ async function commitsFrom(gitRoot: string, revs: string[], num: number): Promis
     commits.push(...out.split('\n').filter(Boolean));
   }
   return commits;
-}
-
-/** Names nothing resolved: dvc's queued entries are said to be dvc's to remove; others get a "did you mean". */
-async function unresolvedOrQueued(gitRoot: string, names: string[], refs: ExperimentRef[], remote: string | undefined): Promise<CairnError> {
-  if (remote === undefined) {
-    const queued = (await stashEntries(gitRoot, CELERY_STASH)).filter((e) => names.includes(e.name)).map((e) => e.name);
-    if (queued.length) {
-      return new CairnError('USAGE', `'${queued.join("; ")}' ${queued.length > 1 ? 'are experiments' : 'is an experiment'} in dvc's queue, which Cairn does not change.`, {
-        hint: `Remove ${queued.length > 1 ? 'them' : 'it'} with \`dvc queue remove ${queued.join(' ')}\`.`,
-      });
-    }
-  }
-  return unresolvedNames(names, refs.map((r) => r.name), remote);
 }
