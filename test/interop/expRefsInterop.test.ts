@@ -349,8 +349,8 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
   });
 
   describe('hostile repositories', () => {
-    /** A commit on `parent` whose tree is the parent's plus `entries` (path → [mode, content]), made with git's plumbing. */
-    function commitWith(root: string, parent: string, entries: Record<string, [string, string]>): string {
+    /** A commit on `parent` whose tree is the parent's plus `entries` (path → [mode, content]; `blobId`: every entry names this object, present or not), made with git's plumbing. */
+    function commitWith(root: string, parent: string, entries: Record<string, [string, string]>, blobId?: string): string {
       const env = { ...process.env, GIT_INDEX_FILE: path.join(tempDir(), 'index') };
       const run = (args: string[], input?: string) => {
         const r = spawnSync('git', args, { cwd: root, env, input, encoding: 'utf8' });
@@ -359,10 +359,10 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       };
       run(['read-tree', parent]);
       for (const [p, [mode, content]] of Object.entries(entries)) {
-        const blob = run(['hash-object', '-w', '--stdin'], content);
+        const blob = blobId ?? run(['hash-object', '-w', '--stdin'], content);
         run(['update-index', '--add', '--cacheinfo', `${mode},${blob},${p}`]);
       }
-      return run(['commit-tree', run(['write-tree']), '-p', parent, '-m', 'evil']);
+      return run(['commit-tree', run(['write-tree', '--missing-ok']), '-p', parent, '-m', 'evil']);
     }
 
     it("an experiment whose tree puts a link where the workspace had a folder: the folder's files are not written through it", () => {
@@ -376,6 +376,19 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside the repository');
       assert.match(r.stderr, /kept in refs\/exps\/apply\/stash only \(unsafe paths, not written\): escape\/f\.txt/);
       assert.equal(git(root, 'show', 'refs/exps/apply/stash^3:escape/f.txt'), 'mine\n', 'the file is kept in the stash');
+    });
+
+    it('an experiment git cannot check out (an object missing): the workspace is put back as it was, edits and untracked files', () => {
+      const root = copyOf(repo.root);
+      const broken = commitWith(root, repo.second, { 'missing.txt': ['100644', ''] }, '0123456789abcdef0123456789abcdef01234567');
+      git(root, 'update-ref', `refs/exps/${repo.second.slice(0, 2)}/${repo.second.slice(2)}/broken`, broken);
+      writeFiles(root, { 'train.py': `${TRAIN}# my edit\n`, 'scratch.txt': 'mine\n' });
+      const before = { tree: workTree(root), status: status(root) };
+      const r = cairn(root, 'exp', 'apply', '--force', 'broken');
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.deepEqual(workTree(root), before.tree);
+      assert.equal(status(root), before.status);
     });
 
     it('experiment names and git remotes that look like options are data, never options', () => {

@@ -52,8 +52,8 @@ export async function expApply(repo: Repo, experiment: string, options: ExpApply
   if (!head) throw new CairnError('USAGE', 'exp apply needs a commit to apply onto: this repository has none.', { hint: 'Commit first.' });
 
   const [changes, expPaths] = await Promise.all([repo.scm!.status('all'), treeBlobs(gitRoot, resolved.commit).then((blobs) => new Set(blobs.map((b) => b.path)))]);
-  const lost = [...changes.filter((c) => expPaths.has(c.path)).map((c) => c.path), ...(await unsavedData(repo, options.signal))];
-  if (lost.length && !options.force) {
+  const lost = options.force ? [] : [...changes.filter((c) => expPaths.has(c.path)).map((c) => c.path), ...(await unsavedData(repo, options.signal))];
+  if (lost.length) {
     const shown = lost.slice(0, 5).join(', ') + (lost.length > 5 ? ` and ${lost.length - 5} more` : '');
     throw new CairnError('UNCOMMITTED_CHANGES', `applying '${experiment}' would overwrite uncommitted changes in: ${shown}.`, {
       hint: `Commit them, or run \`cairn exp apply --force ${experiment}\`: it saves them to ${APPLY_STASH} first.`,
@@ -78,7 +78,7 @@ export async function expApply(repo: Repo, experiment: string, options: ExpApply
     await gitWrite(writer, ['update-ref', EXEC_APPLY, resolved.commit]);
     return { commit: resolved.commit, stash, notRestored, data };
   } catch (err) {
-    if (stash) await revertWorkspace(writer, stash, err);
+    await revertWorkspace(writer, stash, err);
     throw err;
   }
 }
@@ -163,15 +163,21 @@ function removePackedArgs(gitRoot: string): void {
   if (fs.lstatSync(file, { throwIfNoEntry: false })?.isFile()) fs.rmSync(file);
 }
 
-/** dvc's `revert_workspace`: back to HEAD, then the saved workspace re-applied; if that fails too, where it is kept is said. */
-async function revertWorkspace(writer: ReturnType<typeof gitWriter>, stash: string, cause: unknown): Promise<void> {
+/**
+ * dvc's `revert_workspace`: back to HEAD, then the saved workspace re-applied and its stash
+ * dropped; if that fails too, where it is kept is said.
+ */
+async function revertWorkspace(writer: ReturnType<typeof gitWriter>, stash: string | undefined, cause: unknown): Promise<void> {
   try {
     await gitWrite(writer, ['reset', '-q', '--hard']);
-    await gitWrite(writer, ['stash', 'apply', '--index', '--quiet', stash]);
+    if (stash) {
+      await gitWrite(writer, ['stash', 'apply', '--index', '--quiet', stash]);
+      await gitWrite(writer, ['update-ref', '-d', APPLY_STASH, stash]);
+    }
   } catch {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new CairnError('GIT', `exp apply failed (${why}) and the workspace could not be put back.`, {
-      hint: `It is saved in ${APPLY_STASH}: run \`git reset --hard\` and \`git stash apply ${APPLY_STASH}\`.`,
+      hint: stash ? `It is saved in ${APPLY_STASH}: run \`git reset --hard\` and \`git stash apply ${APPLY_STASH}\`.` : 'Run `git reset --hard` to return to HEAD.',
     });
   }
 }
