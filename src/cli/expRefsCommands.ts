@@ -9,6 +9,7 @@ import { formatG } from '../core/experiments/table';
 import { parseNum } from '../core/experiments/show';
 import type { DiffResult } from '../core/metrics/results';
 import { pyStr } from '../core/metrics/flatten';
+import { pyFloatRepr } from '../core/pipeline/values';
 import { Command, markdownTable, out, printJson, withRepo } from './command';
 import { checkoutFailure } from './dataCommands';
 import { plainTable } from './metricsCommands';
@@ -187,7 +188,10 @@ function printDiffTable(diff: DiffResult, title: string, options: { aRev: string
   for (const [file, changes] of Object.entries(diff)) {
     for (const key of Object.keys(changes).sort()) {
       const c = changes[key];
-      rows.push([...(options.noPath ? [] : [file]), key, cell(c.old), cell(c.new), c.diff === undefined ? 'diff not supported' : cell(c.diff)]);
+      // Python's difference is a float when either side is one: 0.01 - 0.01 prints `0.0`.
+      const floatDiff = typeof c.diff === 'number' && Number.isInteger(c.diff) && !options.precision && [c.old, c.new].some((v) => typeof v === 'number' && !Number.isInteger(v));
+      const change = c.diff === undefined ? 'diff not supported' : floatDiff ? pyFloatRepr(c.diff as number) : cell(c.diff);
+      rows.push([...(options.noPath ? [] : [file]), key, cell(c.old), cell(c.new), change]);
     }
   }
   if (options.markdown) out(markdownTable(header.map((h) => `${h}  `), rows));

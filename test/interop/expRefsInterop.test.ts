@@ -309,7 +309,7 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       });
     }
 
-    for (const args of [['HEAD~1', 'exp-b'], ['exp-b', 'exp-a', '--all', '--md'], ['HEAD~1', 'exp-b', '--precision', '2', '--no-path'], [], ['--md']]) {
+    for (const args of [['HEAD~1', 'exp-b'], ['exp-b', 'exp-a', '--all', '--md'], ['HEAD~1', 'exp-b', '--precision', '2', '--no-path'], ['HEAD~1', 'HEAD', '--all'], [], ['--md']]) {
       it(`exp diff ${args.join(' ')} prints dvc's tables`, () => {
         const root = copyOf(repo.root);
         if (!args.length) writeFiles(root, { 'metrics.json': '{"acc": 0.123456789, "loss": 0.9, "name": "edited"}' });

@@ -83,7 +83,7 @@ export async function expApply(repo: Repo, experiment: string, options: ExpApply
   }
 }
 
-/** A commit's files (paths from the top of the work tree) with their blob ids; links and submodules left out. */
+/** A commit's files (paths from the top of the work tree) with their blob ids (a link's blob is its target's name); submodules left out. */
 async function treeBlobs(gitRoot: string, rev: string): Promise<{ path: string; id: string }[]> {
   const out = await runGit(gitRoot, ['ls-tree', '-r', '-z', '--full-tree', rev]);
   const blobs: { path: string; id: string }[] = [];
