@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { cairn, cairnOk, dvc, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
-import { commitAll } from '../support/metricsJson';
+import { commitAll, errorTypesOnly } from '../support/metricsJson';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
 /**
@@ -217,6 +217,8 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.equal(cairnOk(ours, 'exp', 'rename', 'exp-b', 'renamed').trim(), "Renamed experiments: 'exp-b'");
       assert.equal(refs(ours, 'refs/exps/'), refs(theirs, 'refs/exps/'));
       assert.deepEqual(dvcShow(ours), dvcShow(theirs));
+      const show = (text: string) => errorTypesOnly(json(text)); // errors in each tool's own words
+      assert.deepEqual(show(cairnOk(ours, 'exp', 'show', '--json', '-A')), show(dvcOk(ours, 'exp', 'show', '--json', '-A')), 'Cairn reads the renamed experiment as dvc does');
       const firstA = `refs/exps/${repo.first.slice(0, 2)}/${repo.first.slice(2)}/exp-a`;
       const taken = cairn(ours, 'exp', 'rename', firstA, 'renamed');
       assert.equal(taken.status, 1);
@@ -247,6 +249,7 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
         assert.deepEqual(said.ours.replace(/'/g, '').trim().split(/, | and |: /).sort(), said.theirs.replace(/'/g, '').trim().split(/, | and |: /).sort());
         assert.deepEqual(lines(refs(ours, 'refs/exps/')), lines(refs(theirs, 'refs/exps/')));
         assert.deepEqual(lines(dvcOk(ours, 'exp', 'list', '-A')), lines(dvcOk(theirs, 'exp', 'list', '-A')));
+        assert.deepEqual(lines(cairnOk(ours, 'exp', 'list', '-A', '--name-only')), lines(dvcOk(ours, 'exp', 'list', '-A', '--name-only')));
       });
     }
 
