@@ -36,7 +36,7 @@ export const expApplyCommand: Command = {
       const result = await expApply(repo, experiment, { force: values.force, signal, onProgress: bar.update }).finally(() => bar.done());
       if (values.json) printJson(result);
       else {
-        out(`Changes for experiment '${experiment}' have been applied to your current workspace.`);
+        if (!result.data.failed.length) out(`Changes for experiment '${experiment}' have been applied to your current workspace.`);
         if (result.stash) {
           out(`Your workspace as it was is saved in ${APPLY_STASH}. To bring it back run:\n\n\tgit reset --hard\n\tgit stash apply ${APPLY_STASH}\n\tcairn checkout --force\n`);
         }

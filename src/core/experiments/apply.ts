@@ -33,6 +33,7 @@ export interface ExpApplyResult {
   stash?: string;
   /** Pre-apply files the experiment does not have, kept in the workspace as dvc keeps them, but refused as unsafe paths. */
   notRestored: string[];
+  /** The data checkout; with failures the files are applied but `refs/exps/exec/EXEC_APPLY` is not set (as dvc). */
   data: CheckoutResult;
 }
 
@@ -75,7 +76,8 @@ export async function expApply(repo: Repo, experiment: string, options: ExpApply
     const notRestored = stash ? await restoreAbsentFiles(repo, gitRoot, stash, expPaths) : [];
     if (resolved.queued) removePackedArgs(gitRoot);
     const data = await checkout(repo, [], { cwd: repo.root, force: true, signal: options.signal, onProgress: options.onProgress });
-    await gitWrite(writer, ['update-ref', EXEC_APPLY, resolved.commit]);
+    // As dvc: an experiment whose data could not all be checked out is not recorded as applied.
+    if (!data.failed.length) await gitWrite(writer, ['update-ref', EXEC_APPLY, resolved.commit]);
     return { commit: resolved.commit, stash, notRestored, data };
   } catch (err) {
     await revertWorkspace(writer, stash, err);
