@@ -35,13 +35,13 @@ export const expApplyCommand: Command = {
       const bar = new ProgressBar('Checking out');
       const result = await expApply(repo, experiment, { force: values.force, signal, onProgress: bar.update }).finally(() => bar.done());
       if (values.json) printJson(result);
-      else {
+      else if (!values.quiet) {
         if (!result.data.failed.length) out(`Changes for experiment '${experiment}' have been applied to your current workspace.`);
         if (result.stash) {
           out(`Your workspace as it was is saved in ${APPLY_STASH}. To bring it back run:\n\n\tgit reset --hard\n\tgit stash apply ${APPLY_STASH}\n\tcairn checkout --force\n`);
         }
-        if (result.notRestored.length) process.stderr.write(`WARNING: kept in ${APPLY_STASH} only (unsafe paths, not written): ${result.notRestored.join(', ')}\n`);
       }
+      if (result.notRestored.length) process.stderr.write(`WARNING: kept in ${APPLY_STASH} only (unsafe paths, not written): ${result.notRestored.join(', ')}\n`);
       if (result.data.failed.length) throw checkoutFailure(result.data.failed, 'Is your cache up to date? Fetch the data from a remote (cairn pull).');
       return 0;
     });
@@ -82,7 +82,7 @@ export const expRenameCommand: Command = {
     return withRepo(async (repo) => {
       const renamed = await expRename(repo, positionals[0], positionals[1], { force: values.force });
       if (values.json) printJson(renamed);
-      else out(renamed.length ? `Renamed experiments: ${joinNames(renamed)}` : 'No experiments to rename.');
+      else if (!values.quiet) out(renamed.length ? `Renamed experiments: ${joinNames(renamed)}` : 'No experiments to rename.');
       return 0;
     });
   },
@@ -115,7 +115,7 @@ export const expRemoveCommand: Command = {
         queue: values.queue,
       });
       if (values.json) printJson(removed);
-      else out(removed.length ? `Removed experiments: ${joinNames(removed)}` : 'No experiments to remove.');
+      else if (!values.quiet) out(removed.length ? `Removed experiments: ${joinNames(removed)}` : 'No experiments to remove.');
       return 0;
     });
   },
@@ -128,10 +128,10 @@ export const expCleanCommand: Command = {
   async run({ values, positionals }) {
     if (positionals.length) throw new CairnError('USAGE', `cairn exp clean takes no arguments, got '${positionals[0]}'.`);
     return withRepo(async (repo) => {
-      if (!values.json) out('Cleaning up dvc-task messages...');
+      if (!values.json && !values.quiet) out('Cleaning up dvc-task messages...');
       const removed = await expClean(repo);
       if (values.json) printJson(removed);
-      else out('Done!');
+      else if (!values.quiet) out('Done!');
       return 0;
     });
   },
