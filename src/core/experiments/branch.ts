@@ -2,8 +2,8 @@ import type { Repo } from '../repo/repo';
 import { CairnError } from '../errors';
 import { runGit } from '../scm/git';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { parseExperimentRef, ExperimentRef } from './refs';
-import { ambiguousName, headCommit, resolveRevision } from './resolve';
+import type { ExperimentRef } from './refs';
+import { ambiguousName, headCommit, localExperimentRefs, resolveRevision } from './resolve';
 import { assertRefFormat, gitRootOf } from './refWrites';
 
 export interface ExpBranchResult {
@@ -20,7 +20,8 @@ export interface ExpBranchResult {
 export async function expBranch(repo: Repo, experiment: string, branch?: string): Promise<ExpBranchResult> {
   const gitRoot = gitRootOf(repo);
   const { commit } = await resolveRevision(gitRoot, experiment);
-  const containing = await refsContaining(gitRoot, commit);
+  // dvc finds the experiment by its commit: the refs whose history holds it (scmrepo's `get_refs_containing`).
+  const containing = await localExperimentRefs(gitRoot, ['--contains', commit]);
   let ref: ExperimentRef | undefined = containing.length === 1 ? containing[0] : undefined;
   if (containing.length > 1) {
     const head = await headCommit(gitRoot);
@@ -37,16 +38,4 @@ export async function expBranch(repo: Repo, experiment: string, branch?: string)
   // The empty old value makes git refuse, atomically, a branch made meanwhile.
   await gitWrite(gitWriter(gitRoot, 'git update-ref'), ['update-ref', '--create-reflog', '-m', `dvc: Created from experiment '${ref.name}'`, branchRef, ref.sha, '']);
   return { branch: name, experiment: ref.name, commit: ref.sha };
-}
-
-/** Experiment refs whose history holds `commit` (scmrepo's `get_refs_containing`, as dvc finds an experiment by its commit). */
-async function refsContaining(gitRoot: string, commit: string): Promise<ExperimentRef[]> {
-  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(refname)', '--contains', commit, 'refs/exps/']);
-  const refs: ExperimentRef[] = [];
-  for (const line of out.split('\n')) {
-    const space = line.indexOf(' ');
-    const parsed = space > 0 ? parseExperimentRef(line.slice(space + 1), line.slice(0, space)) : undefined;
-    if (parsed) refs.push(parsed);
-  }
-  return refs;
 }

@@ -1,6 +1,5 @@
 import type { Repo } from '../repo/repo';
-import { withReader } from '../metrics/show';
-import { readKindAt, declarationsFor } from '../metrics/show';
+import { declarationsFor, readKindAt, withReader } from '../metrics/show';
 import { diffResults } from '../metrics/diff';
 import type { DiffResult, FileResult } from '../metrics/results';
 import type { RevisionReader } from '../metrics/revisions';

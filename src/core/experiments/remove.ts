@@ -22,7 +22,6 @@ export interface ExpRemoveOptions {
   gitRemote?: string;
   /** Every experiment waiting in dvc's queue. */
   queue?: boolean;
-  signal?: AbortSignal;
 }
 
 /**

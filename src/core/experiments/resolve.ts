@@ -10,9 +10,12 @@ import { CELERY_STASH, QueueEntry, stashEntries } from './queue';
  * several have but only one of them on HEAD's commit; several elsewhere is an error listing them.
  */
 
-/** The repository's experiment refs (dvc's own namespaces left out), in ref order. */
-export async function localExperimentRefs(gitRoot: string): Promise<ExperimentRef[]> {
-  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/exps/']);
+/**
+ * The repository's experiment refs (dvc's own namespaces left out), in ref order; `filter`: more
+ * `for-each-ref` options (`--contains <commit>`).
+ */
+export async function localExperimentRefs(gitRoot: string, filter: string[] = []): Promise<ExperimentRef[]> {
+  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(refname)', ...filter, 'refs/exps/']);
   const refs: ExperimentRef[] = [];
   for (const line of out.split('\n')) {
     const space = line.indexOf(' ');
