@@ -122,6 +122,22 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.deepEqual(workspaceRow(ours), workspaceRow(theirs));
     });
 
+    it('an experiment that deleted a tracked file: gone after applying onto a clean workspace, kept over a changed one, as dvc', () => {
+      const base = copyOf(repo.root);
+      fs.rmSync(path.join(base, 'notes.txt'));
+      dvcOk(base, 'exp', 'run', '-q', '-S', 'train.lr=0.5', '-n', 'exp-del');
+      resetWorkspace(base);
+      for (const dirty of [false, true]) {
+        const [ours, theirs] = [copyOf(base), copyOf(base)];
+        if (dirty) for (const r of [ours, theirs]) writeFiles(r, { 'scratch.txt': 'mine\n' });
+        dvcOk(theirs, 'exp', 'apply', 'exp-del');
+        cairnOk(ours, 'exp', 'apply', 'exp-del');
+        assert.deepEqual(workTree(ours), workTree(theirs), dirty ? 'changed workspace' : 'clean workspace');
+        assert.equal(fs.existsSync(path.join(ours, 'notes.txt')), dirty);
+        assert.equal(status(ours), status(theirs));
+      }
+    });
+
     it('applies by full ref and by commit prefix, as dvc does, and dvc applies what it resolves the same way', () => {
       const ref = `refs/exps/${repo.first.slice(0, 2)}/${repo.first.slice(2)}/exp-b`;
       const sha = git(repo.root, 'rev-parse', ref).trim();
