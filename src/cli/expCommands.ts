@@ -6,6 +6,7 @@ import type { ExpState } from '../core/experiments/contract';
 import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
 import { runCommand, saveCommand } from './expRunCommands';
 import { expPullCommand, expPushCommand } from './expPushPullCommands';
+import { expApplyCommand, expBranchCommand, expCleanCommand, expDiffCommand, expRemoveCommand, expRenameCommand } from './expRefsCommands';
 
 const DEFAULT_PRECISION = 5;
 
@@ -204,6 +205,13 @@ export const expCommands: CommandTable = {
       save: saveCommand,
       push: expPushCommand,
       pull: expPullCommand,
+      apply: expApplyCommand,
+      branch: expBranchCommand,
+      rename: expRenameCommand,
+      remove: expRemoveCommand,
+      rm: expRemoveCommand,
+      clean: expCleanCommand,
+      diff: expDiffCommand,
     },
   },
 };

@@ -16,7 +16,7 @@ const MARKDOWN: OptionSpec = { type: 'boolean', help: 'Print a Markdown table.' 
 const PRECISION: OptionSpec = { type: 'string', value: '<n>', help: `Round numbers to n digits after the point (default ${DEFAULT_PRECISION}).` };
 
 /** A table as DVC prints it: columns at least two wider than their header, two spaces apart, `-` for nothing. */
-function plainTable(header: string[], rows: string[][]): string {
+export function plainTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length + 2, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');

@@ -1,0 +1,81 @@
+import type { Repo } from '../repo/repo';
+import { declarationsFor, readKindAt, withReader } from '../metrics/show';
+import { diffResults } from '../metrics/diff';
+import type { DiffResult, FileResult } from '../metrics/results';
+import type { RevisionReader } from '../metrics/revisions';
+import type { RevisionSource } from '../metrics/revisionSource';
+import type { Declarations } from '../metrics/declarations';
+import { revisionPipelines } from '../metrics/pipelineDeclarations';
+import { resolveRevision } from './resolve';
+
+export interface ExpDiffOptions {
+  /** The old side (default HEAD): a commit, branch, tag or experiment. */
+  aRev?: string;
+  /** The new side (default the workspace). */
+  bRev?: string;
+  /** Unchanged values too. */
+  all?: boolean;
+  /** Only params that are stage dependencies. */
+  paramDeps?: boolean;
+}
+
+/**
+ * What `exp diff` compares, by section. A section per kind of record, so others (an environment
+ * diff) can join without changing the ones there.
+ */
+export interface ExpDiff {
+  metrics: DiffResult;
+  params: DiffResult;
+}
+
+/**
+ * `exp diff [a [b]]` (dvc: experiments/diff.py): the params and metrics of two revisions as
+ * `exp show` reads them, changed values per file (unchanged too with `all`), keys repo-relative.
+ * A revision that cannot be read counts as having none. Undefined when the repository has no
+ * commit (dvc prints nothing then).
+ */
+export async function expDiff(repo: Repo, options: ExpDiffOptions = {}): Promise<ExpDiff | undefined> {
+  return withReader(repo, {}, async (reader) => {
+    if (!reader.gitRoot || !(await reader.hasCommits())) return undefined;
+    const gitRoot = reader.gitRoot;
+    const resolve = async (rev: string) => (await resolveRevision(gitRoot, rev, { unknown: 'revision' })).commit;
+    const a = await resolve(options.aRev ?? 'HEAD');
+    const b = options.bRev === undefined ? undefined : await resolve(options.bRev);
+    const [old, now] = await Promise.all([valuesAt(reader, a, !!options.paramDeps), valuesAt(reader, b, !!options.paramDeps)]);
+    return {
+      metrics: diffResults(old.metrics, now.metrics, !!options.all),
+      params: diffResults(old.params, now.params, !!options.all),
+    };
+  });
+}
+
+/** A revision's params and metrics files (`commit` undefined: the workspace); none when the revision cannot be read, as dvc's diff of a failed state. */
+async function valuesAt(reader: RevisionReader, commit: string | undefined, paramDeps: boolean): Promise<{ params: Record<string, FileResult>; metrics: Record<string, FileResult> }> {
+  const source = reader.source(commit ? { name: commit, commit } : { name: 'workspace' });
+  const [params, metrics] = await Promise.all([
+    readKindAt('params', source, paramDeps ? stageParamDeclarations : undefined, reader.cache),
+    readKindAt('metrics', source, undefined, reader.cache),
+  ]);
+  if (params.error || metrics.error) return { params: {}, metrics: {} };
+  return { params: params.data, metrics: metrics.data };
+}
+
+/**
+ * The revision's declarations with only the params stages depend on (dvc's `deps_only`): no
+ * top-level `params:` entries, no `params.yaml` unless a stage reads it. A key-less entry is the whole file.
+ */
+async function stageParamDeclarations(source: RevisionSource): Promise<Declarations> {
+  const all = await declarationsFor(source);
+  const params = new Map<string, string[]>();
+  const whole = new Set<string>();
+  for (const stage of (await revisionPipelines(source)).stages) {
+    for (const p of stage.params) {
+      const keys = params.get(p.repoPath) ?? [];
+      if (!p.keys?.length) whole.add(p.repoPath);
+      else for (const k of p.keys) if (!keys.includes(k)) keys.push(k);
+      params.set(p.repoPath, keys);
+    }
+  }
+  for (const file of whole) params.set(file, []);
+  return { ...all, params };
+}
