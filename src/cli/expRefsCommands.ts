@@ -5,6 +5,7 @@ import { expRename } from '../core/experiments/rename';
 import { expRemove } from '../core/experiments/remove';
 import { expClean } from '../core/experiments/clean';
 import { expDiff } from '../core/experiments/diff';
+import { renderEnvironmentDiff } from '../core/experiments/environmentDiff';
 import { formatG } from '../core/experiments/table';
 import { parseNum } from '../core/experiments/show';
 import type { DiffResult } from '../core/metrics/results';
@@ -159,13 +160,15 @@ export const expDiffCommand: Command = {
     if (!Number.isInteger(precision)) throw new CairnError('USAGE', `--precision must be a whole number, not '${values.precision}'.`);
     const [aRev, bRev] = positionals;
     return withRepo(async (repo) => {
-      const diff = await expDiff(repo, { aRev, bRev, all: values.all, paramDeps: values['param-deps'] });
+      const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
+      const diff = await expDiff(repo, { aRev, bRev, all: values.all, paramDeps: values['param-deps'], warn });
       if (values.json) printJson(diff ?? {});
       else if (diff) {
         const table = { aRev: aRev ?? 'HEAD', bRev: bRev ?? 'workspace', noPath: !!values['no-path'], markdown: !!values.md };
         printDiffTable(diff.metrics, 'Metric', { ...table, precision: precision || DEFAULT_PRECISION });
         out('');
         printDiffTable(diff.params, 'Param', { ...table, precision: undefined });
+        if (diff.environment) out(`\nEnvironment (${table.aRev} -> ${table.bRev}):\n${renderEnvironmentDiff(diff.environment).trimEnd()}`);
       }
       return 0;
     });

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -416,5 +417,27 @@ describe('exp run and the run cache', function () {
     assert.deepEqual(exps['dvc-again'], exps.first);
     assert.deepEqual(exps['cairn-after-dvc'], exps['dvc-first']);
     assert.deepEqual(show(root, 'cairn'), show(root, 'dvc'));
+  });
+});
+
+describe('exp diff of two recorded environments', function () {
+  this.timeout(240_000);
+
+  it('shows what changed in what ran (a lockfile added, a stage command changed) beside dvc\'s params and metrics diff', () => {
+    const root = trainedBaseline();
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.2', '-n', 'before');
+    writeFiles(root, { 'requirements.txt': 'numpy==2.0.1\n' });
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.3', '-n', 'after');
+    const ours = parsePythonJson(cairnOk(root, 'exp', 'diff', 'before', 'after', '--json')) as any;
+    const { environment, ...rest } = ours;
+    assert.deepEqual(rest, parsePythonJson(dvcOk(root, 'exp', 'diff', 'before', 'after', '--json')));
+    assert.deepEqual(
+      environment.filter((c: any) => c.kind === 'lockfile'),
+      [{ kind: 'lockfile', name: 'requirements.txt', change: 'added', old: null, new: crypto.createHash('sha256').update('numpy==2.0.1\n').digest('hex') }],
+    );
+    const table = cairnOk(root, 'exp', 'diff', 'before', 'after');
+    assert.match(table, /Environment \(before -> after\):\nlockfile requirements\.txt: added sha256 [0-9a-f]{12}/);
+    // Revisions without records (dvc's, the workspace) have no environment section: dvc's output as it is.
+    assert.ok(!('environment' in (parsePythonJson(cairnOk(root, 'exp', 'diff', '--json')) as any)));
   });
 });

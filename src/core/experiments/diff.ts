@@ -7,6 +7,8 @@ import type { RevisionSource } from '../metrics/revisionSource';
 import type { Declarations } from '../metrics/declarations';
 import { revisionPipelines } from '../metrics/pipelineDeclarations';
 import { resolveRevision } from './resolve';
+import { readEnvironmentNotes } from './environmentNotes';
+import { diffEnvironments, EnvironmentChange } from './environmentDiff';
 
 export interface ExpDiffOptions {
   /** The old side (default HEAD): a commit, branch, tag or experiment. */
@@ -17,6 +19,8 @@ export interface ExpDiffOptions {
   all?: boolean;
   /** Only params that are stage dependencies. */
   paramDeps?: boolean;
+  /** One line for an environment record that cannot be read. */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -26,13 +30,16 @@ export interface ExpDiffOptions {
 export interface ExpDiff {
   metrics: DiffResult;
   params: DiffResult;
+  /** What changed in what ran (Cairn's environment records, beyond dvc): only when both revisions are commits with a record. */
+  environment?: EnvironmentChange[];
 }
 
 /**
  * `exp diff [a [b]]` (dvc: experiments/diff.py): the params and metrics of two revisions as
  * `exp show` reads them, changed values per file (unchanged too with `all`), keys repo-relative.
  * A revision that cannot be read counts as having none. Undefined when the repository has no
- * commit (dvc prints nothing then).
+ * commit (dvc prints nothing then). Two commits that both carry Cairn's environment record also
+ * get what changed in it.
  */
 export async function expDiff(repo: Repo, options: ExpDiffOptions = {}): Promise<ExpDiff | undefined> {
   return withReader(repo, {}, async (reader) => {
@@ -42,10 +49,16 @@ export async function expDiff(repo: Repo, options: ExpDiffOptions = {}): Promise
     const a = await resolve(options.aRev ?? 'HEAD');
     const b = options.bRev === undefined ? undefined : await resolve(options.bRev);
     const [old, now] = await Promise.all([valuesAt(reader, a, !!options.paramDeps), valuesAt(reader, b, !!options.paramDeps)]);
-    return {
+    const diff: ExpDiff = {
       metrics: diffResults(old.metrics, now.metrics, !!options.all),
       params: diffResults(old.params, now.params, !!options.all),
     };
+    if (b) {
+      const records = await readEnvironmentNotes(reader, [a, b], options.warn);
+      const [recordA, recordB] = [records.get(a), records.get(b)];
+      if (recordA && recordB) diff.environment = diffEnvironments(recordA, recordB);
+    }
+    return diff;
   });
 }
 
