@@ -222,7 +222,7 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       const before = { tree: snapshot(root), refs: refs(root) };
       const ambiguous = cairn(root, 'exp', 'apply', 'exp-a');
       assert.equal(ambiguous.status, 1);
-      assert.match(ambiguous.stderr, /ambiguous name 'exp-a' refers to multiple experiments\. Use one of the following full refnames instead: refs\/exps\/\S+\/exp-a, refs\/exps\/\S+\/exp-a\./);
+      assert.match(ambiguous.stderr, /Ambiguous name 'exp-a' refers to multiple experiments\. Use one of the following full refnames instead: refs\/exps\/\S+\/exp-a, refs\/exps\/\S+\/exp-a\./);
       assert.notEqual(dvc(root, 'exp', 'apply', 'exp-a').status, 0, 'dvc refuses it too');
       const unknown = cairn(root, 'exp', 'apply', 'exp-bb');
       assert.match(unknown.stderr, /ERROR: 'exp-bb' does not appear to be an experiment commit\. Did you mean 'exp-b'\?/);
@@ -337,7 +337,7 @@ describe('interop: exp apply / branch / rename / remove / clean / diff against d
       assert.equal(remoteRefs(remotes.ours).filter((r) => r.startsWith('refs/exps/')).length, 1, "the first baseline's exp-a stays");
       assert.equal(refs(ours, 'refs/exps/'), refs(repo.root, 'refs/exps/'), 'local refs untouched');
       const unknown = cairn(ours, 'exp', 'remove', '-g', 'origin', 'exp-b');
-      assert.match(unknown.stderr, /experiment 'exp-b' does not exist in 'origin'/);
+      assert.match(unknown.stderr, /Experiment 'exp-b' does not exist in 'origin'/);
     });
   });
 

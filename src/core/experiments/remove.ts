@@ -56,7 +56,7 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
       if (ref && !chosen.includes(ref)) chosen.push(ref);
       if (task && !dequeued.includes(task)) dequeued.push(task);
     }
-    if (unresolved.length) throw unresolvedNames(unresolved, refs.map((r) => r.name), remote);
+    if (unresolved.length) throw unresolvedNames(unresolved, refs.map((r) => r.name), { gitRemote: remote, missingFromRemote: remote !== undefined });
     removed.push(...options.names);
   } else if (options.revs?.length) {
     const baselines = new Set(await commitsFrom(gitRoot, options.revs, options.num ?? 1));

@@ -58,23 +58,26 @@ export function resolveNames(names: string[], refs: ExperimentRef[], head: strin
 }
 
 export function ambiguousName(name: string, matches: ExperimentRef[]): CairnError {
-  return new CairnError('USAGE', `ambiguous name '${name}' refers to multiple experiments.`, {
+  return new CairnError('USAGE', `Ambiguous name '${name}' refers to multiple experiments.`, {
     hint: `Use one of the following full refnames instead: ${matches.map((m) => m.ref).join(', ')}.`,
     paths: matches.map((m) => m.ref),
   });
 }
 
-/** dvc's "not a valid experiment name" for names nothing matched, with a "did you mean" when one name was given. */
-export function unresolvedNames(names: string[], known: Iterable<string>, gitRemote?: string): CairnError {
+/**
+ * dvc's "not a valid experiment name" for names nothing matched (`missingFromRemote`: "does not
+ * exist in <remote>", as dvc's `exp remove -g`), with a "did you mean" for the first.
+ */
+export function unresolvedNames(names: string[], known: Iterable<string>, where: { gitRemote?: string; missingFromRemote?: boolean } = {}): CairnError {
   const joined = names.join('; ');
-  const message = gitRemote
-    ? `experiment '${joined}' does not exist in '${gitRemote}'.`
+  const message = where.missingFromRemote
+    ? `Experiment '${joined}' does not exist in '${where.gitRemote}'.`
     : names.length > 1
       ? `'${joined}' are not valid experiment names.`
       : `'${joined}' is not a valid experiment name.`;
-  const meant = names.length === 1 ? nearestName(names[0], new Set(known)) : undefined;
+  const meant = nearestName(names[0], new Set(known));
   return new CairnError('USAGE', message, {
-    hint: meant ? `Did you mean '${meant}'? (\`cairn exp list -A\` lists them.)` : 'List them with `cairn exp list -A`.',
+    hint: meant ? `Did you mean '${meant}'?` : `\`cairn exp list${where.gitRemote === undefined ? '' : ` ${where.gitRemote}`} -A\` lists the experiments.`,
     suggestion: meant ? { from: names[0], to: meant } : undefined,
   });
 }

@@ -1,5 +1,4 @@
-import { CairnError } from '../errors';
-import { nearestName } from '../nearestName';
+import { resolveNames, unresolvedNames } from './resolve';
 import type { RevisionReader } from '../metrics/revisions';
 import type { ExperimentRef } from './refs';
 import { selectBaselines } from './show';
@@ -50,26 +49,8 @@ export async function selectExperiments(
  * (`gitRemote`: the candidates are that remote's).
  */
 export function resolveExperimentNames(candidates: ExperimentRef[], names: string[], head: string | undefined, gitRemote?: string): ExperimentRef[] {
-  const found: ExperimentRef[] = [];
-  const unresolved: string[] = [];
-  for (const name of names) {
-    const matches = candidates.filter((r) => (name.startsWith('refs/') ? r.ref === name : r.name === name));
-    const match = matches.length === 1 ? matches[0] : matches.find((r) => r.baseline === head);
-    if (match) found.push(match);
-    else if (matches.length === 0) unresolved.push(name);
-    else {
-      throw new CairnError('USAGE', `Ambiguous name '${name}' refers to multiple experiments.`, {
-        hint: `Use one of the following full refnames instead: ${matches.map((m) => m.ref).join(', ')}.`,
-      });
-    }
-  }
-  if (unresolved.length) {
-    const meant = nearestName(unresolved[0], new Set(candidates.map((r) => r.name)));
-    const message = unresolved.length > 1 ? `'${unresolved.join('; ')}' are not valid experiment names` : `'${unresolved[0]}' is not a valid experiment name`;
-    throw new CairnError('USAGE', `${message}.`, {
-      hint: meant ? `Did you mean '${meant}'?` : `\`cairn exp list${gitRemote === undefined ? '' : ` ${gitRemote}`} -A\` lists the experiments.`,
-      suggestion: meant ? { from: unresolved[0], to: meant } : undefined,
-    });
-  }
-  return found;
+  const resolved = resolveNames(names, candidates, head);
+  const unresolved = names.filter((n) => !resolved.get(n));
+  if (unresolved.length) throw unresolvedNames(unresolved, candidates.map((r) => r.name), { gitRemote });
+  return names.map((n) => resolved.get(n)!);
 }
