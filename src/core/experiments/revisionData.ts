@@ -5,8 +5,7 @@ import type { RevisionSource } from '../metrics/revisionSource';
 import { normalizeRel } from '../metrics/revisionSource';
 import { readKindAt } from '../metrics/show';
 import { encodeError, EncodedError } from '../metrics/results';
-import { revisionPipelines, lockedStage } from '../metrics/pipelineDeclarations';
-import { revisionDvcFiles } from '../outputs/revisionDvcFiles';
+import { revisionPipelines, lockedStage, sourceDvcFiles } from '../metrics/pipelineDeclarations';
 import { isDict } from '../metrics/flatten';
 import type { ExpData, ExpDep, ExpOut } from './contract';
 
@@ -117,7 +116,7 @@ async function depsOf(source: RevisionSource): Promise<Record<string, ExpDep>> {
 /** Outputs that are neither metrics nor plots: `.dvc` files' (data sources) and stages'. */
 async function outsOf(source: RevisionSource): Promise<Record<string, ExpOut>> {
   const outs: Record<string, ExpOut> = {};
-  for (const file of await revisionDvcFiles(source)) {
+  for (const file of await sourceDvcFiles(source)) {
     for (const out of file.outs) {
       const rel = path.relative(source.root, file.outPath(out)).split(path.sep).join('/');
       outs[rel] = { hash: out.md5 ?? null, size: out.size ?? null, nfiles: out.nfiles ?? null, use_cache: out.cache, is_data_source: true };

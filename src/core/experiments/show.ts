@@ -45,24 +45,28 @@ export async function expShow(repo: Repo, options: ExpShowOptions = {}): Promise
 async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptions): Promise<ExpState[]> {
   if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
   const gitRoot = reader.gitRoot;
-  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
   const baselines = await selectBaselines(reader, gitRoot, options);
   throwIfAborted(options.signal);
-  const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
-  const [refs, queued, failed, successes, running] = await Promise.all([
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
+  // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
+  const stashed = new Set((await reader.refs()).map((r) => r.ref));
+  const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
+  const [names, refs, queued, failed, successes, running] = await Promise.all([
+    options.shaOnly ? new Map<string, string>() : describe(reader, baselines),
     experimentRefsByBaseline(reader),
-    options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
-    options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
+    entriesOf(CELERY_STASH, options.hideQueued),
+    entriesOf(CELERY_FAILED_STASH, options.hideFailed),
     queueSuccesses(repo),
     workspaceRun(repo),
   ]);
 
-  const result: ExpState[] = [];
-  if (!options.hideWorkspace) result.push(stateOf('workspace', null, await revisions.state(undefined)));
-  for (const baseline of baselines) {
+  const workspace = options.hideWorkspace ? [] : [revisions.state(undefined).then((state) => stateOf('workspace', null, state))];
+  // Every baseline at once: their reads share the one cat-file process, whose pipe then never runs dry.
+  const shown = baselines.map(async (baseline): Promise<ExpState> => {
     throwIfAborted(options.signal);
     const finished = await Promise.all(
       (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
+        throwIfAborted(options.signal);
         const revs = await experimentCommits(revisions, sha, baseline);
         if (!revs.length) return undefined;
         const states = await Promise.all(revs.map(async (rev, i) => stateOf(rev, i === 0 ? name : null, await revisions.state(rev))));
@@ -105,9 +109,9 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     ];
     const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
     state.experiments = experiments.length ? experiments : null;
-    result.push(state);
-  }
-  return result;
+    return state;
+  });
+  return Promise.all([...workspace, ...shown]);
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {
@@ -159,10 +163,9 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
       commits.push(parent);
     }
   }
-  const refList = async (prefix: string) =>
-    (await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', prefix])).split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0]);
+  const refList = async (prefix: string) => (await reader.refs()).filter((r) => r.ref.startsWith(prefix)).map((r) => r.commit);
   if (selection.allCommits) {
-    commits.push(...(await allCommitsByDate(gitRoot)));
+    commits.push(...(await allCommitsByDate(reader, gitRoot)));
   } else {
     if (selection.allBranches) commits.push(...(await refList('refs/heads/')));
     if (selection.allTags) {
@@ -176,17 +179,16 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
  * Every commit HEAD, branches, remote branches and tags reach, as dvc's git layer walks them
  * (dulwich, by date): newest commit time first, ties by sha, each commit once.
  */
-async function allCommitsByDate(gitRoot: string): Promise<string[]> {
+async function allCommitsByDate(reader: RevisionReader, gitRoot: string): Promise<string[]> {
   const starts = ['HEAD', '--branches', '--tags', '--remotes'];
-  const log = await runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']);
+  const [log, refs, head] = await Promise.all([runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']), reader.refs(), reader.resolve('HEAD')]);
   const commits = new Map<string, { time: number; parents: string[] }>();
   for (const line of log.split('\n').filter(Boolean)) {
     const [sha, time, ...parents] = line.split(' ');
     commits.set(sha, { time: Number(time), parents });
   }
   // Annotated tags start from the commit they name.
-  const refs = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/']);
-  const tips = [(await runGit(gitRoot, ['rev-parse', 'HEAD'])).trim(), ...refs.split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0])];
+  const tips = [head ?? '', ...refs.filter((r) => /^refs\/(heads|remotes|tags)\//.test(r.ref)).map((r) => r.commit)];
   const frontier = new Set(tips.filter((sha) => commits.has(sha)));
   const seen = new Set(frontier);
   const order: string[] = [];
@@ -210,16 +212,12 @@ async function allCommitsByDate(gitRoot: string): Promise<string[]> {
  * Names for baselines, as dvc's `describe`: HEAD's branch for HEAD's commit, else a tag, else a
  * branch pointing at it (the first by name).
  */
-export async function describe(reader: RevisionReader, gitRoot: string, shas: string[]): Promise<Map<string, string>> {
-  const head = await reader.resolve('HEAD');
-  const headBranch = await reader.activeBranch();
+export async function describe(reader: RevisionReader, shas: string[]): Promise<Map<string, string>> {
+  const [head, refs] = await Promise.all([reader.resolve('HEAD'), reader.refs()]);
+  const headBranch = refs.find((r) => r.head && r.ref.startsWith('refs/heads/'))?.ref.slice('refs/heads/'.length);
   const tags = new Map<string, string>();
   const branches = new Map<string, string>();
-  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)', 'refs/tags/', 'refs/heads/']);
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [sha, peeled, ...rest] = line.split(' ');
-    const ref = rest.join(' ');
-    const commit = peeled || sha;
+  for (const { ref, commit } of refs) {
     if (ref.startsWith('refs/tags/') && !tags.has(commit)) tags.set(commit, ref.slice('refs/tags/'.length));
     if (ref.startsWith('refs/heads/') && !branches.has(commit)) branches.set(commit, ref.slice('refs/heads/'.length));
   }
