@@ -7,6 +7,7 @@ import type { RevisionReader } from '../metrics/revisions';
 import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { ExpExecutor, ExpRange, ExpState } from './contract';
 import { ExpRevisions, RevisionState } from './revisionData';
+import { ExpShowCache } from './showCache';
 import { experimentRefsByBaseline } from './refs';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
 
@@ -27,6 +28,8 @@ export interface ExpShowOptions extends BaselineSelection {
   hideWorkspace?: boolean;
   /** Baselines by sha only, never by branch or tag name. */
   shaOnly?: boolean;
+  /** Read every commit again, not what an earlier `exp show` kept of it (`ExpShowCache`); what is read is kept anew. */
+  force?: boolean;
   signal?: AbortSignal;
   reader?: RevisionReader;
 }
@@ -47,7 +50,9 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   const gitRoot = reader.gitRoot;
   const baselines = await selectBaselines(reader, gitRoot, options);
   throwIfAborted(options.signal);
-  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
+  const cache = new ExpShowCache(repo);
+  if (!options.force) cache.load(baselines);
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }, (sha) => cache.get(sha));
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
   const stashed = new Set((await reader.refs()).map((r) => r.ref));
   const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
@@ -111,7 +116,20 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     state.experiments = experiments.length ? experiments : null;
     return state;
   });
-  return Promise.all([...workspace, ...shown]);
+  const result = await Promise.all([...workspace, ...shown]);
+  await cache.save(commitsByBaseline(result), (sha) => revisions.cacheable(sha));
+  return result;
+}
+
+/** The commits shown under each baseline (the baseline's own first), the workspace left out. */
+function commitsByBaseline(states: ExpState[]): Map<string, string[]> {
+  const shown = new Map<string, string[]>();
+  for (const baseline of states) {
+    if (baseline.rev === 'workspace') continue;
+    const revs = [baseline.rev, ...(baseline.experiments ?? []).flatMap((range) => range.revs.map((r) => r.rev))];
+    shown.set(baseline.rev, revs.filter((rev) => rev !== 'workspace'));
+  }
+  return shown;
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {
