@@ -33,6 +33,7 @@ describe('exp show cache (.dvc/tmp/cairn/exp-show)', function () {
     // Bad JSON, an older format, entries of the wrong shape: each read as nothing and written anew.
     const file = path.join(cacheFolder(root), `${baseline}.json`);
     const kept = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(Object.keys(kept.revisions).length, 3, 'the baseline and its two experiments');
     for (const text of ['{"format": 1, "revisions": [', JSON.stringify({ ...kept, format: 0 }), JSON.stringify({ format: 1, revisions: Object.fromEntries(Object.keys(kept.revisions).map((sha) => [sha, { firstParent: null, time: 0, data: { params: { 'params.yaml': 5 }, metrics: {}, deps: {}, outs: {}, meta: {} } }])) })]) {
       fs.writeFileSync(file, text);
       assert.deepEqual(await show(root), cold, text.slice(0, 40));

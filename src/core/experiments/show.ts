@@ -46,13 +46,17 @@ export async function expShow(repo: Repo, options: ExpShowOptions = {}): Promise
 }
 
 async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptions): Promise<ExpState[]> {
-  if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
+  if (!reader.objects || !reader.gitRoot) return [];
   const gitRoot = reader.gitRoot;
+  const cache = new ExpShowCache(repo);
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }, (sha) => cache.get(sha));
+  // What does not depend on the baselines starts at once: the workspace (its files and `git ls-files`) and the refs.
+  const workspaceState = options.hideWorkspace ? undefined : revisions.state(undefined);
+  void reader.refs().catch(() => undefined);
+  if (!(await reader.hasCommits())) return [];
   const baselines = await selectBaselines(reader, gitRoot, options);
   throwIfAborted(options.signal);
-  const cache = new ExpShowCache(repo);
   if (!options.force) cache.load(baselines);
-  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }, (sha) => cache.get(sha));
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
   const stashed = new Set((await reader.refs()).map((r) => r.ref));
   const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
@@ -65,7 +69,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     workspaceRun(repo),
   ]);
 
-  const workspace = options.hideWorkspace ? [] : [revisions.state(undefined).then((state) => stateOf('workspace', null, state))];
+  const workspace = workspaceState ? [workspaceState.then((state) => stateOf('workspace', null, state))] : [];
   // Every baseline at once: their reads share the one cat-file process, whose pipe then never runs dry.
   const shown = baselines.map(async (baseline): Promise<ExpState> => {
     throwIfAborted(options.signal);

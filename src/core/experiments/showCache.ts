@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import type { Repo } from '../repo/repo';
 import { readRepoFileSync } from '../repo/readRepoFile';
 import { writeFileAtomic } from '../repo/atomicWrite';
@@ -76,8 +75,10 @@ export class ExpShowCache {
       if (!SHA.test(baseline)) continue;
       const entries: Record<string, CachedRevision> = {};
       for (const sha of shas) {
-        const entry = this.known.get(sha) ?? fresh(sha);
-        if (entry && SHA.test(sha) && keepable(entry)) entries[sha] = entry;
+        const known = this.known.get(sha);
+        const entry = known ?? fresh(sha);
+        // What was read from a file went through JSON already.
+        if (entry && SHA.test(sha) && (known || keepable(entry))) entries[sha] = entry;
       }
       const held = this.held.get(baseline) ?? new Set();
       const kept = Object.keys(entries);
@@ -97,9 +98,13 @@ export class ExpShowCache {
   }
 }
 
-/** What JSON keeps as it is: no NaN or Infinity (they would come back as null), nothing but plain data. */
-function keepable(entry: CachedRevision): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(entry)), entry);
+/** What JSON gives back as it is: no NaN, Infinity or -0 (null and 0 would come back), nothing but plain data. */
+function keepable(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every(keepable);
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every(keepable);
 }
 
 function readEntries(file: string): [string, CachedRevision][] {
