@@ -55,10 +55,25 @@ export class ExpShowCache {
     }
   }
 
-  /** `.dvc/tmp`, `.dvc/tmp/cairn` and the cache's folder are folders, not links a cloned archive brought. */
-  private inRealFolders(): boolean {
+  /** `.dvc/tmp`, `.dvc/tmp/cairn` and the cache's folder, outermost first. */
+  private folders(): string[] {
     const tmp = path.join(this.repo.dvcDir, 'tmp');
-    return [tmp, path.join(tmp, 'cairn'), this.folder()].every((dir) => fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory());
+    return [tmp, path.join(tmp, 'cairn'), this.folder()];
+  }
+
+  /** All are folders, none a link a cloned archive brought (git ignores `.dvc/tmp`). */
+  private inRealFolders(): boolean {
+    return this.folders().every((dir) => fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory());
+  }
+
+  /** Makes them real folders: a link or file on the way is replaced, never written through. */
+  private makeFolders(): string {
+    for (const dir of this.folders()) {
+      const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+      if (st && !st.isDirectory()) fs.rmSync(dir, { force: true });
+      if (!st?.isDirectory()) fs.mkdirSync(dir);
+    }
+    return this.folder();
   }
 
   get(sha: string): CachedRevision | undefined {
@@ -87,10 +102,7 @@ export class ExpShowCache {
     }
     if (!writes.length) return;
     try {
-      const folder = path.join(this.repo.stateFolder(), 'exp-show');
-      const st = fs.lstatSync(folder, { throwIfNoEntry: false });
-      if (st?.isSymbolicLink()) fs.unlinkSync(folder);
-      if (!st?.isDirectory()) fs.mkdirSync(folder, { recursive: true });
+      const folder = this.makeFolders();
       await Promise.all(writes.map(([baseline, revisions]) => writeFileAtomic(path.join(folder, `${baseline}.json`), JSON.stringify({ format: FORMAT, revisions }))));
     } catch {
       // A read-only repository: the next exp show reads the commits again.

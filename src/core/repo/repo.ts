@@ -147,12 +147,6 @@ export class Repo {
     return abs;
   }
 
-  /** Cairn's own state folder, made a real folder first: for state a command keeps of its own. */
-  stateFolder(): string {
-    this.ensureStateDir();
-    return this.stateDir;
-  }
-
   /** Cairn's own state: the stat index, the lock, the workspace staging folder. */
   private get stateDir(): string {
     return path.join(this.dvcDir, 'tmp', 'cairn');
