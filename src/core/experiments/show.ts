@@ -50,11 +50,13 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   const gitRoot = reader.gitRoot;
   const cache = new ExpShowCache(repo);
   const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }, (sha) => cache.get(sha));
-  // What does not depend on the baselines starts at once: the workspace (its files and `git ls-files`) and the refs.
+  // What does not wait for another git answer starts at once: the workspace (its files and `git ls-files`), the refs, the baselines.
   const workspaceState = options.hideWorkspace ? undefined : revisions.state(undefined);
   void reader.refs().catch(() => undefined);
+  const chosen = selectBaselines(reader, gitRoot, options);
+  chosen.catch(() => undefined); // without commits it fails, unawaited
   if (!(await reader.hasCommits())) return [];
-  const baselines = await selectBaselines(reader, gitRoot, options);
+  const baselines = await chosen;
   throwIfAborted(options.signal);
   if (!options.force) cache.load(baselines);
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
