@@ -21,6 +21,9 @@ import { PipelineSchemas } from '../../src/server/schemas';
 import { validateDocument, validationInput } from '../../src/server/validateDocument';
 import { YamlText } from '../../src/server/yamlText';
 import { tempDir } from '../support/fixtures';
+import { ExpShowCache } from '../../src/core/experiments/showCache';
+import { isoLocalTime } from '../../src/core/experiments/revisionData';
+import { expTable } from '../../src/core/experiments/table';
 
 /**
  * Every parser of bytes a stranger's repository or remote provides, fed valid files mutated
@@ -53,6 +56,25 @@ const LOCKS = [
   `schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n    - path: data\n      hash: md5\n      md5: 734ba86cc7be9e6c2d8b8062ed9da41c.dir\n      size: 18\n      nfiles: 3\n    params:\n      params.yaml:\n        train.lr: 0.01\n    outs:\n    - path: model.pkl\n      hash: md5\n      md5: ${MD5}\n      size: 6\n      isexec: true\n`,
 ];
 const DIRS = [`[{"md5": "${MD5}", "relpath": "a.txt"}, {"md5": "734ba86cc7be9e6c2d8b8062ed9da41c", "relpath": "sub/b \\u00e9.txt"}]`];
+const SHA = 'e9060c4272b1dd5666463cf763b28fa742507946';
+const EXP_SHOW_CACHES = [
+  JSON.stringify({
+    format: 1,
+    revisions: {
+      [SHA]: {
+        firstParent: null,
+        time: 1796555134,
+        data: {
+          params: { 'params.yaml': { data: { train: { lr: 0.1, layers: [1, 2.5, 'x'], name: null } } } },
+          metrics: { 'eval/metrics.json': { data: { auc: 0.95, nested: { f1: 0.1, ok: true } } } },
+          deps: { 'data.txt': { hash: MD5, size: 2, nfiles: null } },
+          outs: { eval: { hash: `${MD5}.dir`, size: 40, nfiles: 1, use_cache: true, is_data_source: false } },
+          meta: {},
+        },
+      },
+    },
+  }),
+];
 const CONFIGS = [
   `[core]\n    remote = store\n    autostage = true\n['remote "store"']\n    url = s3://bucket/path\n    endpointurl = http://127.0.0.1:9\n    jobs = 4\n[cache]\n    type = reflink,copy\n`,
   `[core]\nremote = f\n[remote "f"]\nurl = ../remote-folder\n[remote "g"]\nurl = file:///tmp/store\n`,
@@ -267,6 +289,22 @@ describe('fuzzing every parser of repository and remote bytes', function () {
 
   it('.dir manifests', async () => {
     await fuzz('.dir (parseDirManifest)', DIRS, (text) => parseDirManifest(text, 'files/md5/73/4ba86cc7be9e6c2d8b8062ed9da41c.dir'), jsonMutation);
+  });
+
+  it("exp show's cache (.dvc/tmp/cairn/exp-show): what is read back is printed as exp show prints it", async () => {
+    const dvcDir = path.join(tempDir(), '.dvc');
+    const folder = path.join(dvcDir, 'tmp', 'cairn', 'exp-show');
+    fs.mkdirSync(folder, { recursive: true });
+    await fuzz('exp show cache (load, table)', EXP_SHOW_CACHES, (text) => {
+      fs.writeFileSync(path.join(folder, `${SHA}.json`), text);
+      const cache = new ExpShowCache({ dvcDir } as Repo);
+      cache.load([SHA]);
+      const found = cache.get(SHA);
+      if (!found) return undefined;
+      const state = { rev: SHA, name: null, data: { rev: SHA, timestamp: isoLocalTime(found.time), ...found.data }, error: null, experiments: null };
+      JSON.stringify(state);
+      return expTable([state], { fillValue: '-', precision: 5, isoTime: false });
+    }, jsonMutation);
   });
 
   it('.dvc/config and remote URLs: the config parsed, every remote opened (nothing is sent)', async () => {
