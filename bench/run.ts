@@ -9,6 +9,7 @@ import { DelayingProxy, delayingProxy } from '../test/support/delayingProxy';
 import { pipelineBenchOptions, pipelinesCase } from './pipelines';
 import { environmentCase } from './environment';
 import { expRunCase } from './experiments';
+import { expShowBenchOptions, expShowCase } from './expShow';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -22,7 +23,7 @@ import { expRunCase } from './experiments';
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
  *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
- *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run]  which cases to run (remote: push/pull
+ *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show]  which cases to run (remote: push/pull
  *                                                      to a local folder; s3: to MinIO, built once;
  *                                                      s3-link: small files to MinIO through a
  *                                                      slow link's round trip; pipelines: status,
@@ -30,13 +31,16 @@ import { expRunCase } from './experiments';
  *                                                      pipelines, bench/pipelines.ts; environment:
  *                                                      an experiment's environment capture against
  *                                                      pip freeze, bench/environment.ts; exp-run:
- *                                                      exp run's overhead, bench/experiments.ts)
+ *                                                      exp run's overhead, bench/experiments.ts;
+ *                                                      exp-show: exp show --json -A, bench/expShow.ts)
  *   BENCH_EXP_FILES [2000], BENCH_EXP_ROUNDS [5]       the exp-run case's tracked files and rounds
  *   BENCH_LINK_FILES [2000], BENCH_LINK_MS [20]        the s3-link case's files and round trip
  *   BENCH_PIPELINE_SIZES [1000,2000,5000,10000]       the pipelines case: stages per generated pipeline
  *   BENCH_PIPELINE_SHAPES [chain,fan,mixed]            its shapes (bench/pipelineShapes.ts)
  *   BENCH_PIPELINE_DVC_MAX [1000]                      dvc runs only up to this many stages
  *   BENCH_PIPELINE_DVC_TIMEOUT [300]                   s before a dvc run there is stopped
+ *   BENCH_EXP_BASELINES [20], BENCH_EXP_PER_BASELINE [15]  the exp-show case's commits and experiments on each
+ *   BENCH_EXP_RUNS [7]                                 its timed runs per tool (median)
  *   BENCH_QUIET_WAIT [60]                              s to wait before a case for idle CPUs
  *   BENCH_DVC                                          a dvc executable (else the pinned peer)
  *   BENCH_KEEP=1                                       keep the temp dir
@@ -44,6 +48,7 @@ import { expRunCase } from './experiments';
  * Quick trial: BENCH_SMALL_FILES=2000 BENCH_BIG_MB=64 BENCH_RSS_MB=128 npm run bench
  * Remotes only, quick: BENCH_CASES=remote,s3 BENCH_SMALL_FILES=2000 BENCH_BIG_MB=64 BENCH_QUIET_WAIT=5 npm run bench
  * Pipelines only: BENCH_CASES=pipelines BENCH_RESULTS=/tmp/pipelines.md npm run bench
+ * exp show only: BENCH_CASES=exp-show BENCH_RESULTS=/tmp/exp-show.md node out/bench/run.js
  */
 
 const env = process.env;
@@ -61,7 +66,7 @@ const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
 const EXP_FILES = Math.round(num('BENCH_EXP_FILES', 2000));
 const EXP_ROUNDS = Math.round(num('BENCH_EXP_ROUNDS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run').split(',').map((s) => s.trim()).filter(Boolean));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -827,6 +832,8 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('s3-link') ? `push/pull of ${LINK_FILES} files to MinIO through a ${LINK_MS} ms round trip` : '',
       CASES.has('pipelines') ? `pipelines of ${pipelineBenchOptions(env).sizes.join('/')} stages (${pipelineBenchOptions(env).shapes.join(', ')})` : '',
       CASES.has('environment') ? "an experiment's environment capture with the dvc peer's virtualenv active" : '',
+      CASES.has('exp-show') ? `${expShowBenchOptions(env).baselines} commits with ${expShowBenchOptions(env).experimentsPerBaseline} experiments each` : '',
+      CASES.has('exp-run') ? `exp run on a 0.1 s stage, ${EXP_FILES} tracked files` : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }
@@ -888,6 +895,9 @@ async function main(): Promise<void> {
     }
     if (CASES.has('environment')) await environmentCase(work, dvcBin, { run, waitForQuiet, log, row: (r) => rows.push(r) });
     if (CASES.has('exp-run')) await expRunCase(work, cairn, dvc, { files: EXP_FILES, rounds: EXP_ROUNDS }, { must, waitForQuiet, log, row: (r) => rows.push(r) });
+    if (CASES.has('exp-show')) {
+      await expShowCase(work, cairn, dvc, expShowBenchOptions(env), { run, must, childrenCpuSeconds, waitForQuiet, log, row: (r) => rows.push(r), note: (n) => notes.push(n) });
+    }
   } finally {
     cleanup();
   }

@@ -158,8 +158,8 @@ export const expCommands: CommandTable = {
           sha: { type: 'boolean', help: 'Name baselines by commit, not by branch or tag.' },
           precision: { type: 'string', help: 'Round numbers to this many significant digits (default 5).' },
           'no-pager': { type: 'boolean', help: 'Accepted as dvc accepts it (Cairn pages nothing).' },
-          // Accepted as dvc accepts them; Cairn keeps no experiment cache to skip, fetches nothing from running runs and pages nothing.
-          force: { type: 'boolean', short: 'f', help: 'Accepted as dvc accepts it (Cairn keeps no experiment cache to skip).' },
+          force: { type: 'boolean', short: 'f', help: 'Read every commit again instead of what an earlier exp show kept of it (.dvc/tmp/cairn/exp-show).' },
+          // Accepted as dvc accepts it; Cairn fetches nothing from running runs.
           'no-fetch': { type: 'boolean', help: 'Accepted as dvc accepts it (Cairn fetches nothing from running experiments).' },
         },
         async run({ values, positionals, signal }) {
@@ -175,6 +175,7 @@ export const expCommands: CommandTable = {
               hideFailed: values['hide-failed'],
               hideWorkspace: values['hide-workspace'],
               shaOnly: values.sha,
+              force: values.force,
               signal,
               onWarning: (line) => process.stderr.write(`WARNING: ${line}\n`),
             });

@@ -23,6 +23,9 @@ import { PipelineSchemas } from '../../src/server/schemas';
 import { validateDocument, validationInput } from '../../src/server/validateDocument';
 import { YamlText } from '../../src/server/yamlText';
 import { tempDir } from '../support/fixtures';
+import { ExpShowCache } from '../../src/core/experiments/showCache';
+import { isoLocalTime } from '../../src/core/experiments/revisionData';
+import { expTable } from '../../src/core/experiments/table';
 
 /**
  * Every parser of bytes a stranger's repository or remote provides, fed valid files mutated
@@ -65,6 +68,25 @@ const ENVIRONMENT_NOTES = [
     cpu: { model: 'AMD EPYC', count: 2 },
     gpus: [{ name: 'A100', driver_version: '535.54.03', memory_total: '40960 MiB' }],
     stages: [{ name: 'train', cmd: ['python train.py', 'echo done'], duration: 1.25, exit_code: 0 }, { name: 'eval', cmd: [], duration: 0, exit_code: null }],
+  }),
+];
+const SHA = 'e9060c4272b1dd5666463cf763b28fa742507946';
+const EXP_SHOW_CACHES = [
+  JSON.stringify({
+    format: 1,
+    revisions: {
+      [SHA]: {
+        firstParent: null,
+        time: 1796555134,
+        data: {
+          params: { 'params.yaml': { data: { train: { lr: 0.1, layers: [1, 2.5, 'x'], name: null } } } },
+          metrics: { 'eval/metrics.json': { data: { auc: 0.95, nested: { f1: 0.1, ok: true } } } },
+          deps: { 'data.txt': { hash: MD5, size: 2, nfiles: null } },
+          outs: { eval: { hash: `${MD5}.dir`, size: 40, nfiles: 1, use_cache: true, is_data_source: false } },
+          meta: {},
+        },
+      },
+    },
   }),
 ];
 const CONFIGS = [
@@ -291,6 +313,22 @@ describe('fuzzing every parser of repository and remote bytes', function () {
 
   it('environment notes (refs/notes/cairn): parseEnvironmentRecord, and the record written back', async () => {
     await fuzz('environment note', ENVIRONMENT_NOTES, (text) => environmentJson(parseEnvironmentRecord(text)), jsonMutation);
+  });
+
+  it("exp show's cache (.dvc/tmp/cairn/exp-show): what is read back is printed as exp show prints it", async () => {
+    const dvcDir = path.join(tempDir(), '.dvc');
+    const folder = path.join(dvcDir, 'tmp', 'cairn', 'exp-show');
+    fs.mkdirSync(folder, { recursive: true });
+    await fuzz('exp show cache (load, table)', EXP_SHOW_CACHES, (text) => {
+      fs.writeFileSync(path.join(folder, `${SHA}.json`), text);
+      const cache = new ExpShowCache({ dvcDir } as Repo);
+      cache.load([SHA]);
+      const found = cache.get(SHA);
+      if (!found) return undefined;
+      const state = { rev: SHA, name: null, data: { rev: SHA, timestamp: isoLocalTime(found.time), ...found.data }, error: null, experiments: null };
+      JSON.stringify(state);
+      return expTable([state], { fillValue: '-', precision: 5, isoTime: false });
+    }, jsonMutation);
   });
 
   it('.dvc/config and remote URLs: the config parsed, every remote opened (nothing is sent)', async () => {

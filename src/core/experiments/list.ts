@@ -43,7 +43,7 @@ export async function expList(repo: Repo, options: ExpListOptions & { withLabels
       listed.push({ baseline, experiments: list.map((r) => ({ name: r.name, rev: local ? r.sha : undefined })) });
     }
     if (options.withLabels) {
-      const labels = await describe(reader, gitRoot, listed.map((l) => l.baseline));
+      const labels = await describe(reader, listed.map((l) => l.baseline));
       for (const l of listed) l.label = labels.get(l.baseline);
     }
     return listed;

@@ -5,10 +5,10 @@ import type { RevisionSource } from '../metrics/revisionSource';
 import { normalizeRel } from '../metrics/revisionSource';
 import { readKindAt } from '../metrics/show';
 import { encodeError, EncodedError } from '../metrics/results';
-import { revisionPipelines, lockedStage } from '../metrics/pipelineDeclarations';
-import { revisionDvcFiles } from '../outputs/revisionDvcFiles';
+import { revisionPipelines, lockedStage, sourceDvcFiles } from '../metrics/pipelineDeclarations';
 import { isDict } from '../metrics/flatten';
 import type { ExpData, ExpDep, ExpOut } from './contract';
+import type { CachedRevision } from './showCache';
 
 /** What `exp show` says of one revision: its data, or why it could not be read. */
 export type RevisionState = { data: ExpData; error: null } | { data: null; error: EncodedError };
@@ -29,14 +29,38 @@ export interface CommitInfo {
 export class ExpRevisions {
   private readonly commits = new Map<string, Promise<CommitInfo | undefined>>();
   private readonly states = new Map<string, Promise<RevisionState>>();
+  /** Commits read (not taken from `known`) and their states, once settled: what a cache may keep. */
+  private readonly read = new Map<string, { info?: CommitInfo; state?: RevisionState }>();
 
-  constructor(private readonly reader: RevisionReader & { objects: GitObjectReader }) {}
+  /** `known`: commits an earlier `exp show` read (`ExpShowCache`), taken as they are. */
+  constructor(
+    private readonly reader: RevisionReader & { objects: GitObjectReader },
+    private readonly known?: (sha: string) => CachedRevision | undefined,
+  ) {}
 
   /** The commit object `sha` names, or undefined when it is no commit. */
   commit(sha: string): Promise<CommitInfo | undefined> {
     let info = this.commits.get(sha);
-    if (!info) this.commits.set(sha, (info = this.readCommit(sha)));
+    if (!info) {
+      const cached = this.known?.(sha);
+      info = cached ? Promise.resolve({ sha, firstParent: cached.firstParent ?? undefined, time: cached.time }) : this.readCommit(sha).then((i) => this.settled(sha, { info: i }, i));
+      this.commits.set(sha, info);
+    }
     return info;
+  }
+
+  private settled<T>(sha: string, part: { info?: CommitInfo; state?: RevisionState }, value: T): T {
+    this.read.set(sha, { ...this.read.get(sha), ...part });
+    return value;
+  }
+
+  /** What a cache may keep of a commit this run read: nothing when it, or a file of it, could not be read. */
+  cacheable(sha: string): CachedRevision | undefined {
+    const { info, state } = this.read.get(sha) ?? {};
+    if (!info || !state?.data) return undefined;
+    const { params, metrics, deps, outs, meta } = state.data;
+    if ([...Object.values(params), ...Object.values(metrics)].some((f) => f.error)) return undefined;
+    return { firstParent: info.firstParent ?? null, time: info.time, data: { params, metrics, deps, outs, meta } };
   }
 
   private async readCommit(sha: string): Promise<CommitInfo | undefined> {
@@ -52,7 +76,12 @@ export class ExpRevisions {
   state(sha: string | undefined): Promise<RevisionState> {
     const key = sha ?? '';
     let state = this.states.get(key);
-    if (!state) this.states.set(key, (state = this.readState(sha)));
+    if (!state) {
+      const cached = sha ? this.known?.(sha) : undefined;
+      if (cached) state = Promise.resolve({ data: { rev: key, timestamp: isoLocalTime(cached.time), ...cached.data }, error: null });
+      else state = this.readState(sha).then((s) => (sha ? this.settled(sha, { state: s }, s) : s));
+      this.states.set(key, state);
+    }
     return state;
   }
 
@@ -117,7 +146,7 @@ async function depsOf(source: RevisionSource): Promise<Record<string, ExpDep>> {
 /** Outputs that are neither metrics nor plots: `.dvc` files' (data sources) and stages'. */
 async function outsOf(source: RevisionSource): Promise<Record<string, ExpOut>> {
   const outs: Record<string, ExpOut> = {};
-  for (const file of await revisionDvcFiles(source)) {
+  for (const file of await sourceDvcFiles(source)) {
     for (const out of file.outs) {
       const rel = path.relative(source.root, file.outPath(out)).split(path.sep).join('/');
       outs[rel] = { hash: out.md5 ?? null, size: out.size ?? null, nfiles: out.nfiles ?? null, use_cache: out.cache, is_data_source: true };

@@ -7,6 +7,7 @@ import type { RevisionReader } from '../metrics/revisions';
 import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { ExpExecutor, ExpRange, ExpState } from './contract';
 import { ExpRevisions, RevisionState } from './revisionData';
+import { ExpShowCache } from './showCache';
 import { experimentRefsByBaseline } from './refs';
 import { readEnvironmentNotes } from './environmentNotes';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
@@ -28,6 +29,8 @@ export interface ExpShowOptions extends BaselineSelection {
   hideWorkspace?: boolean;
   /** Baselines by sha only, never by branch or tag name. */
   shaOnly?: boolean;
+  /** Read every commit again, not what an earlier `exp show` kept of it (`ExpShowCache`); what is read is kept anew. */
+  force?: boolean;
   signal?: AbortSignal;
   reader?: RevisionReader;
   /** One line for each environment note that is ignored (too big, not a record). */
@@ -46,26 +49,38 @@ export async function expShow(repo: Repo, options: ExpShowOptions = {}): Promise
 }
 
 async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptions): Promise<ExpState[]> {
-  if (!reader.objects || !reader.gitRoot || !(await reader.hasCommits())) return [];
+  if (!reader.objects || !reader.gitRoot) return [];
   const gitRoot = reader.gitRoot;
-  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader });
-  const baselines = await selectBaselines(reader, gitRoot, options);
+  const cache = new ExpShowCache(repo);
+  const revisions = new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }, (sha) => cache.get(sha));
+  // What does not wait for another git answer starts at once: the workspace (its files and `git ls-files`), the refs, the baselines.
+  const workspaceState = options.hideWorkspace ? undefined : revisions.state(undefined);
+  void reader.refs().catch(() => undefined);
+  const chosen = selectBaselines(reader, gitRoot, options);
+  chosen.catch(() => undefined); // without commits it fails, unawaited
+  if (!(await reader.hasCommits())) return [];
+  const baselines = await chosen;
   throwIfAborted(options.signal);
-  const names = options.shaOnly ? new Map<string, string>() : await describe(reader, gitRoot, baselines);
-  const [refs, queued, failed, successes, running] = await Promise.all([
+  if (!options.force) cache.load(baselines);
+  // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
+  const stashed = new Set((await reader.refs()).map((r) => r.ref));
+  const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
+  const [names, refs, queued, failed, successes, running] = await Promise.all([
+    options.shaOnly ? new Map<string, string>() : describe(reader, baselines),
     experimentRefsByBaseline(reader),
-    options.hideQueued ? [] : stashEntries(gitRoot, CELERY_STASH),
-    options.hideFailed ? [] : stashEntries(gitRoot, CELERY_FAILED_STASH),
+    entriesOf(CELERY_STASH, options.hideQueued),
+    entriesOf(CELERY_FAILED_STASH, options.hideFailed),
     queueSuccesses(repo),
     workspaceRun(repo),
   ]);
 
-  const result: ExpState[] = [];
-  if (!options.hideWorkspace) result.push(stateOf('workspace', null, await revisions.state(undefined)));
-  for (const baseline of baselines) {
+  const workspace = workspaceState ? [workspaceState.then((state) => stateOf('workspace', null, state))] : [];
+  // Every baseline at once: their reads share the one cat-file process, whose pipe then never runs dry.
+  const shown = baselines.map(async (baseline): Promise<ExpState> => {
     throwIfAborted(options.signal);
     const finished = await Promise.all(
       (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
+        throwIfAborted(options.signal);
         const revs = await experimentCommits(revisions, sha, baseline);
         if (!revs.length) return undefined;
         const states = await Promise.all(revs.map(async (rev, i) => stateOf(rev, i === 0 ? name : null, await revisions.state(rev))));
@@ -108,10 +123,24 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     ];
     const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
     state.experiments = experiments.length ? experiments : null;
-    result.push(state);
-  }
+    return state;
+  });
+  const result = await Promise.all([...workspace, ...shown]);
+  await cache.save(commitsByBaseline(result), (sha) => revisions.cacheable(sha));
+  // After the cache is saved: it keeps what dvc shows; the records are read fresh each time.
   await addEnvironments(reader, result, options.onWarning);
   return result;
+}
+
+/** The commits shown under each baseline (the baseline's own first), the workspace left out. */
+function commitsByBaseline(states: ExpState[]): Map<string, string[]> {
+  const shown = new Map<string, string[]>();
+  for (const baseline of states) {
+    if (baseline.rev === 'workspace') continue;
+    const revs = [baseline.rev, ...(baseline.experiments ?? []).flatMap((range) => range.revs.map((r) => r.rev))];
+    shown.set(baseline.rev, revs.filter((rev) => rev !== 'workspace'));
+  }
+  return shown;
 }
 
 /**
@@ -177,10 +206,9 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
       commits.push(parent);
     }
   }
-  const refList = async (prefix: string) =>
-    (await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', prefix])).split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0]);
+  const refList = async (prefix: string) => (await reader.refs()).filter((r) => r.ref.startsWith(prefix)).map((r) => r.commit);
   if (selection.allCommits) {
-    commits.push(...(await allCommitsByDate(gitRoot)));
+    commits.push(...(await allCommitsByDate(reader, gitRoot)));
   } else {
     if (selection.allBranches) commits.push(...(await refList('refs/heads/')));
     if (selection.allTags) {
@@ -194,17 +222,16 @@ export async function selectBaselines(reader: RevisionReader, gitRoot: string, s
  * Every commit HEAD, branches, remote branches and tags reach, as dvc's git layer walks them
  * (dulwich, by date): newest commit time first, ties by sha, each commit once.
  */
-async function allCommitsByDate(gitRoot: string): Promise<string[]> {
+async function allCommitsByDate(reader: RevisionReader, gitRoot: string): Promise<string[]> {
   const starts = ['HEAD', '--branches', '--tags', '--remotes'];
-  const log = await runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']);
+  const [log, refs, head] = await Promise.all([runGit(gitRoot, ['log', '--format=%H %ct %P', ...starts, '--']), reader.refs(), reader.resolve('HEAD')]);
   const commits = new Map<string, { time: number; parents: string[] }>();
   for (const line of log.split('\n').filter(Boolean)) {
     const [sha, time, ...parents] = line.split(' ');
     commits.set(sha, { time: Number(time), parents });
   }
   // Annotated tags start from the commit they name.
-  const refs = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/']);
-  const tips = [(await runGit(gitRoot, ['rev-parse', 'HEAD'])).trim(), ...refs.split('\n').filter(Boolean).map((l) => l.split(' ')[1] || l.split(' ')[0])];
+  const tips = [head ?? '', ...refs.filter((r) => /^refs\/(heads|remotes|tags)\//.test(r.ref)).map((r) => r.commit)];
   const frontier = new Set(tips.filter((sha) => commits.has(sha)));
   const seen = new Set(frontier);
   const order: string[] = [];
@@ -228,16 +255,12 @@ async function allCommitsByDate(gitRoot: string): Promise<string[]> {
  * Names for baselines, as dvc's `describe`: HEAD's branch for HEAD's commit, else a tag, else a
  * branch pointing at it (the first by name).
  */
-export async function describe(reader: RevisionReader, gitRoot: string, shas: string[]): Promise<Map<string, string>> {
-  const head = await reader.resolve('HEAD');
-  const headBranch = await reader.activeBranch();
+export async function describe(reader: RevisionReader, shas: string[]): Promise<Map<string, string>> {
+  const [head, refs] = await Promise.all([reader.resolve('HEAD'), reader.refs()]);
+  const headBranch = refs.find((r) => r.head && r.ref.startsWith('refs/heads/'))?.ref.slice('refs/heads/'.length);
   const tags = new Map<string, string>();
   const branches = new Map<string, string>();
-  const out = await runGit(gitRoot, ['for-each-ref', '--format=%(objectname) %(*objectname) %(refname)', 'refs/tags/', 'refs/heads/']);
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [sha, peeled, ...rest] = line.split(' ');
-    const ref = rest.join(' ');
-    const commit = peeled || sha;
+  for (const { ref, commit } of refs) {
     if (ref.startsWith('refs/tags/') && !tags.has(commit)) tags.set(commit, ref.slice('refs/tags/'.length));
     if (ref.startsWith('refs/heads/') && !branches.has(commit)) branches.set(commit, ref.slice('refs/heads/'.length));
   }

@@ -9,6 +9,9 @@ export interface GitObject {
   data: Buffer;
 }
 
+/** Bytes of objects `readById` keeps for reuse. */
+const KEPT_BYTES = 64 * 1024 * 1024;
+
 interface Pending {
   name: string;
   resolve: (o: GitObject | undefined) => void;
@@ -25,6 +28,8 @@ export class GitObjectReader {
   private readonly queue: Pending[] = [];
   private buffer: Buffer = Buffer.alloc(0);
   private failed: Error | undefined;
+  private readonly byId = new Map<string, Promise<GitObject | undefined>>();
+  private keptBytes = 0;
 
   constructor(readonly gitRoot: string) {}
 
@@ -94,6 +99,29 @@ export class GitObjectReader {
     });
   }
 
+  /**
+   * The object with this id (hex, as a tree lists it). Objects never change: each is asked for
+   * once however many revisions share it (experiments of one baseline share most of their files),
+   * while the objects kept stay under a budget.
+   */
+  readById(id: string): Promise<GitObject | undefined> {
+    if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(id)) return Promise.resolve(undefined);
+    let hit = this.byId.get(id);
+    if (!hit) {
+      hit = this.read(id).then((obj) => {
+        this.keptBytes += obj?.data.length ?? 0;
+        // Past the budget start again: a long-lived reader must not keep every object it ever read.
+        if (this.keptBytes > KEPT_BYTES) {
+          this.byId.clear();
+          this.keptBytes = 0;
+        }
+        return obj;
+      });
+      this.byId.set(id, hit);
+    }
+    return hit;
+  }
+
   /** The commit a revision name resolves to (peeling tags), or undefined. */
   async resolveCommit(rev: string): Promise<string | undefined> {
     const obj = await this.read(`${rev}^{commit}`);
@@ -111,17 +139,24 @@ export class GitObjectReader {
   }
 }
 
-/** The entries of a git tree object: name, and whether each is a directory (a tree). Ids are 20 bytes (SHA-1) or 32 (SHA-256). */
-export function parseTree(data: Buffer, shaBytes = 20): { name: string; isDir: boolean }[] {
-  const entries: { name: string; isDir: boolean }[] = [];
+/** An entry of a git tree: its name, whether it is a folder (a tree), and its object id (hex). */
+export interface TreeEntry {
+  name: string;
+  isDir: boolean;
+  id: string;
+}
+
+/** The entries of a git tree object. Ids are 20 bytes (SHA-1) or 32 (SHA-256). */
+export function parseTree(data: Buffer, shaBytes = 20): TreeEntry[] {
+  const entries: TreeEntry[] = [];
   let i = 0;
   while (i < data.length) {
     const space = data.indexOf(0x20, i);
     const nul = data.indexOf(0x00, space);
-    if (space < 0 || nul < 0) break;
+    if (space < 0 || nul < 0 || nul + 1 + shaBytes > data.length) break;
     const mode = data.subarray(i, space).toString('latin1');
     const name = data.subarray(space + 1, nul).toString('utf8');
-    entries.push({ name, isDir: mode === '40000' });
+    entries.push({ name, isDir: mode === '40000', id: data.subarray(nul + 1, nul + 1 + shaBytes).toString('hex') });
     i = nul + 1 + shaBytes; // the entry's binary object id
   }
   return entries;

@@ -3,6 +3,7 @@ import { parseYamlDocument } from '../pipeline/yamlDocument';
 import * as path from 'node:path';
 import { ProjectFileError } from './projectFileError';
 import { revisionDvcFiles } from '../outputs/revisionDvcFiles';
+import type { DvcFile } from '../outputs/dvcFile';
 import { loadPipelines, Pipelines } from '../pipeline/load';
 import { CachedOut, Declarations, declarationsOf } from './declarations';
 import { isObjectId } from '../hashing/objectId';
@@ -42,7 +43,7 @@ export function revisionPipelines(source: RevisionSource): Promise<Pipelines> {
  */
 async function dvcFileOutputs(source: RevisionSource): Promise<Map<string, CachedOut>> {
   const result = new Map<string, CachedOut>();
-  for (const file of await revisionDvcFiles(source)) {
+  for (const file of await sourceDvcFiles(source)) {
     for (const out of file.outs) {
       if (!out.cache || !out.md5 || !isObjectId(out.md5)) continue;
       result.set(path.relative(source.root, file.outPath(out)).split(path.sep).join('/'), { md5: out.md5, hashName: out.hashName });
@@ -70,6 +71,15 @@ async function lockedOutputs(pipelines: Pipelines, source: RevisionSource): Prom
     }
   }
   return result;
+}
+
+const dvcFilesBySource = new WeakMap<RevisionSource, Promise<DvcFile[]>>();
+
+/** A revision's `.dvc` files (`revisionDvcFiles`), found and parsed once per source: its outputs and its data sources both read them. */
+export function sourceDvcFiles(source: RevisionSource): Promise<DvcFile[]> {
+  let files = dvcFilesBySource.get(source);
+  if (!files) dvcFilesBySource.set(source, (files = revisionDvcFiles(source)));
+  return files;
 }
 
 const locksBySource = new WeakMap<RevisionSource, Map<string, Promise<unknown>>>();

@@ -5,7 +5,7 @@ import { DvcIgnore } from '../repo/dvcignore';
 import { readProblem } from '../repo/pathGuard';
 import { readRepoFile } from '../repo/readRepoFile';
 import { CairnError } from '../errors';
-import { GitObjectReader, parseTree } from './gitObjectReader';
+import { GitObject, GitObjectReader, parseTree, TreeEntry } from './gitObjectReader';
 import type { Git } from '../scm/git';
 import { findWorkspaceFiles } from '../repo/workspaceFiles';
 
@@ -123,7 +123,8 @@ function isDirSync(p: string): boolean {
  */
 export class CommitSource implements RevisionSource {
   private readonly cache = new Map<string, Promise<Buffer | undefined>>();
-  private readonly trees = new Map<string, Promise<SourceEntry[] | undefined>>();
+  /** Folders' entries by name, in git's order. */
+  private readonly trees = new Map<string, Promise<Map<string, TreeEntry> | undefined>>();
   /** The commit's ignore rules, read folder by folder as paths are asked about (`rulesLoaded`). */
   private readonly ignore = new DvcIgnore();
   private readonly rulesLoaded = new Map<string, Promise<void>>();
@@ -154,26 +155,37 @@ export class CommitSource implements RevisionSource {
     return found.sort();
   }
 
-  private objectName(norm: string): string {
-    return `${this.commit}:${[this.prefix, norm].filter(Boolean).join('/')}`;
-  }
-
   /** A folder's entries as the commit holds them (nothing left out), or undefined when it is not a folder. */
-  private tree(dir: string): Promise<SourceEntry[] | undefined> {
+  private tree(dir: string): Promise<Map<string, TreeEntry> | undefined> {
     let hit = this.trees.get(dir);
     if (!hit) {
-      hit = this.reader.read(this.objectName(dir)).then((obj) => (obj?.type === 'tree' ? parseTree(obj.data, obj.sha.length / 2) : undefined));
+      hit = this.treeObject(dir).then((obj) => (obj?.type === 'tree' ? new Map(parseTree(obj.data, obj.sha.length / 2).map((e) => [e.name, e])) : undefined));
       this.trees.set(dir, hit);
     }
     return hit;
   }
 
+  /** The root's tree is the commit's own; every folder and file below it is found through its parent's entries, by id. */
+  private async treeObject(dir: string): Promise<GitObject | undefined> {
+    if (dir === '') return this.reader.read(`${this.commit}:${this.prefix}`);
+    const entry = await this.entry(dir);
+    return entry?.isDir ? this.reader.readById(entry.id) : undefined;
+  }
+
+  private async entry(norm: string): Promise<TreeEntry | undefined> {
+    const slash = norm.lastIndexOf('/');
+    const name = norm.slice(slash + 1);
+    return (await this.tree(slash < 0 ? '' : norm.slice(0, slash)))?.get(name);
+  }
+
   private blob(norm: string): Promise<Buffer | undefined> {
-    const name = this.objectName(norm);
-    let hit = this.cache.get(name);
+    let hit = this.cache.get(norm);
     if (!hit) {
-      hit = this.reader.read(name).then((o) => (o?.type === 'blob' ? o.data : undefined));
-      this.cache.set(name, hit);
+      hit = this.entry(norm).then(async (entry) => {
+        const obj = entry && !entry.isDir ? await this.reader.readById(entry.id) : undefined;
+        return obj?.type === 'blob' ? obj.data : undefined;
+      });
+      this.cache.set(norm, hit);
     }
     return hit;
   }
@@ -191,8 +203,9 @@ export class CommitSource implements RevisionSource {
     let loaded = this.rulesLoaded.get(dir);
     if (!loaded) {
       loaded = this.tree(dir).then(async (entries) => {
-        if (entries?.some((e) => e.isDir && e.name === '.dvc')) this.ignore.addNestedRepo(dir);
-        if (!entries?.some((e) => !e.isDir && e.name === '.dvcignore')) return;
+        if (entries?.get('.dvc')?.isDir) this.ignore.addNestedRepo(dir);
+        const rules = entries?.get('.dvcignore');
+        if (!rules || rules.isDir) return;
         const text = await this.blob(dir ? `${dir}/.dvcignore` : '.dvcignore');
         if (text !== undefined) this.ignore.addRules(dir, text.toString('utf8'));
       });
@@ -214,9 +227,9 @@ export class CommitSource implements RevisionSource {
   async list(dirRelPath: string): Promise<SourceEntry[]> {
     const dir = normalizeRel(dirRelPath);
     if (dir === undefined || (await this.ignored(dir, true))) return [];
-    const entries = (await this.tree(dir)) ?? [];
+    const entries = (await this.tree(dir))?.values() ?? [];
     const shown: SourceEntry[] = [];
-    for (const e of entries) if (!(await this.ignored(dir ? `${dir}/${e.name}` : e.name, e.isDir))) shown.push(e);
+    for (const e of entries) if (!(await this.ignored(dir ? `${dir}/${e.name}` : e.name, e.isDir))) shown.push({ name: e.name, isDir: e.isDir });
     return shown;
   }
 

@@ -16,6 +16,17 @@ export interface NamedRevision {
   commit?: string;
 }
 
+/** A ref as `git for-each-ref` lists it. */
+export interface GitRef {
+  ref: string;
+  /** The object the ref names (a tag object for an annotated tag). */
+  sha: string;
+  /** What an annotated tag names, else `sha`. */
+  commit: string;
+  /** Whether HEAD is this branch. */
+  head: boolean;
+}
+
 /**
  * Opens revisions of one repository for reading: the workspace, any name `git rev-parse` knows
  * (HEAD, HEAD~1, a branch, a tag, a sha, `refs/exps/...`) and DVC experiment names. All git reads
@@ -26,7 +37,7 @@ export class RevisionReader {
   /** The DVC root inside the git work tree ('' when they are the same folder). */
   private readonly prefix: string;
   private readonly sources = new Map<string, RevisionSource>();
-  private expRefs: Promise<{ ref: string; sha: string }[]> | undefined;
+  private allRefs: Promise<GitRef[]> | undefined;
 
   /**
    * `ignore`: the workspace's .dvcignore rules (a commit is read with its own); `cache`: where
@@ -51,21 +62,26 @@ export class RevisionReader {
     return runGit(this.gitRoot, args);
   }
 
-  /** Experiment refs as DVC writes them: `refs/exps/<sha[:2]>/<sha[2:]>/<name>`. */
-  experimentRefs(): Promise<{ ref: string; sha: string }[]> {
-    this.expRefs ??= this.gitRoot
-      ? this.git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/exps/']).then((out) =>
+  /**
+   * Every branch, tag, remote branch and `refs/exps/` ref, from one `git for-each-ref` (each caller
+   * of `exp show` would otherwise run its own).
+   */
+  refs(): Promise<GitRef[]> {
+    this.allRefs ??= this.gitRoot
+      ? this.git(['for-each-ref', '--format=%(HEAD)%09%(objectname)%09%(*objectname)%09%(refname)', 'refs/heads/', 'refs/tags/', 'refs/remotes/', 'refs/exps/']).then((out) =>
           out
             .split('\n')
-            .filter(Boolean)
-            .map((line) => {
-              const [sha, ref] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
-              return { sha, ref };
-            })
-            .filter((r) => r.ref.split('/').length === 5),
+            .map((line) => line.split('\t'))
+            .filter((parts) => parts.length === 4)
+            .map(([head, sha, peeled, ref]) => ({ ref, sha, commit: peeled || sha, head: head === '*' })),
         )
       : Promise.resolve([]);
-    return this.expRefs;
+    return this.allRefs;
+  }
+
+  /** Experiment refs as DVC writes them: `refs/exps/<sha[:2]>/<sha[2:]>/<name>`. */
+  async experimentRefs(): Promise<{ ref: string; sha: string }[]> {
+    return (await this.refs()).filter((r) => r.ref.startsWith('refs/exps/') && r.ref.split('/').length === 5).map(({ ref, sha }) => ({ ref, sha }));
   }
 
   /** The commit `rev` names, or undefined. An experiment's name works too (`exp-1a2b3`). */

@@ -10,17 +10,18 @@ import { checkDocumentSize, count, limitExceeded, PIPELINE_LIMITS, tooDeep } fro
  * earlier one: a 50,000-key mapping took a minute).
  */
 export function parseYamlDocument(text: string, file: string, lineCounter = new LineCounter(), options: { prettyErrors?: boolean } = {}): Document {
+  // A text parsed before passed every check below (exp show hands dvc.yaml out 300 times).
+  const hit = shared?.get(text);
+  if (hit) {
+    for (const start of hit.lineStarts) lineCounter.addNewLine(start);
+    return hit.doc;
+  }
   checkDocumentSize(text, file);
   // Before parsing: when the stack runs out while V8 compiles a regular expression deep in the
   // parser, the process aborts ("RegExpCompiler Allocation failed") instead of throwing a
   // RangeError. The bound is rough (a bracket in a string counts), hence twice the limit.
   const deepLine = lineNestedDeeperThan(text, 2 * PIPELINE_LIMITS.depth);
   if (deepLine !== undefined) throw tooDeep(file, deepLine);
-  const hit = shared?.get(text);
-  if (hit) {
-    for (const start of hit.lineStarts) lineCounter.addNewLine(start);
-    return hit.doc;
-  }
   let doc: Document | undefined = parseBlockYaml(text, lineCounter);
   try {
     doc ??= parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: options.prettyErrors ?? true });
