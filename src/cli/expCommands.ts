@@ -132,10 +132,10 @@ const listCommand: Command = {
     },
   };
 
-/** `cairn exp show|list`: experiments dvc (or Cairn) made, read as dvc reads them. */
+/** `cairn exp ...`: experiments run, read, compared, applied and shared as dvc does it. */
 export const expCommands: CommandTable = {
   exp: {
-    summary: 'Show and list experiments (refs/exps, as dvc exp)',
+    summary: 'Run, show, compare, apply and share experiments (refs/exps, as dvc exp)',
     subcommands: {
       show: {
         summary: 'Print the workspace and baselines with their experiments, their params and metrics',
