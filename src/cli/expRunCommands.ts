@@ -1,5 +1,6 @@
 import { expRun } from '../core/experiments/run';
 import { expSave } from '../core/experiments/save';
+import { enqueue } from '../core/experiments/runQueue';
 import { Command, out, printJson, withRepo } from './command';
 import { JOBS } from './dataCommands';
 
@@ -14,6 +15,7 @@ export const runCommand: Command = {
     name: { type: 'string', short: 'n', value: '<name>', help: 'The experiment name (default: a random adjective-noun).' },
     message: { type: 'string', short: 'm', value: '<text>', help: 'The experiment commit message.' },
     temp: { type: 'boolean', help: 'Run in a temporary tree under .dvc/tmp/exps; the workspace is left as it is.' },
+    queue: { type: 'boolean', help: 'Queue the run for `cairn queue start` workers instead of running it now.' },
     'copy-paths': { type: 'string', short: 'C', multiple: true, value: '<path>', help: 'With --temp: an untracked file or folder to copy into the temporary tree; may repeat.' },
     force: { type: 'boolean', short: 'f', help: 'Run every stage, changed or not, and replace an experiment of the same name.' },
     'no-run-cache': { type: 'boolean', help: "Run every changed stage's command, even when the run cache has its outputs." },
@@ -25,6 +27,12 @@ export const runCommand: Command = {
   async run({ values, positionals, signal }) {
     return withRepo(async (repo) => {
       const quiet = values.quiet || values.json;
+      if (values.queue) {
+        const entry = await enqueue(repo, { cwd: process.cwd(), setParams: values['set-param'], targets: positionals, name: values.name, message: values.message, force: values.force, runCache: !values['no-run-cache'] });
+        if (values.json) printJson({ id: entry.id, name: entry.name });
+        else if (!values.quiet) out(`Queued experiment '${entry.name}' for future execution.`);
+        return 0;
+      }
       const result = await expRun(repo, {
         cwd: process.cwd(),
         targets: positionals,

@@ -102,6 +102,37 @@ interface RunPlan {
   overrides: ReturnType<typeof parseSetParams>;
   options: ExpRunOptions;
   environment: EnvironmentCapture;
+  /** A temporary run's starting files (a queued run's, saved when it was queued); default: the workspace's now. */
+  startTree?: string;
+}
+
+/** What a queued run was given when it was queued. */
+export interface QueuedRun {
+  baseline: string;
+  name: string;
+  /** The tree of the workspace's tracked files when it was queued. */
+  startTree: string;
+  setParams: string[];
+  targets: string[];
+  message?: string;
+  force?: boolean;
+  runCache?: boolean;
+}
+
+/**
+ * A queued run, in a temporary tree of its own made from the files the workspace had when it
+ * was queued, recorded as `exp run --temp` records it.
+ */
+export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr'> = {}): Promise<ExpRunResult> {
+  const scm = repo.scm;
+  if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.');
+  const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache };
+  options.log?.(`Reproducing experiment '${queued.name}'`);
+  const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
+  const plan: RunPlan = { baseline: queued.baseline, name: queued.name, overrides: parseSetParams(queued.setParams), options: runOptions, environment, startTree: queued.startTree };
+  const result = await runInTempTree(repo, scm.root, plan);
+  await recordEnvironment(repo.root, result.rev, environment, options.warn);
+  return result;
 }
 
 /** The environment record as a note on the experiment commit; a failure is a warning, the experiment stands. */
@@ -149,7 +180,7 @@ async function runInWorkspace(repo: Repo, gitRoot: string, plan: RunPlan): Promi
  * its files; the folder is removed afterwards.
  */
 async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promise<ExpRunResult> {
-  const startTree = await experimentTree({ gitRoot, workTree: gitRoot, start: 'index', paths: [] });
+  const startTree = plan.startTree ?? (await workspaceTree(gitRoot));
   const tmp = await makeTempTree(repo, gitRoot, plan.baseline, startTree);
   try {
     const tmpRoot = path.join(tmp, path.relative(gitRoot, repo.root));
@@ -171,6 +202,11 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
   } finally {
     await fs.promises.rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** The tree of the workspace's tracked files as they are now (staged or not), in the main repository's object store. */
+export function workspaceTree(gitRoot: string): Promise<string> {
+  return experimentTree({ gitRoot, workTree: gitRoot, start: 'index', paths: [] });
 }
 
 /** Reproduce in `repo` (the workspace or the temporary tree) with the experiment's variables; `mainRoot` is DVC_ROOT (DVCLive signals there). */

@@ -1,0 +1,81 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cairn, cairnOk, dvcOk, git, tempDir } from '../support/fixtures';
+import { trainedBaseline } from '../support/expFixtures';
+import { parsePythonJson } from '../../src/core/metrics/dataFile';
+
+/**
+ * Cairn's experiment queue (issue 16, first part): `exp run --queue`, detached workers from
+ * `queue start -j N`, `queue status` and `queue logs`; what they record, dvc lists.
+ */
+describe('queue (interop with dvc)', function () {
+  this.timeout(300_000);
+  let runsLog: string;
+  const saved = process.env.RUNS_LOG;
+  before(() => {
+    runsLog = path.join(tempDir(), 'runs.log');
+    process.env.RUNS_LOG = runsLog;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.RUNS_LOG;
+    else process.env.RUNS_LOG = saved;
+  });
+
+  /** The fixture with a command that logs each run (name and lr) outside the repository. */
+  function countingBaseline(): string {
+    const root = trainedBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: python3 train.py && echo "$DVC_EXP_NAME" >> "$RUNS_LOG"');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    dvcOk(root, 'repro', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'counting');
+    return root;
+  }
+
+  const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { name: string; status: string; error: string | null }[];
+
+  async function waitForQueue(root: string): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+      if (status(root).every((s) => s.status === 'success' || s.status === 'failed')) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the queue did not finish: ${JSON.stringify(status(root))}`);
+  }
+
+  it('four queued runs and two workers: each runs once, its experiment dvc lists with its params and metrics; a failing one keeps its log', async () => {
+    const root = countingBaseline();
+    const before = fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8') : '';
+    for (const [name, lr] of [['q2', '0.2'], ['q3', '0.3'], ['q4', '0.4'], ['too-big', '1.5']]) {
+      assert.match(cairnOk(root, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`, '-n', name), new RegExp(`Queued experiment '${name}' for future execution\\.`));
+    }
+    // Queuing changes nothing in the workspace and records nothing yet.
+    assert.equal(git(root, 'status', '--porcelain'), '');
+    assert.equal(git(root, 'for-each-ref', 'refs/exps'), '');
+    assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['q2', 'queued'], ['q3', 'queued'], ['q4', 'queued'], ['too-big', 'queued']]);
+    assert.match(cairnOk(root, 'queue', 'start', '-j', '2'), /Started 2 workers for 4 queued experiments\./);
+    await waitForQueue(root);
+
+    const ran = (fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8') : '').slice(before.length).split('\n').filter(Boolean).sort();
+    assert.deepEqual(ran, ['q2', 'q3', 'q4'], 'each queued run ran exactly once (the failing one never reached its echo)');
+    assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['q2', 'success'], ['q3', 'success'], ['q4', 'success'], ['too-big', 'failed']]);
+    const shown = parsePythonJson(dvcOk(root, 'exp', 'show', '--json')) as any[];
+    const byName = Object.fromEntries(shown[1].experiments.map((e: any) => [e.name, e.revs[0].data]));
+    for (const [name, lr] of [['q2', 0.2], ['q3', 0.3], ['q4', 0.4]] as const) {
+      assert.equal(byName[name].params['params.yaml'].data.train.lr, lr, name);
+      assert.equal(byName[name].metrics['metrics.json'].data.acc, lr * 2, name);
+    }
+    assert.ok(!('too-big' in byName));
+    assert.match(cairnOk(root, 'queue', 'logs', 'too-big'), /lr too big/);
+    assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '', 'the starting commits of finished runs are let go');
+  });
+
+  it('a bad -S is refused when queued, in one line; nothing queued', () => {
+    const root = trainedBaseline();
+    const r = cairn(root, 'exp', 'run', '--queue', '-S', 'train.nokey=1');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^ERROR: params\.yaml: Could not override 'train\.nokey'\. To append to your config use \+train\.nokey=1/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.deepEqual(status(root), []);
+  });
+});
