@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cairn, cairnOk, dvcOk, git, tempDir } from '../support/fixtures';
 import { trainedBaseline } from '../support/expFixtures';
+import { SEED, streamFor } from '../support/faultSeed';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
 /**
@@ -77,5 +78,41 @@ describe('queue (interop with dvc)', function () {
     assert.match(r.stderr, /^ERROR: params\.yaml: Could not override 'train\.nokey'\. To append to your config use \+train\.nokey=1/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
     assert.deepEqual(status(root), []);
+  });
+
+  it('a worker SIGKILLed mid-run at a seeded moment: that run is failed with its log, the others run after the next queue start', async () => {
+    const root = countingBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 1 && python3 train.py');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    git(root, 'commit', '-qam', 'slow');
+    for (const [name, lr] of [['k1', '0.1'], ['k2', '0.2'], ['k3', '0.3']]) cairnOk(root, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`, '-n', name);
+    cairnOk(root, 'queue', 'start', '-j', '1');
+    let running: any;
+    for (let i = 0; i < 300 && !running; i++) {
+      running = (JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as any[]).find((s) => s.status === 'running' && s.pid);
+      if (!running) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(running, 'no run started');
+    const ms = Math.floor(streamFor('queue worker SIGKILL')() * 1200);
+    await new Promise((r) => setTimeout(r, ms));
+    // The worker's whole process group: the worker, its run and the stage command.
+    const worker = JSON.parse(fs.readFileSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'running', `${running.id}.json`), 'utf8')).worker.pid;
+    process.kill(-worker, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const where = `killed ${ms} ms into '${running.name}' (CAIRN_FAULT_SEED=${SEED})`;
+    const after = status(root);
+    const killed = after.find((s) => s.name === running.name)!;
+    // Killed before it recorded its end (the likely case) it is failed; had it just finished, it stands as success.
+    assert.ok(killed.status === 'failed' || killed.status === 'success', `${where}: ${JSON.stringify(killed)}`);
+    if (killed.status === 'failed') assert.match(killed.error!, /is gone/, where);
+    assert.match(cairnOk(root, 'queue', 'logs', running.name), new RegExp(`Reproducing experiment '${running.name}'`), where);
+    cairnOk(root, 'queue', 'start', '-j', '1');
+    await waitForQueue(root);
+    const final = status(root);
+    for (const s of final.filter((x) => x.name !== running.name)) assert.equal(s.status, 'success', `${where}: ${JSON.stringify(final)}`);
+    // No experiment ref without its outputs; the killed run left none unless it finished.
+    const refs = git(root, 'for-each-ref', '--format=%(refname:short)', 'refs/exps').split('\n').filter(Boolean).map((r) => r.split('/').pop());
+    assert.deepEqual(refs.sort(), final.filter((s) => s.status === 'success').map((s) => s.name).sort(), where);
+    assert.match(dvcOk(root, 'exp', 'show', '--no-pager'), /k\d/);
   });
 });

@@ -173,12 +173,19 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
 
 function aliveWorker(state: QueueEntryState): boolean {
   const pids = [state.worker?.pid, state.worker?.execPid].filter((p): p is number => typeof p === 'number' && p > 0);
-  return pids.some((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  });
+  return pids.some(processAlive);
+}
+
+/** Whether `pid` runs: it exists and, where /proc tells, is no zombie (a killed worker's child may wait a while to be reaped). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
 }
