@@ -33,9 +33,10 @@ export class GitWriter {
         baseDir: this.root,
         config: WRITE_CONFIG,
         allowConfig: ['core.hooksPath', 'commit.gpgsign', 'tag.gpgsign'],
-        // The user's own git variables (an askpass helper, an ssh command) are theirs to set; simple-git's
-        // checks are for what a repository or a caller's arguments could smuggle in.
-        allowEnvironment: Object.keys(env).filter((k) => /^(GIT_|SSH_)/.test(k)),
+        // The environment is the user's own (an askpass helper, an ssh command, an EDITOR a CI sets): a
+        // repository cannot set it. simple-git's checks are kept for what a repository or a caller's
+        // arguments could smuggle in.
+        allowEnvironment: Object.keys(env),
         unsafe: { allowUnsafeHooksPath: true },
       }).env(env);
     }
