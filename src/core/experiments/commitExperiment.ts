@@ -52,7 +52,13 @@ export async function experimentTree(options: ExperimentTreeOptions): Promise<st
     const env = { GIT_DIR: gitDir, GIT_INDEX_FILE: index, GIT_WORK_TREE: options.workTree };
     const git = gitWriter(options.workTree, { what: 'git add (experiment)', env });
     const userIndex = path.join(gitDir, 'index');
-    if (options.start === 'index' && fs.existsSync(userIndex)) await fs.promises.copyFile(userIndex, index);
+    if (options.start === 'index' && fs.existsSync(userIndex)) {
+      await fs.promises.copyFile(userIndex, index);
+      // The copy keeps the index's mtime: git tells a file changed within the second the index was
+      // written ("racy") by comparing with it; a newer copy would make such a file look unchanged.
+      const { atime, mtime } = await fs.promises.stat(userIndex);
+      await fs.promises.utimes(index, atime, mtime);
+    }
     else await gitWrite(git, ['read-tree', options.start === 'index' ? 'HEAD' : options.start.tree]);
     await gitWrite(git, ['add', '-u']);
     const paths = await addablePaths(options.workTree, env, options.paths);
