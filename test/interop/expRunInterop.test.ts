@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { CLI, cairn, cairnOk, dvcOk, git, tempDir, tempGitRepo, treeHashes, writeFiles } from '../support/fixtures';
 import { ensureDvclive } from '../support/peers';
 import { SEED, streamFor } from '../support/faultSeed';
-import { trainedBaseline } from '../support/expFixtures';
+import { countingBaseline, trainedBaseline, useRunsLog } from '../support/expFixtures';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
 /**
@@ -373,28 +373,8 @@ with Live('eval') as live:
 /** Issue 15 test 3: experiments restore a run from the run cache instead of running it, across the two tools. */
 describe('exp run and the run cache', function () {
   this.timeout(300_000);
-  let runsLog: string;
-  const saved = process.env.RUNS_LOG;
-  before(() => {
-    runsLog = path.join(tempDir(), 'runs.log');
-    process.env.RUNS_LOG = runsLog;
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.RUNS_LOG;
-    else process.env.RUNS_LOG = saved;
-  });
-  const runs = () => (fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8').split('\n').filter(Boolean).length : 0);
-
-  /** The fixture with a command that counts its runs (outside the repository, so not an output). */
-  function countingBaseline(): string {
-    const root = trainedBaseline();
-    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: python3 train.py && echo ran >> "$RUNS_LOG"');
-    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
-    dvcOk(root, 'repro', '-q');
-    git(root, 'add', '-A');
-    git(root, 'commit', '-qm', 'counting');
-    return root;
-  }
+  const runsLog = useRunsLog();
+  const runs = () => (fs.existsSync(runsLog()) ? fs.readFileSync(runsLog(), 'utf8').split('\n').filter(Boolean).length : 0);
 
   it('a second experiment with the same params is restored, not run; dvc uses Cairn\'s entry and Cairn dvc\'s', () => {
     const root = countingBaseline();

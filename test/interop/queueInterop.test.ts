@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, dvcOk, git, tempDir } from '../support/fixtures';
-import { trainedBaseline } from '../support/expFixtures';
+import { cairn, cairnOk, dvcOk, git } from '../support/fixtures';
+import { countingBaseline, trainedBaseline, useRunsLog } from '../support/expFixtures';
 import { SEED, streamFor } from '../support/faultSeed';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
@@ -12,27 +12,7 @@ import { parsePythonJson } from '../../src/core/metrics/dataFile';
  */
 describe('queue (interop with dvc)', function () {
   this.timeout(300_000);
-  let runsLog: string;
-  const saved = process.env.RUNS_LOG;
-  before(() => {
-    runsLog = path.join(tempDir(), 'runs.log');
-    process.env.RUNS_LOG = runsLog;
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.RUNS_LOG;
-    else process.env.RUNS_LOG = saved;
-  });
-
-  /** The fixture with a command that logs each run (name and lr) outside the repository. */
-  function countingBaseline(): string {
-    const root = trainedBaseline();
-    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: python3 train.py && echo "$DVC_EXP_NAME" >> "$RUNS_LOG"');
-    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
-    dvcOk(root, 'repro', '-q');
-    git(root, 'add', '-A');
-    git(root, 'commit', '-qm', 'counting');
-    return root;
-  }
+  const runsLogPath = useRunsLog();
 
   const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { name: string; status: string; error: string | null }[];
 
@@ -46,7 +26,7 @@ describe('queue (interop with dvc)', function () {
 
   it('four queued runs and two workers: each runs once, its experiment dvc lists with its params and metrics; a failing one keeps its log', async () => {
     const root = countingBaseline();
-    const before = fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8') : '';
+    const before = fs.existsSync(runsLogPath()) ? fs.readFileSync(runsLogPath(), 'utf8') : '';
     for (const [name, lr] of [['q2', '0.2'], ['q3', '0.3'], ['q4', '0.4'], ['too-big', '1.5']]) {
       assert.match(cairnOk(root, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`, '-n', name), new RegExp(`Queued experiment '${name}' for future execution\\.`));
     }
@@ -57,7 +37,7 @@ describe('queue (interop with dvc)', function () {
     assert.match(cairnOk(root, 'queue', 'start', '-j', '2'), /Started 2 workers for 4 queued experiments\./);
     await waitForQueue(root);
 
-    const ran = (fs.existsSync(runsLog) ? fs.readFileSync(runsLog, 'utf8') : '').slice(before.length).split('\n').filter(Boolean).sort();
+    const ran = (fs.existsSync(runsLogPath()) ? fs.readFileSync(runsLogPath(), 'utf8') : '').slice(before.length).split('\n').filter(Boolean).sort();
     assert.deepEqual(ran, ['q2', 'q3', 'q4'], 'each queued run ran exactly once (the failing one never reached its echo)');
     assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['q2', 'success'], ['q3', 'success'], ['q4', 'success'], ['too-big', 'failed']]);
     const shown = parsePythonJson(dvcOk(root, 'exp', 'show', '--json')) as any[];

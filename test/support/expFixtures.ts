@@ -1,4 +1,6 @@
-import { dvcOk, tempGitRepo, writeFiles } from './fixtures';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dvcOk, git, tempDir, tempGitRepo, writeFiles } from './fixtures';
 import { commitAll } from './metricsJson';
 
 /**
@@ -39,3 +41,32 @@ export function trainedBaseline(): string {
   return root;
 }
 
+
+/**
+ * For the mocha `describe` it is called in: RUNS_LOG names a fresh file for its tests (restored
+ * after). A counting baseline's stage appends a line to it on each run. Returns the file's path.
+ */
+export function useRunsLog(): () => string {
+  let runsLog = '';
+  const saved = process.env.RUNS_LOG;
+  before(() => {
+    runsLog = path.join(tempDir(), 'runs.log');
+    process.env.RUNS_LOG = runsLog;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.RUNS_LOG;
+    else process.env.RUNS_LOG = saved;
+  });
+  return () => runsLog;
+}
+
+/** The trained baseline whose stage writes the experiment's name to $RUNS_LOG (outside the repository, so not an output) on each run. */
+export function countingBaseline(): string {
+  const root = trainedBaseline();
+  const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: python3 train.py && echo "$DVC_EXP_NAME" >> "$RUNS_LOG"');
+  fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+  dvcOk(root, 'repro', '-q');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'counting');
+  return root;
+}
