@@ -188,6 +188,7 @@ describe('exp run (interop with dvc)', function () {
       ['a name with /', ['-n', 'a/b'], /invalid experiment name 'a\/b'/],
       ['a name read as an option', ['--name=-rf'], /invalid experiment name '-rf'/],
       ['a sweep without --queue', ['-S', 'train.lr=0.1,0.2'], /can't be used without --queue/],
+      ['a good -S before a bad one in another file', ['-S', 'train.lr=0.5', '-S', 'other.yaml:x=1'], /other\.yaml/],
     ];
     for (const [what, args, message] of cases) {
       it(what, () => {

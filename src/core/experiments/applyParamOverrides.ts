@@ -42,6 +42,18 @@ export async function applyParamOverrides(repo: Repo, group: ParamsFileOverrides
   return { file: shown, values, changed };
 }
 
+/**
+ * Every group's overrides tried on its file as it is now, nothing written: the first that cannot
+ * apply throws, so a run with several params files changes none of them when one is wrong.
+ */
+export async function checkParamOverrides(repo: Repo, groups: readonly ParamsFileOverrides[]): Promise<void> {
+  for (const group of groups) {
+    const abs = repo.resolveInside(group.file, repo.root);
+    const text = fs.existsSync(abs) ? (await readRepoFile(abs, group.file)).toString('utf8') : path.extname(abs).toLowerCase() === '.json' ? '{}' : '';
+    overrideParamsText(text, group.file, group.overrides);
+  }
+}
+
 export interface ApplyParamOverridesResult {
   file: string;
   /** The file's values after the overrides. */

@@ -12,7 +12,7 @@ import { LockFile } from '../pipeline/lockFile';
 import type { PipelineFile, Pipelines, Stage } from '../pipeline/stage';
 import { runGit } from '../scm/git';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { applyParamOverrides } from './applyParamOverrides';
+import { applyParamOverrides, checkParamOverrides } from './applyParamOverrides';
 import { hasSweep, parseSetParams } from './setParams';
 import { commitExperiment, experimentExists, experimentTree } from './commitExperiment';
 import { assertValidExpName, experimentRef, randomExpName } from './names';
@@ -85,6 +85,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
   if (hasSweep(overrides)) {
     throw new CairnError('USAGE', "sweep overrides (a,b / range() / choice()) can't be used without --queue.", { hint: 'Add --queue to queue one experiment per combination.' });
   }
+  await checkParamOverrides(repo, overrides);
   const name = await experimentName(scm.root, baseline, options);
   options.onPhase?.('preparing');
   options.log?.(`Reproducing experiment '${name}'`);

@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
-import { readRepoFile } from '../repo/readRepoFile';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { overrideParamsText } from './applyParamOverrides';
+import { checkParamOverrides } from './applyParamOverrides';
 import { experimentName, QueuedRun, workspaceTree } from './run';
 import { hasSweep, parseSetParams } from './setParams';
 
@@ -59,11 +58,7 @@ export async function enqueue(repo: Repo, options: { cwd: string; setParams?: st
   const groups = parseSetParams(setParams);
   if (hasSweep(groups)) throw new CairnError('USAGE', 'a sweep is queued one experiment per combination: not yet in Cairn.', { hint: 'Queue each value with its own `cairn exp run --queue -S key=value`.' });
   // An override that cannot apply fails now, not in a worker later.
-  for (const group of groups) {
-    const abs = repo.resolveInside(group.file, repo.root);
-    const text = fs.existsSync(abs) ? (await readRepoFile(abs, group.file)).toString('utf8') : path.extname(abs) === '.json' ? '{}' : '';
-    overrideParamsText(text, group.file, group.overrides);
-  }
+  await checkParamOverrides(repo, groups);
   const queuedNames = new Set((await queueStates(repo)).filter((s) => s.status === 'queued' || s.status === 'running').filter((s) => s.entry.baseline === baseline).map((s) => s.entry.name));
   if (options.name !== undefined && queuedNames.has(options.name)) {
     throw new CairnError('USAGE', `an experiment named '${options.name}' is already queued.`, { hint: 'Pick another name with -n.' });
