@@ -1,8 +1,13 @@
 import { expRun } from '../core/experiments/run';
 import { expSave } from '../core/experiments/save';
-import { enqueue } from '../core/experiments/runQueue';
-import { Command, out, printJson, withRepo } from './command';
-import { JOBS } from './dataCommands';
+import { enqueue, queueStates, SWEEP_ASK_ABOVE } from '../core/experiments/runQueue';
+import { readQueueLogs } from '../core/experiments/queueLogs';
+import { startWorkers } from '../core/experiments/queueWorker';
+import { parseSetParams } from '../core/experiments/setParams';
+import { CairnError } from '../core/errors';
+import type { Repo } from '../core/repo/repo';
+import { Command, confirmOnTty, out, printJson, withRepo } from './command';
+import { selfCommand } from './queueCommands';
 
 const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
 
@@ -22,17 +27,37 @@ export const runCommand: Command = {
     downstream: { type: 'boolean', help: 'Run the targets and the stages that depend on them, not what they depend on.' },
     'single-item': { type: 'boolean', short: 's', help: 'Run only the targets, not the stages they depend on.' },
     'all-pipelines': { type: 'boolean', short: 'P', help: 'Run every stage of every dvc.yaml in the repository.' },
-    jobs: JOBS,
+    'run-all': { type: 'boolean', help: 'Run every queued experiment with detached workers and follow their logs until they end (Ctrl-C stops following; the runs go on).' },
+    jobs: { type: 'string', short: 'j', value: '<number>', help: 'With --run-all: how many experiments run at a time (workers; default 1).' },
+    yes: { type: 'boolean', short: 'y', help: `Queue a sweep of more than ${SWEEP_ASK_ABOVE} runs without asking.` },
   },
   async run({ values, positionals, signal }) {
+    const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new CairnError('USAGE', `--jobs must be a whole number of at least 1, not '${values.jobs}'.`);
+    if (values.jobs !== undefined && !values['run-all']) throw new CairnError('USAGE', '--jobs is how many queued experiments run at a time: use it with --run-all.', { hint: 'cairn exp run --run-all -j 2' });
     return withRepo(async (repo) => {
       const quiet = values.quiet || values.json;
       if (values.queue) {
-        const entry = await enqueue(repo, { cwd: process.cwd(), setParams: values['set-param'], targets: positionals, name: values.name, message: values.message, force: values.force, runCache: !values['no-run-cache'] });
-        if (values.json) printJson({ id: entry.id, name: entry.name });
-        else if (!values.quiet) out(`Queued experiment '${entry.name}' for future execution.`);
-        return 0;
+        const entries = await enqueue(repo, {
+          cwd: process.cwd(),
+          setParams: values['set-param'],
+          targets: positionals,
+          name: values.name,
+          message: values.message,
+          force: values.force,
+          runCache: !values['no-run-cache'],
+          confirm: values.yes ? undefined : confirmSweep,
+        });
+        if (values.json && !values['run-all']) printJson(entries.map((e) => ({ id: e.id, name: e.name, setParams: e.setParams })));
+        else if (!values.quiet) {
+          for (const entry of entries) {
+            if (entry.setParams.length) out(`Queueing with overrides '${overridesText(entry.setParams)}'.`);
+            out(`Queued experiment '${entry.name}' for future execution.`);
+          }
+        }
+        if (!values['run-all']) return 0;
       }
+      if (values['run-all']) return runAll(repo, jobs, { json: !!values.json, quiet: !!values.quiet, signal });
       const result = await expRun(repo, {
         cwd: process.cwd(),
         targets: positionals,
@@ -57,7 +82,7 @@ export const runCommand: Command = {
         out(result.temp ? 'To apply the results of an experiment to your workspace run:\n\n\tcairn exp apply <exp>' : 'Experiment results have been applied to your workspace.');
       }
       return 0;
-    }, values.jobs);
+    });
   },
 };
 
@@ -79,3 +104,53 @@ export const saveCommand: Command = {
     });
   },
 };
+
+/** A sweep of many runs is queued after a yes; off a terminal only with --yes. */
+async function confirmSweep(runs: number): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new CairnError('USAGE', `the sweep makes ${runs} runs; queuing more than ${SWEEP_ASK_ABOVE} needs a yes, and this is not a terminal: nothing queued.`, { hint: 'Add --yes to queue them without asking.' });
+  }
+  return confirmOnTty(`The sweep makes ${runs} runs. Queue them all?`);
+}
+
+/** dvc's way of showing a run's overrides: `{'params.yaml': ['train.lr=0.1']}`. */
+function overridesText(setParams: string[]): string {
+  const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `{${parseSetParams(setParams).map((g) => `${quote(g.file)}: [${g.overrides.map((o) => quote(o.input)).join(', ')}]`).join(', ')}}`;
+}
+
+/**
+ * `exp run --run-all -j N`: start N workers on the queue and follow the logs of every queued and
+ * running experiment until they end; each line is prefixed with its experiment's name when
+ * several run. Ctrl-C stops following, not the runs. Fails when any of them failed.
+ */
+async function runAll(repo: Repo, jobs: number, options: { json: boolean; quiet: boolean; signal: AbortSignal }): Promise<number> {
+  const pending = (await queueStates(repo)).filter((s) => s.status === 'queued' || s.status === 'running');
+  if (!pending.length) {
+    if (options.json) printJson([]);
+    else if (!options.quiet) out('No queued experiments to run.');
+    return 0;
+  }
+  startWorkers(repo, jobs, selfCommand());
+  const show = !options.json && !options.quiet;
+  if (show) out('Following logs for all queued experiments. Use Ctrl+C to stop following logs (experiment execution will continue).\n');
+  const prefixed = pending.length > 1;
+  const final = await readQueueLogs(repo, pending.map((s) => s.entry.id), {
+    follow: true,
+    signal: options.signal,
+    onText: (entry, text) => {
+      if (!show) return;
+      process.stdout.write(prefixed ? text.replace(/^(?=.)/gm, `${entry.name} | `) : text);
+    },
+  });
+  if (options.signal.aborted) {
+    process.stderr.write("Experiment(s) are still executing in the background. To abort execution use 'cairn queue kill' or 'cairn queue stop'.\n");
+    return 130;
+  }
+  const failed = final.filter((s) => s.status === 'failed');
+  const ran = final.filter((s) => s.status === 'success');
+  if (options.json) printJson(final.map((s) => ({ id: s.entry.id, name: s.entry.name, status: s.status, rev: s.result?.rev ?? null, error: s.error ?? null })));
+  if (failed.length) process.stderr.write(`ERROR: Failed to reproduce experiment(s) '${failed.map((s) => s.entry.name).join(', ')}': \`cairn queue logs <name>\` shows why.\n`);
+  if (show && ran.length) out(`\nRan experiment(s): ${ran.map((s) => s.entry.name).join(', ')}`);
+  return failed.length ? 1 : 0;
+}

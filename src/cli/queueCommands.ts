@@ -1,12 +1,11 @@
-import * as fs from 'node:fs';
-import { spawn } from 'node:child_process';
 import { CairnError } from '../core/errors';
-import { findEntry, queueLogPath, queueStates } from '../core/experiments/runQueue';
-import { execEntry, runWorker } from '../core/experiments/queueWorker';
+import { findEntry, notInQueue, QueueStatus, queueStates, removeEntries } from '../core/experiments/runQueue';
+import { execEntry, killEntry, requestStop, runWorker, startWorkers } from '../core/experiments/queueWorker';
+import { readQueueLogs } from '../core/experiments/queueLogs';
 import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
 
 /** How this CLI is started again (for detached workers and their runs): node and the script. */
-const selfCommand = () => [process.execPath, process.argv[1]];
+export const selfCommand = () => [process.execPath, process.argv[1]];
 
 /** `cairn queue ...`: Cairn's own experiment queue (`exp run --queue`), on disk under `.dvc/tmp/cairn/queue`. */
 export const queueCommands: CommandTable = {
@@ -21,10 +20,7 @@ export const queueCommands: CommandTable = {
           if (!Number.isInteger(jobs) || jobs < 1) throw new CairnError('USAGE', `--jobs must be a whole number of at least 1, not '${values.jobs}'.`);
           return withRepo(async (repo) => {
             const queued = (await queueStates(repo)).filter((s) => s.status === 'queued').length;
-            for (let i = 0; i < jobs; i++) {
-              const [node, script] = selfCommand();
-              spawn(node, [script, 'queue', 'worker'], { cwd: repo.root, detached: true, stdio: 'ignore' }).unref();
-            }
+            startWorkers(repo, jobs, selfCommand());
             if (values.json) printJson({ workers: jobs, queued });
             else if (!values.quiet) out(`Started ${jobs} worker${jobs === 1 ? '' : 's'} for ${queued} queued experiment${queued === 1 ? '' : 's'}.`);
             return 0;
@@ -61,23 +57,67 @@ export const queueCommands: CommandTable = {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue logs takes one experiment name or task id.');
           return withRepo(async (repo) => {
             const state = await findEntry(repo, positionals[0]);
-            if (!state) throw new CairnError('USAGE', `'${positionals[0]}' is not in the queue.`, { hint: '`cairn queue status` lists its experiments.' });
-            const file = queueLogPath(repo, state.entry.id);
-            let offset = 0;
-            const printNew = () => {
-              if (!fs.existsSync(file)) return;
-              const text = fs.readFileSync(file);
-              process.stdout.write(text.subarray(offset));
-              offset = text.length;
-            };
-            printNew();
-            while (values.follow && !signal.aborted) {
-              const now = await findEntry(repo, state.entry.id);
-              if (now?.status !== 'running' && now?.status !== 'queued') break;
-              await new Promise((r) => setTimeout(r, 500));
-              printNew();
+            if (!state) throw notInQueue(positionals[0], await queueStates(repo));
+            const [last] = await readQueueLogs(repo, [state.entry.id], { follow: !!values.follow, signal, onText: (_, text) => process.stdout.write(text) });
+            if (last?.status === 'failed' && last.error && values.follow) process.stderr.write(`ERROR: ${last.error}\n`);
+            return 0;
+          });
+        },
+      },
+      stop: {
+        summary: 'Stop the workers once their running experiments end (with --kill, at once); queued ones stay queued',
+        options: { kill: { type: 'boolean', help: 'Interrupt the running experiments too (as `queue kill`).' } },
+        async run({ values }) {
+          return withRepo(async (repo) => {
+            await requestStop(repo);
+            const running = (await queueStates(repo)).filter((s) => s.status === 'running');
+            if (values.kill) await Promise.all(running.map((s) => killEntry(repo, s.entry.id)));
+            if (values.json) printJson({ stopped: true, killed: values.kill ? running.map((s) => s.entry.name) : [] });
+            else if (!values.quiet) {
+              if (values.kill) out(running.length ? `Killed ${running.map((s) => `'${s.entry.name}'`).join(', ')}; the workers stop.` : 'Nothing was running; the workers stop.');
+              else out(running.length ? `The workers stop once ${running.map((s) => `'${s.entry.name}'`).join(', ')} end${running.length === 1 ? 's' : ''}.` : 'The workers stop; nothing was running.');
             }
-            printNew();
+            return 0;
+          });
+        },
+      },
+      kill: {
+        summary: 'Interrupt running experiments of the queue (they end failed, with their logs); the workers go on with the next',
+        args: [{ name: '<experiment...>', help: 'Names or queue task ids of running experiments.' }],
+        options: { force: { type: 'boolean', short: 'f', help: 'Kill at once (SIGKILL) instead of interrupting (SIGINT, then SIGKILL after 10 s).' } },
+        async run({ values, positionals }) {
+          if (!positionals.length) throw new CairnError('USAGE', 'cairn queue kill takes the names or task ids of running experiments.', { hint: '`cairn queue status` lists them.' });
+          return withRepo(async (repo) => {
+            const states = await queueStates(repo);
+            const targets = positionals.map((name) => {
+              const state = states.find((s) => s.entry.id === name) ?? [...states].reverse().find((s) => s.entry.name === name);
+              if (!state) throw notInQueue(name, states);
+              if (state.status !== 'running') throw new CairnError('USAGE', `'${name}' is ${state.status}, not running: nothing to kill.`, { hint: state.status === 'queued' ? `\`cairn queue remove ${name}\` takes it out of the queue.` : undefined });
+              return state;
+            });
+            await Promise.all(targets.map((s) => killEntry(repo, s.entry.id, { force: values.force })));
+            if (values.json) printJson(targets.map((s) => s.entry.name));
+            else if (!values.quiet) for (const s of targets) out(`Killed '${s.entry.name}'; its log: cairn queue logs ${s.entry.name}`);
+            return 0;
+          });
+        },
+      },
+      remove: {
+        summary: 'Take experiments out of the queue: queued ones, or the records and logs of finished ones (their experiments stay)',
+        args: [{ name: '[experiment...]', help: 'Names or queue task ids to remove.' }],
+        options: {
+          queued: { type: 'boolean', help: 'Remove every queued experiment.' },
+          failed: { type: 'boolean', help: 'Remove every failed one (records and logs).' },
+          success: { type: 'boolean', help: 'Remove every successful one (records and logs; the experiments stay).' },
+          all: { type: 'boolean', short: 'A', help: 'Remove every queued, failed and successful one (not running ones).' },
+        },
+        async run({ values, positionals }) {
+          const statuses: QueueStatus[] = values.all ? ['queued', 'failed', 'success'] : (['queued', 'failed', 'success'] as const).filter((s) => values[s]);
+          if (!statuses.length && !positionals.length) throw new CairnError('USAGE', 'cairn queue remove needs names, or --queued, --failed, --success or --all.');
+          return withRepo(async (repo) => {
+            const removed = await removeEntries(repo, { statuses, names: positionals });
+            if (values.json) printJson(removed.map((s) => ({ id: s.entry.id, name: s.entry.name, status: s.status })));
+            else if (!values.quiet) out(removed.length ? `Removed ${removed.map((s) => `'${s.entry.name}'`).join(', ')}.` : 'Nothing to remove.');
             return 0;
           });
         },
@@ -96,9 +136,9 @@ export const queueCommands: CommandTable = {
         summary: 'Run one claimed queue entry (what a worker starts for each experiment)',
         args: [{ name: '<task>', help: 'The queue task id.' }],
         options: {},
-        async run({ positionals }) {
+        async run({ positionals, signal }) {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue exec takes one task id.');
-          return withRepo((repo) => execEntry(repo, positionals[0], out));
+          return withRepo((repo) => execEntry(repo, positionals[0], out, signal));
         },
       },
     },

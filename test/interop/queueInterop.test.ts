@@ -67,17 +67,18 @@ describe('queue (interop with dvc)', function () {
     git(root, 'commit', '-qam', 'slow');
     for (const [name, lr] of [['k1', '0.1'], ['k2', '0.2'], ['k3', '0.3']]) cairnOk(root, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`, '-n', name);
     cairnOk(root, 'queue', 'start', '-j', '1');
+    const entryFile = (id: string) => path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'running', `${id}.json`);
     let running: any;
     for (let i = 0; i < 300 && !running; i++) {
-      running = (JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as any[]).find((s) => s.status === 'running' && s.pid);
+      running = (JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as any[]).find((s) => s.status === 'running' && JSON.parse(fs.readFileSync(entryFile(s.id), 'utf8')).worker?.execPid);
       if (!running) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(running, 'no run started');
     const ms = Math.floor(streamFor('queue worker SIGKILL')() * 1200);
     await new Promise((r) => setTimeout(r, ms));
-    // The worker's whole process group: the worker, its run and the stage command.
-    const worker = JSON.parse(fs.readFileSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'running', `${running.id}.json`), 'utf8')).worker.pid;
-    process.kill(-worker, 'SIGKILL');
+    // As a machine stop would: the worker's process group and its run's (the run and the stage command).
+    const worker = JSON.parse(fs.readFileSync(entryFile(running.id), 'utf8')).worker;
+    for (const group of [worker.pid, worker.execPid]) process.kill(-group, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 300));
     const where = `killed ${ms} ms into '${running.name}' (CAIRN_FAULT_SEED=${SEED})`;
     const after = status(root);

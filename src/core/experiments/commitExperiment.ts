@@ -71,6 +71,30 @@ export async function experimentTree(options: ExperimentTreeOptions): Promise<st
 }
 
 /**
+ * `baseTree` with some files' contents replaced or added (`files`: paths relative to the git
+ * root, `/`-separated), written to the object store; built in a temporary index of its own.
+ */
+export async function treeWithFiles(gitRoot: string, baseTree: string, files: readonly { path: string; content: string }[]): Promise<string> {
+  if (!files.length) return baseTree;
+  const gitDir = await gitDirOf(gitRoot);
+  const index = path.join(gitDir, `cairn-exp-index-${randomBytes(6).toString('hex')}`);
+  try {
+    const git = gitWriter(gitRoot, { what: 'git write-tree (queue)', env: { GIT_INDEX_FILE: index } });
+    await gitWrite(git, ['read-tree', baseTree]);
+    for (const file of files) {
+      const blob = (await gitWrite(git, ['hash-object', '-w', '--stdin'], { input: file.content })).trim();
+      const mode = (await gitWrite(git, ['ls-files', '-s', '--', `:(literal)${file.path}`])).split(' ')[0] || '100644';
+      if (mode !== '100644' && mode !== '100755') throw new CairnError('USAGE', `'${file.path}' is not a regular file in git (mode ${mode}): Cairn cannot write its new contents into a queued run.`, { file: file.path, hint: 'Replace the link by the file itself.' });
+      await gitWrite(git, ['update-index', '--add', '--cacheinfo', `${mode},${blob},${file.path}`]);
+    }
+    return (await gitWrite(git, ['write-tree'])).trim();
+  } finally {
+    await fs.promises.rm(index, { force: true });
+    await fs.promises.rm(`${index}.lock`, { force: true });
+  }
+}
+
+/**
  * Record an experiment as dvc does: a commit of its files (`experimentTree`) whose single parent
  * is the baseline, at `refs/exps/<b[0:2]>/<b[2:]>/<name>`. HEAD and branches are never touched;
  * no hook runs and nothing is signed. The ref is written last, in one step: killed before,

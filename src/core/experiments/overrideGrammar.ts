@@ -101,10 +101,15 @@ export function printElement(element: OverrideElement): string {
 
 /** The whole override printed back (`+train.lr=0.1`), for an element value. */
 export function printOverride(override: Override, element: OverrideElement | undefined = elementOf(override.value)): string {
+  const keyElement = overrideKeyElement(override);
+  if (override.type === 'delete' && override.value === undefined) return keyElement;
+  return `${keyElement}=${printElement(element ?? null)}`;
+}
+
+/** Hydra's key element: the prefix (`+`, `++`, `~`), the key and any `@package`; `+a` and `a` differ. */
+export function overrideKeyElement(override: Override): string {
   const prefix = { change: '', add: '+', forceAdd: '++', delete: '~' }[override.type];
-  const key = override.package === undefined ? override.key : `${override.key}@${override.package}`;
-  if (override.type === 'delete' && override.value === undefined) return `${prefix}${key}`;
-  return `${prefix}${key}=${printElement(element ?? null)}`;
+  return `${prefix}${override.key}${override.package === undefined ? '' : `@${override.package}`}`;
 }
 
 function elementOf(value: OverrideValue | undefined): OverrideElement | undefined {

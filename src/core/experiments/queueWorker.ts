@@ -1,23 +1,50 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Repo } from '../repo/repo';
+import { writeFileAtomic } from '../repo/atomicWrite';
 import { claimNext, failAbandoned, finishEntry, queueLogPath, queueStates, setWorker } from './runQueue';
 import { runQueuedExperiment } from './run';
 
 /**
- * A queue worker: claims the oldest queued entry and runs it in a process of its own (`cairn
- * queue exec <id>`, its output in the entry's log), until none is left. The run records its own
- * end; a run that ends without doing so (killed, crashed) is failed here, with its exit code or
- * signal. `cli` is how to start Cairn's CLI (node and the script).
+ * Queue workers: each claims the oldest queued entry and runs it in a process of its own (`cairn
+ * queue exec <id>`, in its own process group, its output in the entry's log), until none is left
+ * or `queue stop` asks it to stop. The run records its own end; a run that ends without doing so
+ * (killed, crashed) is failed here, with its exit code or signal. `cli` is how to start Cairn's
+ * CLI (node and the script).
  */
+
+/** `queue start -j N`: N detached workers, which outlive the terminal and the editor that started them. */
+export function startWorkers(repo: Repo, jobs: number, cli: string[]): void {
+  for (let i = 0; i < jobs; i++) spawn(cli[0], [...cli.slice(1), 'queue', 'worker'], { cwd: repo.root, detached: true, stdio: 'ignore' }).unref();
+}
+
+const stopRequestPath = (repo: Repo) => path.join(repo.tmpDir('cairn', 'queue'), 'stop');
+
+/** `queue stop`: workers started before now take no new entry; the running ones finish. */
+export async function requestStop(repo: Repo): Promise<void> {
+  await writeFileAtomic(stopRequestPath(repo), `${Date.now()}\n`);
+}
+
+/** Whether a worker that started at `since` (ms) was asked to stop. */
+function stopRequested(repo: Repo, since: number): boolean {
+  try {
+    return Number(fs.readFileSync(stopRequestPath(repo), 'utf8').trim()) >= since;
+  } catch {
+    return false;
+  }
+}
+
 export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
+  const since = Date.now();
   await failAbandoned(repo);
-  for (;;) {
+  while (!stopRequested(repo, since)) {
     const entry = await claimNext(repo);
     if (!entry) return;
     const log = fs.openSync(queueLogPath(repo, entry.id), 'a');
     const started = new Date().toISOString();
-    const child = spawn(cli[0], [...cli.slice(1), 'queue', 'exec', entry.id], { cwd: repo.root, stdio: ['ignore', log, log] });
+    // Its own process group, so `queue kill` reaches the stage's processes too.
+    const child = spawn(cli[0], [...cli.slice(1), 'queue', 'exec', entry.id], { cwd: repo.root, stdio: ['ignore', log, log], detached: true });
     fs.closeSync(log);
     await setWorker(repo, entry, { pid: process.pid, execPid: child.pid, started });
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -32,21 +59,50 @@ export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
 }
 
 /** `queue exec <id>`: run a claimed entry here (the worker's child), recording its end: the experiment, or why it failed. */
-export async function execEntry(repo: Repo, id: string, log: (line: string) => void): Promise<number> {
+export async function execEntry(repo: Repo, id: string, log: (line: string) => void, signal?: AbortSignal): Promise<number> {
   const state = (await queueStates(repo)).find((s) => s.entry.id === id && s.status === 'running');
   if (!state) {
     log(`ERROR: queue entry '${id}' is not running (claimed by a worker).`);
     return 1;
   }
   try {
-    const result = await runQueuedExperiment(repo, state.entry, { log, warn: (line) => log(`WARNING: ${line}`) });
+    const result = await runQueuedExperiment(repo, state.entry, { log, warn: (line) => log(`WARNING: ${line}`), signal });
     await finishEntry(repo, state.entry, { result: { rev: result.rev, ref: result.ref } });
     log(`\nRan experiment(s): ${result.name}`);
     return 0;
   } catch (err) {
-    const line = (err as { oneLine?: () => string }).oneLine?.() ?? (err as Error).message;
+    const line = signal?.aborted ? 'stopped by `cairn queue kill`' : ((err as { oneLine?: () => string }).oneLine?.() ?? (err as Error).message);
     log(`ERROR: ${line}`);
     await finishEntry(repo, state.entry, { error: line });
     return 1;
+  }
+}
+
+/**
+ * `queue kill`: interrupt a running entry's run (SIGINT to its process group, as Ctrl-C would; the
+ * run cleans up and records itself failed), or with `force` kill it at once (SIGKILL). A run still
+ * going `graceMs` after the interrupt is killed. Resolves when the entry is no longer running.
+ */
+export async function killEntry(repo: Repo, id: string, options: { force?: boolean; graceMs?: number } = {}): Promise<void> {
+  const running = async () => (await queueStates(repo)).find((s) => s.entry.id === id && s.status === 'running');
+  const state = await running();
+  const group = state?.worker?.execPid;
+  if (!group) return;
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-group, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signalGroup(options.force ? 'SIGKILL' : 'SIGINT');
+  const deadline = Date.now() + (options.graceMs ?? 10_000);
+  let escalated = !!options.force;
+  while (await running()) {
+    if (!escalated && Date.now() > deadline) {
+      signalGroup('SIGKILL');
+      escalated = true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

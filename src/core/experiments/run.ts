@@ -130,7 +130,8 @@ export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options
   const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache };
   options.log?.(`Reproducing experiment '${queued.name}'`);
   const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
-  const plan: RunPlan = { baseline: queued.baseline, name: queued.name, overrides: parseSetParams(queued.setParams), options: runOptions, environment, startTree: queued.startTree };
+  // The queue applied the overrides to the start tree already.
+  const plan: RunPlan = { baseline: queued.baseline, name: queued.name, overrides: [], options: runOptions, environment, startTree: queued.startTree };
   const result = await runInTempTree(repo, scm.root, plan);
   await recordEnvironment(repo.root, result.rev, environment, options.warn);
   return result;

@@ -4,10 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { CairnError } from '../errors';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
+import { nearestName } from '../nearestName';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { checkParamOverrides } from './applyParamOverrides';
+import { overrideParamsText } from './applyParamOverrides';
+import { treeWithFiles } from './commitExperiment';
+import { readRepoFile } from '../repo/readRepoFile';
 import { experimentName, QueuedRun, workspaceTree } from './run';
-import { hasSweep, parseSetParams } from './setParams';
+import { hasSweep, ParamsFileOverrides, parseSetParams, sweepRuns } from './setParams';
 
 /**
  * Cairn's experiment queue, on disk under `.dvc/tmp/cairn/queue/`, no broker. An entry is a JSON
@@ -44,35 +47,105 @@ export const queueLogPath = (repo: Repo, id: string) => path.join(queueDir(repo,
 const entryPath = (repo: Repo, status: QueueStatus, id: string) => path.join(queueDir(repo, status), `${id}.json`);
 const startRef = (id: string) => `refs/cairn/queue/${id}`;
 
+/** What `exp run --queue` is given: the overrides (a sweep among them queues one run per combination) and the rest of the run's options. */
+export interface EnqueueOptions {
+  cwd: string;
+  setParams?: string[];
+  targets?: string[];
+  /** The name, or with a sweep the prefix: `sweep` names its runs `sweep-1`, `sweep-2`, ... */
+  name?: string;
+  message?: string;
+  force?: boolean;
+  runCache?: boolean;
+  /** Asked before more than SWEEP_ASK_ABOVE runs are queued; false queues none. */
+  confirm?: (runs: number) => Promise<boolean>;
+}
+
+/** One run to queue: its own `-S` arguments and name (drawn when absent). */
+export interface RunToQueue {
+  setParams: string[];
+  name?: string;
+}
+
+/** A sweep of more runs than this is queued only once the user says yes. */
+export const SWEEP_ASK_ABOVE = 20;
+
 /**
  * `exp run --queue`: the run as it would start now (HEAD, the workspace's tracked files, `-S`
- * overrides checked against the params files) saved for a worker; nothing runs. A name is given
- * or drawn now, and must be free among the experiments and the queue.
+ * overrides checked against the params files) saved for a worker; nothing runs. A sweep
+ * (`lr=0.1,0.2`, `range()`, `choice()`) queues one run per combination, as dvc does.
  */
-export async function enqueue(repo: Repo, options: { cwd: string; setParams?: string[]; targets?: string[]; name?: string; message?: string; force?: boolean; runCache?: boolean }): Promise<QueueEntry> {
+export async function enqueue(repo: Repo, options: EnqueueOptions): Promise<QueueEntry[]> {
+  const setParams = options.setParams ?? [];
+  const groups = parseSetParams(setParams);
+  if (!hasSweep(groups)) return enqueueRuns(repo, [{ setParams, name: options.name }], options);
+  const runs = sweepRuns(groups);
+  return enqueueRuns(repo, runs.map((args, i) => ({ setParams: args, name: options.name === undefined ? undefined : `${options.name}-${i + 1}` })), options);
+}
+
+/**
+ * Queue `runs` (each checked first: its overrides against the params files as they are now, its
+ * name valid and free among the experiments and the queue), all or none: a bad one queues nothing.
+ */
+export async function enqueueRuns(repo: Repo, runs: readonly RunToQueue[], options: Omit<EnqueueOptions, 'setParams' | 'name'>): Promise<QueueEntry[]> {
   const scm = repo.scm;
   if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.', { hint: 'Run `git init` and commit first.' });
   const baseline = await scm.revParse('HEAD').catch(() => '');
   if (!baseline) throw new CairnError('USAGE', 'cannot queue an experiment without a git commit to start from.', { hint: 'Commit your pipeline first (git add -A && git commit).' });
-  const setParams = options.setParams ?? [];
-  const groups = parseSetParams(setParams);
-  if (hasSweep(groups)) throw new CairnError('USAGE', 'a sweep is queued one experiment per combination: not yet in Cairn.', { hint: 'Queue each value with its own `cairn exp run --queue -S key=value`.' });
-  // An override that cannot apply fails now, not in a worker later.
-  await checkParamOverrides(repo, groups);
-  const queuedNames = new Set((await queueStates(repo)).filter((s) => s.status === 'queued' || s.status === 'running').filter((s) => s.entry.baseline === baseline).map((s) => s.entry.name));
-  if (options.name !== undefined && queuedNames.has(options.name)) {
-    throw new CairnError('USAGE', `an experiment named '${options.name}' is already queued.`, { hint: 'Pick another name with -n.' });
+  if (!runs.length) throw new CairnError('USAGE', 'the sweep makes no runs: one of its value lists is empty.', { hint: 'Check each range() and choice(): range(start, stop, step) needs start before stop.' });
+  // Each run's starting files: the workspace's, with its overrides applied (as dvc's stash commit
+  // holds them); an override that cannot apply fails here, before anything is queued.
+  const workspace = await workspaceTree(scm.root);
+  const trees: string[] = [];
+  for (const run of runs) {
+    const groups = parseSetParams(run.setParams);
+    if (hasSweep(groups)) throw new CairnError('USAGE', `'${run.setParams.join(' ')}' holds a sweep inside one run of a sweep.`);
+    trees.push(await treeWithOverrides(repo, scm.root, workspace, groups));
   }
-  let name = await experimentName(scm.root, baseline, options);
-  while (options.name === undefined && queuedNames.has(name)) name = await experimentName(scm.root, baseline, {});
-  const id = `${Date.now().toString(36).padStart(10, '0')}-${randomBytes(4).toString('hex')}`;
-  const tree = await workspaceTree(scm.root);
+  const taken = new Set((await queueStates(repo)).filter((s) => s.status === 'queued' || s.status === 'running').filter((s) => s.entry.baseline === baseline).map((s) => s.entry.name));
+  const names: string[] = [];
+  for (const run of runs) {
+    if (run.name !== undefined && taken.has(run.name)) {
+      throw new CairnError('USAGE', `an experiment named '${run.name}' is already queued.`, { hint: 'Pick another name with -n.' });
+    }
+    let name = await experimentName(scm.root, baseline, { name: run.name, force: options.force });
+    while (run.name === undefined && taken.has(name)) name = await experimentName(scm.root, baseline, {});
+    taken.add(name);
+    names.push(name);
+  }
+  if (runs.length > SWEEP_ASK_ABOVE && options.confirm && !(await options.confirm(runs.length))) {
+    throw new CairnError('ABORTED', `nothing queued: the sweep's ${runs.length} runs were not confirmed.`);
+  }
   const git = gitWriter(scm.root, { what: 'git commit-tree (queue)' });
-  const start = (await gitWrite(git, ['commit-tree', tree, '-p', baseline, '-m', `cairn: queued experiment ${name}`])).trim();
-  await gitWrite(git, ['update-ref', startRef(id), start]);
-  const entry: QueueEntry = { id, created: new Date().toISOString(), baseline, name, startTree: tree, setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache };
-  await writeFileAtomic(entryPath(repo, 'queued', id), JSON.stringify(entry, null, 2));
-  return entry;
+  const entries: QueueEntry[] = [];
+  for (const [i, run] of runs.entries()) {
+    const id = newEntryId();
+    const start = (await gitWrite(git, ['commit-tree', trees[i], '-p', baseline, '-m', `cairn: queued experiment ${names[i]}`])).trim();
+    await gitWrite(git, ['update-ref', startRef(id), start]);
+    const entry: QueueEntry = { id, created: new Date().toISOString(), baseline, name: names[i], startTree: trees[i], setParams: run.setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache };
+    await writeFileAtomic(entryPath(repo, 'queued', id), JSON.stringify(entry, null, 2));
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** The workspace's tree with the overrides applied to its params files (read from the workspace, as `exp run` reads them). */
+async function treeWithOverrides(repo: Repo, gitRoot: string, workspace: string, groups: readonly ParamsFileOverrides[]): Promise<string> {
+  const files: { path: string; content: string }[] = [];
+  for (const group of groups) {
+    const abs = repo.resolveInside(group.file, repo.root);
+    const text = fs.existsSync(abs) ? (await readRepoFile(abs, group.file)).toString('utf8') : path.extname(abs).toLowerCase() === '.json' ? '{}' : '';
+    const result = overrideParamsText(text, group.file, group.overrides);
+    if (result.changed) files.push({ path: path.relative(gitRoot, abs).split(path.sep).join('/'), content: result.text });
+  }
+  return treeWithFiles(gitRoot, workspace, files);
+}
+
+let lastIdTime = 0;
+/** A queue id: time first, so ids sort in the order queued (one millisecond apart at least within this process), then random. */
+function newEntryId(): string {
+  lastIdTime = Math.max(Date.now(), lastIdTime + 1);
+  return `${lastIdTime.toString(36).padStart(10, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Every entry of the queue, oldest first. A running one whose processes are all gone (a worker killed) counts as failed. */
@@ -130,6 +203,47 @@ export async function failAbandoned(repo: Repo): Promise<void> {
   for (const state of await queueStates(repo)) {
     if (state.status === 'failed' && fs.existsSync(entryPath(repo, 'running', state.entry.id))) await finishEntry(repo, state.entry, { error: state.error! });
   }
+}
+
+/**
+ * `queue remove`: the entries of the given statuses and the named ones (names or ids) leave the
+ * queue, with their logs; their experiments (success) stay. A queued entry is taken by rename, so
+ * a worker claiming it at the same moment gets it or it is removed, never both. Running entries
+ * are not removed (kill them first). Returns the entries removed.
+ */
+export async function removeEntries(repo: Repo, which: { statuses?: QueueStatus[]; names?: string[] }): Promise<QueueEntryState[]> {
+  await failAbandoned(repo);
+  const states = await queueStates(repo);
+  const chosen = states.filter((s) => which.statuses?.includes(s.status));
+  for (const name of which.names ?? []) {
+    const matches = states.filter((s) => s.entry.id === name || s.entry.name === name);
+    if (!matches.length) throw notInQueue(name, states);
+    const running = matches.find((s) => s.status === 'running');
+    if (running) throw new CairnError('USAGE', `'${name}' is running: it cannot be removed.`, { hint: `Stop it first with \`cairn queue kill ${name}\`.` });
+    chosen.push(...matches.filter((s) => !chosen.includes(s)));
+  }
+  const removed: QueueEntryState[] = [];
+  const git = repo.scm ? gitWriter(repo.scm.root, { what: 'git update-ref (queue)' }) : undefined;
+  for (const state of chosen.filter((s) => s.status !== 'running')) {
+    const taken = path.join(queueDir(repo, 'removing'), `${state.entry.id}.json`);
+    try {
+      await fs.promises.rename(entryPath(repo, state.status, state.entry.id), taken);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // a worker claimed it just now
+      throw err;
+    }
+    if (git && state.status === 'queued') await gitWrite(git, ['update-ref', '-d', startRef(state.entry.id)]).catch(() => undefined);
+    await fs.promises.rm(queueLogPath(repo, state.entry.id), { force: true });
+    await fs.promises.rm(taken, { force: true });
+    removed.push(state);
+  }
+  return removed;
+}
+
+/** An entry not in the queue: one line, with the nearest name. */
+export function notInQueue(name: string, states: readonly QueueEntryState[]): CairnError {
+  const near = nearestName(name, states.map((s) => s.entry.name));
+  return new CairnError('USAGE', `'${name}' is not in the queue.`, { hint: near ? `Did you mean '${near}'?` : '`cairn queue status` lists its experiments.' });
 }
 
 /** The entry named `nameOrId` (an experiment name or a queue id), the newest when a name was queued more than once. */

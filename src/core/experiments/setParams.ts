@@ -1,6 +1,6 @@
 import { CairnError } from '../errors';
 import { DEFAULT_PARAMS_FILE } from '../pipeline/paramsFile';
-import { isSweep, Override, OverrideSyntaxError, parseOverride, printOverride, sweepElements } from './overrideGrammar';
+import { isSweep, Override, overrideKeyElement, OverrideSyntaxError, parseOverride, printOverride, sweepElements } from './overrideGrammar';
 
 /**
  * The `-S/--set-param` arguments of `exp run`, as dvc reads them (`dvc/utils/cli_parse.py
@@ -76,6 +76,22 @@ export function sweepOverrides(override: Override): Override[] {
     const input = printOverride(override, element);
     return { ...parseOverride(input), input };
   });
+}
+
+/**
+ * The runs a sweep stands for, as dvc queues them (`dvc/utils/hydra.py get_hydra_sweeps`): in each
+ * file, one list per key (a later override of the same key replaces an earlier one in its place),
+ * and the cartesian product of those lists, then of the files, the first varying slowest. Each run
+ * is a list of `-S` arguments naming their file.
+ */
+export function sweepRuns(groups: readonly ParamsFileOverrides[]): string[][] {
+  const lists: string[][] = [];
+  for (const group of groups) {
+    const byKey = new Map<string, string[]>();
+    for (const override of group.overrides) byKey.set(overrideKeyElement(override), sweepOverrides(override).map((o) => `${group.file}:${o.input}`));
+    lists.push(...byKey.values());
+  }
+  return lists.reduce<string[][]>((runs, list) => runs.flatMap((run) => list.map((arg) => [...run, arg])), [[]]);
 }
 
 function splitFile(arg: string): { file: string; override: string } {

@@ -62,10 +62,10 @@ export function gitWriter(root: string, options: { what?: string; env?: Record<s
  * commit-tree, add, notes) is spawned directly: simple-git waits 50 ms after any command that
  * prints nothing, which is most plumbing — six of them per experiment were 0.3 s.
  */
-export async function gitWrite(writer: GitWriter, args: string[]): Promise<string> {
+export async function gitWrite(writer: GitWriter, args: string[], options: { input?: string } = {}): Promise<string> {
   if (!REMOTE_COMMANDS.has(args[0])) {
     const config = WRITE_CONFIG.flatMap((c) => ['-c', c]);
-    return runGit(writer.root, [...config, ...args], { env: { GIT_TERMINAL_PROMPT: '0', ...writer.env } }).catch((err: CairnError) => {
+    return runGit(writer.root, [...config, ...args], { env: { GIT_TERMINAL_PROMPT: '0', ...writer.env }, input: options.input }).catch((err: CairnError) => {
       throw new CairnError('GIT', err.message.replace(/^git -c failed/, `git ${args[0]} failed`));
     });
   }
