@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, dvcOk, git } from '../support/fixtures';
+import { spawn } from 'node:child_process';
+import { cairn, cairnOk, CLI, dvcOk, git } from '../support/fixtures';
 import { countingBaseline, trainedBaseline, useRunsLog } from '../support/expFixtures';
 import { SEED, streamFor } from '../support/faultSeed';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
@@ -14,7 +15,12 @@ describe('queue (interop with dvc)', function () {
   this.timeout(300_000);
   const runsLogPath = useRunsLog();
 
-  const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { name: string; status: string; error: string | null }[];
+  const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string; pid: number | null; error: string | null }[];
+
+  async function waitUntil(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 600 && !done(); i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(done(), 'timed out');
+  }
 
   async function waitForQueue(root: string): Promise<void> {
     for (let i = 0; i < 600; i++) {
@@ -48,7 +54,8 @@ describe('queue (interop with dvc)', function () {
     }
     assert.ok(!('too-big' in byName));
     assert.match(cairnOk(root, 'queue', 'logs', 'too-big'), /lr too big/);
-    assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '', 'the starting commits of finished runs are let go');
+    const failedId = status(root).find((s) => s.name === 'too-big')!.id;
+    assert.equal(git(root, 'for-each-ref', '--format=%(refname)', 'refs/cairn').trim(), `refs/cairn/queue/${failedId}`, "only the failed run's starting commit is kept");
   });
 
   it('a bad -S is refused when queued, in one line; nothing queued', () => {
@@ -95,5 +102,118 @@ describe('queue (interop with dvc)', function () {
     const refs = git(root, 'for-each-ref', '--format=%(refname:short)', 'refs/exps').split('\n').filter(Boolean).map((r) => r.split('/').pop());
     assert.deepEqual(refs.sort(), final.filter((s) => s.status === 'success').map((s) => s.name).sort(), where);
     assert.match(dvcOk(root, 'exp', 'show', '--no-pager'), /k\d/);
+  });
+  const ranNames = (before: string) => (fs.existsSync(runsLogPath()) ? fs.readFileSync(runsLogPath(), 'utf8') : '').slice(before.length).split('\n').filter(Boolean).sort();
+  const runsLogNow = () => (fs.existsSync(runsLogPath()) ? fs.readFileSync(runsLogPath(), 'utf8') : '');
+
+  it("a 3×2 sweep is queued as dvc queues it (the same runs, names and lines) and run with --run-all -j 2: six experiments dvc lists with their params and metrics", async () => {
+    const sweep = ['-S', 'train.lr=0.1,0.2,0.3', '-S', 'train.epochs=range(10,30,10)', '-n', 'sweep'];
+    const dvcRoot = trainedBaseline();
+    const dvcLines = dvcOk(dvcRoot, 'exp', 'run', '--queue', ...sweep).trim().split('\n');
+    const root = countingBaseline();
+    const before = runsLogNow();
+    const lines = cairnOk(root, 'exp', 'run', '--queue', ...sweep).trim().split('\n');
+    assert.deepEqual(lines, dvcLines);
+    assert.equal(lines.length, 12);
+    assert.equal(git(root, 'status', '--porcelain'), '', 'queuing leaves the workspace as it was');
+    // Before they run, Cairn's exp show lists them queued (newest first), each with its own params.
+    const queued = JSON.parse(cairnOk(root, 'exp', 'show', '--json'))[1].experiments as any[];
+    assert.deepEqual(queued.map((e) => [e.name, e.executor.state, e.revs[0].data.params['params.yaml'].data.train.lr, e.revs[0].data.params['params.yaml'].data.train.epochs]), [
+      ['sweep-6', 'queued', 0.3, 20], ['sweep-5', 'queued', 0.3, 10], ['sweep-4', 'queued', 0.2, 20], ['sweep-3', 'queued', 0.2, 10], ['sweep-2', 'queued', 0.1, 20], ['sweep-1', 'queued', 0.1, 10],
+    ]);
+
+    const out = cairnOk(root, 'exp', 'run', '--run-all', '-j', '2');
+    assert.match(out, /^Following logs for all queued experiments\./);
+    assert.match(out, /^sweep-4 \| Reproducing experiment 'sweep-4'$/m, 'each log line is prefixed with its experiment');
+    assert.match(out, /\nRan experiment\(s\): sweep-1, sweep-2, sweep-3, sweep-4, sweep-5, sweep-6\n$/);
+    assert.deepEqual(ranNames(before), ['sweep-1', 'sweep-2', 'sweep-3', 'sweep-4', 'sweep-5', 'sweep-6'], 'each ran once');
+    const shown = parsePythonJson(dvcOk(root, 'exp', 'show', '--json')) as any[];
+    const byName = Object.fromEntries(shown[1].experiments.map((e: any) => [e.name, e.revs[0].data]));
+    assert.deepEqual(Object.keys(byName).sort(), ['sweep-1', 'sweep-2', 'sweep-3', 'sweep-4', 'sweep-5', 'sweep-6']);
+    for (const [i, [lr, epochs]] of [[0.1, 10], [0.1, 20], [0.2, 10], [0.2, 20], [0.3, 10], [0.3, 20]].entries()) {
+      const data = byName[`sweep-${i + 1}`];
+      assert.deepEqual(data.params['params.yaml'].data.train, { lr, epochs });
+      assert.equal(data.metrics['metrics.json'].data.acc, lr * 2);
+    }
+    assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '');
+  });
+
+  it('two queue starts at once never run the same entry', async () => {
+    const root = countingBaseline();
+    const before = runsLogNow();
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4,0.5,0.6,0.7', '-n', 'twice');
+    const starts = [0, 1].map(() => new Promise<number>((resolve) => spawn(process.execPath, [CLI, 'queue', 'start', '-j', '3'], { cwd: root, stdio: 'ignore' }).on('close', (code) => resolve(code ?? -1))));
+    assert.deepEqual(await Promise.all(starts), [0, 0]);
+    await waitForQueue(root);
+    assert.deepEqual(ranNames(before), ['twice-1', 'twice-2', 'twice-3', 'twice-4', 'twice-5', 'twice-6']);
+    assert.ok(status(root).every((s) => s.status === 'success'), JSON.stringify(status(root)));
+  });
+
+  it('queue kill ends a running experiment failed with its log; queue stop lets the running one end and leaves the rest queued; queue remove takes entries and logs out', async () => {
+    const root = countingBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 3 && python3 train.py');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    git(root, 'commit', '-qam', 'slow');
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4', '-n', 'k');
+    const runningNow = async (name: string) => {
+      for (let i = 0; i < 300; i++) {
+        if (status(root).some((s) => s.name === name && s.status === 'running' && s.pid)) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${name} never ran: ${JSON.stringify(status(root))}`);
+    };
+    cairnOk(root, 'queue', 'start');
+    await runningNow('k-1');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(cairnOk(root, 'queue', 'kill', 'k-1'), /^Killed 'k-1'; its log: cairn queue logs k-1$/m);
+    const killed = status(root).find((s) => s.name === 'k-1')!;
+    assert.equal(killed.status, 'failed');
+    assert.match(killed.error!, /stopped by `cairn queue kill`/);
+    assert.match(cairnOk(root, 'queue', 'logs', 'k-1'), /Reproducing experiment 'k-1'[\s\S]*ERROR: stopped by `cairn queue kill`/);
+    assert.equal(git(root, 'for-each-ref', 'refs/exps'), '', 'a killed run records no experiment');
+    // The worker goes on with the next; stop lets it end and takes no more.
+    await runningNow('k-2');
+    assert.match(cairnOk(root, 'queue', 'stop'), /^The workers stop once 'k-2' ends\.$/m);
+    await waitUntil(() => status(root).find((s) => s.name === 'k-2')!.status === 'success');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['k-1', 'failed'], ['k-2', 'success'], ['k-3', 'queued']]);
+    const leftovers = fs.readdirSync(path.join(root, '.dvc', 'tmp', 'exps')).filter((f) => f.startsWith('tmp'));
+    assert.deepEqual(leftovers, [], 'the killed run removed its temporary tree');
+    // A running entry cannot be removed; a wrong name is said with the nearest one.
+    const wrong = cairn(root, 'queue', 'remove', 'k-4');
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /^ERROR: 'k-4' is not in the queue\. Did you mean 'k-\d'\?/);
+    assert.match(cairnOk(root, 'queue', 'remove', 'k-3'), /^Removed 'k-3'\.$/m);
+    assert.match(cairnOk(root, 'queue', 'remove', '--failed'), /^Removed 'k-1'\.$/m);
+    assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '', 'removed entries let their starting commits go');
+    assert.equal(cairn(root, 'queue', 'logs', 'k-1').status, 1, 'its log went with it');
+    assert.match(cairnOk(root, 'queue', 'remove', '--success'), /^Removed 'k-2'\.$/m);
+    assert.deepEqual(status(root), []);
+    assert.match(git(root, 'for-each-ref', '--format=%(refname)', 'refs/exps').trim(), /\/k-2$/, 'the experiment itself stays');
+  });
+
+  it('sweeps: bad ones are refused in one line with nothing queued; more than 20 runs need --yes; exp remove --queue empties the queue', () => {
+    const root = trainedBaseline();
+    const refused = (args: string[], message: RegExp) => {
+      const r = cairn(root, 'exp', 'run', '--queue', ...args);
+      assert.equal(r.status, 1, args.join(' '));
+      assert.match(r.stderr, message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.deepEqual(status(root), [], args.join(' '));
+      assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '');
+    };
+    refused(['-S', 'train.lr=glob(*)'], /^ERROR: Glob override 'train\.lr=glob\(\*\)' is not supported\./);
+    refused(['-S', 'train.epochs=range(5,1)'], /^ERROR: the sweep makes no runs/);
+    refused(['-S', 'train.lr=0.1,0.2', '-S', 'train.nokey=1,2'], /^ERROR: params\.yaml: Could not override 'train\.nokey'/);
+    refused(['-S', 'train.lr=0.1,0.2', '-n', 'a..b'], /^ERROR: .*a\.\.b/);
+    refused(['-S', 'train.lr=range(0,21)'], /^ERROR: the sweep makes 21 runs; queuing more than 20 needs a yes, and this is not a terminal: nothing queued\. Add --yes/);
+    const many = cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=range(0,21)', '--yes', '-n', 'many');
+    assert.equal(many.match(/^Queued experiment 'many-\d+' for future execution\.$/gm)?.length, 21);
+    assert.equal(status(root).length, 21);
+    const jobsAlone = cairn(root, 'exp', 'run', '-j', '2');
+    assert.match(jobsAlone.stderr, /^ERROR: --jobs is how many queued experiments run at a time: use it with --run-all\./);
+    cairnOk(root, 'exp', 'remove', '--queue');
+    assert.deepEqual(status(root), []);
+    assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '');
   });
 });

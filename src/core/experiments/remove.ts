@@ -3,6 +3,7 @@ import { CairnError } from '../errors';
 import { gitWrite, gitWriter } from '../scm/gitWrites';
 import type { ExperimentRef } from './refs';
 import { CELERY_STASH } from './queue';
+import { QueueEntryState, queueStates, removeEntries } from './runQueue';
 import { queuedTasks, QueuedTask, removeMessage } from './queueBroker';
 import { gitCommit, headCommit, isRevisionWord, localExperimentRefs, resolveNames, unresolvedNames } from './resolve';
 import { gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
@@ -28,8 +29,8 @@ export interface ExpRemoveOptions {
 /**
  * `exp remove` (dvc: experiments/remove.py): experiments chosen by name, by baseline (`--rev`,
  * `-n`) or all (`-A`), or all but those (`--keep`), removed locally (their refs, and dvc's exec
- * refs naming them) or on a git remote; and experiments waiting in dvc's queue, by name or all
- * (`queue`). Nothing is removed when a name cannot be resolved.
+ * refs naming them) or on a git remote; and experiments waiting in dvc's queue or Cairn's, by
+ * name or all (`queue`). Nothing is removed when a name cannot be resolved.
  * Returns the names removed, as dvc prints them.
  */
 export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<string[]> {
@@ -40,10 +41,14 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
   let chosen: ExperimentRef[] = [];
   let removed: string[] = [];
   const dequeued: QueuedTask[] = [];
+  // Cairn's own queue too (`exp run --queue`): what waits there is taken out as dvc's is.
+  const waiting = remote === undefined ? (await queueStates(repo)).filter((s) => s.status === 'queued') : [];
+  const unqueued: QueueEntryState[] = [];
   if (options.queue) {
     const tasks = await queuedTasks(repo);
     dequeued.push(...tasks);
-    removed.push(...tasks.map((t) => t.name ?? t.stashRev.slice(0, 7)));
+    unqueued.push(...waiting);
+    removed.push(...tasks.map((t) => t.name ?? t.stashRev.slice(0, 7)), ...waiting.map((s) => s.entry.name));
   }
   if (options.names?.length) {
     const resolved = resolveNames(options.names, refs, await headCommit(gitRoot));
@@ -52,9 +57,11 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
     for (const name of options.names) {
       const ref = resolved.get(name);
       const task = queuedByName(tasks, name);
-      if (!ref && !task) unresolved.push(name);
+      const entries = waiting.filter((s) => s.entry.name === name || s.entry.id === name);
+      if (!ref && !task && !entries.length) unresolved.push(name);
       if (ref && !chosen.includes(ref)) chosen.push(ref);
       if (task && !dequeued.includes(task)) dequeued.push(task);
+      unqueued.push(...entries.filter((e) => !unqueued.includes(e)));
     }
     if (unresolved.length) throw unresolvedNames(unresolved, refs.map((r) => r.name), { gitRemote: remote, missingFromRemote: remote !== undefined });
     removed.push(...options.names);
@@ -80,6 +87,7 @@ export async function expRemove(repo: Repo, options: ExpRemoveOptions): Promise<
     await gitWrite(gitWriter(gitRoot, { what: 'git push' }), ['push', '--porcelain', '--no-verify', '--', remote, ...chosen.map((r) => `:${r.ref}`)]);
   }
   if (dequeued.length) await dequeue(gitRoot, dequeued);
+  if (unqueued.length) await removeEntries(repo, { names: unqueued.map((s) => s.entry.id) });
   return removed;
 }
 

@@ -23,7 +23,12 @@ export interface QueueEntry extends QueuedRun {
   id: string;
   /** When it was queued (ISO). */
   created: string;
+  /** The commit of its starting files (at `refs/cairn/queue/<id>` until it ends): its tree is `startTree`, its parent the baseline. */
+  start: string;
 }
+
+/** The executor name `exp show` gives runs of Cairn's queue (dvc's is `dvc-task`). */
+export const CAIRN_QUEUE = 'cairn-queue';
 
 export type QueueStatus = 'queued' | 'running' | 'success' | 'failed';
 
@@ -122,7 +127,7 @@ export async function enqueueRuns(repo: Repo, runs: readonly RunToQueue[], optio
     const id = newEntryId();
     const start = (await gitWrite(git, ['commit-tree', trees[i], '-p', baseline, '-m', `cairn: queued experiment ${names[i]}`])).trim();
     await gitWrite(git, ['update-ref', startRef(id), start]);
-    const entry: QueueEntry = { id, created: new Date().toISOString(), baseline, name: names[i], startTree: trees[i], setParams: run.setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache };
+    const entry: QueueEntry = { id, created: new Date().toISOString(), start, baseline, name: names[i], startTree: trees[i], setParams: run.setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache };
     await writeFileAtomic(entryPath(repo, 'queued', id), JSON.stringify(entry, null, 2));
     entries.push(entry);
   }
@@ -151,6 +156,8 @@ function newEntryId(): string {
 /** Every entry of the queue, oldest first. A running one whose processes are all gone (a worker killed) counts as failed. */
 export async function queueStates(repo: Repo): Promise<QueueEntryState[]> {
   const states: QueueEntryState[] = [];
+  // Never queued here: nothing to read, and nothing made (exp show reads the queue too).
+  if (!fs.lstatSync(path.join(repo.dvcDir, 'tmp', 'cairn', 'queue'), { throwIfNoEntry: false })?.isDirectory()) return states;
   for (const status of STATUSES) {
     const dir = queueDir(repo, status);
     for (const file of (await fs.promises.readdir(dir)).filter((f) => f.endsWith('.json') && ID.test(f.slice(0, -5)))) {
@@ -190,12 +197,13 @@ export async function setWorker(repo: Repo, entry: QueueEntry, worker: { pid: nu
   await writeFileAtomic(entryPath(repo, 'running', entry.id), JSON.stringify({ ...entry, worker }, null, 2));
 }
 
-/** A claimed entry is done: to `success/` with its experiment, or `failed/` with why; its starting commit's ref goes. */
+/** A claimed entry is done: to `success/` with its experiment (its starting commit's ref goes), or `failed/` with why. */
 export async function finishEntry(repo: Repo, entry: QueueEntry, outcome: { result: { rev: string; ref: string } } | { error: string }): Promise<void> {
   const status: QueueStatus = 'result' in outcome ? 'success' : 'failed';
   await writeFileAtomic(entryPath(repo, status, entry.id), JSON.stringify({ ...entry, ...outcome, finished: new Date().toISOString() }, null, 2));
   await fs.promises.rm(entryPath(repo, 'running', entry.id), { force: true });
-  if (repo.scm) await gitWrite(gitWriter(repo.scm.root, { what: 'git update-ref (queue)' }), ['update-ref', '-d', startRef(entry.id)]).catch(() => undefined);
+  // A failed run's starting commit stays (exp show lists it) until `queue remove`.
+  if (repo.scm && status === 'success') await gitWrite(gitWriter(repo.scm.root, { what: 'git update-ref (queue)' }), ['update-ref', '-d', startRef(entry.id)]).catch(() => undefined);
 }
 
 /** Running entries whose processes are all gone go to `failed/`, so their names are free and their logs kept. */
@@ -232,7 +240,7 @@ export async function removeEntries(repo: Repo, which: { statuses?: QueueStatus[
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // a worker claimed it just now
       throw err;
     }
-    if (git && state.status === 'queued') await gitWrite(git, ['update-ref', '-d', startRef(state.entry.id)]).catch(() => undefined);
+    if (git && state.status !== 'success') await gitWrite(git, ['update-ref', '-d', startRef(state.entry.id)]).catch(() => undefined);
     await fs.promises.rm(queueLogPath(repo, state.entry.id), { force: true });
     await fs.promises.rm(taken, { force: true });
     removed.push(state);
@@ -258,11 +266,12 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
     const st = fs.lstatSync(file);
     if (!st.isFile() || st.size > MAX_ENTRY_BYTES) return undefined;
     const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const ok = typeof raw.id === 'string' && ID.test(raw.id) && typeof raw.name === 'string' && /^[0-9a-f]{40}$/.test(String(raw.baseline)) && /^[0-9a-f]{40}$/.test(String(raw.startTree)) && Array.isArray(raw.setParams) && raw.setParams.every((s) => typeof s === 'string') && Array.isArray(raw.targets) && raw.targets.every((s) => typeof s === 'string');
+    const ok = typeof raw.id === 'string' && ID.test(raw.id) && typeof raw.name === 'string' && /^[0-9a-f]{40}$/.test(String(raw.baseline)) && /^[0-9a-f]{40}$/.test(String(raw.startTree)) && /^[0-9a-f]{40}$/.test(String(raw.start)) && Array.isArray(raw.setParams) && raw.setParams.every((s) => typeof s === 'string') && Array.isArray(raw.targets) && raw.targets.every((s) => typeof s === 'string');
     if (!ok) return undefined;
     const entry: QueueEntry = {
       id: raw.id as string,
       created: String(raw.created ?? ''),
+      start: raw.start as string,
       baseline: raw.baseline as string,
       name: raw.name as string,
       startTree: raw.startTree as string,

@@ -5,12 +5,13 @@ import { withReader } from '../metrics/show';
 import { sharingParsedYaml } from '../pipeline/yamlDocument';
 import type { RevisionReader } from '../metrics/revisions';
 import type { GitObjectReader } from '../metrics/gitObjectReader';
-import type { ExpExecutor, ExpRange, ExpState } from './contract';
+import type { ExecutorState, ExpExecutor, ExpRange, ExpState } from './contract';
 import { ExpRevisions, RevisionState } from './revisionData';
 import { ExpShowCache } from './showCache';
 import { experimentRefsByBaseline } from './refs';
 import { readEnvironmentNotes } from './environmentNotes';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
+import { CAIRN_QUEUE, queueLogPath, queueStates } from './runQueue';
 
 /** Which baselines to show, as dvc's `exp show` chooses them. */
 export interface BaselineSelection {
@@ -65,13 +66,14 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
   const stashed = new Set((await reader.refs()).map((r) => r.ref));
   const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
-  const [names, refs, queued, failed, successes, running] = await Promise.all([
+  const [names, refs, queued, failed, successes, running, cairnQueue] = await Promise.all([
     options.shaOnly ? new Map<string, string>() : describe(reader, baselines),
     experimentRefsByBaseline(reader),
     entriesOf(CELERY_STASH, options.hideQueued),
     entriesOf(CELERY_FAILED_STASH, options.hideFailed),
     queueSuccesses(repo),
     workspaceRun(repo),
+    queueStates(repo),
   ]);
 
   const workspace = workspaceState ? [workspaceState.then((state) => stateOf('workspace', null, state))] : [];
@@ -107,7 +109,21 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
           return { revs: [state], executor: { state: 'failed', name: null, local: await processOf(repo, e.stashRev) }, name: e.name || null };
         }),
     );
-    const active: ExpRange[] = [];
+    // Cairn's own queue, which dvc does not see: what waits, runs or failed there (oldest first, as queued).
+    const cairnRanges = await Promise.all(
+      cairnQueue
+        .filter((q) => q.entry.baseline === baseline && (q.status === 'running' || (q.status === 'queued' && !options.hideQueued) || (q.status === 'failed' && !options.hideFailed)))
+        .map(async (q): Promise<ExpRange> => {
+          const state = stateOf(q.entry.start, q.entry.name, await revisions.state(q.entry.start));
+          if (q.status === 'failed') state.error = { msg: `Experiment run failed: ${q.error ?? ''}`.trim(), type: '' };
+          // Nothing has run yet: the baseline's metrics in its files are not its own.
+          else if (state.data) state.data = { ...state.data, metrics: {} };
+          const local = { root: null, log: queueLogPath(repo, q.entry.id), pid: q.worker?.execPid ?? q.worker?.pid ?? null, returncode: null, task_id: q.entry.id };
+          return { revs: [state], executor: { state: q.status as ExecutorState, name: CAIRN_QUEUE, local }, name: q.entry.name };
+        }),
+    );
+    const byState = (state: ExecutorState) => cairnRanges.filter((r) => r.executor?.state === state);
+    const active: ExpRange[] = [...byState('running')];
     if (running?.baselineRev === baseline) {
       // The workspace as it is now, then any commits HEAD has made on top of the baseline (dvc's `collect_exec_branch`).
       const head = await reader.resolve('HEAD');
@@ -119,7 +135,9 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
       ...active,
       ...newestFirst(finished.filter((r): r is ExpRange => r !== undefined)),
       ...newestFirst(queuedRanges),
+      ...byState('queued').reverse(),
       ...newestFirst(failedRanges),
+      ...byState('failed').reverse(),
     ];
     const state = stateOf(baseline, names.get(baseline) ?? null, await revisions.state(baseline));
     state.experiments = experiments.length ? experiments : null;
