@@ -127,6 +127,8 @@ export interface QueuedRun {
 export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr'> = {}): Promise<ExpRunResult> {
   const scm = repo.scm;
   if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.');
+  // The entry is a file under .dvc/tmp, which a cloned archive may have brought: its name is checked again.
+  await assertValidExpName(scm.root, queued.name);
   const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache };
   options.log?.(`Reproducing experiment '${queued.name}'`);
   const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });

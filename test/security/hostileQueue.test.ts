@@ -1,0 +1,91 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cairn, cairnOk, git, md5, tempDir, writeFiles } from '../support/fixtures';
+import { trainedBaseline } from '../support/expFixtures';
+
+/**
+ * The experiment queue and temporary runs in a repository whose `.dvc/tmp` came from an attacker
+ * (git ignores it, so it arrives with an archive or a shared folder): links on the way out of the
+ * repository, and planted queue entries. Nothing outside the repository changes, and a planted
+ * entry that is not a well-formed one is never run.
+ */
+
+/** Every file under a folder → kind and content (or link target). */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isSymbolicLink()) out[r] = `link ${fs.readlinkSync(abs)}`;
+      else if (e.isDirectory()) visit(abs, r);
+      else out[r] = `file ${md5(fs.readFileSync(abs))}`;
+    }
+  };
+  visit(root, '');
+  return out;
+}
+
+const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string }[];
+
+async function waitForQueue(root: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (status(root).every((s) => s.status === 'success' || s.status === 'failed')) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the queue did not finish: ${JSON.stringify(status(root))}`);
+}
+
+describe('hostile .dvc/tmp: the queue and temporary runs', function () {
+  this.timeout(300_000);
+
+  it('links at .dvc/tmp/cairn and .dvc/tmp/exps leading out: queued and --temp runs work, nothing outside changes', async () => {
+    const root = trainedBaseline();
+    const outside = tempDir();
+    writeFiles(outside, { 'queue/queued/keep.txt': 'victim\n', 'exps/keep.txt': 'victim\n' });
+    const before = snapshot(outside);
+    fs.mkdirSync(path.join(root, '.dvc', 'tmp'), { recursive: true });
+    fs.symlinkSync(outside, path.join(root, '.dvc', 'tmp', 'cairn'));
+    fs.symlinkSync(path.join(outside, 'exps'), path.join(root, '.dvc', 'tmp', 'exps'));
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3', '-n', 'q');
+    cairnOk(root, 'exp', 'run', '--run-all', '-j', '2');
+    cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.4', '-n', 't');
+    assert.deepEqual(snapshot(outside), before);
+    assert.ok(!fs.lstatSync(path.join(root, '.dvc', 'tmp', 'cairn')).isSymbolicLink(), 'the link was replaced by a folder');
+    const refs = git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim().split('\n').sort();
+    assert.deepEqual(refs, ['q-1', 'q-2', 't']);
+  });
+
+  it('planted queue entries that are not well formed are never listed or run; a link entry or a bad name is not followed', async () => {
+    const root = trainedBaseline();
+    const outside = tempDir();
+    writeFiles(outside, { 'entry.json': 'victim\n' });
+    const before = snapshot(outside);
+    // One real entry shows the shape; the planted ones are variations of it.
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-n', 'real');
+    const queued = path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'queued');
+    const [realFile] = fs.readdirSync(queued);
+    const real = JSON.parse(fs.readFileSync(path.join(queued, realFile), 'utf8'));
+    const plant = (id: string, entry: unknown) => fs.writeFileSync(path.join(queued, `${id}.json`), typeof entry === 'string' ? entry : JSON.stringify(entry));
+    plant('0000000001-00000001', { ...real, id: '0000000001-00000001', name: '../../heads/main' });
+    plant('0000000002-00000002', { ...real, id: '0000000002-00000002', name: '-rf' });
+    plant('0000000003-00000003', { ...real, id: '0000000003-00000003', baseline: '../../etc/passwd' });
+    plant('0000000004-00000004', { ...real, id: '0000000004-00000004', setParams: 'train.lr=9' });
+    plant('0000000005-00000005', `{"id": "0000000005-00000005", "pad": "${'a'.repeat(2 * 1024 * 1024)}"}`);
+    plant('not-an-id', { ...real, id: 'not-an-id', name: 'odd' });
+    fs.symlinkSync(path.join(outside, 'entry.json'), path.join(queued, '0000000006-00000006.json'));
+    // Only the real entry and the two with a well-formed shape but a bad name are listed.
+    assert.deepEqual(status(root).map((s) => s.name).sort(), ['-rf', '../../heads/main', 'real']);
+    cairnOk(root, 'queue', 'start', '-j', '1');
+    await waitForQueue(root);
+    const final = Object.fromEntries(status(root).map((s) => [s.name, s.status]));
+    assert.deepEqual(final, { '../../heads/main': 'failed', '-rf': 'failed', real: 'success' });
+    assert.match(cairnOk(root, 'queue', 'logs', '0000000001-00000001'), /invalid experiment name '\.\.\/\.\.\/heads\/main'/);
+    assert.equal(git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim(), 'real');
+    assert.equal(git(root, 'rev-parse', '--verify', '-q', 'refs/heads/main').trim(), git(root, 'rev-parse', 'HEAD').trim(), 'main is untouched');
+    assert.deepEqual(snapshot(outside), before);
+    assert.equal(cairn(root, 'queue', 'remove', '--all').status, 0);
+    assert.ok(fs.existsSync(path.join(outside, 'entry.json')), 'removing the queue never deletes through a link');
+  });
+});
