@@ -1,6 +1,6 @@
 import { CairnError } from '../core/errors';
 import { findEntry, notInQueue, QueueStatus, queueStates, removeEntries } from '../core/experiments/runQueue';
-import { execEntry, killEntry, requestStop, runWorker, startWorkers } from '../core/experiments/queueWorker';
+import { execEntry, killEntry, requestStop, runWorker, startWorkers, workerStates } from '../core/experiments/queueWorker';
 import { readQueueLogs } from '../core/experiments/queueLogs';
 import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
 
@@ -35,7 +35,9 @@ export const queueCommands: CommandTable = {
             const states = await queueStates(repo);
             if (values.json) {
               printJson(states.map((s) => ({ id: s.entry.id, name: s.entry.name, created: s.entry.created, status: s.status, pid: s.worker?.execPid ?? s.worker?.pid ?? null, started: s.worker?.started ?? null, rev: s.result?.rev ?? null, error: s.error ?? null })));
-            } else if (!states.length) out('No experiments in the queue.');
+              return 0;
+            }
+            if (!states.length) out('No experiment tasks in the queue.\n');
             else {
               const now = Date.now();
               const rows = states.map((s) => {
@@ -45,6 +47,9 @@ export const queueCommands: CommandTable = {
               });
               out(markdownTable(['Task', 'Name', 'Created', 'Status', ''], rows));
             }
+            const workers = await workerStates(repo);
+            const active = workers.filter((w) => w.running).length;
+            out(`Worker status: ${active} active, ${workers.length - active} idle`);
             return 0;
           });
         },

@@ -173,9 +173,12 @@ describe('queue (interop with dvc)', function () {
     assert.equal(git(root, 'for-each-ref', 'refs/exps'), '', 'a killed run records no experiment');
     // The worker goes on with the next; stop lets it end and takes no more.
     await runningNow('k-2');
+    assert.match(cairnOk(root, 'queue', 'status'), /\| k-2 +\| [-\d: ]+ \| running \| \d+ s \(pid \d+\) +\|\n[\s\S]*\n\nWorker status: 1 active, 0 idle\n$/);
     assert.match(cairnOk(root, 'queue', 'stop'), /^The workers stop once 'k-2' ends\.$/m);
-    await waitUntil(() => status(root).find((s) => s.name === 'k-2')!.status === 'success');
+    // Following a running one's log ends when it does, with all of it.
+    assert.match(cairnOk(root, 'queue', 'logs', '-f', 'k-2'), /^Reproducing experiment 'k-2'[\s\S]*Ran experiment\(s\): k-2\n$/);
     await new Promise((r) => setTimeout(r, 1500));
+    assert.match(cairnOk(root, 'queue', 'status'), /\nWorker status: 0 active, 0 idle\n$/, 'the stopped worker is gone');
     assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['k-1', 'failed'], ['k-2', 'success'], ['k-3', 'queued']]);
     const leftovers = fs.readdirSync(path.join(root, '.dvc', 'tmp', 'exps')).filter((f) => f.startsWith('tmp'));
     assert.deepEqual(leftovers, [], 'the killed run removed its temporary tree');

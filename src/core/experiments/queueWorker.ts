@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
-import { claimNext, failAbandoned, finishEntry, queueLogPath, queueStates, setWorker } from './runQueue';
+import { claimNext, failAbandoned, finishEntry, processAlive, queueLogPath, queueStates, setWorker } from './runQueue';
 import { runQueuedExperiment } from './run';
 
 /**
@@ -35,8 +35,46 @@ function stopRequested(repo: Repo, since: number): boolean {
   }
 }
 
+/** A worker as it registered itself (`workers/<pid>.json`), and the entry it runs now, if any. */
+export interface WorkerState {
+  pid: number;
+  started: string;
+  running?: string;
+}
+
+const workersDir = (repo: Repo) => repo.tmpDir('cairn', 'queue', 'workers');
+
+/** The workers alive now (a registration whose process is gone is left out), with what each runs. */
+export async function workerStates(repo: Repo): Promise<WorkerState[]> {
+  if (!fs.lstatSync(path.join(repo.dvcDir, 'tmp', 'cairn', 'queue', 'workers'), { throwIfNoEntry: false })?.isDirectory()) return [];
+  const running = (await queueStates(repo)).filter((s) => s.status === 'running');
+  const workers: WorkerState[] = [];
+  for (const file of await fs.promises.readdir(workersDir(repo))) {
+    const pid = Number(file.replace(/\.json$/, ''));
+    if (!/^\d+\.json$/.test(file) || !processAlive(pid)) continue;
+    let started = '';
+    try {
+      started = String((JSON.parse(fs.readFileSync(path.join(workersDir(repo), file), 'utf8')) as { started?: unknown }).started ?? '');
+    } catch {
+      continue;
+    }
+    workers.push({ pid, started, running: running.find((s) => s.worker?.pid === pid)?.entry.name });
+  }
+  return workers;
+}
+
 export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
   const since = Date.now();
+  const registration = path.join(workersDir(repo), `${process.pid}.json`);
+  await writeFileAtomic(registration, JSON.stringify({ pid: process.pid, started: new Date(since).toISOString() }));
+  try {
+    await work(repo, cli, since);
+  } finally {
+    await fs.promises.rm(registration, { force: true });
+  }
+}
+
+async function work(repo: Repo, cli: string[], since: number): Promise<void> {
   await failAbandoned(repo);
   while (!stopRequested(repo, since)) {
     const entry = await claimNext(repo);

@@ -295,7 +295,7 @@ function aliveWorker(state: QueueEntryState): boolean {
 }
 
 /** Whether `pid` runs: it exists and, where /proc tells, is no zombie (a killed worker's child may wait a while to be reaped). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
