@@ -21,7 +21,7 @@ export const runCommand: Command = {
     message: { type: 'string', short: 'm', value: '<text>', help: 'The experiment commit message.' },
     temp: { type: 'boolean', help: 'Run in a temporary tree under .dvc/tmp/exps; the workspace is left as it is.' },
     queue: { type: 'boolean', help: 'Queue the run for `cairn queue start` workers instead of running it now.' },
-    'copy-paths': { type: 'string', short: 'C', multiple: true, value: '<path>', help: 'With --temp: an untracked file or folder to copy into the temporary tree; may repeat.' },
+    'copy-paths': { type: 'string', short: 'C', multiple: true, value: '<path>', help: 'With --temp or --queue: an untracked file or folder to copy into the temporary tree (when it runs); may repeat.' },
     force: { type: 'boolean', short: 'f', help: 'Run every stage, changed or not, and replace an experiment of the same name.' },
     'no-run-cache': { type: 'boolean', help: "Run every changed stage's command, even when the run cache has its outputs." },
     downstream: { type: 'boolean', help: 'Run the targets and the stages that depend on them, not what they depend on.' },
@@ -46,6 +46,10 @@ export const runCommand: Command = {
           message: values.message,
           force: values.force,
           runCache: !values['no-run-cache'],
+          copyPaths: values['copy-paths'],
+          downstream: values.downstream,
+          singleItem: values['single-item'],
+          allPipelines: values['all-pipelines'],
           confirm: values.yes ? undefined : confirmSweep,
         });
         if (values.json && !values['run-all']) printJson(entries.map((e) => ({ id: e.id, name: e.name, setParams: e.setParams })));

@@ -219,4 +219,22 @@ describe('queue (interop with dvc)', function () {
     assert.deepEqual(status(root), []);
     assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '');
   });
+  it('-C copies an untracked file into a queued run when it runs; without it the run fails, with why in its log', async () => {
+    const root = trainedBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: cat secret.txt && python3 train.py');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    git(root, 'commit', '-qam', 'needs an untracked file');
+    fs.writeFileSync(path.join(root, 'secret.txt'), 'token-123\n');
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-C', 'secret.txt', '-n', 'with-copy');
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'without');
+    const r = cairn(root, 'exp', 'run', '--run-all');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^ERROR: Failed to reproduce experiment\(s\) 'without'/m);
+    assert.match(r.stdout, /^with-copy \| token-123$/m);
+    assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['with-copy', 'success'], ['without', 'failed']]);
+    assert.match(cairnOk(root, 'queue', 'logs', 'without'), /secret\.txt: No such file or directory/);
+    const missing = cairn(root, 'exp', 'run', '--queue', '-C', 'nothere.txt');
+    assert.match(missing.stderr, /^ERROR: Unable to copy 'nothere\.txt': it does not exist\./);
+    assert.equal(status(root).length, 2, 'nothing more queued');
+  });
 });

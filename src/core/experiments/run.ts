@@ -118,6 +118,11 @@ export interface QueuedRun {
   message?: string;
   force?: boolean;
   runCache?: boolean;
+  /** Untracked files and folders (relative to the repository root) copied from the workspace into its tree when it runs (`-C`). */
+  copyPaths?: string[];
+  downstream?: boolean;
+  singleItem?: boolean;
+  allPipelines?: boolean;
 }
 
 /**
@@ -129,7 +134,7 @@ export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options
   if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.');
   // The entry is a file under .dvc/tmp, which a cloned archive may have brought: its name is checked again.
   await assertValidExpName(scm.root, queued.name);
-  const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache };
+  const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache, copyPaths: queued.copyPaths, downstream: queued.downstream, singleItem: queued.singleItem, allPipelines: queued.allPipelines };
   options.log?.(`Reproducing experiment '${queued.name}'`);
   const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
   // The queue applied the overrides to the start tree already.

@@ -62,6 +62,11 @@ export interface EnqueueOptions {
   message?: string;
   force?: boolean;
   runCache?: boolean;
+  /** `-C`: untracked paths (relative to `cwd`) copied into each run's tree when it runs. */
+  copyPaths?: string[];
+  downstream?: boolean;
+  singleItem?: boolean;
+  allPipelines?: boolean;
   /** Asked before more than SWEEP_ASK_ABOVE runs are queued; false queues none. */
   confirm?: (runs: number) => Promise<boolean>;
 }
@@ -118,6 +123,11 @@ export async function enqueueRuns(repo: Repo, runs: readonly RunToQueue[], optio
     taken.add(name);
     names.push(name);
   }
+  const copyPaths = (options.copyPaths ?? []).map((p) => {
+    const abs = repo.resolveInside(p, options.cwd);
+    if (!fs.existsSync(abs)) throw new CairnError('MISSING_PATH', `Unable to copy '${p}': it does not exist.`, { hint: 'Name a file or folder of the workspace with -C.' });
+    return path.relative(repo.root, abs);
+  });
   if (runs.length > SWEEP_ASK_ABOVE && options.confirm && !(await options.confirm(runs.length))) {
     throw new CairnError('ABORTED', `nothing queued: the sweep's ${runs.length} runs were not confirmed.`);
   }
@@ -127,7 +137,7 @@ export async function enqueueRuns(repo: Repo, runs: readonly RunToQueue[], optio
     const id = newEntryId();
     const start = (await gitWrite(git, ['commit-tree', trees[i], '-p', baseline, '-m', `cairn: queued experiment ${names[i]}`])).trim();
     await gitWrite(git, ['update-ref', startRef(id), start]);
-    const entry: QueueEntry = { id, created: new Date().toISOString(), start, baseline, name: names[i], startTree: trees[i], setParams: run.setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache };
+    const entry: QueueEntry = { id, created: new Date().toISOString(), start, baseline, name: names[i], startTree: trees[i], setParams: run.setParams, targets: options.targets ?? [], message: options.message, force: options.force, runCache: options.runCache, copyPaths, downstream: options.downstream, singleItem: options.singleItem, allPipelines: options.allPipelines };
     await writeFileAtomic(entryPath(repo, 'queued', id), JSON.stringify(entry, null, 2));
     entries.push(entry);
   }
@@ -280,6 +290,10 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
       message: typeof raw.message === 'string' ? raw.message : undefined,
       force: raw.force === true,
       runCache: raw.runCache !== false,
+      copyPaths: Array.isArray(raw.copyPaths) ? raw.copyPaths.filter((p): p is string => typeof p === 'string') : [],
+      downstream: raw.downstream === true,
+      singleItem: raw.singleItem === true,
+      allPipelines: raw.allPipelines === true,
     };
     const worker = raw.worker as QueueEntryState['worker'];
     const result = raw.result as QueueEntryState['result'];
