@@ -135,7 +135,7 @@ async function runAll(repo: Repo, jobs: number, options: { json: boolean; quiet:
     else if (!options.quiet) out('No queued experiments to run.');
     return 0;
   }
-  startWorkers(repo, jobs, selfCommand());
+  await startWorkers(repo, jobs, selfCommand());
   const show = !options.json && !options.quiet;
   if (show) out('Following logs for all queued experiments. Use Ctrl+C to stop following logs (experiment execution will continue).\n');
   const prefixed = pending.length > 1;

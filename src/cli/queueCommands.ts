@@ -14,15 +14,19 @@ export const queueCommands: CommandTable = {
     subcommands: {
       start: {
         summary: 'Start detached workers that run the queued experiments (they outlive the terminal)',
-        options: { jobs: { type: 'string', short: 'j', value: '<n>', help: 'How many workers (experiments at a time; default 1).' } },
+        options: { jobs: { type: 'string', short: 'j', value: '<n>', help: 'How many workers run (experiments at a time; default 1): only those missing are started.' } },
         async run({ values }) {
           const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
           if (!Number.isInteger(jobs) || jobs < 1) throw new CairnError('USAGE', `--jobs must be a whole number of at least 1, not '${values.jobs}'.`);
           return withRepo(async (repo) => {
             const queued = (await queueStates(repo)).filter((s) => s.status === 'queued').length;
-            startWorkers(repo, jobs, selfCommand());
-            if (values.json) printJson({ workers: jobs, queued });
-            else if (!values.quiet) out(`Started ${jobs} worker${jobs === 1 ? '' : 's'} for ${queued} queued experiment${queued === 1 ? '' : 's'}.`);
+            const started = await startWorkers(repo, jobs, selfCommand());
+            const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+            if (values.json) printJson({ started, workers: jobs, queued });
+            else if (!values.quiet) {
+              const already = jobs - started;
+              out(`Started ${plural(started, 'worker')}${already ? ` (${already} already running)` : ''} for ${plural(queued, 'queued experiment')}.`);
+            }
             return 0;
           });
         },

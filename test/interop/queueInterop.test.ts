@@ -164,6 +164,7 @@ describe('queue (interop with dvc)', function () {
     };
     cairnOk(root, 'queue', 'start');
     await runningNow('k-1');
+    assert.match(cairnOk(root, 'queue', 'start'), /^Started 0 workers \(1 already running\) for 2 queued experiments\.$/m, '-j is how many run, as dvc');
     await new Promise((r) => setTimeout(r, 500));
     assert.match(cairnOk(root, 'queue', 'kill', 'k-1'), /^Killed 'k-1'; its log: cairn queue logs k-1$/m);
     const killed = status(root).find((s) => s.name === 'k-1')!;

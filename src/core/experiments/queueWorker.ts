@@ -14,9 +14,14 @@ import { runQueuedExperiment } from './run';
  * CLI (node and the script).
  */
 
-/** `queue start -j N`: N detached workers, which outlive the terminal and the editor that started them. */
-export function startWorkers(repo: Repo, jobs: number, cli: string[]): void {
-  for (let i = 0; i < jobs; i++) spawn(cli[0], [...cli.slice(1), 'queue', 'worker'], { cwd: repo.root, detached: true, stdio: 'ignore' }).unref();
+/**
+ * `queue start -j N`: detached workers (they outlive the terminal and the editor that started
+ * them) until N are alive, as dvc's `-j` means; returns how many it started.
+ */
+export async function startWorkers(repo: Repo, jobs: number, cli: string[]): Promise<number> {
+  const missing = Math.max(0, jobs - (await workerStates(repo)).length);
+  for (let i = 0; i < missing; i++) spawn(cli[0], [...cli.slice(1), 'queue', 'worker'], { cwd: repo.root, detached: true, stdio: 'ignore' }).unref();
+  return missing;
 }
 
 const stopRequestPath = (repo: Repo) => path.join(repo.tmpDir('cairn', 'queue'), 'stop');
