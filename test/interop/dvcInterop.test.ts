@@ -266,6 +266,31 @@ describe('interop with the real dvc 3', function () {
     });
   });
 
+  it('checkout --force with an object missing from the cache removes the stale file and folder as dvc does (both fail); without --force both keep them', () => {
+    const scene = () => {
+      const root = tempGitRepo();
+      writeFiles(root, { 'a.txt': 'v1\n', 'dir/x.txt': 'x1\n' });
+      dvcOk(root, 'init', '-q');
+      dvcOk(root, 'add', '-q', 'a.txt', 'dir');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'v1');
+      fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true });
+      writeFiles(root, { 'a.txt': 'v2\n', 'dir/x.txt': 'x2\n' });
+      return root;
+    };
+    const [ours, theirs] = [scene(), scene()];
+    assert.notEqual(cairn(ours, 'checkout', '--force').status, 0);
+    assert.notEqual(dvc(theirs, 'checkout', '--force').status, 0);
+    for (const root of [ours, theirs]) {
+      assert.ok(!fs.existsSync(path.join(root, 'a.txt')), root);
+      assert.ok(!fs.existsSync(path.join(root, 'dir')), root);
+    }
+    const [keptOurs, keptTheirs] = [scene(), scene()];
+    assert.notEqual(cairn(keptOurs, 'checkout').status, 0);
+    assert.notEqual(dvc(keptTheirs, 'checkout').status, 0);
+    for (const root of [keptOurs, keptTheirs]) assert.equal(fs.readFileSync(path.join(root, 'a.txt'), 'utf8'), 'v2\n', root);
+  });
+
   describe('(b) a repository made by cairn is what dvc makes', () => {
     it('cairn init && cairn add write byte-identical .dvc/config, .dvc/.gitignore, .dvcignore, .dvc files, .gitignore and .dir objects', () => {
       const mine = tempGitRepo();

@@ -238,4 +238,17 @@ describe('queue (interop with dvc)', function () {
     assert.match(missing.stderr, /^ERROR: Unable to copy 'nothere\.txt': it does not exist\./);
     assert.equal(status(root).length, 2, 'nothing more queued');
   });
+  it('an entry a worker has just claimed (moved to running/, its worker not yet written) is not failed by another worker starting then', async () => {
+    const root = trainedBaseline();
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-n', 'claimed');
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'other');
+    const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
+    const id = status(root).find((s) => s.name === 'claimed')!.id;
+    // The first half of a claim, as a worker does it.
+    fs.renameSync(path.join(queue, 'queued', `${id}.json`), path.join(queue, 'running', `${id}.json`));
+    assert.equal(status(root).find((s) => s.name === 'claimed')!.status, 'running');
+    cairnOk(root, 'queue', 'start');
+    await waitUntil(() => status(root).find((s) => s.name === 'other')!.status === 'success');
+    assert.equal(status(root).find((s) => s.name === 'claimed')!.status, 'running', 'the other worker left it to its claimer');
+  });
 });

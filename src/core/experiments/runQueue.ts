@@ -173,7 +173,7 @@ export async function queueStates(repo: Repo): Promise<QueueEntryState[]> {
     for (const file of (await fs.promises.readdir(dir)).filter((f) => f.endsWith('.json') && ID.test(f.slice(0, -5)))) {
       const state = readState(path.join(dir, file), status);
       if (!state) continue;
-      if (status === 'running' && !aliveWorker(state)) {
+      if (status === 'running' && !aliveWorker(state) && !beingClaimed(state, path.join(dir, file))) {
         state.status = 'failed';
         state.error = `its worker (pid ${state.worker?.execPid ?? state.worker?.pid ?? '?'}) is gone: killed, or the machine stopped`;
       }
@@ -301,6 +301,18 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A worker claims an entry by moving it to `running/`, then records itself in it: in between
+ * the entry names no worker. The move is recent then (it sets the file's ctime); an entry left
+ * without a worker for longer lost its worker at that moment.
+ */
+const CLAIM_GRACE_MS = 30_000;
+function beingClaimed(state: QueueEntryState, file: string): boolean {
+  if (state.worker) return false;
+  const changed = fs.statSync(file, { throwIfNoEntry: false })?.ctimeMs;
+  return changed !== undefined && Date.now() - changed < CLAIM_GRACE_MS;
 }
 
 function aliveWorker(state: QueueEntryState): boolean {

@@ -224,7 +224,7 @@ function bigCopy(repo: Repo, linkTypes: LinkType[], objectPath: string, target: 
 }
 
 function planOutput(repo: Repo, output: CheckoutEntry, state: OutState, options: CheckoutOptions, result: CheckoutResult): Plan | undefined {
-  const plan = planWrites(repo, output, state, !!options.relink, result);
+  const plan = planWrites(repo, output, state, { relink: !!options.relink, force: !!options.force }, result);
   if (!plan) return undefined;
   // Links where data goes (the output itself, or a folder inside it) are replaced, never written
   // through; without --force that output is left alone and named, and the others go on.
@@ -252,7 +252,18 @@ function linksToReplace(repo: Repo, plan: Plan, state: OutState): LinkOnTheWay[]
   return [...links.values()];
 }
 
-function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: boolean, result: CheckoutResult): Plan | undefined {
+/**
+ * With --force, what is in the workspace goes even when the cache lacks what should replace it,
+ * as dvc removes it: the output is then missing (and reported failed), never a stale version that
+ * looks current.
+ */
+function discardOnly(plan: Plan): Plan {
+  plan.clearFirst = true;
+  plan.kind = 'unchanged';
+  return plan;
+}
+
+function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, { relink, force }: { relink: boolean; force: boolean }, result: CheckoutResult): Plan | undefined {
   const out = output;
   const shown = output.rel + (out.md5?.endsWith('.dir') ? '/' : '');
   if (!out.md5) {
@@ -280,7 +291,7 @@ function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
     }
     if (!inCache(out.md5)) {
       result.failed.push({ path: shown, reason: 'not in cache' });
-      return undefined;
+      return force && state.exists ? discardOnly(plan) : undefined;
     }
     plan.writes.push({ abs: output.abs, md5: out.md5, isexec: !!out.isexec, size: out.size });
     return plan;
@@ -297,7 +308,7 @@ function planWrites(repo: Repo, output: CheckoutEntry, state: OutState, relink: 
   }
   if (!manifest) {
     result.failed.push({ path: shown, reason: 'not in cache' });
-    return undefined;
+    return force && state.exists ? discardOnly(plan) : undefined;
   }
   if (state.exists && !state.isDir) {
     plan.clearFirst = true;
