@@ -176,7 +176,8 @@ class SweepReader {
     this.parameters(parameters.valueNode, parameters.keyNode, '', sweep.parameters);
     const seen = new Map<string, SweepParameter>();
     for (const p of sweep.parameters) {
-      if (seen.has(p.key)) throw this.fail(null, `parameter '${p.key}' is given twice (line ${seen.get(p.key)!.line} and line ${p.line})`, 'Keep one of them.');
+      const first = seen.get(p.key);
+      if (first) throw this.fail(null, `parameter '${p.key}' is given twice (lines ${[first.line, p.line].sort((a, b) => a! - b!).join(' and ')})`, 'Keep one of them.');
       seen.set(p.key, p);
     }
     return sweep;
@@ -227,7 +228,8 @@ class SweepReader {
       parseSetParams([`${key}=0`]);
     } catch (err) {
       if (!(err instanceof CairnError)) throw err;
-      throw this.fail(keyNode, `parameter '${key}' is not a params key: ${err.message}`, hint);
+      const why = err.message.replace(/^-S '[^]*?=0'(: | is not a valid override: )/, '');
+      throw this.fail(keyNode, `parameter '${key}' is not a params key: ${why}`, hint);
     }
   }
 
