@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { cairn, cairnOk, CLI, dvcOk, git, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, CLI, dvcOk, git, tempDir, writeFiles } from '../support/fixtures';
 import { trainedBaseline } from '../support/expFixtures';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
@@ -160,6 +160,11 @@ parameters:
     assert.match(refused('ok.yaml', 'name: my sweep\nmethod: grid\nparameters:\n  train.lr: {values: [0.1]}\n'), /^ERROR: 'my sweep' \(the name: in ok\.yaml\) cannot prefix experiment names/);
     assert.match(refused('ok.yaml', 'method: grid\nparameters:\n  train.lr: {values: [0.1]}\n', '-n', '../x'), /^ERROR: '\.\.\/x' \(-n\) cannot prefix experiment names/);
     assert.match(refused('ok.yaml', 'method: grid\nparameters:\n  train.lr: {values: [0.1]}\n', '--seed', '3'), /^ERROR: --seed is for random sweeps; 'ok\.yaml' is a grid/);
+    // A key naming a params file outside the repository is data, never a path written to.
+    const outside = path.join(tempDir(), 'params.yaml');
+    fs.writeFileSync(outside, 'a: 1\n');
+    assert.match(refused('outside.yaml', `method: grid\nparameters:\n  ${path.relative(root, outside)}:a: {values: [2]}\n`), /^ERROR: '.*params\.yaml' is outside the repository/);
+    assert.equal(fs.readFileSync(outside, 'utf8'), 'a: 1\n');
     assert.equal(git(root, 'for-each-ref', 'refs/exps', 'refs/cairn'), '');
   });
 });
