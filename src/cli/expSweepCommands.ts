@@ -8,7 +8,8 @@ import { startWorkers } from '../core/experiments/queueWorker';
 import { readQueueLogs } from '../core/experiments/queueLogs';
 import { readWandbSweep, WandbSweep } from '../core/experiments/wandbSweep';
 import { wandbSweepRuns } from '../core/experiments/wandbSweepRuns';
-import { bestRun, experimentMetrics, MetricValue, metricValue } from '../core/experiments/sweepResults';
+import { bestRun, experimentMetrics, metricNames, MetricValue, metricValue } from '../core/experiments/sweepResults';
+import { nearestName } from '../core/nearestName';
 import { pyNumber } from '../core/metrics/flatten';
 import { Command, out, printJson, withRepo } from './command';
 import { confirmSweep } from './expRunCommands';
@@ -53,6 +54,7 @@ export const sweepCommand: Command = {
       const plans = wandbSweepRuns(sweep, { seed });
       const show = !values.quiet && !values.json;
       if (!values.quiet) for (const note of sweep.notes) process.stderr.write(`${note}\n`);
+      if (!values.quiet && sweep.metric) await checkMetricName(repo, sweep);
       if (show && sweep.method === 'random' && seedGiven === undefined) out(`Drew seed ${seed}: \`--seed ${seed}\` queues these runs again.`);
       const entries = await enqueueRuns(
         repo,
@@ -110,6 +112,17 @@ async function runPrefix(repo: Repo, given: string | undefined, sweep: WandbSwee
     throw new CairnError('USAGE', `'${prefix}' (${from}) cannot prefix experiment names: a name is one git ref component (no '/', spaces, '..', '~^:?*[\\', nor a leading '-' or '.').`, { hint: 'Give a prefix with -n, e.g. -n lr-sweep.' });
   }
   return prefix;
+}
+
+/** A metric HEAD's metrics lack is said before the runs (a typo would otherwise show only at the end); the sweep goes on. */
+async function checkMetricName(repo: Repo, sweep: WandbSweep): Promise<void> {
+  const name = sweep.metric!.name;
+  const head = repo.scm ? await repo.scm.revParse('HEAD').catch(() => '') : '';
+  if (!head) return;
+  const metrics = (await experimentMetrics(repo, [head])).get(head) ?? {};
+  if (metricValue(metrics, name)) return;
+  const near = nearestName(name, metricNames(metrics));
+  process.stderr.write(`WARNING: ${sweep.file}: metric '${name}' is not among HEAD's metrics${near ? ` (did you mean '${near}'?)` : ''}; runs that write it are compared.\n`);
 }
 
 const shownParams = (setParams: string[]) => setParams.join(' ');

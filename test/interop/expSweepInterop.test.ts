@@ -160,11 +160,19 @@ parameters:
     assert.match(refused('ok.yaml', 'name: my sweep\nmethod: grid\nparameters:\n  train.lr: {values: [0.1]}\n'), /^ERROR: 'my sweep' \(the name: in ok\.yaml\) cannot prefix experiment names/);
     assert.match(refused('ok.yaml', 'method: grid\nparameters:\n  train.lr: {values: [0.1]}\n', '-n', '../x'), /^ERROR: '\.\.\/x' \(-n\) cannot prefix experiment names/);
     assert.match(refused('ok.yaml', 'method: grid\nparameters:\n  train.lr: {values: [0.1]}\n', '--seed', '3'), /^ERROR: --seed is for random sweeps; 'ok\.yaml' is a grid/);
+    assert.match(refused('big.yaml', 'method: grid\nparameters:\n  train.epochs: {min: 1, max: 21}\n'), /^ERROR: the sweep makes 21 runs; queuing more than 20 needs a yes, and this is not a terminal: nothing queued\. Add --yes/);
     // A key naming a params file outside the repository is data, never a path written to.
     const outside = path.join(tempDir(), 'params.yaml');
     fs.writeFileSync(outside, 'a: 1\n');
     assert.match(refused('outside.yaml', `method: grid\nparameters:\n  ${path.relative(root, outside)}:a: {values: [2]}\n`), /^ERROR: '.*params\.yaml' is outside the repository/);
     assert.equal(fs.readFileSync(outside, 'utf8'), 'a: 1\n');
     assert.equal(git(root, 'for-each-ref', 'refs/exps', 'refs/cairn'), '');
+
+    // With --yes the big grid is queued; a metric HEAD lacks is said before, with the name meant.
+    writeFiles(root, { 'big.yaml': 'method: grid\nmetric: {name: los}\nparameters:\n  train.epochs: {min: 1, max: 21}\n' });
+    const r = cairn(root, 'exp', 'sweep', 'big.yaml', '--yes', '--queue');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "WARNING: big.yaml: metric 'los' is not among HEAD's metrics (did you mean 'loss'?); runs that write it are compared.\n");
+    assert.deepEqual(queueStatus(root).map((s) => s.name), Array.from({ length: 21 }, (_, i) => `big-${i + 1}`));
   });
 });

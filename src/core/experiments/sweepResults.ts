@@ -49,6 +49,13 @@ export function metricValue(metrics: Record<string, FileResult>, name: string): 
   return undefined;
 }
 
+/** Every name `metricValue` finds a number under: the flattened keys, and `<file>:<key>`. */
+export function metricNames(metrics: Record<string, FileResult>): string[] {
+  return Object.entries(metrics).flatMap(([file, result]) =>
+    isDict(result.data) ? Object.entries(flatten(result.data)).filter(([, v]) => typeof v === 'number').flatMap(([key]) => [key, `${file}:${key}`]) : [],
+  );
+}
+
 /** The best of the runs that have a value, by the sweep's goal; the first of equals. Undefined without a metric or values. */
 export function bestRun<T extends { metric?: MetricValue }>(sweep: Pick<WandbSweep, 'metric'>, runs: readonly T[]): T | undefined {
   if (!sweep.metric) return undefined;
