@@ -71,13 +71,12 @@ export const sweepCommand: Command = {
         }
         return 0;
       }
-      startWorkers(repo, jobs, selfCommand());
+      await startWorkers(repo, jobs, selfCommand());
       const width = Math.max(...entries.map((e) => e.name.length));
       if (show) out(`Running ${entries.length} run${entries.length === 1 ? '' : 's'} of ${file} with ${jobs} worker${jobs === 1 ? '' : 's'}. Ctrl-C stops following (the runs go on).`);
       await readQueueLogs(repo, entries.map((e) => e.id), {
         follow: true,
         signal,
-        onText: () => undefined,
         onEnd: async (state) => {
           const report = reports.get(state.entry.id)!;
           report.status = state.status;

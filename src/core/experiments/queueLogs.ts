@@ -10,11 +10,12 @@ import { QueueEntry, QueueEntryState, queueLogPath, queueStates } from './runQue
 export async function readQueueLogs(
   repo: Repo,
   ids: readonly string[],
-  options: { follow: boolean; onText: (entry: QueueEntry, text: string) => void; onEnd?: (state: QueueEntryState) => Promise<void> | void; signal?: AbortSignal; intervalMs?: number },
+  options: { follow: boolean; onText?: (entry: QueueEntry, text: string) => void; onEnd?: (state: QueueEntryState) => Promise<void> | void; signal?: AbortSignal; intervalMs?: number },
 ): Promise<QueueEntryState[]> {
   const offsets = new Map<string, number>();
   const reported = new Set<string>();
   const printNew = (entry: QueueEntry, ended: boolean) => {
+    if (!options.onText) return; // only the ends are wanted: no log is read
     const file = queueLogPath(repo, entry.id);
     let data: Buffer;
     try {
