@@ -6,6 +6,7 @@ import type { ExpState } from '../core/experiments/contract';
 import { Command, CommandTable, markdownTable, out, printJson, withRepo } from './command';
 import { runCommand, saveCommand } from './expRunCommands';
 import { expPullCommand, expPushCommand } from './expPushPullCommands';
+import { sweepCommand } from './expSweepCommands';
 import { expApplyCommand, expBranchCommand, expCleanCommand, expDiffCommand, expRemoveCommand, expRenameCommand } from './expRefsCommands';
 
 const DEFAULT_PRECISION = 5;
@@ -213,6 +214,7 @@ export const expCommands: CommandTable = {
       rm: expRemoveCommand,
       clean: expCleanCommand,
       diff: expDiffCommand,
+      sweep: sweepCommand,
     },
   },
 };

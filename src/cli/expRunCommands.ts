@@ -110,7 +110,7 @@ export const saveCommand: Command = {
 };
 
 /** A sweep of many runs is queued after a yes; off a terminal only with --yes. */
-async function confirmSweep(runs: number): Promise<boolean> {
+export async function confirmSweep(runs: number): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw new CairnError('USAGE', `the sweep makes ${runs} runs; queuing more than ${SWEEP_ASK_ABOVE} needs a yes, and this is not a terminal: nothing queued.`, { hint: 'Add --yes to queue them without asking.' });
   }

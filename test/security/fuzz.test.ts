@@ -26,6 +26,8 @@ import { tempDir } from '../support/fixtures';
 import { ExpShowCache } from '../../src/core/experiments/showCache';
 import { isoLocalTime } from '../../src/core/experiments/revisionData';
 import { expTable } from '../../src/core/experiments/table';
+import { parseWandbSweep } from '../../src/core/experiments/wandbSweep';
+import { wandbSweepRuns } from '../../src/core/experiments/wandbSweepRuns';
 
 /**
  * Every parser of bytes a stranger's repository or remote provides, fed valid files mutated
@@ -305,6 +307,14 @@ describe('fuzzing every parser of repository and remote bytes', function () {
     const entry = `cmd: python train.py\ndeps:\n- path: data\n  hash: md5\n  md5: ${MD5}.dir\n  size: 4\n  nfiles: 2\nparams:\n  params.yaml:\n    lr: 0.1\n    size: 3\n    opt: {kind: adam, layers: [1, 2.0]}\nouts:\n- path: model.bin\n  hash: md5\n  md5: ${MD5}\n  size: 5\n`;
     const { key, value } = runCacheHashes(parseRunCacheEntry(Buffer.from(entry), 'entry'));
     await fuzz('run-cache entry', [entry], (text) => parseRunCacheEntry(Buffer.from(text), 'entry', { key, value }));
+  });
+
+  it('W&B sweep files: parsed, checked, and their runs listed or drawn', async () => {
+    const sweeps = [
+      'program: train.py\nmethod: grid\nmetric: {name: acc, goal: maximize}\nrun_cap: 50\nparameters:\n  train.lr: {values: [0.1, 0.01, 1.0e-3]}\n  train.epochs: {min: 1, max: 4}\n  step: {distribution: q_uniform, min: 0, max: 1, q: 0.25}\n  model:\n    parameters:\n      depth: {value: 3}\n      act: {values: [relu, [1, 2], {a: b}]}\n',
+      'method: random\nrun_cap: 5\nearly_terminate: {type: hyperband, min_iter: 3}\nparameters:\n  a: {distribution: normal, mu: 1, sigma: 2}\n  b: {distribution: log_uniform_values, min: 0.001, max: 1}\n  c: {values: [x, y], probabilities: [0.3, 0.7]}\n  d: {distribution: q_log_normal, q: 2}\n  conf/t.yaml:e: {distribution: inv_log_uniform_values, min: 1, max: 9}\n  +f: {distribution: q_normal}\n',
+    ];
+    await fuzz('W&B sweep file', sweeps, (text) => wandbSweepRuns(parseWandbSweep(text, 'sweep.yaml'), { seed: 1 }));
   });
 
   it('.dir manifests', async () => {

@@ -10,10 +10,12 @@ import { QueueEntry, QueueEntryState, queueLogPath, queueStates } from './runQue
 export async function readQueueLogs(
   repo: Repo,
   ids: readonly string[],
-  options: { follow: boolean; onText: (entry: QueueEntry, text: string) => void; signal?: AbortSignal; intervalMs?: number },
+  options: { follow: boolean; onText?: (entry: QueueEntry, text: string) => void; onEnd?: (state: QueueEntryState) => Promise<void> | void; signal?: AbortSignal; intervalMs?: number },
 ): Promise<QueueEntryState[]> {
   const offsets = new Map<string, number>();
+  const reported = new Set<string>();
   const printNew = (entry: QueueEntry, ended: boolean) => {
+    if (!options.onText) return; // only the ends are wanted: no log is read
     const file = queueLogPath(repo, entry.id);
     let data: Buffer;
     try {
@@ -31,7 +33,13 @@ export async function readQueueLogs(
   for (;;) {
     const states = (await queueStates(repo)).filter((s) => ids.includes(s.entry.id));
     const going = (s: QueueEntryState) => s.status === 'queued' || s.status === 'running';
-    for (const state of states) printNew(state.entry, !going(state) || !options.follow);
+    for (const state of states) {
+      printNew(state.entry, !going(state) || !options.follow);
+      if (!going(state) && !reported.has(state.entry.id)) {
+        reported.add(state.entry.id);
+        await options.onEnd?.(state);
+      }
+    }
     if (!options.follow || options.signal?.aborted || !states.some(going)) return states;
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
   }
