@@ -53,7 +53,7 @@ export const sweepCommand: Command = {
       const seed = seedGiven ?? randomInt(2 ** 32);
       const plans = wandbSweepRuns(sweep, { seed });
       const show = !values.quiet && !values.json;
-      if (!values.quiet) for (const note of sweep.notes) process.stderr.write(`${note}\n`);
+      if (!values.quiet) for (const note of sweep.notes) process.stderr.write(`WARNING: ${note}\n`);
       if (!values.quiet && sweep.metric) await checkMetricName(repo, sweep);
       if (show && sweep.method === 'random' && seedGiven === undefined) out(`Drew seed ${seed}: \`--seed ${seed}\` queues these runs again.`);
       const entries = await enqueueRuns(
