@@ -5,6 +5,7 @@ import {
   cairn,
   cairnOk,
   corruptCacheObjects,
+  folderSnapshot,
   dvc,
   dvcOk,
   git,
@@ -62,25 +63,8 @@ function dvcJson(cwd: string, ...args: string[]): unknown {
   return parseJson(dvcOk(cwd, ...args, '--json'), `dvc ${args.join(' ')} --json`);
 }
 
-/** Every file of the work tree except .git and .dvc/tmp: content hash, mode, and link target. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (childRel === '.git' || childRel === '.dvc/tmp') continue;
-      const abs = path.join(dir, e.name);
-      const lst = fs.lstatSync(abs);
-      if (lst.isSymbolicLink()) out[childRel] = `link -> ${fs.readlinkSync(abs)}`;
-      else if (lst.isDirectory()) {
-        out[childRel + '/'] = 'dir';
-        visit(abs, childRel);
-      } else out[childRel] = `${md5(fs.readFileSync(abs))} mode=${(lst.mode & 0o777).toString(8)}`;
-    }
-  };
-  visit(root, '');
-  return out;
-}
+/** Every file of the work tree except .git and .dvc/tmp: kind, mode, content hash, link target. */
+const snapshot = (root: string) => folderSnapshot(root, (rel) => rel === '.git' || rel === '.dvc/tmp');
 
 /** Files of the cache (objects and .dir manifests), relative to `.dvc/cache`, sorted. */
 function cacheFiles(root: string): string[] {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cairn, cairnOk, CLI, cloneOf, dvcOk, git, md5, RunResult, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, CLI, cloneOf, dvcOk, git, md5, RunResult, folderSnapshot, storeObjects, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /**
  * The attack suite: a repository and a remote made by an attacker, the victim's ordinary
@@ -18,25 +18,6 @@ interface Scene {
   sentinel: string;
   attacker: string;
   remote: string;
-}
-
-/** Every entry under a folder with its kind, mode and content (or link target): equal means untouched. */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      const st = fs.lstatSync(abs);
-      if (st.isSymbolicLink()) out[r] = `link ${fs.readlinkSync(abs)}`;
-      else if (st.isDirectory()) {
-        out[r] = `dir ${(st.mode & 0o777).toString(8)}`;
-        visit(abs, r);
-      } else out[r] = `file ${(st.mode & 0o777).toString(8)} ${md5(fs.readFileSync(abs))}`;
-    }
-  };
-  visit(root, '');
-  return out;
 }
 
 /** An attacker's repository with one harmless output (`good.txt`) pushed to a folder remote, and the victim's home beside it. */
@@ -104,7 +85,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     fs.writeFileSync(path.join(s.attacker, 'sub.dvc'), dvcFile({ md5: md5(evil), size: evil.length, hash: 'md5', path: 'sub/.profile_evil' }));
     fs.rmSync(path.join(s.attacker, 'evil.txt.dvc'));
     commitAll(s.attacker, 'attack');
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
 
     const victim = cloneOf(s.attacker);
     const pull = cairn(victim, 'pull');
@@ -114,7 +95,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     assertRefused(cairn(victim, 'status'), 'sub/.profile_evil');
     assertRefused(cairn(victim, 'data', 'status'), 'sub/.profile_evil');
     assertRefused(cairn(victim, 'commit', '-f'), 'sub/.profile_evil');
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('a workspace folder replaced by a link to a folder outside: checkout leaves it and says so; --force replaces the link, never its target', () => {
@@ -128,17 +109,17 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     fs.rmSync(path.join(victim, 'data'), { recursive: true });
     fs.rmSync(path.join(victim, 'good.txt'));
     fs.symlinkSync(path.join(s.sentinel, 'ws'), path.join(victim, 'data'));
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
 
     assertRefused(cairn(victim, 'checkout'), "'data' -> ");
     assert.ok(fs.existsSync(path.join(victim, 'good.txt')), 'the other output was restored');
     assert.ok(fs.lstatSync(path.join(victim, 'data')).isSymbolicLink(), 'without --force the link stays');
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
 
     cairnOk(victim, 'checkout', '--force');
     assert.ok(fs.lstatSync(path.join(victim, 'data')).isDirectory(), 'the link was replaced by the folder');
     assert.equal(fs.readFileSync(path.join(victim, 'data/sub/b.txt'), 'utf8'), 'b\n');
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
     assert.equal(cairnOk(victim, 'status'), 'Data and pipelines are up to date.\n');
   });
 
@@ -151,24 +132,24 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     fs.symlinkSync(path.join(s.sentinel, 'dir'), path.join(s.attacker, 'data', 'dlink'));
     git(s.attacker, 'add', '-f', 'data/dlink');
     commitAll(s.attacker, 'attack');
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
 
     const victim = cloneOf(s.attacker);
     assert.ok(fs.lstatSync(path.join(victim, 'data/dlink')).isSymbolicLink(), 'git made the link');
     assertRefused(cairn(victim, 'pull'), 'data/dlink');
     assert.ok(fs.existsSync(path.join(victim, 'good.txt')));
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
 
     cairnOk(victim, 'checkout', '--force');
     assert.ok(fs.lstatSync(path.join(victim, 'data/dlink')).isDirectory());
     assert.equal(fs.readFileSync(path.join(victim, 'data/dlink/o.txt'), 'utf8'), 'attacker o.txt\n');
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('links to folders inside a tracked folder (self -> ., up -> .., out -> outside) are skipped as dvc skips them; no loop, no misleading error', () => {
     const repo = tempGitRepo();
     const s = scene();
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
     cairnOk(repo, 'init');
     writeFiles(repo, { 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' });
     fs.symlinkSync('.', path.join(repo, 'data/self'));
@@ -185,7 +166,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     const hashOf = (r: string) => /md5: (\S+)/.exec(fs.readFileSync(path.join(r, 'data.dvc'), 'utf8'))![1];
     assert.equal(hashOf(repo), hashOf(theirs), 'the same .dir as dvc');
     assert.equal(cairnOk(repo, 'status'), 'Data and pipelines are up to date.\n');
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('a file link to a secret outside the repository is never stored or pushed (add, commit)', () => {
@@ -219,7 +200,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
       'dvc.lock': `schema: '2.0'\nstages:\n  train:\n    cmd: echo train\n    outs:\n    - path: model.bin\n      hash: md5\n      md5: ${traversal}\n      size: 10\n`,
     });
     commitAll(s.attacker, 'attack');
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
 
     const victim = cloneOf(s.attacker);
     const pull = cairn(victim, 'pull');
@@ -230,8 +211,8 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     assert.ok(!fs.existsSync(path.join(victim, 'model.bin')));
     const push = cairn(victim, 'push');
     assertNoSecret(push);
-    assert.deepEqual(snapshot(s.sentinel), before);
-    const remoteFiles = snapshot(s.remote);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
+    const remoteFiles = folderSnapshot(s.remote);
     assert.ok(Object.keys(remoteFiles).every((k) => /^(files(\/md5(\/[0-9a-f]{2}(\/[0-9a-f]{30}(\.dir)?)?)?)?)$/.test(k)), `only objects on the remote: ${Object.keys(remoteFiles)}`);
   });
 
@@ -257,7 +238,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
 
   it('a committed .dvc/tmp link: Cairn keeps its own state in the repository, never through the link', () => {
     const s = scene();
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
     fs.rmSync(path.join(s.attacker, '.dvc', 'tmp'), { recursive: true, force: true });
     fs.symlinkSync(s.sentinel, path.join(s.attacker, '.dvc', 'tmp'));
     git(s.attacker, 'add', '-f', '.dvc/tmp');
@@ -267,7 +248,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     cairnOk(victim, 'pull');
     cairnOk(victim, 'status');
     assert.ok(fs.lstatSync(path.join(victim, '.dvc/tmp')).isDirectory());
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('features stay: a shared cache outside the repository with cache.type symlink (and hardlink) adds, checks out, pulls and stays clean', () => {
@@ -296,7 +277,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     const s = scene();
     const token = 'ghp_the-victims-registry-token';
     writeFiles(s.sentinel, { '.docker/config.json': JSON.stringify({ auths: { registry: { auth: token } } }) });
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
     writeFiles(s.attacker, { 'dvc.yaml': 'metrics:\n- metrics.json\nplots:\n- plot.json\nstages:\n  train:\n    cmd: echo\n    params:\n    - other.json:\n' });
     for (const name of ['metrics.json', 'plot.json', 'other.json']) fs.symlinkSync(path.join(s.sentinel, '.docker/config.json'), path.join(s.attacker, name));
     commitAll(s.attacker, 'attack');
@@ -314,12 +295,12 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
       assert.ok(!(r.stdout + r.stderr).includes(token), `printed the token: ${r.stdout}${r.stderr}`);
     }
     assert.match(results[0].stderr + results[0].stdout, /metrics\.json/);
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('a committed dvc_plots link and dvc.lock hashes that are paths: plots diff writes no image through the link, no file is read by a hash', () => {
     const s = scene();
-    const before = snapshot(s.sentinel);
+    const before = folderSnapshot(s.sentinel);
     const secretPath = path.relative(path.join(s.attacker, '.dvc/cache/files/md5/ab'), path.join(s.sentinel, '.ssh/id_ed25519'));
     writeFiles(s.attacker, {
       'dvc.yaml': 'metrics:\n- eval/metrics.json\n- secret.json\nplots:\n- img.png\nstages:\n  train:\n    cmd: echo\n    outs:\n    - eval\n    - secret.json\n',
@@ -334,7 +315,7 @@ describe('attack suite: a cloned repository cannot reach outside itself', functi
     const shown = [cairn(victim, 'metrics', 'show', '--json'), cairn(victim, 'metrics', 'show', '-a', '--json'), cairn(victim, 'metrics', 'diff', 'HEAD', '--json')];
     for (const r of shown) assert.notEqual(r.status, 255, r.stderr);
     assertNoSecret(plots, ...shown);
-    assert.deepEqual(snapshot(s.sentinel), before);
+    assert.deepEqual(folderSnapshot(s.sentinel), before);
   });
 
   it('outputs inside .git/ or .dvc/ (a hook, the config, the cache) are refused by name, in .dvc files and dvc.lock; the rest is restored', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, git, md5, tempDir, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, folderSnapshot, git, tempDir, writeFiles } from '../support/fixtures';
 import { trainedBaseline } from '../support/expFixtures';
 
 /**
@@ -10,22 +10,6 @@ import { trainedBaseline } from '../support/expFixtures';
  * repository, and planted queue entries. Nothing outside the repository changes, and a planted
  * entry that is not a well-formed one is never run.
  */
-
-/** Every file under a folder → kind and content (or link target). */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isSymbolicLink()) out[r] = `link ${fs.readlinkSync(abs)}`;
-      else if (e.isDirectory()) visit(abs, r);
-      else out[r] = `file ${md5(fs.readFileSync(abs))}`;
-    }
-  };
-  visit(root, '');
-  return out;
-}
 
 const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string }[];
 
@@ -44,14 +28,14 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     const root = trainedBaseline();
     const outside = tempDir();
     writeFiles(outside, { 'queue/queued/keep.txt': 'victim\n', 'exps/keep.txt': 'victim\n' });
-    const before = snapshot(outside);
+    const before = folderSnapshot(outside);
     fs.mkdirSync(path.join(root, '.dvc', 'tmp'), { recursive: true });
     fs.symlinkSync(outside, path.join(root, '.dvc', 'tmp', 'cairn'));
     fs.symlinkSync(path.join(outside, 'exps'), path.join(root, '.dvc', 'tmp', 'exps'));
     cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3', '-n', 'q');
     cairnOk(root, 'exp', 'run', '--run-all', '-j', '2');
     cairnOk(root, 'exp', 'run', '--temp', '-S', 'train.lr=0.4', '-n', 't');
-    assert.deepEqual(snapshot(outside), before);
+    assert.deepEqual(folderSnapshot(outside), before);
     assert.ok(!fs.lstatSync(path.join(root, '.dvc', 'tmp', 'cairn')).isSymbolicLink(), 'the link was replaced by a folder');
     const refs = git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim().split('\n').sort();
     assert.deepEqual(refs, ['q-1', 'q-2', 't']);
@@ -61,7 +45,7 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     const root = trainedBaseline();
     const outside = tempDir();
     writeFiles(outside, { 'entry.json': 'victim\n' });
-    const before = snapshot(outside);
+    const before = folderSnapshot(outside);
     // One real entry shows the shape; the planted ones are variations of it.
     cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-n', 'real');
     const queued = path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'queued');
@@ -84,7 +68,7 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     assert.match(cairnOk(root, 'queue', 'logs', '0000000001-00000001'), /invalid experiment name '\.\.\/\.\.\/heads\/main'/);
     assert.equal(git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim(), 'real');
     assert.equal(git(root, 'rev-parse', '--verify', '-q', 'refs/heads/main').trim(), git(root, 'rev-parse', 'HEAD').trim(), 'main is untouched');
-    assert.deepEqual(snapshot(outside), before);
+    assert.deepEqual(folderSnapshot(outside), before);
     assert.equal(cairn(root, 'queue', 'remove', '--all').status, 0);
     assert.ok(fs.existsSync(path.join(outside, 'entry.json')), 'removing the queue never deletes through a link');
   });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, git, md5, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, folderSnapshot, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 
 /**
  * Run-cache entries an attacker made: in the cache a cloned repository brought (a committed
@@ -12,22 +12,6 @@ import { cairn, cairnOk, git, md5, tempDir, tempGitRepo, writeFiles } from '../s
 
 const PIPELINE = 'stages:\n  make:\n    cmd: cat in.txt > out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n';
 const VICTIM = 'the victim\'s file\n';
-
-/** Every file under a folder → kind and content (or link target). */
-function snapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (dir: string, rel: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isSymbolicLink()) out[r] = `link ${fs.readlinkSync(abs)}`;
-      else if (e.isDirectory()) visit(abs, r);
-      else out[r] = `file ${md5(fs.readFileSync(abs))}`;
-    }
-  };
-  visit(root, '');
-  return out;
-}
 
 /** A repository that ran its stage once (so its key's folder exists), and a sentinel folder beside it. */
 function scene(): { root: string; sentinel: string; keyDir: string; entry: string } {
@@ -66,7 +50,7 @@ describe('hostile run-cache entries', function () {
     for (const what of Object.keys(hostileEntries('', ''))) {
       const { root, sentinel, keyDir, entry } = scene();
       plant(keyDir, hostileEntries(entry, sentinel)[what as keyof ReturnType<typeof hostileEntries>]);
-      const before = snapshot(sentinel);
+      const before = folderSnapshot(sentinel);
       fs.rmSync(path.join(root, 'out.txt'));
       writeFiles(root, { 'in.txt': 'in\n' }); // unchanged inputs: the run-cache entry of this key is read
       fs.writeFileSync(path.join(root, 'dvc.lock'), ''); // no dvc.lock to check out from
@@ -78,7 +62,7 @@ describe('hostile run-cache entries', function () {
       assert.doesNotMatch(r.stderr, /\n\s+at /, what);
       assert.match(r.stdout, /Running stage 'make':/, what);
       assert.equal(fs.readFileSync(path.join(root, 'out.txt'), 'utf8'), 'in\n', what);
-      assert.deepEqual(snapshot(sentinel), before, `${what}: something outside the repository changed`);
+      assert.deepEqual(folderSnapshot(sentinel), before, `${what}: something outside the repository changed`);
     }
   });
 
@@ -89,7 +73,7 @@ describe('hostile run-cache entries', function () {
     for (const name of fs.readdirSync(keyDir)) fs.copyFileSync(path.join(keyDir, name), path.join(outside, name));
     fs.rmSync(keyDir, { recursive: true, force: true });
     fs.symlinkSync(outside, keyDir);
-    const before = snapshot(sentinel);
+    const before = folderSnapshot(sentinel);
     writeFiles(root, { 'in.txt': 'other\n' });
     cairnOk(root, 'repro');
     writeFiles(root, { 'in.txt': 'in\n' });
@@ -98,7 +82,7 @@ describe('hostile run-cache entries', function () {
     assert.match(r.stderr, /^WARNING: \/.*\/\.dvc\/cache\/runs\/[0-9a-f]{2}\/[0-9a-f]{64} is a symbolic link; no object is written or removed through it/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stdout, /Running stage 'make':/);
-    assert.deepEqual(snapshot(sentinel), before);
+    assert.deepEqual(folderSnapshot(sentinel), before);
   });
 
   it('pull --run-cache refuses hostile entries on a remote by name, keeps none of them, and writes nothing outside the repository', () => {
@@ -120,7 +104,7 @@ describe('hostile run-cache entries', function () {
     git(root, 'commit', '-qm', 'ran');
     const clone = path.join(tempDir(), 'clone');
     git(path.dirname(clone), 'clone', '-q', root, clone);
-    const before = snapshot(sentinel);
+    const before = folderSnapshot(sentinel);
     const r = cairn(clone, 'pull', '--run-cache');
     assert.equal(r.status, 1, r.stderr);
     const errors = r.stderr.split('\n').filter(Boolean);
@@ -130,6 +114,6 @@ describe('hostile run-cache entries', function () {
     const kept = fs.readdirSync(path.join(clone, '.dvc', 'cache', path.relative(path.join(root, '.dvc', 'cache'), keyDir)));
     assert.deepEqual(kept, fs.readdirSync(keyDir), 'only the good entry was kept');
     assert.equal(fs.readFileSync(path.join(clone, 'out.txt'), 'utf8'), 'in\n', 'the good data was pulled');
-    assert.deepEqual(snapshot(sentinel), before);
+    assert.deepEqual(folderSnapshot(sentinel), before);
   });
 });

@@ -85,6 +85,30 @@ export function md5(data: string | Buffer): string {
   return crypto.createHash('md5').update(data).digest('hex');
 }
 
+/**
+ * Every entry under a folder with its kind, mode and content (or link target), keyed by
+ * '/'-separated relative path, links never followed: equal snapshots mean untouched. `skip`
+ * leaves out a path and all below it.
+ */
+export function folderSnapshot(root: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (skip(r)) continue;
+      const st = fs.lstatSync(abs);
+      if (st.isSymbolicLink()) out[r] = `link ${fs.readlinkSync(abs)}`;
+      else if (st.isDirectory()) {
+        out[r] = `dir ${(st.mode & 0o777).toString(8)}`;
+        visit(abs, r);
+      } else out[r] = `file ${(st.mode & 0o777).toString(8)} ${md5(fs.readFileSync(abs))}`;
+    }
+  };
+  visit(root, '');
+  return out;
+}
+
 /** Every file under a folder → its md5, keyed by '/'-separated relative path. */
 export function treeHashes(root: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -107,22 +107,26 @@ interface RunPlan {
   startTree?: string;
 }
 
-/** What a queued run was given when it was queued. */
-export interface QueuedRun {
+/** The options of `exp run` a queued run keeps for when it runs. */
+export interface QueuedRunOptions {
+  message?: string;
+  force?: boolean;
+  runCache?: boolean;
+  /** `-C`: untracked files and folders copied from the workspace into its tree when it runs. */
+  copyPaths?: string[];
+  downstream?: boolean;
+  singleItem?: boolean;
+  allPipelines?: boolean;
+}
+
+/** What a queued run was given when it was queued (its `copyPaths` relative to the repository root). */
+export interface QueuedRun extends QueuedRunOptions {
   baseline: string;
   name: string;
   /** The tree of the workspace's tracked files when it was queued. */
   startTree: string;
   setParams: string[];
   targets: string[];
-  message?: string;
-  force?: boolean;
-  runCache?: boolean;
-  /** Untracked files and folders (relative to the repository root) copied from the workspace into its tree when it runs (`-C`). */
-  copyPaths?: string[];
-  downstream?: boolean;
-  singleItem?: boolean;
-  allPipelines?: boolean;
 }
 
 /**

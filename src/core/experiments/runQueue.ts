@@ -9,7 +9,7 @@ import { gitWrite, gitWriter } from '../scm/gitWrites';
 import { overrideParamsText } from './applyParamOverrides';
 import { treeWithFiles } from './commitExperiment';
 import { readRepoFile } from '../repo/readRepoFile';
-import { experimentName, QueuedRun, workspaceTree } from './run';
+import { experimentName, QueuedRun, QueuedRunOptions, workspaceTree } from './run';
 import { hasSweep, ParamsFileOverrides, parseSetParams, sweepRuns } from './setParams';
 
 /**
@@ -53,20 +53,13 @@ const entryPath = (repo: Repo, status: QueueStatus, id: string) => path.join(que
 const startRef = (id: string) => `refs/cairn/queue/${id}`;
 
 /** What `exp run --queue` is given: the overrides (a sweep among them queues one run per combination) and the rest of the run's options. */
-export interface EnqueueOptions {
+export interface EnqueueOptions extends QueuedRunOptions {
+  /** What `targets` and `copyPaths` are relative to. */
   cwd: string;
   setParams?: string[];
   targets?: string[];
   /** The name, or with a sweep the prefix: `sweep` names its runs `sweep-1`, `sweep-2`, ... */
   name?: string;
-  message?: string;
-  force?: boolean;
-  runCache?: boolean;
-  /** `-C`: untracked paths (relative to `cwd`) copied into each run's tree when it runs. */
-  copyPaths?: string[];
-  downstream?: boolean;
-  singleItem?: boolean;
-  allPipelines?: boolean;
   /** Asked before more than SWEEP_ASK_ABOVE runs are queued; false queues none. */
   confirm?: (runs: number) => Promise<boolean>;
 }
