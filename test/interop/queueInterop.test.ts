@@ -194,6 +194,15 @@ describe('queue (interop with dvc)', function () {
     assert.match(cairnOk(root, 'queue', 'remove', '--success'), /^Removed 'k-2'\.$/m);
     assert.deepEqual(status(root), []);
     assert.match(git(root, 'for-each-ref', '--format=%(refname)', 'refs/exps').trim(), /\/k-2$/, 'the experiment itself stays');
+
+    // stop --kill: the running one is interrupted, the queued one stays, no worker is left.
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.5,0.6', '-n', 'z');
+    cairnOk(root, 'queue', 'start');
+    await runningNow('z-1');
+    assert.match(cairnOk(root, 'queue', 'stop', '--kill'), /^Killed 'z-1'; the workers stop\.$/m);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['z-1', 'failed'], ['z-2', 'queued']]);
+    assert.match(cairnOk(root, 'queue', 'status'), /\nWorker status: 0 active, 0 idle\n$/);
   });
 
   it('sweeps: bad ones are refused in one line with nothing queued; more than 20 runs need --yes; exp remove --queue empties the queue', () => {
