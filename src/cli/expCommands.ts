@@ -7,6 +7,7 @@ import { Command, CommandTable, markdownTable, out, printJson, withRepo } from '
 import { runCommand, saveCommand } from './expRunCommands';
 import { expPullCommand, expPushCommand } from './expPushPullCommands';
 import { sweepCommand } from './expSweepCommands';
+import { expNoteCommand, expTagCommand } from './expAnnotationCommands';
 import { expApplyCommand, expBranchCommand, expCleanCommand, expDiffCommand, expRemoveCommand, expRenameCommand } from './expRefsCommands';
 
 const DEFAULT_PRECISION = 5;
@@ -215,6 +216,8 @@ export const expCommands: CommandTable = {
       clean: expCleanCommand,
       diff: expDiffCommand,
       sweep: sweepCommand,
+      tag: expTagCommand,
+      note: expNoteCommand,
     },
   },
 };

@@ -29,7 +29,8 @@ export interface ExpData {
   deps: Record<string, ExpDep>;
   outs: Record<string, ExpOut>;
   /** Always empty in dvc's output; Cairn adds `environment` for a commit with an environment note (`environmentNotes.ts`). */
-  meta: { environment?: EnvironmentRecord };
+  /** Cairn's own, beyond dvc (whose `meta` is always empty): the run's environment record, the user's tags and notes. */
+  meta: { environment?: EnvironmentRecord; tags?: string[]; notes?: string[] };
 }
 
 /** A revision: a baseline (with its experiments) or one commit of an experiment. */

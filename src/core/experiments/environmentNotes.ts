@@ -1,10 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as crypto from 'node:crypto';
 import { CairnError } from '../errors';
-import { runGit } from '../scm/git';
-import { gitWrite, gitWriter } from '../scm/gitWrites';
-import { cairnStateDir } from '../repo/repo';
+import { readNotes, writeNote } from '../scm/gitNotes';
 import type { GitObjectReader } from '../metrics/gitObjectReader';
 import type { EnvironmentRecord, Gpu, Interpreter, StageRun } from './environment';
 import { isStringRecord } from './environmentProbes';
@@ -19,7 +14,6 @@ export const ENVIRONMENT_NOTES_REF = 'refs/notes/cairn';
 /** A record with a thousand packages is about 40 KB. */
 export const MAX_NOTE_BYTES = 1024 * 1024;
 
-const COMMIT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** The record as the note holds it: two-space JSON, keys sorted at every level, a final newline. */
 export function environmentJson(record: EnvironmentRecord): string {
@@ -28,52 +22,25 @@ export function environmentJson(record: EnvironmentRecord): string {
 
 /** Attach `record` to `commit` (replacing any note there), through the core's git writer: no hooks, nothing signed. */
 export async function writeEnvironmentNote(root: string, commit: string, record: EnvironmentRecord): Promise<void> {
-  if (!COMMIT_ID.test(commit)) throw new CairnError('USAGE', `'${commit}' is not a commit id; the environment note is written on the experiment's commit.`);
-  const file = path.join(cairnStateDir(root), `environment-note.${process.pid}.${crypto.randomBytes(4).toString('hex')}.json`);
-  // A new file of a random name ('wx': never through a link someone left there).
-  fs.writeFileSync(file, environmentJson(record), { flag: 'wx' });
-  try {
-    await gitWrite(gitWriter(root, { what: 'git notes' }), ['notes', `--ref=${ENVIRONMENT_NOTES_REF}`, 'add', '-f', '-F', file, commit]);
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
+  await writeNote(root, ENVIRONMENT_NOTES_REF, commit, environmentJson(record));
 }
 
-/**
- * The environment records of those of `commits` that have a note: one `git ls-tree` of the
- * notes ref (which also gives each note's size, so a huge one is never read) and the notes
- * through the reader's `cat-file --batch`. Nothing runs when the ref does not exist.
- */
+/** The environment records of those of `commits` that have a note; a note that is too big or not a record is ignored with one line. */
 export async function readEnvironmentNotes(
   reader: { gitRoot: string | undefined; objects: GitObjectReader | undefined },
   commits: Iterable<string>,
   onWarning?: (line: string) => void,
 ): Promise<Map<string, EnvironmentRecord>> {
+  const ignored = (commit: string, why: string) => onWarning?.(`${ENVIRONMENT_NOTES_REF}: the note on ${commit.slice(0, 7)} ${why}; ignored.`);
+  const texts = await readNotes(reader, ENVIRONMENT_NOTES_REF, commits, { maxBytes: MAX_NOTE_BYTES, what: 'an environment record', onIgnored: ignored });
   const records = new Map<string, EnvironmentRecord>();
-  const wanted = new Set([...commits].filter((c) => COMMIT_ID.test(c)));
-  if (!wanted.size || !reader.gitRoot || !reader.objects) return records;
-  if ((await reader.objects.read(ENVIRONMENT_NOTES_REF))?.type !== 'commit') return records;
-  const listing = await runGit(reader.gitRoot, ['ls-tree', '-r', '-l', '-z', '--full-tree', ENVIRONMENT_NOTES_REF]);
-  const notes: { commit: string; blob: string; size: number }[] = [];
-  for (const line of listing.split('\0')) {
-    // <mode> blob <id> <size>\t<path>; a note's path is its commit's id, maybe split into folders (`ab/cdef…`).
-    const m = /^\d+ blob ([0-9a-f]{40}|[0-9a-f]{64}) +(\d+)\t(.*)$/s.exec(line);
-    const commit = m?.[3].replace(/\//g, '');
-    if (m && commit && wanted.has(commit)) notes.push({ commit, blob: m[1], size: Number(m[2]) });
+  for (const [commit, text] of texts) {
+    try {
+      records.set(commit, parseEnvironmentRecord(text));
+    } catch (err) {
+      ignored(commit, `is not an environment record (${(err as Error).message})`);
+    }
   }
-  await Promise.all(
-    notes.map(async ({ commit, blob, size }) => {
-      const ignored = (why: string) => onWarning?.(`${ENVIRONMENT_NOTES_REF}: the note on ${commit.slice(0, 7)} ${why}; ignored.`);
-      if (size > MAX_NOTE_BYTES) return ignored(`is ${size} bytes, more than the ${MAX_NOTE_BYTES} an environment record may be`);
-      const obj = await reader.objects!.read(blob);
-      if (obj?.type !== 'blob') return ignored('could not be read');
-      try {
-        records.set(commit, parseEnvironmentRecord(obj.data.toString('utf8')));
-      } catch (err) {
-        ignored(`is not an environment record (${(err as Error).message})`);
-      }
-    }),
-  );
   return records;
 }
 

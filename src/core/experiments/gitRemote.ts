@@ -29,19 +29,18 @@ export async function gitRemoteArgument(gitRoot: string, remote: string, cwd: st
 }
 
 /**
- * The experiment refs `remote` holds (and whether it has Cairn's notes ref), from one
+ * The experiment refs `remote` holds (and where its notes refs among `notesRefs` point), from one
  * `git ls-remote`. What the remote says is data: a ref not in dvc's layout, or pointing at
  * something that is not an object name, is left out.
  */
-export async function remoteExperimentRefs(writer: GitWriter, remote: string, notesRef?: string): Promise<{ refs: ExperimentRef[]; notes?: string }> {
-  const patterns = ['refs/exps/*', ...(notesRef ? [notesRef] : [])];
-  const listing = await gitWrite(writer, ['ls-remote', '--refs', remote, ...patterns]);
+export async function remoteExperimentRefs(writer: GitWriter, remote: string, notesRefs: readonly string[] = []): Promise<{ refs: ExperimentRef[]; notes: Map<string, string> }> {
+  const listing = await gitWrite(writer, ['ls-remote', '--refs', remote, 'refs/exps/*', ...notesRefs]);
   const refs: ExperimentRef[] = [];
-  let notes: string | undefined;
+  const notes = new Map<string, string>();
   for (const line of listing.split('\n')) {
     const [sha, ref] = line.split('\t');
     if (!ref || !COMMIT_ID.test(sha)) continue;
-    if (ref === notesRef) notes = sha;
+    if (notesRefs.includes(ref)) notes.set(ref, sha);
     if (!REMOTE_EXPERIMENT_REF.test(ref) || !isExperimentName(ref.split('/')[4])) continue;
     const parsed = parseExperimentRef(ref, sha);
     if (parsed) refs.push(parsed);

@@ -6,7 +6,7 @@ import { experimentRefsByBaseline, ExperimentRef } from './refs';
 import { gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
 import { selectExperiments } from './selectExperiments';
 import { isAncestor } from './experimentCommits';
-import { CAIRN_NOTES_REF, mergeRemoteNotes } from './notesSync';
+import { mergeRemoteNotes, SYNCED_NOTES_REFS } from './notesSync';
 import { ExpSyncOptions, ExpSyncResult, gitRootOf, moveOutputs } from './push';
 
 /**
@@ -22,7 +22,7 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
   const remote = await gitRemoteArgument(gitRoot, options.gitRemote, options.cwd);
   return withReader(repo, {}, async (reader) => {
     const objects = reader.objects!;
-    const listing = await remoteExperimentRefs(writer, remote, CAIRN_NOTES_REF);
+    const listing = await remoteExperimentRefs(writer, remote, SYNCED_NOTES_REFS);
     const selected = await selectExperiments(reader, gitRoot, listing.refs, options, options.gitRemote);
     const local = new Map([...(await experimentRefsByBaseline(reader)).values()].flat().map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
@@ -48,8 +48,8 @@ export async function expPull(repo: Repo, options: ExpSyncOptions): Promise<ExpS
     }
     // Each ref moves only from the value read above: a change made meanwhile fails the update.
     for (const ref of toSet) await gitWrite(writer, ['update-ref', '-m', 'cairn: exp pull', ref.ref, ref.sha, local.get(ref.ref) ?? '']);
-    if (listing.notes && selected.length) {
-      await mergeRemoteNotes(writer, gitRoot, objects, remote, listing.notes);
+    for (const [ref, theirs] of selected.length ? listing.notes : []) {
+      await mergeRemoteNotes(writer, gitRoot, objects, remote, ref, theirs);
       result.notes = true;
     }
     if (options.withCache !== false) Object.assign(result, await moveOutputs(repo, objects, selected.filter((r) => !diverged.has(r)), options, 'fetch'));

@@ -11,7 +11,7 @@ import { experimentRefsByBaseline, ExperimentRef } from './refs';
 import { gitRemoteArgument, remoteExperimentRefs } from './gitRemote';
 import { ExperimentSelection, selectExperiments } from './selectExperiments';
 import { experimentCommits, isAncestor } from './experimentCommits';
-import { CAIRN_NOTES_REF, localNotes, mergeRemoteNotes } from './notesSync';
+import { localNotes, mergeRemoteNotes, SYNCED_NOTES_REFS } from './notesSync';
 
 /** Options shared by `exp push` and `exp pull`. */
 export interface ExpSyncOptions extends ExperimentSelection {
@@ -37,7 +37,7 @@ export interface ExpSyncResult {
   success: string[];
   up_to_date: string[];
   diverged: string[];
-  /** Whether Cairn's environment notes (`refs/notes/cairn`) went along. */
+  /** Whether Cairn's notes (environment records, tags and notes) went along. */
   notes: boolean;
   /** The outputs moved, when asked; `cacheError` when some could not be (the git side is done by then). */
   transfer?: TransferResult;
@@ -57,7 +57,7 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
   return withReader(repo, {}, async (reader) => {
     const local = [...(await experimentRefsByBaseline(reader)).values()].flat();
     const selected = await selectExperiments(reader, gitRoot, local, options);
-    const listing = await remoteExperimentRefs(writer, remote, CAIRN_NOTES_REF);
+    const listing = await remoteExperimentRefs(writer, remote, SYNCED_NOTES_REFS);
     const onRemote = new Map(listing.refs.map((r) => [r.ref, r.sha]));
     const result: ExpSyncResult = { success: [], up_to_date: [], diverged: [], notes: false };
     const diverged = new Set<ExperimentRef>();
@@ -75,10 +75,13 @@ export async function expPush(repo: Repo, options: ExpSyncOptions): Promise<ExpS
     }
     const refspecs = toPush.map((r) => `${options.force ? '+' : ''}${r.ref}:${r.ref}`);
     if (toPush.length + result.up_to_date.length > 0) {
-      if (listing.notes) await mergeRemoteNotes(writer, gitRoot, reader.objects!, remote, listing.notes);
-      const notes = await localNotes(gitRoot);
-      if (notes && notes !== listing.notes) refspecs.push(`${CAIRN_NOTES_REF}:${CAIRN_NOTES_REF}`);
-      result.notes = !!notes;
+      for (const ref of SYNCED_NOTES_REFS) {
+        const theirs = listing.notes.get(ref);
+        if (theirs) await mergeRemoteNotes(writer, gitRoot, reader.objects!, remote, ref, theirs);
+        const notes = await localNotes(gitRoot, ref);
+        if (notes && notes !== theirs) refspecs.push(`${ref}:${ref}`);
+        result.notes ||= !!notes;
+      }
     }
     if (refspecs.length) await gitWrite(writer, ['push', '--quiet', remote, ...refspecs]);
     if (options.withCache !== false) Object.assign(result, await moveOutputs(repo, reader.objects!, selected.filter((r) => !diverged.has(r)), options, 'push'));

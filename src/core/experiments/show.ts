@@ -10,6 +10,7 @@ import { ExpRevisions, RevisionState } from './revisionData';
 import { ExpShowCache } from './showCache';
 import { experimentRefsByBaseline } from './refs';
 import { readEnvironmentNotes } from './environmentNotes';
+import { readAnnotations } from './annotations';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
 import { CAIRN_QUEUE, queueLogPath, queueStates } from './runQueue';
 
@@ -146,7 +147,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   const result = await Promise.all([...workspace, ...shown]);
   await cache.save(commitsByBaseline(result), (sha) => revisions.cacheable(sha));
   // After the cache is saved: it keeps what dvc shows; the records are read fresh each time.
-  await addEnvironments(reader, result, options.onWarning);
+  await addNotes(reader, result, options.onWarning);
   return result;
 }
 
@@ -165,13 +166,16 @@ function commitsByBaseline(states: ExpState[]): Map<string, string[]> {
  * Cairn's environment record of each commit that has one (a note in `refs/notes/cairn`) into
  * its `data.meta.environment`; dvc's `meta` is always empty, so without notes the output is dvc's.
  */
-async function addEnvironments(reader: RevisionReader, states: ExpState[], onWarning?: (line: string) => void): Promise<void> {
+async function addNotes(reader: RevisionReader, states: ExpState[], onWarning?: (line: string) => void): Promise<void> {
   const all = states.flatMap((s) => [s, ...(s.experiments ?? []).flatMap((e) => e.revs)]);
-  const records = await readEnvironmentNotes(reader, new Set(all.map((s) => s.rev)), onWarning);
-  if (!records.size) return;
+  const revs = new Set(all.map((s) => s.rev));
+  const [records, annotations] = await Promise.all([readEnvironmentNotes(reader, revs, onWarning), readAnnotations(reader, revs, onWarning)]);
+  if (!records.size && !annotations.size) return;
   for (const state of all) {
     const environment = records.get(state.rev);
-    if (environment && state.data) state.data = { ...state.data, meta: { ...state.data.meta, environment } };
+    const annotated = annotations.get(state.rev);
+    if (!state.data || (!environment && !annotated)) continue;
+    state.data = { ...state.data, meta: { ...state.data.meta, ...(environment && { environment }), ...(annotated && { tags: annotated.tags, notes: annotated.notes }) } };
   }
 }
 

@@ -107,7 +107,9 @@ export function expTable(states: ExpState[], options: ExpTableOptions): ExpTable
   const paramNames: Names = new Map();
   const depNames = new Set<string>();
   collectNames(states, metricNames, paramNames, depNames);
-  const fixed = ['Experiment', 'rev', 'typ', 'Created', 'parent', 'State', 'Executor'];
+  // Cairn's tags, beyond dvc's columns: only when some row has any.
+  const tagged = states.some((s) => s.data?.meta.tags || (s.experiments ?? []).some((e) => e.revs[0]?.data?.meta.tags));
+  const fixed = ['Experiment', 'rev', 'typ', 'Created', 'parent', 'State', 'Executor', ...(tagged ? ['Tags'] : [])];
   // As dvc counts them: over the union of metrics and params files (a file in both counts once, as params).
   const union: Names = new Map([...metricNames, ...paramNames]);
   const count = new Map<string, number>();
@@ -120,6 +122,7 @@ export function expTable(states: ExpState[], options: ExpTableOptions): ExpTable
 
   const dataCells = (row: string[], state: ExpState) => {
     if (!state.data) return;
+    if (tagged && state.data.meta.tags) row[index.get('Tags')!] = state.data.meta.tags.join(' ');
     const fill = (files: Record<string, FileResult>, names: Names, headers: string[]) => {
       for (const [file, result] of Object.entries(files)) {
         const item: Record<string, unknown> = isDict(result.data) ? flatten(result.data) : { [file]: result.data };
