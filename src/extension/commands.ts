@@ -326,7 +326,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     async showDag() {
       const root = repositoryRoot(ctx);
-      return DagPanel.show(ctx.extension, root, await ctx.pipelines.snapshot(root));
+      return DagPanel.show(ctx.extension, ctx.log, root, await ctx.pipelines.snapshot(root));
     },
 
     async refreshPipelines() {
