@@ -1,0 +1,258 @@
+import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
+import type { ExperimentColumn, ExperimentState, ExperimentsPayload, FromExperiments, ToExperiments } from './messages';
+import { CREATED_COLUMN, EXPERIMENT_COLUMN, SortKey, ShownRow, cellText, columnWidth, createdText, headerDepth, headerRow, nextSort, shownRows } from './experimentsTable';
+
+/**
+ * The experiments table's page: rows and columns virtualised (@tanstack/virtual-core), so only
+ * the cells in view exist in the DOM; the Experiment and Created columns stay on the left and the
+ * nested headers on top while scrolling. The data comes from the extension (`show`); sort keys
+ * and collapsed commits are the page's state, kept across hide/show.
+ */
+
+interface State {
+  sort: SortKey[];
+  collapsed: string[];
+}
+declare function acquireVsCodeApi(): { postMessage(m: FromExperiments): void; getState(): State | undefined; setState(s: State): void };
+const vscode = acquireVsCodeApi();
+const post = (m: FromExperiments) => vscode.postMessage(m);
+
+const ROW_HEIGHT = 24;
+const HEADER_ROW_HEIGHT = 22;
+const EXPERIMENT_WIDTH = 260;
+const CREATED_WIDTH = 130;
+const FIXED_WIDTH = EXPERIMENT_WIDTH + CREATED_WIDTH;
+const STATE_TITLE: Record<ExperimentState, string> = { queued: 'Queued', running: 'Running', failed: 'Failed', success: 'Succeeded' };
+
+const saved = vscode.getState();
+let sort: SortKey[] = saved?.sort ?? [];
+const collapsed = new Set<string>(saved?.collapsed ?? []);
+let payload: ExperimentsPayload | undefined;
+let rows: ShownRow[] = [];
+let widths: number[] = [];
+let depth = 1;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const root = document.getElementById('root')!;
+const title = el('div', 'title');
+const scroller = el('div', 'scroller');
+const canvas = el('div', 'canvas');
+const header = el('div', 'header');
+const body = el('div', 'body');
+canvas.append(header, body);
+scroller.append(canvas);
+root.append(title, scroller);
+
+const common = { getScrollElement: () => scroller, scrollToFn: elementScroll, observeElementRect, observeElementOffset, onChange: () => scheduleDraw() };
+const rowVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, count: 0, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+const columnVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, horizontal: true, count: 0, estimateSize: (i) => widths[i] ?? 80, paddingStart: FIXED_WIDTH, overscan: 3 });
+rowVirtualizer._didMount();
+columnVirtualizer._didMount();
+
+function saveState(): void {
+  vscode.setState({ sort, collapsed: [...collapsed] });
+}
+
+/** Recompute what shows (after new data, a sort or a collapse) and draw. */
+function reshape(): void {
+  if (!payload) return;
+  rows = shownRows(payload.rows, payload.columns, sort, collapsed);
+  widths = payload.columns.map(columnWidth);
+  depth = headerDepth(payload.columns);
+  const headerHeight = depth * HEADER_ROW_HEIGHT;
+  rowVirtualizer.setOptions({ ...rowVirtualizer.options, count: rows.length, paddingStart: headerHeight });
+  columnVirtualizer.setOptions({ ...columnVirtualizer.options, count: payload.columns.length });
+  rowVirtualizer.measure();
+  columnVirtualizer.measure();
+  rowVirtualizer._willUpdate();
+  columnVirtualizer._willUpdate();
+  draw();
+}
+
+let drawPending = false;
+function scheduleDraw(): void {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    draw();
+  });
+}
+
+function draw(): void {
+  if (!payload) return;
+  const p = payload;
+  const totalWidth = columnVirtualizer.getTotalSize();
+  const headerHeight = depth * HEADER_ROW_HEIGHT;
+  canvas.style.width = `${totalWidth}px`;
+  canvas.style.height = `${rowVirtualizer.getTotalSize()}px`;
+  header.style.height = `${headerHeight}px`;
+  const columnItems = columnVirtualizer.getVirtualItems();
+  const visible = columnItems.map((c) => c.index);
+  const leadingGap = columnItems.length ? columnItems[0].start - FIXED_WIDTH : 0;
+
+  const headerRows: HTMLElement[] = [];
+  for (let level = 0; level < depth; level++) {
+    const line = el('div', 'line');
+    line.style.height = `${HEADER_ROW_HEIGHT}px`;
+    const fixed = el('div', 'fixed');
+    if (level === depth - 1) fixed.append(sortableHeader('Experiment', EXPERIMENT_COLUMN, EXPERIMENT_WIDTH), sortableHeader('Created', CREATED_COLUMN, CREATED_WIDTH));
+    else fixed.append(spacer(FIXED_WIDTH));
+    line.append(fixed, spacer(leadingGap));
+    for (const cell of headerRow(p.columns, visible, level, depth)) {
+      let width = 0;
+      for (let i = cell.first; i <= cell.last; i++) width += widths[i];
+      if (cell.column) line.append(sortableHeader(cell.label, cell.column, width, p.columns[cell.first]));
+      else {
+        const group = el('div', cell.label ? 'th group' : 'th blank', cell.label);
+        group.style.width = `${width}px`;
+        group.title = cell.label;
+        line.append(group);
+      }
+    }
+    headerRows.push(line);
+  }
+  header.replaceChildren(...headerRows);
+
+  const lines: HTMLElement[] = [];
+  for (const item of rowVirtualizer.getVirtualItems()) {
+    const shown = rows[item.index];
+    if (!shown) continue;
+    const line = el('div', `line row ${shown.row.kind}${item.index % 2 ? ' odd' : ''}`);
+    line.style.transform = `translateY(${item.start}px)`;
+    line.style.height = `${ROW_HEIGHT}px`;
+    line.dataset.id = shown.row.id;
+    const fixed = el('div', 'fixed');
+    fixed.append(experimentCell(shown), createdCell(shown));
+    line.append(fixed, spacer(leadingGap));
+    for (const c of columnItems) {
+      const column = p.columns[c.index];
+      const value = shown.row.values[c.index];
+      const cell = el('div', `td ${column.kind}${typeof value === 'number' ? ' number' : ''}`, cellText(value, column.kind));
+      cell.style.width = `${c.size}px`;
+      line.append(cell);
+    }
+    lines.push(line);
+  }
+  body.replaceChildren(...lines);
+}
+
+function spacer(width: number): HTMLElement {
+  const gap = el('div', 'gap');
+  gap.style.width = `${Math.max(0, width)}px`;
+  return gap;
+}
+
+function sortableHeader(label: string, column: string, width: number, info?: ExperimentColumn): HTMLElement {
+  const cell = el('div', `th leaf${info ? ` ${info.kind}` : ''}`);
+  cell.style.width = `${width}px`;
+  cell.dataset.column = column;
+  cell.title = info ? `${info.file}${info.path.length ? `: ${info.path.join('.')}` : ''} — click to sort, shift-click to add a sort key` : `${label} — click to sort, shift-click to add a sort key`;
+  const at = sort.findIndex((k) => k.column === column);
+  cell.append(el('span', 'label', label));
+  if (at >= 0) cell.append(el('span', 'sort', `${sort[at].descending ? '↓' : '↑'}${sort.length > 1 ? at + 1 : ''}`));
+  cell.addEventListener('click', (event) => {
+    sort = nextSort(sort, column, event.shiftKey);
+    saveState();
+    reshape();
+  });
+  return cell;
+}
+
+function experimentCell(shown: ShownRow): HTMLElement {
+  const { row } = shown;
+  const cell = el('div', 'td experiment');
+  cell.style.width = `${EXPERIMENT_WIDTH}px`;
+  cell.style.paddingLeft = `${6 + shown.depth * 18}px`;
+  if (shown.children > 0) {
+    const toggle = el('button', 'toggle', shown.collapsed ? '▸' : '▾');
+    toggle.title = shown.collapsed ? `Show its ${shown.children} experiments` : 'Hide its experiments';
+    toggle.addEventListener('click', () => {
+      if (collapsed.has(row.id)) collapsed.delete(row.id);
+      else collapsed.add(row.id);
+      saveState();
+      reshape();
+    });
+    cell.append(toggle);
+  } else cell.append(el('span', 'toggle-space'));
+  if (row.state) cell.append(stateIcon(row.state));
+  cell.append(el('span', 'name', row.label));
+  if (row.rev && row.rev !== row.label) cell.append(el('span', 'rev', row.rev));
+  if (row.error) {
+    cell.append(el('span', 'error-mark', '!'));
+    cell.title = row.error;
+  } else cell.title = row.state ? `${row.label} — ${STATE_TITLE[row.state]}` : row.label;
+  return cell;
+}
+
+function createdCell(shown: ShownRow): HTMLElement {
+  const cell = el('div', 'td created', createdText(shown.row.created));
+  cell.style.width = `${CREATED_WIDTH}px`;
+  return cell;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+/** Inline SVG (the CSP allows no font or image from elsewhere), coloured by the theme in CSS. */
+const ICON_PATHS: Record<ExperimentState, string> = {
+  success: 'M3 8.5 6.5 12 13 4.5',
+  failed: 'M4 4 12 12 M12 4 4 12',
+  queued: 'M8 4 V8 L11 10',
+  running: 'M8 2 A6 6 0 1 1 2 8',
+};
+function stateIcon(state: ExperimentState): SVGElement {
+  const icon = document.createElementNS(SVG, 'svg');
+  icon.setAttribute('viewBox', '0 0 16 16');
+  icon.setAttribute('class', `state ${state}`);
+  icon.setAttribute('data-state', state);
+  icon.setAttribute('aria-label', STATE_TITLE[state]);
+  if (state === 'queued') {
+    const circle = document.createElementNS(SVG, 'circle');
+    circle.setAttribute('cx', '8');
+    circle.setAttribute('cy', '8');
+    circle.setAttribute('r', '6');
+    icon.append(circle);
+  }
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', ICON_PATHS[state]);
+  icon.append(path);
+  return icon;
+}
+
+function show(next: ExperimentsPayload): void {
+  const started = performance.now();
+  payload = next;
+  const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
+  title.textContent = `${next.repository}: ${next.rows.length - experiments} revisions, ${experiments} experiments, ${next.columns.length} columns`;
+  reshape();
+  requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
+}
+
+/** Frame times while scrolling: every gap between animation frames from a scroll's start until it has been still for 400 ms. */
+let frames: number[] | undefined;
+let lastScroll = 0;
+scroller.addEventListener('scroll', () => {
+  lastScroll = performance.now();
+  if (frames) return;
+  frames = [];
+  let last = performance.now();
+  const tick = (now: number) => {
+    frames!.push(now - last);
+    last = now;
+    if (now - lastScroll < 400) return void requestAnimationFrame(tick);
+    const sorted = [...frames!].sort((a, b) => a - b);
+    post({ type: 'scrolled', frames: sorted.length, worstFrameMs: sorted[sorted.length - 1] ?? 0, medianFrameMs: sorted[Math.floor(sorted.length / 2)] ?? 0 });
+    frames = undefined;
+  };
+  requestAnimationFrame(tick);
+});
+
+window.addEventListener('message', (event: MessageEvent<ToExperiments>) => {
+  if (event.data?.type === 'show') show(event.data.payload);
+});
+post({ type: 'ready' });
