@@ -143,10 +143,11 @@ export function headerRow(columns: ExperimentColumn[], visible: number[], level:
   return cells;
 }
 
-/** A column's width in pixels from its leaf label, within bounds (values are short numbers mostly). */
-export function columnWidth(column: ExperimentColumn): number {
+/** A column's width in pixels: its leaf label (and sort mark) or its longest text, whichever is wider, within bounds. */
+export function columnWidth(column: ExperimentColumn, texts: string[]): number {
   const label = headerPath(column).at(-1) ?? '';
-  return Math.min(220, Math.max(72, label.length * 7 + 28));
+  const longest = texts.reduce((n, t) => Math.max(n, t.length), 0);
+  return Math.min(240, Math.max(64, label.length * 7 + 34, longest * 7.5 + 16));
 }
 
 /** A cell's text: floats to 5 significant digits as `exp show`, long text (a dep's hash) cut. */

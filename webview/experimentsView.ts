@@ -22,6 +22,8 @@ const HEADER_ROW_HEIGHT = 22;
 const EXPERIMENT_WIDTH = 260;
 const CREATED_WIDTH = 130;
 const FIXED_WIDTH = EXPERIMENT_WIDTH + CREATED_WIDTH;
+/** Column widths fit the texts of this many rows from the top (not all: 2,000 × 500 texts would cost a frame or two). */
+const WIDTH_SAMPLE_ROWS = 200;
 const STATE_TITLE: Record<ExperimentState, string> = { queued: 'Queued', running: 'Running', failed: 'Failed', success: 'Succeeded' };
 
 const saved = vscode.getState();
@@ -50,8 +52,8 @@ scroller.append(canvas);
 root.append(title, scroller);
 
 const common = { getScrollElement: () => scroller, scrollToFn: elementScroll, observeElementRect, observeElementOffset, onChange: () => scheduleDraw() };
-const rowVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, count: 0, estimateSize: () => ROW_HEIGHT, overscan: 8 });
-const columnVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, horizontal: true, count: 0, estimateSize: (i) => widths[i] ?? 80, paddingStart: FIXED_WIDTH, overscan: 3 });
+const rowVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, count: 0, estimateSize: () => ROW_HEIGHT, overscan: 6 });
+const columnVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, horizontal: true, count: 0, estimateSize: (i) => widths[i] ?? 80, paddingStart: FIXED_WIDTH, overscan: 2 });
 rowVirtualizer._didMount();
 columnVirtualizer._didMount();
 
@@ -63,7 +65,8 @@ function saveState(): void {
 function reshape(): void {
   if (!payload) return;
   rows = shownRows(payload.rows, payload.columns, sort, collapsed);
-  widths = payload.columns.map(columnWidth);
+  const sample = payload.rows.slice(0, WIDTH_SAMPLE_ROWS);
+  widths = payload.columns.map((column, i) => columnWidth(column, sample.map((r) => cellText(r.values[i], column.kind))));
   depth = headerDepth(payload.columns);
   const headerHeight = depth * HEADER_ROW_HEIGHT;
   rowVirtualizer.setOptions({ ...rowVirtualizer.options, count: rows.length, paddingStart: headerHeight });
@@ -72,6 +75,7 @@ function reshape(): void {
   columnVirtualizer.measure();
   rowVirtualizer._willUpdate();
   columnVirtualizer._willUpdate();
+  clearDrawn();
   draw();
 }
 
@@ -85,18 +89,66 @@ function scheduleDraw(): void {
   });
 }
 
+/** A drawn row: its element and its data cells by column index (a contiguous range). */
+interface DrawnRow {
+  line: HTMLElement;
+  gap: HTMLElement;
+  cells: Map<number, HTMLElement>;
+}
+let drawn = new Map<number, DrawnRow>();
+let drawnColumns = '';
+/** The longest a draw took since the last report (what scrolling costs this page, apart from the browser's painting). */
+let worstDrawMs = 0;
+
+/** Forget every drawn row (new data, another sort or a collapse changes what each position holds). */
+function clearDrawn(): void {
+  drawn = new Map();
+  drawnColumns = '';
+  body.replaceChildren();
+}
+
+/**
+ * Draw what is in view: rows that came into view are made, rows gone are removed, and in the
+ * rows kept only the columns that came into view are made (scrolling touches a few cells a frame).
+ */
 function draw(): void {
   if (!payload) return;
+  const started = performance.now();
   const p = payload;
-  const totalWidth = columnVirtualizer.getTotalSize();
   const headerHeight = depth * HEADER_ROW_HEIGHT;
-  canvas.style.width = `${totalWidth}px`;
+  canvas.style.width = `${columnVirtualizer.getTotalSize()}px`;
   canvas.style.height = `${rowVirtualizer.getTotalSize()}px`;
   header.style.height = `${headerHeight}px`;
   const columnItems = columnVirtualizer.getVirtualItems();
-  const visible = columnItems.map((c) => c.index);
+  const first = columnItems.length ? columnItems[0].index : 0;
+  const last = columnItems.length ? columnItems[columnItems.length - 1].index : -1;
   const leadingGap = columnItems.length ? columnItems[0].start - FIXED_WIDTH : 0;
+  const columnsKey = `${first}:${last}`;
+  if (columnsKey !== drawnColumns) drawHeader(p, columnItems.map((c) => c.index), leadingGap);
 
+  const inView = new Set<number>();
+  for (const item of rowVirtualizer.getVirtualItems()) {
+    const shown = rows[item.index];
+    if (!shown) continue;
+    inView.add(item.index);
+    let row = drawn.get(item.index);
+    if (!row) {
+      row = makeRow(shown, item.index, item.start);
+      drawn.set(item.index, row);
+      body.append(row.line);
+    }
+    if (columnsKey !== drawnColumns || row.cells.size === 0) updateCells(row, shown, first, last, leadingGap);
+  }
+  for (const [index, row] of drawn) {
+    if (inView.has(index)) continue;
+    row.line.remove();
+    drawn.delete(index);
+  }
+  drawnColumns = columnsKey;
+  worstDrawMs = Math.max(worstDrawMs, performance.now() - started);
+}
+
+function drawHeader(p: ExperimentsPayload, visible: number[], leadingGap: number): void {
   const headerRows: HTMLElement[] = [];
   for (let level = 0; level < depth; level++) {
     const line = el('div', 'line');
@@ -110,37 +162,60 @@ function draw(): void {
       for (let i = cell.first; i <= cell.last; i++) width += widths[i];
       if (cell.column) line.append(sortableHeader(cell.label, cell.column, width, p.columns[cell.first]));
       else {
-        const group = el('div', cell.label ? 'th group' : 'th blank', cell.label);
+        const group = el('div', cell.label ? 'th group' : 'th blank');
         group.style.width = `${width}px`;
         group.title = cell.label;
+        // Sticky: a group's name stays in view while its first columns are under the fixed ones.
+        if (cell.label) {
+          const label = el('span', 'group-label', cell.label);
+          label.style.left = `${FIXED_WIDTH + 6}px`;
+          group.append(label);
+        }
         line.append(group);
       }
     }
     headerRows.push(line);
   }
   header.replaceChildren(...headerRows);
+}
 
-  const lines: HTMLElement[] = [];
-  for (const item of rowVirtualizer.getVirtualItems()) {
-    const shown = rows[item.index];
-    if (!shown) continue;
-    const line = el('div', `line row ${shown.row.kind}${item.index % 2 ? ' odd' : ''}`);
-    line.style.transform = `translateY(${item.start}px)`;
-    line.style.height = `${ROW_HEIGHT}px`;
-    line.dataset.id = shown.row.id;
-    const fixed = el('div', 'fixed');
-    fixed.append(experimentCell(shown), createdCell(shown));
-    line.append(fixed, spacer(leadingGap));
-    for (const c of columnItems) {
-      const column = p.columns[c.index];
-      const value = shown.row.values[c.index];
-      const cell = el('div', `td ${column.kind}${typeof value === 'number' ? ' number' : ''}`, cellText(value, column.kind));
-      cell.style.width = `${c.size}px`;
-      line.append(cell);
+function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
+  const line = el('div', `line row ${shown.row.kind}${index % 2 ? ' odd' : ''}`);
+  line.style.transform = `translateY(${top}px)`;
+  line.style.height = `${ROW_HEIGHT}px`;
+  line.dataset.id = shown.row.id;
+  const fixed = el('div', 'fixed');
+  fixed.append(experimentCell(shown), createdCell(shown));
+  const gap = spacer(0);
+  line.append(fixed, gap);
+  return { line, gap, cells: new Map() };
+}
+
+/** Make the row's cells of columns `first..last`, keeping those it has among them. */
+function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number, leadingGap: number): void {
+  row.gap.style.width = `${Math.max(0, leadingGap)}px`;
+  for (const [index, cell] of row.cells) {
+    if (index < first || index > last) {
+      cell.remove();
+      row.cells.delete(index);
     }
-    lines.push(line);
   }
-  body.replaceChildren(...lines);
+  const columns = payload!.columns;
+  const make = (index: number) => {
+    const column = columns[index];
+    const value = shown.row.values[index];
+    const kind = typeof value === 'number' ? ' number' : value === null || value === undefined ? ' missing' : '';
+    const cell = el('div', `td ${column.kind}${kind}`, cellText(value, column.kind));
+    cell.style.width = `${widths[index]}px`;
+    row.cells.set(index, cell);
+    return cell;
+  };
+  // The kept cells are one contiguous run: new ones go before it (in reverse) and after it.
+  const kept = [...row.cells.keys()];
+  const keptFirst = kept.length ? Math.min(...kept) : last + 1;
+  const keptLast = kept.length ? Math.max(...kept) : last;
+  for (let i = keptFirst - 1; i >= first; i--) row.gap.after(make(i));
+  for (let i = Math.max(keptLast + 1, first); i <= last; i++) row.line.append(make(i));
 }
 
 function spacer(width: number): HTMLElement {
@@ -240,13 +315,14 @@ scroller.addEventListener('scroll', () => {
   lastScroll = performance.now();
   if (frames) return;
   frames = [];
+  worstDrawMs = 0;
   let last = performance.now();
   const tick = (now: number) => {
     frames!.push(now - last);
     last = now;
     if (now - lastScroll < 400) return void requestAnimationFrame(tick);
     const sorted = [...frames!].sort((a, b) => a - b);
-    post({ type: 'scrolled', frames: sorted.length, worstFrameMs: sorted[sorted.length - 1] ?? 0, medianFrameMs: sorted[Math.floor(sorted.length / 2)] ?? 0 });
+    post({ type: 'scrolled', frames: sorted.length, worstFrameMs: sorted[sorted.length - 1] ?? 0, medianFrameMs: sorted[Math.floor(sorted.length / 2)] ?? 0, worstDrawMs });
     frames = undefined;
   };
   requestAnimationFrame(tick);

@@ -155,13 +155,13 @@ export type FromExperiments =
   | { type: 'ready' }
   /** The table drawn for a payload: ms from its arrival to the first frame after it. */
   | { type: 'rendered'; ms: number; rows: number; columns: number }
-  /** A burst of scrolling ended: its frames and the longest gap between two of them. */
-  | { type: 'scrolled'; frames: number; worstFrameMs: number; medianFrameMs: number };
+  /** A burst of scrolling ended: its frames, the longest gap between two of them, and the longest the page's own drawing took. */
+  | { type: 'scrolled'; frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
 
 export const FROM_EXPERIMENTS: MessageSpec<FromExperiments> = {
   ready: {},
   rendered: { ms: 'number', rows: 'number', columns: 'number' },
-  scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number' },
+  scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number', worstDrawMs: 'number' },
 };
 
 /** `message` as its spec allows it (a known type, exactly its fields, each of its kind; numbers finite), else undefined. */

@@ -14,7 +14,7 @@ const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/ref
 const REFRESH_DEBOUNCE_MS = 300;
 
 export type TableRendered = { ms: number; rows: number; columns: number };
-export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number };
+export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
 
 /**
  * "Cairn: Show Experiments": the experiments table of one repository (webview/experimentsView.ts)
@@ -33,8 +33,10 @@ export class ExperimentsPanel {
   private readonly scrolled = new vscode.EventEmitter<TableScrolled>();
   /** A burst of scrolling ended, with its frame times (for the e2e tests). */
   readonly onDidScroll = this.scrolled.event;
-  /** The last payload sent to the page. */
+  /** The last payload sent to the page, and what the page last reported (for the log and the e2e tests). */
   payload: ExperimentsPayload | undefined;
+  lastRender: TableRendered | undefined;
+  lastScroll: TableScrolled | undefined;
 
   private constructor(
     private readonly host: PanelHost<ToExperiments, FromExperiments>,
@@ -106,9 +108,11 @@ export class ExperimentsPanel {
   private onMessage(m: FromExperiments): void {
     if (m.type === 'rendered') {
       this.log.info(`experiments table drew ${m.rows} rows × ${m.columns} columns in ${Math.round(m.ms)} ms`);
-      this.rendered.fire({ ms: m.ms, rows: m.rows, columns: m.columns });
+      this.lastRender = { ms: m.ms, rows: m.rows, columns: m.columns };
+      this.rendered.fire(this.lastRender);
     } else if (m.type === 'scrolled') {
-      this.scrolled.fire({ frames: m.frames, worstFrameMs: m.worstFrameMs, medianFrameMs: m.medianFrameMs });
+      this.lastScroll = { frames: m.frames, worstFrameMs: m.worstFrameMs, medianFrameMs: m.medianFrameMs, worstDrawMs: m.worstDrawMs };
+      this.scrolled.fire(this.lastScroll);
     }
   }
 

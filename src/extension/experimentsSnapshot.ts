@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import type { Repo } from '../core/repo/repo';
 import { expShow } from '../core/experiments/show';
 import type { ExpRange, ExpState } from '../core/experiments/contract';
-import type { FileResult } from '../core/metrics/results';
 import { isDict, pyStr } from '../core/metrics/flatten';
 import type { ColumnKind, ExperimentColumn, ExperimentRow, ExperimentsPayload, Value } from '../../webview/messages';
 
@@ -24,11 +23,11 @@ export async function experimentsSnapshot(repo: Repo, options: { commits: number
 export function experimentsPayload(states: ExpState[], repository: string): ExperimentsPayload {
   const columns = new Columns();
   const rows: ExperimentRow[] = [];
-  const pending: { row: ExperimentRow; state: ExpState }[] = [];
+  // Each row's values by the column's index in the order met, placed in the final order at the end.
+  const found: Found[] = [];
   const add = (row: ExperimentRow, state: ExpState) => {
     rows.push(row);
-    pending.push({ row, state });
-    if (state.data) columns.collect(state);
+    found.push(columns.read(state));
   };
   for (const baseline of states) {
     const isWorkspace = baseline.rev === 'workspace';
@@ -63,9 +62,13 @@ export function experimentsPayload(states: ExpState[], repository: string): Expe
       );
     }
   }
-  const list = columns.list;
-  const index = new Map(list.map((c, i) => [c.id, i]));
-  for (const { row, state } of pending) row.values = valuesOf(state, index);
+  const { list, position } = columns.ordered();
+  rows.forEach((row, r) => {
+    const values: Value[] = new Array(list.length).fill(null);
+    const { at, value } = found[r];
+    for (let i = 0; i < at.length; i++) values[position[at[i]]] = value[i];
+    row.values = values;
+  });
   return { repository, columns: list, rows };
 }
 
@@ -89,77 +92,94 @@ function cellValue(value: unknown): Value {
   return pyStr(value);
 }
 
-/** The leaves of a file's data: key path → value; data that is not a mapping is one leaf at `[]`. */
-function leaves(data: unknown, prefix: string[] = [], out: [string[], unknown][] = []): [string[], unknown][] {
-  if (!isDict(data) || prefix.length > 0 && Object.keys(data).length === 0) {
-    out.push([prefix, data]);
-    return out;
-  }
-  for (const [key, value] of Object.entries(data)) leaves(value, [...prefix, key], out);
-  return out;
+/** One revision's values: column indexes (in the order met) and their values. */
+interface Found {
+  at: number[];
+  value: Value[];
 }
 
 const KINDS: ColumnKind[] = ['params', 'metrics', 'deps'];
+/** Joins kind, file and keys into a column id: a character no YAML key or path holds in practice (unit separator). */
+const SEPARATOR = '\u001f';
 
-/** The columns met so far, by kind and file in first-seen order, and each one's index. */
+/** A key path's node: its column once one ends there, the keys below it. */
+interface KeyNode {
+  column?: number;
+  below?: Map<string, KeyNode>;
+}
+
+/** Every column met, in the order met (found through a tree of keys: no id is built per value), and the values of each revision read. */
 class Columns {
-  private readonly byKind = new Map<ColumnKind, Map<string, ExperimentColumn>>(KINDS.map((k) => [k, new Map()]));
+  private readonly met: ExperimentColumn[] = [];
+  private readonly roots = new Map<string, KeyNode>();
 
-  collect(state: ExpState): void {
-    const data = state.data!;
+  read(state: ExpState): Found {
+    const found: Found = { at: [], value: [] };
+    if (!state.data) return found;
     for (const kind of ['params', 'metrics'] as const) {
-      for (const [file, result] of Object.entries(data[kind])) this.addFile(kind, file, result);
+      for (const [file, result] of Object.entries(state.data[kind])) {
+        if (!result.error) this.walk(kind, file, result.data, this.node(kind, file), [], found);
+      }
     }
-    for (const dep of Object.keys(data.deps)) this.add({ id: columnId('deps', dep, []), kind: 'deps', file: dep, path: [] });
+    for (const [dep, info] of Object.entries(state.data.deps)) {
+      found.at.push(this.column(this.node('deps', dep), 'deps', dep, []));
+      found.value.push(info.hash);
+    }
+    return found;
   }
 
-  private addFile(kind: ColumnKind, file: string, result: FileResult): void {
-    if (result.error) return;
-    for (const [keyPath] of leaves(result.data)) this.add({ id: columnId(kind, file, keyPath), kind, file, path: keyPath });
+  private node(kind: ColumnKind, file: string): KeyNode {
+    const key = kind + SEPARATOR + file;
+    let node = this.roots.get(key);
+    if (!node) this.roots.set(key, (node = {}));
+    return node;
   }
 
-  private add(column: ExperimentColumn): void {
-    const columns = this.byKind.get(column.kind)!;
-    if (!columns.has(column.id)) columns.set(column.id, column);
+  /** The leaves of a file's data (data that is not a mapping is one leaf, at the file). */
+  private walk(kind: ColumnKind, file: string, data: unknown, node: KeyNode, keyPath: string[], found: Found): void {
+    if (isDict(data) && (keyPath.length === 0 || Object.keys(data).length > 0)) {
+      const below = (node.below ??= new Map());
+      for (const key in data) {
+        let child = below.get(key);
+        if (!child) below.set(key, (child = {}));
+        keyPath.push(key);
+        this.walk(kind, file, data[key], child, keyPath, found);
+        keyPath.pop();
+      }
+      return;
+    }
+    found.at.push(this.column(node, kind, file, keyPath));
+    found.value.push(cellValue(data));
   }
 
-  /** Params, then metrics (each in first-seen order, grouped by file), then deps by path. */
-  get list(): ExperimentColumn[] {
-    const grouped = (kind: ColumnKind) => {
+  private column(node: KeyNode, kind: ColumnKind, file: string, keyPath: string[]): number {
+    if (node.column === undefined) {
+      node.column = this.met.length;
+      this.met.push({ id: [kind, file, ...keyPath].join(SEPARATOR), kind, file, path: [...keyPath] });
+    }
+    return node.column;
+  }
+
+  /** Params, then metrics (each grouped by file, files and keys in the order met), then deps by path; `position`: index met → index shown. */
+  ordered(): { list: ExperimentColumn[]; position: number[] } {
+    const list: ExperimentColumn[] = [];
+    for (const kind of KINDS) {
+      const ofKind = this.met.filter((c) => c.kind === kind);
+      if (kind === 'deps') {
+        list.push(...ofKind.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
+        continue;
+      }
       const byFile = new Map<string, ExperimentColumn[]>();
-      for (const c of this.byKind.get(kind)!.values()) {
-        const list = byFile.get(c.file);
-        if (list) list.push(c);
+      for (const c of ofKind) {
+        const same = byFile.get(c.file);
+        if (same) same.push(c);
         else byFile.set(c.file, [c]);
       }
-      return [...byFile.values()].flat();
-    };
-    const deps = [...this.byKind.get('deps')!.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-    return [...grouped('params'), ...grouped('metrics'), ...deps];
-  }
-}
-
-/** One value per column (`index`: column id → position), null where `state` has none. */
-function valuesOf(state: ExpState, index: Map<string, number>): Value[] {
-  const values: Value[] = new Array(index.size).fill(null);
-  if (!state.data) return values;
-  for (const kind of ['params', 'metrics'] as const) {
-    for (const [file, result] of Object.entries(state.data[kind])) {
-      if (result.error) continue;
-      for (const [keyPath, value] of leaves(result.data)) {
-        const at = index.get(columnId(kind, file, keyPath));
-        if (at !== undefined) values[at] = cellValue(value);
-      }
+      for (const same of byFile.values()) list.push(...same);
     }
+    const position: number[] = new Array(this.met.length);
+    const met = new Map(this.met.map((c, i) => [c, i]));
+    list.forEach((c, shown) => (position[met.get(c)!] = shown));
+    return { list, position };
   }
-  for (const [dep, info] of Object.entries(state.data.deps)) {
-    const at = index.get(columnId('deps', dep, []));
-    if (at !== undefined) values[at] = info.hash;
-  }
-  return values;
-}
-
-/** Kind, file and keys joined by a character no YAML key or path holds in practice (unit separator). */
-function columnId(kind: ColumnKind, file: string, keyPath: string[]): string {
-  return [kind, file, ...keyPath].join('\u001f');
 }

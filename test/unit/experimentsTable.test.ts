@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { CREATED_COLUMN, cellText, headerDepth, headerRow, nextSort, shownRows } from '../../webview/experimentsTable';
+import { CREATED_COLUMN, cellText, columnWidth, headerDepth, headerRow, nextSort, shownRows } from '../../webview/experimentsTable';
 import { checkMessage, FROM_EXPERIMENTS, FROM_METRICS, type ExperimentColumn, type ExperimentRow } from '../../webview/messages';
 import { experimentsPayload } from '../../src/extension/experimentsSnapshot';
 import type { ExpState } from '../../src/core/experiments/contract';
@@ -77,6 +77,14 @@ describe('experiments table (webview/experimentsTable)', () => {
     assert.equal(cellText(null, 'metrics'), '-');
     assert.equal(cellText('0123456789abcdef', 'deps'), '01234567');
   });
+
+  it('sizes a column to its label or its longest text, within bounds', () => {
+    const lr = COLUMNS[0];
+    assert.ok(columnWidth(lr, ['0.12346']) > columnWidth(lr, ['1']), 'a longer value widens it');
+    assert.equal(columnWidth(lr, ['1']), 64, 'never narrower than 64 px');
+    assert.equal(columnWidth(lr, ['x'.repeat(500)]), 240, 'never wider than 240 px');
+    assert.ok(columnWidth(column('metrics', 'm.json', 'a_very_long_metric_name'), ['1']) > columnWidth(column('metrics', 'm.json', 'acc'), ['1']));
+  });
 });
 
 describe('experiments table data (src/extension/experimentsSnapshot)', () => {
@@ -145,6 +153,7 @@ describe('webview messages are checked against their panel\'s spec', () => {
       { type: 'rendered', ms: Number.NaN, rows: 3, columns: 4 },
       { type: 'rendered', ms: 1, rows: 3 },
       { type: 'rendered', ms: 1, rows: 3, columns: 4, extra: true },
+      { type: 'scrolled', frames: 3, worstFrameMs: 20, medianFrameMs: 16 },
       { type: 'ready', then: 'x' },
     ]) assert.equal(checkMessage(FROM_EXPERIMENTS, bad), undefined, JSON.stringify(bad));
     assert.equal(checkMessage(FROM_METRICS, { type: 'setDirection', key: 'a', direction: 'sideways' }), undefined);
