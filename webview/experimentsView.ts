@@ -42,7 +42,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 }
 
 const root = document.getElementById('root')!;
-const title = el('div', 'title');
+const title = el('div', 'table-title');
 const scroller = el('div', 'scroller');
 const canvas = el('div', 'canvas');
 const header = el('div', 'header');
@@ -303,7 +303,8 @@ function show(next: ExperimentsPayload): void {
   const started = performance.now();
   payload = next;
   const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
-  title.textContent = `${next.repository}: ${next.rows.length - experiments} revisions, ${experiments} experiments, ${next.columns.length} columns`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}`;
   reshape();
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
 }

@@ -583,7 +583,8 @@ async function chosenRepository(ctx: CommandContext, fromRow: string | undefined
   if (models.length === 1) return models[0].root;
   if (models.length === 0) return repositoryRoot(ctx);
   const pick = await vscode.window.showQuickPick(
-    models.map((m) => ({ label: path.basename(m.root), description: m.root, root: m.root })),
+    // The names the Explorer shows (a workspace folder's name may differ from its folder's).
+    models.map((m) => ({ label: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(m.root))?.name ?? path.basename(m.root), description: m.root, root: m.root })),
     { placeHolder: 'Repository whose experiments to show' },
   );
   if (!pick) throw new CairnError('ABORTED', 'no repository chosen.');

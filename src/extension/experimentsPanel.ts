@@ -59,7 +59,7 @@ export class ExperimentsPanel {
     if (ExperimentsPanel.current?.host !== host) ExperimentsPanel.current = new ExperimentsPanel(host, core, log);
     const panel = ExperimentsPanel.current;
     if (panel.root !== root) panel.watch(root);
-    host.panel.title = `Experiments: ${path.basename(root)}`;
+    host.panel.title = `Experiments: ${folderName(root)}`;
     await panel.refresh();
     return panel;
   }
@@ -79,9 +79,9 @@ export class ExperimentsPanel {
     try {
       const payload = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
       if (root !== this.root) return;
-      this.payload = payload;
+      this.payload = { ...payload, repository: folderName(root) };
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
-      this.host.post({ type: 'show', payload });
+      this.host.post({ type: 'show', payload: this.payload });
     } catch (err) {
       const message = err instanceof CairnError ? err.oneLine() : (err as Error).message;
       this.log.error(`experiments table of ${root}: ${message}`);
@@ -119,4 +119,9 @@ export class ExperimentsPanel {
   dispose(): void {
     this.host.dispose();
   }
+}
+
+/** The name the Explorer shows for the repository's folder (a workspace folder's name may differ from its folder's). */
+function folderName(root: string): string {
+  return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root))?.name ?? path.basename(root);
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -158,6 +158,23 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 2, 'the experiments table tests did not run');
+  });
+
+  it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {
+    this.timeout(4 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeTwoRepositoryWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'multiroot'),
+      server,
+      timeoutMs: 180_000,
+      data: { scenario: 'multiroot' },
+      grep: 'Experiments in a multi-root workspace',
+      uiSteps: { typeText, experimentRows, webviewText },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 1, 'the multi-root test did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

@@ -62,6 +62,17 @@ export function makeRestrictedWorkspace(): { workspace: string; marker: string }
  * by Cairn's queue so it stays failed, and `exp-waiting` (lr 0.3) queued and never run.
  */
 export function makeExperimentsWorkspace(): string {
+  const workspace = trainedRepository();
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', 'exp-low');
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.4', '-n', 'exp-high');
+  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=2', '-n', 'exp-fails');
+  if (cairn(workspace, 'exp', 'run', '--run-all').status === 0) throw new Error('the run with lr 2 should fail');
+  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'exp-waiting');
+  return workspace;
+}
+
+/** The training pipeline of test/support/expFixtures run by the bundled CLI and committed as `baseline`. */
+function trainedRepository(): string {
   const workspace = tempGitRepo();
   cairnOk(workspace, 'init', '-q');
   writeFiles(workspace, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE, 'data.txt': 'd\n' });
@@ -69,10 +80,20 @@ export function makeExperimentsWorkspace(): string {
   cairnOk(workspace, 'repro', '-q');
   git(workspace, 'add', '-A');
   git(workspace, 'commit', '-q', '-m', 'baseline');
-  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', 'exp-low');
-  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.4', '-n', 'exp-high');
-  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=2', '-n', 'exp-fails');
-  if (cairn(workspace, 'exp', 'run', '--run-all').status === 0) throw new Error('the run with lr 2 should fail');
-  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'exp-waiting');
   return workspace;
+}
+
+/**
+ * A multi-root workspace (a `.code-workspace` file) of two repositories, `first` and `second`,
+ * each with the trained baseline and one experiment of its own (`first-exp`, `second-exp`).
+ */
+export function makeTwoRepositoryWorkspace(): string {
+  const folders = ['first', 'second'].map((name) => {
+    const repository = trainedRepository();
+    cairnOk(repository, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', `${name}-exp`);
+    return { name, path: repository };
+  });
+  const file = path.join(tempDir('cairn-e2e-multiroot-'), 'two.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders }, null, 2));
+  return file;
 }

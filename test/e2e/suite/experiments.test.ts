@@ -142,3 +142,32 @@ function makeManyExperiments(root: string): string {
   git(['fast-import', '--quiet'], stream.join(''));
   return baseline;
 }
+
+/** Only in the multi-root run (`scenario: 'multiroot'`: two repositories, `first` and `second`, each with one experiment). */
+if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'multiroot') {
+  describe('Experiments in a multi-root workspace', function () {
+    this.timeout(120_000);
+
+    it('asks which repository when no editor or row names one, and shows the one chosen — never silently the first', async () => {
+      await vscode.extensions.getExtension('cairn.cairn')!.activate();
+      assert.deepEqual(vscode.workspace.workspaceFolders!.map((f) => f.name), ['first', 'second']);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await ui('press', { key: 'F1' });
+      await ui('waitFor', { selector: '.quick-input-widget input' });
+      await ui('typeText', { text: 'Cairn: Show Experiments' });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="Show Experiments"]' });
+      await ui('press', { key: 'Enter' });
+      // The repository quick pick: both, nothing opened yet.
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="second"]' });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="first"]' });
+      await screenshot('repository-pick');
+      await ui('typeText', { text: 'second' });
+      await ui('press', { key: 'Enter' });
+      const rows = await ui<Row[]>('experimentRows', { atLeast: 3 });
+      assert.deepEqual(rows.map((r) => r.name), ['workspace', 'main', 'second-exp']);
+      assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, 'Experiments: second');
+      assert.match(await ui<string>('webviewText', { selector: '.table-title' }), /^second: 2 revisions, 1 experiment, 8 columns$/);
+      await screenshot('second-repository-table');
+    });
+  });
+}
