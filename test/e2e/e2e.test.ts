@@ -157,7 +157,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 2, 'the experiments table tests did not run');
+    assert.equal(result.passed, 4, 'the experiments table tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {

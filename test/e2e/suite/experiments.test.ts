@@ -67,6 +67,31 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await screenshot('experiments-table-sorted');
     });
 
+    it('keeps its sort when hidden and shown again (the page reloads, says ready, and is sent the data again)', async () => {
+      const sorted = ['workspace', 'main', 'exp-fails', 'exp-high', 'exp-low', 'exp-waiting'];
+      const document = await vscode.workspace.openTextDocument({ content: 'another editor' });
+      await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Active });
+      await waitFor('the table hidden', async () => ((await ui<Row[]>('experimentRows', { timeoutMs: 500 }).catch(() => [])).length === 0 ? true : undefined));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await waitFor('the table shown again, sorted as before', async () => {
+        const names = (await ui<Row[]>('experimentRows', { atLeast: 6 })).map((r) => r.name);
+        return JSON.stringify(names) === JSON.stringify(sorted) || undefined;
+      });
+    });
+
+    it('reads again when an experiment is queued, and shows it queued', async () => {
+      const cli = path.join(runInfo()!.extensionPath, 'dist', 'cli.js');
+      execFileSync(process.execPath, [cli, 'exp', 'run', '--queue', '-S', 'train.lr=0.05', '-n', 'exp-later'], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      const row = await waitFor('exp-later in the table', async () => (await ui<Row[]>('experimentRows', { atLeast: 7 })).find((r) => r.name === 'exp-later'));
+      assert.equal(row.state, 'queued');
+      assert.equal(row.cells[2], '0.05');
+      for (const [theme, name] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await screenshot(`experiments-table-${name}`);
+      }
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    });
+
     it(`reads ${EXPERIMENTS} experiments × ${PARAMS + METRICS} columns from refs in dvc's layout, and reports first paint and the worst frame while scrolling`, async () => {
       const panelBefore = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
       panelBefore.dispose();
