@@ -32,6 +32,8 @@ const collapsed = new Set<string>(saved?.collapsed ?? []);
 let payload: ExperimentsPayload | undefined;
 let rows: ShownRow[] = [];
 let widths: number[] = [];
+/** Where each column starts (after the fixed ones); the last entry is the table's width. */
+let offsets: number[] = [];
 let depth = 1;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -65,8 +67,11 @@ function saveState(): void {
 function reshape(): void {
   if (!payload) return;
   rows = shownRows(payload.rows, payload.columns, sort, collapsed);
-  const sample = payload.rows.slice(0, WIDTH_SAMPLE_ROWS);
+  // Fewer rows when there are very many columns: the sample stays within ~100,000 texts.
+  const sample = payload.rows.slice(0, Math.max(1, Math.min(WIDTH_SAMPLE_ROWS, Math.floor(100_000 / Math.max(1, payload.columns.length)))));
   widths = payload.columns.map((column, i) => columnWidth(column, sample.map((r) => cellText(r.values[i], column.kind))));
+  offsets = [FIXED_WIDTH];
+  for (const width of widths) offsets.push(offsets[offsets.length - 1] + width);
   depth = headerDepth(payload.columns);
   const headerHeight = depth * HEADER_ROW_HEIGHT;
   rowVirtualizer.setOptions({ ...rowVirtualizer.options, count: rows.length, paddingStart: headerHeight });
@@ -89,10 +94,9 @@ function scheduleDraw(): void {
   });
 }
 
-/** A drawn row: its element and its data cells by column index (a contiguous range). */
+/** A drawn row: its element and its data cells by column index. */
 interface DrawnRow {
   line: HTMLElement;
-  gap: HTMLElement;
   cells: Map<number, HTMLElement>;
 }
 let drawn = new Map<number, DrawnRow>();
@@ -137,7 +141,7 @@ function draw(): void {
       drawn.set(item.index, row);
       body.append(row.line);
     }
-    if (columnsKey !== drawnColumns || row.cells.size === 0) updateCells(row, shown, first, last, leadingGap);
+    if (columnsKey !== drawnColumns || row.cells.size === 0) updateCells(row, shown, first, last);
   }
   for (const [index, row] of drawn) {
     if (inView.has(index)) continue;
@@ -183,17 +187,19 @@ function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
   const line = el('div', `line row ${shown.row.kind}${index % 2 ? ' odd' : ''}`);
   line.style.transform = `translateY(${top}px)`;
   line.style.height = `${ROW_HEIGHT}px`;
+  line.style.width = `${offsets[offsets.length - 1]}px`;
   line.dataset.id = shown.row.id;
   const fixed = el('div', 'fixed');
   fixed.append(experimentCell(shown), createdCell(shown));
-  const gap = spacer(0);
-  line.append(fixed, gap);
-  return { line, gap, cells: new Map() };
+  line.append(fixed);
+  return { line, cells: new Map() };
 }
 
-/** Make the row's cells of columns `first..last`, keeping those it has among them. */
-function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number, leadingGap: number): void {
-  row.gap.style.width = `${Math.max(0, leadingGap)}px`;
+/**
+ * Make the row's cells of columns `first..last` that it lacks, and drop the others. Cells are
+ * placed at their column's offset, so adding one moves no other (no relayout of the row).
+ */
+function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number): void {
   for (const [index, cell] of row.cells) {
     if (index < first || index > last) {
       cell.remove();
@@ -201,21 +207,17 @@ function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number
     }
   }
   const columns = payload!.columns;
-  const make = (index: number) => {
+  for (let index = first; index <= last; index++) {
+    if (row.cells.has(index)) continue;
     const column = columns[index];
     const value = shown.row.values[index];
     const kind = typeof value === 'number' ? ' number' : value === null || value === undefined ? ' missing' : '';
-    const cell = el('div', `td ${column.kind}${kind}`, cellText(value, column.kind));
+    const cell = el('div', `td cell ${column.kind}${kind}`, cellText(value, column.kind));
+    cell.style.left = `${offsets[index]}px`;
     cell.style.width = `${widths[index]}px`;
     row.cells.set(index, cell);
-    return cell;
-  };
-  // The kept cells are one contiguous run: new ones go before it (in reverse) and after it.
-  const kept = [...row.cells.keys()];
-  const keptFirst = kept.length ? Math.min(...kept) : last + 1;
-  const keptLast = kept.length ? Math.max(...kept) : last;
-  for (let i = keptFirst - 1; i >= first; i--) row.gap.after(make(i));
-  for (let i = Math.max(keptLast + 1, first); i <= last; i++) row.line.append(make(i));
+    row.line.append(cell);
+  }
 }
 
 function spacer(width: number): HTMLElement {
