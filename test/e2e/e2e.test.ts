@@ -111,6 +111,25 @@ const scrollTable: UiStep = async (page, args: { frames: number; dx: number; dy:
   throw new Error('no experiments table in a webview');
 };
 
+/**
+ * Post `messages` from the experiments table's page as the page itself would (through the webview's
+ * own channel, `acquireVsCodeApi().postMessage`'s path): what a compromised page could send.
+ */
+const webviewPostRaw: UiStep = async (page, args: { messages: unknown[] }) => {
+  for (const frame of page.frames()) {
+    if (!(await frame.$('.scroller').catch(() => null))) continue;
+    // The page's channel lives in the webview frame around it (what acquireVsCodeApi calls). Run there: no names from here inside.
+    const outer = frame.parentFrame();
+    if (!outer) throw new Error('the experiments page has no webview frame around it');
+    return outer.evaluate((messages) => {
+      const post = (globalThis as unknown as Record<string, (channel: string, data: unknown) => void>).__vscode_post_message__;
+      for (const message of messages) post('onmessage', { message });
+      return messages.length;
+    }, args.messages);
+  }
+  throw new Error('no experiments table in a webview');
+};
+
 /** The colour of a row's label (file decorations colour it: git greys ignored files). */
 const labelColor: UiStep = async (page, args: { selector: string }) =>
   page.locator(`${args.selector} .label-name`).first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
@@ -154,10 +173,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 330_000,
       data: { scenario: 'experiments' },
       grep: 'Experiments table',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable },
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 4, 'the experiments table tests did not run');
+    assert.equal(result.passed, 5, 'the experiments table tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {

@@ -92,6 +92,25 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
     });
 
+    it('drops messages from the page that do not match its contract, and acts on those that do', async () => {
+      const panel = await vscode.commands.executeCommand<Panel & { onDidRender(listener: (r: { ms: number; rows: number; columns: number }) => void): vscode.Disposable }>(COMMANDS.showExperiments.id);
+      const seen: { ms: number; rows: number; columns: number }[] = [];
+      const subscription = panel.onDidRender((r) => seen.push(r));
+      await ui('webviewPostRaw', {
+        messages: [
+          { type: 'rendered', ms: 'fast', rows: 999, columns: 999 },
+          { type: 'rendered', ms: 1, rows: 999, columns: 999, extra: 'x' },
+          { type: 'rendered', ms: 1, rows: 999 },
+          { type: 'openStage', id: 'train' },
+          'rendered',
+          { type: 'rendered', ms: 1, rows: 777, columns: 777 },
+        ],
+      });
+      await waitFor('the well-formed message acted on', () => seen.find((r) => r.rows === 777));
+      subscription.dispose();
+      assert.deepEqual(seen.filter((r) => r.rows === 999), [], 'no malformed message reached the panel');
+    });
+
     it(`reads ${EXPERIMENTS} experiments × ${PARAMS + METRICS} columns from refs in dvc's layout, and reports first paint and the worst frame while scrolling`, async () => {
       const panelBefore = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
       panelBefore.dispose();
