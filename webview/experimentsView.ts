@@ -304,28 +304,51 @@ function stateIcon(state: ExperimentState): SVGElement {
 function show(next: ExperimentsPayload): void {
   const started = performance.now();
   payload = next;
+  drawTable(started);
+}
+
+/** The rest of the rows: the same table, longer. */
+function addRows(more: ExperimentsPayload['rows']): void {
+  if (!payload) return;
+  const started = performance.now();
+  payload = { ...payload, rows: payload.rows.concat(more), pending: 0 };
+  drawTable(started);
+}
+
+function drawTable(started: number): void {
+  const next = payload!;
   const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}`;
+  const pending = next.pending ? ` (${count(next.pending, 'more row')} coming)` : '';
+  title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}${pending}`;
   reshape();
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
 }
 
-/** Frame times while scrolling: every gap between animation frames from a scroll's start until it has been still for 400 ms. */
-let frames: number[] | undefined;
+/**
+ * Frame times while scrolling: each gap between animation frames from a scroll's start to the
+ * frame that drew its last step. A burst ends once 15 frames and 400 ms passed without a scroll
+ * (a long stall is one slow frame, not the end); the still frames after it are not counted.
+ */
+let frames: { at: number; gap: number }[] | undefined;
 let lastScroll = 0;
+let framesSinceScroll = 0;
 scroller.addEventListener('scroll', () => {
   lastScroll = performance.now();
+  framesSinceScroll = 0;
   if (frames) return;
   frames = [];
   worstDrawMs = 0;
   let last = performance.now();
   const tick = (now: number) => {
-    frames!.push(now - last);
+    frames!.push({ at: now, gap: now - last });
     last = now;
-    if (now - lastScroll < 400) return void requestAnimationFrame(tick);
-    const sorted = [...frames!].sort((a, b) => a - b);
-    post({ type: 'scrolled', frames: sorted.length, worstFrameMs: sorted[sorted.length - 1] ?? 0, medianFrameMs: sorted[Math.floor(sorted.length / 2)] ?? 0, worstDrawMs });
+    framesSinceScroll++;
+    if (framesSinceScroll < 15 || now - lastScroll < 400) return void requestAnimationFrame(tick);
+    // The frames up to the first one after the last scroll: that one drew it.
+    const drawnBy = frames!.findIndex((f) => f.at >= lastScroll);
+    const gaps = frames!.slice(0, drawnBy + 1).map((f) => f.gap).sort((a, b) => a - b);
+    post({ type: 'scrolled', frames: gaps.length, worstFrameMs: gaps[gaps.length - 1] ?? 0, medianFrameMs: gaps[Math.floor(gaps.length / 2)] ?? 0, worstDrawMs });
     frames = undefined;
   };
   requestAnimationFrame(tick);
@@ -333,5 +356,6 @@ scroller.addEventListener('scroll', () => {
 
 window.addEventListener('message', (event: MessageEvent<ToExperiments>) => {
   if (event.data?.type === 'show') show(event.data.payload);
+  else if (event.data?.type === 'moreRows') addRows(event.data.rows);
 });
 post({ type: 'ready' });

@@ -147,9 +147,14 @@ export interface ExperimentsPayload {
   columns: ExperimentColumn[];
   /** The workspace, then each baseline followed by its experiments. */
   rows: ExperimentRow[];
+  /** Rows still to come in the next `show` (a long table is sent first as its top rows, then whole). */
+  pending: number;
 }
 
-export type ToExperiments = { type: 'show'; payload: ExperimentsPayload };
+export type ToExperiments =
+  | { type: 'show'; payload: ExperimentsPayload }
+  /** The rest of the last `show`'s rows (its `pending`). */
+  | { type: 'moreRows'; rows: ExperimentRow[] };
 
 export type FromExperiments =
   | { type: 'ready' }

@@ -12,6 +12,8 @@ const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experim
 /** What changes the table: experiment refs (and packed refs, HEAD), dvc's run records and Cairn's queue. */
 const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/refs/heads/**', '.dvc/tmp/exps/**', '.dvc/tmp/cairn/queue/**'];
 const REFRESH_DEBOUNCE_MS = 300;
+/** A longer table opened is sent first as its top rows (a screen and more, a small message drawn at once), then the rest. */
+const FIRST_ROWS = 100;
 
 export type TableRendered = { ms: number; rows: number; columns: number };
 export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
@@ -24,6 +26,8 @@ export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameM
 export class ExperimentsPanel {
   private static current: ExperimentsPanel | undefined;
   private root = '';
+  /** The repository `payload` is of. */
+  private payloadRoot = '';
   private watchers: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly refreshes = new RefreshQueue(() => this.load());
@@ -33,9 +37,9 @@ export class ExperimentsPanel {
   private readonly scrolled = new vscode.EventEmitter<TableScrolled>();
   /** A burst of scrolling ended, with its frame times (for the e2e tests). */
   readonly onDidScroll = this.scrolled.event;
-  /** The last payload sent to the page, and what the page last reported (for the log and the e2e tests). */
+  /** The last payload sent to the page, and what the page reported (for the log and the e2e tests; `at`: when it arrived). */
   payload: ExperimentsPayload | undefined;
-  lastRender: TableRendered | undefined;
+  readonly renders: (TableRendered & { at: number })[] = [];
   lastScroll: TableScrolled | undefined;
 
   private constructor(
@@ -79,9 +83,16 @@ export class ExperimentsPanel {
     try {
       const payload = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
       if (root !== this.root) return;
+      const firstOfRoot = this.payloadRoot !== root;
       this.payload = { ...payload, repository: folderName(root) };
+      this.payloadRoot = root;
+      if (firstOfRoot && payload.rows.length > FIRST_ROWS) {
+        // The page has nothing of this table yet: its top rows first. A refresh is sent whole,
+        // so a table the user scrolled never shrinks for a moment.
+        this.host.post({ type: 'show', payload: { ...this.payload, rows: payload.rows.slice(0, FIRST_ROWS), pending: payload.rows.length - FIRST_ROWS } });
+        this.host.post({ type: 'moreRows', rows: payload.rows.slice(FIRST_ROWS) });
+      } else this.host.post({ type: 'show', payload: this.payload });
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
-      this.host.post({ type: 'show', payload: this.payload });
     } catch (err) {
       const message = err instanceof CairnError ? err.oneLine() : (err as Error).message;
       this.log.error(`experiments table of ${root}: ${message}`);
@@ -108,8 +119,9 @@ export class ExperimentsPanel {
   private onMessage(m: FromExperiments): void {
     if (m.type === 'rendered') {
       this.log.info(`experiments table drew ${m.rows} rows × ${m.columns} columns in ${Math.round(m.ms)} ms`);
-      this.lastRender = { ms: m.ms, rows: m.rows, columns: m.columns };
-      this.rendered.fire(this.lastRender);
+      const render = { ms: m.ms, rows: m.rows, columns: m.columns };
+      this.renders.push({ ...render, at: Date.now() });
+      this.rendered.fire(render);
     } else if (m.type === 'scrolled') {
       this.lastScroll = { frames: m.frames, worstFrameMs: m.worstFrameMs, medianFrameMs: m.medianFrameMs, worstDrawMs: m.worstDrawMs };
       this.scrolled.fire(this.lastScroll);

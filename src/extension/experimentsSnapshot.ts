@@ -69,7 +69,7 @@ export function experimentsPayload(states: ExpState[], repository: string): Expe
     for (let i = 0; i < at.length; i++) values[position[at[i]]] = value[i];
     row.values = values;
   });
-  return { repository, columns: list, rows };
+  return { repository, columns: list, rows, pending: 0 };
 }
 
 /** An experiment finished outside a queue has no executor: it succeeded. */

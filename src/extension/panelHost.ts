@@ -17,15 +17,16 @@ export interface PanelKind<From extends { type: string }> {
  * The one host of every webview panel (after vscode-dvc's BaseWebview): one panel per kind,
  * shown or revealed; the page from `webviewHtml` (CSP with a nonce, local roots only); messages
  * from the page checked against the kind's spec — a malformed one is logged and dropped —; the
- * `ready` handshake: the page's data (the last `show` message) is sent once it says ready, and
- * again each time it loads anew (a hidden panel keeps no context: it reloads when shown).
+ * `ready` handshake: the page's data (the last `show` message and what followed it) is sent once
+ * it says ready, and again each time it loads anew (a hidden panel keeps no context: it reloads
+ * when shown).
  */
 export class PanelHost<To extends { type: string }, From extends { type: string }> implements vscode.Disposable {
   private static readonly open = new Map<string, PanelHost<{ type: string }, { type: string }>>();
   private ready = false;
   private isDisposed = false;
-  /** The last `show` message, re-sent each time the page reports ready. */
-  private shown: To | undefined;
+  /** The last `show` message and what was posted after it, sent again, in order, each time the page reports ready. */
+  private replay: To[] = [];
   private readonly received = new vscode.EventEmitter<From>();
   /** Every checked message from the page but `ready`, which the host answers itself. */
   readonly onMessage = this.received.event;
@@ -71,9 +72,13 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
     return PanelHost.open.get(viewType) as PanelHost<To, From> | undefined;
   }
 
-  /** Send a message; a `show` message is also kept, and sent (again) whenever the page becomes ready. */
+  /**
+   * Send a message once the page is ready. A `show` message starts what the page is sent again
+   * whenever it loads anew: it and every message posted after it, in order.
+   */
   post(message: To): void {
-    if (message.type === 'show') this.shown = message;
+    if (message.type === 'show') this.replay = [message];
+    else if (this.replay.length) this.replay.push(message);
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
@@ -85,7 +90,7 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
     }
     if (message.type === 'ready') {
       this.ready = true;
-      if (this.shown) void this.panel.webview.postMessage(this.shown);
+      for (const m of this.replay) void this.panel.webview.postMessage(m);
       return;
     }
     this.received.fire(message);

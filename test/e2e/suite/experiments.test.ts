@@ -7,7 +7,7 @@ import { COMMANDS } from '../../../src/extension/commandIds';
 import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Row = { name: string; state: string | null; cells: string[] };
-type Panel = { lastRender?: { ms: number; rows: number; columns: number }; lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number }; dispose(): void };
+type Panel = { renders: { ms: number; rows: number; columns: number; at: number }[]; lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number }; dispose(): void };
 
 const EXPERIMENTS = 2000;
 const PARAMS = 250;
@@ -120,11 +120,12 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const started = Date.now();
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
       const read = Date.now() - started;
-      const render = await waitFor('the table drawn', () => panel.lastRender, 60_000);
-      const firstPaint = Date.now() - started;
+      const render = await waitFor('the whole table drawn', () => panel.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
+      const first = panel.renders[0];
       assert.ok(render.rows >= EXPERIMENTS + 4, `${render.rows} rows`);
       assert.ok(render.columns >= PARAMS + METRICS, `${render.columns} columns`);
-      note(`experiments table ${render.rows} rows × ${render.columns} columns: first paint ${firstPaint} ms after the command (read in the core worker and posted: ${read} ms; the page's drawing: ${Math.round(render.ms)} ms)`);
+      assert.equal(first.rows, 100, 'its top rows drawn first');
+      note(`experiments table ${render.rows} rows × ${render.columns} columns: first paint (top ${first.rows} rows) ${first.at - started} ms after the command, whole table ${render.at - started} ms (read in the core worker and posted: ${read} ms; the page's drawing: ${Math.round(first.ms)} ms, then ${Math.round(render.ms)} ms)`);
       await screenshot('experiments-table-2000');
 
       const scroll = async (what: string, dx: number, dy: number) => {
@@ -147,8 +148,8 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const again = Date.now();
       const reopened = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
       const readAgain = Date.now() - again;
-      const renderAgain = await waitFor('the table drawn again', () => reopened.lastRender, 60_000);
-      note(`experiments table opened again: first paint ${Date.now() - again} ms after the command (read and posted: ${readAgain} ms; the page's drawing: ${Math.round(renderAgain.ms)} ms)`);
+      const whole = await waitFor('the table drawn again', () => reopened.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
+      note(`experiments table opened again: first paint ${reopened.renders[0].at - again} ms after the command, whole table ${whole.at - again} ms (read and posted: ${readAgain} ms)`);
     });
   });
 }
