@@ -137,6 +137,34 @@ describe('experiments table data (src/extension/experimentsSnapshot)', () => {
   });
 });
 
+describe('experiments table data: odd files', () => {
+  it('takes a file that is not a mapping as one column at the file, and names a file that could not be read', () => {
+    const state: ExpState = {
+      rev: 'workspace',
+      name: null,
+      error: null,
+      experiments: null,
+      data: {
+        rev: 'workspace',
+        timestamp: null,
+        params: { 'params.yaml': { data: { empty: {}, list: [1, { a: 2 }] } } },
+        metrics: { 'score.json': { data: 0.5 }, 'broken.json': { error: { type: 'JSONDecodeError', msg: 'broken.json:1: not JSON' } } },
+        deps: {},
+        outs: {},
+        meta: {},
+      },
+    };
+    const payload = experimentsPayload([state], 'repo');
+    assert.deepEqual(payload.columns.map((c) => [c.kind, c.file, c.path]), [
+      ['params', 'params.yaml', ['empty']],
+      ['params', 'params.yaml', ['list']],
+      ['metrics', 'score.json', []],
+    ]);
+    assert.deepEqual(payload.rows[0].values, ['{}', "[1, {'a': 2}]", 0.5]);
+    assert.equal(payload.rows[0].error, 'broken.json: broken.json:1: not JSON');
+  });
+});
+
 describe('webview messages are checked against their panel\'s spec', () => {
   it('takes a well-formed message and drops anything else', () => {
     assert.deepEqual(checkMessage(FROM_EXPERIMENTS, { type: 'ready' }), { type: 'ready' });

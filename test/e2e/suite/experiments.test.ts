@@ -79,12 +79,17 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       });
     });
 
-    it('reads again when an experiment is queued, and shows it queued', async () => {
+    it('reads again when an experiment is queued or a ref appears, and shows it queued; names are text, never markup', async () => {
       const cli = path.join(runInfo()!.extensionPath, 'dist', 'cli.js');
       execFileSync(process.execPath, [cli, 'exp', 'run', '--queue', '-S', 'train.lr=0.05', '-n', 'exp-later'], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
       const row = await waitFor('exp-later in the table', async () => (await ui<Row[]>('experimentRows', { atLeast: 7 })).find((r) => r.name === 'exp-later'));
       assert.equal(row.state, 'queued');
       assert.equal(row.cells[2], '0.05');
+      // A ref from a clone is data: a name that looks like markup shows as the text it is.
+      const baseline = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+      const commit = execFileSync('git', ['rev-parse', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/exp-low`], { cwd: root, encoding: 'utf8' }).trim();
+      execFileSync('git', ['update-ref', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/<b>bold<-b>`, commit], { cwd: root });
+      await waitFor('the ref named like markup in the table', async () => (await ui<Row[]>('experimentRows', { atLeast: 8 })).find((r) => r.name === '<b>bold<-b>'));
       for (const [theme, name] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
         await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
         await screenshot(`experiments-table-${name}`);
