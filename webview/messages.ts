@@ -83,3 +83,103 @@ export interface DagPayload {
 
 export type ToDag = { type: 'show'; payload: DagPayload };
 export type FromDag = { type: 'ready' } | { type: 'openStage'; id: string } | { type: 'rendered'; ms: number; nodes: number };
+
+/**
+ * What each message a page may send looks like, field by field: the extension checks every
+ * message against its panel's spec before acting on it (a page is untrusted input). The types
+ * make a spec name every field of every message of its union.
+ */
+export type FieldSpec = 'number' | 'string' | 'boolean' | readonly string[];
+export type MessageSpec<M extends { type: string }> = {
+  [T in M['type']]: { [K in Exclude<keyof Extract<M, { type: T }>, 'type'>]-?: FieldSpec };
+};
+
+export const FROM_METRICS: MessageSpec<FromWebview> = {
+  ready: {},
+  rendered: { ms: 'number', charts: 'number', points: 'number' },
+  setDirection: { key: 'string', direction: ['higher', 'lower'] },
+  export: { format: ['png', 'csv', 'markdown'], suggestedName: 'string', data: 'string' },
+};
+
+export const FROM_DAG: MessageSpec<FromDag> = {
+  ready: {},
+  openStage: { id: 'string' },
+  rendered: { ms: 'number', nodes: 'number' },
+};
+
+/** The experiments table panel (src/extension/experimentsPanel.ts ↔ webview/experimentsView.ts). */
+export type ExperimentState = 'queued' | 'running' | 'failed' | 'success';
+export type ColumnKind = 'params' | 'metrics' | 'deps';
+
+/** A column of values: a param, metric or dep of one file, at a key path inside it. */
+export interface ExperimentColumn {
+  /** Kind, file and key path, joined by U+001F: stable across refreshes (what sorting names). */
+  id: string;
+  kind: ColumnKind;
+  file: string;
+  /** Keys from the file's top down (`['train', 'lr']`); for a dep, `[]`. */
+  path: string[];
+}
+
+export interface ExperimentRow {
+  /** `workspace`, a baseline's sha, or an experiment's ref (`refs/exps/...`) or queue id. */
+  id: string;
+  kind: 'workspace' | 'commit' | 'experiment';
+  /** What the Experiment column shows: `workspace`, a branch or tag name or short sha, an experiment's name. */
+  label: string;
+  /** A commit's short sha beside its label. */
+  rev?: string;
+  /** For an experiment, its baseline row's id. */
+  parent?: string;
+  /** For an experiment, how its run stands; a baseline or the workspace has none. */
+  state?: ExperimentState;
+  /** Committed time as ISO text (local time, no zone), null for the workspace and queued runs. */
+  created: string | null;
+  /** Why the revision (or a file of it) could not be read. */
+  error?: string;
+  /** One value per column, in `columns` order (null: the revision has none). */
+  values: Value[];
+}
+
+export interface ExperimentsPayload {
+  /** The repository's folder name, for the title. */
+  repository: string;
+  columns: ExperimentColumn[];
+  /** The workspace, then each baseline followed by its experiments. */
+  rows: ExperimentRow[];
+  /** Rows still to come in the next `show` (a long table is sent first as its top rows, then whole). */
+  pending: number;
+}
+
+export type ToExperiments =
+  | { type: 'show'; payload: ExperimentsPayload }
+  /** The rest of the last `show`'s rows (its `pending`). */
+  | { type: 'moreRows'; rows: ExperimentRow[] };
+
+export type FromExperiments =
+  | { type: 'ready' }
+  /** The table drawn for a payload: ms from its arrival to the first frame after it. */
+  | { type: 'rendered'; ms: number; rows: number; columns: number }
+  /** A burst of scrolling ended: its frames, the longest gap between two of them, and the longest the page's own drawing took. */
+  | { type: 'scrolled'; frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
+
+export const FROM_EXPERIMENTS: MessageSpec<FromExperiments> = {
+  ready: {},
+  rendered: { ms: 'number', rows: 'number', columns: 'number' },
+  scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number', worstDrawMs: 'number' },
+};
+
+/** `message` as its spec allows it (a known type, exactly its fields, each of its kind; numbers finite), else undefined. */
+export function checkMessage<M extends { type: string }>(spec: MessageSpec<M>, message: unknown): M | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined;
+  const { type, ...fields } = message as Record<string, unknown>;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(spec, type)) return undefined;
+  const expected = (spec as Record<string, Record<string, FieldSpec>>)[type];
+  if (Object.keys(fields).length !== Object.keys(expected).length) return undefined;
+  for (const [name, kind] of Object.entries(expected)) {
+    const value = fields[name];
+    const ok = kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof kind === 'string' ? typeof value === kind : typeof value === 'string' && kind.includes(value);
+    if (!ok) return undefined;
+  }
+  return message as M;
+}

@@ -34,6 +34,7 @@ export const COMMANDS = {
   setDefaultRemote: { id: 'cairn.setDefaultRemote', title: 'Set as Default Remote', icon: '$(star-full)' },
   removeRemote: { id: 'cairn.removeRemote', title: 'Remove Remote', icon: '$(trash)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
+  showExperiments: { id: 'cairn.showExperiments', title: 'Show Experiments', icon: '$(beaker)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -18,6 +18,7 @@ import type { TransferResult } from '../core/remotes/transfer';
 import type { CheckoutResult } from '../core/outputs/checkout';
 import { formatSize } from '../core/formatSize';
 import { MetricsPanel } from './metricsPanel';
+import { ExperimentsPanel } from './experimentsPanel';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { recordedOutputs } from '../core/outputs/recordedOutputs';
@@ -326,7 +327,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     async showDag() {
       const root = repositoryRoot(ctx);
-      return DagPanel.show(ctx.extension, root, await ctx.pipelines.snapshot(root));
+      return DagPanel.show(ctx.extension, ctx.log, root, await ctx.pipelines.snapshot(root));
     },
 
     async refreshPipelines() {
@@ -450,6 +451,12 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     async refreshRuns() {
       await ctx.runs.refresh();
+      await ExperimentsPanel.open?.refresh();
+    },
+
+    /** The experiments table of the repository of the row or editor the command came from, or the one the user picks. */
+    async showExperiments(node?: RunNode) {
+      return ExperimentsPanel.show(ctx.extension, ctx.log, ctx.core, await chosenRepository(ctx, node?.root));
     },
 
     /** `branches` (for programmatic callers) skips the quick pick. */
@@ -562,6 +569,26 @@ async function stageOf(ctx: CommandContext, node: PipelineNode | DataNode | unde
 async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {
   const plots = await ctx.core.call('plots', root, { revs: selected });
   return MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
+}
+
+/**
+ * The repository a command acts on: the one its tree row names, else the one holding the active
+ * editor's file, else the only one open; with several, the user picks (never silently the first).
+ */
+async function chosenRepository(ctx: CommandContext, fromRow: string | undefined): Promise<string> {
+  const models = ctx.models();
+  if (fromRow && models.some((m) => m.root === fromRow)) return fromRow;
+  const editor = vscode.window.activeTextEditor?.document.uri;
+  if (editor?.scheme === 'file' && models.some((m) => editor.fsPath === m.root || editor.fsPath.startsWith(m.root + path.sep))) return modelFor(ctx, editor.fsPath).root;
+  if (models.length === 1) return models[0].root;
+  if (models.length === 0) return repositoryRoot(ctx);
+  const pick = await vscode.window.showQuickPick(
+    // The names the Explorer shows (a workspace folder's name may differ from its folder's).
+    models.map((m) => ({ label: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(m.root))?.name ?? path.basename(m.root), description: m.root, root: m.root })),
+    { placeHolder: 'Repository whose experiments to show' },
+  );
+  if (!pick) throw new CairnError('ABORTED', 'no repository chosen.');
+  return pick.root;
 }
 
 function repositoryRoot(ctx: CommandContext): string {

@@ -1,53 +1,45 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { Direction, FromWebview, MetricsPayload, PlotData, PlotImage, ToWebview } from '../../webview/messages';
+import { FROM_METRICS, type Direction, type FromWebview, type PlotData, type PlotImage, type ToWebview } from '../../webview/messages';
 import type { RunsSnapshot } from './runsSnapshot';
-import { webviewHtml, webviewRoots } from './webviewHtml';
+import { PanelHost, type PanelKind } from './panelHost';
 
 const DIRECTIONS_KEY = 'cairn.metricDirections';
 
+const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title: 'Metrics', script: 'metricsView.js', stylesheet: 'metrics.css', accepts: FROM_METRICS };
+
 /**
- * The metric-diff panel: one webview (dist/metricsView.js, chart.js) under a strict CSP with a
- * nonce. It keeps no context while hidden: the page restores itself from its saved state and
- * is sent the data again when it reports `ready`.
+ * The metric-diff panel (dist/metricsView.js, chart.js) on the panel host: the page restores
+ * itself from its saved state and is sent the data again when it reports `ready`.
  */
-export class MetricsPanel implements vscode.Disposable {
+export class MetricsPanel {
   private static current: MetricsPanel | undefined;
-  private payload: MetricsPayload | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
   /** The last render the page reported (for the log and the e2e tests). */
   lastRender: { ms: number; charts: number; points: number } | undefined;
   private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number }>();
   readonly onDidRender = this.rendered.event;
+  private payload: Extract<ToWebview, { type: 'show' }>['payload'] | undefined;
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    private readonly host: PanelHost<ToWebview, FromWebview>,
     private readonly context: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'cairn.svg');
-    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, 'metricsView.js', 'metrics.css', 'Metrics');
-    this.disposables.push(
-      this.rendered,
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)),
-    );
+    host.onMessage((m) => void this.onMessage(m));
+    host.onDidDispose(() => {
+      if (MetricsPanel.current === this) MetricsPanel.current = undefined;
+      this.rendered.dispose();
+    });
   }
 
   /** Show `snapshot` comparing `selected` (the first is the baseline) and their plots, in the open panel or a new one. */
   static show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, snapshot: RunsSnapshot, selected: string[], plots: { plots: PlotData[]; images: PlotImage[]; errors: string[] }): MetricsPanel {
-    if (!MetricsPanel.current) {
-      const panel = vscode.window.createWebviewPanel('cairn.metrics', 'Metrics', vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: webviewRoots(context.extensionUri),
-      });
-      MetricsPanel.current = new MetricsPanel(panel, context, log);
-    }
+    const host = PanelHost.show<ToWebview, FromWebview>(context, log, METRICS_PANEL);
+    if (MetricsPanel.current?.host !== host) MetricsPanel.current = new MetricsPanel(host, context, log);
     const current = MetricsPanel.current;
     current.payload = { ...snapshot, selected, directions: context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), plots: plots.plots, plotImages: plots.images, plotErrors: plots.errors };
-    current.panel.title = selected.length === 2 ? `Metrics: ${label(snapshot, selected[0])} ↔ ${label(snapshot, selected[1])}` : 'Metrics';
-    current.panel.reveal(undefined, false);
-    current.post();
+    host.panel.title = selected.length === 2 ? `Metrics: ${label(snapshot, selected[0])} ↔ ${label(snapshot, selected[1])}` : 'Metrics';
+    host.post({ type: 'show', payload: current.payload });
     return current;
   }
 
@@ -55,14 +47,8 @@ export class MetricsPanel implements vscode.Disposable {
     return MetricsPanel.current;
   }
 
-  private post(): void {
-    if (this.payload) void this.panel.webview.postMessage({ type: 'show', payload: this.payload } satisfies ToWebview);
-  }
-
   private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
-      case 'ready':
-        return this.post();
       case 'rendered':
         this.lastRender = { ms: m.ms, charts: m.charts, points: m.points };
         this.log.info(`metrics panel drew ${m.charts} charts (${m.points} points) in ${Math.round(m.ms)} ms`);
@@ -71,8 +57,11 @@ export class MetricsPanel implements vscode.Disposable {
       case 'setDirection': {
         const directions = { ...this.context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), [m.key]: m.direction };
         await this.context.workspaceState.update(DIRECTIONS_KEY, directions);
-        if (this.payload) this.payload = { ...this.payload, directions };
-        return this.post();
+        if (this.payload) {
+          this.payload = { ...this.payload, directions };
+          this.host.post({ type: 'show', payload: this.payload });
+        }
+        return;
       }
       case 'export':
         return this.export(m.format, m.suggestedName, m.data);
@@ -100,9 +89,7 @@ export class MetricsPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (MetricsPanel.current === this) MetricsPanel.current = undefined;
-    this.panel.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    this.host.dispose();
   }
 }
 

@@ -3,16 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeRestrictedWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
-/** Click `selector` inside a webview. */
-const webviewClick: UiStep = async (page, args: { selector: string }) => {
+/** Click `selector` inside a webview (with `modifiers`: shift-click and the like). */
+const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: ('Shift' | 'Control' | 'Alt')[] }) => {
   for (const frame of page.frames()) {
     const found = await frame.$(args.selector).catch(() => null);
-    if (found) return found.click();
+    if (found) return found.click({ modifiers: args.modifiers });
   }
   throw new Error(`no webview element matches ${args.selector}`);
 };
@@ -57,6 +57,79 @@ const webviewImage: UiStep = async (page, args: { selector: string; timeoutMs?: 
   }
 };
 
+/** Type text where the keyboard focus is (the command palette's input, say). */
+const typeText: UiStep = async (page, args: { text: string }) => page.keyboard.type(args.text);
+
+/**
+ * The rows of the experiments table as drawn, top to bottom: the Experiment cell's name, the
+ * state icon's state, and every cell's text. Waits until at least `atLeast` rows are drawn.
+ */
+const experimentRows: UiStep = async (page, args: { atLeast?: number; timeoutMs?: number }) => {
+  const deadline = Date.now() + (args.timeoutMs ?? 20_000);
+  for (;;) {
+    for (const frame of page.frames()) {
+      // Run in the page: no names from here inside.
+      const rows = await frame
+        .$$eval('.body .row', (nodes) =>
+          nodes
+            .map((n) => {
+              const e = n as unknown as { style: { transform: string }; querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null; querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> };
+              return {
+                y: Number(/translateY\(([-\d.]+)px\)/.exec(e.style.transform)?.[1] ?? 0),
+                name: e.querySelector('.name')?.textContent ?? '',
+                state: e.querySelector('svg.state')?.getAttribute('data-state') ?? null,
+                cells: Array.from(e.querySelectorAll('.td')).map((c) => c.textContent ?? ''),
+              };
+            })
+            .sort((a, b) => a.y - b.y),
+        )
+        .catch(() => []);
+      if (rows.length >= (args.atLeast ?? 1)) return rows;
+    }
+    if (Date.now() > deadline) throw new Error('no experiments table rows drawn');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+/** Scroll the experiments table by (dx, dy) on each of `frames` animation frames, as a user dragging fast would. */
+const scrollTable: UiStep = async (page, args: { frames: number; dx: number; dy: number }) => {
+  for (const frame of page.frames()) {
+    const scroller = await frame.$('.scroller').catch(() => null);
+    if (!scroller) continue;
+    // Run in the page: no names from here inside.
+    return scroller.evaluate(async (s, a) => {
+      const el = s as unknown as { scrollTop: number; scrollLeft: number };
+      const raf = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
+      for (let i = 0; i < a.frames; i++) {
+        await new Promise<void>((resolve) => raf(() => resolve()));
+        el.scrollTop += a.dy;
+        el.scrollLeft += a.dx;
+      }
+      return { top: el.scrollTop, left: el.scrollLeft };
+    }, args);
+  }
+  throw new Error('no experiments table in a webview');
+};
+
+/**
+ * Post `messages` from the experiments table's page as the page itself would (through the webview's
+ * own channel, `acquireVsCodeApi().postMessage`'s path): what a compromised page could send.
+ */
+const webviewPostRaw: UiStep = async (page, args: { messages: unknown[] }) => {
+  for (const frame of page.frames()) {
+    if (!(await frame.$('.scroller').catch(() => null))) continue;
+    // The page's channel lives in the webview frame around it (what acquireVsCodeApi calls). Run there: no names from here inside.
+    const outer = frame.parentFrame();
+    if (!outer) throw new Error('the experiments page has no webview frame around it');
+    return outer.evaluate((messages) => {
+      const post = (globalThis as unknown as Record<string, (channel: string, data: unknown) => void>).__vscode_post_message__;
+      for (const message of messages) post('onmessage', { message });
+      return messages.length;
+    }, args.messages);
+  }
+  throw new Error('no experiments table in a webview');
+};
+
 /** The colour of a row's label (file decorations colour it: git greys ignored files). */
 const labelColor: UiStep = async (page, args: { selector: string }) =>
   page.locator(`${args.selector} .label-name`).first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
@@ -80,13 +153,47 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor },
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor, typeText },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);
     assert.ok(result.passed > 0, 'no test ran inside VS Code');
     const shot = path.join(screenshotsDir, 'workbench.png');
     assert.ok(result.screenshots.includes(shot) && fs.statSync(shot).size > 10_000, `no screenshot at ${shot}`);
+  });
+
+  it('shows the experiments table of experiments made by cairn exp run, sorts it, and scrolls 2,000 × 500 smoothly', async function () {
+    this.timeout(6 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeExperimentsWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'experiments'),
+      server,
+      timeoutMs: 330_000,
+      data: { scenario: 'experiments' },
+      grep: 'Experiments table',
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 5, 'the experiments table tests did not run');
+  });
+
+  it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {
+    this.timeout(4 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeTwoRepositoryWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'multiroot'),
+      server,
+      timeoutMs: 180_000,
+      data: { scenario: 'multiroot' },
+      grep: 'Experiments in a multi-root workspace',
+      uiSteps: { typeText, experimentRows, webviewText },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 1, 'the multi-root test did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

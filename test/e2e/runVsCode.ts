@@ -39,7 +39,7 @@ export interface UiHelpers {
 export type UiStep = (page: Page, args: any, helpers: UiHelpers) => Promise<unknown>;
 
 export interface RunInVsCodeOptions {
-  /** Folder opened in VS Code. */
+  /** Folder opened in VS Code, or a `.code-workspace` file (a multi-root workspace). */
   workspace: string;
   /** Extension folder (with package.json), loaded as extensionDevelopmentPath. */
   extensionPath: string;
@@ -209,7 +209,8 @@ export async function runInVsCode(options: RunInVsCodeOptions): Promise<RunInVsC
       ['skipWelcome', 'true'],
       ['skipReleaseNotes', 'true'],
     ];
-    const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const opened = workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
+    const url = `http://127.0.0.1:${port}/?${opened}=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url, { timeout: Math.min(remaining(), 60_000), waitUntil: 'domcontentloaded' });
 
     // 3. Serve UI requests until the results arrive, the host ends, or time runs out.

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairnOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { cairn, cairnOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { PIPELINE, TRAIN } from '../support/expFixtures';
 
 /** The repository root (this file runs from out/test/e2e/). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -52,4 +53,47 @@ export function makeRestrictedWorkspace(): { workspace: string; marker: string }
   for (const [key, value] of [['core.fsmonitor', hook], ['filter.evil.clean', hook], ['filter.evil.smudge', hook]]) git(workspace, 'config', key, value);
   fs.rmSync(marker, { force: true }); // the git commands above may have run it
   return { workspace, marker };
+}
+
+/**
+ * The experiments table's workspace: the training pipeline of test/support/expFixtures run and
+ * committed as the baseline, then experiments made by the bundled CLI — `exp-low` (lr 0.2) and
+ * `exp-high` (lr 0.4) run in the workspace, `exp-fails` (lr 2: the script refuses) queued and run
+ * by Cairn's queue so it stays failed, and `exp-waiting` (lr 0.3) queued and never run.
+ */
+export function makeExperimentsWorkspace(): string {
+  const workspace = trainedRepository();
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', 'exp-low');
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.4', '-n', 'exp-high');
+  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=2', '-n', 'exp-fails');
+  if (cairn(workspace, 'exp', 'run', '--run-all').status === 0) throw new Error('the run with lr 2 should fail');
+  cairnOk(workspace, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'exp-waiting');
+  return workspace;
+}
+
+/** The training pipeline of test/support/expFixtures run by the bundled CLI and committed as `baseline`. */
+function trainedRepository(): string {
+  const workspace = tempGitRepo();
+  cairnOk(workspace, 'init', '-q');
+  writeFiles(workspace, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE, 'data.txt': 'd\n' });
+  cairnOk(workspace, 'add', '-q', 'data.txt');
+  cairnOk(workspace, 'repro', '-q');
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'baseline');
+  return workspace;
+}
+
+/**
+ * A multi-root workspace (a `.code-workspace` file) of two repositories, `first` and `second`,
+ * each with the trained baseline and one experiment of its own (`first-exp`, `second-exp`).
+ */
+export function makeTwoRepositoryWorkspace(): string {
+  const folders = ['first', 'second'].map((name) => {
+    const repository = trainedRepository();
+    cairnOk(repository, 'exp', 'run', '-q', '-S', 'train.lr=0.2', '-n', `${name}-exp`);
+    return { name, path: repository };
+  });
+  const file = path.join(tempDir('cairn-e2e-multiroot-'), 'two.code-workspace');
+  fs.writeFileSync(file, JSON.stringify({ folders }, null, 2));
+  return file;
 }

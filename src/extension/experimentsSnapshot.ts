@@ -1,0 +1,185 @@
+import * as path from 'node:path';
+import type { Repo } from '../core/repo/repo';
+import { expShow } from '../core/experiments/show';
+import type { ExpRange, ExpState } from '../core/experiments/contract';
+import { isDict, pyStr } from '../core/metrics/flatten';
+import type { ColumnKind, ExperimentColumn, ExperimentRow, ExperimentsPayload, Value } from '../../webview/messages';
+
+/** Commits of the current branch the table shows by default, newest first (vscode-dvc shows 3). */
+export const EXPERIMENT_COMMITS = 10;
+
+/**
+ * The experiments table of a repository: `expShow` (the workspace, the last `commits` commits of
+ * the current branch, their experiments with their executor states) shaped into rows and
+ * columns. Runs in the core worker, so the extension host never walks thousands of values.
+ * No vscode import: plain data.
+ */
+export async function experimentsSnapshot(repo: Repo, options: { commits: number; signal?: AbortSignal }): Promise<ExperimentsPayload> {
+  const states = await expShow(repo, { num: options.commits, signal: options.signal });
+  return experimentsPayload(states, path.basename(repo.root));
+}
+
+/** Rows and columns of `states` (what `expShow` returns): params, then metrics, then deps, each by file, keys in first-seen order. */
+export function experimentsPayload(states: ExpState[], repository: string): ExperimentsPayload {
+  const columns = new Columns();
+  const rows: ExperimentRow[] = [];
+  // Each row's values by the column's index in the order met, placed in the final order at the end.
+  const found: Found[] = [];
+  const add = (row: ExperimentRow, state: ExpState) => {
+    rows.push(row);
+    found.push(columns.read(state));
+  };
+  for (const baseline of states) {
+    const isWorkspace = baseline.rev === 'workspace';
+    add(
+      {
+        id: baseline.rev,
+        kind: isWorkspace ? 'workspace' : 'commit',
+        label: isWorkspace ? 'workspace' : (baseline.name ?? baseline.rev.slice(0, 7)),
+        rev: isWorkspace ? undefined : baseline.rev.slice(0, 7),
+        created: baseline.data?.timestamp ?? null,
+        error: errorOf(baseline),
+        values: [],
+      },
+      baseline,
+    );
+    for (const range of baseline.experiments ?? []) {
+      const tip = range.revs[0];
+      if (!tip) continue;
+      add(
+        {
+          id: `${baseline.rev}:${range.name ?? ''}:${tip.rev}`,
+          kind: 'experiment',
+          label: range.name ?? tip.name ?? tip.rev.slice(0, 7),
+          rev: tip.rev.slice(0, 7),
+          parent: baseline.rev,
+          state: stateOf(range),
+          created: tip.data?.timestamp ?? null,
+          error: errorOf(tip),
+          values: [],
+        },
+        tip,
+      );
+    }
+  }
+  const { list, position } = columns.ordered();
+  rows.forEach((row, r) => {
+    const values: Value[] = new Array(list.length).fill(null);
+    const { at, value } = found[r];
+    for (let i = 0; i < at.length; i++) values[position[at[i]]] = value[i];
+    row.values = values;
+  });
+  return { repository, columns: list, rows, pending: 0 };
+}
+
+/** An experiment finished outside a queue has no executor: it succeeded. */
+function stateOf(range: ExpRange): ExperimentRow['state'] {
+  return range.executor?.state ?? 'success';
+}
+
+/** The revision's error, or its files' errors as `file: message` lines. */
+function errorOf(state: ExpState): string | undefined {
+  if (state.error) return state.error.msg || state.error.type;
+  const files = state.data ? [...Object.entries(state.data.params), ...Object.entries(state.data.metrics)] : [];
+  const lines = files.filter(([, r]) => r.error).map(([file, r]) => `${file}: ${r.error!.msg}`);
+  return lines.length ? lines.join('\n') : undefined;
+}
+
+/** A value as the table holds it: scalars as they are, lists and objects as Python prints them (as `exp show`). */
+function cellValue(value: unknown): Value {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return pyStr(value);
+}
+
+/** One revision's values: column indexes (in the order met) and their values. */
+interface Found {
+  at: number[];
+  value: Value[];
+}
+
+const KINDS: ColumnKind[] = ['params', 'metrics', 'deps'];
+/** Joins kind, file and keys into a column id: a character no YAML key or path holds in practice (unit separator). */
+const SEPARATOR = '\u001f';
+
+/** A key path's node: its column once one ends there, the keys below it. */
+interface KeyNode {
+  column?: number;
+  below?: Map<string, KeyNode>;
+}
+
+/** Every column met, in the order met (found through a tree of keys: no id is built per value), and the values of each revision read. */
+class Columns {
+  private readonly met: ExperimentColumn[] = [];
+  private readonly roots = new Map<string, KeyNode>();
+
+  read(state: ExpState): Found {
+    const found: Found = { at: [], value: [] };
+    if (!state.data) return found;
+    for (const kind of ['params', 'metrics'] as const) {
+      for (const [file, result] of Object.entries(state.data[kind])) {
+        if (!result.error) this.walk(kind, file, result.data, this.node(kind, file), [], found);
+      }
+    }
+    for (const [dep, info] of Object.entries(state.data.deps)) {
+      found.at.push(this.column(this.node('deps', dep), 'deps', dep, []));
+      found.value.push(info.hash);
+    }
+    return found;
+  }
+
+  private node(kind: ColumnKind, file: string): KeyNode {
+    const key = kind + SEPARATOR + file;
+    let node = this.roots.get(key);
+    if (!node) this.roots.set(key, (node = {}));
+    return node;
+  }
+
+  /** The leaves of a file's data (data that is not a mapping is one leaf, at the file). */
+  private walk(kind: ColumnKind, file: string, data: unknown, node: KeyNode, keyPath: string[], found: Found): void {
+    if (isDict(data) && (keyPath.length === 0 || Object.keys(data).length > 0)) {
+      const below = (node.below ??= new Map());
+      for (const key in data) {
+        let child = below.get(key);
+        if (!child) below.set(key, (child = {}));
+        keyPath.push(key);
+        this.walk(kind, file, data[key], child, keyPath, found);
+        keyPath.pop();
+      }
+      return;
+    }
+    found.at.push(this.column(node, kind, file, keyPath));
+    found.value.push(cellValue(data));
+  }
+
+  private column(node: KeyNode, kind: ColumnKind, file: string, keyPath: string[]): number {
+    if (node.column === undefined) {
+      node.column = this.met.length;
+      this.met.push({ id: [kind, file, ...keyPath].join(SEPARATOR), kind, file, path: [...keyPath] });
+    }
+    return node.column;
+  }
+
+  /** Params, then metrics (each grouped by file, files and keys in the order met), then deps by path; `position`: index met → index shown. */
+  ordered(): { list: ExperimentColumn[]; position: number[] } {
+    const list: ExperimentColumn[] = [];
+    for (const kind of KINDS) {
+      const ofKind = this.met.filter((c) => c.kind === kind);
+      if (kind === 'deps') {
+        list.push(...ofKind.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
+        continue;
+      }
+      const byFile = new Map<string, ExperimentColumn[]>();
+      for (const c of ofKind) {
+        const same = byFile.get(c.file);
+        if (same) same.push(c);
+        else byFile.set(c.file, [c]);
+      }
+      for (const same of byFile.values()) list.push(...same);
+    }
+    const position: number[] = new Array(this.met.length);
+    const met = new Map(this.met.map((c, i) => [c, i]));
+    list.forEach((c, shown) => (position[met.get(c)!] = shown));
+    return { list, position };
+  }
+}

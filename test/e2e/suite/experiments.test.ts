@@ -1,0 +1,223 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { COMMANDS } from '../../../src/extension/commandIds';
+import { note, runInfo, screenshot, ui, waitFor } from './harness';
+
+type Row = { name: string; state: string | null; cells: string[] };
+type Panel = { renders: { ms: number; rows: number; columns: number; at: number }[]; lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number }; dispose(): void };
+
+const EXPERIMENTS = 2000;
+const PARAMS = 250;
+const METRICS = 250;
+
+/**
+ * Only in the experiments run (test/e2e/e2e.test.ts passes `scenario: 'experiments'`, on the
+ * workspace of `makeExperimentsWorkspace`: a baseline and four experiments made by `cairn exp run`).
+ */
+if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experiments') {
+  describe('Experiments table', function () {
+    this.timeout(240_000);
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+    before(async () => {
+      await vscode.extensions.getExtension('cairn.cairn')!.activate();
+    });
+
+    it('opens from the command palette with the workspace, the baseline and its experiments, their states and values, and sorts by a metric', async () => {
+      await ui('press', { key: 'F1' });
+      await ui('waitFor', { selector: '.quick-input-widget input' });
+      await ui('typeText', { text: 'Cairn: Show Experiments' });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="Show Experiments"]' });
+      await ui('press', { key: 'Enter' });
+      const rows = await ui<Row[]>('experimentRows', { atLeast: 6 });
+      // Experiment, Created, then params (train.lr, train.epochs), metrics (acc, loss, then eval/metrics.json's auc, nested.f1) and deps.
+      const header = await ui<string>('webviewText', { selector: '.header' });
+      assert.match(header.replace(/\s+/g, ' '), /Params Metrics Deps params\.yaml metrics\.json eval\/metrics\.json train nested Experiment Created lr epochs acc loss auc f1 data\.txt train\.py/, header);
+      const named = Object.fromEntries(rows.map((r) => [r.name, r]));
+      assert.deepEqual(rows.map((r) => r.name).slice(0, 2), ['workspace', 'main']);
+      assert.deepEqual(new Set(rows.slice(2).map((r) => r.name)), new Set(['exp-low', 'exp-high', 'exp-fails', 'exp-waiting']));
+      assert.deepEqual([named['exp-low'].state, named['exp-high'].state, named['exp-fails'].state, named['exp-waiting'].state, named.main.state], ['success', 'success', 'failed', 'queued', null]);
+      // Cells: Experiment, Created, lr, epochs, acc, loss, ...
+      assert.deepEqual(named['exp-low'].cells.slice(2, 6), ['0.2', '3', '0.4', '0.8']);
+      assert.deepEqual(named['exp-high'].cells.slice(2, 6), ['0.4', '3', '0.8', '0.6']);
+      assert.deepEqual(named['exp-waiting'].cells.slice(2, 5), ['0.3', '3', '-'], 'a queued run has its params, no metrics yet');
+      assert.deepEqual(named.main.cells.slice(2, 6), ['0.1', '3', '0.2', '0.9']);
+      await screenshot('experiments-table');
+
+      // Sort by acc (descending: click twice), experiments without it last; exp-fails (its start commit's metrics) ties exp-high at 0.8 and stays after it.
+      await ui('webviewClick', { selector: '.th.leaf[data-column$="acc"]' });
+      await ui('webviewClick', { selector: '.th.leaf[data-column$="acc"]' });
+      await waitFor('the rows sorted by acc, descending', async () => {
+        const sorted = await ui<Row[]>('experimentRows', { atLeast: 6 });
+        const names = sorted.map((r) => r.name);
+        return JSON.stringify(names) === JSON.stringify(['workspace', 'main', 'exp-high', 'exp-fails', 'exp-low', 'exp-waiting']) || undefined;
+      });
+      assert.match(await ui<string>('webviewText', { selector: '.th.leaf[data-column$="acc"]' }), /acc\s*↓/);
+      // Shift-click (twice) adds lr descending as the second key: it breaks the tie, exp-fails (lr 2) before exp-high (lr 0.4).
+      await ui('webviewClick', { selector: '.th.leaf[data-column$="lr"]', modifiers: ['Shift'] });
+      await ui('webviewClick', { selector: '.th.leaf[data-column$="lr"]', modifiers: ['Shift'] });
+      await waitFor('the tie broken by lr', async () => {
+        const names = (await ui<Row[]>('experimentRows', { atLeast: 6 })).map((r) => r.name);
+        return JSON.stringify(names) === JSON.stringify(['workspace', 'main', 'exp-fails', 'exp-high', 'exp-low', 'exp-waiting']) || undefined;
+      });
+      assert.match(await ui<string>('webviewText', { selector: '.th.leaf[data-column$="lr"]' }), /lr\s*↓2/);
+      await screenshot('experiments-table-sorted');
+    });
+
+    it('keeps its sort when hidden and shown again (the page reloads, says ready, and is sent the data again)', async () => {
+      const sorted = ['workspace', 'main', 'exp-fails', 'exp-high', 'exp-low', 'exp-waiting'];
+      const document = await vscode.workspace.openTextDocument({ content: 'another editor' });
+      await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Active });
+      await waitFor('the table hidden', async () => ((await ui<Row[]>('experimentRows', { timeoutMs: 500 }).catch(() => [])).length === 0 ? true : undefined));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await waitFor('the table shown again, sorted as before', async () => {
+        const names = (await ui<Row[]>('experimentRows', { atLeast: 6 })).map((r) => r.name);
+        return JSON.stringify(names) === JSON.stringify(sorted) || undefined;
+      });
+    });
+
+    it('reads again when an experiment is queued or a ref appears, and shows it queued; names are text, never markup', async () => {
+      const cli = path.join(runInfo()!.extensionPath, 'dist', 'cli.js');
+      execFileSync(process.execPath, [cli, 'exp', 'run', '--queue', '-S', 'train.lr=0.05', '-n', 'exp-later'], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      const row = await waitFor('exp-later in the table', async () => (await ui<Row[]>('experimentRows', { atLeast: 7 })).find((r) => r.name === 'exp-later'));
+      assert.equal(row.state, 'queued');
+      assert.equal(row.cells[2], '0.05');
+      // A ref from a clone is data: a name that looks like markup shows as the text it is.
+      const baseline = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+      const commit = execFileSync('git', ['rev-parse', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/exp-low`], { cwd: root, encoding: 'utf8' }).trim();
+      execFileSync('git', ['update-ref', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/<b>bold<-b>`, commit], { cwd: root });
+      await waitFor('the ref named like markup in the table', async () => (await ui<Row[]>('experimentRows', { atLeast: 8 })).find((r) => r.name === '<b>bold<-b>'));
+      for (const [theme, name] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await screenshot(`experiments-table-${name}`);
+      }
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    });
+
+    it('drops messages from the page that do not match its contract, and acts on those that do', async () => {
+      const panel = await vscode.commands.executeCommand<Panel & { onDidRender(listener: (r: { ms: number; rows: number; columns: number }) => void): vscode.Disposable }>(COMMANDS.showExperiments.id);
+      const seen: { ms: number; rows: number; columns: number }[] = [];
+      const subscription = panel.onDidRender((r) => seen.push(r));
+      await ui('webviewPostRaw', {
+        messages: [
+          { type: 'rendered', ms: 'fast', rows: 999, columns: 999 },
+          { type: 'rendered', ms: 1, rows: 999, columns: 999, extra: 'x' },
+          { type: 'rendered', ms: 1, rows: 999 },
+          { type: 'openStage', id: 'train' },
+          'rendered',
+          { type: 'rendered', ms: 1, rows: 777, columns: 777 },
+        ],
+      });
+      await waitFor('the well-formed message acted on', () => seen.find((r) => r.rows === 777));
+      subscription.dispose();
+      assert.deepEqual(seen.filter((r) => r.rows === 999), [], 'no malformed message reached the panel');
+    });
+
+    it(`reads ${EXPERIMENTS} experiments × ${PARAMS + METRICS} columns from refs in dvc's layout, and reports first paint and the worst frame while scrolling`, async () => {
+      const panelBefore = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      panelBefore.dispose();
+      const baseline = makeManyExperiments(root);
+      note(`made ${EXPERIMENTS} experiment refs under refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/ with git fast-import`);
+
+      const started = Date.now();
+      const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      const read = Date.now() - started;
+      const render = await waitFor('the whole table drawn', () => panel.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
+      const first = panel.renders[0];
+      assert.ok(render.rows >= EXPERIMENTS + 4, `${render.rows} rows`);
+      assert.ok(render.columns >= PARAMS + METRICS, `${render.columns} columns`);
+      assert.equal(first.rows, 100, 'its top rows drawn first');
+      note(`experiments table ${render.rows} rows × ${render.columns} columns: first paint (top ${first.rows} rows) ${first.at - started} ms after the command, whole table ${render.at - started} ms (read in the core worker and posted: ${read} ms; the page's drawing: ${Math.round(first.ms)} ms, then ${Math.round(render.ms)} ms)`);
+      await screenshot('experiments-table-2000');
+
+      const scroll = async (what: string, dx: number, dy: number) => {
+        const before = panel.lastScroll;
+        await ui('scrollTable', { frames: 120, dx, dy });
+        const frames = await waitFor(`the frame times of ${what}`, () => (panel.lastScroll !== before ? panel.lastScroll : undefined), 20_000);
+        note(`scrolling ${what}: ${frames.frames} frames, worst ${Math.round(frames.worstFrameMs)} ms, median ${Math.round(frames.medianFrameMs)} ms; the page's longest draw ${Math.round(frames.worstDrawMs)} ms`);
+        return frames;
+      };
+      const down = await scroll('down (240 px a frame)', 0, 240);
+      const across = await scroll('across (120 px a frame)', 120, 0);
+      const both = await scroll('diagonally', 90, 150);
+      await screenshot('experiments-table-2000-scrolled');
+      for (const f of [down, across, both]) assert.ok(f.frames >= 100, `${f.frames} frames`);
+      const rows = await ui<Row[]>('experimentRows');
+      assert.ok(rows.some((r) => /^exp-\d{4}$/.test(r.name)), 'generated experiments in view after scrolling');
+
+      // Opened again: `exp show` reads back what it kept of each commit (.dvc/tmp/cairn/exp-show).
+      panel.dispose();
+      const again = Date.now();
+      const reopened = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      const readAgain = Date.now() - again;
+      const whole = await waitFor('the table drawn again', () => reopened.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
+      note(`experiments table opened again: first paint ${reopened.renders[0].at - again} ms after the command, whole table ${whole.at - again} ms (read and posted: ${readAgain} ms)`);
+    });
+  });
+}
+
+/**
+ * A new commit on the current branch whose params file has PARAMS keys and metrics file METRICS,
+ * and EXPERIMENTS experiments on it as dvc leaves them: a commit whose parent is the baseline, at
+ * refs/exps/<sha[:2]>/<sha[2:]>/<name>, made with git fast-import. Returns the baseline's sha.
+ */
+function makeManyExperiments(root: string): string {
+  const params = (i: number) => Array.from({ length: PARAMS }, (_, k) => `p${String(k).padStart(3, '0')}: ${((i * 7 + k) % 97) / 10}`).join('\n') + '\n';
+  const metrics = (i: number) => JSON.stringify(Object.fromEntries(Array.from({ length: METRICS }, (_, k) => [`m${String(k).padStart(3, '0')}`, Number(Math.abs(Math.sin(i + k)).toFixed(6))]))) + '\n';
+  const dvcYaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('metrics: [eval/metrics.json]', 'metrics: [eval/metrics.json, big_metrics.json]\nparams: [big_params.yaml]');
+  fs.writeFileSync(path.join(root, 'dvc.yaml'), dvcYaml);
+  fs.writeFileSync(path.join(root, 'big_params.yaml'), params(0));
+  fs.writeFileSync(path.join(root, 'big_metrics.json'), metrics(0));
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: root, input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  git(['add', 'dvc.yaml', 'big_params.yaml', 'big_metrics.json']);
+  git(['commit', '-q', '-m', 'many params and metrics']);
+  const baseline = git(['rev-parse', 'HEAD']).trim();
+  const blob = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  const stream: string[] = [];
+  const time = Math.floor(Date.now() / 1000) - EXPERIMENTS;
+  for (let i = 1; i <= EXPERIMENTS; i++) {
+    const name = `exp-${String(i).padStart(4, '0')}`;
+    stream.push(
+      `commit refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/${name}\n`,
+      `committer Cairn Test <test@cairn.dev> ${time + i} +0000\n`,
+      blob(`dvc: commit experiment ${i}`),
+      `from ${baseline}\n`,
+      `M 100644 inline big_params.yaml\n${blob(params(i))}`,
+      `M 100644 inline big_metrics.json\n${blob(metrics(i))}\n`,
+    );
+  }
+  git(['fast-import', '--quiet'], stream.join(''));
+  return baseline;
+}
+
+/** Only in the multi-root run (`scenario: 'multiroot'`: two repositories, `first` and `second`, each with one experiment). */
+if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'multiroot') {
+  describe('Experiments in a multi-root workspace', function () {
+    this.timeout(120_000);
+
+    it('asks which repository when no editor or row names one, and shows the one chosen — never silently the first', async () => {
+      await vscode.extensions.getExtension('cairn.cairn')!.activate();
+      assert.deepEqual(vscode.workspace.workspaceFolders!.map((f) => f.name), ['first', 'second']);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await ui('press', { key: 'F1' });
+      await ui('waitFor', { selector: '.quick-input-widget input' });
+      await ui('typeText', { text: 'Cairn: Show Experiments' });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="Show Experiments"]' });
+      await ui('press', { key: 'Enter' });
+      // The repository quick pick: both, nothing opened yet.
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="second"]' });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="first"]' });
+      await screenshot('repository-pick');
+      await ui('typeText', { text: 'second' });
+      await ui('press', { key: 'Enter' });
+      const rows = await ui<Row[]>('experimentRows', { atLeast: 3 });
+      assert.deepEqual(rows.map((r) => r.name), ['workspace', 'main', 'second-exp']);
+      assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, 'Experiments: second');
+      assert.match(await ui<string>('webviewText', { selector: '.table-title' }), /^second: 2 revisions, 1 experiment, 8 columns$/);
+      await screenshot('second-repository-table');
+    });
+  });
+}
