@@ -117,8 +117,8 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
         .map(async (q): Promise<ExpRange> => {
           const state = stateOf(q.entry.start, q.entry.name, await revisions.state(q.entry.start));
           if (q.status === 'failed') state.error = { msg: `Experiment run failed: ${q.error ?? ''}`.trim(), type: '' };
-          // Nothing has run yet: the baseline's metrics in its files are not its own.
-          else if (state.data) state.data = { ...state.data, metrics: {} };
+          // It has not run (or not to its end): the metrics in its starting files are not its own.
+          if (state.data) state.data = { ...state.data, metrics: {} };
           const local = { root: null, log: queueLogPath(repo, q.entry.id), pid: q.worker?.execPid ?? q.worker?.pid ?? null, returncode: null, task_id: q.entry.id };
           return { revs: [state], executor: { state: q.status as ExecutorState, name: CAIRN_QUEUE, local }, name: q.entry.name };
         }),
