@@ -5,6 +5,13 @@ import { findEntry, queueLogPath, queueStates } from '../core/experiments/runQue
 import { execEntry, runWorker } from '../core/experiments/queueWorker';
 import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
 
+/** Standard input to its end (a task id: a few bytes, at most 4 KiB kept). */
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text = (text + String(chunk)).slice(0, 4096);
+  return text;
+}
+
 /** How this CLI is started again (for detached workers and their runs): node and the script. */
 const selfCommand = () => [process.execPath, process.argv[1]];
 
@@ -94,11 +101,16 @@ export const queueCommands: CommandTable = {
       },
       exec: {
         summary: 'Run one claimed queue entry (what a worker starts for each experiment)',
-        args: [{ name: '<task>', help: 'The queue task id.' }],
+        args: [{ name: '<task>', help: 'The queue task id, or - to wait for it on standard input (a worker starts its next run ahead so).' }],
         options: {},
         async run({ positionals }) {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue exec takes one task id.');
-          return withRepo((repo) => execEntry(repo, positionals[0], out));
+          return withRepo(async (repo) => {
+            const id = positionals[0] === '-' ? (await readStdin()).split('\n')[0].trim() : positionals[0];
+            if (!id) return 0; // started ahead, and the worker had no entry left for it
+            // A worker listens (it starts its next run's process once this one's stage commands run).
+            return execEntry(repo, id, out, (stage) => process.connected && process.send?.({ stageStarted: stage }, undefined, {}, () => undefined));
+          });
         },
       },
     },

@@ -14,7 +14,27 @@ describe('queue (interop with dvc)', function () {
   this.timeout(300_000);
   const runsLogPath = useRunsLog();
 
-  const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { name: string; status: string; error: string | null }[];
+  const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string; error: string | null }[];
+
+  /** The processes working in `root` (workers, runs and runs started ahead), zombies left out. */
+  const processesIn = (root: string) =>
+    fs.readdirSync('/proc').filter((p) => {
+      if (!/^\d+$/.test(p)) return false;
+      try {
+        const cwd = fs.readlinkSync(`/proc/${p}/cwd`);
+        return (cwd === root || cwd.startsWith(root + path.sep)) && !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${p}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+
+  /** Once the queue is done, every worker and the run each started ahead end by themselves, leaving only the entries' logs. */
+  async function assertAllEnded(root: string, where = ''): Promise<void> {
+    for (let i = 0; i < 100 && processesIn(root).length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesIn(root), [], `${where} processes still running in the repository`);
+    const logs = fs.readdirSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'logs')).sort();
+    assert.deepEqual(logs, status(root).map((s) => `${s.id}.log`).sort(), `${where} one log per entry, no other file`);
+  }
 
   async function waitForQueue(root: string): Promise<void> {
     for (let i = 0; i < 600; i++) {
@@ -49,6 +69,7 @@ describe('queue (interop with dvc)', function () {
     assert.ok(!('too-big' in byName));
     assert.match(cairnOk(root, 'queue', 'logs', 'too-big'), /lr too big/);
     assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '', 'the starting commits of finished runs are let go');
+    await assertAllEnded(root);
   });
 
   it('a bad -S is refused when queued, in one line; nothing queued', () => {
@@ -94,5 +115,7 @@ describe('queue (interop with dvc)', function () {
     const refs = git(root, 'for-each-ref', '--format=%(refname:short)', 'refs/exps').split('\n').filter(Boolean).map((r) => r.split('/').pop());
     assert.deepEqual(refs.sort(), final.filter((s) => s.status === 'success').map((s) => s.name).sort(), where);
     assert.match(dvcOk(root, 'exp', 'show', '--no-pager'), /k\d/);
+    // The killed worker's run started ahead had no entry: its log file is removed by the next worker.
+    await assertAllEnded(root, where);
   });
 });

@@ -46,6 +46,8 @@ export interface ExpRunOptions {
   warn?: (line: string) => void;
   /** Where the run is: preparing, running stages, recording the experiment. */
   onPhase?: (phase: ExpRunPhase) => void;
+  /** Told as each stage's commands start (a queue worker then starts its next run's process: the CPU is the stage's least then). */
+  onStageStart?: (stage: string) => void;
   signal?: AbortSignal;
 }
 
@@ -124,7 +126,7 @@ export interface QueuedRun {
  * A queued run, in a temporary tree of its own made from the files the workspace had when it
  * was queued, recorded as `exp run --temp` records it.
  */
-export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr'> = {}): Promise<ExpRunResult> {
+export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr' | 'onStageStart'> = {}): Promise<ExpRunResult> {
   const scm = repo.scm;
   if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.');
   const runOptions: ExpRunOptions = { ...options, cwd: repo.root, targets: queued.targets, setParams: queued.setParams, name: queued.name, message: queued.message, temp: true, force: queued.force, runCache: queued.runCache };
@@ -230,6 +232,7 @@ async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Pro
     signal: options.signal,
     env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
     onStageRun: (run) => plan.environment.recordStageRun(run),
+    onStageStart: options.onStageStart,
   });
   return { result, pipelines: loaded.pipelines };
 }
