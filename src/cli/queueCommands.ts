@@ -106,6 +106,8 @@ export const queueCommands: CommandTable = {
         async run({ positionals }) {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue exec takes one task id.');
           return withRepo(async (repo) => {
+            // Started ahead: the hash threads start too while the run before works (they take a tenth of a second of CPU).
+            if (positionals[0] === '-') repo.pool.warm();
             const id = positionals[0] === '-' ? (await readStdin()).split('\n')[0].trim() : positionals[0];
             if (!id) return 0; // started ahead, and the worker had no entry left for it
             // A worker listens (it starts its next run's process once this one's stage commands run).

@@ -189,7 +189,8 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
     const tmpRoot = path.join(tmp, path.relative(gitRoot, repo.root));
     await writeTempConfig(repo, tmpRoot);
     for (const p of plan.options.copyPaths ?? []) await copyIntoTemp(repo, tmpRoot, p, plan.options.cwd);
-    const tmpRepo = Repo.open(tmpRoot);
+    // The main repository's hash threads: a queued run's are started while it waits for its entry.
+    const tmpRepo = Repo.open(tmpRoot, { pool: repo.pool });
     try {
       const result = await tmpRepo.withLock(async () => {
         for (const group of plan.overrides) await applyParamOverrides(tmpRepo, group);
