@@ -51,7 +51,7 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
   const dvcOnPath: ExpBenchTool = { ...dvc, env: { ...dvc.env, PATH: `${path.dirname(dvc.cmd)}${path.delimiter}${dvc.env.PATH ?? ''}` } };
   const floor = Math.ceil(runs / jobs) * stageSeconds;
   const label = `${runs} queued experiments of a ${stageSeconds} s stage, -j ${jobs}`;
-  const results: Record<string, { queueSeconds: number[]; wallSeconds: number }> = {};
+  const results: Record<string, { queueSeconds: number[]; wallSeconds: number; finishedAt: number[] }> = {};
   for (const tool of [dvcOnPath, cairn]) {
     const root = await makeRepo(work, tool, dvcOnPath, stageSeconds, ctx);
     try {
@@ -63,6 +63,7 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
       const done = tool === cairn ? cairnDone(root, runs) : dvcDone(root, runs);
       ctx.log(`exp-queue: ${tool.name}: ${runs} queued in ${sum(queueSeconds).toFixed(2)} s; queue start -j ${jobs}...`);
       const started = process.hrtime.bigint();
+      const startedAt = Date.now();
       await ctx.must(tool.cmd, [...tool.args, 'queue', 'start', '-j', String(jobs)], { cwd: root, env: tool.env });
       const deadline = Date.now() + Math.max(120, 10 * floor) * 1000;
       while (!done()) {
@@ -72,7 +73,8 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.log(`exp-queue: ${tool.name}: all ${runs} done ${wallSeconds.toFixed(2)} s after queue start`);
       await checkExperiments(root, tool, runs, ctx);
-      results[tool.name] = { queueSeconds, wallSeconds };
+      const finishedAt = done.finishTimes().map((t) => (t - startedAt) / 1000).sort((a, b) => a - b);
+      results[tool.name] = { queueSeconds, wallSeconds, finishedAt };
     } finally {
       await stopEverything(root, tool === cairn ? undefined : dvcOnPath, ctx);
     }
@@ -110,6 +112,10 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
       `"All finished": dvc — every run_exp task has its celery result; Cairn — every entry in the queue's success/ or failed/ folder (both polled every ${POLL_MS} ms from the files); ` +
       `then each tool's queue status and the ${runs} experiment refs (params.yaml lr=i, metrics.json score=2i) checked. The time includes \`queue start\` itself (dvc's spawns its celery workers).`,
   );
+  ctx.note(
+    `exp-queue: when each run ended, in s after \`queue start\` (as each queue recorded it: dvc's celery date_done, Cairn's entry 'finished'): ` +
+      `dvc [${list(theirs.finishedAt)}], cairn [${list(ours.finishedAt)}]. With ${jobs} workers, run k of a worker can end at k × ${stageSeconds} s at the soonest.`,
+  );
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -132,8 +138,14 @@ async function makeRepo(work: string, tool: ExpBenchTool, dvc: ExpBenchTool, sta
   return root;
 }
 
+/** Whether every run has ended, and (once so) when each did (epoch ms, as the queue recorded it). */
+interface DoneSignal {
+  (): boolean;
+  finishTimes(): number[];
+}
+
 /** dvc: every run_exp task queued has its result stored (see the top of this file). */
-function dvcDone(root: string, runs: number): () => boolean {
+function dvcDone(root: string, runs: number): DoneSignal {
   const celery = path.join(root, '.dvc', 'tmp', 'exps', 'celery');
   const inbox = path.join(celery, 'broker', 'in');
   const taskIds = fs
@@ -143,19 +155,19 @@ function dvcDone(root: string, runs: number): () => boolean {
     .filter((h) => h?.task === 'dvc.repo.experiments.queue.tasks.run_exp' && typeof h.id === 'string')
     .map((h) => h!.id!);
   if (taskIds.length !== runs) throw new Error(`exp-queue: dvc queued ${taskIds.length} run_exp tasks, not ${runs}`);
-  const ready = (id: string) => {
+  const result = (id: string) => {
     try {
-      const status = (JSON.parse(fs.readFileSync(path.join(celery, 'result', `celery-task-meta-${id}`), 'utf8')) as { status?: string }).status;
-      return status === 'SUCCESS' || status === 'FAILURE';
+      return JSON.parse(fs.readFileSync(path.join(celery, 'result', `celery-task-meta-${id}`), 'utf8')) as { status?: string; date_done?: string };
     } catch {
-      return false; // not written yet, or being written
+      return undefined; // not written yet, or being written
     }
   };
-  return () => taskIds.every(ready);
+  const ready = (id: string) => ['SUCCESS', 'FAILURE'].includes(result(id)?.status ?? '');
+  return Object.assign(() => taskIds.every(ready), { finishTimes: () => taskIds.map((id) => Date.parse(result(id)?.date_done ?? '')) });
 }
 
 /** Cairn: every entry of the queue has ended (success/ or failed/). */
-function cairnDone(root: string, runs: number): () => boolean {
+function cairnDone(root: string, runs: number): DoneSignal {
   const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
   const count = (status: string) => {
     try {
@@ -165,7 +177,11 @@ function cairnDone(root: string, runs: number): () => boolean {
     }
   };
   if (count('queued') !== runs) throw new Error(`exp-queue: cairn queued ${count('queued')} entries, not ${runs}`);
-  return () => count('success') + count('failed') === runs;
+  const finishTimes = () =>
+    ['success', 'failed'].flatMap((status) =>
+      fs.readdirSync(path.join(queue, status)).map((f) => Date.parse((JSON.parse(fs.readFileSync(path.join(queue, status, f), 'utf8')) as { finished?: string }).finished ?? '')),
+    );
+  return Object.assign(() => count('success') + count('failed') === runs, { finishTimes });
 }
 
 /** Each tool's queue says every run succeeded, and refs/exps holds q1..qN with lr = i and score = 2i. */
