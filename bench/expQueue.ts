@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import type { ExpBenchContext, ExpBenchTool } from './experiments';
 
 /**
@@ -17,7 +18,8 @@ import type { ExpBenchContext, ExpBenchTool } from './experiments';
  *   found by the check below).
  * - Cairn: every entry is in `success/` or `failed/` (.dvc/tmp/cairn/queue/), which its run
  *   writes after its experiment's ref and note, its temporary tree already removed.
- * Then, untimed: each tool's queue status says every run succeeded, and the experiment refs hold
+ * `queue start` is waited for until it exits (not until its output closes: dvc's workers keep that
+ * open). Then, untimed: each tool's queue status says every run succeeded, and the experiment refs hold
  * the right params and metrics (a benchmark of failed runs would be worthless: it throws). dvc's
  * workers are stopped (`dvc queue stop`), Cairn's end when the queue is empty; whatever still runs
  * in a bench repository after that is killed, so nothing is left running.
@@ -64,7 +66,7 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
       ctx.log(`exp-queue: ${tool.name}: ${runs} queued in ${sum(queueSeconds).toFixed(2)} s; queue start -j ${jobs}...`);
       const started = process.hrtime.bigint();
       const startedAt = Date.now();
-      await ctx.must(tool.cmd, [...tool.args, 'queue', 'start', '-j', String(jobs)], { cwd: root, env: tool.env });
+      await startQueue(tool, jobs, root, path.join(work, `exp-queue-${tool.name}-start.log`));
       const deadline = Date.now() + Math.max(120, 10 * floor) * 1000;
       while (!done()) {
         if (Date.now() > deadline) throw new Error(`exp-queue: ${tool.name}'s queue did not finish ${runs} runs in ${Math.max(120, 10 * floor)} s: ${root}`);
@@ -119,6 +121,25 @@ export async function expQueueCase(work: string, cairn: ExpBenchTool, dvc: ExpBe
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * `queue start -j N`, waited for until it exits. Its output goes to a file, not a pipe: dvc's
+ * workers inherit the command's output descriptors, so a pipe stays open until they leave (10 s
+ * after the queue is empty) and waiting for it to close would add that to dvc's time.
+ */
+async function startQueue(tool: ExpBenchTool, jobs: number, cwd: string, logFile: string): Promise<void> {
+  const out = fs.openSync(logFile, 'w');
+  try {
+    const child = spawn(tool.cmd, [...tool.args, 'queue', 'start', '-j', String(jobs)], { cwd, env: tool.env, stdio: ['ignore', out, out] });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (c) => resolve(c));
+    });
+    if (code !== 0) throw new Error(`exp-queue: ${tool.name} queue start exited ${code}: ${fs.readFileSync(logFile, 'utf8')}`);
+  } finally {
+    fs.closeSync(out);
+  }
+}
 
 /** A fresh git repository with the pipeline run once by dvc and committed (dvc.lock too). */
 async function makeRepo(work: string, tool: ExpBenchTool, dvc: ExpBenchTool, stageSeconds: number, ctx: Ctx): Promise<string> {
