@@ -10,6 +10,7 @@ import { pipelineBenchOptions, pipelinesCase } from './pipelines';
 import { environmentCase } from './environment';
 import { expRunCase } from './experiments';
 import { expShowBenchOptions, expShowCase } from './expShow';
+import { expQueueBenchOptions, expQueueCase } from './expQueue';
 
 /**
  * `npm run bench`: Cairn against the real dvc (and against md5sum, the physical limit) in
@@ -23,7 +24,7 @@ import { expShowBenchOptions, expShowCase } from './expShow';
  *   BENCH_ADD_ROUNDS [2], BENCH_BIG_ROUNDS [3]         timed add rounds (best reported)
  *   BENCH_REMOTE_ROUNDS [2]                            timed push/pull rounds per tool (best reported)
  *   BENCH_MINIO_DIR [/dev/shm if any, else temp dir]   where MinIO keeps its data in the s3 case
- *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show]  which cases to run (remote: push/pull
+ *   BENCH_CASES [small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show,exp-queue]  which cases to run (remote: push/pull
  *                                                      to a local folder; s3: to MinIO, built once;
  *                                                      s3-link: small files to MinIO through a
  *                                                      slow link's round trip; pipelines: status,
@@ -32,7 +33,9 @@ import { expShowBenchOptions, expShowCase } from './expShow';
  *                                                      an experiment's environment capture against
  *                                                      pip freeze, bench/environment.ts; exp-run:
  *                                                      exp run's overhead, bench/experiments.ts;
- *                                                      exp-show: exp show --json -A, bench/expShow.ts)
+ *                                                      exp-show: exp show --json -A, bench/expShow.ts;
+ *                                                      exp-queue: queued experiments run by
+ *                                                      `queue start -j N`, bench/expQueue.ts)
  *   BENCH_EXP_FILES [2000], BENCH_EXP_ROUNDS [5]       the exp-run case's tracked files and rounds
  *   BENCH_LINK_FILES [2000], BENCH_LINK_MS [20]        the s3-link case's files and round trip
  *   BENCH_PIPELINE_SIZES [1000,2000,5000,10000]       the pipelines case: stages per generated pipeline
@@ -41,6 +44,8 @@ import { expShowBenchOptions, expShowCase } from './expShow';
  *   BENCH_PIPELINE_DVC_TIMEOUT [300]                   s before a dvc run there is stopped
  *   BENCH_EXP_BASELINES [20], BENCH_EXP_PER_BASELINE [15]  the exp-show case's commits and experiments on each
  *   BENCH_EXP_RUNS [7]                                 its timed runs per tool (median)
+ *   BENCH_QUEUE_RUNS [8], BENCH_QUEUE_JOBS [2]         the exp-queue case's queued experiments and workers
+ *   BENCH_QUEUE_STAGE_S [2]                            the seconds its stage sleeps
  *   BENCH_QUIET_WAIT [60]                              s to wait before a case for idle CPUs
  *   BENCH_DVC                                          a dvc executable (else the pinned peer)
  *   BENCH_KEEP=1                                       keep the temp dir
@@ -49,6 +54,7 @@ import { expShowBenchOptions, expShowCase } from './expShow';
  * Remotes only, quick: BENCH_CASES=remote,s3 BENCH_SMALL_FILES=2000 BENCH_BIG_MB=64 BENCH_QUIET_WAIT=5 npm run bench
  * Pipelines only: BENCH_CASES=pipelines BENCH_RESULTS=/tmp/pipelines.md npm run bench
  * exp show only: BENCH_CASES=exp-show BENCH_RESULTS=/tmp/exp-show.md node out/bench/run.js
+ * Queue only, quick: BENCH_CASES=exp-queue BENCH_QUEUE_RUNS=4 BENCH_QUEUE_STAGE_S=0.5 BENCH_QUIET_WAIT=5 BENCH_RESULTS=/tmp/q.md node out/bench/run.js
  */
 
 const env = process.env;
@@ -66,7 +72,7 @@ const RSS_MB = Math.round(num('BENCH_RSS_MB', 2048));
 const STATUS_RUNS = Math.round(num('BENCH_STATUS_RUNS', 5));
 const EXP_FILES = Math.round(num('BENCH_EXP_FILES', 2000));
 const EXP_ROUNDS = Math.round(num('BENCH_EXP_ROUNDS', 5));
-const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show').split(',').map((s) => s.trim()).filter(Boolean));
+const CASES = new Set((env.BENCH_CASES ?? 'small,big,rss,remote,s3,s3-link,pipelines,environment,exp-run,exp-show,exp-queue').split(',').map((s) => s.trim()).filter(Boolean));
 const KEEP = env.BENCH_KEEP === '1';
 /** Seconds to wait, before each case, for other processes to leave the CPUs alone. */
 const QUIET_WAIT = num('BENCH_QUIET_WAIT', 60);
@@ -834,6 +840,7 @@ function machine(work: string, dvcVersion: string): string[] {
       CASES.has('environment') ? "an experiment's environment capture with the dvc peer's virtualenv active" : '',
       CASES.has('exp-show') ? `${expShowBenchOptions(env).baselines} commits with ${expShowBenchOptions(env).experimentsPerBaseline} experiments each` : '',
       CASES.has('exp-run') ? `exp run on a 0.1 s stage, ${EXP_FILES} tracked files` : '',
+      CASES.has('exp-queue') ? `${expQueueBenchOptions(env).runs} queued experiments of a ${expQueueBenchOptions(env).stageSeconds} s stage, -j ${expQueueBenchOptions(env).jobs}` : '',
     ].filter(Boolean).join('; ')}`,
   ];
 }
@@ -898,6 +905,7 @@ async function main(): Promise<void> {
     if (CASES.has('exp-show')) {
       await expShowCase(work, cairn, dvc, expShowBenchOptions(env), { run, must, childrenCpuSeconds, waitForQuiet, log, row: (r) => rows.push(r), note: (n) => notes.push(n) });
     }
+    if (CASES.has('exp-queue')) await expQueueCase(work, cairn, dvc, expQueueBenchOptions(env), { must, waitForQuiet, log, row: (r) => rows.push(r), note: (n) => notes.push(n) });
   } finally {
     cleanup();
   }

@@ -4,6 +4,13 @@ import { execEntry, killEntry, requestStop, runWorker, startWorkers, workerState
 import { readQueueLogs } from '../core/experiments/queueLogs';
 import { CommandTable, markdownTable, out, printJson, withRepo } from './command';
 
+/** Standard input to its end (a task id: a few bytes, at most 4 KiB kept). */
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text = (text + String(chunk)).slice(0, 4096);
+  return text;
+}
+
 /** How this CLI is started again (for detached workers and their runs): node and the script. */
 export const selfCommand = () => [process.execPath, process.argv[1]];
 
@@ -143,11 +150,19 @@ export const queueCommands: CommandTable = {
       },
       exec: {
         summary: 'Run one claimed queue entry (what a worker starts for each experiment)',
-        args: [{ name: '<task>', help: 'The queue task id.' }],
+        args: [{ name: '<task>', help: 'The queue task id, or - to wait for it on standard input (a worker starts its next run ahead so).' }],
         options: {},
         async run({ positionals, signal }) {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue exec takes one task id.');
-          return withRepo((repo) => execEntry(repo, positionals[0], out, signal));
+          return withRepo(async (repo) => {
+            // Started ahead: the hash threads start too while the run before works (they take a tenth of a second of CPU).
+            if (positionals[0] === '-') repo.pool.warm();
+            const id = positionals[0] === '-' ? (await readStdin()).split('\n')[0].trim() : positionals[0];
+            if (!id) return 0; // started ahead, and the worker had no entry left for it
+            // A worker listens (it starts its next run's process once this one's stage commands run).
+            const onStageStart = (stage: string) => process.connected && process.send?.({ stageStarted: stage }, undefined, {}, () => undefined);
+            return execEntry(repo, id, out, { signal, onStageStart });
+          });
         },
       },
     },

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { dos2unixChunk, isTextBlock } from '../../src/core/hashing/hashNames';
 import { hashAndStoreSync, hashFileSync } from '../../src/core/hashing/hashFile';
 import { HashPool } from '../../src/core/hashing/hashPool';
+import { Repo } from '../../src/core/repo/repo';
 import { FollowingHash, hashWhileWriting } from '../../src/core/hashing/followingHash';
 import * as os from 'node:os';
 import * as crypto from 'node:crypto';
@@ -73,6 +74,26 @@ describe('hashing', () => {
       assert.equal(results[200].ok, false);
     } finally {
       await pool.close();
+    }
+  });
+
+  it("a repository lent another's pool (a temporary tree, the main repository's) hashes on its threads and leaves them running when closed", async () => {
+    const [mainRoot, tmpRoot] = [tempDir(), tempDir()];
+    for (const root of [mainRoot, tmpRoot]) fs.mkdirSync(path.join(root, '.dvc'));
+    fs.writeFileSync(path.join(mainRoot, 'f'), 'content');
+    const main = Repo.open(mainRoot);
+    try {
+      main.pool.warm();
+      const threads = () => Number(/Threads:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+      const warm = threads();
+      const tmp = Repo.open(tmpRoot, { pool: main.pool });
+      assert.equal(tmp.pool, main.pool);
+      await tmp.close();
+      assert.equal(threads(), warm, "closing the borrower stops none of the pool's threads");
+      const [result] = await main.pool.run([{ op: 'hash', path: path.join(mainRoot, 'f'), hashName: 'md5' }]);
+      assert.deepEqual(result, { ok: true, value: { md5: md5('content'), size: 7, isexec: false } });
+    } finally {
+      await main.close();
     }
   });
 

@@ -60,8 +60,8 @@ export async function experimentTree(options: ExperimentTreeOptions): Promise<st
       await fs.promises.utimes(index, atime, mtime);
     }
     else await gitWrite(git, ['read-tree', options.start === 'index' ? 'HEAD' : options.start.tree]);
-    await gitWrite(git, ['add', '-u']);
-    const paths = await addablePaths(options.workTree, env, options.paths);
+    // Which of `paths` git would add is known from the tracked files, which `add -u` does not change for a file that exists: both at once.
+    const [, paths] = await Promise.all([gitWrite(git, ['add', '-u']), addablePaths(options.workTree, env, options.paths)]);
     if (paths.length) await gitWrite(git, ['add', '--', ...paths.map((p) => `:(literal)${p}`)]);
     return (await gitWrite(git, ['write-tree'])).trim();
   } finally {
@@ -101,9 +101,12 @@ export async function treeWithFiles(gitRoot: string, baseTree: string, files: re
  * nothing points at the new commit.
  */
 export async function commitExperiment(options: CommitExperimentOptions): Promise<CommittedExperiment> {
-  const tree = await experimentTree(options);
   const ref = experimentRef(options.baseline, options.name);
-  const existing = (await runGit(options.gitRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowedExitCodes: [1] })).trim();
+  // The ref is looked up while the tree is built; update-ref below checks it is still what was seen.
+  const [tree, existing] = await Promise.all([
+    experimentTree(options),
+    runGit(options.gitRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { allowedExitCodes: [1] }).then((out) => out.trim()),
+  ]);
   if (existing && !options.force) {
     const existingTree = (await runGit(options.gitRoot, ['rev-parse', `${existing}^{tree}`])).trim();
     if (existingTree === tree) return { sha: existing, ref, reused: true };

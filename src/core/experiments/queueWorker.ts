@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
-import { claimNext, failAbandoned, finishEntry, processAlive, queueLogPath, queueStates, setWorker } from './runQueue';
+import { claimNext, failAbandoned, finishEntry, processAlive, queueLogPath, queueStates, runAheadLogPath, setWorker } from './runQueue';
 import { runQueuedExperiment } from './run';
 
 /**
@@ -12,6 +13,12 @@ import { runQueuedExperiment } from './run';
  * or `queue stop` asks it to stop. The run records its own end; a run that ends without doing so
  * (killed, crashed) is failed here, with its exit code or signal. `cli` is how to start Cairn's
  * CLI (node and the script).
+ *
+ * Each run's process is started ahead, while the one before runs its stage commands: Node's
+ * start and the repository's opening (a tenth of a second or more a run) are then off the
+ * queue's critical path, and do not take the CPU from a run being prepared. It waits for its
+ * entry's id on stdin; its output goes to a file of this worker's, renamed to the entry's log
+ * when it gets one (its open descriptor follows the rename). Given no id, it exits.
  */
 
 /**
@@ -80,36 +87,72 @@ export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
 }
 
 async function work(repo: Repo, cli: string[], since: number): Promise<void> {
-  await failAbandoned(repo);
-  while (!stopRequested(repo, since)) {
-    const entry = await claimNext(repo);
-    if (!entry) return;
-    const log = fs.openSync(queueLogPath(repo, entry.id), 'a');
-    const started = new Date().toISOString();
-    // Its own process group, so `queue kill` reaches the stage's processes too.
-    const child = spawn(cli[0], [...cli.slice(1), 'queue', 'exec', entry.id], { cwd: repo.root, stdio: ['ignore', log, log], detached: true });
-    fs.closeSync(log);
-    await setWorker(repo, entry, { pid: process.pid, execPid: child.pid, started });
-    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('error', () => resolve({ code: 127, signal: null }));
-      child.on('close', (c, s) => resolve({ code: c, signal: s }));
-    });
-    const still = (await queueStates(repo)).find((s) => s.entry.id === entry.id && (s.status === 'running' || s.status === 'failed') && !s.result);
-    if (still?.status === 'running' || (still && !still.error)) {
-      await finishEntry(repo, entry, { error: signal ? `its run was killed by ${signal}` : `its run exited with ${code} without recording an end` });
+  let next: RunAhead | undefined;
+  try {
+    await failAbandoned(repo);
+    while (!stopRequested(repo, since)) {
+      const entry = await claimNext(repo);
+      if (!entry) return;
+      const run = next ?? startRunAhead(repo, cli);
+      next = undefined;
+      await fs.promises.rename(run.logFile, queueLogPath(repo, entry.id));
+      const started = new Date().toISOString();
+      run.stdin.end(`${entry.id}\n`);
+      await setWorker(repo, entry, { pid: process.pid, execPid: run.child.pid, started });
+      run.child.on('message', (message: { stageStarted?: string }) => {
+        if (message?.stageStarted && !next && !stopRequested(repo, since)) next = startRunAhead(repo, cli);
+      });
+      const { code, signal } = await run.ended;
+      const still = (await queueStates(repo)).find((s) => s.entry.id === entry.id && (s.status === 'running' || s.status === 'failed') && !s.result);
+      if (still?.status === 'running' || (still && !still.error)) {
+        await finishEntry(repo, entry, { error: signal ? `its run was killed by ${signal}` : `its run exited with ${code} without recording an end` });
+      }
+    }
+  } finally {
+    if (next) {
+      next.stdin.end(); // no entry for it: it exits
+      await fs.promises.rm(next.logFile, { force: true });
     }
   }
 }
 
+interface RunAhead {
+  child: ChildProcess;
+  /** Where its entry's id goes. */
+  stdin: Writable;
+  /** Where its output goes until it is given an entry. */
+  logFile: string;
+  ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `queue exec -` started now, waiting for an id (see runWorker), in its own process group so
+ * `queue kill` reaches its stage's processes too; it tells when its stages start on the IPC channel.
+ */
+function startRunAhead(repo: Repo, cli: string[]): RunAhead {
+  const logFile = runAheadLogPath(repo, process.pid);
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(cli[0], [...cli.slice(1), 'queue', 'exec', '-'], { cwd: repo.root, stdio: ['pipe', log, log, 'ipc'], detached: true });
+  fs.closeSync(log);
+  const stdin = child.stdin!;
+  stdin.on('error', () => undefined); // it died before reading its id: its end says how
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', () => resolve({ code: 127, signal: null }));
+    child.on('close', (c, s) => resolve({ code: c, signal: s }));
+  });
+  return { child, stdin, logFile, ended };
+}
+
 /** `queue exec <id>`: run a claimed entry here (the worker's child), recording its end: the experiment, or why it failed. */
-export async function execEntry(repo: Repo, id: string, log: (line: string) => void, signal?: AbortSignal): Promise<number> {
+export async function execEntry(repo: Repo, id: string, log: (line: string) => void, options: { signal?: AbortSignal; onStageStart?: (stage: string) => void } = {}): Promise<number> {
+  const { signal, onStageStart } = options;
   const state = (await queueStates(repo)).find((s) => s.entry.id === id && s.status === 'running');
   if (!state) {
     log(`ERROR: queue entry '${id}' is not running (claimed by a worker).`);
     return 1;
   }
   try {
-    const result = await runQueuedExperiment(repo, state.entry, { log, warn: (line) => log(`WARNING: ${line}`), signal });
+    const result = await runQueuedExperiment(repo, state.entry, { log, warn: (line) => log(`WARNING: ${line}`), signal, onStageStart });
     await finishEntry(repo, state.entry, { result: { rev: result.rev, ref: result.ref } });
     log(`\nRan experiment(s): ${result.name}`);
     return 0;

@@ -46,6 +46,8 @@ export interface ExpRunOptions {
   warn?: (line: string) => void;
   /** Where the run is: preparing, running stages, recording the experiment. */
   onPhase?: (phase: ExpRunPhase) => void;
+  /** Told as each stage's commands start (a queue worker then starts its next run's process: the CPU is the stage's least then). */
+  onStageStart?: (stage: string) => void;
   signal?: AbortSignal;
 }
 
@@ -133,7 +135,7 @@ export interface QueuedRun extends QueuedRunOptions {
  * A queued run, in a temporary tree of its own made from the files the workspace had when it
  * was queued, recorded as `exp run --temp` records it.
  */
-export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr'> = {}): Promise<ExpRunResult> {
+export async function runQueuedExperiment(repo: Repo, queued: QueuedRun, options: Pick<ExpRunOptions, 'log' | 'warn' | 'signal' | 'commandStdoutToStderr' | 'onStageStart'> = {}): Promise<ExpRunResult> {
   const scm = repo.scm;
   if (!scm) throw new CairnError('USAGE', 'experiments need git: this DVC repository is not in a git repository.');
   // The entry is a file under .dvc/tmp, which a cloned archive may have brought: its name is checked again.
@@ -199,7 +201,8 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
     const tmpRoot = path.join(tmp, path.relative(gitRoot, repo.root));
     await writeTempConfig(repo, tmpRoot);
     for (const p of plan.options.copyPaths ?? []) await copyIntoTemp(repo, tmpRoot, p, plan.options.cwd);
-    const tmpRepo = Repo.open(tmpRoot);
+    // The main repository's hash threads: a queued run's are started while it waits for its entry.
+    const tmpRepo = Repo.open(tmpRoot, { pool: repo.pool });
     try {
       const result = await tmpRepo.withLock(async () => {
         for (const group of plan.overrides) await applyParamOverrides(tmpRepo, group);
@@ -242,6 +245,7 @@ async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Pro
     signal: options.signal,
     env: { DVC_ROOT: mainRoot, [EXP_BASELINE_VAR]: plan.baseline, [EXP_NAME_VAR]: plan.name },
     onStageRun: (run) => plan.environment.recordStageRun(run),
+    onStageStart: options.onStageStart,
   });
   return { result, pipelines: loaded.pipelines };
 }
@@ -346,12 +350,13 @@ async function makeTempTree(repo: Repo, gitRoot: string, baseline: string, tree:
   const tmp = await fs.promises.mkdtemp(path.join(parent, 'tmp'));
   try {
     const git = gitWriter(tmp, { what: 'git init (experiment)' });
-    await gitWrite(git, ['init', '--quiet', '.']);
-    const mainObjects = path.resolve(gitRoot, (await runGit(gitRoot, ['rev-parse', '--git-path', 'objects'])).trim());
+    // Each git call is a few milliseconds on a queued run's critical path: what can overlap does, what can be one call is.
+    const [, objects] = await Promise.all([gitWrite(git, ['init', '--quiet', '.']), runGit(gitRoot, ['rev-parse', '--git-path', 'objects'])]);
+    const mainObjects = path.resolve(gitRoot, objects.trim());
     await fs.promises.mkdir(path.join(tmp, '.git', 'objects', 'info'), { recursive: true });
     await fs.promises.writeFile(path.join(tmp, '.git', 'objects', 'info', 'alternates'), `${mainObjects}\n`);
-    await gitWrite(git, ['read-tree', tree]);
-    await gitWrite(git, ['checkout-index', '--all', '--force']);
+    // The index and the files at once (the folder is empty but for .git).
+    await gitWrite(git, ['read-tree', '--reset', '-u', tree]);
     await gitWrite(git, ['update-ref', '--no-deref', 'HEAD', baseline]);
     return tmp;
   } catch (err) {

@@ -49,6 +49,9 @@ const ID = /^[0-9a-z]{10}-[0-9a-f]{8}$/;
 
 const queueDir = (repo: Repo, ...parts: string[]) => repo.tmpDir('cairn', 'queue', ...parts);
 export const queueLogPath = (repo: Repo, id: string) => path.join(queueDir(repo, 'logs'), `${id}.log`);
+/** Where a worker's run started ahead writes until it is given an entry (queueWorker.ts), named by the worker's pid. */
+export const runAheadLogPath = (repo: Repo, workerPid: number) => path.join(queueDir(repo, 'logs'), `.${workerPid}.next.log`);
+const RUN_AHEAD_LOG = /^\.(\d+)\.next\.log$/;
 const entryPath = (repo: Repo, status: QueueStatus, id: string) => path.join(queueDir(repo, status), `${id}.json`);
 const startRef = (id: string) => `refs/cairn/queue/${id}`;
 
@@ -209,10 +212,18 @@ export async function finishEntry(repo: Repo, entry: QueueEntry, outcome: { resu
   if (repo.scm && status === 'success') await gitWrite(gitWriter(repo.scm.root, { what: 'git update-ref (queue)' }), ['update-ref', '-d', startRef(entry.id)]).catch(() => undefined);
 }
 
-/** Running entries whose processes are all gone go to `failed/`, so their names are free and their logs kept. */
+/**
+ * Running entries whose processes are all gone go to `failed/`, so their names are free and their
+ * logs kept; the log of a killed worker's run started ahead (empty: it never got an entry) goes.
+ */
 export async function failAbandoned(repo: Repo): Promise<void> {
   for (const state of await queueStates(repo)) {
     if (state.status === 'failed' && fs.existsSync(entryPath(repo, 'running', state.entry.id))) await finishEntry(repo, state.entry, { error: state.error! });
+  }
+  const logs = queueDir(repo, 'logs');
+  for (const file of await fs.promises.readdir(logs)) {
+    const worker = RUN_AHEAD_LOG.exec(file);
+    if (worker && !processAlive(Number(worker[1]))) await fs.promises.rm(path.join(logs, file), { force: true });
   }
 }
 

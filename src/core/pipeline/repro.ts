@@ -39,6 +39,8 @@ export interface ReproOptions {
   allPipelines?: boolean;
   /** Variables for the stages' commands beyond DVC_ROOT and DVC_STAGE (an experiment's; may replace DVC_ROOT). */
   env?: Record<string, string>;
+  /** Told as each stage's commands start (not of stages skipped or restored). */
+  onStageStart?: (stage: string) => void;
   /** Told of each stage whose commands ran to the end (for an experiment's environment record). */
   onStageRun?: (run: { name: string; cmd: string[]; duration: number; exit_code: number }) => void;
   /**
@@ -160,6 +162,7 @@ export async function repro(repo: Repo, targets: string[], options: ReproOptions
       const cwd = path.join(repo.root, ...stage.wdir.split('/').filter(Boolean));
       const env = { ...process.env, DVC_ROOT: repo.root, DVC_STAGE: addr, ...options.env };
       const started = Date.now();
+      options.onStageStart?.(addr);
       for (const line of commandLines(stage.cmd)) {
         await runCommandLine(line, { cwd, env, stageName: addr, signal: options.signal, stdoutToStderr: options.commandStdoutToStderr });
       }

@@ -26,11 +26,13 @@ export class Repo {
   /** Where files bound for the workspace are made before being renamed into place. */
   private readonly workspaceStaging: string;
   private _pool: HashPool | undefined;
+  /** The pool is another repository's (a temporary tree borrowing the main one's): closing this one leaves it. */
+  private readonly poolLent: boolean;
   private _statIndex: StatIndex | undefined;
   private _guard: PathGuard | undefined;
   private lockHeld = false;
 
-  private constructor(readonly root: string, options: { hashJobs?: number } = {}) {
+  private constructor(readonly root: string, options: RepoOptions = {}) {
     this.dvcDir = path.join(root, DVC_DIR);
     this.config = RepoConfig.load(this.dvcDir);
     this.store = new ObjectStore(this.resolveCacheDir());
@@ -39,11 +41,13 @@ export class Repo {
     const gitRoot = this.config.getBool('core', 'no_scm') || !folderTrusted() ? undefined : Git.findRoot(root);
     this.scm = gitRoot ? new Git(gitRoot) : undefined;
     this.hashJobs = options.hashJobs;
+    this._pool = options.pool;
+    this.poolLent = options.pool !== undefined;
     this.workspaceStaging = path.join(this.stateDir, 'staging');
   }
 
   /** The repository containing `cwd`, found by walking up to a folder holding `.dvc/`. */
-  static open(cwd: string, options: { hashJobs?: number } = {}): Repo {
+  static open(cwd: string, options: RepoOptions = {}): Repo {
     let dir = path.resolve(cwd);
     for (;;) {
       if (fs.existsSync(path.join(dir, DVC_DIR, 'config')) || isDir(path.join(dir, DVC_DIR))) return new Repo(dir, options);
@@ -199,8 +203,14 @@ export class Repo {
 
   async close(): Promise<void> {
     await this._statIndex?.save();
-    await this._pool?.close();
+    if (!this.poolLent) await this._pool?.close();
   }
+}
+
+export interface RepoOptions {
+  hashJobs?: number;
+  /** Hash threads to use instead of starting its own (not closed with it). */
+  pool?: HashPool;
 }
 
 /**
