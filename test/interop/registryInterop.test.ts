@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CLI, git, tempDir, tempGitRepo } from '../support/fixtures';
-import { ensureGto } from '../support/peers';
+import { cairnOk, CLI, dvcOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { ensureDvc, ensureGto } from '../support/peers';
 
 /**
  * The model registry against the real gto (PyPI, GTO_VERSION): the same operations done by gto in
@@ -227,5 +227,62 @@ describe('model registry against the real gto', function () {
     assert.match(r.stderr, /was not found in the repository history/);
     assert.ok(!fs.existsSync(outside));
     assert.ok(!fs.existsSync(path.join(root, 'pwned')));
+  });
+});
+
+/** What dvc's own Python API reads of a repository's declared artifacts (`Repo.artifacts.read`). */
+function dvcArtifacts(root: string): unknown {
+  const python = path.join(path.dirname(ensureDvc()), 'python');
+  const code = 'import json; from dvc.repo import Repo\nprint(json.dumps({f: {n: a.to_dict() for n, a in d.items()} for f, d in Repo(".").artifacts.read().items()}))';
+  const r = runIn(root, python, ['-c', code]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+describe('artifacts declared in dvc.yaml, against the real dvc', function () {
+  this.timeout(120_000);
+
+  it('cairn artifacts add writes entries dvc reads, keeping the rest of dvc.yaml; refusals change nothing', () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    const pipeline = 'stages:\n  train:\n    cmd: echo hi  # says hi\n# artifacts below\n';
+    writeFiles(root, { 'dvc.yaml': pipeline });
+    cairnOk(root, 'artifacts', 'add', 'model', '--path', 'models/model.pkl', '--type', 'model', '--desc', 'the: model', '--label', 'a', '--label', 'b c');
+    cairnOk(root, 'artifacts', 'add', 'data/set', '--path', 'data.csv');
+    const text = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8');
+    assert.ok(text.startsWith(pipeline), text);
+    assert.deepEqual(dvcArtifacts(root), {
+      'dvc.yaml': { model: { path: 'models/model.pkl', type: 'model', desc: 'the: model', labels: ['a', 'b c'] }, 'data/set': { path: 'data.csv' } },
+    });
+    for (const args of [['model', '--path', 'x'], ['--', '-bad', '--path', 'x'], ['ok', '--path', '../outside'], ['ok', '--path', '.git/hooks/x']]) {
+      const r = runIn(root, process.execPath, [CLI, 'artifacts', 'add', ...args]);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8'), text);
+    }
+  });
+
+  it('dvc artifacts get fetches the version Cairn registered and a stage Cairn assigned (folder remote)', () => {
+    const root = tempGitRepo();
+    const storage = tempDir();
+    dvcOk(root, 'init', '-q');
+    dvcOk(root, 'remote', 'add', '-d', 'store', storage);
+    writeFiles(root, { 'models/model.pkl': 'weights v1' });
+    dvcOk(root, 'add', '-q', 'models/model.pkl');
+    cairnOk(root, 'artifacts', 'add', 'model', '--path', 'models/model.pkl', '--type', 'model');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'v1');
+    cairnOk(root, 'model', 'register', 'model');
+    writeFiles(root, { 'models/model.pkl': 'weights v2' });
+    dvcOk(root, 'add', '-q', 'models/model.pkl');
+    git(root, 'commit', '-q', '-am', 'v2');
+    cairnOk(root, 'model', 'register', 'model');
+    cairnOk(root, 'model', 'assign', 'model', '--version', 'v0.0.1', '--stage', 'prod');
+    dvcOk(root, 'push', '-q', '--all-commits');
+    const out = tempDir();
+    dvcOk(out, 'artifacts', 'get', root, 'model', '--rev', 'v0.0.2', '-o', 'latest.pkl');
+    dvcOk(out, 'artifacts', 'get', root, 'model', '--stage', 'prod', '-o', 'prod.pkl');
+    assert.equal(fs.readFileSync(path.join(out, 'latest.pkl'), 'utf8'), 'weights v2');
+    assert.equal(fs.readFileSync(path.join(out, 'prod.pkl'), 'utf8'), 'weights v1');
   });
 });
