@@ -286,3 +286,55 @@ describe('artifacts declared in dvc.yaml, against the real dvc', function () {
     assert.equal(fs.readFileSync(path.join(out, 'prod.pkl'), 'utf8'), 'weights v1');
   });
 });
+
+describe('cairn artifacts get, against dvc artifacts get', function () {
+  this.timeout(120_000);
+
+  it('downloads what dvc downloads for versions and stages gto registered (from the folder remote, the cache emptied), refusing what it cannot find', () => {
+    const root = tempGitRepo();
+    const storage = tempDir();
+    dvcOk(root, 'init', '-q');
+    dvcOk(root, 'remote', 'add', '-d', 'store', storage);
+    writeFiles(root, { 'sub/models/model.pkl': 'weights v1', 'sub/dvc.yaml': 'artifacts:\n  model:\n    path: models/model.pkl\n    type: model\n' });
+    dvcOk(root, 'add', '-q', 'sub/models/model.pkl');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'v1');
+    assert.equal(gto(root, ['register', 'sub:model']).status, 0);
+    writeFiles(root, { 'sub/models/model.pkl': 'weights v2' });
+    dvcOk(root, 'add', '-q', 'sub/models/model.pkl');
+    git(root, 'commit', '-q', '-am', 'v2');
+    assert.equal(gto(root, ['register', 'sub:model', '--bump-major']).status, 0);
+    assert.equal(gto(root, ['assign', 'sub:model', '--version', 'v0.0.1', '--stage', 'prod']).status, 0);
+    dvcOk(root, 'push', '-q', '-A');
+    fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
+    const out = tempDir();
+    for (const [file, choice] of [['greatest', []], ['v1', ['--rev', 'v0.0.1']], ['prod', ['--stage', 'prod']], ['nested-spelling', ['--rev', 'v1.0.0']]] as [string, string[]][]) {
+      const name = file === 'nested-spelling' ? 'sub/dvc.yaml:model' : 'sub:model';
+      dvcOk(out, 'artifacts', 'get', root, name, ...choice, '-o', `dvc-${file}`);
+      cairnOk(out, 'artifacts', 'get', root, name, ...choice, '-o', `cairn-${file}`);
+      assert.equal(fs.readFileSync(path.join(out, `cairn-${file}`), 'utf8'), fs.readFileSync(path.join(out, `dvc-${file}`), 'utf8'), file);
+    }
+    assert.equal(fs.readFileSync(path.join(out, 'cairn-greatest'), 'utf8'), 'weights v2');
+    assert.equal(fs.readFileSync(path.join(out, 'cairn-prod'), 'utf8'), 'weights v1');
+    for (const args of [['sub:model', '--rev', 'v9.9.9'], ['sub:model', '--stage', 'nope'], ['other']]) {
+      const r = runIn(out, process.execPath, [CLI, 'artifacts', 'get', root, ...args, '-o', 'x']);
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /Unable to find artifact/);
+      assert.ok(!fs.existsSync(path.join(out, 'x')));
+    }
+  });
+
+  it("refuses an artifact whose declared path leaves the repository (a hostile dvc.yaml), writing nothing", () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'dvc.yaml': 'artifacts:\n  model:\n    path: ../../etc/passwd\n' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'hostile');
+    assert.equal(cairnModel(root, ['register', 'model']).status, 0);
+    const out = tempDir();
+    const r = runIn(out, process.execPath, [CLI, 'artifacts', 'get', root, 'model']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /is outside the repository/);
+    assert.deepEqual(fs.readdirSync(out), []);
+  });
+});
