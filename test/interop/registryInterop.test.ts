@@ -164,6 +164,23 @@ describe('model registry against the real gto', function () {
     assertSameQueries(root, ['m']);
   });
 
+  it("reads the legacy artifacts.yaml as gto does: each version's commit describes it, HEAD's declares unregistered ones", () => {
+    const root = tempGitRepo();
+    writeFiles(root, { 'artifacts.yaml': 'reg:\n  type: model\n  path: r.pkl\n  description: first\n  labels: [a, b]\n  custom: {k: [1, 2]}\n' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'one');
+    assert.equal(cairnModel(root, ['register', 'reg']).status, 0);
+    writeFiles(root, { 'artifacts.yaml': 'reg:\n  type: model\n  path: r.pkl\n  virtual: false\nlegacy:\n  path: m.pkl\n' });
+    git(root, 'commit', '-q', '-am', 'two');
+    assert.equal(gto(root, ['register', 'reg']).status, 0);
+    assertSameQueries(root, ['reg', 'legacy']);
+    // A file gto's model refuses stops gto; Cairn reads the registry as if the file were not there.
+    writeFiles(root, { 'artifacts.yaml': '- not a mapping\n' });
+    git(root, 'commit', '-q', '-am', 'three');
+    assert.match(gto(root, ['show', '--json']).stderr, /artifacts\.yaml file doesn't conform to GTO format/);
+    assert.deepEqual(Object.keys(JSON.parse(cairnModel(root, ['show', '--json']).stdout)), ['reg']);
+  });
+
   it('refuses bad input with one line and writes no tag (as gto refuses it)', () => {
     const root = tempGitRepo();
     git(root, 'commit', '-q', '--allow-empty', '-m', 'one');

@@ -60,7 +60,7 @@ export function eventJson(e: RegistryEvent, withKind = false): EventJson {
     commit_hexsha: e.commitHexsha,
   };
   if (e.kind === 'commit') {
-    Object.assign(json, { version: e.version, enrichments: [], committer: e.committer, committer_email: e.committerEmail });
+    Object.assign(json, { version: e.version, enrichments: e.enrichments ?? [], committer: e.committer, committer_email: e.committerEmail });
   } else {
     json.tag = e.tag;
     if (e.version !== undefined) json.version = e.version;

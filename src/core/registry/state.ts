@@ -1,5 +1,6 @@
 import { CairnError } from '../errors';
 import { nearestName } from '../nearestName';
+import { LegacyArtifact } from './legacyIndex';
 import { CommitInfo, GitTime, RegistryTag } from './readTags';
 import { compareSemVer, parseSemVer } from './semver';
 
@@ -27,6 +28,8 @@ export interface RegistryEvent {
   stage?: string;
   committer?: string;
   committerEmail?: string;
+  /** A commit event's enrichments: what the legacy `artifacts.yaml` of that commit says of the artifact. */
+  enrichments?: { source: 'gto'; artifact: LegacyArtifact }[];
 }
 
 export const priorityOf = (e: RegistryEvent): number => PRIORITY[e.kind];
@@ -122,7 +125,10 @@ export class ArtifactVersion {
   add(event: RegistryEvent): void {
     if (event.kind === 'registration') insertByTime(this.registrations, event);
     else if (event.kind === 'deregistration') insertByTime(this.deregistrations, event);
-    else if (event.kind === 'commit') insertByTime(this.enrichments, event);
+    else if (event.kind === 'commit') {
+      // The same commit described twice (a registered version at HEAD, found again at HEAD) is one event, as in gto.
+      if (!this.enrichments.some((e) => e.commitHexsha === event.commitHexsha)) insertByTime(this.enrichments, event);
+    }
     else if (event.kind === 'assignment') insertByTime(this.stageFor(event.stage!).assignments, event);
     else if (event.kind === 'unassignment') insertByTime(this.stageFor(event.stage!).unassignments, event);
   }
@@ -249,11 +255,21 @@ export class RegistryState {
   }
 }
 
+/** What `buildState` reads of commits: each version's commit, HEAD, and their legacy `artifacts.yaml`. */
+export interface CommitFacts {
+  commits: Map<string, CommitInfo>;
+  legacyIndexes: Map<string, Map<string, LegacyArtifact> | undefined>;
+  head?: string;
+}
+
 /**
  * The state GTO builds (gto: registry.py `get_state`): deprecation tags, then version tags, then
- * stage tags, each in tag-time order; then each version's commit as its "commit" event.
+ * stage tags, each in tag-time order; then each version's commit as its "commit" event, with what
+ * that commit's legacy `artifacts.yaml` says of the artifact; then the artifacts HEAD's
+ * `artifacts.yaml` declares, each with a version found at HEAD.
  */
-export function buildState(tags: RegistryTag[], commits: Map<string, CommitInfo>): RegistryState {
+export function buildState(tags: RegistryTag[], facts: CommitFacts): RegistryState {
+  const { commits, legacyIndexes } = facts;
   const state = new RegistryState();
   const eventOf = (t: RegistryTag, kind: EventKind, version?: string): RegistryEvent => ({
     kind,
@@ -277,23 +293,33 @@ export function buildState(tags: RegistryTag[], commits: Map<string, CommitInfo>
     const version = artifact.findVersion({ commit: t.target }) ?? artifact.versionFor(t.target, t.target);
     artifact.add(eventOf(t, t.parsed.action === 'assign' ? 'assignment' : 'unassignment', version.version));
   }
+  const commitEvent = (artifact: string, version: ArtifactVersion, commit: CommitInfo): RegistryEvent => {
+    const declared = legacyIndexes.get(commit.hexsha)?.get(artifact);
+    return {
+      kind: 'commit',
+      artifact,
+      createdAt: commit.time,
+      author: commit.author,
+      authorEmail: commit.authorEmail,
+      message: commit.message,
+      commitHexsha: commit.hexsha,
+      version: version.version,
+      committer: commit.committer,
+      committerEmail: commit.committerEmail,
+      enrichments: declared ? [{ source: 'gto', artifact: declared }] : [],
+    };
+  };
   for (const artifact of state.artifacts.values()) {
     for (const version of artifact.versions) {
       const commit = commits.get(version.commitHexsha);
-      if (!commit) continue;
-      version.add({
-        kind: 'commit',
-        artifact: artifact.name,
-        createdAt: commit.time,
-        author: commit.author,
-        authorEmail: commit.authorEmail,
-        message: commit.message,
-        commitHexsha: commit.hexsha,
-        version: version.version,
-        committer: commit.committer,
-        committerEmail: commit.committerEmail,
-      });
+      if (commit) version.add(commitEvent(artifact.name, version, commit));
     }
+  }
+  const head = facts.head ? commits.get(facts.head) : undefined;
+  for (const name of head ? (legacyIndexes.get(head.hexsha)?.keys() ?? []) : []) {
+    const artifact = state.artifact(name, true);
+    const version = artifact.findVersion({ commit: head!.hexsha }) ?? artifact.versionFor(head!.hexsha, head!.hexsha);
+    version.add(commitEvent(name, version, head!));
   }
   return state;
 }
