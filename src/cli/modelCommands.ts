@@ -1,6 +1,7 @@
 import { CairnError } from '../core/errors';
 import { Git } from '../core/scm/git';
 import { assign } from '../core/registry/assign';
+import { declaredArtifacts } from '../core/registry/declaredArtifacts';
 import { WrittenTag } from '../core/registry/createTag';
 import { deprecateArtifact, deregister, unassign } from '../core/registry/deprecate';
 import { readRegistry } from '../core/registry/registry';
@@ -116,6 +117,7 @@ const deprecateCommand: Command = {
 const showOptions: Options = {
   deprecated: { type: 'boolean', short: 'd', help: 'Include deprecated artifacts and deregistered versions.' },
   'registered-only': { type: 'boolean', help: 'Only registered versions (not versions only assigned a stage).' },
+  declared: { type: 'boolean', help: "Also the artifacts HEAD's dvc.yaml files declare that the registry has no tag of (beyond gto: as unregistered ones, version null)." },
   sort: { type: 'string', value: 'timestamp|semver', help: "Which version a stage shows first: the latest assigned ('timestamp', the default) or the greatest ('semver')." },
 };
 
@@ -139,7 +141,15 @@ const showCommand: Command = {
     const state = await readRegistry(gitRoot());
     const options = { deprecated: values.deprecated, registeredOnly: values['registered-only'], sort: sortOf(values.sort) };
     if (positionals[0] === undefined) {
+      const root = gitRoot();
       const registry = showRegistry(state, options);
+      if (values.declared) {
+        const stages = state.usedStages();
+        // A deprecated artifact stays out (unless -d lists it as the registry has it).
+        for (const d of (await declaredArtifacts(root)).filter((d) => !state.artifacts.has(d.name))) {
+          registry[d.name] = { version: null, stage: Object.fromEntries(stages.map((s) => [s, null])), registered: false, active: true };
+        }
+      }
       if (values.json) printGtoJson(registry);
       else {
         const stages = state.usedStages();

@@ -271,6 +271,14 @@ describe('artifacts declared in dvc.yaml, against the real dvc', function () {
     assert.deepEqual(dvcArtifacts(root), {
       'dvc.yaml': { model: { path: 'models/model.pkl', type: 'model', desc: 'the: model', labels: ['a', 'b c'] }, 'data/set': { path: 'data.csv' } },
     });
+    // Beyond gto: `show --declared` lists the declared artifacts the registry has no tag of, once committed.
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'declared');
+    cairnOk(root, 'model', 'register', 'model');
+    const registered = { model: { version: 'v0.0.1', stage: {}, registered: true, active: true } };
+    assert.deepEqual(JSON.parse(gto(root, ['show', '--json']).stdout), registered);
+    assert.deepEqual(JSON.parse(cairnOk(root, 'model', 'show', '--json')), registered);
+    assert.deepEqual(JSON.parse(cairnOk(root, 'model', 'show', '--declared', '--json')), { ...registered, 'data/set': { version: null, stage: {}, registered: false, active: true } });
     for (const args of [['model', '--path', 'x'], ['--', '-bad', '--path', 'x'], ['ok', '--path', '../outside'], ['ok', '--path', '.git/hooks/x']]) {
       const r = runIn(root, process.execPath, [CLI, 'artifacts', 'add', ...args]);
       assert.notEqual(r.status, 0, args.join(' '));
