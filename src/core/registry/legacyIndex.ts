@@ -40,10 +40,14 @@ function legacyArtifact(value: unknown): LegacyArtifact | undefined {
  */
 export async function readLegacyIndex(reader: GitObjectReader, commit: string): Promise<Map<string, LegacyArtifact> | undefined> {
   const blob = await reader.read(`${commit}:artifacts.yaml`);
-  if (!blob || blob.type !== 'blob') return undefined;
+  return blob && blob.type === 'blob' ? parseLegacyIndex(blob.data.toString('utf8')) : undefined;
+}
+
+/** An `artifacts.yaml` text as gto's model reads it, or undefined where gto's model refuses it. */
+export function parseLegacyIndex(text: string): Map<string, LegacyArtifact> | undefined {
   let contents: unknown;
   try {
-    const doc = parseYamlDocument(blob.data.toString('utf8'), 'artifacts.yaml');
+    const doc = parseYamlDocument(text, 'artifacts.yaml');
     if (doc.errors.length) return undefined;
     contents = doc.toJS();
   } catch (err) {
