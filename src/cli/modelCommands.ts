@@ -8,7 +8,7 @@ import { readRegistry } from '../core/registry/registry';
 import { register } from '../core/registry/register';
 import { Bump } from '../core/registry/semver';
 import { checkRef, describeEvent, eventJson, history, showRegistry, showVersions } from '../core/registry/show';
-import { Command, CommandTable, Options, out, shellQuote } from './command';
+import { Command, CommandTable, Options, out, printJson, shellQuote } from './command';
 
 /** The git work tree of the working folder: the registry lives in its tags. */
 function gitRoot(): string {
@@ -32,9 +32,10 @@ function simpleOf(value: string | undefined): boolean | undefined {
   throw new CairnError('USAGE', `--simple takes one of auto, true, false; got '${value}'.`);
 }
 
-/** What gto says after writing a tag. */
-function reportTag(written: WrittenTag, what: string, quiet: boolean): void {
-  if (quiet) return;
+/** What gto says after writing a tag (with --json: the tag, its commit and whether it was pushed, one line). */
+function reportTag(written: WrittenTag, what: string, values: Record<string, any>): void {
+  if (values.json) return printJson(written);
+  if (values.quiet) return;
   out(`Created git tag '${written.tag}' that ${what}`);
   if (written.pushed) out(`Pushed git tag ${written.tag} to origin.`);
   else out(`To push the changes upstream, run:\n    git push origin ${shellQuote(written.tag)}`);
@@ -62,7 +63,7 @@ const registerCommand: Command = {
     const bumps = (['major', 'minor', 'patch'] as Bump[]).filter((b) => values[`bump-${b}`]);
     if (bumps.length + (values.version ? 1 : 0) > 1) throw new CairnError('USAGE', 'Need to specify either version or single bump argument');
     const written = await register(gitRoot(), positionals[0], positionals[1], { ...tagOptions(values), version: values.version, bump: bumps[0] });
-    reportTag(written, 'registers version', values.quiet);
+    reportTag(written, 'registers version', values);
     return 0;
   },
 };
@@ -88,8 +89,8 @@ const assignCommand: Command = {
       version: rev === undefined ? values.version : undefined,
       registerAs: rev !== undefined ? values.version : undefined,
     });
-    if (result.registered) reportTag(result.registered, 'registers version', values.quiet);
-    reportTag(result, `assigns stage to version '${result.version}'`, values.quiet);
+    if (result.registered) reportTag(result.registered, 'registers version', values);
+    reportTag(result, `assigns stage to version '${result.version}'`, values);
     return 0;
   },
 };
@@ -107,9 +108,9 @@ const deprecateCommand: Command = {
     if (!name || positionals.length > 3) throw new CairnError('USAGE', `cairn model deprecate takes a name, an optional version and an optional stage, got ${positionals.length} arguments.`);
     const root = gitRoot();
     const options = tagOptions(values);
-    if (stage) reportTag(await unassign(root, name, version, stage, options), `unassigns stage from version '${version}'`, values.quiet);
-    else if (version) reportTag(await deregister(root, name, version, options), 'deregisters version', values.quiet);
-    else reportTag(await deprecateArtifact(root, name, options), 'deprecates artifact', values.quiet);
+    if (stage) reportTag(await unassign(root, name, version, stage, options), `unassigns stage from version '${version}'`, values);
+    else if (version) reportTag(await deregister(root, name, version, options), 'deregisters version', values);
+    else reportTag(await deprecateArtifact(root, name, options), 'deprecates artifact', values);
     return 0;
   },
 };
