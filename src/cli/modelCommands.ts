@@ -34,7 +34,10 @@ function simpleOf(value: string | undefined): boolean | undefined {
 
 /** What gto says after writing a tag (with --json: the tag, its commit and whether it was pushed, one line). */
 function reportTag(written: WrittenTag, what: string, values: Record<string, any>): void {
-  if (values.json) return printJson(written);
+  if (values.json) {
+    printJson(written);
+    return;
+  }
   if (values.quiet) return;
   out(`Created git tag '${written.tag}' that ${what}`);
   if (written.pushed) out(`Pushed git tag ${written.tag} to origin.`);
