@@ -28,6 +28,8 @@ import { isoLocalTime } from '../../src/core/experiments/revisionData';
 import { expTable } from '../../src/core/experiments/table';
 import { parseWandbSweep } from '../../src/core/experiments/wandbSweep';
 import { wandbSweepRuns } from '../../src/core/experiments/wandbSweepRuns';
+import { parseTagName } from '../../src/core/registry/tagNames';
+import { parseLegacyIndex } from '../../src/core/registry/legacyIndex';
 
 /**
  * Every parser of bytes a stranger's repository or remote provides, fed valid files mutated
@@ -315,6 +317,11 @@ describe('fuzzing every parser of repository and remote bytes', function () {
       'method: random\nrun_cap: 5\nearly_terminate: {type: hyperband, min_iter: 3}\nparameters:\n  a: {distribution: normal, mu: 1, sigma: 2}\n  b: {distribution: log_uniform_values, min: 0.001, max: 1}\n  c: {values: [x, y], probabilities: [0.3, 0.7]}\n  d: {distribution: q_log_normal, q: 2}\n  conf/t.yaml:e: {distribution: inv_log_uniform_values, min: 1, max: 9}\n  +f: {distribution: q_normal}\n',
     ];
     await fuzz('W&B sweep file', sweeps, (text) => wandbSweepRuns(parseWandbSweep(text, 'sweep.yaml'), { seed: 1 }));
+  });
+
+  it("the model registry: GTO tag names and the legacy artifacts.yaml", async () => {
+    await fuzz('GTO tag name', ['model@v1.2.3-rc.1+b.5', 'sub/dir=m#prod!#12', 'm@deprecated', 'a-b_c/d@v0.0.1!'], (text) => parseTagName(text));
+    await fuzz('artifacts.yaml (legacy)', ['m:\n  type: model\n  path: m.pkl\n  virtual: false\n  labels: [a, b]\n  description: d\n  custom: {k: [1, 2]}\nn:\n  path: x\n'], (text) => parseLegacyIndex(text));
   });
 
   it('.dir manifests', async () => {

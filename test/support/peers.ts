@@ -73,3 +73,25 @@ export function ensureDvclive(): string {
   fs.writeFileSync(complete, `${DVC_VERSION}+dvclive-${DVCLIVE_VERSION}\n`);
   return python;
 }
+
+/** The GTO version (PyPI) the model registry is checked against: the newest 1.x, the one dvc DVC_VERSION installs. */
+export const GTO_VERSION = '1.10.1';
+
+/**
+ * The path of a `gto` executable of GTO_VERSION, in a virtualenv of its own (the registry's tags
+ * are compared with what the real gto writes and reads). Made once; a half-made venv (no marker,
+ * written last) is made again.
+ */
+export function ensureGto(): string {
+  const dir = path.join(peersDir, `gto-${GTO_VERSION}`);
+  const gto = path.join(dir, 'bin', 'gto');
+  const complete = path.join(dir, '.cairn-complete');
+  if (fs.existsSync(complete)) return gto;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(peersDir, { recursive: true });
+  process.stderr.write(`Installing the gto ${GTO_VERSION} peer into ${dir} (once)...\n`);
+  execFileSync(process.env.PYTHON ?? 'python3', ['-m', 'venv', dir], { stdio: 'inherit' });
+  execFileSync(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `gto==${GTO_VERSION}`], { stdio: 'inherit' });
+  fs.writeFileSync(complete, `gto-${GTO_VERSION}\n`);
+  return gto;
+}
