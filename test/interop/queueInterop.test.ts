@@ -161,6 +161,19 @@ describe('queue (interop with dvc)', function () {
     assert.equal(git(root, 'for-each-ref', 'refs/cairn'), '');
   });
 
+  it('a sweep across two params files is the product dvc queues: the same runs, in the same order, with the same lines', () => {
+    const sweep = ['-S', 'train.lr=0.1,0.2', '-S', 'conf.yaml:model.depth=range(2,5)', '-S', 'conf.yaml:+model.width=8', '-n', 'grid'];
+    const [dvcRoot, root] = [trainedBaseline(), trainedBaseline()];
+    for (const r of [dvcRoot, root]) {
+      fs.writeFileSync(path.join(r, 'conf.yaml'), 'model:\n  depth: 1\n');
+      git(r, 'add', 'conf.yaml');
+      git(r, 'commit', '-qm', 'conf');
+    }
+    const lines = cairnOk(root, 'exp', 'run', '--queue', ...sweep);
+    assert.equal(lines, dvcOk(dvcRoot, 'exp', 'run', '--queue', ...sweep));
+    assert.equal(lines.match(/^Queued experiment 'grid-\d' for future execution\.$/gm)?.length, 6);
+  });
+
   it('two queue starts at once never run the same entry', async () => {
     const root = countingBaseline();
     const before = runsLogNow();
