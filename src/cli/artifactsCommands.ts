@@ -33,7 +33,7 @@ export const artifactsCommands: CommandTable = {
         summary: 'Download an artifact at a registered version or stage from a repository (its cache, else its DVC remote), verified by hash',
         args: [
           { name: '<repo>', help: 'The repository: a local folder holding its git clone.' },
-          { name: '<name>', help: "The artifact (nested: 'sub/dir:name' or 'sub/dir/dvc.yaml:name')." },
+          { name: '<name>', help: "The artifact (nested: 'sub/dir:name' or 'sub/dir/dvc.yaml:name'); gto's shortcuts name@v1.2.0, name#prod and name@latest choose the version too." },
         ],
         options: {
           rev: { type: 'string', value: '<version>', help: 'The registered version (default: the greatest).' },

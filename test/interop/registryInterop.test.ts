@@ -341,6 +341,13 @@ describe('cairn artifacts get, against dvc artifacts get', function () {
     }
     assert.equal(fs.readFileSync(path.join(out, 'cairn-greatest'), 'utf8'), 'weights v2');
     assert.equal(fs.readFileSync(path.join(out, 'cairn-prod'), 'utf8'), 'weights v1');
+    // gto's shortcuts, beyond dvc: the same files.
+    for (const [shortcut, same] of [['sub:model@v0.0.1', 'v1'], ['sub:model#prod', 'prod'], ['sub:model@latest', 'greatest']]) {
+      cairnOk(out, 'artifacts', 'get', root, shortcut, '-o', `shortcut-${same}`);
+      assert.equal(fs.readFileSync(path.join(out, `shortcut-${same}`), 'utf8'), fs.readFileSync(path.join(out, `dvc-${same}`), 'utf8'), shortcut);
+    }
+    const twice = runIn(out, process.execPath, [CLI, 'artifacts', 'get', root, 'sub:model#prod', '--rev', 'v0.0.1', '-o', 'y']);
+    assert.match(twice.stderr, /^ERROR: 'sub:model#prod' names its version or stage already/);
     for (const args of [['sub:model', '--rev', 'v9.9.9'], ['sub:model', '--stage', 'nope'], ['other']]) {
       const r = runIn(out, process.execPath, [CLI, 'artifacts', 'get', root, ...args, '-o', 'x']);
       assert.notEqual(r.status, 0);

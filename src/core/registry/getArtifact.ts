@@ -14,6 +14,7 @@ import { Repo } from '../repo/repo';
 import { readRegistryTags, RegistryTag } from './readTags';
 import { compareSemVer, parseSemVer } from './semver';
 import { assertArtifactName } from './tagNames';
+import { parseShortcut } from './show';
 
 export interface GetArtifactOptions {
   version?: string;
@@ -66,8 +67,15 @@ export function artifactCommit(tags: RegistryTag[], name: string, version?: stri
  * supported yet.
  */
 export async function getArtifact(source: string, nameAsGiven: string, options: GetArtifactOptions): Promise<GotArtifact> {
+  // Beyond dvc: gto's shortcuts name the version or stage in the name (`model@v1.2.0`, `model#prod`, `model@latest`).
+  const shortcut = parseShortcut(nameAsGiven);
+  const inName = shortcut.version ?? shortcut.stage ?? (shortcut.latest ? 'latest' : undefined);
+  if (inName && (options.version || options.stage)) {
+    throw new CairnError('USAGE', `'${nameAsGiven}' names its version or stage already: give it there or with --rev/--stage, not both.`);
+  }
+  options = { ...options, version: options.version ?? shortcut.version, stage: options.stage ?? shortcut.stage };
   if (options.version && options.stage) throw new CairnError('USAGE', 'Artifact version and stage are mutually exclusive.');
-  const name = artifactName(nameAsGiven);
+  const name = artifactName(shortcut.name);
   assertArtifactName(name);
   const sourceRoot = path.resolve(options.cwd, source);
   if (!fs.existsSync(path.join(sourceRoot, '.git'))) throw new CairnError('USAGE', `'${source}' is not a git repository folder.`, { hint: 'Give the root folder of a local clone (URLs are not supported yet).' });
