@@ -63,7 +63,7 @@ export async function workerStates(repo: Repo): Promise<WorkerState[]> {
   const workers: WorkerState[] = [];
   for (const file of await fs.promises.readdir(workersDir(repo))) {
     const pid = Number(file.replace(/\.json$/, ''));
-    if (!/^\d+\.json$/.test(file) || !processAlive(pid)) continue;
+    if (!/^\d+\.json$/.test(file) || !processAlive(pid) || !isQueueWorker(pid)) continue;
     let started = '';
     try {
       started = String((JSON.parse(fs.readFileSync(path.join(workersDir(repo), file), 'utf8')) as { started?: unknown }).started ?? '');
@@ -73,6 +73,18 @@ export async function workerStates(repo: Repo): Promise<WorkerState[]> {
     workers.push({ pid, started, running: running.find((s) => s.worker?.pid === pid)?.entry.name });
   }
   return workers;
+}
+
+/**
+ * Whether `pid` is a `queue worker` process, where /proc tells: a registration file may have come
+ * with an archive, naming some other process, which would stop `queue start` from starting any.
+ */
+function isQueueWorker(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0queue\0worker');
+  } catch {
+    return true;
+  }
 }
 
 export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
