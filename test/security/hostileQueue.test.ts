@@ -72,12 +72,14 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     assert.equal(cairn(root, 'queue', 'remove', '--all').status, 0);
     assert.ok(fs.existsSync(path.join(outside, 'entry.json')), 'removing the queue never deletes through a link');
   });
-  it('planted worker registrations naming other live processes do not stop queue start from starting workers', async () => {
+  it('planted worker registrations naming other live processes, or a stop request dated ahead, do not stop the queue from running', async () => {
     const root = trainedBaseline();
     cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-n', 'real');
     const workers = path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'workers');
     fs.mkdirSync(workers, { recursive: true });
     for (const pid of [1, process.pid]) fs.writeFileSync(path.join(workers, `${pid}.json`), JSON.stringify({ pid, started: new Date().toISOString() }));
+    // A stop request dated far ahead would stop every worker ever started.
+    fs.writeFileSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'stop'), `${Date.now() + 10 * 365 * 86_400_000}\n`);
     assert.match(cairnOk(root, 'queue', 'status'), /Worker status: 0 active, 0 idle\n$/);
     assert.match(cairnOk(root, 'queue', 'start'), /^Started 1 worker for 1 queued experiment\.$/m);
     await waitForQueue(root);

@@ -38,10 +38,11 @@ export async function requestStop(repo: Repo): Promise<void> {
   await writeFileAtomic(stopRequestPath(repo), `${Date.now()}\n`);
 }
 
-/** Whether a worker that started at `since` (ms) was asked to stop. */
+/** Whether a worker that started at `since` (ms) was asked to stop; a request dated in the future (planted, or a clock set back) is not one. */
 function stopRequested(repo: Repo, since: number): boolean {
   try {
-    return Number(fs.readFileSync(stopRequestPath(repo), 'utf8').trim()) >= since;
+    const at = Number(fs.readFileSync(stopRequestPath(repo), 'utf8').trim());
+    return at >= since && at <= Date.now() + 60_000;
   } catch {
     return false;
   }
