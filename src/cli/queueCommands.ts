@@ -72,8 +72,9 @@ export const queueCommands: CommandTable = {
         async run({ values, positionals, signal }) {
           if (positionals.length !== 1) throw new CairnError('USAGE', 'cairn queue logs takes one experiment name or task id.');
           return withRepo(async (repo) => {
-            const state = await findEntry(repo, positionals[0]);
-            if (!state) throw notInQueue(positionals[0], await queueStates(repo));
+            const states = await queueStates(repo);
+            const state = findEntry(states, positionals[0]);
+            if (!state) throw notInQueue(positionals[0], states);
             const [last] = await readQueueLogs(repo, [state.entry.id], { follow: !!values.follow, signal, onText: (_, text) => process.stdout.write(text) });
             if (last?.status === 'failed' && last.error && values.follow) process.stderr.write(`ERROR: ${last.error}\n`);
             return 0;
@@ -106,7 +107,7 @@ export const queueCommands: CommandTable = {
           return withRepo(async (repo) => {
             const states = await queueStates(repo);
             const targets = positionals.map((name) => {
-              const state = states.find((s) => s.entry.id === name) ?? [...states].reverse().find((s) => s.entry.name === name);
+              const state = findEntry(states, name);
               if (!state) throw notInQueue(name, states);
               if (state.status !== 'running') throw new CairnError('USAGE', `'${name}' is ${state.status}, not running: nothing to kill.`, { hint: state.status === 'queued' ? `\`cairn queue remove ${name}\` takes it out of the queue.` : undefined });
               return state;

@@ -269,8 +269,7 @@ export function notInQueue(name: string, states: readonly QueueEntryState[]): Ca
 }
 
 /** The entry named `nameOrId` (an experiment name or a queue id), the newest when a name was queued more than once. */
-export async function findEntry(repo: Repo, nameOrId: string): Promise<QueueEntryState | undefined> {
-  const states = await queueStates(repo);
+export function findEntry(states: readonly QueueEntryState[], nameOrId: string): QueueEntryState | undefined {
   return states.find((s) => s.entry.id === nameOrId) ?? [...states].reverse().find((s) => s.entry.name === nameOrId);
 }
 
