@@ -30,6 +30,9 @@ function lineageTree(l: Lineage, md: boolean): TreeNode {
     if (d.madeBy.kind === 'stage') {
       const stage = byName.get(d.madeBy.stage);
       if (stage) node.children.push(stageNode(stage));
+    } else {
+      // A folder holding stage outputs: those stages made part of it.
+      for (const s of l.stages) if (s.outs.some((o) => o.path.startsWith(`${d.path}/`))) node.children.push(stageNode(s));
     }
     return node;
   };
@@ -98,7 +101,7 @@ function printText(l: Lineage): void {
   for (const line of textTree(lineageTree(l, false))) out(line);
   if (l.sources.length) {
     out('');
-    out('Raw data:');
+    out('Upstream sources (raw data and code):');
     for (const s of l.sources) out(`  ${dataLabel(s, false)}`);
   }
   for (const [title, files] of [['Params', l.params], ['Metrics', l.metrics]] as const) {
@@ -122,7 +125,7 @@ function printMarkdown(l: Lineage): void {
   if (refs) lines.push(`- ${refs}`);
   if (l.note) lines.push(`- ${l.note}`);
   lines.push('', '### What made it', '', ...markdownList(lineageTree(l, true)));
-  if (l.sources.length) lines.push('', '### Raw data', '', markdownTable(['path', 'md5', 'from'], l.sources.map((s) => [s.path, s.md5 ?? '', s.madeBy.kind === 'dvc' ? s.madeBy.file : s.madeBy.kind === 'git' ? `git ${s.madeBy.blob}` : s.madeBy.kind])));
+  if (l.sources.length) lines.push('', '### Upstream sources (raw data and code)', '', markdownTable(['path', 'md5', 'from'], l.sources.map((s) => [s.path, s.md5 ?? '', s.madeBy.kind === 'dvc' ? s.madeBy.file : s.madeBy.kind === 'git' ? `git ${s.madeBy.blob}` : s.madeBy.kind])));
   for (const [title, files] of [['Params', l.params], ['Metrics', l.metrics]] as const) {
     const rows = valueRows(files);
     if (rows.length) lines.push('', `### ${title}`, '', markdownTable(['file', 'key', 'value'], rows));

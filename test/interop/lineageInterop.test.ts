@@ -213,6 +213,35 @@ describe('cairn lineage against dvc', function () {
     assert.equal((lineageJson(root, 'model@v1.1.0') as unknown as { environment: unknown }).environment, null);
   });
 
+  it("a nested artifact ('sub:name'), a folder dependency holding outputs, an artifact path leading outside", () => {
+    const repo = tempGitRepo();
+    dvcOk(repo, 'init', '-q');
+    writeFiles(repo, {
+      'data/raw.csv': 'a\n',
+      'dvc.yaml': 'stages:\n  prep:\n    cmd: cp data/raw.csv data/p.csv\n    deps: [data/raw.csv]\n    outs: [data/p.csv]\n  summary:\n    cmd: ls data > summary.txt\n    deps: [data]\n    outs: [summary.txt]\n',
+      'sub/dvc.yaml': 'stages:\n  train:\n    cmd: cat ../data/p.csv ../summary.txt > model.bin\n    deps: [../data/p.csv, ../summary.txt]\n    outs: [model.bin]\nartifacts:\n  m:\n    path: model.bin\n  evil:\n    path: ../../../etc/passwd\n',
+    });
+    writeFiles(repo, { 'artifacts.yaml': 'legacy:\n  path: data/p.csv\n  type: dataset\n' });
+    dvcOk(repo, 'add', '-q', 'data/raw.csv');
+    dvcOk(repo, 'repro', '-q', '-P');
+    commitAll(repo, 'nested');
+    cairnOk(repo, 'model', 'register', 'legacy');
+    // gto's legacy artifacts.yaml names the path of an artifact no dvc.yaml declares.
+    assert.deepEqual(lineageJson(repo, 'legacy').stages.map((s) => s.name), ['prep']);
+    const l = lineageJson(repo, 'sub:m');
+    const subLock = parse(fs.readFileSync(path.join(repo, 'sub/dvc.lock'), 'utf8')) as { stages: Record<string, { outs: { md5: string }[] }> };
+    assert.deepEqual(l.target, { asked: 'sub:m', artifact: 'sub:m', path: 'sub/model.bin' });
+    assert.deepEqual(l.data, { path: 'sub/model.bin', md5: subLock.stages.train.outs[0].md5, madeBy: { kind: 'stage', stage: 'sub/dvc.yaml:train' } });
+    assert.deepEqual(l.stages.map((s) => s.name), ['sub/dvc.yaml:train', 'prep', 'summary']);
+    const lock = parse(fs.readFileSync(path.join(repo, 'dvc.lock'), 'utf8')) as { stages: Record<string, { deps: { path: string; md5: string }[] }> };
+    // `data` is a folder in git holding prep's output: summary's dependency on it leads to prep too (visited once).
+    assert.deepEqual(l.stages[2].deps, [{ path: 'data', md5: lock.stages.summary.deps[0].md5, madeBy: { kind: 'git', blob: git(repo, 'rev-parse', 'HEAD:data').trim(), type: 'tree' } }]);
+    assert.deepEqual(l.problems, []);
+    const evil = cairn(repo, 'lineage', 'sub:evil');
+    assert.notEqual(evil.status, 0);
+    assert.equal(evil.stderr, "ERROR: sub/dvc.yaml: artifact 'sub:evil' path '../../../etc/passwd' leads outside the repository.\n");
+  });
+
   it('hostile: a cycle in the pipeline and a dvc.lock dependency leading outside are each named once; nothing outside is read or changed', () => {
     const parent = tempDir('cairn-lineage-hostile-');
     const bad = path.join(parent, 'repo');

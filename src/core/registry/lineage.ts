@@ -15,6 +15,7 @@ import { parseExperimentRef } from '../experiments/refs';
 import { readEnvironmentNotes } from '../experiments/environmentNotes';
 import type { EnvironmentRecord } from '../experiments/environment';
 import { declaredArtifacts } from './declaredArtifacts';
+import { readLegacyIndex } from './legacyIndex';
 import { readCommitInfo } from './readTags';
 import { readRegistry } from './registry';
 import { parseShortcut } from './show';
@@ -181,13 +182,19 @@ async function resolveTarget(repo: Repo, reader: RevisionReader, gitRoot: string
     commit = state.artifacts.get(name)?.latestVersion(true)?.commitHexsha ?? head;
   }
   if (!commit) throw new CairnError('USAGE', `no commit for artifact '${asked}'.`, { hint: 'Commit first.' });
-  const declared = (await declaredArtifacts(gitRoot, commit)).find((a) => a.name === name);
-  if (!declared) throw new CairnError('USAGE', `artifact '${name}' is not declared in a dvc.yaml 'artifacts:' at ${commit.slice(0, 7)}.`, { hint: 'Declare it with `cairn artifacts add`.' });
+  const declared = (await declaredArtifacts(gitRoot, commit)).find((a) => a.name === name) ?? (await legacyDeclaration(reader, commit, name));
+  if (!declared) throw new CairnError('USAGE', `artifact '${name}' is not declared in a dvc.yaml 'artifacts:' (nor in artifacts.yaml) at ${commit.slice(0, 7)}.`, { hint: 'Declare it with `cairn artifacts add`.' });
   const dir = path.posix.dirname(declared.file);
   const gitRel = normalizeRel(path.posix.join(dir === '.' ? '' : dir, declared.path));
   const rel = gitRel === undefined ? undefined : prefix ? (gitRel.startsWith(`${prefix}/`) ? gitRel.slice(prefix.length + 1) : undefined) : gitRel;
-  if (!rel) throw new CairnError('UNSAFE_PATH', `${declared.file}: artifact '${name}' path '${declared.path}' leads outside the repository.`, { file: declared.file });
+  if (!rel) throw new CairnError('UNSAFE_PATH', `artifact '${name}' path '${declared.path}' leads outside the repository.`, { file: declared.file });
   return { commit, path: rel, artifactNames, artifact: name, ...(shortcut.version ? { version: shortcut.version } : {}), ...(shortcut.stage ? { stage: shortcut.stage } : {}) };
+}
+
+/** gto's legacy `artifacts.yaml` at the commit: the artifact's path there, as a declaration at the root. */
+async function legacyDeclaration(reader: RevisionReader, commit: string, name: string): Promise<{ file: string; path: string } | undefined> {
+  const entry = reader.objects ? (await readLegacyIndex(reader.objects, commit))?.get(name) : undefined;
+  return entry?.path ? { file: 'artifacts.yaml', path: entry.path } : undefined;
 }
 
 async function commitOf(reader: RevisionReader, sha: string): Promise<LineageCommit> {
@@ -294,7 +301,14 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
       if (made.madeBy.kind === 'stage') {
         const producer = stageOuts.find((o) => inside(rel, o.rel))!.stage;
         await visit(producer, [...from, stage.addr]);
-      } else if (!sources.has(rel)) sources.set(rel, data);
+      } else {
+        if (!sources.has(rel)) sources.set(rel, data);
+        // A folder dependency holding outputs depends on what makes them, as in dvc's graph.
+        for (const o of stageOuts) if (inside(o.rel, rel) && o.rel !== rel) await visit(o.stage, [...from, stage.addr]);
+        for (const o of dvcOuts) {
+          if (inside(o.rel, rel) && o.rel !== rel && !sources.has(o.rel)) sources.set(o.rel, { path: o.rel, md5: o.md5, madeBy: { kind: 'dvc', file: o.file } });
+        }
+      }
     }
     if (entry && isDict(entry.params)) {
       for (const [file, values] of Object.entries(entry.params)) if (isDict(values)) lineageStage.params[file] = { ...values };
