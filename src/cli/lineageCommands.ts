@@ -15,7 +15,8 @@ const short = (sha: string) => sha.slice(0, 7);
 function dataLabel(d: LineageData, md: boolean): string {
   const code = (s: string) => (md ? `\`${s}\`` : s);
   const made = d.madeBy;
-  const by = made.kind === 'stage' ? `stage ${code(made.stage)}` : made.kind === 'dvc' ? code(made.file) : made.kind === 'git' ? `git ${made.type} ${short(made.blob)}` : 'untracked';
+  const imported = made.kind === 'dvc' && made.import ? `, imported from ${made.import.url}${made.import.path ? ` ${made.import.path}` : ''}${made.import.revLock ? ` @ ${short(made.import.revLock)}` : ''}` : '';
+  const by = made.kind === 'stage' ? `stage ${code(made.stage)}` : made.kind === 'dvc' ? `${code(made.file)}${imported}` : made.kind === 'git' ? `git ${made.type} ${short(made.blob)}` : 'untracked';
   return `${code(d.path)} (${d.md5 ? `md5 ${d.md5}, ` : ''}${by})`;
 }
 

@@ -242,6 +242,27 @@ describe('cairn lineage against dvc', function () {
     assert.equal(evil.stderr, "ERROR: sub/dvc.yaml: artifact 'sub:evil' path '../../../etc/passwd' leads outside the repository.\n");
   });
 
+  it('raw data dvc imported: where from (repository, path, commit locked), the URL without user-info', () => {
+    const registry = tempGitRepo();
+    dvcOk(registry, 'init', '-q');
+    writeFiles(registry, { 'raw.csv': 'x\n1\n' });
+    dvcOk(registry, 'add', '-q', 'raw.csv');
+    commitAll(registry, 'data');
+    const repo = tempGitRepo();
+    dvcOk(repo, 'init', '-q');
+    dvcOk(repo, 'import', '-q', registry, 'raw.csv', '-o', 'raw.csv');
+    const imported = parse(fs.readFileSync(path.join(repo, 'raw.csv.dvc'), 'utf8')) as { deps: { path: string; repo: { url: string; rev_lock: string } }[]; outs: { md5: string }[] };
+    writeFiles(repo, { 'copy.csv.dvc': fs.readFileSync(path.join(repo, 'raw.csv.dvc'), 'utf8').replace(`url: ${imported.deps[0].repo.url}`, 'url: https://user:s3cret@example.com/registry.git').replace(/(outs:[\s\S]*?)path: raw\.csv/, '$1path: copy.csv') });
+    commitAll(repo, 'imported');
+    const l = lineageJson(repo, 'raw.csv');
+    assert.deepEqual(l.data, { path: 'raw.csv', md5: imported.outs[0].md5, madeBy: { kind: 'dvc', file: 'raw.csv.dvc', import: { url: imported.deps[0].repo.url, path: 'raw.csv', revLock: imported.deps[0].repo.rev_lock } } });
+    assert.equal(imported.deps[0].repo.rev_lock, git(registry, 'rev-parse', 'HEAD').trim());
+    assert.match(cairnOk(repo, 'lineage', 'raw.csv'), new RegExp(`^raw\\.csv \\(md5 ${imported.outs[0].md5}, raw\\.csv\\.dvc, imported from .+ raw\\.csv @ ${imported.deps[0].repo.rev_lock.slice(0, 7)}\\)$`, 'm'));
+    const copy = cairn(repo, 'lineage', 'copy.csv', '--json');
+    assert.equal(copy.status, 0, copy.stderr);
+    assert.ok(!copy.stdout.includes('s3cret') && copy.stdout.includes('example.com/registry.git'), copy.stdout);
+  });
+
   it('hostile: a cycle in the pipeline and a dvc.lock dependency leading outside are each named once; nothing outside is read or changed', () => {
     const parent = tempDir('cairn-lineage-hostile-');
     const bad = path.join(parent, 'repo');

@@ -9,6 +9,8 @@ import { lockedStage, revisionPipelines, sourceDvcFiles } from '../metrics/pipel
 import type { RevisionReader } from '../metrics/revisions';
 import { normalizeRel, RevisionSource } from '../metrics/revisionSource';
 import type { Stage } from '../pipeline/stage';
+import type { ImportSource } from '../outputs/dvcFile';
+import { redactUrl } from '../remotes/redactUrl';
 import type { Repo } from '../repo/repo';
 import { runGit } from '../scm/git';
 import { parseExperimentRef } from '../experiments/refs';
@@ -24,7 +26,8 @@ import { artifactName } from './getArtifact';
 /** What made a piece of data at the commit. */
 export type MadeBy =
   | { kind: 'stage'; stage: string }
-  | { kind: 'dvc'; file: string }
+  /** `import`: where `dvc import`/`import-url` took it from (the URL without user-info). */
+  | { kind: 'dvc'; file: string; import?: ImportSource }
   | { kind: 'git'; blob: string; type: 'blob' | 'tree' }
   | { kind: 'unknown' };
 
@@ -238,11 +241,12 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
   const dvcFiles = await sourceDvcFiles(source);
   const stageOuts: { rel: string; stage: Stage; written: string }[] = [];
   for (const stage of pipelines.stages) for (const out of stage.outs) stageOuts.push({ rel: out.repoPath, stage, written: out.path });
-  const dvcOuts: { rel: string; file: string; md5: string | null }[] = [];
+  const dvcOuts: { rel: string; file: string; md5: string | null; import?: ImportSource }[] = [];
   for (const file of dvcFiles) {
     for (const out of file.outs) {
       const rel = normalizeRel(path.relative(source.root, file.outPath(out)).split(path.sep).join('/'));
-      if (rel) dvcOuts.push({ rel, file: file.relFile, md5: out.md5 && isObjectId(out.md5) ? out.md5 : null });
+      const imported = file.importSource;
+      if (rel) dvcOuts.push({ rel, file: file.relFile, md5: out.md5 && isObjectId(out.md5) ? out.md5 : null, ...(imported ? { import: { ...imported, url: redactUrl(imported.url) } } : {}) });
     }
   }
   const locks = new Map<Stage, Record<string, unknown> | undefined>();
@@ -262,7 +266,7 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
     const byStage = stageOuts.find((o) => inside(rel, o.rel));
     if (byStage) return { path: rel, md5: byStage.rel === rel ? await lockedOutHash(byStage.stage, byStage.written) : null, madeBy: { kind: 'stage', stage: byStage.stage.addr } };
     const byFile = dvcOuts.find((o) => inside(rel, o.rel));
-    if (byFile) return { path: rel, md5: byFile.rel === rel ? byFile.md5 : null, madeBy: { kind: 'dvc', file: byFile.file } };
+    if (byFile) return { path: rel, md5: byFile.rel === rel ? byFile.md5 : null, madeBy: { kind: 'dvc', file: byFile.file, ...(byFile.import ? { import: byFile.import } : {}) } };
     const gitRel = prefix ? `${prefix}/${rel}` : rel;
     // `--` before the path: a path from a repository is data, never an option.
     const line = (await runGit(gitRoot, ['ls-tree', '--full-tree', '-z', commit, '--', gitRel])).split('\0')[0];
@@ -306,7 +310,7 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
         // A folder dependency holding outputs depends on what makes them, as in dvc's graph.
         for (const o of stageOuts) if (inside(o.rel, rel) && o.rel !== rel) await visit(o.stage, [...from, stage.addr]);
         for (const o of dvcOuts) {
-          if (inside(o.rel, rel) && o.rel !== rel && !sources.has(o.rel)) sources.set(o.rel, { path: o.rel, md5: o.md5, madeBy: { kind: 'dvc', file: o.file } });
+          if (inside(o.rel, rel) && o.rel !== rel && !sources.has(o.rel)) sources.set(o.rel, { path: o.rel, md5: o.md5, madeBy: { kind: 'dvc', file: o.file, ...(o.import ? { import: o.import } : {}) } });
         }
       }
     }
