@@ -12,11 +12,23 @@ interface TreeNode {
 
 const short = (sha: string) => sha.slice(0, 7);
 
+/** A Markdown code span that holds any text: a fence longer than its longest run of backticks, one line. */
+function codeSpan(text: string): string {
+  const oneLine = text.replace(/\r?\n/g, ' ');
+  const fence = '`'.repeat(Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  return fence.length > 1 || oneLine.startsWith(' ') || oneLine.endsWith(' ') ? `${fence} ${oneLine} ${fence}` : `${fence}${oneLine}${fence}`;
+}
+
+/** A Markdown table cell: one line, its pipes escaped. */
+const cell = (text: string) => text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+
+const importText = (d: LineageData) => (d.madeBy.kind === 'dvc' && d.madeBy.import ? `imported from ${d.madeBy.import.url}${d.madeBy.import.path ? ` ${d.madeBy.import.path}` : ''}${d.madeBy.import.revLock ? ` @ ${short(d.madeBy.import.revLock)}` : ''}` : '');
+
 function dataLabel(d: LineageData, md: boolean): string {
-  const code = (s: string) => (md ? `\`${s}\`` : s);
+  const code = (s: string) => (md ? codeSpan(s) : s);
   const made = d.madeBy;
-  const imported = made.kind === 'dvc' && made.import ? `, imported from ${made.import.url}${made.import.path ? ` ${made.import.path}` : ''}${made.import.revLock ? ` @ ${short(made.import.revLock)}` : ''}` : '';
-  const by = made.kind === 'stage' ? `stage ${code(made.stage)}` : made.kind === 'dvc' ? `${code(made.file)}${imported}` : made.kind === 'git' ? `git ${made.type} ${short(made.blob)}` : 'untracked';
+  const imported = importText(d);
+  const by = made.kind === 'stage' ? `stage ${code(made.stage)}` : made.kind === 'dvc' ? `${code(made.file)}${imported ? `, ${imported}` : ''}` : made.kind === 'git' ? `git ${made.type} ${short(made.blob)}` : 'untracked';
   return `${code(d.path)} (${d.md5 ? `md5 ${d.md5}, ` : ''}${by})`;
 }
 
@@ -38,7 +50,7 @@ function lineageTree(l: Lineage, md: boolean): TreeNode {
     return node;
   };
   const stageNode = (s: LineageStage): TreeNode => {
-    const code = (t: string) => (md ? `\`${t}\`` : t);
+    const code = (t: string) => (md ? codeSpan(t) : t);
     if (shown.has(s.name)) return { label: `← ${code(s.name)} (shown above)`, children: [] };
     shown.add(s.name);
     const params = Object.entries(s.params).flatMap(([file, values]) => Object.entries(flatten(values)).map(([k, v]) => `${file}:${k}=${valueText(v)}`));
@@ -121,15 +133,15 @@ function printText(l: Lineage): void {
 }
 
 function printMarkdown(l: Lineage): void {
-  const lines = [`## ${headline(l)}`, '', `- commit \`${l.commit.sha}\` (${l.commit.date}): ${l.commit.message.split('\n')[0]}`];
+  const lines = [`## ${headline(l)}`, '', `- commit ${codeSpan(l.commit.sha)} (${l.commit.date}): ${l.commit.message.split('\n')[0]}`];
   const refs = refsLine(l);
   if (refs) lines.push(`- ${refs}`);
   if (l.note) lines.push(`- ${l.note}`);
   lines.push('', '### What made it', '', ...markdownList(lineageTree(l, true)));
-  if (l.sources.length) lines.push('', '### Upstream sources (raw data and code)', '', markdownTable(['path', 'md5', 'from'], l.sources.map((s) => [s.path, s.md5 ?? '', s.madeBy.kind === 'dvc' ? s.madeBy.file : s.madeBy.kind === 'git' ? `git ${s.madeBy.blob}` : s.madeBy.kind])));
+  if (l.sources.length) lines.push('', '### Upstream sources (raw data and code)', '', markdownTable(['path', 'md5', 'from'], l.sources.map((s) => [s.path, s.md5 ?? '', s.madeBy.kind === 'dvc' ? [s.madeBy.file, importText(s)].filter(Boolean).join(', ') : s.madeBy.kind === 'git' ? `git ${s.madeBy.blob}` : s.madeBy.kind].map(cell))));
   for (const [title, files] of [['Params', l.params], ['Metrics', l.metrics]] as const) {
     const rows = valueRows(files);
-    if (rows.length) lines.push('', `### ${title}`, '', markdownTable(['file', 'key', 'value'], rows));
+    if (rows.length) lines.push('', `### ${title}`, '', markdownTable(['file', 'key', 'value'], rows.map((r) => r.map(cell))));
   }
   const env = environmentLines(l);
   if (env.length) lines.push('', '### Environment', '', ...env.map((e) => `- ${e}`));

@@ -218,7 +218,8 @@ describe('cairn lineage against dvc', function () {
     dvcOk(repo, 'init', '-q');
     writeFiles(repo, {
       'data/raw.csv': 'a\n',
-      'dvc.yaml': 'stages:\n  prep:\n    cmd: cp data/raw.csv data/p.csv\n    deps: [data/raw.csv]\n    outs: [data/p.csv]\n  summary:\n    cmd: ls data > summary.txt\n    deps: [data]\n    outs: [summary.txt]\n',
+      'dvc.yaml': 'stages:\n  prep:\n    cmd: cp data/raw.csv data/p.csv\n    deps: [data/raw.csv]\n    outs: [data/p.csv]\n  summary:\n    cmd: ls data | sort > summary.txt; echo `true`\n    deps: [data]\n    params: [sep]\n    outs: [summary.txt]\n',
+      'params.yaml': 'sep: a|b\n',
       'sub/dvc.yaml': 'stages:\n  train:\n    cmd: cat ../data/p.csv ../summary.txt > model.bin\n    deps: [../data/p.csv, ../summary.txt]\n    outs: [model.bin]\nartifacts:\n  m:\n    path: model.bin\n  evil:\n    path: ../../../etc/passwd\n',
     });
     writeFiles(repo, { 'artifacts.yaml': 'legacy:\n  path: data/p.csv\n  type: dataset\n' });
@@ -237,6 +238,10 @@ describe('cairn lineage against dvc', function () {
     // `data` is a folder in git holding prep's output: summary's dependency on it leads to prep too (visited once).
     assert.deepEqual(l.stages[2].deps, [{ path: 'data', md5: lock.stages.summary.deps[0].md5, madeBy: { kind: 'git', blob: git(repo, 'rev-parse', 'HEAD:data').trim(), type: 'tree' } }]);
     assert.deepEqual(l.problems, []);
+    // Markdown holds any text: a backtick in a command, a pipe in a value.
+    const md = cairnOk(repo, 'lineage', 'sub:m', '--md');
+    assert.ok(md.includes('← `summary`: `` ls data | sort > summary.txt; echo `true` `` — params `params.yaml:sep=a|b`'), md);
+    assert.match(md, /^\| params\.yaml \| sep +\| a\\\|b +\|$/m);
     const evil = cairn(repo, 'lineage', 'sub:evil');
     assert.notEqual(evil.status, 0);
     assert.equal(evil.stderr, "ERROR: sub/dvc.yaml: artifact 'sub:evil' path '../../../etc/passwd' leads outside the repository.\n");
