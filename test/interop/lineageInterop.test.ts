@@ -116,6 +116,7 @@ describe('cairn lineage against dvc', function () {
       assert.deepEqual(l.data, { path: 'models/model.pkl', md5: lock.stages.train.outs.find((o) => o.path === 'models/model.pkl')!.md5, madeBy: { kind: 'stage', stage: 'train' } });
       assert.deepEqual(l.stages[0].params, { 'params.yaml': { 'train.lr': lr } });
       assert.deepEqual(l.stages[1].params, { 'params.yaml': { 'featurize.n': n } });
+      assert.deepEqual(l.stages.map((s) => s.cmd), ['train', 'featurize', 'prepare'].map((s) => (lock.stages[s] as unknown as { cmd: string }).cmd));
       // Every dependency hash and the params as dvc reads the commit.
       const view = dvcView(commit);
       for (const stage of l.stages) for (const dep of stage.deps) assert.equal(dep.md5, view.deps[dep.path], `${stage.name} ${dep.path}`);
@@ -235,6 +236,11 @@ describe('cairn lineage against dvc', function () {
     assert.deepEqual(l.data, { path: 'sub/model.bin', md5: subLock.stages.train.outs[0].md5, madeBy: { kind: 'stage', stage: 'sub/dvc.yaml:train' } });
     assert.deepEqual(l.stages.map((s) => s.name), ['sub/dvc.yaml:train', 'prep', 'summary']);
     const lock = parse(fs.readFileSync(path.join(repo, 'dvc.lock'), 'utf8')) as { stages: Record<string, { deps: { path: string; md5: string }[] }> };
+    // dvc.yaml edited after the run: the command that ran is dvc.lock's.
+    writeFiles(repo, { 'dvc.yaml': fs.readFileSync(path.join(repo, 'dvc.yaml'), 'utf8').replace('cmd: cp data/raw.csv data/p.csv', 'cmd: cp -v data/raw.csv data/p.csv') });
+    commitAll(repo, 'prep edited, not run');
+    assert.equal(lineageJson(repo, 'data/p.csv').stages[0].cmd, 'cp data/raw.csv data/p.csv');
+    git(repo, 'reset', '-q', '--hard', 'HEAD~1');
     // `data` is a folder in git holding prep's output: summary's dependency on it leads to prep too (visited once).
     assert.deepEqual(l.stages[2].deps, [{ path: 'data', md5: lock.stages.summary.deps[0].md5, madeBy: { kind: 'git', blob: git(repo, 'rev-parse', 'HEAD:data').trim(), type: 'tree' } }]);
     assert.deepEqual(l.problems, []);

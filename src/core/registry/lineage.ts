@@ -43,6 +43,7 @@ export interface LineageStage {
   /** dvc's address: `name`, or `sub/dvc.yaml:name`. */
   name: string;
   file: string;
+  /** As dvc.lock records it (what ran), else as dvc.yaml has it. */
   cmd: string | string[];
   /** Whether dvc.lock has an entry for it at the commit (else deps and outs come from dvc.yaml, without hashes). */
   locked: boolean;
@@ -288,7 +289,9 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
     onPath.add(stage);
     const entry = await lockOf(stage);
     const lockFile = stage.file.replace(/dvc\.yaml$/, 'dvc.lock');
-    const lineageStage: LineageStage = { name: stage.addr, file: stage.file, cmd: stage.cmd, locked: !!entry, deps: [], params: {}, outs: [] };
+    // What ran is dvc.lock's command; dvc.yaml's may have been edited since.
+    const lockedCmd = entry && (typeof entry.cmd === 'string' || (Array.isArray(entry.cmd) && entry.cmd.every((c) => typeof c === 'string'))) ? (entry.cmd as string | string[]) : undefined;
+    const lineageStage: LineageStage = { name: stage.addr, file: stage.file, cmd: lockedCmd ?? stage.cmd, locked: !!entry, deps: [], params: {}, outs: [] };
     stages.push(lineageStage);
     const depList: { written: string; md5: string | null }[] = entry
       ? (Array.isArray(entry.deps) ? entry.deps : []).filter((d) => isDict(d) && typeof d.path === 'string').map((d) => ({ written: (d as { path: string }).path, md5: hashOf(d) }))
