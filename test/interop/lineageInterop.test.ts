@@ -248,6 +248,8 @@ describe('cairn lineage against dvc', function () {
     const md = cairnOk(repo, 'lineage', 'sub:m', '--md');
     assert.ok(md.includes('← `summary`: `` ls data | sort > summary.txt; echo `true` `` — params `params.yaml:sep=a|b`'), md);
     assert.match(md, /^\| params\.yaml \| sep +\| a\\\|b +\|$/m);
+    const bare = cairn(repo, 'lineage', 'm');
+    assert.equal(bare.stderr, "ERROR: 'm' is not tracked by DVC at " + git(repo, 'rev-parse', '--short=7', 'HEAD').trim() + ". Did you mean 'sub:m'?\n");
     const evil = cairn(repo, 'lineage', 'sub:evil');
     assert.notEqual(evil.status, 0);
     assert.equal(evil.stderr, "ERROR: sub/dvc.yaml: artifact 'sub:evil' path '../../../etc/passwd' leads outside the repository.\n");

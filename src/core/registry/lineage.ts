@@ -105,7 +105,8 @@ export async function lineage(repo: Repo, asked: string, options: LineageOptions
     const source = reader.source({ name: resolved.commit, commit: resolved.commit });
     const walk = await walkUpstream(source, gitRoot, prefix, resolved.commit, resolved.path);
     if (!resolved.artifact && walk.data.madeBy.kind === 'unknown') {
-      const near = nearestName(resolved.path, [...walk.trackedPaths, ...resolved.artifactNames]);
+      // A nested artifact asked for by its last part (`model` for `sub/dir:model`) is meant, most likely.
+      const near = resolved.artifactNames.find((n) => n.endsWith(`:${asked}`)) ?? nearestName(resolved.path, [...walk.trackedPaths, ...resolved.artifactNames]);
       throw new CairnError('USAGE', `'${resolved.path}' is not tracked by DVC at ${resolved.commit.slice(0, 7)}.`, near ? { hint: `Did you mean '${near}'?`, suggestion: { from: resolved.path, to: near } } : { hint: 'Give a path a .dvc file or a dvc.lock output records.' });
     }
     const [params, metrics, notes, commit] = await Promise.all([
