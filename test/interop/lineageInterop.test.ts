@@ -241,6 +241,14 @@ describe('cairn lineage against dvc', function () {
     commitAll(repo, 'prep edited, not run');
     assert.equal(lineageJson(repo, 'data/p.csv').stages[0].cmd, 'cp data/raw.csv data/p.csv');
     git(repo, 'reset', '-q', '--hard', 'HEAD~1');
+    // A dvc.lock that cannot be read: one line, its stages as never run.
+    writeFiles(repo, { 'dvc.lock': 'stages: [\n' });
+    commitAll(repo, 'lock broken');
+    const broken = cairn(repo, 'lineage', 'data/p.csv', '--json');
+    assert.equal(broken.status, 0, broken.stderr);
+    assert.match(broken.stderr, /^WARNING: dvc\.lock: cannot be read \(.+\); its stages count as never run\.\n$/);
+    assert.equal((JSON.parse(broken.stdout) as LineageJson).stages[0].locked, false);
+    git(repo, 'reset', '-q', '--hard', 'HEAD~1');
     // `data` is a folder in git holding prep's output: summary's dependency on it leads to prep too (visited once).
     assert.deepEqual(l.stages[2].deps, [{ path: 'data', md5: lock.stages.summary.deps[0].md5, madeBy: { kind: 'git', blob: git(repo, 'rev-parse', 'HEAD:data').trim(), type: 'tree' } }]);
     assert.deepEqual(l.problems, []);

@@ -9,6 +9,7 @@ import { lockedStage, revisionPipelines, sourceDvcFiles } from '../metrics/pipel
 import type { RevisionReader } from '../metrics/revisions';
 import { normalizeRel, RevisionSource } from '../metrics/revisionSource';
 import type { Stage } from '../pipeline/stage';
+import { parseYamlDocument } from '../pipeline/yamlDocument';
 import type { ImportSource } from '../outputs/dvcFile';
 import { redactUrl } from '../remotes/redactUrl';
 import type { Repo } from '../repo/repo';
@@ -252,9 +253,29 @@ async function walkUpstream(source: RevisionSource, gitRoot: string, prefix: str
     }
   }
   const locks = new Map<Stage, Record<string, unknown> | undefined>();
+  const checkedLocks = new Set<string>();
   const lockOf = async (stage: Stage) => {
-    if (!locks.has(stage)) locks.set(stage, await lockedStage(source, stage));
+    if (!locks.has(stage)) {
+      locks.set(stage, await lockedStage(source, stage));
+      await checkLock(stage.file.replace(/dvc\.yaml$/, 'dvc.lock'));
+    }
     return locks.get(stage);
+  };
+  /** A dvc.lock that is there but cannot be read records nothing (as for dvc): said once. */
+  const checkLock = async (lockPath: string) => {
+    if (checkedLocks.has(lockPath)) return;
+    checkedLocks.add(lockPath);
+    const text = await source.read(lockPath);
+    if (text === undefined) return;
+    let why: string | undefined;
+    try {
+      const doc = parseYamlDocument(text, lockPath);
+      if (doc.errors.length) why = doc.errors[0].message.split('\n')[0];
+    } catch (err) {
+      if (!(err instanceof CairnError)) throw err;
+      why = err.message;
+    }
+    if (why) problems.push(`${lockPath}: cannot be read (${why}); its stages count as never run.`);
   };
 
   /** The hash a stage's dvc.lock records for one of its outputs. */
