@@ -11,11 +11,12 @@ import { expCommands } from './expCommands';
 import { queueCommands } from './queueCommands';
 import { modelCommands } from './modelCommands';
 import { artifactsCommands } from './artifactsCommands';
+import { lineageCommands } from './lineageCommands';
 
 const VERSION = '0.1.0';
 
 /** Every command, by the name typed after `cairn`; each area of the core brings its own table. */
-export const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands, ...expCommands, ...queueCommands, ...modelCommands, ...artifactsCommands };
+export const commands: CommandTable = { ...dataCommands, ...pipelineCommands, ...metricsCommands, ...remoteCommands, ...expCommands, ...queueCommands, ...modelCommands, ...artifactsCommands, ...lineageCommands };
 
 /** A usage error: one line on standard error and dvc's exit code for one (254), so scripts written for dvc still work. */
 function usageError(message: string): number {

@@ -32,6 +32,14 @@ const HASH_KEY_ORDER = ['md5', 'size', 'nfiles', 'isexec', 'hash', 'path'];
 
 
 /** A `.dvc` file: its outputs plus the parsed document, kept to rewrite it without losing comments. */
+/** Where `dvc import` (a repository's path at a commit) or `dvc import-url` (a URL) took an output from. */
+export interface ImportSource {
+  url: string;
+  path?: string;
+  rev?: string;
+  revLock?: string;
+}
+
 export class DvcFile {
   private edits: { start: number; end: number; text: string }[] = [];
   private isNew = false;
@@ -62,6 +70,21 @@ export class DvcFile {
 
   get dir(): string {
     return path.dirname(this.file);
+  }
+
+  /**
+   * Where an imported output came from (`dvc import`: the repository URL, path and the commit
+   * locked; `dvc import-url`: the URL), or undefined for a `dvc add`ed one. Plain strings only.
+   */
+  get importSource(): ImportSource | undefined {
+    const dep = this.doc.toJS({ maxAliasCount: 100 })?.deps?.[0] as Record<string, unknown> | undefined;
+    if (!dep || typeof dep !== 'object' || typeof dep.path !== 'string') return undefined;
+    const repo = dep.repo as Record<string, unknown> | undefined;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    if (repo && typeof repo === 'object' && typeof repo.url === 'string') {
+      return { url: repo.url, path: dep.path, ...(str(repo.rev) ? { rev: str(repo.rev) } : {}), ...(str(repo.rev_lock) ? { revLock: str(repo.rev_lock) } : {}) };
+    }
+    return { url: dep.path };
   }
 
   /** Absolute path of an output in the workspace. */
