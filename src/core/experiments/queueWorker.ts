@@ -166,8 +166,9 @@ export async function execEntry(repo: Repo, id: string, log: (line: string) => v
   }
   try {
     const result = await runQueuedExperiment(repo, state.entry, { log, warn: (line) => log(`WARNING: ${line}`), signal, onStageStart });
-    await finishEntry(repo, state.entry, { result: { rev: result.rev, ref: result.ref } });
+    // The log's last line before the entry ends: who follows the log stops reading at its end.
     log(`\nRan experiment(s): ${result.name}`);
+    await finishEntry(repo, state.entry, { result: { rev: result.rev, ref: result.ref } });
     return 0;
   } catch (err) {
     const line = signal?.aborted ? 'stopped by `cairn queue kill`' : ((err as { oneLine?: () => string }).oneLine?.() ?? (err as Error).message);
