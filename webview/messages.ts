@@ -89,7 +89,9 @@ export type FromDag = { type: 'ready' } | { type: 'openStage'; id: string } | { 
  * message against its panel's spec before acting on it (a page is untrusted input). The types
  * make a spec name every field of every message of its union.
  */
-export type FieldSpec = 'number' | 'string' | 'boolean' | readonly string[];
+export type FieldSpec = 'number' | 'string' | 'boolean' | 'strings' | readonly string[];
+/** The most entries a `strings` field may hold (a page cannot make the extension loop over millions). */
+export const MAX_LIST = 10_000;
 export type MessageSpec<M extends { type: string }> = {
   [T in M['type']]: { [K in Exclude<keyof Extract<M, { type: T }>, 'type'>]-?: FieldSpec };
 };
@@ -161,12 +163,20 @@ export type FromExperiments =
   /** The table drawn for a payload: ms from its arrival to the first frame after it. */
   | { type: 'rendered'; ms: number; rows: number; columns: number }
   /** A burst of scrolling ended: its frames, the longest gap between two of them, and the longest the page's own drawing took. */
-  | { type: 'scrolled'; frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
+  | { type: 'scrolled'; frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number }
+  /**
+   * The rows selected in the table changed (row ids, in table order). Row actions act on the
+   * selection when the row they were invoked on is part of it, else on that row alone. Each row
+   * element carries `data-vscode-context` `{"webviewSection":"experimentRow","rowId":…,"preventDefaultContextMenuItems":true}`
+   * for the `webview/context` menus.
+   */
+  | { type: 'selection'; ids: string[] };
 
 export const FROM_EXPERIMENTS: MessageSpec<FromExperiments> = {
   ready: {},
   rendered: { ms: 'number', rows: 'number', columns: 'number' },
   scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number', worstDrawMs: 'number' },
+  selection: { ids: 'strings' },
 };
 
 /** `message` as its spec allows it (a known type, exactly its fields, each of its kind; numbers finite), else undefined. */
@@ -178,7 +188,11 @@ export function checkMessage<M extends { type: string }>(spec: MessageSpec<M>, m
   if (Object.keys(fields).length !== Object.keys(expected).length) return undefined;
   for (const [name, kind] of Object.entries(expected)) {
     const value = fields[name];
-    const ok = kind === 'number' ? typeof value === 'number' && Number.isFinite(value) : typeof kind === 'string' ? typeof value === kind : typeof value === 'string' && kind.includes(value);
+    const ok =
+      kind === 'number' ? typeof value === 'number' && Number.isFinite(value)
+      : kind === 'strings' ? Array.isArray(value) && value.length <= MAX_LIST && value.every((v) => typeof v === 'string')
+      : typeof kind === 'string' ? typeof value === kind
+      : typeof value === 'string' && kind.includes(value);
     if (!ok) return undefined;
   }
   return message as M;

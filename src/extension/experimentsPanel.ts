@@ -41,6 +41,8 @@ export class ExperimentsPanel {
   payload: ExperimentsPayload | undefined;
   readonly renders: (TableRendered & { at: number })[] = [];
   lastScroll: TableScrolled | undefined;
+  /** The ids of the rows selected in the page, in table order (its `selection` message). */
+  selection: string[] = [];
 
   private constructor(
     private readonly host: PanelHost<ToExperiments, FromExperiments>,
@@ -122,6 +124,8 @@ export class ExperimentsPanel {
       const render = { ms: m.ms, rows: m.rows, columns: m.columns };
       this.renders.push({ ...render, at: Date.now() });
       this.rendered.fire(render);
+    } else if (m.type === 'selection') {
+      this.selection = m.ids;
     } else if (m.type === 'scrolled') {
       this.lastScroll = { frames: m.frames, worstFrameMs: m.worstFrameMs, medianFrameMs: m.medianFrameMs, worstDrawMs: m.worstDrawMs };
       this.scrolled.fire(this.lastScroll);

@@ -169,6 +169,7 @@ describe('webview messages are checked against their panel\'s spec', () => {
   it('takes a well-formed message and drops anything else', () => {
     assert.deepEqual(checkMessage(FROM_EXPERIMENTS, { type: 'ready' }), { type: 'ready' });
     assert.deepEqual(checkMessage(FROM_EXPERIMENTS, { type: 'rendered', ms: 12, rows: 3, columns: 4 }), { type: 'rendered', ms: 12, rows: 3, columns: 4 });
+    assert.deepEqual(checkMessage(FROM_EXPERIMENTS, { type: 'selection', ids: ['workspace', 'refs/exps/ab/cd/exp-1'] }), { type: 'selection', ids: ['workspace', 'refs/exps/ab/cd/exp-1'] });
     assert.deepEqual(checkMessage(FROM_METRICS, { type: 'setDirection', key: 'a', direction: 'lower' }), { type: 'setDirection', key: 'a', direction: 'lower' });
     for (const bad of [
       null,
@@ -183,6 +184,9 @@ describe('webview messages are checked against their panel\'s spec', () => {
       { type: 'rendered', ms: 1, rows: 3, columns: 4, extra: true },
       { type: 'scrolled', frames: 3, worstFrameMs: 20, medianFrameMs: 16 },
       { type: 'ready', then: 'x' },
+      { type: 'selection', ids: 'workspace' },
+      { type: 'selection', ids: ['workspace', 3] },
+      { type: 'selection', ids: Array.from({ length: 10_001 }, () => 'x') },
     ]) assert.equal(checkMessage(FROM_EXPERIMENTS, bad), undefined, JSON.stringify(bad));
     assert.equal(checkMessage(FROM_METRICS, { type: 'setDirection', key: 'a', direction: 'sideways' }), undefined);
     assert.equal(checkMessage(FROM_METRICS, { type: 'export', format: 'exe', suggestedName: 'x', data: '' }), undefined);

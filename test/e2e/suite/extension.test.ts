@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui, uiAvailable, waitFor } from './harness';
+import { clearNotifications, note, runInfo, screenshot, ui, uiAvailable, waitFor } from './harness';
 
 /**
  * Runs inside a real VS Code extension host, on a workspace the runner prepared: a git
@@ -193,6 +193,7 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     const cacheObjects = () => fs.readdirSync(path.join(root, '.dvc', 'cache', 'files', 'md5'), { recursive: true }).map(String).sort();
     const objectsBefore = cacheObjects();
     try {
+      await clearNotifications();
       const running = vscode.commands.executeCommand(COMMANDS.add.id, vscode.Uri.file(big));
       await ui('waitFor', { selector: '.notification-toast:has-text("Adding big.bin") .monaco-button:has-text("Cancel")' });
       await screenshot('add-in-progress', '.notifications-toasts');

@@ -85,12 +85,24 @@ export async function ui<T = unknown>(step: string, args?: unknown, timeoutMs = 
   for (;;) {
     const r = readJsonIfPresent<UiResponse>(responseFile);
     if (r) {
-      if (!r.ok) throw new Error(`UI step "${step}" failed: ${r.error}`);
+      if (!r.ok) {
+        // A failed wait is easier to explain with the screen it saw.
+        const shot = step === 'waitFor' ? await screenshot(`failed-wait-${id}`).catch(() => undefined) : undefined;
+        throw new Error(`UI step "${step}" failed: ${r.error}${shot ? ` (screen: ${shot})` : ''}`);
+      }
       return r.value as T;
     }
     if (Date.now() > deadline) throw new Error(`UI step "${step}" got no answer within ${timeoutMs} ms`);
     await new Promise((res) => setTimeout(res, 50));
   }
+}
+
+/**
+ * Dismisses every notification, so a toast a test waits for is not held back behind older ones
+ * (VS Code shows only a few toasts at once; error toasts stay until dismissed).
+ */
+export async function clearNotifications(): Promise<void> {
+  await vscode.commands.executeCommand('notifications.clearAll');
 }
 
 /** Saves a PNG of the workbench (or of `selector`) under the runner's screenshotsDir; its path, or undefined without UI. */

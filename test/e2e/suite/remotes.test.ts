@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { runInfo, screenshot, ui, waitFor } from './harness';
+import { clearNotifications, runInfo, screenshot, ui, waitFor } from './harness';
 import { formatSize } from '../../../src/core/formatSize';
 
 
@@ -50,6 +50,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       fs.rmSync(file);
       fs.rmSync(path.join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
       await waitFor('the model to be missing', () => model()?.item.status === 'not in cache');
+      await clearNotifications();
       await vscode.commands.executeCommand(COMMANDS.pull.id, model());
       assert.deepEqual(fs.readFileSync(file), bytes);
       await waitFor('the model back in sync', () => model()?.item.status === 'in sync');
@@ -66,6 +67,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       try {
         fs.rmSync(file);
         fs.rmSync(path.join(root, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
+        await clearNotifications();
         await vscode.commands.executeCommand(COMMANDS.pull.id, model());
         // One line for the file: the missing object, not also "not in cache" from the checkout after it.
         await ui('waitFor', { selector: `.notification-toast:has-text("Cairn: Pulled 0 objects; 1 failed — models/model.pkl: not on remote 'store'")` });
