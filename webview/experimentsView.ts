@@ -307,19 +307,11 @@ function show(next: ExperimentsPayload): void {
   drawTable(started);
 }
 
-/** The rest of the rows: the same table, longer. */
-function addRows(more: ExperimentsPayload['rows']): void {
-  if (!payload) return;
-  const started = performance.now();
-  payload = { ...payload, rows: payload.rows.concat(more), pending: 0 };
-  drawTable(started);
-}
-
 function drawTable(started: number): void {
   const next = payload!;
   const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const pending = next.pending ? ` (${count(next.pending, 'more row')} coming)` : '';
+  const pending = next.pending ? ` (${count(next.pending, 'more experiment')} coming)` : '';
   title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}${pending}`;
   reshape();
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
@@ -356,6 +348,5 @@ scroller.addEventListener('scroll', () => {
 
 window.addEventListener('message', (event: MessageEvent<ToExperiments>) => {
   if (event.data?.type === 'show') show(event.data.payload);
-  else if (event.data?.type === 'moreRows') addRows(event.data.rows);
 });
 post({ type: 'ready' });

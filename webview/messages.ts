@@ -149,14 +149,11 @@ export interface ExperimentsPayload {
   columns: ExperimentColumn[];
   /** The workspace, then each baseline followed by its experiments. */
   rows: ExperimentRow[];
-  /** Rows still to come in the next `show` (a long table is sent first as its top rows, then whole). */
+  /** Experiments still to come in the next `show` (a long table is sent first with the newest experiments of each commit, then whole). */
   pending: number;
 }
 
-export type ToExperiments =
-  | { type: 'show'; payload: ExperimentsPayload }
-  /** The rest of the last `show`'s rows (its `pending`). */
-  | { type: 'moreRows'; rows: ExperimentRow[] };
+export type ToExperiments = { type: 'show'; payload: ExperimentsPayload };
 
 export type FromExperiments =
   | { type: 'ready' }

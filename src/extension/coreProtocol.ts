@@ -38,8 +38,12 @@ export interface CoreOps {
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
   runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
   plots: { args: { revs: string[] }; result: { plots: PlotData[]; images: PlotImage[]; errors: string[] } };
-  /** `exp show` of the workspace and the last `commits` commits of the current branch, as the experiments table's rows and columns. */
-  expShow: { args: { commits: number }; result: ExperimentsPayload };
+  /**
+   * `exp show` of the workspace and the last `commits` commits of the current branch, as the
+   * experiments table's rows and columns; with `newest`, only that many finished experiments of
+   * each commit (`pending`: how many were left out).
+   */
+  expShow: { args: { commits: number; newest?: number }; result: ExperimentsPayload };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
   remoteStates: { args: { credentials: RemoteCredentials }; result: RemoteStates };
   push: { args: { targets: string[]; credentials: RemoteCredentials }; result: TransferResult };

@@ -82,7 +82,7 @@ const handlers: Handlers = {
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
-  expShow: ({ commits }, { repo, signal }) => experimentsSnapshot(repo, { commits, signal }),
+  expShow: ({ commits, newest }, { repo, signal }) => experimentsSnapshot(repo, { commits, newest, signal }),
   pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
   async remoteStates({ credentials }, { repo, root, signal }) {
     const remote = repo.config.get('core', 'remote');

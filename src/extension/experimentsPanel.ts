@@ -12,8 +12,12 @@ const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experim
 /** What changes the table: experiment refs (and packed refs, HEAD), dvc's run records and Cairn's queue. */
 const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/refs/heads/**', '.dvc/tmp/exps/**', '.dvc/tmp/cairn/queue/**'];
 const REFRESH_DEBOUNCE_MS = 300;
-/** A longer table opened is sent first as its top rows (a screen and more, a small message drawn at once), then the rest. */
-const FIRST_ROWS = 100;
+/**
+ * A table opened with more experiments under a commit than this is first read and drawn with
+ * only the newest this many of each (a screen and more: a small read, a small message, drawn at
+ * once), then read and sent whole.
+ */
+const FIRST_EXPERIMENTS = 100;
 
 export type TableRendered = { ms: number; rows: number; columns: number };
 export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
@@ -83,17 +87,21 @@ export class ExperimentsPanel {
     const started = Date.now();
     const root = this.root;
     try {
+      if (this.payloadRoot !== root) {
+        // The page has nothing of this table yet: the newest experiments first, when there are
+        // more. A refresh is read and sent whole, so a table the user scrolled never shrinks for a moment.
+        const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, newest: FIRST_EXPERIMENTS });
+        if (root !== this.root) return;
+        if (first.pending > 0) {
+          this.host.post({ type: 'show', payload: { ...first, repository: folderName(root) } });
+          this.log.info(`experiments table of ${root}: first ${first.rows.length} rows read in ${Date.now() - started} ms, ${first.pending} more experiments to read`);
+        }
+      }
       const payload = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
       if (root !== this.root) return;
-      const firstOfRoot = this.payloadRoot !== root;
       this.payload = { ...payload, repository: folderName(root) };
       this.payloadRoot = root;
-      if (firstOfRoot && payload.rows.length > FIRST_ROWS) {
-        // The page has nothing of this table yet: its top rows first. A refresh is sent whole,
-        // so a table the user scrolled never shrinks for a moment.
-        this.host.post({ type: 'show', payload: { ...this.payload, rows: payload.rows.slice(0, FIRST_ROWS), pending: payload.rows.length - FIRST_ROWS } });
-        this.host.post({ type: 'moreRows', rows: payload.rows.slice(FIRST_ROWS) });
-      } else this.host.post({ type: 'show', payload: this.payload });
+      this.host.post({ type: 'show', payload: this.payload });
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
     } catch (err) {
       const message = err instanceof CairnError ? err.oneLine() : (err as Error).message;

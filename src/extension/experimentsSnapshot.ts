@@ -14,9 +14,10 @@ export const EXPERIMENT_COMMITS = 10;
  * columns. Runs in the core worker, so the extension host never walks thousands of values.
  * No vscode import: plain data.
  */
-export async function experimentsSnapshot(repo: Repo, options: { commits: number; signal?: AbortSignal }): Promise<ExperimentsPayload> {
-  const states = await expShow(repo, { num: options.commits, signal: options.signal });
-  return experimentsPayload(states, path.basename(repo.root));
+export async function experimentsSnapshot(repo: Repo, options: { commits: number; newest?: number; signal?: AbortSignal }): Promise<ExperimentsPayload> {
+  let omitted = 0;
+  const states = await expShow(repo, { num: options.commits, newest: options.newest, onOmitted: (count) => (omitted += count), signal: options.signal });
+  return { ...experimentsPayload(states, path.basename(repo.root)), pending: omitted };
 }
 
 /** Rows and columns of `states` (what `expShow` returns): params, then metrics, then deps, each by file, keys in first-seen order. */

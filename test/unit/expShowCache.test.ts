@@ -41,6 +41,23 @@ describe('exp show cache (.dvc/tmp/cairn/exp-show)', function () {
     }
   });
 
+  it('a first screen (`newest`) lists the newest experiments of each baseline as the whole read does, counts the rest, and keeps nothing', async () => {
+    const root = tempGitRepo();
+    cairnOk(root, 'init');
+    generateExperiments(root, { baselines: 2, experimentsPerBaseline: 5 });
+    let omitted = 0;
+    const first = await Repo.using(root, {}, (repo) => expShow(repo, { allCommits: true, newest: 2, onOmitted: (n) => (omitted += n) }));
+    assert.equal(fs.existsSync(cacheFolder(root)), false, 'a partial read keeps nothing');
+    const whole = await show(root);
+    assert.equal(omitted, 6, 'three of five left out under each of two baselines');
+    assert.deepEqual(
+      first.map((s) => [s.rev, s.experiments?.map((e) => e.name)]),
+      whole.map((s) => [s.rev, s.experiments?.slice(0, 2).map((e) => e.name)]),
+    );
+    assert.deepEqual(first[1].experiments![0], whole[1].experiments![0]);
+    assert.equal(whole[1].experiments!.length, 5);
+  });
+
   it('values JSON cannot hold (NaN) are shown as read, and such a commit is not kept', async () => {
     const { root, baseline, sha } = generated();
     // An experiment of the HEAD baseline whose metrics hold NaN, as DVCLive writes them.

@@ -37,6 +37,13 @@ export interface ExpShowOptions extends BaselineSelection {
   reader?: RevisionReader;
   /** One line for each environment note that is ignored (too big, not a record). */
   onWarning?: (line: string) => void;
+  /**
+   * Read only the newest this many finished experiments of each baseline (by their tip's commit
+   * time, as they are listed), for a first screen of a long table; `onOmitted` is told how many
+   * were left out. Such a read neither uses nor keeps `ExpShowCache`: the whole read does.
+   */
+  newest?: number;
+  onOmitted?: (count: number) => void;
 }
 
 /**
@@ -63,7 +70,8 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   if (!(await reader.hasCommits())) return [];
   const baselines = await chosen;
   throwIfAborted(options.signal);
-  if (!options.force) cache.load(baselines);
+  // A first screen reads its few commits from git: the kept file of a baseline holds all of them, and parsing it would cost more.
+  if (!options.force && options.newest === undefined) cache.load(baselines);
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
   const stashed = new Set((await reader.refs()).map((r) => r.ref));
   const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
@@ -82,7 +90,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   const shown = baselines.map(async (baseline): Promise<ExpState> => {
     throwIfAborted(options.signal);
     const finished = await Promise.all(
-      (refs.get(baseline) ?? []).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
+      (await newestRefs(revisions, refs.get(baseline) ?? [], options)).map(async ({ ref, sha, name }): Promise<ExpRange | undefined> => {
         throwIfAborted(options.signal);
         const revs = await experimentCommits(revisions, sha, baseline);
         if (!revs.length) return undefined;
@@ -145,7 +153,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     return state;
   });
   const result = await Promise.all([...workspace, ...shown]);
-  await cache.save(commitsByBaseline(result), (sha) => revisions.cacheable(sha));
+  if (options.newest === undefined) await cache.save(commitsByBaseline(result), (sha) => revisions.cacheable(sha));
   // After the cache is saved: it keeps what dvc shows; the records are read fresh each time.
   await addNotes(reader, result, options.onWarning);
   return result;
@@ -197,6 +205,17 @@ async function experimentCommits(revisions: ExpRevisions, tip: string, baseline:
     info = await revisions.commit(info.firstParent);
   }
   return revs;
+}
+
+/** `refs` when `options.newest` is unset or not less than their number, else the newest that many (the order `newestFirst` lists them in). */
+async function newestRefs<R extends { sha: string }>(revisions: ExpRevisions, refs: R[], options: ExpShowOptions): Promise<R[]> {
+  const limit = options.newest;
+  if (limit === undefined || refs.length <= limit) return refs;
+  // A commit object alone gives the time: far cheaper than the files a full read parses.
+  const timed = await Promise.all(refs.map(async (ref) => ({ ref, time: (await revisions.commit(ref.sha))?.time ?? 0 })));
+  timed.sort((a, b) => b.time - a.time || (a.ref.sha < b.ref.sha ? 1 : a.ref.sha > b.ref.sha ? -1 : 0));
+  options.onOmitted?.(refs.length - limit);
+  return timed.slice(0, Math.max(0, limit)).map((t) => t.ref);
 }
 
 /** Ranges by their tip's commit time, then sha, newest first (dvc's `_sorted_ranges`). */

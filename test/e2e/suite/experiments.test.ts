@@ -129,7 +129,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const first = panel.renders[0];
       assert.ok(render.rows >= EXPERIMENTS + 4, `${render.rows} rows`);
       assert.ok(render.columns >= PARAMS + METRICS, `${render.columns} columns`);
-      assert.equal(first.rows, 100, 'its top rows drawn first');
+      assert.ok(first.rows >= 100 && first.rows < EXPERIMENTS, `the newest experiments drawn first (${first.rows} rows)`);
       note(`experiments table ${render.rows} rows × ${render.columns} columns: first paint (top ${first.rows} rows) ${first.at - started} ms after the command, whole table ${render.at - started} ms (read in the core worker and posted: ${read} ms; the page's drawing: ${Math.round(first.ms)} ms, then ${Math.round(render.ms)} ms)`);
       await screenshot('experiments-table-2000');
 
