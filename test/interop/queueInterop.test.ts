@@ -174,6 +174,39 @@ describe('queue (interop with dvc)', function () {
     assert.equal(lines.match(/^Queued experiment 'grid-\d' for future execution\.$/gm)?.length, 6);
   });
 
+  it('an entry claimed by a worker that died before recording itself is failed at once, not after a grace time; one claimed by a live worker is running', async () => {
+    const root = countingBaseline();
+    const before = runsLogNow();
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4', '-n', 'claim');
+    const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
+    const [dead, alive, rest] = status(root);
+    // What a worker's claim leaves: the entry renamed to claimed/<id>.<its pid>.json.
+    const gone = await new Promise<number>((resolve) => {
+      const p = spawn('true');
+      p.on('close', () => resolve(p.pid!));
+    });
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      fs.mkdirSync(path.join(queue, 'claimed'), { recursive: true });
+      fs.renameSync(path.join(queue, 'queued', `${dead.id}.json`), path.join(queue, 'claimed', `${dead.id}.${gone}.json`));
+      fs.renameSync(path.join(queue, 'queued', `${alive.id}.json`), path.join(queue, 'claimed', `${alive.id}.${sleeper.pid}.json`));
+      const now = status(root);
+      assert.deepEqual(now.map((s) => [s.name, s.status, s.pid]), [['claim-1', 'failed', gone], ['claim-2', 'running', sleeper.pid], ['claim-3', 'queued', null]]);
+      assert.match(now[0].error!, new RegExp(`its worker \\(pid ${gone}\\) is gone`));
+      // A worker started now fails the abandoned claim, leaves the live one alone and runs the rest.
+      cairnOk(root, 'queue', 'start');
+      await waitUntil(() => status(root).find((s) => s.id === rest.id)!.status === 'success');
+      assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['claim-1', 'failed'], ['claim-2', 'running'], ['claim-3', 'success']]);
+      assert.ok(fs.existsSync(path.join(queue, 'failed', `${dead.id}.json`)));
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'claimed')), [`${alive.id}.${sleeper.pid}.json`], 'the dead claim is gone, the live one kept');
+      assert.deepEqual(ranNames(before), ['claim-3']);
+    } finally {
+      sleeper.kill();
+    }
+    await waitUntil(() => status(root).find((s) => s.id === alive.id)!.status === 'failed');
+    await waitUntil(() => processesIn(root).length === 0);
+  });
+
   it('two queue starts at once never run the same entry', async () => {
     const root = countingBaseline();
     const before = runsLogNow();
@@ -282,18 +315,5 @@ describe('queue (interop with dvc)', function () {
     const missing = cairn(root, 'exp', 'run', '--queue', '-C', 'nothere.txt');
     assert.match(missing.stderr, /^ERROR: Unable to copy 'nothere\.txt': it does not exist\./);
     assert.equal(status(root).length, 2, 'nothing more queued');
-  });
-  it('an entry a worker has just claimed (moved to running/, its worker not yet written) is not failed by another worker starting then', async () => {
-    const root = trainedBaseline();
-    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2', '-n', 'claimed');
-    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.3', '-n', 'other');
-    const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
-    const id = status(root).find((s) => s.name === 'claimed')!.id;
-    // The first half of a claim, as a worker does it.
-    fs.renameSync(path.join(queue, 'queued', `${id}.json`), path.join(queue, 'running', `${id}.json`));
-    assert.equal(status(root).find((s) => s.name === 'claimed')!.status, 'running');
-    cairnOk(root, 'queue', 'start');
-    await waitUntil(() => status(root).find((s) => s.name === 'other')!.status === 'success');
-    assert.equal(status(root).find((s) => s.name === 'claimed')!.status, 'running', 'the other worker left it to its claimer');
   });
 });

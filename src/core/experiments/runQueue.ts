@@ -14,8 +14,9 @@ import { hasSweep, ParamsFileOverrides, parseSetParams, sweepRuns } from './setP
 
 /**
  * Cairn's experiment queue, on disk under `.dvc/tmp/cairn/queue/`, no broker. An entry is a JSON
- * file that moves between folders by rename, which is atomic: `queued/` → `running/` (a worker
- * claims it; of two workers renaming the same file one finds it gone) → `success/` or `failed/`.
+ * file that moves between folders by rename, which is atomic: `queued/` → `claimed/<id>.<pid>.json`
+ * (a worker claims it, the name saying which; of two workers renaming the same file one finds it
+ * gone) → `running/` (with the worker's record) → `success/` or `failed/`.
  * A run's output goes to `logs/<id>.log`. Its starting files are a commit at
  * `refs/cairn/queue/<id>` (outside `refs/exps`, so dvc does not list it, and git keeps it).
  */
@@ -53,6 +54,8 @@ export const queueLogPath = (repo: Repo, id: string) => path.join(queueDir(repo,
 export const runAheadLogPath = (repo: Repo, workerPid: number) => path.join(queueDir(repo, 'logs'), `.${workerPid}.next.log`);
 const RUN_AHEAD_LOG = /^\.(\d+)\.next\.log$/;
 const entryPath = (repo: Repo, status: QueueStatus, id: string) => path.join(queueDir(repo, status), `${id}.json`);
+const claimPath = (repo: Repo, id: string, workerPid: number) => path.join(queueDir(repo, 'claimed'), `${id}.${workerPid}.json`);
+const CLAIM = /^([0-9a-z]{10}-[0-9a-f]{8})\.(\d+)\.json$/;
 const startRef = (id: string) => `refs/cairn/queue/${id}`;
 
 /** What `exp run --queue` is given: the overrides (a sweep among them queues one run per combination) and the rest of the run's options. */
@@ -168,31 +171,55 @@ export async function queueStates(repo: Repo): Promise<QueueEntryState[]> {
     const dir = queueDir(repo, status);
     for (const file of (await fs.promises.readdir(dir)).filter((f) => f.endsWith('.json') && ID.test(f.slice(0, -5)))) {
       const state = readState(path.join(dir, file), status);
-      if (!state) continue;
-      if (status === 'running' && !aliveWorker(state) && !beingClaimed(state, path.join(dir, file))) {
-        state.status = 'failed';
-        state.error = `its worker (pid ${state.worker?.execPid ?? state.worker?.pid ?? '?'}) is gone: killed, or the machine stopped`;
-      }
-      states.push(state);
+      if (state) states.push(state);
+    }
+  }
+  // Claimed, its worker's record not written yet: running, by the worker the file name gives.
+  // Met again in another folder (the worker went on meanwhile), it counts there.
+  const seen = new Set(states.map((s) => s.entry.id));
+  for (const claim of await claims(repo)) {
+    if (seen.has(claim.id)) continue;
+    const state = readState(claim.file, 'running');
+    if (!state) continue;
+    seen.add(claim.id);
+    // The rename that claimed it set its ctime.
+    const claimedAt = fs.statSync(claim.file, { throwIfNoEntry: false })?.ctime ?? new Date();
+    states.push({ ...state, worker: { pid: claim.workerPid, started: claimedAt.toISOString() } });
+  }
+  for (const state of states) {
+    if (state.status === 'running' && !aliveWorker(state)) {
+      state.status = 'failed';
+      state.error = `its worker (pid ${state.worker?.execPid ?? state.worker?.pid ?? '?'}) is gone: killed, or the machine stopped`;
     }
   }
   return states.sort((a, b) => (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0));
 }
 
+/** The files of `claimed/`: each an entry taken by the worker its name gives. */
+async function claims(repo: Repo): Promise<{ id: string; workerPid: number; file: string }[]> {
+  const dir = queueDir(repo, 'claimed');
+  return (await fs.promises.readdir(dir)).flatMap((name) => {
+    const m = CLAIM.exec(name);
+    return m ? [{ id: m[1], workerPid: Number(m[2]), file: path.join(dir, name) }] : [];
+  });
+}
+
 /**
- * The oldest queued entry, now claimed by this process (moved to `running/`), or undefined when
- * none is left. Two workers never get the same entry: only one rename of a file succeeds.
+ * The oldest queued entry, now claimed by this process (moved to `running/` with its record), or
+ * undefined when none is left. Two workers never get the same entry: only one rename of a file
+ * succeeds, and the name it is renamed to says which worker has it from that moment on.
  */
 export async function claimNext(repo: Repo): Promise<QueueEntry | undefined> {
   for (const state of (await queueStates(repo)).filter((s) => s.status === 'queued')) {
-    const running = entryPath(repo, 'running', state.entry.id);
+    const claimed = claimPath(repo, state.entry.id, process.pid);
     try {
-      await fs.promises.rename(entryPath(repo, 'queued', state.entry.id), running);
+      await fs.promises.rename(entryPath(repo, 'queued', state.entry.id), claimed);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another worker took it
       throw err;
     }
     await setWorker(repo, state.entry, { pid: process.pid, started: new Date().toISOString() });
+    await fs.promises.rm(claimed, { force: true });
     return state.entry;
   }
   return undefined;
@@ -217,9 +244,14 @@ export async function finishEntry(repo: Repo, entry: QueueEntry, outcome: { resu
  * logs kept; the log of a killed worker's run started ahead (empty: it never got an entry) goes.
  */
 export async function failAbandoned(repo: Repo): Promise<void> {
-  for (const state of await queueStates(repo)) {
-    if (state.status === 'failed' && fs.existsSync(entryPath(repo, 'running', state.entry.id))) await finishEntry(repo, state.entry, { error: state.error! });
+  const states = await queueStates(repo);
+  const claimed = await claims(repo);
+  for (const state of states) {
+    const abandonedClaim = claimed.some((c) => c.id === state.entry.id && !processAlive(c.workerPid));
+    if (state.status === 'failed' && (fs.existsSync(entryPath(repo, 'running', state.entry.id)) || abandonedClaim)) await finishEntry(repo, state.entry, { error: state.error! });
   }
+  // A claim whose worker is gone was just failed, or was left behind once its entry went on.
+  for (const claim of claimed) if (!processAlive(claim.workerPid)) await fs.promises.rm(claim.file, { force: true });
   const logs = queueDir(repo, 'logs');
   for (const file of await fs.promises.readdir(logs)) {
     const worker = RUN_AHEAD_LOG.exec(file);
@@ -304,18 +336,6 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
   } catch {
     return undefined;
   }
-}
-
-/**
- * A worker claims an entry by moving it to `running/`, then records itself in it: in between
- * the entry names no worker. The move is recent then (it sets the file's ctime); an entry left
- * without a worker for longer lost its worker at that moment.
- */
-const CLAIM_GRACE_MS = 30_000;
-function beingClaimed(state: QueueEntryState, file: string): boolean {
-  if (state.worker) return false;
-  const changed = fs.statSync(file, { throwIfNoEntry: false })?.ctimeMs;
-  return changed !== undefined && Date.now() - changed < CLAIM_GRACE_MS;
 }
 
 function aliveWorker(state: QueueEntryState): boolean {
