@@ -141,6 +141,12 @@ export interface ExperimentRow {
   error?: string;
   /** One value per column, in `columns` order (null: the revision has none). */
   values: Value[];
+  /** A finished experiment's git ref (`refs/exps/<baseline>/<name>`): what row actions name it by. */
+  ref?: string;
+  /** A run of Cairn's queue (queued, running or failed): its queue task id, for Show Logs and Stop. */
+  queueId?: string;
+  /** An experiment only on the git remote (`exp list <remote>`): no values here until pulled; shown dimmed. */
+  remoteOnly?: boolean;
 }
 
 export interface ExperimentsPayload {
@@ -156,7 +162,9 @@ export interface ExperimentsPayload {
 export type ToExperiments =
   | { type: 'show'; payload: ExperimentsPayload }
   /** The rest of the last `show`'s rows (its `pending`). */
-  | { type: 'moreRows'; rows: ExperimentRow[] };
+  | { type: 'moreRows'; rows: ExperimentRow[] }
+  /** Select these rows and scroll the first into view (the Runs view's selection drives the table). */
+  | { type: 'reveal'; ids: string[] };
 
 export type FromExperiments =
   | { type: 'ready' }
