@@ -189,6 +189,8 @@ function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
   line.style.height = `${ROW_HEIGHT}px`;
   line.style.width = `${offsets[offsets.length - 1]}px`;
   line.dataset.id = shown.row.id;
+  // The row's `webview/context` menu (the row contract in messages.ts).
+  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: shown.row.id, preventDefaultContextMenuItems: true });
   const fixed = el('div', 'fixed');
   fixed.append(experimentCell(shown), createdCell(shown));
   line.append(fixed);

@@ -299,7 +299,7 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       );
       if (controller.signal.aborted) return;
       if (!last) channel.appendLine(`── '${row.label}' is no longer in the queue ──`);
-      else channel.appendLine(`── ${row.label}: ${last.status}${last.error ? ` — ${last.error}` : ''} ──`);
+      else channel.appendLine(`── ${row.label}: ${last.status} ──`);
       return last?.status;
     },
 
