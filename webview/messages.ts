@@ -13,6 +13,8 @@ export interface RunInfo {
   kind: 'workspace' | 'commit' | 'branch' | 'experiment';
   /** Why its values could not be read, if they could not. */
   error?: string;
+  /** An experiment's baseline commit (full sha): the Runs view nests it there. */
+  baseline?: string;
 }
 
 export interface MetricsPayload {

@@ -11,6 +11,9 @@ import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
 import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown } from './experimentRows';
 import type { ExpSyncSummary } from './coreProtocol';
 import { chosenRepository, remoteCredentials, requireTrust, showPanel, withProgress, type CommandContext } from './commands';
+import type { RunNode, RunsTreeProvider } from './runsTree';
+import type { CoreClient } from './coreClient';
+import { MetricsPanel } from './metricsPanel';
 
 /**
  * The experiments table's row actions (issue 17): each acts on the rows it was invoked on — a
@@ -86,9 +89,13 @@ async function chosenRows(ctx: CommandContext, arg: unknown, action: Action): Pr
     const rows = rowsById(panel.payload, rowsActedOn(panel.selection, rowId));
     return checked({ root: panel.repositoryRoot, payload: panel.payload, rows }, action);
   }
-  const node = arg as { kind?: string; root?: string; row?: ExperimentRow } | undefined;
-  if (node?.kind === 'experimentRow' && node.root && node.row) {
-    return checked({ root: node.root, payload: await tableOf(ctx, node.root), rows: [node.row] }, action);
+  const node = arg as RunNode | undefined;
+  if (node?.kind === 'run' || node?.kind === 'queueRun') {
+    // A Runs view row: the same row of the repository's table.
+    const payload = await tableOf(ctx, node.root);
+    const row = payload.rows.find((r) => (node.kind === 'queueRun' ? r.queueId === node.run.id : r.ref === node.run.id || r.id === node.run.id));
+    if (!row) throw new CairnError('USAGE', `'${node.run.label}' is not in the experiments table of ${path.basename(node.root)}.`, { hint: 'Refresh the Runs view.' });
+    return checked({ root: node.root, payload, rows: [row] }, action);
   }
   const root = await chosenRepository(ctx, undefined, `Repository of the experiments to ${action.verb}`);
   const payload = await tableOf(ctx, root);
@@ -356,4 +363,33 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       return text;
     },
   } satisfies Record<ExperimentCommandKey, unknown> & Partial<Record<CommandKey, unknown>>;
+}
+
+/**
+ * The Runs view's selection drives the table and the plots: the selected runs of the table's
+ * repository are selected (and scrolled to) in the open table, and an open metrics panel of that
+ * repository compares them.
+ */
+export async function followRunsSelection(core: CoreClient, runs: RunsTreeProvider, context: vscode.ExtensionContext, log: vscode.LogOutputChannel, nodes: readonly RunNode[]): Promise<void> {
+  const chosen = nodes.filter((n): n is Extract<RunNode, { kind: 'run' | 'queueRun' }> => n.kind === 'run' || n.kind === 'queueRun');
+  const root = chosen[0]?.root;
+  if (!root) return;
+  const ofRoot = chosen.filter((n) => n.root === root);
+  const table = ExperimentsPanel.open;
+  if (table?.payload && table.repositoryRoot === root) {
+    const ids = ofRoot
+      .map((n) => table.payload!.rows.find((r) => (n.kind === 'queueRun' ? r.queueId === n.run.id : r.ref === n.run.id || r.id === n.run.id)))
+      .filter((r): r is ExperimentRow => r !== undefined)
+      .map((r) => r.id);
+    if (ids.length) table.reveal(ids);
+  }
+  const revisions = ofRoot.filter((n) => n.kind === 'run').map((n) => n.run.id);
+  if (MetricsPanel.open && revisions.length) {
+    try {
+      const snapshot = await runs.snapshot(root);
+      MetricsPanel.show(context, log, snapshot, revisions, await core.call('plots', root, { revs: revisions }));
+    } catch (err) {
+      log.warn(`the plots of the runs selected could not be read: ${err instanceof CairnError ? err.oneLine() : (err as Error).message}`);
+    }
+  }
 }

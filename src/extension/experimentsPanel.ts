@@ -87,8 +87,12 @@ export class ExperimentsPanel {
     return this.root;
   }
 
+  /** The rows last revealed (for the log and the e2e tests). */
+  revealed: string[] = [];
+
   /** Select `ids` in the table and scroll to the first (the Runs view's selection drives the table). */
   reveal(ids: string[]): void {
+    this.revealed = ids;
     this.host.post({ type: 'reveal', ids });
   }
 

@@ -105,6 +105,24 @@ if (scenario === 'expactions') {
       const alone = await vscode.commands.executeCommand<string>(COMMANDS.expCopyCsv.id, rowArg(await rowId(panel, 'exp-teammate')));
       assert.deepEqual(alone.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]), ['exp-teammate']);
     });
+
+    it("nests experiments under their commit in the Runs view with state icons; selecting one there selects its row in the table and compares it in the open metrics panel", async () => {
+      const metrics = await vscode.commands.executeCommand<{ payload?: { selected: string[] } }>(COMMANDS.expCompare.id, rowArg(await rowId(panel, 'main')));
+      const lowRef = panel.payload!.rows.find((r) => r.label === 'exp-low')!.ref!;
+      await vscode.commands.executeCommand('cairn.runs.focus');
+      await vscode.commands.executeCommand(COMMANDS.refreshRuns.id);
+      const row = (label: string) => `.pane-body .monaco-list-row[aria-label^="${label}"]`;
+      // HEAD's experiments are open under it: finished ones passed, the queued one waiting, the failed one failed.
+      await ui('waitFor', { selector: `${row('exp-low')} .codicon-pass` });
+      await ui('waitFor', { selector: `${row('exp-waiting')} .codicon-clock` });
+      await ui('waitFor', { selector: `${row('exp-fails')} .codicon-error` });
+      const commit = await ui<boolean>('waitFor', { selector: `.pane-body .monaco-list-row[aria-expanded="true"][aria-label*="baseline"]` });
+      assert.ok(commit);
+      await ui('click', { selector: row('exp-low') });
+      await waitFor('exp-low selected in the table', () => (JSON.stringify((panel as unknown as { revealed: string[] }).revealed) === JSON.stringify([panel.payload!.rows.find((r) => r.ref === lowRef)!.id]) ? true : undefined));
+      await waitFor('the metrics panel comparing exp-low', () => (JSON.stringify(metrics.payload?.selected) === JSON.stringify([lowRef]) ? true : undefined));
+      await screenshot('runs-hierarchy');
+    });
   });
 }
 
