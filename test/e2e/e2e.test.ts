@@ -193,7 +193,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 6, 'the experiment row action tests did not run');
+    assert.equal(result.passed, 7, 'the experiment row action tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {

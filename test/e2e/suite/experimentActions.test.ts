@@ -104,6 +104,20 @@ if (scenario === 'expactions') {
       // A row outside the selection: that row alone.
       const alone = await vscode.commands.executeCommand<string>(COMMANDS.expCopyCsv.id, rowArg(await rowId(panel, 'exp-teammate')));
       assert.deepEqual(alone.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]), ['exp-teammate']);
+      await ui('webviewPostRaw', { messages: [{ type: 'selection', ids: [] }] });
+      await waitFor('the selection cleared', () => ((panel as unknown as { selection: string[] }).selection.length === 0 ? true : undefined));
+    });
+
+    it('makes a branch of an experiment, renames one and pushes it to the git remote, each on its row', async () => {
+      const low = await rowId(panel, 'exp-low');
+      assert.deepEqual(await vscode.commands.executeCommand(COMMANDS.expBranch.id, rowArg(low), 'low-branch'), { branch: 'low-branch' });
+      assert.equal(git(root, 'rev-parse', 'low-branch').trim(), git(root, 'rev-parse', panel.payload!.rows.find((r) => r.id === low)!.ref!).trim());
+      await vscode.commands.executeCommand(COMMANDS.expRename.id, rowArg(await rowId(panel, 'exp-teammate')), 'exp-friend');
+      const friend = await rowId(panel, 'exp-friend');
+      const pushed = await vscode.commands.executeCommand<{ success: string[] }>(COMMANDS.expPush.id, rowArg(friend), 'origin');
+      assert.deepEqual(pushed?.success, ['exp-friend']);
+      const origin = git(root, 'remote', 'get-url', 'origin').trim();
+      assert.match(git(origin, 'for-each-ref', '--format=%(refname)', 'refs/exps'), /\/exp-friend\n/);
     });
 
     it("nests experiments under their commit in the Runs view with state icons; selecting one there selects its row in the table and compares it in the open metrics panel", async () => {
