@@ -179,7 +179,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     assert.equal(result.passed, 5, 'the experiments table tests did not run');
   });
 
-  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, copies rows as CSV', async function () {
+  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {
     this.timeout(5 * 60_000);
     const result = await runInVsCode({
       workspace: makeExperimentActionsWorkspace(),
@@ -193,7 +193,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 7, 'the experiment row action tests did not run');
+    assert.equal(result.passed, 8, 'the experiment row action tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {

@@ -137,6 +137,25 @@ if (scenario === 'expactions') {
       await waitFor('the metrics panel comparing exp-low', () => (JSON.stringify(metrics.payload?.selected) === JSON.stringify([lowRef]) ? true : undefined));
       await screenshot('runs-hierarchy');
     });
+
+    it("follows a running queue run's log until Stop interrupts it; the run ends failed", async () => {
+      const cli = path.join(runInfo()!.extensionPath, 'dist', 'cli.js');
+      const cairn = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+      // A run that prints a line, then waits: queued from a train.py that sleeps (the queue keeps the workspace as it was), which is then restored.
+      const train = fs.readFileSync(path.join(root, 'train.py'), 'utf8');
+      fs.writeFileSync(path.join(root, 'train.py'), `import time\nprint('training slowly', flush=True)\ntime.sleep(120)\n${train}`);
+      cairn('exp', 'run', '--queue', '-S', 'train.lr=0.55', '-n', 'exp-slow');
+      fs.writeFileSync(path.join(root, 'train.py'), train);
+      cairn('queue', 'start');
+      const slow = await waitFor('exp-slow running', () => panel.payload?.rows.find((r) => r.label === 'exp-slow' && r.state === 'running'), 60_000);
+      const following = vscode.commands.executeCommand<string>(COMMANDS.expShowLogs.id, rowArg(slow.id));
+      await ui('waitFor', { selector: '.part.panel .view-lines:has-text("training slowly")' });
+      await vscode.commands.executeCommand(COMMANDS.expStop.id, rowArg(slow.id));
+      assert.equal(await following, 'failed', 'the log followed to the end of the run');
+      await waitFor('exp-slow failed in the table', () => panel.payload?.rows.find((r) => r.label === 'exp-slow' && r.state === 'failed'));
+      await screenshot('stopped-run-log');
+      cairn('queue', 'stop');
+    });
   });
 }
 
