@@ -453,7 +453,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     async refreshRuns() {
       await ctx.runs.refresh();
-      await ExperimentsPanel.open?.refresh();
+      // The table again, with what the git remote holds now.
+      await ExperimentsPanel.open?.readRemote();
     },
 
     /** The experiments table of the repository of the row or editor the command came from, or the one the user picks. */

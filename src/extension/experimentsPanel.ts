@@ -102,8 +102,12 @@ export class ExperimentsPanel {
    * that cannot be reached is logged, not shown as an error: the local table stands.
    */
   async readRemote(gitRemote?: string): Promise<void> {
+    if (vscode.workspace.isTrusted) await this.listRemote(gitRemote);
+    await this.refresh();
+  }
+
+  private async listRemote(gitRemote: string | undefined): Promise<void> {
     const root = this.root;
-    if (!vscode.workspace.isTrusted) return;
     try {
       const remotes = await this.core.call('gitRemotes', root, {});
       const name = gitRemote ?? (remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : undefined);
@@ -114,7 +118,6 @@ export class ExperimentsPanel {
     } catch (err) {
       this.log.warn(`experiments on the git remote of ${root} could not be listed: ${err instanceof CairnError ? err.oneLine() : (err as Error).message}`);
     }
-    await this.refresh();
   }
 
   /** Read the table again (one read at a time; a request meanwhile gets the read after it). */
