@@ -184,11 +184,13 @@ function drawHeader(p: ExperimentsPayload, visible: number[], leadingGap: number
 }
 
 function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
-  const line = el('div', `line row ${shown.row.kind}${index % 2 ? ' odd' : ''}`);
+  const line = el('div', `line row ${shown.row.kind}${index % 2 ? ' odd' : ''}${shown.row.remoteOnly ? ' remote-only' : ''}`);
   line.style.transform = `translateY(${top}px)`;
   line.style.height = `${ROW_HEIGHT}px`;
   line.style.width = `${offsets[offsets.length - 1]}px`;
   line.dataset.id = shown.row.id;
+  // The row's `webview/context` menu (the row contract in messages.ts).
+  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: shown.row.id, preventDefaultContextMenuItems: true });
   const fixed = el('div', 'fixed');
   fixed.append(experimentCell(shown), createdCell(shown));
   line.append(fixed);

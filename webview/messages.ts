@@ -13,6 +13,8 @@ export interface RunInfo {
   kind: 'workspace' | 'commit' | 'branch' | 'experiment';
   /** Why its values could not be read, if they could not. */
   error?: string;
+  /** An experiment's baseline commit (full sha): the Runs view nests it there. */
+  baseline?: string;
 }
 
 export interface MetricsPayload {
@@ -141,6 +143,12 @@ export interface ExperimentRow {
   error?: string;
   /** One value per column, in `columns` order (null: the revision has none). */
   values: Value[];
+  /** A finished experiment's git ref (`refs/exps/<baseline>/<name>`): what row actions name it by. */
+  ref?: string;
+  /** A run of Cairn's queue (queued, running or failed): its queue task id, for Show Logs and Stop. */
+  queueId?: string;
+  /** An experiment only on the git remote (`exp list <remote>`): no values here until pulled; shown dimmed. */
+  remoteOnly?: boolean;
 }
 
 export interface ExperimentsPayload {
@@ -153,7 +161,10 @@ export interface ExperimentsPayload {
   pending: number;
 }
 
-export type ToExperiments = { type: 'show'; payload: ExperimentsPayload };
+export type ToExperiments =
+  | { type: 'show'; payload: ExperimentsPayload }
+  /** Select these rows and scroll the first into view (the Runs view's selection drives the table). */
+  | { type: 'reveal'; ids: string[] };
 
 export type FromExperiments =
   | { type: 'ready' }

@@ -35,6 +35,17 @@ export const COMMANDS = {
   removeRemote: { id: 'cairn.removeRemote', title: 'Remove Remote', icon: '$(trash)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
   showExperiments: { id: 'cairn.showExperiments', title: 'Show Experiments', icon: '$(beaker)' },
+  expApply: { id: 'cairn.expApply', title: 'Apply Experiment to Workspace', icon: '$(debug-step-into)' },
+  expBranch: { id: 'cairn.expBranch', title: 'Create Branch from Experiment…', icon: '$(git-branch)' },
+  expRename: { id: 'cairn.expRename', title: 'Rename Experiment…', icon: '$(edit)' },
+  expRemove: { id: 'cairn.expRemove', title: 'Remove Experiments', icon: '$(trash)' },
+  expPush: { id: 'cairn.expPush', title: 'Push Experiments', icon: '$(cloud-upload)' },
+  expPull: { id: 'cairn.expPull', title: 'Pull Experiments', icon: '$(cloud-download)' },
+  expShowLogs: { id: 'cairn.expShowLogs', title: 'Show Experiment Logs', icon: '$(output)' },
+  expStop: { id: 'cairn.expStop', title: 'Stop Experiments', icon: '$(debug-stop)' },
+  expCompare: { id: 'cairn.expCompare', title: 'Compare Experiments', icon: '$(diff-multiple)' },
+  expCopyMarkdown: { id: 'cairn.expCopyMarkdown', title: 'Copy Experiments as Markdown', icon: '$(markdown)' },
+  expCopyCsv: { id: 'cairn.expCopyCsv', title: 'Copy Experiments as CSV', icon: '$(copy)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -19,6 +19,7 @@ import type { CheckoutResult } from '../core/outputs/checkout';
 import { formatSize } from '../core/formatSize';
 import { MetricsPanel } from './metricsPanel';
 import { ExperimentsPanel } from './experimentsPanel';
+import { experimentHandlers } from './experimentActions';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { recordedOutputs } from '../core/outputs/recordedOutputs';
@@ -44,7 +45,7 @@ export interface CommandContext {
 type Handler = (...args: any[]) => unknown;
 
 /** Run core work with a cancellable notification showing its progress. */
-function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>): Thenable<T> {
+export function withProgress<T>(title: string, work: (signal: AbortSignal, onProgress: (p: Progress) => void) => Promise<T>): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
@@ -65,7 +66,7 @@ function withRepo<T>(root: string, fn: (repo: Repo) => Promise<T>): Promise<T> {
 }
 
 /** Commands that write, run git or a pipeline, or reach a remote: Restricted Mode allows none (package.json's enablement says the same). */
-function requireTrust(): void {
+export function requireTrust(): void {
   if (!vscode.workspace.isTrusted) {
     throw new CairnError('USAGE', 'this folder is not trusted, so Cairn changes no file and runs no git or pipeline command in it.', {
       hint: 'Trust the folder to use this command (Manage Workspace Trust).',
@@ -100,6 +101,7 @@ function targetOf(ctx: CommandContext, arg: unknown, orActiveEditor = false): { 
 
 function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
   return {
+    ...experimentHandlers(ctx),
     async init() {
       requireTrust();
       const folder = vscode.workspace.workspaceFolders?.length === 1
@@ -451,7 +453,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
 
     async refreshRuns() {
       await ctx.runs.refresh();
-      await ExperimentsPanel.open?.refresh();
+      // The table again, with what the git remote holds now.
+      await ExperimentsPanel.open?.readRemote();
     },
 
     /** The experiments table of the repository of the row or editor the command came from, or the one the user picks. */
@@ -566,7 +569,7 @@ async function stageOf(ctx: CommandContext, node: PipelineNode | DataNode | unde
   return { root, addr: pick.label };
 }
 
-async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {
+export async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {
   const plots = await ctx.core.call('plots', root, { revs: selected });
   return MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
 }
@@ -575,7 +578,7 @@ async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapsh
  * The repository a command acts on: the one its tree row names, else the one holding the active
  * editor's file, else the only one open; with several, the user picks (never silently the first).
  */
-async function chosenRepository(ctx: CommandContext, fromRow: string | undefined): Promise<string> {
+export async function chosenRepository(ctx: CommandContext, fromRow: string | undefined, placeHolder = 'Repository whose experiments to show'): Promise<string> {
   const models = ctx.models();
   if (fromRow && models.some((m) => m.root === fromRow)) return fromRow;
   const editor = vscode.window.activeTextEditor?.document.uri;
@@ -585,7 +588,7 @@ async function chosenRepository(ctx: CommandContext, fromRow: string | undefined
   const pick = await vscode.window.showQuickPick(
     // The names the Explorer shows (a workspace folder's name may differ from its folder's).
     models.map((m) => ({ label: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(m.root))?.name ?? path.basename(m.root), description: m.root, root: m.root })),
-    { placeHolder: 'Repository whose experiments to show' },
+    { placeHolder },
   );
   if (!pick) throw new CairnError('ABORTED', 'no repository chosen.');
   return pick.root;

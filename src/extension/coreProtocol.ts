@@ -54,6 +54,28 @@ export interface CoreOps {
   remoteModify: { args: { name: string; option: string; value?: string; local: boolean }; result: void };
   remoteRemove: { args: { name: string }; result: void };
   remoteDefault: { args: { name: string }; result: void };
+  /** Experiment row actions; experiments are named by their full refs (`refs/exps/...`). */
+  expApply: { args: { experiment: string; force: boolean }; result: { commit: string; stash?: string; restored: string[]; failed: string[] } };
+  expBranch: { args: { experiment: string; branch?: string }; result: { branch: string } };
+  expRename: { args: { experiment: string; newName: string }; result: void };
+  /** `names`: refs of experiments, or names/task ids of Cairn queue entries; returns the names removed. */
+  expRemove: { args: { names: string[] }; result: string[] };
+  expPush: { args: { experiments: string[]; gitRemote: string; credentials: RemoteCredentials }; result: ExpSyncSummary };
+  expPull: { args: { experiments: string[]; gitRemote: string; credentials: RemoteCredentials }; result: ExpSyncSummary };
+  /** The experiment refs a git remote holds (`git ls-remote`: nothing fetched). */
+  expRemoteList: { args: { gitRemote: string }; result: { ref: string; baseline: string; name: string }[] };
+  /** The repository's git remotes by name. */
+  gitRemotes: { args: Record<string, never>; result: string[] };
+  /** Interrupt a running run of Cairn's queue (SIGINT, SIGKILL after 10 s; `force`: at once). */
+  queueKill: { args: { id: string; force: boolean }; result: void };
+}
+
+/** What `exp push`/`exp pull` did, by experiment name; `cacheError`: the outputs could not all be moved (the refs were). */
+export interface ExpSyncSummary {
+  success: string[];
+  up_to_date: string[];
+  diverged: string[];
+  cacheError?: string;
 }
 export type CoreOp = keyof CoreOps;
 

@@ -16,11 +16,21 @@ import type { TrackedItem } from './trackedItem';
 import { plotsSnapshot } from './plotsSnapshot';
 import { experimentsSnapshot } from './experimentsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
-import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type FromWorker, type RemoteCredentials, type RemoteState, type ToWorker } from './coreProtocol';
+import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type ExpSyncSummary, type FromWorker, type RemoteCredentials, type RemoteState, type ToWorker } from './coreProtocol';
 import { push, fetch, pull } from '../core/remotes/sync';
 import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
 import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
 import { folderTrusted, setFolderTrusted } from '../core/folderTrust';
+import { expApply } from '../core/experiments/apply';
+import { expBranch } from '../core/experiments/branch';
+import { expRename } from '../core/experiments/rename';
+import { expRemove } from '../core/experiments/remove';
+import { expPush } from '../core/experiments/push';
+import { expPull } from '../core/experiments/pull';
+import { expList } from '../core/experiments/list';
+import { killEntry } from '../core/experiments/queueWorker';
+import { runGit } from '../core/scm/git';
+import { experimentRefName } from './experimentsSnapshot';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -119,7 +129,36 @@ const handlers: Handlers = {
   remoteDefault: async ({ name }, { repo }) => {
     await defaultRemote(repo, name);
   },
+  async expApply({ experiment, force }, { repo, signal, onProgress }) {
+    const result = await expApply(repo, experiment, { force, signal, onProgress });
+    return { commit: result.commit, stash: result.stash, restored: [...result.data.added, ...result.data.modified], failed: result.data.failed.map((f) => `${f.path} (${f.reason})`) };
+  },
+  expBranch: async ({ experiment, branch }, { repo }) => ({ branch: (await expBranch(repo, experiment, branch)).branch }),
+  async expRename({ experiment, newName }, { repo }) {
+    await expRename(repo, experiment, newName);
+  },
+  expRemove: ({ names }, { repo }) => expRemove(repo, { names }),
+  expPush: (args, ctx) => syncExperiments(expPush, args, ctx),
+  expPull: (args, ctx) => syncExperiments(expPull, args, ctx),
+  async expRemoteList({ gitRemote }, { repo, root }) {
+    const listed = await expList(repo, { gitRemote, allCommits: true, cwd: root });
+    return listed.flatMap((b) => b.experiments.map((e) => ({ ref: experimentRefName(b.baseline, e.name), baseline: b.baseline, name: e.name })));
+  },
+  gitRemotes: async (_args, { root }) => (await runGit(root, ['remote'])).split('\n').filter(Boolean),
+  queueKill: ({ id, force }, { repo }) => killEntry(repo, id, { force }),
 };
+
+/** `exp push`/`exp pull` of experiments by ref; their outputs go along when a DVC remote is set (as the CLI's default). */
+async function syncExperiments(
+  sync: typeof expPush,
+  { experiments, gitRemote, credentials }: { experiments: string[]; gitRemote: string; credentials: RemoteCredentials },
+  { repo, root, signal, onProgress }: Context,
+): Promise<ExpSyncSummary> {
+  useCredentials(repo, credentials);
+  const withCache = !!repo.config.get('core', 'remote');
+  const result = await sync(repo, { names: experiments, gitRemote, cwd: root, withCache, signal, onProgress });
+  return { success: result.success, up_to_date: result.up_to_date, diverged: result.diverged, cacheError: result.cacheError?.oneLine() };
+}
 
 port.on('message', async (msg: ToWorker) => {
   if ('abort' in msg) return aborts.get(msg.id)?.abort();

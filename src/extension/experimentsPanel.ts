@@ -4,6 +4,7 @@ import { CairnError } from '../core/errors';
 import { FROM_EXPERIMENTS, type ExperimentsPayload, type FromExperiments, type ToExperiments } from '../../webview/messages';
 import type { CoreClient } from './coreClient';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
+import { withRemoteOnly } from './experimentRows';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
 
@@ -47,6 +48,8 @@ export class ExperimentsPanel {
   lastScroll: TableScrolled | undefined;
   /** The ids of the rows selected in the page, in table order (its `selection` message). */
   selection: string[] = [];
+  /** The experiments the git remote holds (`exp list <remote>`), shown dimmed where not here; read on opening and after Pull/Push Experiments. */
+  remote: { name: string; experiments: { ref: string; baseline: string; name: string }[] } | undefined;
 
   private constructor(
     private readonly host: PanelHost<ToExperiments, FromExperiments>,
@@ -68,14 +71,57 @@ export class ExperimentsPanel {
     const host = PanelHost.show<ToExperiments, FromExperiments>(context, log, EXPERIMENTS_PANEL);
     if (ExperimentsPanel.current?.host !== host) ExperimentsPanel.current = new ExperimentsPanel(host, core, log);
     const panel = ExperimentsPanel.current;
-    if (panel.root !== root) panel.watch(root);
+    const newRoot = panel.root !== root;
+    if (newRoot) {
+      panel.watch(root);
+      panel.remote = undefined;
+    }
     host.panel.title = `Experiments: ${folderName(root)}`;
     await panel.refresh();
+    if (newRoot) void panel.readRemote();
     return panel;
   }
 
   static get open(): ExperimentsPanel | undefined {
     return ExperimentsPanel.current;
+  }
+
+  /** The repository whose table this is. */
+  get repositoryRoot(): string {
+    return this.root;
+  }
+
+  /** The rows last revealed (for the log and the e2e tests). */
+  revealed: string[] = [];
+
+  /** Select `ids` in the table and scroll to the first (the Runs view's selection drives the table). */
+  reveal(ids: string[]): void {
+    this.revealed = ids;
+    this.host.post({ type: 'reveal', ids });
+  }
+
+  /**
+   * Read which experiments the git remote holds (`origin`, else the only remote; none: nothing
+   * shown), then the table again. Only in a trusted folder: it runs `git ls-remote`. A remote
+   * that cannot be reached is logged, not shown as an error: the local table stands.
+   */
+  async readRemote(gitRemote?: string): Promise<void> {
+    if (vscode.workspace.isTrusted) await this.listRemote(gitRemote);
+    await this.refresh();
+  }
+
+  private async listRemote(gitRemote: string | undefined): Promise<void> {
+    const root = this.root;
+    try {
+      const remotes = await this.core.call('gitRemotes', root, {});
+      const name = gitRemote ?? (remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : undefined);
+      const experiments = name ? await this.core.call('expRemoteList', root, { gitRemote: name }) : [];
+      if (root !== this.root) return;
+      this.remote = name ? { name, experiments } : undefined;
+      this.log.info(`experiments on the git remote ${name ?? '(none)'} of ${root}: ${experiments.length}`);
+    } catch (err) {
+      this.log.warn(`experiments on the git remote of ${root} could not be listed: ${err instanceof CairnError ? err.oneLine() : (err as Error).message}`);
+    }
   }
 
   /** Read the table again (one read at a time; a request meanwhile gets the read after it). */
@@ -89,7 +135,8 @@ export class ExperimentsPanel {
     try {
       if (this.payloadRoot !== root) {
         // The page has nothing of this table yet: the newest experiments first, when there are
-        // more. A refresh is read and sent whole, so a table the user scrolled never shrinks for a moment.
+        // more (without the remote's: which are only there needs every local one). A refresh is
+        // read and sent whole, so a table the user scrolled never shrinks for a moment.
         const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, newest: FIRST_EXPERIMENTS });
         if (root !== this.root) return;
         if (first.pending > 0) {
@@ -97,7 +144,7 @@ export class ExperimentsPanel {
           this.log.info(`experiments table of ${root}: first ${first.rows.length} rows read in ${Date.now() - started} ms, ${first.pending} more experiments to read`);
         }
       }
-      const payload = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
+      const payload = withRemoteOnly(await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS }), this.remote?.experiments ?? []);
       if (root !== this.root) return;
       this.payload = { ...payload, repository: folderName(root) };
       this.payloadRoot = root;

@@ -3,6 +3,7 @@ import type { Repo } from '../core/repo/repo';
 import { expShow } from '../core/experiments/show';
 import type { ExpRange, ExpState } from '../core/experiments/contract';
 import { isDict, pyStr } from '../core/metrics/flatten';
+import { CAIRN_QUEUE } from '../core/experiments/runQueue';
 import type { ColumnKind, ExperimentColumn, ExperimentRow, ExperimentsPayload, Value } from '../../webview/messages';
 
 /** Commits of the current branch the table shows by default, newest first (vscode-dvc shows 3). */
@@ -58,6 +59,7 @@ export function experimentsPayload(states: ExpState[], repository: string): Expe
           created: tip.data?.timestamp ?? null,
           error: errorOf(tip),
           values: [],
+          ...handlesOf(baseline.rev, range),
         },
         tip,
       );
@@ -71,6 +73,19 @@ export function experimentsPayload(states: ExpState[], repository: string): Expe
     row.values = values;
   });
   return { repository, columns: list, rows, pending: 0 };
+}
+
+/** What row actions name an experiment by: a finished one's ref, a run of Cairn's queue's task id. */
+function handlesOf(baseline: string, range: ExpRange): Pick<ExperimentRow, 'ref' | 'queueId'> {
+  const executor = range.executor;
+  if (executor?.name === CAIRN_QUEUE && executor.local?.task_id) return { queueId: executor.local.task_id };
+  const finished = !executor || executor.state === 'success';
+  return finished && range.name ? { ref: experimentRefName(baseline, range.name) } : {};
+}
+
+/** dvc's ref of the experiment `name` of `baseline`. */
+export function experimentRefName(baseline: string, name: string): string {
+  return `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/${name}`;
 }
 
 /** An experiment finished outside a queue has no executor: it succeeded. */

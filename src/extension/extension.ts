@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { putCliOnPath } from './cliOnPath';
 import { CoreClient } from './coreClient';
 import { RunNode, RunsTreeProvider } from './runsTree';
+import { followRunsSelection } from './experimentActions';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 import { RemotesTreeProvider } from './remotesTree';
@@ -42,7 +43,7 @@ class CairnWorkbench implements vscode.Disposable {
     const remotesView = vscode.window.createTreeView('cairn.remotes', { treeDataProvider: this.remotes });
     this.pipelines = new PipelinesTreeProvider(this.core, () => [...this.models.keys()], this.log);
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
-    const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
+    const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: true, canSelectMany: true }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.statusBar.name = 'Cairn';
     this.statusBar.command = 'cairn.dataModels.focus';
@@ -63,6 +64,7 @@ class CairnWorkbench implements vscode.Disposable {
       this.pipelines.onDidChangeTreeData(() => this.watchOutputs()),
       runsView.onDidChangeCheckboxState((e) => e.items.forEach(([node, state]) => this.runs.setChecked(node, state === vscode.TreeItemCheckboxState.Checked))),
       runsView.onDidChangeVisibility((e) => e.visible && void this.runs.refresh()),
+      runsView.onDidChangeSelection((e) => void followRunsSelection(this.core, this.runs, context, this.log, e.selection)),
       vscode.window.registerFileDecorationProvider(this.decorations),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.trustGranted()),

@@ -3,6 +3,7 @@ import { readRuns, FlatFile } from '../core/metrics/runs';
 import { withReader } from '../core/metrics/show';
 import { RevisionReader, WORKSPACE_REV } from '../core/metrics/revisions';
 import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
+import { queueStates } from '../core/experiments/runQueue';
 
 /**
  * The runs of a repository with their params and metrics: the workspace, the last commits of
@@ -12,7 +13,17 @@ import type { MetricsPayload, RunInfo, Value } from '../../webview/messages';
 export type RunsSnapshot = Omit<MetricsPayload, 'selected' | 'directions' | 'plots' | 'plotImages' | 'plotErrors'> & {
   /** Local branches, to choose from for the Runs view. */
   branches: string[];
+  /** Runs of Cairn's queue not finished well (queued, running, failed): no values of their own yet, shown under their baseline. */
+  queueRuns: QueueRun[];
 };
+
+export interface QueueRun {
+  /** The queue task id. */
+  id: string;
+  label: string;
+  baseline: string;
+  state: 'queued' | 'running' | 'failed';
+}
 
 function flat(files: Record<string, FlatFile>, keys: Set<string>): Record<string, Value> {
   const values: Record<string, Value> = {};
@@ -39,7 +50,7 @@ async function readSnapshot(repo: Repo, reader: RevisionReader, options: { histo
     ...commits.map((c): RunInfo => ({ id: c.hash, label: c.hash.slice(0, 7), detail: `${c.subject} — ${c.author}, ${c.date}`, kind: 'commit' })),
     ...experiments.map(({ ref }): RunInfo => {
       const [, , prefix, rest, name] = ref.split('/');
-      return { id: ref, label: name, detail: `experiment on ${(prefix + rest).slice(0, 7)}`, kind: 'experiment' };
+      return { id: ref, label: name, detail: `experiment on ${(prefix + rest).slice(0, 7)}`, kind: 'experiment', baseline: prefix + rest };
     }),
     { id: WORKSPACE_REV, label: 'workspace', detail: 'the files as they are now', kind: 'workspace' },
   ];
@@ -61,5 +72,8 @@ async function readSnapshot(repo: Repo, reader: RevisionReader, options: { histo
     params[run.id] = flat(v.params, paramKeys);
     if (v.error) run.error = v.error.msg;
   });
-  return { runs, metrics, params, metricKeys: [...metricKeys].sort(), paramKeys: [...paramKeys].sort(), history: [...commits.map((c) => c.hash), WORKSPACE_REV], branches };
+  const queueRuns = (await queueStates(repo))
+    .filter((s): s is typeof s & { status: QueueRun['state'] } => s.status !== 'success')
+    .map((s) => ({ id: s.entry.id, label: s.entry.name, baseline: s.entry.baseline, state: s.status }));
+  return { runs, metrics, params, metricKeys: [...metricKeys].sort(), paramKeys: [...paramKeys].sort(), history: [...commits.map((c) => c.hash), WORKSPACE_REV], branches, queueRuns };
 }

@@ -2,12 +2,26 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PerRepository } from './perRepository';
 import type { CoreClient } from './coreClient';
-import type { RunsSnapshot } from './runsSnapshot';
+import type { QueueRun, RunsSnapshot } from './runsSnapshot';
 import type { RunInfo, Value } from '../../webview/messages';
 import { keyLabels, formatValue } from '../../webview/metricsTable';
 import { trustItem } from './restrictedMode';
 
-export type RunNode = { kind: 'run'; root: string; run: RunInfo } | { kind: 'experiments'; root: string } | { kind: 'repository'; root: string } | { kind: 'needsTrust'; root: string };
+export type RunNode =
+  | { kind: 'run'; root: string; run: RunInfo }
+  /** A run of Cairn's queue that has not finished well (queued, running, failed), under its baseline. */
+  | { kind: 'queueRun'; root: string; run: QueueRun }
+  | { kind: 'experiments'; root: string }
+  | { kind: 'repository'; root: string }
+  | { kind: 'needsTrust'; root: string };
+
+/** An experiment's state icon, as the experiments table shows it: a finished one passed. */
+const STATE_ICONS: Record<QueueRun['state'] | 'success', vscode.ThemeIcon> = {
+  success: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  queued: new vscode.ThemeIcon('clock', new vscode.ThemeColor('charts.yellow')),
+  running: new vscode.ThemeIcon('sync~spin'),
+  failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+};
 
 const ICONS: Record<RunInfo['kind'], vscode.ThemeIcon> = {
   workspace: new vscode.ThemeIcon('edit'),
@@ -78,8 +92,40 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       return roots.length ? this.runsOf(roots[0]) : [];
     }
     if (node.kind === 'repository') return this.runsOf(node.root);
-    if (node.kind === 'experiments') return (this.snapshots.get(node.root)?.runs ?? []).filter((r) => r.kind === 'experiment').map((run) => ({ kind: 'run', root: node.root, run }));
+    const snapshot = this.snapshots.get(node.root);
+    if (!snapshot) return [];
+    if (node.kind === 'experiments') {
+      // Experiments of baselines not shown as commits here (another branch, older history).
+      const shown = new Set(snapshot.runs.filter((r) => r.kind === 'commit').map((r) => r.id));
+      return [
+        ...snapshot.runs.filter((r) => r.kind === 'experiment' && !shown.has(r.baseline ?? '')).map((run): RunNode => ({ kind: 'run', root: node.root, run })),
+        ...snapshot.queueRuns.filter((q) => !shown.has(q.baseline)).map((run): RunNode => ({ kind: 'queueRun', root: node.root, run })),
+      ];
+    }
+    if (node.kind === 'run' && node.run.kind === 'commit') return this.experimentsOf(node.root, node.run.id);
     return [];
+  }
+
+  /** A commit's experiments, as the table nests them: running and queued runs, finished ones, failed ones. */
+  private experimentsOf(root: string, baseline: string): RunNode[] {
+    const snapshot = this.snapshots.get(root);
+    if (!snapshot) return [];
+    const queue = (state: QueueRun['state']) => snapshot.queueRuns.filter((q) => q.baseline === baseline && q.state === state).map((run): RunNode => ({ kind: 'queueRun', root, run }));
+    return [
+      ...queue('running'),
+      ...queue('queued'),
+      ...snapshot.runs.filter((r) => r.kind === 'experiment' && r.baseline === baseline).map((run): RunNode => ({ kind: 'run', root, run })),
+      ...queue('failed'),
+    ];
+  }
+
+  /** The tree node of a run (for reveal), if shown. */
+  nodeOf(root: string, id: string): RunNode | undefined {
+    const snapshot = this.snapshots.get(root);
+    const run = snapshot?.runs.find((r) => r.id === id);
+    if (run) return { kind: 'run', root, run };
+    const queued = snapshot?.queueRuns.find((q) => q.id === id);
+    return queued && { kind: 'queueRun', root, run: queued };
   }
 
   private runsOf(root: string): RunNode[] {
@@ -88,7 +134,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const branches = runs.filter((r) => r.kind === 'branch');
     const commits = runs.filter((r) => r.kind === 'commit').reverse(); // newest first
     const nodes: RunNode[] = [...workspace, ...branches, ...commits].map((run) => ({ kind: 'run', root, run }));
-    if (runs.some((r) => r.kind === 'experiment')) nodes.splice(1, 0, { kind: 'experiments', root });
+    if (this.getChildren({ kind: 'experiments', root }).length) nodes.push({ kind: 'experiments', root });
     // Commits, branches and experiments are read with git, which an untrusted folder never runs.
     if (!vscode.workspace.isTrusted) nodes.push({ kind: 'needsTrust', root });
     return nodes;
@@ -102,17 +148,30 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       return t;
     }
     if (node.kind === 'needsTrust') return trustItem('Trust this folder to see commits and experiments', `${node.root}:needsTrust`);
+    if (node.kind === 'queueRun') {
+      const t = new vscode.TreeItem(node.run.label);
+      t.id = `${node.root}:queue:${node.run.id}`;
+      t.iconPath = STATE_ICONS[node.run.state];
+      t.description = node.run.state;
+      t.tooltip = `${node.run.label}: ${node.run.state} in Cairn's queue (task ${node.run.id})`;
+      t.contextValue = `cairn.queueRun.${node.run.state}`;
+      return t;
+    }
     if (node.kind === 'experiments') {
-      const t = new vscode.TreeItem('Experiments', vscode.TreeItemCollapsibleState.Expanded);
+      const t = new vscode.TreeItem('Other Experiments', vscode.TreeItemCollapsibleState.Collapsed);
+      t.tooltip = 'Experiments of commits not listed here';
       t.iconPath = new vscode.ThemeIcon('beaker');
       t.id = `${node.root}:experiments`;
       return t;
     }
     const { run } = node;
     const snapshot = this.snapshots.get(node.root)!;
-    const t = new vscode.TreeItem(run.kind === 'commit' ? `${run.label} ${run.detail?.split(' — ')[0] ?? ''}` : run.label);
+    // A commit with experiments opens to them; HEAD's are shown open.
+    const isHead = snapshot.history[snapshot.history.length - 2] === run.id;
+    const folding = run.kind !== 'commit' || !this.experimentsOf(node.root, run.id).length ? vscode.TreeItemCollapsibleState.None : isHead ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const t = new vscode.TreeItem(run.kind === 'commit' ? `${run.label} ${run.detail?.split(' — ')[0] ?? ''}` : run.label, folding);
     t.id = `${node.root}:run:${run.id}`;
-    t.iconPath = run.error ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : ICONS[run.kind];
+    t.iconPath = run.error ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : run.kind === 'experiment' ? STATE_ICONS.success : ICONS[run.kind];
     const values = snapshot.metrics[run.id] ?? {};
     const labels = keyLabels(snapshot.metricKeys);
     t.description = snapshot.metricKeys

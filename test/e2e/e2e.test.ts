@@ -3,16 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
-/** Click `selector` inside a webview (with `modifiers`: shift-click and the like). */
-const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: ('Shift' | 'Control' | 'Alt')[] }) => {
+/** Click `selector` inside a webview (with `modifiers`: shift-click and the like; `button: 'right'` opens its context menu). */
+const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: ('Shift' | 'Control' | 'Alt')[]; button?: 'left' | 'right' }) => {
   for (const frame of page.frames()) {
     const found = await frame.$(args.selector).catch(() => null);
-    if (found) return found.click({ modifiers: args.modifiers });
+    if (found) return found.click({ modifiers: args.modifiers, button: args.button });
   }
   throw new Error(`no webview element matches ${args.selector}`);
 };
@@ -179,6 +179,23 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     assert.equal(result.passed, 5, 'the experiments table tests did not run');
   });
 
+  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {
+    this.timeout(5 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeExperimentActionsWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'experiment-actions'),
+      server,
+      timeoutMs: 240_000,
+      data: { scenario: 'expactions' },
+      grep: 'Experiment row actions',
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 8, 'the experiment row action tests did not run');
+  });
+
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {
     this.timeout(4 * 60_000);
     const result = await runInVsCode({
@@ -193,7 +210,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { typeText, experimentRows, webviewText },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 1, 'the multi-root test did not run');
+    assert.equal(result.passed, 2, 'the multi-root tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

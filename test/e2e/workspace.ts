@@ -71,6 +71,28 @@ export function makeExperimentsWorkspace(): string {
   return workspace;
 }
 
+/**
+ * The experiments workspace (above) shared through a git remote: `origin`, a bare repository
+ * holding `main`, and `exp-teammate` (lr 0.7), which a second clone ran and pushed there with
+ * `cairn exp push` — an experiment only on the remote, until pulled.
+ */
+export function makeExperimentActionsWorkspace(): string {
+  const workspace = makeExperimentsWorkspace();
+  const remote = path.join(tempDir('cairn-e2e-origin-'), 'origin.git');
+  git(path.dirname(remote), 'init', '-q', '--bare', remote);
+  git(workspace, 'remote', 'add', 'origin', remote);
+  git(workspace, 'push', '-q', 'origin', 'main');
+  const teammate = path.join(tempDir('cairn-e2e-teammate-'), 'clone');
+  git(path.dirname(teammate), 'clone', '-q', '-b', 'main', remote, teammate);
+  for (const [key, value] of [['user.email', 'teammate@cairn.dev'], ['user.name', 'Teammate'], ['commit.gpgsign', 'false']]) git(teammate, 'config', key, value);
+  // The teammate's cache has the baseline's data (as a `cairn pull` from a shared DVC remote would give).
+  fs.cpSync(path.join(workspace, '.dvc', 'cache'), path.join(teammate, '.dvc', 'cache'), { recursive: true });
+  cairnOk(teammate, 'checkout', '-q');
+  cairnOk(teammate, 'exp', 'run', '-q', '-S', 'train.lr=0.7', '-n', 'exp-teammate');
+  cairnOk(teammate, 'exp', 'push', '--no-cache', 'origin', 'exp-teammate');
+  return workspace;
+}
+
 /** The training pipeline of test/support/expFixtures run by the bundled CLI and committed as `baseline`. */
 function trainedRepository(): string {
   const workspace = tempGitRepo();

@@ -83,7 +83,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await vscode.commands.executeCommand(COMMANDS.chooseRunBranches.id, []);
     });
 
-    it('lists DVC experiments (refs/exps/<baseline>/<name>) under Experiments, with their metrics', async () => {
+    it('lists DVC experiments (refs/exps/<baseline>/<name>) under their baseline commit, with their metrics', async () => {
       // As `dvc exp run` leaves them: a commit on top of the baseline, under refs/exps/<sha[:2]>/<sha[2:]>/<name>.
       const script = [
         'base=$(git rev-parse HEAD)',
@@ -94,11 +94,14 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       ].join('\n');
       execFileSync('bash', ['-c', `set -e\n${script}`], { cwd: root });
       await vscode.commands.executeCommand(COMMANDS.refreshRuns.id);
-      const group = workbench.runs.getChildren().find((n: any) => n.kind === 'experiments');
-      assert.ok(group, 'an Experiments group');
-      const [exp] = workbench.runs.getChildren(group).map((n: any) => workbench.runs.getTreeItem(n));
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+      const baseline = workbench.runs.getChildren().find((n: any) => n.kind === 'run' && n.run.id === head);
+      assert.equal(workbench.runs.getTreeItem(baseline).collapsibleState, vscode.TreeItemCollapsibleState.Expanded, "HEAD's experiments shown open");
+      const [exp] = workbench.runs.getChildren(baseline).map((n: any) => workbench.runs.getTreeItem(n));
       assert.equal(exp.label, 'exp-quick');
       assert.equal(exp.description, 'm00 77');
+      assert.equal((exp.iconPath as vscode.ThemeIcon).id, 'pass');
+      assert.equal(workbench.runs.getChildren().find((n: any) => n.kind === 'experiments'), undefined, 'no other experiments');
     });
 
     it(`draws ${COMMITS} commits × ${METRICS} metrics in the webview, and reports the time`, async () => {

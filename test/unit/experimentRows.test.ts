@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown, withRemoteOnly } from '../../src/extension/experimentRows';
+import { experimentsPayload } from '../../src/extension/experimentsSnapshot';
+import type { ExpState } from '../../src/core/experiments/contract';
+import type { ExperimentColumn, ExperimentRow, ExperimentsPayload } from '../../webview/messages';
+
+const column = (kind: ExperimentColumn['kind'], file: string, ...path: string[]): ExperimentColumn => ({ id: [kind, file, ...path].join('\u001f'), kind, file, path });
+const BASE = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
+
+function payload(): ExperimentsPayload {
+  const row = (id: string, kind: ExperimentRow['kind'], values: ExperimentRow['values'], extra: Partial<ExperimentRow> = {}): ExperimentRow => ({ id, kind, label: id, created: null, values, ...extra });
+  return {
+    repository: 'repo',
+    columns: [column('params', 'params.yaml', 'train', 'lr'), column('metrics', 'metrics.json', 'acc'), column('deps', 'data.txt'), column('params', 'params.yaml', 'unused')],
+    rows: [
+      row('workspace', 'workspace', [0.1, 0.2, 'd41d8cd98f00b204e9800998ecf8427e', null]),
+      row(BASE, 'commit', [0.1, 0.2, 'd41d8cd98f00b204e9800998ecf8427e', null], { label: 'main', created: '2026-12-01T10:11:12' }),
+      row('e1', 'experiment', [0.123456789, null, 'd41d8cd98f00b204e9800998ecf8427e', null], { label: 'exp, "quoted"', parent: BASE, ref: `refs/exps/aa/${BASE.slice(2)}/exp-1` }),
+      row(OLD, 'commit', [0.3, 0.5, null, null], { label: 'b|c' }),
+    ],
+    pending: 0,
+  };
+}
+
+describe('experiments table rows for row actions (src/extension/experimentRows)', () => {
+  it('acts on the selection when the row invoked on is in it, else on that row alone', () => {
+    assert.deepEqual(rowsActedOn(['a', 'b'], 'b'), ['a', 'b']);
+    assert.deepEqual(rowsActedOn(['a', 'b'], 'c'), ['c']);
+    assert.deepEqual(rowsActedOn([], 'c'), ['c']);
+    assert.deepEqual(rowsById(payload(), ['e1', 'gone', 'workspace']).map((r) => r.id), ['e1', 'workspace']);
+  });
+
+  it('copies rows as CSV with the values as the table shows them (5 significant digits, a dep\'s hash cut, - for none), columns none of them has left out', () => {
+    const p = payload();
+    assert.equal(
+      rowsToCsv(p, rowsById(p, ['e1', BASE])),
+      'Experiment,Created,params.yaml:train.lr,metrics.json:acc,data.txt\n' + '"exp, ""quoted""",-,0.12346,-,d41d8cd9\n' + 'main,2026-12-01 10:11,0.1,0.2,d41d8cd9\n',
+    );
+  });
+
+  it('copies rows as a Markdown table, pipes escaped', () => {
+    const p = payload();
+    assert.equal(rowsToMarkdown(p, rowsById(p, [OLD])), '| Experiment | Created | params.yaml:train.lr | metrics.json:acc |\n|---|---|---|---|\n| b\\|c | - | 0.3 | 0.5 |\n');
+  });
+
+  it("adds the git remote's experiments that are not here after their baseline's experiments, dimmed, and none of a baseline not shown", () => {
+    const p = payload();
+    const merged = withRemoteOnly(p, [
+      { ref: `refs/exps/aa/${BASE.slice(2)}/exp-1`, baseline: BASE, name: 'exp-1' },
+      { ref: `refs/exps/aa/${BASE.slice(2)}/theirs`, baseline: BASE, name: 'theirs' },
+      { ref: `refs/exps/bb/${OLD.slice(2)}/old-theirs`, baseline: OLD, name: 'old-theirs' },
+      { ref: `refs/exps/cc/${'c'.repeat(38)}/elsewhere`, baseline: 'c'.repeat(40), name: 'elsewhere' },
+    ]);
+    assert.deepEqual(merged.rows.map((r) => r.label), ['workspace', 'main', 'exp, "quoted"', 'theirs', 'b|c', 'old-theirs']);
+    const theirs = merged.rows[3];
+    assert.deepEqual([theirs.id, theirs.kind, theirs.parent, theirs.remoteOnly, theirs.ref, theirs.values.length], [`remote:refs/exps/aa/${BASE.slice(2)}/theirs`, 'experiment', BASE, true, `refs/exps/aa/${BASE.slice(2)}/theirs`, 4]);
+    assert.equal(withRemoteOnly(p, []), p);
+  });
+
+  it("names a finished experiment's row by its ref and a run of Cairn's queue by its task id; dvc's queued runs by neither", () => {
+    const state = (rev: string, name: string | null = null): ExpState => ({ rev, name, data: null, error: null, experiments: null });
+    const states: ExpState[] = [
+      state('workspace'),
+      {
+        ...state(BASE, 'main'),
+        experiments: [
+          { revs: [state('1'.repeat(40), 'done')], executor: null, name: 'done' },
+          { revs: [state('2'.repeat(40), 'waiting')], executor: { state: 'queued', name: 'cairn-queue', local: { root: null, log: null, pid: null, returncode: null, task_id: 'abcdefghij-01234567' } }, name: 'waiting' },
+          { revs: [state('3'.repeat(40), 'dvc-waiting')], executor: { state: 'queued', name: 'dvc-task', local: { root: null, log: null, pid: null, returncode: null, task_id: '3'.repeat(40) } }, name: 'dvc-waiting' },
+        ],
+      },
+    ];
+    const rows = experimentsPayload(states, 'repo').rows;
+    assert.deepEqual(rows.map((r) => [r.label, r.ref, r.queueId]), [
+      ['workspace', undefined, undefined],
+      ['main', undefined, undefined],
+      ['done', `refs/exps/aa/${BASE.slice(2)}/done`, undefined],
+      ['waiting', undefined, 'abcdefghij-01234567'],
+      ['dvc-waiting', undefined, undefined],
+    ]);
+  });
+});
