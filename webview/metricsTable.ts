@@ -1,3 +1,4 @@
+import { csvLine } from './csv';
 import type { Direction, MetricsPayload, Value } from './messages';
 
 /** The compare table of the metrics panel as plain data: no DOM here, so it is unit-tested. */
@@ -97,9 +98,8 @@ function cellText(c: Cell): string {
 
 /** The table as CSV (RFC 4180 quoting): one row per metric or param, one column per run. */
 export function toCsv(payload: MetricsPayload): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['type', 'name', ...runLabels(payload)].map(quote).join(',')];
-  for (const r of compareRows(payload)) lines.push([r.kind, r.key, ...r.cells.map((c) => (c.value === undefined ? '' : formatValue(c.value)))].map(quote).join(','));
+  const lines = [csvLine(['type', 'name', ...runLabels(payload)])];
+  for (const r of compareRows(payload)) lines.push(csvLine([r.kind, r.key, ...r.cells.map((c) => (c.value === undefined ? '' : formatValue(c.value)))]));
   return lines.join('\n') + '\n';
 }
 

@@ -1,3 +1,4 @@
+import { csvLine } from '../../webview/csv';
 import { cellText, createdText } from '../../webview/experimentsTable';
 import type { ExperimentColumn, ExperimentRow, ExperimentsPayload } from '../../webview/messages';
 
@@ -31,10 +32,9 @@ function copied(payload: ExperimentsPayload, rows: ExperimentRow[]): string[][] 
   ];
 }
 
-/** The rows as CSV (RFC 4180 quoting), a heading line first. */
+/** The rows as CSV for a spreadsheet (`csvLine`), a heading line first. */
 export function rowsToCsv(payload: ExperimentsPayload, rows: ExperimentRow[]): string {
-  const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return copied(payload, rows).map((line) => line.map(quote).join(',')).join('\n') + '\n';
+  return copied(payload, rows).map(csvLine).join('\n') + '\n';
 }
 
 /** The rows as a GitHub Markdown table. */

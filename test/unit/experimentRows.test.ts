@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { csvLine } from '../../webview/csv';
 import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown, withRemoteOnly } from '../../src/extension/experimentRows';
 import { experimentsPayload } from '../../src/extension/experimentsSnapshot';
 import type { ExpState } from '../../src/core/experiments/contract';
@@ -37,6 +38,10 @@ describe('experiments table rows for row actions (src/extension/experimentRows)'
       rowsToCsv(p, rowsById(p, ['e1', BASE])),
       'Experiment,Created,params.yaml:train.lr,metrics.json:acc,data.txt\n' + '"exp, ""quoted""",-,0.12346,-,d41d8cd9\n' + 'main,2026-12-01 10:11,0.1,0.2,d41d8cd9\n',
     );
+  });
+
+  it('copies a name a spreadsheet would run as a formula as text, and leaves negative numbers numbers', () => {
+    assert.equal(csvLine(['=HYPERLINK("http://x","y")', '+1+1', '@SUM(A1)', '-0.5', '-x', '\tcmd', 'plain']), `"'=HYPERLINK(""http://x"",""y"")",'+1+1,'@SUM(A1),-0.5,'-x,'\tcmd,plain`);
   });
 
   it('copies rows as a Markdown table, pipes escaped', () => {
