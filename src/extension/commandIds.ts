@@ -35,6 +35,11 @@ export const COMMANDS = {
   removeRemote: { id: 'cairn.removeRemote', title: 'Remove Remote', icon: '$(trash)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
   showExperiments: { id: 'cairn.showExperiments', title: 'Show Experiments', icon: '$(beaker)' },
+  modifyParamsAndRun: { id: 'cairn.modifyParamsAndRun', title: 'Modify Params and Run…', icon: '$(edit)' },
+  startQueueWorkers: { id: 'cairn.startQueueWorkers', title: 'Start Queue Workers…', icon: '$(play)' },
+  stopQueueWorkers: { id: 'cairn.stopQueueWorkers', title: 'Stop Queue Workers', icon: '$(debug-stop)' },
+  killQueueWorkers: { id: 'cairn.killQueueWorkers', title: 'Stop Queue Workers and Kill Running Experiments', icon: '$(close)' },
+  showQueueActions: { id: 'cairn.showQueueActions', title: 'Experiment Queue Actions…', icon: '$(beaker)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

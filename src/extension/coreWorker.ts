@@ -21,6 +21,9 @@ import { push, fetch, pull } from '../core/remotes/sync';
 import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
 import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
 import { folderTrusted, setFolderTrusted } from '../core/folderTrust';
+import { runFormFields } from './runFormSnapshot';
+import { enqueue, queueStates } from '../core/experiments/runQueue';
+import { killEntry, requestStop, startWorkers, workerStates } from '../core/experiments/queueWorker';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -118,6 +121,22 @@ const handlers: Handlers = {
   },
   remoteDefault: async ({ name }, { repo }) => {
     await defaultRemote(repo, name);
+  },
+  runForm: ({ row }, { repo }) => runFormFields(repo, row),
+  async enqueue({ setParams, name }, { repo, root }) {
+    const entries = await enqueue(repo, { cwd: root, setParams, name });
+    return { names: entries.map((e) => e.name) };
+  },
+  queueStart: async ({ jobs, cli }, { repo }) => ({ started: await startWorkers(repo, jobs, cli) }),
+  async queueStop({ kill }, { repo }) {
+    await requestStop(repo);
+    const running = (await queueStates(repo)).filter((s) => s.status === 'running');
+    if (kill) await Promise.all(running.map((s) => killEntry(repo, s.entry.id)));
+    return { killed: kill ? running.map((s) => s.entry.name) : [] };
+  },
+  async queueState(_args, { repo }) {
+    const states = await queueStates(repo);
+    return { queued: states.filter((s) => s.status === 'queued').length, running: states.filter((s) => s.status === 'running').length, workers: (await workerStates(repo)).length };
   },
 };
 

@@ -74,6 +74,11 @@ export class ExperimentsPanel {
     return ExperimentsPanel.current;
   }
 
+  /** The repository the table shows. */
+  get repositoryRoot(): string {
+    return this.root;
+  }
+
   /** Read the table again (one read at a time; a request meanwhile gets the read after it). */
   refresh(): Promise<void> {
     return this.refreshes.request();

@@ -12,6 +12,8 @@ import { RemotesTreeProvider } from './remotesTree';
 import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
 import { setFolderTrusted } from '../core/folderTrust';
+import { QueueStatusBar } from './queueStatusBar';
+import { COMMANDS } from './commandIds';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -34,6 +36,7 @@ class CairnWorkbench implements vscode.Disposable {
   readonly pipelines: PipelinesTreeProvider;
   readonly remotes: RemotesTreeProvider;
   private readonly pipelinesView: vscode.TreeView<PipelineNode>;
+  readonly queue: QueueStatusBar;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
@@ -44,6 +47,7 @@ class CairnWorkbench implements vscode.Disposable {
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: false }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
+    this.queue = new QueueStatusBar(this.core, () => [...this.models.keys()], this.log, COMMANDS.showQueueActions.id);
     this.statusBar.name = 'Cairn';
     this.statusBar.command = 'cairn.dataModels.focus';
     this.disposables.push(
@@ -84,7 +88,9 @@ class CairnWorkbench implements vscode.Disposable {
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
         log: this.log,
+        queue: this.queue,
       }),
+      this.queue,
     );
     this.syncFolders();
   }
@@ -107,6 +113,7 @@ class CairnWorkbench implements vscode.Disposable {
       this.modelWatchers.set(root, [model.onDidChange(() => this.onModelChanged()), ...this.watch(root)]);
     }
     void vscode.commands.executeCommand('setContext', 'cairn.isRepository', this.models.size > 0);
+    this.queue.sync();
     this.updateNothingTracked();
     // Until a new repository's first status arrives its view is empty: a progress bar on it.
     void vscode.window.withProgress({ location: { viewId: 'cairn.dataModels' } }, () => this.refreshAll());
