@@ -258,9 +258,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'git.enabled': false },
       data: { scenario: 'restricted', marker },
       grep: 'Restricted Mode',
+      uiSteps: { webviewText, runFormPost },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 2, 'the Restricted Mode tests did not run');
+    assert.equal(result.passed, 3, 'the Restricted Mode tests did not run');
     assert.ok(result.screenshots.some((s) => s.endsWith('restricted-mode.png')));
   });
 });
