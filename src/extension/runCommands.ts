@@ -17,7 +17,7 @@ export interface RunCommandContext {
   log: vscode.LogOutputChannel;
   queue: QueueStatusBar;
   /** The repository of a row, else of the active editor, else the only one; with several the user picks. */
-  chosenRepository(fromRow: string | undefined): Promise<string>;
+  chosenRepository(fromRow: string | undefined, placeHolder: string): Promise<string>;
   runInTerminal(root: string, args: string[], title: string): void;
   requireTrust(): void;
 }
@@ -40,7 +40,7 @@ export function runCommands(ctx: RunCommandContext): Record<RunCommandKey, Handl
     onQueueChanged: () => void ctx.queue.refresh(),
   };
   /** The repository a queue command acts on: given (programmatic callers), else chosen. */
-  const rootOf = async (args: { root?: string } | undefined) => ctx.chosenRepository(typeof args?.root === 'string' ? args.root : undefined);
+  const rootOf = async (args: { root?: string } | undefined) => ctx.chosenRepository(typeof args?.root === 'string' ? args.root : undefined, 'Repository whose experiment queue to act on');
 
   return {
     /**
@@ -59,7 +59,7 @@ export function runCommands(ctx: RunCommandContext): Record<RunCommandKey, Handl
         if (node.run.kind === 'branch') throw new CairnError('USAGE', `choose a commit or an experiment of ${node.run.label}, not the branch.`);
         return RunFormPanel.show(ctx.extension, ctx.log, ctx.core, actions, node.root, node.run.id, node.run.label);
       }
-      return RunFormPanel.show(ctx.extension, ctx.log, ctx.core, actions, await ctx.chosenRepository(undefined), 'workspace', 'workspace');
+      return RunFormPanel.show(ctx.extension, ctx.log, ctx.core, actions, await ctx.chosenRepository(undefined, 'Repository whose params to run with'), 'workspace', 'workspace');
     },
 
     /** `queue start -j N`; `args` (for programmatic callers) skips the questions. */

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -6,8 +7,9 @@ import { COMMANDS } from '../../../src/extension/commandIds';
 import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Outcome = { ok: boolean; message: string; field: number };
-type FormPanel = { outcomes: Outcome[]; renders: number[]; payload?: { fields: { file: string; path: string[] }[] }; dispose(): void };
-type TablePanel = { payload?: { rows: { label: string; state?: string; values: unknown[] }[]; columns: { id: string }[] }; refresh(): Promise<void> };
+type FormPanel = { outcomes: Outcome[]; renders: number[]; payload?: { source: string; fields: Field[] }; dispose(): void };
+type TablePanel = { payload?: { rows: { id: string; kind: string; label: string; state?: string; values: unknown[] }[]; columns: { id: string }[] }; refresh(): Promise<void> };
+type Field = { file: string; path: string[]; value: string; workspace: string | null };
 type Row = { name: string; state: string | null; cells: string[] };
 
 /**
@@ -83,6 +85,22 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       assert.equal(row.values[lr], 0.3);
       const drawn = await waitFor('form-run drawn', async () => (await ui<Row[]>('experimentRows', { atLeast: 3 })).find((r) => r.name === 'form-run' && r.state === 'success'));
       assert.equal(drawn.cells[2], '0.3');
+
+      // From a row's context menu (its webview/context argument): the form of that row's params, the workspace's beside them.
+      const rowForm = async (label: string) => {
+        const id = table.payload!.rows.find((r) => r.label === label)!.id;
+        open?.dispose();
+        open = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id, { webviewSection: 'experimentRow', rowId: id, preventDefaultContextMenuItems: true })) as FormPanel;
+        return open.payload!;
+      };
+      const lrOf = (p: { fields: Field[] }) => p.fields.find((f) => f.path.join('.') === 'train.lr')!;
+      const ofExperiment = await rowForm('form-run');
+      assert.deepEqual([ofExperiment.source, lrOf(ofExperiment).value, lrOf(ofExperiment).workspace], ['form-run', '0.3', '0.3']);
+      const ofBaseline = await rowForm('main');
+      assert.deepEqual([ofBaseline.source, lrOf(ofBaseline).value, lrOf(ofBaseline).workspace], ['main', '0.1', '0.3']);
+      await waitFor('the baseline row\'s form drawn', () => open!.renders.length > 0 || undefined);
+      assert.equal(await ui<string>('webviewText', { selector: '.runs' }), '1 run');
+      await screenshot('run-form-of-baseline');
     });
 
     it('queues a 3-value sweep, shows it in the status bar, and two workers run it: three rows succeed', async () => {
@@ -138,6 +156,42 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       }
       await config.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
       assert.ok(form.renders.length > 0);
+    });
+  });
+}
+
+/**
+ * Only in the multi-root run (`scenario: 'multiroot'`, two repositories `first` and `second`): the
+ * queue's status bar item sums the repositories, or shows the active editor's, and the queue's
+ * commands ask which repository — never silently the first.
+ */
+if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'multiroot') {
+  describe('Experiments in a multi-root workspace: the queue in the status bar', function () {
+    this.timeout(120_000);
+
+    it("shows the sum of the repositories' queues, or the active editor's repository's, and asks which repository to act on", async () => {
+      const extension = vscode.extensions.getExtension<{ workbench: { queue: { shown: { text: string; visible: boolean } } } }>('cairn.cairn')!;
+      const { workbench } = await extension.activate();
+      const [first, second] = vscode.workspace.workspaceFolders!.map((f) => f.uri.fsPath);
+      const cli = path.join(extension.extensionPath, 'dist', 'cli.js');
+      const queue = (root: string, lr: string) => execFileSync(process.execPath, [cli, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`], { cwd: root, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      queue(first, '0.5');
+      queue(second, '0.6');
+      queue(second, '0.7');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await waitFor('the sum of both queues', () => (workbench.queue.shown.visible && workbench.queue.shown.text === '$(beaker) Cairn queue: 3 queued') || undefined);
+      await vscode.window.showTextDocument(vscode.Uri.file(path.join(first, 'params.yaml')));
+      await waitFor("first's queue alone", () => workbench.queue.shown.text === '$(beaker) Cairn queue: 1 queued' || undefined);
+      await ui('waitFor', { selector: '.statusbar-item:has-text("Cairn queue: 1 queued")' });
+      await screenshot('queue-status-first');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await waitFor('the sum again', () => workbench.queue.shown.text === '$(beaker) Cairn queue: 3 queued' || undefined);
+      // No editor, no row: Stop Workers asks which repository.
+      void vscode.commands.executeCommand(COMMANDS.stopQueueWorkers.id);
+      await ui('waitFor', { selector: '.quick-input-widget .monaco-list-row[aria-label*="first"]' });
+      await ui('waitFor', { selector: '.quick-input-widget .monaco-list-row[aria-label*="second"]' });
+      await screenshot('queue-repository-pick');
+      await ui('press', { key: 'Escape' });
     });
   });
 }
