@@ -151,7 +151,7 @@ function submit(action: 'run' | 'queue'): void {
     return;
   }
   const jobs = Math.max(1, Math.floor(Number(jobsInput.value) || 1));
-  outcome.textContent = action === 'run' && check.runs === 1 ? 'Starting…' : 'Queuing…';
+  outcome.textContent = action === 'run' && !check.sweep ? 'Starting…' : check.runs > payload!.askAbove ? `Queue ${check.runs} runs? Answer in the notification.` : 'Queuing…';
   outcome.className = 'outcome';
   vscode.postMessage({ type: 'submit', action, name: nameInput.value.trim(), values: inputs.map(textOf), jobs });
 }

@@ -112,8 +112,10 @@ export class RunFormPanel {
       return { ok: true, message: `Running in the terminal: cairn ${args.join(' ')}`, field: -1 };
     }
     if (check.runs > SWEEP_ASK_ABOVE) {
-      const yes = await vscode.window.showWarningMessage(`Queue ${check.runs} runs?`, { modal: true, detail: 'The sweep makes one experiment per combination of its values.' }, 'Queue');
-      if (yes !== 'Queue') return { ok: false, message: `Nothing queued: the sweep's ${check.runs} runs were not confirmed.`, field: -1 };
+      // A question beside the form, not a modal: queuing is undone by `queue remove`, nothing is lost.
+      const queue = `Queue ${check.runs} Runs`;
+      const yes = await vscode.window.showWarningMessage(`Queue ${check.runs} runs? The sweep makes one experiment per combination of its values.`, queue, 'Cancel');
+      if (yes !== queue) return { ok: false, message: `Nothing queued: the sweep's ${check.runs} runs were not confirmed.`, field: -1 };
     }
     const { names } = await this.core.call('enqueue', this.root, { setParams: check.setParams, name: m.name || undefined });
     let message = `Queued ${names.length} run${names.length === 1 ? '' : 's'}: ${names.join(', ')}.`;

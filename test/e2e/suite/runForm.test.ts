@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui, waitFor } from './harness';
+import { clearNotifications, note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Outcome = { ok: boolean; message: string; field: number };
 type FormPanel = { outcomes: Outcome[]; renders: number[]; payload?: { source: string; fields: Field[] }; dispose(): void };
@@ -21,7 +21,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
   describe('Modify Params and Run form', function () {
     this.timeout(240_000);
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    let workbench: { queue: { shown: { text: string; visible: boolean }; refresh(): Promise<void> } };
+    let workbench: { queue: { shown: { text: string; visible: boolean }; refresh(): Promise<void> }; runs: { refresh(): Promise<void>; getChildren(node?: unknown): { kind: string; run?: { label: string } }[] } };
     const queued = () => (fs.existsSync(path.join(root, '.dvc/tmp/cairn/queue/queued')) ? fs.readdirSync(path.join(root, '.dvc/tmp/cairn/queue/queued')).filter((f) => f.endsWith('.json')) : []);
     const LR = 'input[data-field="params.yaml:train.lr"]';
 
@@ -66,6 +66,18 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       // An empty sweep is refused in the form as well.
       await typeInto(LR, 'range(5,1)');
       assert.match(await ui<string>('webviewText', { selector: '#field-0-problem' }), /makes no runs/);
+      // A sweep of more than 20 runs is queued only once confirmed: declined, nothing is queued.
+      await typeInto(LR, 'range(1,30)');
+      assert.equal(await ui<string>('webviewText', { selector: '.runs' }), '29 runs (asks before queuing)');
+      const asked = form.outcomes.length;
+      await clearNotifications();
+      await ui('webviewClick', { selector: 'button.secondary' });
+      const toast = '.notifications-toasts .notification-toast:has-text("Queue 29 runs?")';
+      await ui('waitFor', { selector: toast });
+      await screenshot('run-form-confirm-sweep');
+      await ui('click', { selector: `${toast} .monaco-button:has-text("Cancel")` });
+      const declined = await submitted(form, asked);
+      assert.deepEqual([declined.ok, declined.message], [false, "Nothing queued: the sweep's 29 runs were not confirmed."]);
       assert.deepEqual(queued(), []);
     });
 
@@ -101,6 +113,14 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       await waitFor('the baseline row\'s form drawn', () => open!.renders.length > 0 || undefined);
       assert.equal(await ui<string>('webviewText', { selector: '.runs' }), '1 run');
       await screenshot('run-form-of-baseline');
+      // From the Runs view's row of the experiment.
+      await workbench.runs.refresh();
+      const group = workbench.runs.getChildren().find((n) => n.kind === 'experiments');
+      const runRow = group && workbench.runs.getChildren(group).find((n) => n.run?.label === 'form-run');
+      assert.ok(runRow, 'no form-run row in the Runs view');
+      open?.dispose();
+      open = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id, runRow)) as FormPanel;
+      assert.deepEqual([open.payload!.source, lrOf(open.payload!).value], ['form-run', '0.3']);
     });
 
     it('queues a 3-value sweep, shows it in the status bar, and two workers run it: three rows succeed', async () => {
