@@ -191,6 +191,7 @@ class CairnWorkbench implements vscode.Disposable {
     void this.runs.refresh();
     void this.remotes.refresh();
     void this.refreshAll();
+    void this.queue.refresh();
   }
 
   /** Where each output's data is against the default remote: asked for, never on every file change (it may cost network calls). */

@@ -48,9 +48,16 @@ export class RunFormPanel {
     private readonly actions: RunFormActions,
   ) {
     host.onMessage((m) => void this.onMessage(m));
+    // Trusted now: the same form, no longer read-only.
+    const trusted = vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (!this.payload?.readOnly) return;
+      this.payload = { ...this.payload, readOnly: undefined };
+      this.host.post({ type: 'show', payload: this.payload });
+    });
     host.onDidDispose(() => {
       if (RunFormPanel.current === this) RunFormPanel.current = undefined;
       this.submitted.dispose();
+      trusted.dispose();
     });
   }
 

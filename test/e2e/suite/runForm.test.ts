@@ -212,6 +212,12 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'multir
       await ui('waitFor', { selector: '.quick-input-widget .monaco-list-row[aria-label*="second"]' });
       await screenshot('queue-repository-pick');
       await ui('press', { key: 'Escape' });
+      // The status bar item's click: the queue's actions.
+      void vscode.commands.executeCommand(COMMANDS.showQueueActions.id);
+      for (const action of ['Start Workers', 'Stop Workers', 'Kill Running Experiments', 'Show Experiments', 'Modify Params and Run']) {
+        await ui('waitFor', { selector: `.quick-input-widget .monaco-list-row[aria-label*="${action}"]` });
+      }
+      await ui('press', { key: 'Escape' });
     });
   });
 }
