@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
 import { SWEEP_ASK_ABOVE } from '../core/experiments/runQueue';
+import { assertValidExpName } from '../core/experiments/names';
 import { FROM_RUN_FORM, type FromRunForm, type RunFormPayload, type ToRunForm } from '../../webview/messages';
 import { checkForm, type ParamField } from '../../webview/runForm';
 import type { CoreClient } from './coreClient';
@@ -112,9 +113,10 @@ export class RunFormPanel {
     const check = checkForm(this.fields, m.values);
     const bad = check.problems.findIndex((p) => p);
     if (bad >= 0) return { ok: false, message: check.problems[bad]!, field: bad };
-    const nameArgs = m.name ? ['-n', m.name] : [];
+    if (m.name) await assertValidExpName(this.root, m.name);
     if (m.action === 'run' && !check.sweep) {
-      const args = ['exp', 'run', ...check.setParams.flatMap((s) => ['-S', s]), ...nameArgs];
+      // `--option=value`: a value starting with '-' stays a value.
+      const args = ['exp', 'run', ...check.setParams.map((s) => `--set-param=${s}`), ...(m.name ? [`--name=${m.name}`] : [])];
       this.actions.runInTerminal(this.root, args, 'exp run');
       return { ok: true, message: `Running in the terminal: cairn ${args.join(' ')}`, field: -1 };
     }

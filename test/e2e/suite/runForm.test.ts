@@ -63,6 +63,16 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       const outcome = await submitted(form, before);
       assert.deepEqual([outcome.ok, outcome.field], [false, 0]);
       assert.match(outcome.message, /abc is not a number/);
+      // A name git cannot take is refused before anything runs.
+      await typeInto(LR, '0.2');
+      await typeInto('input.name', '--force');
+      const named = form.outcomes.length;
+      await ui('webviewClick', { selector: 'button.primary' });
+      const badName = await submitted(form, named);
+      assert.deepEqual([badName.ok, badName.field], [false, -1]);
+      assert.match(badName.message, /^invalid experiment name '--force'/);
+      assert.match(await ui<string>('webviewText', { selector: '.outcome' }), /^invalid experiment name '--force'/);
+      await typeInto('input.name', ' ');
       // An empty sweep is refused in the form as well.
       await typeInto(LR, 'range(5,1)');
       assert.match(await ui<string>('webviewText', { selector: '#field-0-problem' }), /makes no runs/);
@@ -90,7 +100,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       await ui('webviewClick', { selector: 'button.primary' });
       const outcome = await submitted(form, before);
       assert.ok(outcome.ok, outcome.message);
-      assert.match(outcome.message, /cairn exp run -S params\.yaml:train\.lr=0\.3 -n form-run/);
+      assert.equal(outcome.message, 'Running in the terminal: cairn exp run --set-param=params.yaml:train.lr=0.3 --name=form-run');
       const table = (await vscode.commands.executeCommand(COMMANDS.showExperiments.id)) as TablePanel;
       const row = await waitFor('form-run finished in the table', () => table.payload?.rows.find((r) => r.label === 'form-run' && r.state === 'success'), 120_000);
       const lr = table.payload!.columns.findIndex((c) => c.id.endsWith('\u001flr'));
