@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
@@ -62,6 +63,11 @@ export class QueueStatusBar implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return this.draw();
     await Promise.all(
       this.roots().map(async (root) => {
+        // Never queued here: nothing to read, and no core worker started for it at activation.
+        if (!fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue'))) {
+          this.summaries.delete(root);
+          return;
+        }
         try {
           this.summaries.set(root, await this.core.call('queueState', root, {}));
         } catch (err) {
