@@ -1,3 +1,5 @@
+import type { ParamField } from './runForm';
+
 /** The typed messages between the metrics panel (src/extension/metricsPanel.ts) and its webview. */
 
 export type Direction = 'higher' | 'lower';
@@ -205,3 +207,40 @@ export function checkMessage<M extends { type: string }>(spec: MessageSpec<M>, m
   }
   return message as M;
 }
+
+/** The "Modify Params and Run" form (src/extension/runFormPanel.ts ↔ webview/runFormView.ts); its checks are in webview/runForm.ts. */
+export interface RunFormPayload {
+  /** The repository's folder name, for the title. */
+  repository: string;
+  /** What the fields were read from: `workspace`, a commit or an experiment (its label). */
+  source: string;
+  fields: ParamField[];
+  /** Params files left out (not settable with -S, or unreadable), one line each. */
+  skipped: string[];
+  /** Set when nothing may run (Restricted Mode): why, shown above the form, whose inputs are then read-only. */
+  readOnly?: string;
+  /** Runs above this many are confirmed before they are queued (SWEEP_ASK_ABOVE). */
+  askAbove: number;
+}
+
+export type ToRunForm =
+  | { type: 'show'; payload: RunFormPayload }
+  /** What became of the last submit: done, or refused (`field`: the field's index, -1 for the form as a whole). */
+  | { type: 'outcome'; ok: boolean; message: string; field: number };
+
+export type FromRunForm =
+  | { type: 'ready' }
+  /**
+   * Run (in the workspace) or queue what the form holds: one text per field, in the payload's
+   * order; `name` the experiment's name (a sweep's prefix), '' to draw one; `jobs` for a sweep run
+   * now: the workers started.
+   */
+  | { type: 'submit'; action: 'run' | 'queue'; name: string; values: string[]; jobs: number }
+  /** The form drawn (for the log and the e2e tests). */
+  | { type: 'rendered'; fields: number };
+
+export const FROM_RUN_FORM: MessageSpec<FromRunForm> = {
+  ready: {},
+  submit: { action: ['run', 'queue'], name: 'string', values: 'strings', jobs: 'number' },
+  rendered: { fields: 'number' },
+};

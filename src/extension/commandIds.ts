@@ -46,6 +46,11 @@ export const COMMANDS = {
   expCompare: { id: 'cairn.expCompare', title: 'Compare Experiments', icon: '$(diff-multiple)' },
   expCopyMarkdown: { id: 'cairn.expCopyMarkdown', title: 'Copy Experiments as Markdown', icon: '$(markdown)' },
   expCopyCsv: { id: 'cairn.expCopyCsv', title: 'Copy Experiments as CSV', icon: '$(copy)' },
+  modifyParamsAndRun: { id: 'cairn.modifyParamsAndRun', title: 'Modify Params and Run…', icon: '$(edit)' },
+  startQueueWorkers: { id: 'cairn.startQueueWorkers', title: 'Start Queue Workers…', icon: '$(play)' },
+  stopQueueWorkers: { id: 'cairn.stopQueueWorkers', title: 'Stop Queue Workers', icon: '$(debug-stop)' },
+  killQueueWorkers: { id: 'cairn.killQueueWorkers', title: 'Stop Queue Workers and Kill Running Experiments', icon: '$(close)' },
+  showQueueActions: { id: 'cairn.showQueueActions', title: 'Experiment Queue Actions…', icon: '$(beaker)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

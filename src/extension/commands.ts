@@ -24,6 +24,8 @@ import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { recordedOutputs } from '../core/outputs/recordedOutputs';
 import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
+import type { QueueStatusBar } from './queueStatusBar';
+import { runCommands } from './runCommands';
 
 export interface CommandContext {
   models(): RepositoryModel[];
@@ -40,6 +42,8 @@ export interface CommandContext {
   /** A folder became (or stopped being) a repository. */
   foldersChanged(): void;
   log: vscode.LogOutputChannel;
+  /** The experiment queue's status bar item. */
+  queue: QueueStatusBar;
 }
 
 type Handler = (...args: any[]) => unknown;
@@ -102,6 +106,7 @@ function targetOf(ctx: CommandContext, arg: unknown, orActiveEditor = false): { 
 function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
   return {
     ...experimentHandlers(ctx),
+    ...runCommands({ ...ctx, chosenRepository: (row, placeHolder) => chosenRepository(ctx, row, placeHolder), runInTerminal: (root, args, title) => runCliInTerminal(ctx, root, args, title), requireTrust }),
     async init() {
       requireTrust();
       const folder = vscode.workspace.workspaceFolders?.length === 1

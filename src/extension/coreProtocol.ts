@@ -10,6 +10,7 @@ import type { ExperimentsPayload, PlotData, PlotImage } from '../../webview/mess
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
+import type { RunFormFields } from './runFormSnapshot';
 
 /** Where an output's data is, against its remote (the worst of its files for a directory). */
 export type RemoteState = 'on remote' | 'not pushed' | 'only on remote' | 'missing';
@@ -68,6 +69,16 @@ export interface CoreOps {
   gitRemotes: { args: Record<string, never>; result: string[] };
   /** Interrupt a running run of Cairn's queue (SIGINT, SIGKILL after 10 s; `force`: at once). */
   queueKill: { args: { id: string; force: boolean }; result: void };
+  /** The "Modify Params and Run" form's fields: the params of a table row (`runFormSnapshot.ts`). */
+  runForm: { args: { row: string }; result: RunFormFields };
+  /** `exp run --queue -S …` (a sweep queues one run per combination, all or none): the names queued. */
+  enqueue: { args: { setParams: string[]; name?: string }; result: { names: string[] } };
+  /** `queue start -j`: `cli` is how to start Cairn's CLI (the runtime and dist/cli.js). */
+  queueStart: { args: { jobs: number; cli: string[] }; result: { started: number } };
+  /** `queue stop` (`kill`: `--kill`): the names of the runs killed. */
+  queueStop: { args: { kill: boolean }; result: { killed: string[] } };
+  /** The queue at a glance, for the status bar. */
+  queueState: { args: Record<string, never>; result: QueueSummary };
 }
 
 /** What `exp push`/`exp pull` did, by experiment name; `cacheError`: the outputs could not all be moved (the refs were). */
@@ -77,6 +88,13 @@ export interface ExpSyncSummary {
   diverged: string[];
   cacheError?: string;
 }
+
+export interface QueueSummary {
+  queued: number;
+  running: number;
+  /** Workers alive. */
+  workers: number;
+}
 export type CoreOp = keyof CoreOps;
 
 /**
@@ -84,7 +102,7 @@ export type CoreOp = keyof CoreOps;
  * no git and no program. Every other one writes the workspace or reaches a remote the
  * repository names, and the worker refuses it until the folder is trusted.
  */
-export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'expShow', 'pipelines', 'remotes']);
+export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'expShow', 'pipelines', 'remotes', 'runForm']);
 
 export type ToWorker =
   | { id: number; op: CoreOp; root: string; hashJobs?: number; args: unknown }

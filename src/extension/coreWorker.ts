@@ -28,9 +28,11 @@ import { expRemove } from '../core/experiments/remove';
 import { expPush } from '../core/experiments/push';
 import { expPull } from '../core/experiments/pull';
 import { expList } from '../core/experiments/list';
-import { killEntry } from '../core/experiments/queueWorker';
 import { runGit } from '../core/scm/git';
 import { experimentRefName } from './experimentsSnapshot';
+import { runFormFields } from './runFormSnapshot';
+import { enqueue, queueStates } from '../core/experiments/runQueue';
+import { killEntry, requestStop, startWorkers, workerStates } from '../core/experiments/queueWorker';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -146,6 +148,22 @@ const handlers: Handlers = {
   },
   gitRemotes: async (_args, { root }) => (await runGit(root, ['remote'])).split('\n').filter(Boolean),
   queueKill: ({ id, force }, { repo }) => killEntry(repo, id, { force }),
+  runForm: ({ row }, { repo }) => runFormFields(repo, row),
+  async enqueue({ setParams, name }, { repo, root }) {
+    const entries = await enqueue(repo, { cwd: root, setParams, name });
+    return { names: entries.map((e) => e.name) };
+  },
+  queueStart: async ({ jobs, cli }, { repo }) => ({ started: await startWorkers(repo, jobs, cli) }),
+  async queueStop({ kill }, { repo }) {
+    await requestStop(repo);
+    const running = (await queueStates(repo)).filter((s) => s.status === 'running');
+    if (kill) await Promise.all(running.map((s) => killEntry(repo, s.entry.id)));
+    return { killed: kill ? running.map((s) => s.entry.name) : [] };
+  },
+  async queueState(_args, { repo }) {
+    const states = await queueStates(repo);
+    return { queued: states.filter((s) => s.status === 'queued').length, running: states.filter((s) => s.status === 'running').length, workers: (await workerStates(repo)).length };
+  },
 };
 
 /** `exp push`/`exp pull` of experiments by ref; their outputs go along when a DVC remote is set (as the CLI's default). */

@@ -13,6 +13,8 @@ import { RemotesTreeProvider } from './remotesTree';
 import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
 import { setFolderTrusted } from '../core/folderTrust';
+import { QueueStatusBar } from './queueStatusBar';
+import { COMMANDS } from './commandIds';
 
 const REFRESH_DEBOUNCE_MS = 300;
 
@@ -35,6 +37,7 @@ class CairnWorkbench implements vscode.Disposable {
   readonly pipelines: PipelinesTreeProvider;
   readonly remotes: RemotesTreeProvider;
   private readonly pipelinesView: vscode.TreeView<PipelineNode>;
+  readonly queue: QueueStatusBar;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
@@ -45,6 +48,7 @@ class CairnWorkbench implements vscode.Disposable {
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: true, canSelectMany: true }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
+    this.queue = new QueueStatusBar(this.core, () => [...this.models.keys()], this.log, COMMANDS.showQueueActions.id);
     this.statusBar.name = 'Cairn';
     this.statusBar.command = 'cairn.dataModels.focus';
     this.disposables.push(
@@ -86,7 +90,9 @@ class CairnWorkbench implements vscode.Disposable {
         refreshAll: () => this.refreshAll(),
         foldersChanged: () => this.syncFolders(),
         log: this.log,
+        queue: this.queue,
       }),
+      this.queue,
     );
     this.syncFolders();
   }
@@ -109,6 +115,7 @@ class CairnWorkbench implements vscode.Disposable {
       this.modelWatchers.set(root, [model.onDidChange(() => this.onModelChanged()), ...this.watch(root)]);
     }
     void vscode.commands.executeCommand('setContext', 'cairn.isRepository', this.models.size > 0);
+    this.queue.sync();
     this.updateNothingTracked();
     // Until a new repository's first status arrives its view is empty: a progress bar on it.
     void vscode.window.withProgress({ location: { viewId: 'cairn.dataModels' } }, () => this.refreshAll());
@@ -186,6 +193,7 @@ class CairnWorkbench implements vscode.Disposable {
     void this.runs.refresh();
     void this.remotes.refresh();
     void this.refreshAll();
+    void this.queue.refresh();
   }
 
   /** Where each output's data is against the default remote: asked for, never on every file change (it may cost network calls). */

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -130,6 +130,21 @@ const webviewPostRaw: UiStep = async (page, args: { messages: unknown[] }) => {
   throw new Error('no experiments table in a webview');
 };
 
+/** Post `message` from the run form's page as the page itself would: what a compromised page could send. */
+const runFormPost: UiStep = async (page, args: { message: unknown }) => {
+  for (const frame of page.frames()) {
+    if (!(await frame.$('form .actions').catch(() => null))) continue;
+    const outer = frame.parentFrame();
+    if (!outer) throw new Error('the run form has no webview frame around it');
+    // Run in the page: no names from here inside.
+    return outer.evaluate((message) => {
+      (globalThis as unknown as Record<string, (channel: string, data: unknown) => void>).__vscode_post_message__('onmessage', { message });
+      return true;
+    }, args.message);
+  }
+  throw new Error('no run form in a webview');
+};
+
 /** The colour of a row's label (file decorations colour it: git greys ignored files). */
 const labelColor: UiStep = async (page, args: { selector: string }) =>
   page.locator(`${args.selector} .label-name`).first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
@@ -210,7 +225,24 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { typeText, experimentRows, webviewText },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 2, 'the multi-root tests did not run');
+    assert.equal(result.passed, 3, 'the multi-root tests did not run');
+  });
+
+  it('runs an experiment and a 3-value sweep (-j 2) from the Modify Params and Run form, and refuses bad input in it', async function () {
+    this.timeout(8 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeRunFormWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'runForm'),
+      server,
+      timeoutMs: 420_000,
+      data: { scenario: 'runForm' },
+      grep: 'Modify Params and Run form',
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, runFormPost },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 4, 'the run form tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {
@@ -243,9 +275,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'git.enabled': false },
       data: { scenario: 'restricted', marker },
       grep: 'Restricted Mode',
+      uiSteps: { webviewText, runFormPost },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 2, 'the Restricted Mode tests did not run');
+    assert.equal(result.passed, 3, 'the Restricted Mode tests did not run');
     assert.ok(result.screenshots.some((s) => s.endsWith('restricted-mode.png')));
   });
 });

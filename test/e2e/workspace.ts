@@ -93,6 +93,11 @@ export function makeExperimentActionsWorkspace(): string {
   return workspace;
 }
 
+/** The trained baseline alone, for the Modify Params and Run form's tests (they run and queue experiments from it). */
+export function makeRunFormWorkspace(): string {
+  return trainedRepository();
+}
+
 /** The training pipeline of test/support/expFixtures run by the bundled CLI and committed as `baseline`. */
 function trainedRepository(): string {
   const workspace = tempGitRepo();

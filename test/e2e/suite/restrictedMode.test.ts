@@ -67,6 +67,23 @@ if (data?.scenario === 'restricted') {
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
 
+    let runForm: any;
+    it('opens the Modify Params and Run form read-only, saying why, and runs or queues nothing', async () => {
+      const form = (runForm = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id)) as any);
+      await waitFor('the form drawn', () => form.renders.length > 0 || undefined);
+      assert.deepEqual(form.payload.fields.map((f: any) => `${f.file}:${f.path.join('.')}=${f.value}`), ['params.yaml:lr=0.1']);
+      assert.match(await ui<string>('webviewText', { selector: '.read-only' }), /^Restricted Mode: this folder is not trusted, so Cairn runs and queues nothing in it/);
+      await ui('webviewText', { selector: 'input[data-field="params.yaml:lr"]:disabled' });
+      await ui('webviewText', { selector: 'button.primary:disabled' });
+      await screenshot('restricted-run-form');
+      // A page that sends a run anyway is refused by the extension.
+      await ui('runFormPost', { message: { type: 'submit', action: 'queue', name: '', values: ['0.2'], jobs: 1 } });
+      const outcome = await waitFor('the submit refused', () => form.outcomes[0]);
+      assert.deepEqual([outcome.ok, outcome.message], [false, 'Nothing runs in Restricted Mode: trust the folder first.']);
+      assert.equal(fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue')), false, 'something was queued');
+      assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
+    });
+
     it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
       await vscode.commands.executeCommand('workbench.trust.manage');
       await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
@@ -76,6 +93,8 @@ if (data?.scenario === 'restricted') {
       assert.deepEqual(runRows().map((r) => r.kind), ['workspace', 'commit', 'commit']);
       assert.equal(workbench.view.message, undefined);
       await waitFor('the Remotes view without its trust row', () => workbench.remotes.getChildren().length === 1);
+      await waitFor('the run form no longer read-only', () => (runForm.payload && runForm.payload.readOnly === undefined) || undefined);
+      runForm.dispose();
       // The positive control: this setup does run the hook once git runs (Cairn's ls-files, now allowed).
       await waitFor('git to run the fsmonitor hook', () => ranHooks().length > 0);
       await screenshot('restricted-then-trusted', '.part.sidebar');
