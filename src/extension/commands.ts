@@ -23,6 +23,8 @@ import { RUN_BRANCHES_KEY } from './runBranches';
 import { WORKSPACE_REV } from '../core/metrics/revisions';
 import { recordedOutputs } from '../core/outputs/recordedOutputs';
 import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
+import type { RegistryTreeProvider } from './registryTree';
+import { registryHandlers } from './registryCommands';
 
 export interface CommandContext {
   models(): RepositoryModel[];
@@ -32,6 +34,7 @@ export interface CommandContext {
   runs: RunsTreeProvider;
   pipelines: PipelinesTreeProvider;
   remotes: RemotesTreeProvider;
+  registry: RegistryTreeProvider;
   /** Check where each output's data is against the default remote, for every repository. */
   refreshRemoteStates(): Promise<void>;
   extension: vscode.ExtensionContext;
@@ -476,6 +479,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.extension.workspaceState.update(RUN_BRANCHES_KEY, branches);
       await ctx.runs.refresh();
     },
+
+    ...registryHandlers({ ...ctx, requireTrust, chosenRepository: (fromRow) => chosenRepository(ctx, fromRow) }),
   };
 }
 

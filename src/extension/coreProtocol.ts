@@ -10,6 +10,8 @@ import type { ExperimentsPayload, PlotData, PlotImage } from '../../webview/mess
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
+import type { RegistrySnapshot } from './registrySnapshot';
+import type { LineageSnapshot } from './lineageSnapshot';
 
 /** Where an output's data is, against its remote (the worst of its files for a directory). */
 export type RemoteState = 'on remote' | 'not pushed' | 'only on remote' | 'missing';
@@ -50,6 +52,21 @@ export interface CoreOps {
   remoteModify: { args: { name: string; option: string; value?: string; local: boolean }; result: void };
   remoteRemove: { args: { name: string }; result: void };
   remoteDefault: { args: { name: string }; result: void };
+  /** The Model Registry view: GTO's registry with HEAD's declared artifacts, each version's metrics. */
+  registry: { args: Record<string, never>; result: RegistrySnapshot };
+  /** gto's register at `rev` (default HEAD); with `branch`, `exp branch` of that experiment first. */
+  modelRegister: { args: { name: string; version: string; rev?: string; branch?: { experiment: string; name: string } }; result: { tag: string; version: string; branch?: string } };
+  modelAssign: { args: { name: string; version: string; stage: string }; result: { tag: string } };
+  modelUnassign: { args: { name: string; version: string; stage: string }; result: { tag: string } };
+  /** A version deregistered (`name@v1!`). */
+  modelDeregister: { args: { name: string; version: string }; result: { tag: string } };
+  /** The artifact deprecated (`name@deprecated`). */
+  modelDeprecate: { args: { name: string }; result: { tag: string } };
+  /** An experiments-table row (`refs/exps/...` or a commit sha) as a commit to register, with the branches at it. */
+  registrableRow: { args: { rowId: string }; result: { label: string; commit: string; experiment?: string; branches: string[] } };
+  lineage: { args: { target: string }; result: LineageSnapshot };
+  /** `git show --stat` of a commit, for the lineage panel's commit. */
+  commitText: { args: { sha: string }; result: string };
 }
 export type CoreOp = keyof CoreOps;
 

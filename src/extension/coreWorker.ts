@@ -21,6 +21,9 @@ import { push, fetch, pull } from '../core/remotes/sync';
 import { cloudStatus, CloudState } from '../core/remotes/cloudStatus';
 import { addRemote, defaultRemote, listRemotes, modifyRemote, remoteSection, removeRemote } from '../core/remotes/remoteConfig';
 import { folderTrusted, setFolderTrusted } from '../core/folderTrust';
+import { registrySnapshot } from './registrySnapshot';
+import { lineageSnapshot } from './lineageSnapshot';
+import { modelHandlers } from './registryOps';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -119,6 +122,9 @@ const handlers: Handlers = {
   remoteDefault: async ({ name }, { repo }) => {
     await defaultRemote(repo, name);
   },
+  registry: (_args, { repo, signal }) => registrySnapshot(repo, signal),
+  lineage: ({ target }, { repo }) => lineageSnapshot(repo, target),
+  ...modelHandlers,
 };
 
 port.on('message', async (msg: ToWorker) => {

@@ -74,6 +74,11 @@ export class ExperimentsPanel {
     return ExperimentsPanel.current;
   }
 
+  /** The repository whose table this is (what a row action acts on). */
+  get repository(): string {
+    return this.root;
+  }
+
   /** Read the table again (one read at a time; a request meanwhile gets the read after it). */
   refresh(): Promise<void> {
     return this.refreshes.request();
