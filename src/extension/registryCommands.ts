@@ -111,7 +111,7 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       const { root, model } = await modelOf(ctx, node, 'register a version of');
       const version = args?.version ?? (await askVersion(model, 'HEAD'));
       const written = await ctx.core.call('modelRegister', root, { name: model.name, version });
-      await done(`Registered ${model.name} ${written.version}: tag '${written.tag}'. Push it with \`git push origin ${written.tag}\`.`);
+      await done(`Registered ${model.name} ${written.version}: tag '${written.tag}'. Push it with: git push origin ${written.tag}`);
       return written;
     },
 

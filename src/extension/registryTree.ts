@@ -94,7 +94,8 @@ const badges = (stages: string[]) => stages.map((s) => `[${s}]`).join(' ');
 
 function modelItem(root: string, model: ModelInfo): vscode.TreeItem {
   const t = new vscode.TreeItem(model.name, model.versions.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-  t.id = `${root}:model:${model.name}`;
+  // A row made without versions cannot expand: VS Code keeps a row's state by id, so one with versions gets another id.
+  t.id = `${root}:model:${model.name}${model.versions.length ? ':versions' : ''}`;
   const latest = model.versions.find((v) => v.registered);
   const type = model.declared?.type && model.declared.type !== 'model' ? `${model.declared.type} · ` : '';
   t.description = model.deprecated ? `${type}deprecated` : latest ? `${type}${latest.version}` : `${type}not registered`;

@@ -5,6 +5,7 @@ import { cairnOk, git, md5, tempGitRepo, writeFiles } from '../support/fixtures'
 import { Repo } from '../../src/core/repo/repo';
 import { artifactsGetCommand, registrySnapshot, versionProblem } from '../../src/extension/registrySnapshot';
 import { lineageSnapshot, stageLine } from '../../src/extension/lineageSnapshot';
+import { checkMessage, FROM_LINEAGE } from '../../webview/messages';
 
 /**
  * The Model Registry view's and the lineage panel's data, read in the core worker: a three-stage
@@ -152,5 +153,12 @@ describe('Model Registry view and lineage panel data (core worker side)', functi
     assert.deepEqual(targets.commit, { kind: 'commit', sha: repo.first });
     assert.equal(stageLine(PIPELINE, 'train'), 9);
     assert.equal(stageLine(PIPELINE, 'classifier'), -1, 'an artifact is no stage');
+  });
+
+  it("accepts from the lineage page only its contract's messages: a node is named by an id, never a path to open", () => {
+    assert.deepEqual(checkMessage(FROM_LINEAGE, { type: 'open', id: 'stage:train' }), { type: 'open', id: 'stage:train' });
+    for (const bad of [{ type: 'open', id: 3 }, { type: 'open', id: 'x', path: '/etc/passwd' }, { type: 'open' }, { type: 'openFile', id: 'x' }, { type: 'rendered', ms: Infinity, nodes: 1 }]) {
+      assert.equal(checkMessage(FROM_LINEAGE, bad), undefined, JSON.stringify(bad));
+    }
   });
 });
