@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import type { Repo } from '../core/repo/repo';
+import { runGit } from '../core/scm/git';
 import { lineage, Lineage, LineageData } from '../core/registry/lineage';
 import { recordedOutputs } from '../core/outputs/recordedOutputs';
 import { flatten, formatLists, isDict } from '../core/metrics/flatten';
@@ -15,12 +17,31 @@ export interface LineageSnapshot {
   targets: Record<string, LineageTarget>;
 }
 
-/** `cairn lineage <asked>` shaped for the lineage panel, with each hashed file's size as the commit records it. */
+/** `cairn lineage <asked>` shaped for the lineage panel, with each file's size as its commit records it (dvc.lock or a `.dvc` file; git's tree for a file in git). */
 export async function lineageSnapshot(repo: Repo, asked: string): Promise<LineageSnapshot> {
   const found = await lineage(repo, asked);
   const recorded = await recordedOutputs(repo, found.commit.sha);
   const sizes = new Map(recorded.filter((o) => o.md5 && o.size !== undefined).map((o) => [`${o.rel}\0${o.md5}`, o.size!]));
-  return lineagePayload(found, (data) => (data.md5 ? sizes.get(`${data.path}\0${data.md5}`) : undefined));
+  const inGit = await gitBlobSizes(repo, found);
+  return lineagePayload(found, (data) => (data.madeBy.kind === 'git' ? inGit.get(data.path) : data.md5 ? sizes.get(`${data.path}\0${data.md5}`) : undefined));
+}
+
+/** The sizes of the lineage's files that are in git, from one `git ls-tree -l` of the commit. */
+async function gitBlobSizes(repo: Repo, found: Lineage): Promise<Map<string, number>> {
+  const gitRoot = repo.scm?.root;
+  const paths = [...new Set([found.data, ...found.sources, ...found.stages.flatMap((s) => s.deps)].filter((d) => d.madeBy.kind === 'git' && d.madeBy.type === 'blob').map((d) => d.path))];
+  const sizes = new Map<string, number>();
+  if (!gitRoot || !paths.length) return sizes;
+  const prefix = path.relative(gitRoot, repo.root).split(path.sep).join('/');
+  const inTree = (p: string) => (prefix ? `${prefix}/${p}` : p);
+  // `--` before the paths: a path from a repository is data, never an option.
+  const listing = await runGit(gitRoot, ['ls-tree', '-l', '-z', '--full-tree', found.commit.sha, '--', ...paths.map(inTree)]);
+  for (const entry of listing.split('\0')) {
+    const m = /^\d+ blob [0-9a-f]+ +(\d+)\t(.*)$/s.exec(entry);
+    const rel = m && paths.find((p) => inTree(p) === m[2]);
+    if (rel) sizes.set(rel, Number(m[1]));
+  }
+  return sizes;
 }
 
 /**

@@ -16,7 +16,7 @@ import { checkMessage, FROM_LINEAGE } from '../../webview/messages';
 const PIPELINE = `stages:
   prepare:
     cmd: mkdir -p data && tr a-z A-Z < raw/input.txt > data/prepared.txt
-    deps: [raw/input.txt]
+    deps: [raw/input.txt, raw/labels.txt]
     outs: [data/prepared.txt]
   featurize:
     cmd: cat data/prepared.txt data/prepared.txt > data/features.txt
@@ -53,7 +53,7 @@ function at<T>(seconds: number, fn: () => T): T {
 function makeRegistryRepo(): { dir: string; first: string; second: string } {
   const dir = tempGitRepo();
   cairnOk(dir, 'init');
-  writeFiles(dir, { 'raw/input.txt': 'cat\ndog\n', 'params.yaml': 'lr: 0.1\nacc: 0.8\n', 'dvc.yaml': PIPELINE });
+  writeFiles(dir, { 'raw/input.txt': 'cat\ndog\n', 'raw/labels.txt': '0,1\n', 'params.yaml': 'lr: 0.1\nacc: 0.8\n', 'dvc.yaml': PIPELINE });
   cairnOk(dir, 'add', 'raw/input.txt');
   cairnOk(dir, 'repro');
   const T = 1_700_000_000;
@@ -129,7 +129,7 @@ describe('Model Registry view and lineage panel data (core worker side)', functi
     const byId = new Map(payload.nodes.map((n) => [n.id, n]));
     assert.deepEqual(
       payload.nodes.map((n) => `${n.kind} ${n.label}`).sort(),
-      ['data data/features.txt', 'data data/prepared.txt', 'data metrics.json', 'source raw/input.txt', 'stage featurize', 'stage prepare', 'stage train', 'target model.bin'],
+      ['data data/features.txt', 'data data/prepared.txt', 'data metrics.json', 'source raw/input.txt', 'source raw/labels.txt', 'stage featurize', 'stage prepare', 'stage train', 'target model.bin'],
     );
     assert.deepEqual(payload.edges, [
       { from: 'data:data/features.txt', to: 'stage:train' },
@@ -138,12 +138,16 @@ describe('Model Registry view and lineage panel data (core worker side)', functi
       { from: 'data:data/prepared.txt', to: 'stage:featurize' },
       { from: 'stage:featurize', to: 'data:data/features.txt' },
       { from: 'data:raw/input.txt', to: 'stage:prepare' },
+      { from: 'data:raw/labels.txt', to: 'stage:prepare' },
       { from: 'stage:prepare', to: 'data:data/prepared.txt' },
     ]);
     const raw = byId.get('data:raw/input.txt')!;
     assert.equal(raw.hash, md5('cat\ndog\n').slice(0, 8));
     assert.equal(raw.size, '8 B');
     assert.equal(raw.detail, 'tracked by raw/input.txt.dvc');
+    // A file in git: its size from the commit's tree, its hash from dvc.lock.
+    const labels = byId.get('data:raw/labels.txt')!;
+    assert.deepEqual([labels.hash, labels.size, labels.detail.replace(/[0-9a-f]{7}/, 'SHA')], [md5('0,1\n').slice(0, 8), '4 B', 'in git (blob SHA)']);
     const model = fs.readFileSync(path.join(repo.dir, 'model.bin'));
     assert.notEqual(byId.get('data:model.bin')!.hash, md5(model).slice(0, 8), 'v0.1.0 is the first commit, not the workspace');
     assert.deepEqual(payload.params, [{ key: 'params.yaml:lr', value: '0.1' }, { key: 'params.yaml:acc', value: '0.8' }]);
