@@ -480,7 +480,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.runs.refresh();
     },
 
-    ...registryHandlers({ ...ctx, requireTrust, chosenRepository: (fromRow) => chosenRepository(ctx, fromRow) }),
+    ...registryHandlers({ ...ctx, requireTrust, chosenRepository: (fromRow) => chosenRepository(ctx, fromRow, 'Repository of the model') }),
   };
 }
 
@@ -580,7 +580,7 @@ async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapsh
  * The repository a command acts on: the one its tree row names, else the one holding the active
  * editor's file, else the only one open; with several, the user picks (never silently the first).
  */
-async function chosenRepository(ctx: CommandContext, fromRow: string | undefined): Promise<string> {
+async function chosenRepository(ctx: CommandContext, fromRow: string | undefined, placeHolder = 'Repository whose experiments to show'): Promise<string> {
   const models = ctx.models();
   if (fromRow && models.some((m) => m.root === fromRow)) return fromRow;
   const editor = vscode.window.activeTextEditor?.document.uri;
@@ -590,7 +590,7 @@ async function chosenRepository(ctx: CommandContext, fromRow: string | undefined
   const pick = await vscode.window.showQuickPick(
     // The names the Explorer shows (a workspace folder's name may differ from its folder's).
     models.map((m) => ({ label: vscode.workspace.getWorkspaceFolder(vscode.Uri.file(m.root))?.name ?? path.basename(m.root), description: m.root, root: m.root })),
-    { placeHolder: 'Repository whose experiments to show' },
+    { placeHolder },
   );
   if (!pick) throw new CairnError('ABORTED', 'no repository chosen.');
   return pick.root;
