@@ -67,6 +67,10 @@ if (data?.scenario === 'models') {
       const stagesInTree = Object.fromEntries(shown.versions.flatMap((v: any) => v.stages.map((s: string) => [s, v.version])));
       assert.deepEqual({ version: gto.classifier.version, stage: gto.classifier.stage }, { version: shown.versions[0].version, stage: stagesInTree });
       note(`gto show --json: ${JSON.stringify(gto)}`);
+
+      // A tag gto writes (outside the extension) reaches the view through the refs watcher.
+      execFileSync(data.gto!, ['assign', 'classifier', '--version', 'v0.1.0', '--stage', 'staging'], { cwd: root, encoding: 'utf8' });
+      await waitFor('the staging badge from gto', () => (workbench.registry.getTreeItem(versionNode('v0.1.0')).description?.includes('[staging]') ? true : undefined));
     });
 
     it('refuses an invalid version and an existing one with one clear error, and writes no tag', async () => {
