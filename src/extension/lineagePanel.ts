@@ -69,6 +69,12 @@ export class LineagePanel {
         void vscode.window.showWarningMessage(`Cairn: ${target.path} is not in the workspace (check it out or pull it first).`);
         return;
       }
+      // Only a regular file or folder that is inside the repository once links are resolved (no FIFO, no link out).
+      const inside = fs.realpathSync(file).startsWith(fs.realpathSync(this.root) + path.sep);
+      if (!inside || (!stat.isFile() && !stat.isDirectory())) {
+        void vscode.window.showWarningMessage(`Cairn: ${target.path} is not a file or folder inside the repository; not opened.`);
+        return;
+      }
       if (stat.isDirectory()) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file));
       else await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: vscode.ViewColumn.Beside, preview: true });
     }
