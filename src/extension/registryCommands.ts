@@ -7,6 +7,7 @@ import { LineagePanel } from './lineagePanel';
 import { ExperimentsPanel } from './experimentsPanel';
 import { CairnError } from '../core/errors';
 import { artifactsGetCommand, versionProblem } from './registrySnapshot';
+import { FIRST_VERSION } from '../core/registry/semver';
 
 export type RegistryCommandKey = Extract<
   CommandKey,
@@ -59,6 +60,21 @@ async function versionOf(model: ModelInfo, given: ModelVersionInfo | undefined, 
   return pick.version;
 }
 
+/** The model of that name, or a new one (gto registers any artifact name it accepts; the core checks it). */
+async function modelNamed(ctx: RegistryCommandContext, root: string, name: string): Promise<ModelInfo> {
+  const models = (await ctx.registry.snapshot(root)).models.filter((m) => !m.deprecated);
+  return models.find((m) => m.name === name) ?? { name, registered: false, deprecated: false, versions: [], nextVersion: FIRST_VERSION };
+}
+
+/** A model picked from the registry's, or a new name typed. */
+async function pickOrNameModel(ctx: RegistryCommandContext, title: string, inRoot?: string): Promise<{ root: string; model: ModelInfo }> {
+  const root = inRoot ?? (await ctx.chosenRepository(undefined));
+  const models = (await ctx.registry.snapshot(root)).models.filter((m) => !m.deprecated);
+  const name = await pickOrType(title, models.map((m) => ({ label: m.name, description: m.versions[0]?.version ?? 'not registered' })), 'new model');
+  if (!name) throw aborted('model');
+  return { root, model: await modelNamed(ctx, root, name) };
+}
+
 /** A quick pick of `known` that also takes a typed value (offered as "new"). */
 function pickOrType(title: string, known: { label: string; description?: string }[], newDescription: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -108,7 +124,7 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
     /** `args` (for programmatic callers) skips the input box. */
     async registerModelVersion(node?: ModelNode, args?: { version: string }) {
       ctx.requireTrust();
-      const { root, model } = await modelOf(ctx, node, 'register a version of');
+      const { root, model } = node ? await modelOf(ctx, node, 'register a version of') : await pickOrNameModel(ctx, 'Register a version of…');
       const version = args?.version ?? (await askVersion(model, 'HEAD'));
       const written = await ctx.core.call('modelRegister', root, { name: model.name, version });
       await done(`Registered ${model.name} ${written.version}: tag '${written.tag}'. Push it with: git push origin ${written.tag}`);
@@ -192,10 +208,8 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       if (!panel || typeof row?.rowId !== 'string') throw new CairnError('USAGE', 'choose an experiment in the experiments table to register.');
       const root = panel.repository;
       const found = await ctx.core.call('registrableRow', root, { rowId: row.rowId });
-      const models = (await ctx.registry.snapshot(root)).models.filter((m) => !m.deprecated);
-      const name = args?.name ?? (await pickOrType(`Register ${found.label} as a version of…`, models.map((m) => ({ label: m.name, description: m.versions[0]?.version ?? 'not registered' })), 'new model'));
-      if (!name) throw aborted('model');
-      const model = models.find((m) => m.name === name) ?? { name, registered: false, deprecated: false, versions: [], nextVersion: 'v0.0.1' };
+      const { model } = args ? { model: await modelNamed(ctx, root, args.name) } : await pickOrNameModel(ctx, `Register ${found.label} as a version of…`, root);
+      const name = model.name;
       const version = args?.version ?? (await askVersion(model, found.experiment ? `experiment ${found.label}'s commit` : `commit ${found.label}`));
       let branch: { experiment: string; name: string } | undefined;
       if (found.experiment && !found.branches.length) {
