@@ -4,6 +4,7 @@ import type { CoreClient } from './coreClient';
 import type { ModelInfo, ModelVersionInfo, RegistrySnapshot } from './registrySnapshot';
 import { PerRepository } from './perRepository';
 import { trustItem } from './restrictedMode';
+import { CairnError } from '../core/errors';
 
 export type ModelNode =
   | { kind: 'repository'; root: string }
@@ -22,9 +23,12 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<ModelNode>,
   private readonly data: PerRepository<RegistrySnapshot>;
 
   constructor(core: CoreClient, private readonly roots: () => string[], log: vscode.LogOutputChannel) {
-    // Registry tags are read with git: nothing is read in Restricted Mode (the view says so).
-    const read = async (root: string): Promise<RegistrySnapshot> => (vscode.workspace.isTrusted ? core.call('registry', root, {}) : { models: [], stages: [], repositoryUrl: root });
-    this.data = new PerRepository('models', roots, read, (s) => s.models.length === 0 && vscode.workspace.isTrusted, log);
+    // Registry tags are read with git: nothing is read in Restricted Mode (the view shows a trust row).
+    const read = async (root: string): Promise<RegistrySnapshot> => {
+      if (!vscode.workspace.isTrusted) throw new CairnError('USAGE', 'the model registry is git tags, which Cairn does not read in a folder you have not trusted.');
+      return core.call('registry', root, {});
+    };
+    this.data = new PerRepository('models', roots, read, (s) => s.models.length === 0, log);
     this.data.onDidChange(() => this.changed.fire());
   }
 
