@@ -6,6 +6,7 @@ import { readRuns } from '../core/metrics/runs';
 import { redactUrl } from '../core/remotes/redactUrl';
 import { declaredArtifacts, DeclaredArtifact } from '../core/registry/declaredArtifacts';
 import { readRegistry } from '../core/registry/registry';
+import type { ArtifactVersion } from '../core/registry/state';
 import { isoTime } from '../core/registry/readTags';
 import { bumpSemVer, FIRST_VERSION, parseSemVer } from '../core/registry/semver';
 import type { Value } from '../../webview/messages';
@@ -24,6 +25,9 @@ export interface ModelVersionInfo {
   author: string;
   created: string;
   commitMessage: string;
+  /** The commit's author and time (ISO 8601 with its offset); empty when the commit could not be read. */
+  commitAuthor: string;
+  commitTime: string;
   /** Experiments whose ref points at the commit, and branches at it. */
   experiments: string[];
   branches: string[];
@@ -54,6 +58,9 @@ export interface RegistrySnapshot {
   /** The repository as `artifacts get` takes it: the `origin` remote's URL without its user-info, else the folder. */
   repositoryUrl: string;
 }
+
+/** What gto read of a version's commit (its "commit" event). */
+const commitEvent = (v: ArtifactVersion) => v.enrichments.find((e) => e.kind === 'commit');
 
 /**
  * The registry of the repository's git work tree as gto shows it, with the artifacts its HEAD
@@ -98,7 +105,9 @@ export async function registrySnapshot(repo: Repo, signal?: AbortSignal): Promis
         registered: v.isRegistered,
         author: v.authoring.author,
         created: isoTime(v.authoring.createdAt),
-        commitMessage: v.enrichments.find((e) => e.kind === 'commit')?.message.trim() ?? '',
+        commitMessage: commitEvent(v)?.message.trim() ?? '',
+        commitAuthor: commitEvent(v)?.author ?? '',
+        commitTime: commitEvent(v) ? isoTime(commitEvent(v)!.createdAt) : '',
         experiments: experimentsAt.get(v.commitHexsha) ?? [],
         branches: branchesAt.get(v.commitHexsha) ?? [],
         metrics: {},

@@ -132,6 +132,7 @@ function versionTooltip(model: ModelInfo, version: ModelVersionInfo): vscode.Mar
   if (version.stages.length) md.appendMarkdown(` — ${version.stages.map((s) => `\`${escapeMarkdown(s)}\``).join(' ')}`);
   md.appendMarkdown('\n\n');
   md.appendMarkdown(`commit \`${version.commit.slice(0, 10)}\`${version.commitMessage ? ` ${escapeMarkdown(version.commitMessage.split('\n')[0])}` : ''}  \n`);
+  if (version.commitAuthor) md.appendMarkdown(`by ${escapeMarkdown(version.commitAuthor)}, ${version.commitTime}  \n`);
   if (version.experiments.length) md.appendMarkdown(`experiment ${version.experiments.map((e) => `\`${escapeMarkdown(e)}\``).join(', ')}  \n`);
   if (version.branches.length) md.appendMarkdown(`branch ${version.branches.map((b) => `\`${escapeMarkdown(b)}\``).join(', ')}  \n`);
   md.appendMarkdown(`${version.registered ? 'registered' : 'found'} by ${escapeMarkdown(version.author)}, ${version.created}\n\n`);

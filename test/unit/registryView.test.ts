@@ -100,7 +100,7 @@ describe('Model Registry view and lineage panel data (core worker side)', functi
         ['v0.1.0', repo.first, ['staging'], ['staging', 'prod'], 0.8, []],
       ],
     );
-    assert.equal(classifier.versions[1].commitMessage, 'First model');
+    assert.deepEqual([classifier.versions[1].commitMessage, classifier.versions[1].commitAuthor, classifier.versions[1].commitTime], ['First model', 'Cairn Test', '2023-11-14T22:13:20+00:00']);
     assert.deepEqual(snapshot.stages, ['prod', 'staging']);
     const show = JSON.parse(cairnOk(repo.dir, 'model', 'show', '--json'));
     assert.deepEqual(show.classifier.stage, { prod: 'v0.2.0', staging: 'v0.1.0' }, 'the badges are what `model show` (gto show) says');

@@ -91,7 +91,7 @@ if (data?.scenario === 'models') {
       assert.deepEqual(tags(), before);
     });
 
-    it("registers an experiment from its table row, making its branch, and the version shows the experiment", async () => {
+    it("registers an experiment from its table row with its branch; unassigns a stage and deprecates a version (asked first), as gto then shows", async () => {
       await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
       const ref = gitText('for-each-ref', '--format=%(refname)', 'refs/exps').trim();
       assert.match(ref, /^refs\/exps\/.+\/exp-better$/);
@@ -106,6 +106,20 @@ if (data?.scenario === 'models') {
       const item = workbench.registry.getTreeItem(versionNode('v0.2.0'));
       assert.equal(item.description, 'exp-better');
       assert.match(item.tooltip.value, /metrics\.json:acc \| 0\.95/);
+
+      // Unassign (args: no quick pick), then Deprecate v0.2.0: the view and gto agree.
+      await vscode.commands.executeCommand(COMMANDS.unassignModelStage.id, versionNode('v0.1.0'), { stage: 'staging' });
+      await waitFor('staging gone from v0.1.0', () => (workbench.registry.getTreeItem(versionNode('v0.1.0')).description.includes('[staging]') ? undefined : true));
+      // The command asks with a modal, which VS Code refuses to show in extension tests: a question not answered writes nothing.
+      const before = tags();
+      await vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'));
+      assert.deepEqual(tags(), before);
+      await vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'), { confirmed: true });
+      await waitFor('v0.2.0 gone', () => (versionNode('v0.2.0') ? undefined : true));
+      const gto = JSON.parse(execFileSync(data.gto!, ['show', '--json'], { cwd: root, encoding: 'utf8' }));
+      assert.deepEqual(gto.classifier, { version: 'v0.1.0', stage: { prod: 'v0.1.0' }, registered: true, active: true });
+      assert.equal(workbench.registry.getTreeItem(modelNode()).description, 'v0.1.0');
+      assert.deepEqual(tags().filter((t) => t.includes('!')), ['classifier#staging!#3', 'classifier@v0.2.0!']);
     });
 
     it('draws the lineage of v0.1.0 back to the raw data, in light and dark themes, and a click on a stage opens its definition', async () => {
