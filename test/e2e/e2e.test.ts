@@ -5,7 +5,7 @@ import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
 import { makeE2eWorkspace, makeExperimentsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
-import { ensureGto } from '../support/peers';
+import { ensureDvc, ensureGto } from '../support/peers';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
@@ -221,8 +221,8 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir: path.join(screenshotsDir, 'models'),
       server,
       timeoutMs: 200_000,
-      // The real gto, to check what the view shows against `gto show --json`.
-      data: { scenario: 'models', gto: ensureGto() },
+      // The real gto, to check what the view shows against `gto show --json`; the real dvc runs the copied `artifacts get`.
+      data: { scenario: 'models', gto: ensureGto(), dvc: ensureDvc() },
       grep: 'Model registry',
       uiSteps: { webviewText, webviewClick, typeText },
     });

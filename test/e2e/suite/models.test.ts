@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
 import { clearNotifications, note, runInfo, screenshot, ui, waitFor } from './harness';
 
-type Data = { scenario?: string; gto?: string };
+type Data = { scenario?: string; gto?: string; dvc?: string };
 const data = runInfo()?.data as Data | undefined;
 
 /**
@@ -67,6 +69,15 @@ if (data?.scenario === 'models') {
       const stagesInTree = Object.fromEntries(shown.versions.flatMap((v: any) => v.stages.map((s: string) => [s, v.version])));
       assert.deepEqual({ version: gto.classifier.version, stage: gto.classifier.stage }, { version: shown.versions[0].version, stage: stagesInTree });
       note(`gto show --json: ${JSON.stringify(gto)}`);
+
+      // Copy `artifacts get`: the real dvc fetches that version with the copied command.
+      const copied = await vscode.commands.executeCommand<string>(COMMANDS.copyArtifactsGetCommand.id, versionNode('v0.1.0'));
+      assert.equal(await vscode.env.clipboard.readText(), copied);
+      assert.equal(copied, `dvc artifacts get ${root} classifier --rev v0.1.0`);
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-artifacts-get-'));
+      execFileSync('sh', ['-c', copied], { cwd: out, env: { ...process.env, PATH: `${path.dirname(data.dvc!)}:${process.env.PATH}` } });
+      // v0.1.0's model (lr 0.1), not the workspace's (exp-better's lr 0.3).
+      assert.match(fs.readFileSync(path.join(out, 'model.bin'), 'utf8'), /\nlr 0\.1\n$/);
 
       // A tag gto writes (outside the extension) reaches the view through the refs watcher.
       execFileSync(data.gto!, ['assign', 'classifier', '--version', 'v0.1.0', '--stage', 'staging'], { cwd: root, encoding: 'utf8' });
