@@ -18,7 +18,7 @@ const PEERS: Peer[] = [
   { name: `dvc ${DVC_VERSION} (PyPI, in a virtualenv)`, suites: ['unit', 'interop', 'security', 'e2e'], ensure: ensureDvc },
   { name: `dvc ${DVC_VERSION} + dvc-s3 ${DVC_S3_VERSION}`, suites: ['interop', 'security'], ensure: ensureDvcS3 },
   { name: `dvc ${DVC_VERSION} + dvclive ${DVCLIVE_VERSION}`, suites: ['interop'], ensure: ensureDvclive },
-  { name: `gto ${GTO_VERSION} (PyPI, in a virtualenv)`, suites: ['interop'], ensure: ensureGto },
+  { name: `gto ${GTO_VERSION} (PyPI, in a virtualenv)`, suites: ['interop', 'e2e'], ensure: ensureGto },
   { name: 'MinIO (S3 server, built with Go)', suites: ['interop', 'security'], ensure: ensureMinio },
   { name: 'VS Code server (code-server) for the e2e suite', suites: ['e2e'], ensure: () => provision({ log: (line) => process.stderr.write(`  ${line}\n`) }) },
 ];

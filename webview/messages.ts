@@ -244,3 +244,44 @@ export const FROM_RUN_FORM: MessageSpec<FromRunForm> = {
   submit: { action: ['run', 'queue'], name: 'string', values: 'strings', jobs: 'number' },
   rendered: { fields: 'number' },
 };
+
+/** The lineage panel (src/extension/lineagePanel.ts ↔ webview/lineageView.ts): what made a model, back to raw data. */
+export interface LineageNode {
+  /** `data:<path>`, `stage:<address>`: what the page names in `open`. */
+  id: string;
+  /** `target`: what was asked for; `source`: data no stage makes (raw data). */
+  kind: 'target' | 'data' | 'source' | 'stage';
+  label: string;
+  /** The recorded md5, short (`1a2b3c4d`, `…​.dir` for a folder); null where nothing records one. */
+  hash: string | null;
+  /** Its size as the commit records it, as text; null where unknown. */
+  size: string | null;
+  /** What made it (`output of train`, `tracked by data/raw.csv.dvc`), or a stage's command. */
+  detail: string;
+}
+
+export interface LineagePayload {
+  title: string;
+  commit: { short: string; date: string; message: string; refs: string[] };
+  nodes: LineageNode[];
+  /** From a dependency to its stage, from a stage to its outputs. */
+  edges: { from: string; to: string }[];
+  /** `file:key` → value, as text. */
+  params: { key: string; value: string }[];
+  metrics: { key: string; value: string }[];
+  /** Why the target is not a pipeline's product, and problems met on the way. */
+  notes: string[];
+}
+
+export type ToLineage = { type: 'show'; payload: LineagePayload };
+export type FromLineage =
+  | { type: 'ready' }
+  /** A node (`id`) or the commit (`commit`) clicked: the extension opens the file, stage definition or commit it knows by that id. */
+  | { type: 'open'; id: string }
+  | { type: 'rendered'; ms: number; nodes: number };
+
+export const FROM_LINEAGE: MessageSpec<FromLineage> = {
+  ready: {},
+  open: { id: 'string' },
+  rendered: { ms: 'number', nodes: 'number' },
+};

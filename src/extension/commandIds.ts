@@ -51,6 +51,14 @@ export const COMMANDS = {
   stopQueueWorkers: { id: 'cairn.stopQueueWorkers', title: 'Stop Queue Workers', icon: '$(debug-stop)' },
   killQueueWorkers: { id: 'cairn.killQueueWorkers', title: 'Stop Queue Workers and Kill Running Experiments', icon: '$(close)' },
   showQueueActions: { id: 'cairn.showQueueActions', title: 'Experiment Queue Actions…', icon: '$(beaker)' },
+  refreshModels: { id: 'cairn.refreshModels', title: 'Refresh Model Registry', icon: '$(refresh)' },
+  registerModelVersion: { id: 'cairn.registerModelVersion', title: 'Register Model Version…', icon: '$(tag)' },
+  assignModelStage: { id: 'cairn.assignModelStage', title: 'Assign Stage…', icon: '$(verified)' },
+  unassignModelStage: { id: 'cairn.unassignModelStage', title: 'Unassign Stage…', icon: '$(close)' },
+  deprecateModel: { id: 'cairn.deprecateModel', title: 'Deprecate…', icon: '$(circle-slash)' },
+  copyArtifactsGetCommand: { id: 'cairn.copyArtifactsGetCommand', title: 'Copy `artifacts get` Command', icon: '$(copy)' },
+  showLineage: { id: 'cairn.showLineage', title: 'Show Lineage', icon: '$(type-hierarchy-sub)' },
+  registerExperimentVersion: { id: 'cairn.registerExperimentVersion', title: 'Register as Model Version…', icon: '$(tag)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

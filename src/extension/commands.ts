@@ -26,6 +26,8 @@ import { recordedOutputs } from '../core/outputs/recordedOutputs';
 import { phaseClock, Progress, progressFraction, progressText } from '../core/progress';
 import type { QueueStatusBar } from './queueStatusBar';
 import { runCommands } from './runCommands';
+import type { RegistryTreeProvider } from './registryTree';
+import { registryHandlers } from './registryCommands';
 
 export interface CommandContext {
   models(): RepositoryModel[];
@@ -35,6 +37,7 @@ export interface CommandContext {
   runs: RunsTreeProvider;
   pipelines: PipelinesTreeProvider;
   remotes: RemotesTreeProvider;
+  registry: RegistryTreeProvider;
   /** Check where each output's data is against the default remote, for every repository. */
   refreshRemoteStates(): Promise<void>;
   extension: vscode.ExtensionContext;
@@ -484,6 +487,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.extension.workspaceState.update(RUN_BRANCHES_KEY, branches);
       await ctx.runs.refresh();
     },
+
+    ...registryHandlers({ ...ctx, requireTrust, chosenRepository: (fromRow) => chosenRepository(ctx, fromRow, 'Repository of the model') }),
   };
 }
 

@@ -11,6 +11,8 @@ import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
 import type { RunFormFields } from './runFormSnapshot';
+import type { RegistrySnapshot } from './registrySnapshot';
+import type { LineageSnapshot } from './lineageSnapshot';
 
 /** Where an output's data is, against its remote (the worst of its files for a directory). */
 export type RemoteState = 'on remote' | 'not pushed' | 'only on remote' | 'missing';
@@ -79,6 +81,21 @@ export interface CoreOps {
   queueStop: { args: { kill: boolean }; result: { killed: string[] } };
   /** The queue at a glance, for the status bar. */
   queueState: { args: Record<string, never>; result: QueueSummary };
+  /** The Model Registry view: GTO's registry with HEAD's declared artifacts, each version's metrics. */
+  registry: { args: Record<string, never>; result: RegistrySnapshot };
+  /** gto's register at `rev` (default HEAD); with `branch`, `exp branch` of that experiment first. */
+  modelRegister: { args: { name: string; version: string; rev?: string; branch?: { experiment: string; name: string } }; result: { tag: string; version: string; branch?: string } };
+  modelAssign: { args: { name: string; version: string; stage: string }; result: { tag: string } };
+  modelUnassign: { args: { name: string; version: string; stage: string }; result: { tag: string } };
+  /** A version deregistered (`name@v1!`). */
+  modelDeregister: { args: { name: string; version: string }; result: { tag: string } };
+  /** The artifact deprecated (`name@deprecated`). */
+  modelDeprecate: { args: { name: string }; result: { tag: string } };
+  /** An experiments-table row (`refs/exps/...` or a commit sha) as a commit to register, with the branches at it. */
+  registrableRow: { args: { rowId: string }; result: { label: string; commit: string; experiment?: string; branches: string[] } };
+  lineage: { args: { target: string }; result: LineageSnapshot };
+  /** `git show --stat` of a commit, for the lineage panel's commit. */
+  commitText: { args: { sha: string }; result: string };
 }
 
 /** What `exp push`/`exp pull` did, by experiment name; `cacheError`: the outputs could not all be moved (the refs were). */

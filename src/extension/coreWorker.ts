@@ -33,6 +33,9 @@ import { experimentRefName } from './experimentsSnapshot';
 import { runFormFields } from './runFormSnapshot';
 import { enqueue, queueStates } from '../core/experiments/runQueue';
 import { killEntry, requestStop, startWorkers, workerStates } from '../core/experiments/queueWorker';
+import { registrySnapshot } from './registrySnapshot';
+import { lineageSnapshot } from './lineageSnapshot';
+import { modelHandlers } from './registryOps';
 
 /** Runs in a worker thread of the extension host: see coreProtocol.ts. */
 const port = parentPort!;
@@ -164,6 +167,9 @@ const handlers: Handlers = {
     const states = await queueStates(repo);
     return { queued: states.filter((s) => s.status === 'queued').length, running: states.filter((s) => s.status === 'running').length, workers: (await workerStates(repo)).length };
   },
+  registry: (_args, { repo, signal }) => registrySnapshot(repo, signal),
+  lineage: ({ target }, { repo }) => lineageSnapshot(repo, target),
+  ...modelHandlers,
 };
 
 /** `exp push`/`exp pull` of experiments by ref; their outputs go along when a DVC remote is set (as the CLI's default). */

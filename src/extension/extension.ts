@@ -10,6 +10,7 @@ import { followRunsSelection } from './experimentActions';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { PipelineNode, PipelinesTreeProvider } from './pipelinesTree';
 import { RemotesTreeProvider } from './remotesTree';
+import { ModelNode, RegistryTreeProvider } from './registryTree';
 import { remoteCredentials } from './commands';
 import { PipelineLanguageClient } from './languageClient';
 import { setFolderTrusted } from '../core/folderTrust';
@@ -38,6 +39,8 @@ class CairnWorkbench implements vscode.Disposable {
   readonly remotes: RemotesTreeProvider;
   private readonly pipelinesView: vscode.TreeView<PipelineNode>;
   readonly queue: QueueStatusBar;
+  readonly registry: RegistryTreeProvider;
+  private readonly registryView: vscode.TreeView<ModelNode>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.core = new CoreClient(context.extensionPath);
@@ -46,6 +49,8 @@ class CairnWorkbench implements vscode.Disposable {
     const remotesView = vscode.window.createTreeView('cairn.remotes', { treeDataProvider: this.remotes });
     this.pipelines = new PipelinesTreeProvider(this.core, () => [...this.models.keys()], this.log);
     const pipelinesView = (this.pipelinesView = vscode.window.createTreeView('cairn.pipelines', { treeDataProvider: this.pipelines }));
+    this.registry = new RegistryTreeProvider(this.core, () => [...this.models.keys()], this.log);
+    const registryView = (this.registryView = vscode.window.createTreeView('cairn.models', { treeDataProvider: this.registry }));
     const runsView = (this.runsView = vscode.window.createTreeView('cairn.runs', { treeDataProvider: this.runs, showCollapseAll: true, canSelectMany: true }));
     const view = (this.view = vscode.window.createTreeView('cairn.dataModels', { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true }));
     this.queue = new QueueStatusBar(this.core, () => [...this.models.keys()], this.log, COMMANDS.showQueueActions.id);
@@ -64,6 +69,9 @@ class CairnWorkbench implements vscode.Disposable {
       this.remotes,
       remotesView,
       remotesView.onDidChangeVisibility((e) => e.visible && void this.remotes.refresh()),
+      this.registry,
+      registryView,
+      registryView.onDidChangeVisibility((e) => e.visible && void this.registry.refresh()),
       pipelinesView.onDidChangeVisibility((e) => e.visible && void this.pipelines.refresh()),
       this.pipelines.onDidChangeTreeData(() => this.watchOutputs()),
       runsView.onDidChangeCheckboxState((e) => e.items.forEach(([node, state]) => this.runs.setChecked(node, state === vscode.TreeItemCheckboxState.Checked))),
@@ -85,6 +93,7 @@ class CairnWorkbench implements vscode.Disposable {
         runs: this.runs,
         pipelines: this.pipelines,
         remotes: this.remotes,
+        registry: this.registry,
         refreshRemoteStates: () => this.refreshRemoteStates(),
         extension: context,
         refreshAll: () => this.refreshAll(),
@@ -135,7 +144,8 @@ class CairnWorkbench implements vscode.Disposable {
    * itself (one pattern per output, renewed when the outputs change). Never `**`.
    */
   private watch(root: string): vscode.Disposable[] {
-    const patterns = ['**/*.dvc', '**/dvc.yaml', '**/dvc.lock', '.git/HEAD', '.git/refs/**', '.dvc/config'];
+    // packed-refs: where `git pack-refs` and fetched tags put registry tags.
+    const patterns = ['**/*.dvc', '**/dvc.yaml', '**/dvc.lock', '.git/HEAD', '.git/refs/**', '.dvc/config', '.git/packed-refs'];
     return patterns.map((p) => this.watcher(new vscode.RelativePattern(root, p)));
   }
 
@@ -178,6 +188,8 @@ class CairnWorkbench implements vscode.Disposable {
       ...[...this.models.values()].map((m) => m.refresh()),
       this.runsView.visible ? this.runs.refresh() : undefined,
       this.pipelinesView.visible ? this.pipelines.refresh() : undefined,
+      // Registry tags (.git/refs/tags, packed-refs) and HEAD's dvc.yaml `artifacts:`.
+      this.registryView.visible ? this.registry.refresh() : undefined,
     ]);
   }
 
@@ -192,6 +204,7 @@ class CairnWorkbench implements vscode.Disposable {
     // Both views drop their "needs a trusted folder" row; the Runs view gains commits and experiments.
     void this.runs.refresh();
     void this.remotes.refresh();
+    void this.registry.refresh();
     void this.refreshAll();
     void this.queue.refresh();
   }

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
+import { ensureDvc, ensureGto } from '../support/peers';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 
@@ -258,6 +259,25 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.ok(result.screenshots.some((s) => s.endsWith('welcome-initialized.png')), 'the welcome test did not run');
+  });
+
+  it('registers a model version and assigns a stage from the Model Registry view, and draws its lineage', async function () {
+    this.timeout(4 * 60_000);
+    const result = await runInVsCode({
+      workspace: makeModelsWorkspace(),
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'models'),
+      server,
+      timeoutMs: 200_000,
+      // The real gto, to check what the view shows against `gto show --json`; the real dvc runs the copied `artifacts get`.
+      data: { scenario: 'models', gto: ensureGto(), dvc: ensureDvc() },
+      grep: 'Model registry',
+      uiSteps: { webviewText, webviewClick, typeText },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 4, 'the model registry tests did not run');
+    assert.ok(result.screenshots.some((s) => s.endsWith('lineage-dark.png')));
   });
 
   it('runs no git and no program of the repository in Restricted Mode, and reloads in full once trusted', async function () {

@@ -124,3 +124,48 @@ export function makeTwoRepositoryWorkspace(): string {
   fs.writeFileSync(file, JSON.stringify({ folders }, null, 2));
   return file;
 }
+
+/**
+ * The model registry run: a three-stage pipeline (prepare → featurize → train) over raw data
+ * tracked by a `.dvc` file, its model declared in dvc.yaml `artifacts:` (`classifier`, type
+ * model), run and committed; plus one experiment (`exp-better`, on no branch).
+ */
+export function makeModelsWorkspace(): string {
+  const workspace = tempGitRepo();
+  cairnOk(workspace, 'init', '-q');
+  writeFiles(workspace, {
+    'raw/input.txt': 'cat\ndog\n',
+    'params.yaml': 'lr: 0.1\nacc: 0.8\n',
+    'dvc.yaml': [
+      'stages:',
+      '  prepare:',
+      '    cmd: mkdir -p data && tr a-z A-Z < raw/input.txt > data/prepared.txt',
+      '    deps: [raw/input.txt]',
+      '    outs: [data/prepared.txt]',
+      '  featurize:',
+      '    cmd: cat data/prepared.txt data/prepared.txt > data/features.txt',
+      '    deps: [data/prepared.txt]',
+      '    outs: [data/features.txt]',
+      '  train:',
+      `    cmd: cat data/features.txt > model.bin && echo "lr \${lr}" >> model.bin && printf '{"acc":%s}' \${acc} > metrics.json`,
+      '    deps: [data/features.txt]',
+      '    params: [lr, acc]',
+      '    outs: [model.bin]',
+      '    metrics:',
+      '    - metrics.json:',
+      '        cache: false',
+      'artifacts:',
+      '  classifier:',
+      '    path: model.bin',
+      '    type: model',
+      '    desc: Sorts cats from dogs',
+      '',
+    ].join('\n'),
+  });
+  cairnOk(workspace, 'add', '-q', 'raw/input.txt');
+  cairnOk(workspace, 'repro', '-q');
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'Train the classifier');
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'lr=0.3', '-S', 'acc=0.95', '-n', 'exp-better');
+  return workspace;
+}

@@ -58,6 +58,13 @@ if (data?.scenario === 'restricted') {
       await waitFor('the Remotes view', () => remoteRows().length >= 2);
       assert.deepEqual(remoteRows(), ['storage', 'Trust this folder to push, pull or check remotes']);
 
+      // The model registry is git tags: nothing read, a trust row instead.
+      await vscode.commands.executeCommand('cairn.models.focus');
+      const modelRows = () => workbench.registry.getChildren().map((n: any) => String(workbench.registry.getTreeItem(n).label));
+      await waitFor('the Model Registry view', () => modelRows().length >= 1);
+      assert.deepEqual(modelRows(), ['Trust this folder to read the model registry (git tags)']);
+      assert.equal(workbench.registry.snapshots.get(root), undefined);
+
       // The language server too reads the pipeline without git.
       await vscode.window.showTextDocument(vscode.Uri.file(path.join(root, 'dvc.yaml')));
       await waitFor('the language server', () => vscode.extensions.getExtension<any>('cairn.cairn')!.exports.languageClient.running?.isRunning());
@@ -95,6 +102,11 @@ if (data?.scenario === 'restricted') {
       await waitFor('the Remotes view without its trust row', () => workbench.remotes.getChildren().length === 1);
       await waitFor('the run form no longer read-only', () => (runForm.payload && runForm.payload.readOnly === undefined) || undefined);
       runForm.dispose();
+      await vscode.commands.executeCommand('cairn.models.focus');
+      // Read now (in Restricted Mode nothing was): no model here.
+      await waitFor('the Model Registry view read', () => workbench.registry.snapshots.get(root));
+      assert.deepEqual(workbench.registry.snapshots.get(root).models, []);
+      assert.deepEqual(workbench.registry.getChildren(), []);
       // The positive control: this setup does run the hook once git runs (Cairn's ls-files, now allowed).
       await waitFor('git to run the fsmonitor hook', () => ranHooks().length > 0);
       await screenshot('restricted-then-trusted', '.part.sidebar');
