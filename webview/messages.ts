@@ -211,8 +211,8 @@ export type FromExperiments =
    * for the `webview/context` menus.
    */
   | { type: 'selection'; ids: string[] }
-  /** The table's state changed: a `TableState` as JSON text (checked by `parseTableState` before it is kept). */
-  | { type: 'saveState'; state: string }
+  /** The table's state changed: a `TableState` as JSON text (checked by `parseTableState` before it is kept), for the repository at `root` (the payload's). */
+  | { type: 'saveState'; root: string; state: string }
   /** The user set a metric's direction from its header (kept where the metrics panel keeps it). */
   | { type: 'setDirection'; key: string; direction: Direction }
   /** In Restricted Mode: the page's Trust button. */
@@ -223,7 +223,7 @@ export const FROM_EXPERIMENTS: MessageSpec<FromExperiments> = {
   rendered: { ms: 'number', rows: 'number', columns: 'number' },
   scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number', worstDrawMs: 'number' },
   selection: { ids: 'strings' },
-  saveState: { state: 'string' },
+  saveState: { root: 'string', state: 'string' },
   setDirection: { key: 'string', direction: ['higher', 'lower'] },
   trust: {},
 };

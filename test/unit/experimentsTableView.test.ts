@@ -4,6 +4,8 @@ import { describeFilter, filterRows, parseFilter } from '../../webview/experimen
 import { DEFAULT_TABLE_STATE, parseTableState } from '../../webview/experimentsState';
 import { CREATED_COLUMN, EXPERIMENT_COLUMN, cellText, headerPath } from '../../webview/experimentsTable';
 import { checkMessage, FROM_EXPERIMENTS, type ExperimentColumn, type ExperimentRow, type TableFilter } from '../../webview/messages';
+import { experimentsPayload } from '../../src/extension/experimentsSnapshot';
+import type { ExpState } from '../../src/core/experiments/contract';
 
 const column = (kind: ExperimentColumn['kind'], file: string, ...path: string[]): ExperimentColumn => ({ id: [kind, file, ...path].join('\u001f'), kind, file, path });
 const LR = column('params', 'params.yaml', 'train', 'lr');
@@ -140,7 +142,7 @@ describe('experiments table state (webview/experimentsState)', () => {
   it('reads back a state the page sent, and the default', () => {
     assert.deepEqual(parseTableState(JSON.stringify(full)), full);
     assert.deepEqual(parseTableState(JSON.stringify(DEFAULT_TABLE_STATE)), DEFAULT_TABLE_STATE);
-    assert.ok(checkMessage(FROM_EXPERIMENTS, { type: 'saveState', state: JSON.stringify(full) }));
+    assert.ok(checkMessage(FROM_EXPERIMENTS, { type: 'saveState', root: '/repo', state: JSON.stringify(full) }));
   });
 
   it('refuses anything else: not JSON, missing or extra fields, wrong kinds, unknown filter ops, out-of-range numbers, overlong lists', () => {
@@ -162,6 +164,32 @@ describe('experiments table state (webview/experimentsState)', () => {
       bad({ hidden: new Array(10_001).fill('x') }),
       bad({ onlyChanged: 'true' }),
     ]) assert.equal(parseTableState(text), undefined, text.slice(0, 120));
-    assert.equal(checkMessage(FROM_EXPERIMENTS, { type: 'saveState', state: full }), undefined, 'the state travels as text');
+    assert.equal(checkMessage(FROM_EXPERIMENTS, { type: 'saveState', root: '/repo', state: full }), undefined, 'the state travels as text');
+  });
+});
+
+describe('experiments table tags and notes (src/extension/experimentsSnapshot)', () => {
+  it('makes a Tags and a Notes column, first, when any revision has some; filterable as text', () => {
+    const data = (meta: { tags?: string[]; notes?: string[] }) => ({ rev: '', timestamp: null, params: { 'params.yaml': { data: { lr: 0.1 } } }, metrics: {}, deps: {}, outs: {}, meta });
+    const payload = experimentsPayload(
+      [
+        { rev: 'workspace', name: null, data: data({}), error: null, experiments: null },
+        {
+          rev: 'a'.repeat(40),
+          name: 'main',
+          data: data({}),
+          error: null,
+          experiments: [
+            { name: 'exp-one', revs: [{ rev: 'b'.repeat(40), name: 'exp-one', data: data({ tags: ['best', 'v2'], notes: ['lr too high?'] }), error: null, experiments: null }], executor: null },
+            { name: 'exp-two', revs: [{ rev: 'c'.repeat(40), name: 'exp-two', data: data({ notes: ['baseline rerun'] }), error: null, experiments: null }], executor: null },
+          ],
+        },
+      ] as ExpState[],
+      'repo',
+    );
+    assert.deepEqual(payload.columns.map((c) => headerPath(c).filter(Boolean).join('/')), ['Tags', 'Notes', 'Params/params.yaml/lr']);
+    assert.deepEqual(payload.rows.map((r) => r.values.slice(0, 2)), [[null, null], [null, null], ['best, v2', 'lr too high?'], [null, 'baseline rerun']]);
+    const kept = filterRows(payload.rows, payload.columns, [filter(payload.columns[0].id, 'contains', 'BEST')], new Set()).rows;
+    assert.deepEqual(kept.map((r) => r.label), ['workspace', 'main', 'exp-one']);
   });
 });
