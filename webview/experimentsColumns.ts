@@ -54,20 +54,26 @@ export function metricKey(column: ExperimentColumn): string {
  * direction as the metrics panel decides it; a counter (DVCLive's `step`) has none.
  */
 export function bestValues(columns: ExperimentColumn[], indexes: readonly number[], rows: readonly ExperimentRow[], directions: Record<string, Direction>): Map<number, number> {
-  const best = new Map<number, number>();
+  const metrics: number[] = [];
+  const higher: boolean[] = [];
   for (const i of indexes) {
-    const column = columns[i];
-    if (column.kind !== 'metrics') continue;
-    const direction = metricDirection(metricKey(column), directions);
+    const direction = columns[i].kind === 'metrics' ? metricDirection(metricKey(columns[i]), directions) : undefined;
     if (!direction) continue;
-    let found: number | undefined;
-    for (const row of rows) {
-      const v = row.values[i];
-      if (typeof v !== 'number' || Number.isNaN(v)) continue;
-      if (found === undefined || (direction === 'higher' ? v > found : v < found)) found = v;
-    }
-    if (found !== undefined) best.set(i, found);
+    metrics.push(i);
+    higher.push(direction === 'higher');
   }
+  // Row by row (each row's values read in order): a column at a time would stride across 2,000 arrays.
+  const found: (number | undefined)[] = new Array(metrics.length);
+  for (const row of rows) {
+    for (let m = 0; m < metrics.length; m++) {
+      const v = row.values[metrics[m]];
+      if (typeof v !== 'number' || Number.isNaN(v)) continue;
+      const best = found[m];
+      if (best === undefined || (higher[m] ? v > best : v < best)) found[m] = v;
+    }
+  }
+  const best = new Map<number, number>();
+  metrics.forEach((i, m) => found[m] !== undefined && best.set(i, found[m]!));
   return best;
 }
 

@@ -144,11 +144,11 @@ export function headerRow(columns: ExperimentColumn[], visible: number[], level:
   return cells;
 }
 
-/** A column's width in pixels: its leaf label (and sort mark) or its longest text, whichever is wider, within bounds. */
+/** A column's width in pixels: its leaf label (with its sort mark and menu button) or its longest text, whichever is wider, within bounds. */
 export function columnWidth(column: ExperimentColumn, texts: string[]): number {
   const label = headerPath(column).at(-1) ?? '';
   const longest = texts.reduce((n, t) => Math.max(n, t.length), 0);
-  return Math.min(240, Math.max(64, label.length * 7 + 34, longest * 7.5 + 16));
+  return Math.min(240, Math.max(64, label.length * 7 + 48, longest * 7.5 + 16));
 }
 
 /** The precision numbers show with until the user sets one: at most 5 significant digits, as `exp show`'s `{:.5g}`. */

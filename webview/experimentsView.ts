@@ -328,9 +328,10 @@ function leafHeader(label: string, column: string, width: number, info?: Experim
   cell.dataset.column = column;
   cell.title = `${info ? `${info.file}${info.path.length ? `: ${info.path.join('.')}` : ''}` : label} — click to sort, shift-click to add a sort key${info ? ', drag to move' : ''}`;
   const at = table.sort.findIndex((k) => k.column === column);
-  cell.append(el('span', 'label', label));
+  const filtered = table.filters.some((f) => f.column === column);
+  cell.append(el('span', `label${filtered ? ' filtered' : ''}`, label));
+  if (filtered) cell.title += ' (filtered)';
   if (at >= 0) cell.append(el('span', 'sort', `${table.sort[at].descending ? '↓' : '↑'}${table.sort.length > 1 ? at + 1 : ''}`));
-  if (table.filters.some((f) => f.column === column)) cell.append(el('span', 'filtered-mark', '⏷'));
   const openMenu = (x: number, y: number) =>
     openColumnMenu({ x, y }, column, label, {
       sort: (descending) => update({ sort: [{ column, descending }] }),
@@ -338,7 +339,8 @@ function leafHeader(label: string, column: string, width: number, info?: Experim
       hide: info ? () => update({ hidden: [...table.hidden, column] }) : undefined,
       direction: info?.kind === 'metrics' && metricDirection(metricKey(info), directions) ? { current: metricDirection(metricKey(info), directions)!, set: (d) => setDirection(metricKey(info), d) } : undefined,
     });
-  const menu = button('▾', 'menu-button', `${label}: sort, filter${info ? ', hide' : ''}`, (event) => {
+  // Its glyph is drawn by CSS, so the header's text stays the column's name.
+  const menu = button('', 'menu-button', `${label}: sort, filter${info ? ', hide' : ''}`, (event) => {
     const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
     openMenu(rect.left, rect.bottom + 2);
   });
@@ -547,7 +549,10 @@ function drawTable(started: number): void {
       button('Trust', 'primary-button trust-button', 'Manage Workspace Trust', () => post({ type: 'trust' })),
     );
     notice.hidden = false;
-  } else notice.hidden = true;
+  } else {
+    notice.replaceChildren();
+    notice.hidden = true;
+  }
   const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const pending = next.pending ? ` (${count(next.pending, 'more row')} coming)` : '';
