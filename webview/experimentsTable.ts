@@ -148,7 +148,7 @@ export function headerRow(columns: ExperimentColumn[], visible: number[], level:
 export function columnWidth(column: ExperimentColumn, texts: string[]): number {
   const label = headerPath(column).at(-1) ?? '';
   const longest = texts.reduce((n, t) => Math.max(n, t.length), 0);
-  return Math.min(240, Math.max(64, label.length * 7 + 48, longest * 7.5 + 16));
+  return Math.min(240, Math.max(64, label.length * 7.5 + 56, longest * 7.5 + 16));
 }
 
 /** The precision numbers show with until the user sets one: at most 5 significant digits, as `exp show`'s `{:.5g}`. */

@@ -543,9 +543,16 @@ function addRows(more: ExperimentRow[]): void {
 
 function drawTable(started: number): void {
   const next = payload!;
+  const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const pending = next.pending ? ` (${count(next.pending, 'more row')} coming)` : '';
+  title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}${pending}`;
+  // Restricted Mode: no table to show, only why, and the way to trust the folder.
+  bar.hidden = scroller.hidden = next.needsTrust === true;
   if (next.needsTrust) {
+    title.textContent = next.repository;
     notice.replaceChildren(
-      el('span', 'notice-text', `${next.repository} is in Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted (its git config can run programs).`),
+      el('span', 'notice-text', 'Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted (its git config can run programs).'),
       button('Trust', 'primary-button trust-button', 'Manage Workspace Trust', () => post({ type: 'trust' })),
     );
     notice.hidden = false;
@@ -553,10 +560,6 @@ function drawTable(started: number): void {
     notice.replaceChildren();
     notice.hidden = true;
   }
-  const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
-  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const pending = next.pending ? ` (${count(next.pending, 'more row')} coming)` : '';
-  title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}${pending}`;
   reshape();
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
 }

@@ -151,6 +151,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await ui('webviewFill', { selector: '.filter-form .filter-value', text: 'last week' });
       await ui('webviewClick', { selector: '.filter-form .filter-add' });
       assert.match(await ui<string>('webviewText', { selector: '.filter-problem' }), /YYYY-MM-DD.*"last week"/);
+      await screenshot('experiments-filter-form');
       await menu('acc', '.filter-item');
       await ui('webviewSelect', { selector: '.filter-form .filter-op', value: '>' });
       await ui('webviewFill', { selector: '.filter-form .filter-value', text: '0.5' });
@@ -222,6 +223,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await ui('webviewFill', { selector: '.precision input', text: '5' });
       await ui('webviewClick', { selector: '.columns-button' });
       await ui('webviewFill', { selector: '.column-search', text: 'epochs' });
+      await screenshot('experiments-column-picker');
       await ui('webviewClick', { selector: '.column-choice[data-column$="epochs"] input' });
       await waitFor('every column and row back', async () => ((await leaves()).includes('epochs') && (await names()).length === everyone.length ? true : undefined));
     });
