@@ -6,6 +6,7 @@ import { bestValues, changedColumns, metricKey, moveColumn, orderedColumns, step
 import { DEFAULT_TABLE_STATE, MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from './experimentsState';
 import { button, drawBar, el, openColumnMenu, openColumnPicker } from './experimentsControls';
 import { metricDirection } from './metricsTable';
+import { NO_SELECTION, clickRow, moveSelection, selectedInOrder, type Selection } from './experimentsSelection';
 
 /**
  * The experiments table's page: rows and columns virtualised (@tanstack/virtual-core), so only
@@ -52,10 +53,7 @@ let widths: number[] = [];
 let offsets: number[] = [];
 let best = new Map<number, number>();
 let depth = 1;
-/** Selected row ids; the anchor of shift-click ranges; the row the arrow keys move from (the last clicked or moved to). */
-const selected = new Set<string>();
-let anchor: string | undefined;
-let cursor: string | undefined;
+let selection: Selection = NO_SELECTION;
 
 const root = document.getElementById('root')!;
 const title = el('div', 'table-title');
@@ -268,7 +266,7 @@ function drawHeader(positions: number[], leadingGap: number): void {
 
 function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
   const { row } = shown;
-  const isSelected = selected.has(row.id);
+  const isSelected = selection.selected.has(row.id);
   const line = el('div', `line row ${row.kind}${index % 2 ? ' odd' : ''}${isSelected ? ' selected' : ''}`);
   line.style.transform = `translateY(${top}px)`;
   line.style.height = `${ROW_HEIGHT}px`;
@@ -278,8 +276,8 @@ function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
   // VS Code's webview/context menus (row actions) read this.
   line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: row.id, preventDefaultContextMenuItems: true });
   line.addEventListener('mousedown', (event) => {
-    if (event.button === 2 && selected.has(row.id)) return; // a right-click on the selection keeps it, for actions on all of it
-    select(row.id, event);
+    if (event.button === 2 && selection.selected.has(row.id)) return; // a right-click on the selection keeps it, for actions on all of it
+    select(clickRow(selection, shownIds(), row.id, { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey }));
   });
   const fixed = el('div', 'fixed');
   fixed.append(experimentCell(shown), createdCell(shown));
@@ -404,46 +402,28 @@ function setDirection(key: string, direction: Direction): void {
   reshape();
 }
 
-/** A click selects one row, ctrl/cmd-click adds or removes one, shift-click the range from the anchor. */
-function select(id: string, event: { ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }): void {
-  const ids = rows.map((r) => r.row.id);
-  if (event.shiftKey && anchor !== undefined && ids.includes(anchor)) {
-    const [from, to] = [ids.indexOf(anchor), ids.indexOf(id)].sort((a, b) => a - b);
-    if (!(event.ctrlKey || event.metaKey)) selected.clear();
-    for (const each of ids.slice(from, to + 1)) selected.add(each);
-  } else if (event.ctrlKey || event.metaKey) {
-    if (selected.has(id)) selected.delete(id);
-    else selected.add(id);
-    anchor = id;
-  } else {
-    selected.clear();
-    selected.add(id);
-    anchor = id;
-  }
-  cursor = id;
-  selectionChanged(ids);
+function shownIds(): string[] {
+  return rows.map((r) => r.row.id);
 }
 
-/** Draw the selection on the rows in view and tell the extension (ids in table order). */
-function selectionChanged(ids = rows.map((r) => r.row.id)): void {
+/** Draw a new selection on the rows in view and tell the extension (ids in table order). */
+function select(next: Selection): void {
+  selection = next;
   for (const { line } of drawn.values()) {
-    const on = selected.has(line.dataset.id!);
+    const on = selection.selected.has(line.dataset.id!);
     line.classList.toggle('selected', on);
     line.setAttribute('aria-selected', String(on));
   }
-  post({ type: 'selection', ids: ids.filter((id) => selected.has(id)) });
+  post({ type: 'selection', ids: selectedInOrder(selection, shownIds()) });
 }
 
 /** Up and down move the selection (with shift, extend it from the anchor), scrolling the row into view. */
 scroller.addEventListener('keydown', (event) => {
   if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
   event.preventDefault();
-  const ids = rows.map((r) => r.row.id);
-  if (!ids.length) return;
-  const from = cursor === undefined ? -1 : ids.indexOf(cursor);
-  const to = from < 0 ? 0 : Math.max(0, Math.min(ids.length - 1, from + (event.key === 'ArrowDown' ? 1 : -1)));
-  select(ids[to], { ctrlKey: false, metaKey: false, shiftKey: event.shiftKey });
-  rowVirtualizer.scrollToIndex(to, { align: 'auto' });
+  const ids = shownIds();
+  select(moveSelection(selection, ids, event.key === 'ArrowDown' ? 1 : -1, event.shiftKey));
+  if (selection.cursor !== undefined) rowVirtualizer.scrollToIndex(ids.indexOf(selection.cursor), { align: 'auto' });
 });
 
 function toggleStar(id: string): void {
@@ -526,8 +506,7 @@ function show(next: ExperimentsPayload): void {
     directions = next.directions ?? {};
     page = { root: next.root, table, directions };
     vscode.setState(page);
-    selected.clear();
-    anchor = cursor = undefined;
+    selection = NO_SELECTION;
   }
   payload = next;
   drawTable(started);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { bestValues, changedColumns, metricKey, moveColumn, orderedColumns, searchColumns, stepOf } from '../../webview/experimentsColumns';
 import { describeFilter, filterRows, parseFilter } from '../../webview/experimentsFilters';
+import { NO_SELECTION, clickRow, moveSelection, selectedInOrder, type Selection } from '../../webview/experimentsSelection';
 import { DEFAULT_TABLE_STATE, parseTableState } from '../../webview/experimentsState';
 import { CREATED_COLUMN, EXPERIMENT_COLUMN, cellText, headerPath } from '../../webview/experimentsTable';
 import { checkMessage, FROM_EXPERIMENTS, type ExperimentColumn, type ExperimentRow, type TableFilter } from '../../webview/messages';
@@ -191,5 +192,38 @@ describe('experiments table tags and notes (src/extension/experimentsSnapshot)',
     assert.deepEqual(payload.rows.map((r) => r.values.slice(0, 2)), [[null, null], [null, null], ['best, v2', 'lr too high?'], [null, 'baseline rerun']]);
     const kept = filterRows(payload.rows, payload.columns, [filter(payload.columns[0].id, 'contains', 'BEST')], new Set()).rows;
     assert.deepEqual(kept.map((r) => r.label), ['workspace', 'main', 'exp-one']);
+  });
+});
+
+describe('experiments table selection (webview/experimentsSelection)', () => {
+  const ids = ['workspace', 'c1', 'e1', 'e2', 'e3'];
+  const plain = { toggle: false, range: false };
+  const after = (...steps: ((s: Selection) => Selection)[]) => selectedInOrder(steps.reduce((s, step) => step(s), NO_SELECTION), ids);
+
+  it('selects one row on a click, adds or removes one with ctrl/cmd, takes the range from the anchor with shift', () => {
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e1', plain)), ['e1']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e1', plain), (s) => clickRow(s, ids, 'workspace', { toggle: true, range: false })), ['workspace', 'e1']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e1', plain), (s) => clickRow(s, ids, 'e1', { toggle: true, range: false })), []);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e3', plain), (s) => clickRow(s, ids, 'c1', { toggle: false, range: true })), ['c1', 'e1', 'e2', 'e3']);
+    // Ctrl+shift adds the range to what is selected; a plain shift-click replaces it.
+    const base = (s: Selection) => clickRow(clickRow(s, ids, 'workspace', plain), ids, 'e2', { toggle: true, range: false });
+    assert.deepEqual(after(base, (s) => clickRow(s, ids, 'e3', { toggle: true, range: true })), ['workspace', 'e2', 'e3']);
+    assert.deepEqual(after(base, (s) => clickRow(s, ids, 'e3', { toggle: false, range: true })), ['e2', 'e3']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e2', { toggle: false, range: true })), ['e2'], 'no anchor yet: shift-click selects the one row');
+  });
+
+  it('moves with the arrow keys from the last row clicked or moved to, within the rows; shift extends from the anchor', () => {
+    assert.deepEqual(after((s) => moveSelection(s, ids, 1, false)), ['workspace'], 'nothing selected: the first row');
+    assert.deepEqual(after((s) => clickRow(s, ids, 'c1', plain), (s) => moveSelection(s, ids, 1, false)), ['e1']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'c1', plain), (s) => moveSelection(s, ids, -1, false), (s) => moveSelection(s, ids, -1, false)), ['workspace']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'e3', plain), (s) => moveSelection(s, ids, 1, false)), ['e3'], 'the last row stays');
+    assert.deepEqual(after((s) => clickRow(s, ids, 'c1', plain), (s) => moveSelection(s, ids, 1, true), (s) => moveSelection(s, ids, 1, true)), ['c1', 'e1', 'e2']);
+    assert.deepEqual(after((s) => clickRow(s, ids, 'c1', plain), (s) => moveSelection(s, ids, 1, true), (s) => moveSelection(s, ids, -1, true), (s) => moveSelection(s, ids, -1, true)), ['workspace', 'c1']);
+  });
+
+  it('reports only the selected rows still shown, in table order', () => {
+    const selection = clickRow(clickRow(NO_SELECTION, ids, 'e3', plain), ids, 'c1', { toggle: true, range: false });
+    assert.deepEqual(selectedInOrder(selection, ids), ['c1', 'e3']);
+    assert.deepEqual(selectedInOrder(selection, ['workspace', 'c1']), ['c1']);
   });
 });

@@ -163,6 +163,10 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const high = async () => (await ui<Row[]>('experimentRows')).find((r) => r.name === 'exp-high')!;
       assert.deepEqual((await high()).best, ['0.8', '0.6', '0.13333', '0.4']);
       assert.deepEqual((await ui<Row[]>('experimentRows')).find((r) => r.name === 'main')!.best, []);
+      // loss's direction flipped from its menu: main's 0.9 is the best loss now (kept where the metrics panel keeps it: checked after reopening).
+      const mainBest = async () => (await ui<Row[]>('experimentRows')).find((r) => r.name === 'main')!.best;
+      await menu('loss', '.menu-item[title="Higher is better"]');
+      await waitFor('main has the best loss', async () => (JSON.stringify(await mainBest()) === JSON.stringify(['0.9']) ? true : undefined));
 
       // Hide epochs from its menu; move acc before lr by dragging; widen lr at its edge.
       await menu('epochs', '.menu-item[title="Hide column"]');
@@ -216,6 +220,9 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       assert.equal((await ui<Found[]>('webviewQuery', { selector: '.precision input' }))[0].value, '2');
       assert.equal((await ui<Found[]>('webviewQuery', { selector: '.only-changed input' }))[0].checked, true);
       assert.match(await ui<string>('webviewText', { selector: '.th.leaf[data-column$="acc"]' }), /acc\s*↓/, 'the sort kept');
+      assert.deepEqual(await mainBest(), ['0.9'], 'loss: higher is better, as set');
+      await menu('loss', '.menu-item[title="Lower is better"]');
+      await waitFor('exp-high has the best loss again', async () => ((await mainBest()).length === 0 ? true : undefined));
 
       // Back to every column and row, at 5 digits, for the next test.
       await ui('webviewClick', { selector: '.chip-remove' });
