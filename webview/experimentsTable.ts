@@ -63,11 +63,17 @@ export function columnValue(row: ExperimentRow, column: string, index: ReadonlyM
 function comparator(columns: ExperimentColumn[], sort: SortKey[]): ((a: ExperimentRow, b: ExperimentRow) => number) | undefined {
   if (sort.length === 0) return undefined;
   const index = new Map(columns.map((c, i) => [c.id, i]));
+  // Each key's reader found once, not per comparison (2,000 rows make ~20,000 comparisons).
+  const keys = sort.map((key) => {
+    const at = index.get(key.column);
+    const read = key.column === EXPERIMENT_COLUMN ? (r: ExperimentRow) => r.label : key.column === CREATED_COLUMN ? (r: ExperimentRow) => r.created : (r: ExperimentRow) => (at === undefined ? undefined : r.values[at]);
+    return { read, descending: key.descending };
+  });
   const rank = (v: Value) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
   return (a, b) => {
-    for (const key of sort) {
-      const va = columnValue(a, key.column, index);
-      const vb = columnValue(b, key.column, index);
+    for (const key of keys) {
+      const va = key.read(a);
+      const vb = key.read(b);
       const missingA = va === undefined || va === null;
       const missingB = vb === undefined || vb === null;
       if (missingA || missingB) {

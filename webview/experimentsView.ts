@@ -51,7 +51,10 @@ let fitted: { payload?: ExperimentsPayload; precision: number; widths: number[] 
 let widths: number[] = [];
 /** Where each shown column starts (after the fixed ones); the last entry is the table's width. */
 let offsets: number[] = [];
-let best = new Map<number, number>();
+/** The best value of each metric column among the rows shown, worked out when the column is first drawn (a screenful of columns, not 250 × 2,000 values per change). */
+let best = new Map<number, number | undefined>();
+/** The rows shown, as data. */
+let shownData: ExperimentRow[] = [];
 let depth = 1;
 let selection: Selection = NO_SELECTION;
 
@@ -101,10 +104,10 @@ function reshape(): void {
   filteredOut = filtered.filteredOut;
   rows = shownRows(filtered.rows, p.columns, table.sort, new Set(table.collapsed));
   const hidden = new Set(table.hidden);
-  const shownData = rows.map((r) => r.row);
+  shownData = rows.map((r) => r.row);
   view = orderedColumns(p.columns, table.order).filter((i) => !hidden.has(p.columns[i].id));
   if (table.onlyChanged) view = changedColumns(view, shownData);
-  best = bestValues(p.columns, view, shownData, directions);
+  best = new Map();
   if (fitted.payload !== p || fitted.precision !== table.precision) fitted = { payload: p, precision: table.precision, widths: fitWidths(p) };
   widths = view.map((i) => table.widths[p.columns[i].id] ?? fitted.widths[i]);
   offsets = [FIXED_WIDTH];
@@ -303,7 +306,7 @@ function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number
     const column = columns[index];
     const value = shown.row.values[index];
     const kind = typeof value === 'number' ? ' number' : value === null || value === undefined ? ' missing' : '';
-    const isBest = typeof value === 'number' && best.get(index) === value;
+    const isBest = typeof value === 'number' && bestOf(index) === value;
     const cell = el('div', `td cell ${column.kind}${kind}${isBest ? ' best' : ''}`, cellText(value, column.kind, table.precision));
     if (isBest) cell.title = `The best ${labelOf(column.id)} shown (${metricDirection(metricKey(column), directions)} is better)`;
     cell.style.left = `${offsets[position]}px`;
@@ -311,6 +314,11 @@ function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number
     row.cells.set(position, cell);
     row.line.append(cell);
   }
+}
+
+function bestOf(index: number): number | undefined {
+  if (!best.has(index)) best.set(index, bestValues(payload!.columns, [index], shownData, directions).get(index));
+  return best.get(index);
 }
 
 function spacer(width: number): HTMLElement {

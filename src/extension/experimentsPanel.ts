@@ -19,7 +19,7 @@ const REFRESH_DEBOUNCE_MS = 300;
 const FIRST_ROWS = 100;
 /** The table's state (sort, filters, stars, columns, precision) is kept in the workspace state under this key and the repository's root. */
 const TABLE_STATE_KEY = 'cairn.experimentsTable';
-export const tableStateKey = (root: string) => `${TABLE_STATE_KEY}:${root}`;
+const tableStateKey = (root: string) => `${TABLE_STATE_KEY}:${root}`;
 
 export type TableRendered = { ms: number; rows: number; columns: number };
 export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
@@ -141,7 +141,7 @@ export class ExperimentsPanel {
       const state = parseTableState(m.state);
       // Only the table shown: a page's message about another repository's table is stale.
       if (!state || m.root !== this.payloadRoot) {
-        this.log.warn(`experiments table: dropped a table state ${state ? `for ${m.root}, not the table shown` : 'that is not one'}`);
+        this.log.warn(`experiments table: dropped a table state ${state ? "of another repository's table than the one shown" : 'that is not one'}`);
         return;
       }
       await this.context.workspaceState.update(tableStateKey(m.root), state);
