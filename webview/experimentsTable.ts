@@ -51,8 +51,8 @@ export function shownRows(rows: ExperimentRow[], columns: ExperimentColumn[], so
   return shown;
 }
 
-/** The value a sort key reads from a row. */
-function sortValue(row: ExperimentRow, column: string, index: Map<string, number>): Value | undefined {
+/** The value a sort key or a filter reads from a row (`index`: column id → position in its values). */
+export function columnValue(row: ExperimentRow, column: string, index: ReadonlyMap<string, number>): Value | undefined {
   if (column === EXPERIMENT_COLUMN) return row.label;
   if (column === CREATED_COLUMN) return row.created;
   const at = index.get(column);
@@ -63,11 +63,17 @@ function sortValue(row: ExperimentRow, column: string, index: Map<string, number
 function comparator(columns: ExperimentColumn[], sort: SortKey[]): ((a: ExperimentRow, b: ExperimentRow) => number) | undefined {
   if (sort.length === 0) return undefined;
   const index = new Map(columns.map((c, i) => [c.id, i]));
+  // Each key's reader found once, not per comparison (2,000 rows make ~20,000 comparisons).
+  const keys = sort.map((key) => {
+    const at = index.get(key.column);
+    const read = key.column === EXPERIMENT_COLUMN ? (r: ExperimentRow) => r.label : key.column === CREATED_COLUMN ? (r: ExperimentRow) => r.created : (r: ExperimentRow) => (at === undefined ? undefined : r.values[at]);
+    return { read, descending: key.descending };
+  });
   const rank = (v: Value) => (typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2);
   return (a, b) => {
-    for (const key of sort) {
-      const va = sortValue(a, key.column, index);
-      const vb = sortValue(b, key.column, index);
+    for (const key of keys) {
+      const va = key.read(a);
+      const vb = key.read(b);
       const missingA = va === undefined || va === null;
       const missingB = vb === undefined || vb === null;
       if (missingA || missingB) {
@@ -97,10 +103,11 @@ export function nextSort(sort: SortKey[], column: string, additive: boolean): So
   return cycled ? sort.map((k) => (k.column === column ? cycled : k)) : sort.filter((k) => k.column !== column);
 }
 
-const KIND_LABEL: Record<ColumnKind, string> = { params: 'Params', metrics: 'Metrics', deps: 'Deps' };
+const KIND_LABEL: Record<ColumnKind, string> = { params: 'Params', metrics: 'Metrics', deps: 'Deps', meta: '' };
 
-/** A column's header path, top down: kind, file, then its keys (a dep's is kind and path). */
+/** A column's header path, top down: kind, file, then its keys (a dep's is kind and path; tags' and notes' is their name alone). */
 export function headerPath(column: ExperimentColumn): string[] {
+  if (column.kind === 'meta') return [column.file];
   return [KIND_LABEL[column.kind], column.file, ...column.path];
 }
 
@@ -143,17 +150,23 @@ export function headerRow(columns: ExperimentColumn[], visible: number[], level:
   return cells;
 }
 
-/** A column's width in pixels: its leaf label (and sort mark) or its longest text, whichever is wider, within bounds. */
+/** A column's width in pixels: its leaf label (with its sort mark and menu button) or its longest text, whichever is wider, within bounds. */
 export function columnWidth(column: ExperimentColumn, texts: string[]): number {
   const label = headerPath(column).at(-1) ?? '';
   const longest = texts.reduce((n, t) => Math.max(n, t.length), 0);
-  return Math.min(240, Math.max(64, label.length * 7 + 34, longest * 7.5 + 16));
+  return Math.min(240, Math.max(64, label.length * 7.5 + 56, longest * 7.5 + 16));
 }
 
-/** A cell's text: floats to 5 significant digits as `exp show`, long text (a dep's hash) cut. */
-export function cellText(value: Value | undefined, kind: ColumnKind): string {
+/** The precision numbers show with until the user sets one: at most 5 significant digits, as `exp show`'s `{:.5g}`. */
+export const DEFAULT_PRECISION = 5;
+
+/**
+ * A cell's text: a float with as many significant digits as it needs, at most `precision`
+ * (trailing zeros dropped: 0.5, not 0.50000), integers whole; long text (a dep's hash) cut.
+ */
+export function cellText(value: Value | undefined, kind: ColumnKind, precision = DEFAULT_PRECISION): string {
   if (value === undefined || value === null) return '-';
-  if (typeof value === 'number') return Number.isInteger(value) || !Number.isFinite(value) ? String(value) : String(Number(value.toPrecision(5)));
+  if (typeof value === 'number') return Number.isInteger(value) || !Number.isFinite(value) ? String(value) : String(Number(value.toPrecision(precision)));
   const text = String(value);
   return kind === 'deps' ? text.slice(0, 8) : text;
 }

@@ -1,57 +1,75 @@
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from '@tanstack/virtual-core';
-import type { ExperimentColumn, ExperimentState, ExperimentsPayload, FromExperiments, ToExperiments } from './messages';
-import { CREATED_COLUMN, EXPERIMENT_COLUMN, SortKey, ShownRow, cellText, columnWidth, createdText, headerDepth, headerRow, nextSort, shownRows } from './experimentsTable';
+import type { Direction, ExperimentColumn, ExperimentRow, ExperimentState, ExperimentsPayload, FromExperiments, TableFilter, TableState, ToExperiments } from './messages';
+import { CREATED_COLUMN, EXPERIMENT_COLUMN, ShownRow, cellText, columnWidth, createdText, headerDepth, headerRow, nextSort, shownRows } from './experimentsTable';
+import { filterRows } from './experimentsFilters';
+import { bestValues, changedColumns, metricKey, moveColumn, orderedColumns, stepOf } from './experimentsColumns';
+import { DEFAULT_TABLE_STATE, MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from './experimentsState';
+import { button, drawBar, el, openColumnMenu, openColumnPicker } from './experimentsControls';
+import { metricDirection } from './metricsTable';
+import { NO_SELECTION, clickRow, moveSelection, selectRows, selectedInOrder, type Selection } from './experimentsSelection';
 
 /**
  * The experiments table's page: rows and columns virtualised (@tanstack/virtual-core), so only
  * the cells in view exist in the DOM; the Experiment and Created columns stay on the left and the
- * nested headers on top while scrolling. The data comes from the extension (`show`); sort keys
- * and collapsed commits are the page's state, kept across hide/show.
+ * nested headers on top while scrolling. The data comes from the extension (`show`). What the user
+ * makes of the table (sort, filters, stars, columns, precision) is a `TableState`: kept by the page
+ * across hide/show, and sent to the extension, which keeps it per repository and sends it back with
+ * the table when the panel opens again. Filters, column order and visibility are worked out once
+ * per change (`reshape`), never per frame.
  */
 
-interface State {
-  sort: SortKey[];
-  collapsed: string[];
+interface PageState {
+  /** The repository the table is of (its state is the page's while the page shows it). */
+  root: string;
+  table: TableState;
+  directions: Record<string, Direction>;
 }
-declare function acquireVsCodeApi(): { postMessage(m: FromExperiments): void; getState(): State | undefined; setState(s: State): void };
+declare function acquireVsCodeApi(): { postMessage(m: FromExperiments): void; getState(): PageState | undefined; setState(s: PageState): void };
 const vscode = acquireVsCodeApi();
 const post = (m: FromExperiments) => vscode.postMessage(m);
 
 const ROW_HEIGHT = 24;
 const HEADER_ROW_HEIGHT = 22;
-const EXPERIMENT_WIDTH = 260;
+const EXPERIMENT_WIDTH = 280;
 const CREATED_WIDTH = 130;
 const FIXED_WIDTH = EXPERIMENT_WIDTH + CREATED_WIDTH;
 /** Column widths fit the texts of this many rows from the top (not all: 2,000 × 500 texts would cost a frame or two). */
 const WIDTH_SAMPLE_ROWS = 200;
 const STATE_TITLE: Record<ExperimentState, string> = { queued: 'Queued', running: 'Running', failed: 'Failed', success: 'Succeeded' };
+const STARRED_FILTER: TableFilter = { column: '', op: 'starred', value: '' };
 
-const saved = vscode.getState();
-let sort: SortKey[] = saved?.sort ?? [];
-const collapsed = new Set<string>(saved?.collapsed ?? []);
+let page: PageState | undefined = vscode.getState();
+let table: TableState = page?.table ?? { ...DEFAULT_TABLE_STATE };
+let directions: Record<string, Direction> = page?.directions ?? {};
 let payload: ExperimentsPayload | undefined;
 let rows: ShownRow[] = [];
+let filteredOut = 0;
+/** The payload indexes of the columns shown, in the order shown: position → index. */
+let view: number[] = [];
+/** Widths fitted to each column's texts (by payload index), for the payload and precision they were fitted to. */
+let fitted: { payload?: ExperimentsPayload; precision: number; widths: number[] } = { precision: 0, widths: [] };
 let widths: number[] = [];
-/** Where each column starts (after the fixed ones); the last entry is the table's width. */
+/** Where each shown column starts (after the fixed ones); the last entry is the table's width. */
 let offsets: number[] = [];
+/** The best value of each metric column among the rows shown, worked out when the column is first drawn (a screenful of columns, not 250 × 2,000 values per change). */
+let best = new Map<number, number | undefined>();
+/** The rows shown, as data. */
+let shownData: ExperimentRow[] = [];
 let depth = 1;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+let selection: Selection = NO_SELECTION;
 
 const root = document.getElementById('root')!;
 const title = el('div', 'table-title');
+const bar = el('div', 'bar');
+const notice = el('div', 'notice');
 const scroller = el('div', 'scroller');
+scroller.tabIndex = 0;
 const canvas = el('div', 'canvas');
 const header = el('div', 'header');
 const body = el('div', 'body');
 canvas.append(header, body);
 scroller.append(canvas);
-root.append(title, scroller);
+root.append(title, bar, notice, scroller);
 
 const common = { getScrollElement: () => scroller, scrollToFn: elementScroll, observeElementRect, observeElementOffset, onChange: () => scheduleDraw() };
 const rowVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...common, count: 0, estimateSize: () => ROW_HEIGHT, overscan: 6 });
@@ -59,29 +77,94 @@ const columnVirtualizer = new Virtualizer<HTMLDivElement, HTMLDivElement>({ ...c
 rowVirtualizer._didMount();
 columnVirtualizer._didMount();
 
+let postTimer: ReturnType<typeof setTimeout> | undefined;
+/** Keep the table's state in the page (across hide/show) and, a moment later, with the extension (across sessions). */
 function saveState(): void {
-  vscode.setState({ sort, collapsed: [...collapsed] });
+  if (!payload?.root) return;
+  page = { root: payload.root, table, directions };
+  vscode.setState(page);
+  clearTimeout(postTimer);
+  const rootNow = payload.root;
+  postTimer = setTimeout(() => post({ type: 'saveState', root: rootNow, state: JSON.stringify(table) }), 150);
 }
 
-/** Recompute what shows (after new data, a sort or a collapse) and draw. */
+/** Change the table's state, keep it, and draw the table it makes. */
+function update(change: Partial<TableState>): void {
+  table = { ...table, ...change };
+  saveState();
+  reshape();
+}
+
+/** Recompute what shows (after new data or any change of the state) and draw. */
 function reshape(): void {
   if (!payload) return;
-  rows = shownRows(payload.rows, payload.columns, sort, collapsed);
-  // Fewer rows when there are very many columns: the sample stays within ~100,000 texts.
-  const sample = payload.rows.slice(0, Math.max(1, Math.min(WIDTH_SAMPLE_ROWS, Math.floor(100_000 / Math.max(1, payload.columns.length)))));
-  widths = payload.columns.map((column, i) => columnWidth(column, sample.map((r) => cellText(r.values[i], column.kind))));
+  const p = payload;
+  const starred = new Set(table.starred);
+  const filtered = filterRows(p.rows, p.columns, table.filters, starred);
+  filteredOut = filtered.filteredOut;
+  rows = shownRows(filtered.rows, p.columns, table.sort, new Set(table.collapsed));
+  const hidden = new Set(table.hidden);
+  shownData = rows.map((r) => r.row);
+  view = orderedColumns(p.columns, table.order).filter((i) => !hidden.has(p.columns[i].id));
+  if (table.onlyChanged) view = changedColumns(view, shownData);
+  best = new Map();
+  if (fitted.payload !== p || fitted.precision !== table.precision) fitted = { payload: p, precision: table.precision, widths: fitWidths(p) };
+  widths = view.map((i) => table.widths[p.columns[i].id] ?? fitted.widths[i]);
   offsets = [FIXED_WIDTH];
   for (const width of widths) offsets.push(offsets[offsets.length - 1] + width);
-  depth = headerDepth(payload.columns);
-  const headerHeight = depth * HEADER_ROW_HEIGHT;
-  rowVirtualizer.setOptions({ ...rowVirtualizer.options, count: rows.length, paddingStart: headerHeight });
-  columnVirtualizer.setOptions({ ...columnVirtualizer.options, count: payload.columns.length });
+  depth = headerDepth(view.map((i) => p.columns[i]));
+  rowVirtualizer.setOptions({ ...rowVirtualizer.options, count: rows.length, paddingStart: depth * HEADER_ROW_HEIGHT });
+  columnVirtualizer.setOptions({ ...columnVirtualizer.options, count: view.length });
   rowVirtualizer.measure();
   columnVirtualizer.measure();
   rowVirtualizer._willUpdate();
   columnVirtualizer._willUpdate();
+  drawControls();
   clearDrawn();
   draw();
+}
+
+function fitWidths(p: ExperimentsPayload): number[] {
+  // Fewer rows when there are very many columns: the sample stays within ~100,000 texts.
+  const sample = p.rows.slice(0, Math.max(1, Math.min(WIDTH_SAMPLE_ROWS, Math.floor(100_000 / Math.max(1, p.columns.length)))));
+  return p.columns.map((column, i) => columnWidth(column, sample.map((r) => cellText(r.values[i], column.kind, table.precision))));
+}
+
+function labelOf(column: string): string {
+  if (column === EXPERIMENT_COLUMN) return 'Experiment';
+  if (column === CREATED_COLUMN) return 'Created';
+  const found = payload?.columns.find((c) => c.id === column);
+  return found ? (found.kind === 'meta' ? found.file : found.path.join('.') || found.file) : column;
+}
+
+function drawControls(): void {
+  const p = payload!;
+  drawBar(
+    bar,
+    {
+      filters: table.filters,
+      filteredOut,
+      hiddenColumns: p.columns.length - view.length,
+      onlyChanged: table.onlyChanged,
+      precision: table.precision,
+      starredOnly: table.filters.some((f) => f.op === 'starred'),
+    },
+    {
+      labelOf,
+      removeFilter: (i) => update({ filters: table.filters.filter((_, at) => at !== i) }),
+      toggleStarredOnly: () => update({ filters: table.filters.some((f) => f.op === 'starred') ? table.filters.filter((f) => f.op !== 'starred') : [...table.filters, STARRED_FILTER] }),
+      setOnlyChanged: (on) => update({ onlyChanged: on }),
+      setPrecision: (precision) => update({ precision }),
+      openColumnPicker: (anchorElement) =>
+        openColumnPicker(anchorElement, p.columns, new Set(table.hidden), {
+          setHidden: (ids, hide) => {
+            const hidden = new Set(table.hidden);
+            for (const id of ids) hide ? hidden.add(id) : hidden.delete(id);
+            update({ hidden: [...hidden] });
+          },
+        }),
+    },
+  );
 }
 
 let drawPending = false;
@@ -94,7 +177,7 @@ function scheduleDraw(): void {
   });
 }
 
-/** A drawn row: its element and its data cells by column index. */
+/** A drawn row: its element and its data cells by column position. */
 interface DrawnRow {
   line: HTMLElement;
   cells: Map<number, HTMLElement>;
@@ -104,7 +187,7 @@ let drawnColumns = '';
 /** The longest a draw took since the last report (what scrolling costs this page, apart from the browser's painting). */
 let worstDrawMs = 0;
 
-/** Forget every drawn row (new data, another sort or a collapse changes what each position holds). */
+/** Forget every drawn row (new data or a change of the state changes what each position holds). */
 function clearDrawn(): void {
   drawn = new Map();
   drawnColumns = '';
@@ -118,7 +201,6 @@ function clearDrawn(): void {
 function draw(): void {
   if (!payload) return;
   const started = performance.now();
-  const p = payload;
   const headerHeight = depth * HEADER_ROW_HEIGHT;
   canvas.style.width = `${columnVirtualizer.getTotalSize()}px`;
   canvas.style.height = `${rowVirtualizer.getTotalSize()}px`;
@@ -128,7 +210,7 @@ function draw(): void {
   const last = columnItems.length ? columnItems[columnItems.length - 1].index : -1;
   const leadingGap = columnItems.length ? columnItems[0].start - FIXED_WIDTH : 0;
   const columnsKey = `${first}:${last}`;
-  if (columnsKey !== drawnColumns) drawHeader(p, columnItems.map((c) => c.index), leadingGap);
+  if (columnsKey !== drawnColumns) drawHeader(columnItems.map((c) => c.index), leadingGap);
 
   const inView = new Set<number>();
   for (const item of rowVirtualizer.getVirtualItems()) {
@@ -152,19 +234,21 @@ function draw(): void {
   worstDrawMs = Math.max(worstDrawMs, performance.now() - started);
 }
 
-function drawHeader(p: ExperimentsPayload, visible: number[], leadingGap: number): void {
+function drawHeader(positions: number[], leadingGap: number): void {
+  const p = payload!;
+  const shownColumns = view.map((i) => p.columns[i]);
   const headerRows: HTMLElement[] = [];
   for (let level = 0; level < depth; level++) {
     const line = el('div', 'line');
     line.style.height = `${HEADER_ROW_HEIGHT}px`;
     const fixed = el('div', 'fixed');
-    if (level === depth - 1) fixed.append(sortableHeader('Experiment', EXPERIMENT_COLUMN, EXPERIMENT_WIDTH), sortableHeader('Created', CREATED_COLUMN, CREATED_WIDTH));
+    if (level === depth - 1) fixed.append(leafHeader('Experiment', EXPERIMENT_COLUMN, EXPERIMENT_WIDTH), leafHeader('Created', CREATED_COLUMN, CREATED_WIDTH));
     else fixed.append(spacer(FIXED_WIDTH));
     line.append(fixed, spacer(leadingGap));
-    for (const cell of headerRow(p.columns, visible, level, depth)) {
+    for (const cell of headerRow(shownColumns, positions, level, depth)) {
       let width = 0;
       for (let i = cell.first; i <= cell.last; i++) width += widths[i];
-      if (cell.column) line.append(sortableHeader(cell.label, cell.column, width, p.columns[cell.first]));
+      if (cell.column) line.append(leafHeader(cell.label, cell.column, width, shownColumns[cell.first]));
       else {
         const group = el('div', cell.label ? 'th group' : 'th blank');
         group.style.width = `${width}px`;
@@ -184,13 +268,20 @@ function drawHeader(p: ExperimentsPayload, visible: number[], leadingGap: number
 }
 
 function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
-  const line = el('div', `line row ${shown.row.kind}${index % 2 ? ' odd' : ''}${shown.row.remoteOnly ? ' remote-only' : ''}`);
+  const { row } = shown;
+  const isSelected = selection.selected.has(row.id);
+  const line = el('div', `line row ${row.kind}${index % 2 ? ' odd' : ''}${isSelected ? ' selected' : ''}${row.remoteOnly ? ' remote-only' : ''}`);
   line.style.transform = `translateY(${top}px)`;
   line.style.height = `${ROW_HEIGHT}px`;
   line.style.width = `${offsets[offsets.length - 1]}px`;
-  line.dataset.id = shown.row.id;
-  // The row's `webview/context` menu (the row contract in messages.ts).
-  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: shown.row.id, preventDefaultContextMenuItems: true });
+  line.dataset.id = row.id;
+  line.setAttribute('aria-selected', String(isSelected));
+  // VS Code's webview/context menus (row actions) read this.
+  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: row.id, preventDefaultContextMenuItems: true });
+  line.addEventListener('mousedown', (event) => {
+    if (event.button === 2 && selection.selected.has(row.id)) return; // a right-click on the selection keeps it, for actions on all of it
+    select(clickRow(selection, shownIds(), row.id, { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey }));
+  });
   const fixed = el('div', 'fixed');
   fixed.append(experimentCell(shown), createdCell(shown));
   line.append(fixed);
@@ -198,28 +289,36 @@ function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
 }
 
 /**
- * Make the row's cells of columns `first..last` that it lacks, and drop the others. Cells are
- * placed at their column's offset, so adding one moves no other (no relayout of the row).
+ * Make the row's cells of the columns at positions `first..last` that it lacks, and drop the
+ * others. Cells are placed at their column's offset, so adding one moves no other.
  */
 function updateCells(row: DrawnRow, shown: ShownRow, first: number, last: number): void {
-  for (const [index, cell] of row.cells) {
-    if (index < first || index > last) {
+  for (const [position, cell] of row.cells) {
+    if (position < first || position > last) {
       cell.remove();
-      row.cells.delete(index);
+      row.cells.delete(position);
     }
   }
   const columns = payload!.columns;
-  for (let index = first; index <= last; index++) {
-    if (row.cells.has(index)) continue;
+  for (let position = first; position <= last; position++) {
+    if (row.cells.has(position)) continue;
+    const index = view[position];
     const column = columns[index];
     const value = shown.row.values[index];
     const kind = typeof value === 'number' ? ' number' : value === null || value === undefined ? ' missing' : '';
-    const cell = el('div', `td cell ${column.kind}${kind}`, cellText(value, column.kind));
-    cell.style.left = `${offsets[index]}px`;
-    cell.style.width = `${widths[index]}px`;
-    row.cells.set(index, cell);
+    const isBest = typeof value === 'number' && bestOf(index) === value;
+    const cell = el('div', `td cell ${column.kind}${kind}${isBest ? ' best' : ''}`, cellText(value, column.kind, table.precision));
+    if (isBest) cell.title = `The best ${labelOf(column.id)} shown (${metricDirection(metricKey(column), directions)} is better)`;
+    cell.style.left = `${offsets[position]}px`;
+    cell.style.width = `${widths[position]}px`;
+    row.cells.set(position, cell);
     row.line.append(cell);
   }
+}
+
+function bestOf(index: number): number | undefined {
+  if (!best.has(index)) best.set(index, bestValues(payload!.columns, [index], shownData, directions).get(index));
+  return best.get(index);
 }
 
 function spacer(width: number): HTMLElement {
@@ -228,45 +327,148 @@ function spacer(width: number): HTMLElement {
   return gap;
 }
 
-function sortableHeader(label: string, column: string, width: number, info?: ExperimentColumn): HTMLElement {
+/** A leaf header: click to sort (shift: add a key), ▾ or right-click for its menu; a data column's also drags to reorder and resizes at its edge. */
+function leafHeader(label: string, column: string, width: number, info?: ExperimentColumn): HTMLElement {
   const cell = el('div', `th leaf${info ? ` ${info.kind}` : ''}`);
   cell.style.width = `${width}px`;
   cell.dataset.column = column;
-  cell.title = info ? `${info.file}${info.path.length ? `: ${info.path.join('.')}` : ''} — click to sort, shift-click to add a sort key` : `${label} — click to sort, shift-click to add a sort key`;
-  const at = sort.findIndex((k) => k.column === column);
-  cell.append(el('span', 'label', label));
-  if (at >= 0) cell.append(el('span', 'sort', `${sort[at].descending ? '↓' : '↑'}${sort.length > 1 ? at + 1 : ''}`));
-  cell.addEventListener('click', (event) => {
-    sort = nextSort(sort, column, event.shiftKey);
-    saveState();
-    reshape();
+  cell.title = `${info ? `${info.file}${info.path.length ? `: ${info.path.join('.')}` : ''}` : label} — click to sort, shift-click to add a sort key${info ? ', drag to move' : ''}`;
+  const at = table.sort.findIndex((k) => k.column === column);
+  const filtered = table.filters.some((f) => f.column === column);
+  cell.append(el('span', `label${filtered ? ' filtered' : ''}`, label));
+  if (filtered) cell.title += ' (filtered)';
+  if (at >= 0) cell.append(el('span', 'sort', `${table.sort[at].descending ? '↓' : '↑'}${table.sort.length > 1 ? at + 1 : ''}`));
+  const openMenu = (x: number, y: number) =>
+    openColumnMenu({ x, y }, column, label, {
+      sort: (descending) => update({ sort: [{ column, descending }] }),
+      filter: (filter) => update({ filters: [...table.filters, filter] }),
+      hide: info ? () => update({ hidden: [...table.hidden, column] }) : undefined,
+      direction: info?.kind === 'metrics' && metricDirection(metricKey(info), directions) ? { current: metricDirection(metricKey(info), directions)!, set: (d) => setDirection(metricKey(info), d) } : undefined,
+    });
+  // Its glyph is drawn by CSS, so the header's text stays the column's name.
+  const menu = button('', 'menu-button', `${label}: sort, filter${info ? ', hide' : ''}`, (event) => {
+    const rect = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    openMenu(rect.left, rect.bottom + 2);
   });
+  cell.append(menu);
+  cell.addEventListener('contextmenu', (event) => {
+    event.preventDefault();
+    openMenu(event.clientX, event.clientY);
+  });
+  cell.addEventListener('click', (event) => update({ sort: nextSort(table.sort, column, event.shiftKey) }));
+  if (info) {
+    cell.draggable = true;
+    cell.addEventListener('dragstart', (event) => event.dataTransfer?.setData('text/x-cairn-column', column));
+    cell.addEventListener('dragover', (event) => event.preventDefault());
+    cell.addEventListener('drop', (event) => {
+      event.preventDefault();
+      const moved = event.dataTransfer?.getData('text/x-cairn-column');
+      if (!moved || moved === column) return;
+      const order = orderedColumns(payload!.columns, table.order).map((i) => payload!.columns[i].id);
+      update({ order: moveColumn(order, moved, column) });
+    });
+    cell.append(resizeHandle(column, width));
+  }
   return cell;
+}
+
+/** The edge of a leaf header: dragging it sets the column's width (drawn as it moves, kept when let go). */
+function resizeHandle(column: string, width: number): HTMLElement {
+  const handle = el('span', 'resize');
+  handle.title = 'Drag to resize';
+  handle.addEventListener('click', (event) => event.stopPropagation());
+  handle.addEventListener('mousedown', (event) => {
+    event.preventDefault(); // no drag of the header, no text selection
+    event.stopPropagation();
+    const startX = event.clientX;
+    let pending = false;
+    const move = (e: MouseEvent) => {
+      const next = Math.round(Math.min(MAX_COLUMN_WIDTH, Math.max(MIN_COLUMN_WIDTH, width + e.clientX - startX)));
+      table = { ...table, widths: { ...table.widths, [column]: next } };
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        reshape();
+      });
+    };
+    const up = () => {
+      window.removeEventListener('mousemove', move);
+      window.removeEventListener('mouseup', up);
+      saveState();
+    };
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
+  });
+  return handle;
+}
+
+function setDirection(key: string, direction: Direction): void {
+  directions = { ...directions, [key]: direction };
+  post({ type: 'setDirection', key, direction });
+  saveState();
+  reshape();
+}
+
+function shownIds(): string[] {
+  return rows.map((r) => r.row.id);
+}
+
+/** Draw a new selection on the rows in view and tell the extension (ids in table order). */
+function select(next: Selection): void {
+  selection = next;
+  for (const { line } of drawn.values()) {
+    const on = selection.selected.has(line.dataset.id!);
+    line.classList.toggle('selected', on);
+    line.setAttribute('aria-selected', String(on));
+  }
+  post({ type: 'selection', ids: selectedInOrder(selection, shownIds()) });
+}
+
+/** Up and down move the selection (with shift, extend it from the anchor), scrolling the row into view. */
+scroller.addEventListener('keydown', (event) => {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+  event.preventDefault();
+  const ids = shownIds();
+  select(moveSelection(selection, ids, event.key === 'ArrowDown' ? 1 : -1, event.shiftKey));
+  if (selection.cursor !== undefined) rowVirtualizer.scrollToIndex(ids.indexOf(selection.cursor), { align: 'auto' });
+});
+
+function toggleStar(id: string): void {
+  const starred = new Set(table.starred);
+  if (starred.has(id)) starred.delete(id);
+  else starred.add(id);
+  update({ starred: [...starred] });
 }
 
 function experimentCell(shown: ShownRow): HTMLElement {
   const { row } = shown;
   const cell = el('div', 'td experiment');
   cell.style.width = `${EXPERIMENT_WIDTH}px`;
-  cell.style.paddingLeft = `${6 + shown.depth * 18}px`;
+  cell.style.paddingLeft = `${4 + shown.depth * 18}px`;
+  const isStarred = table.starred.includes(row.id);
+  const star = button(isStarred ? '★' : '☆', `star${isStarred ? ' on' : ''}`, isStarred ? 'Unstar' : 'Star', () => toggleStar(row.id));
+  star.addEventListener('mousedown', (event) => event.stopPropagation());
+  cell.append(star);
   if (shown.children > 0) {
-    const toggle = el('button', 'toggle', shown.collapsed ? '▸' : '▾');
-    toggle.title = shown.collapsed ? `Show its ${shown.children} experiments` : 'Hide its experiments';
-    toggle.addEventListener('click', () => {
+    const toggle = button(shown.collapsed ? '▸' : '▾', 'toggle', shown.collapsed ? `Show its ${shown.children} experiments` : 'Hide its experiments', () => {
+      const collapsed = new Set(table.collapsed);
       if (collapsed.has(row.id)) collapsed.delete(row.id);
       else collapsed.add(row.id);
-      saveState();
-      reshape();
+      update({ collapsed: [...collapsed] });
     });
+    toggle.addEventListener('mousedown', (event) => event.stopPropagation());
     cell.append(toggle);
   } else cell.append(el('span', 'toggle-space'));
   if (row.state) cell.append(stateIcon(row.state));
   cell.append(el('span', 'name', row.label));
   if (row.rev && row.rev !== row.label) cell.append(el('span', 'rev', row.rev));
+  const step = row.state === 'running' ? stepOf(payload!.columns, row) : undefined;
+  if (step !== undefined) cell.append(el('span', 'step', `step ${step}`));
   if (row.error) {
     cell.append(el('span', 'error-mark', '!'));
     cell.title = row.error;
-  } else cell.title = row.state ? `${row.label} — ${STATE_TITLE[row.state]}` : row.label;
+  } else cell.title = row.state ? `${row.label} — ${STATE_TITLE[row.state]}${step !== undefined ? `, step ${step}` : ''}` : row.label;
   return cell;
 }
 
@@ -305,6 +507,15 @@ function stateIcon(state: ExperimentState): SVGElement {
 
 function show(next: ExperimentsPayload): void {
   const started = performance.now();
+  // A table of another repository (or a page without state) takes the state the extension kept for it;
+  // the same repository's state is the page's own (newer than any the extension sends back).
+  if (next.root !== undefined && page?.root !== next.root) {
+    table = { ...DEFAULT_TABLE_STATE, ...next.state };
+    directions = next.directions ?? {};
+    page = { root: next.root, table, directions };
+    vscode.setState(page);
+    selection = NO_SELECTION;
+  }
   payload = next;
   drawTable(started);
 }
@@ -315,6 +526,19 @@ function drawTable(started: number): void {
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const pending = next.pending ? ` (${count(next.pending, 'more experiment')} coming)` : '';
   title.textContent = `${next.repository}: ${count(next.rows.length - experiments, 'revision')}, ${count(experiments, 'experiment')}, ${count(next.columns.length, 'column')}${pending}`;
+  // Restricted Mode: no table to show, only why, and the way to trust the folder.
+  bar.hidden = scroller.hidden = next.needsTrust === true;
+  if (next.needsTrust) {
+    title.textContent = next.repository;
+    notice.replaceChildren(
+      el('span', 'notice-text', 'Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted (its git config can run programs).'),
+      button('Trust', 'primary-button trust-button', 'Manage Workspace Trust', () => post({ type: 'trust' })),
+    );
+    notice.hidden = false;
+  } else {
+    notice.replaceChildren();
+    notice.hidden = true;
+  }
   reshape();
   requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: next.columns.length }));
 }
@@ -350,5 +574,10 @@ scroller.addEventListener('scroll', () => {
 
 window.addEventListener('message', (event: MessageEvent<ToExperiments>) => {
   if (event.data?.type === 'show') show(event.data.payload);
+  else if (event.data?.type === 'reveal') {
+    const ids = shownIds();
+    select(selectRows(event.data.ids, ids));
+    if (selection.cursor !== undefined) rowVirtualizer.scrollToIndex(ids.indexOf(selection.cursor), { align: 'auto' });
+  }
 });
 post({ type: 'ready' });

@@ -115,7 +115,8 @@ export const FROM_DAG: MessageSpec<FromDag> = {
 
 /** The experiments table panel (src/extension/experimentsPanel.ts ↔ webview/experimentsView.ts). */
 export type ExperimentState = 'queued' | 'running' | 'failed' | 'success';
-export type ColumnKind = 'params' | 'metrics' | 'deps';
+/** `meta`: Cairn's tags and notes of an experiment (`exp tag`/`exp note`), a column each when any row has some. */
+export type ColumnKind = 'params' | 'metrics' | 'deps' | 'meta';
 
 /** A column of values: a param, metric or dep of one file, at a key path inside it. */
 export interface ExperimentColumn {
@@ -161,6 +162,45 @@ export interface ExperimentsPayload {
   rows: ExperimentRow[];
   /** Experiments still to come in the next `show` (a long table is sent first with the newest experiments of each commit, then whole). */
   pending: number;
+  /** Set by the panel, not the core: the repository's root (whose table state this is), its saved table state, and the metrics' directions as the metrics panel keeps them (`file:key` → direction). */
+  root?: string;
+  state?: TableState;
+  directions?: Record<string, Direction>;
+  /** Restricted Mode: no rows, as experiments are git commits and Cairn runs no git in a folder not trusted; the page says so with a Trust button. */
+  needsTrust?: boolean;
+}
+
+/** A filter on a column: all of a table's filters must hold for an experiment to show (webview/experimentsFilters.ts). */
+export type FilterOp = '=' | '≠' | '<' | '≤' | '>' | '≥' | 'contains' | 'missing' | 'starred';
+export interface TableFilter {
+  /** A column id, `experiment`, `created`, or '' for `starred`. */
+  column: string;
+  op: FilterOp;
+  /** The text compared with (empty for `missing` and `starred`). */
+  value: string;
+}
+
+/**
+ * What a user made of the experiments table, kept per repository in the workspace state
+ * (sent by the page as JSON text, read back by `parseTableState` in webview/experimentsState.ts).
+ */
+export interface TableState {
+  sort: { column: string; descending: boolean }[];
+  filters: TableFilter[];
+  /** Starred row ids. */
+  starred: string[];
+  /** Hidden column ids. */
+  hidden: string[];
+  /** Column ids in the order the user dragged them to (columns not named keep their place after their neighbour). */
+  order: string[];
+  /** Column id → width in pixels, for columns the user resized. */
+  widths: Record<string, number>;
+  /** Numbers show as many significant digits as they need, at most this many. */
+  precision: number;
+  /** Hide the columns whose value is the same in every row shown. */
+  onlyChanged: boolean;
+  /** Commits whose experiments are folded. */
+  collapsed: string[];
 }
 
 export type ToExperiments =
@@ -180,13 +220,22 @@ export type FromExperiments =
    * element carries `data-vscode-context` `{"webviewSection":"experimentRow","rowId":…,"preventDefaultContextMenuItems":true}`
    * for the `webview/context` menus.
    */
-  | { type: 'selection'; ids: string[] };
+  | { type: 'selection'; ids: string[] }
+  /** The table's state changed: a `TableState` as JSON text (checked by `parseTableState` before it is kept), for the repository at `root` (the payload's). */
+  | { type: 'saveState'; root: string; state: string }
+  /** The user set a metric's direction from its header (kept where the metrics panel keeps it). */
+  | { type: 'setDirection'; key: string; direction: Direction }
+  /** In Restricted Mode: the page's Trust button. */
+  | { type: 'trust' };
 
 export const FROM_EXPERIMENTS: MessageSpec<FromExperiments> = {
   ready: {},
   rendered: { ms: 'number', rows: 'number', columns: 'number' },
   scrolled: { frames: 'number', worstFrameMs: 'number', medianFrameMs: 'number', worstDrawMs: 'number' },
   selection: { ids: 'strings' },
+  saveState: { root: 'string', state: 'string' },
+  setDirection: { key: 'string', direction: ['higher', 'lower'] },
+  trust: {},
 };
 
 /** `message` as its spec allows it (a known type, exactly its fields, each of its kind; numbers finite), else undefined. */

@@ -61,14 +61,19 @@ export function defaultDirection(key: string): Direction | undefined {
   return tokens.some((t) => LOWER_IS_BETTER.has(t)) ? 'lower' : 'higher';
 }
 
+/** A metric's direction: the user's choice (kept in workspace state) wins; a counter has none to choose. */
+export function metricDirection(key: string, directions: Record<string, Direction>): Direction | undefined {
+  const fallback = defaultDirection(key);
+  return fallback && (directions[key] ?? fallback);
+}
+
 export function compareRows(payload: MetricsPayload): Row[] {
   const runs = payload.selected;
   const rows: Row[] = [];
   const build = (kind: 'metric' | 'param', keys: string[], values: MetricsPayload['metrics']) => {
     const labels = keyLabels(keys);
     for (const key of keys) {
-      // The user's choice wins (kept in workspace state); a counter has none to choose.
-      const direction = kind === 'metric' ? (defaultDirection(key) && (payload.directions[key] ?? defaultDirection(key))) : undefined;
+      const direction = kind === 'metric' ? metricDirection(key, payload.directions) : undefined;
       const base = values[runs[0]]?.[key];
       const cells = runs.map((run, i): Cell => {
         const value = values[run]?.[key];

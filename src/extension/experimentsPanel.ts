@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
-import { FROM_EXPERIMENTS, type ExperimentsPayload, type FromExperiments, type ToExperiments } from '../../webview/messages';
+import { FROM_EXPERIMENTS, type Direction, type ExperimentsPayload, type FromExperiments, type TableState, type ToExperiments } from '../../webview/messages';
+import { parseTableState } from '../../webview/experimentsState';
 import type { CoreClient } from './coreClient';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
 import { withRemoteOnly } from './experimentRows';
+import { DIRECTIONS_KEY } from './metricsPanel';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
+import { TRUST_COMMAND } from './restrictedMode';
 
 const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS };
 
@@ -19,6 +22,9 @@ const REFRESH_DEBOUNCE_MS = 300;
  * once), then read and sent whole.
  */
 const FIRST_EXPERIMENTS = 100;
+/** The table's state (sort, filters, stars, columns, precision) is kept in the workspace state under this key and the repository's root. */
+const TABLE_STATE_KEY = 'cairn.experimentsTable';
+const tableStateKey = (root: string) => `${TABLE_STATE_KEY}:${root}`;
 
 export type TableRendered = { ms: number; rows: number; columns: number };
 export type TableScrolled = { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
@@ -55,9 +61,12 @@ export class ExperimentsPanel {
     private readonly host: PanelHost<ToExperiments, FromExperiments>,
     private readonly core: CoreClient,
     private readonly log: vscode.LogOutputChannel,
+    private readonly context: vscode.ExtensionContext,
   ) {
-    host.onMessage((m) => this.onMessage(m));
+    host.onMessage((m) => void this.onMessage(m));
+    const trust = vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh());
     host.onDidDispose(() => {
+      trust.dispose();
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
       clearTimeout(this.timer);
       this.watchers.forEach((w) => w.dispose());
@@ -69,7 +78,7 @@ export class ExperimentsPanel {
   /** Show the table of `root` in the open panel or a new one, once its data is read. */
   static async show(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, core: CoreClient, root: string): Promise<ExperimentsPanel> {
     const host = PanelHost.show<ToExperiments, FromExperiments>(context, log, EXPERIMENTS_PANEL);
-    if (ExperimentsPanel.current?.host !== host) ExperimentsPanel.current = new ExperimentsPanel(host, core, log);
+    if (ExperimentsPanel.current?.host !== host) ExperimentsPanel.current = new ExperimentsPanel(host, core, log, context);
     const panel = ExperimentsPanel.current;
     const newRoot = panel.root !== root;
     if (newRoot) {
@@ -132,6 +141,15 @@ export class ExperimentsPanel {
   private async load(): Promise<void> {
     const started = Date.now();
     const root = this.root;
+    const saved = { root, state: this.context.workspaceState.get<TableState>(tableStateKey(root)), directions: this.context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}) };
+    if (!vscode.workspace.isTrusted) {
+      // Experiments are commits in git's object store, which Cairn reads only through git; git
+      // runs no program of a folder not trusted. The page says so, with a Trust button.
+      this.payload = { repository: folderName(root), columns: [], rows: [], pending: 0, ...saved, needsTrust: true };
+      this.payloadRoot = root;
+      this.host.post({ type: 'show', payload: this.payload });
+      return;
+    }
     try {
       if (this.payloadRoot !== root) {
         // The page has nothing of this table yet: the newest experiments first, when there are
@@ -140,13 +158,13 @@ export class ExperimentsPanel {
         const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, newest: FIRST_EXPERIMENTS });
         if (root !== this.root) return;
         if (first.pending > 0) {
-          this.host.post({ type: 'show', payload: { ...first, repository: folderName(root) } });
+          this.host.post({ type: 'show', payload: { ...first, repository: folderName(root), ...saved } });
           this.log.info(`experiments table of ${root}: first ${first.rows.length} rows read in ${Date.now() - started} ms, ${first.pending} more experiments to read`);
         }
       }
       const payload = withRemoteOnly(await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS }), this.remote?.experiments ?? []);
       if (root !== this.root) return;
-      this.payload = { ...payload, repository: folderName(root) };
+      this.payload = { ...payload, repository: folderName(root), ...saved };
       this.payloadRoot = root;
       this.host.post({ type: 'show', payload: this.payload });
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
@@ -173,8 +191,21 @@ export class ExperimentsPanel {
     });
   }
 
-  private onMessage(m: FromExperiments): void {
-    if (m.type === 'rendered') {
+  private async onMessage(m: FromExperiments): Promise<void> {
+    if (m.type === 'saveState') {
+      const state = parseTableState(m.state);
+      // Only the table shown: a page's message about another repository's table is stale.
+      if (!state || m.root !== this.payloadRoot) {
+        this.log.warn(`experiments table: dropped a table state ${state ? "of another repository's table than the one shown" : 'that is not one'}`);
+        return;
+      }
+      await this.context.workspaceState.update(tableStateKey(m.root), state);
+    } else if (m.type === 'setDirection') {
+      // Where the metrics panel keeps them: one direction per metric for both.
+      await this.context.workspaceState.update(DIRECTIONS_KEY, { ...this.context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), [m.key]: m.direction });
+    } else if (m.type === 'trust') {
+      await vscode.commands.executeCommand(TRUST_COMMAND);
+    } else if (m.type === 'rendered') {
       this.log.info(`experiments table drew ${m.rows} rows × ${m.columns} columns in ${Math.round(m.ms)} ms`);
       const render = { ms: m.ms, rows: m.rows, columns: m.columns };
       this.renders.push({ ...render, at: Date.now() });

@@ -114,7 +114,9 @@ interface Found {
   value: Value[];
 }
 
-const KINDS: ColumnKind[] = ['params', 'metrics', 'deps'];
+const META_COLUMNS = ['Tags', 'Notes'] as const;
+/** Tags and notes first (beside the experiment's name), then params, metrics and deps. */
+const KINDS: ColumnKind[] = ['meta', 'params', 'metrics', 'deps'];
 /** Joins kind, file and keys into a column id: a character no YAML key or path holds in practice (unit separator). */
 const SEPARATOR = '\u001f';
 
@@ -140,6 +142,12 @@ class Columns {
     for (const [dep, info] of Object.entries(state.data.deps)) {
       found.at.push(this.column(this.node('deps', dep), 'deps', dep, []));
       found.value.push(info.hash);
+    }
+    // Cairn's tags and notes (`exp tag`/`exp note`): one text column each, filterable like the rest.
+    for (const [name, list, separator] of [[META_COLUMNS[0], state.data.meta?.tags, ', '], [META_COLUMNS[1], state.data.meta?.notes, '\n']] as const) {
+      if (!list?.length) continue;
+      found.at.push(this.column(this.node('meta', name), 'meta', name, []));
+      found.value.push(list.join(separator));
     }
     return found;
   }
@@ -176,11 +184,15 @@ class Columns {
     return node.column;
   }
 
-  /** Params, then metrics (each grouped by file, files and keys in the order met), then deps by path; `position`: index met → index shown. */
+  /** Tags and notes, params, then metrics (each grouped by file, files and keys in the order met), then deps by path; `position`: index met → index shown. */
   ordered(): { list: ExperimentColumn[]; position: number[] } {
     const list: ExperimentColumn[] = [];
     for (const kind of KINDS) {
       const ofKind = this.met.filter((c) => c.kind === kind);
+      if (kind === 'meta') {
+        list.push(...META_COLUMNS.flatMap((name) => ofKind.filter((c) => c.file === name)));
+        continue;
+      }
       if (kind === 'deps') {
         list.push(...ofKind.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)));
         continue;

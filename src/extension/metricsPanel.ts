@@ -4,7 +4,8 @@ import { FROM_METRICS, type Direction, type FromWebview, type PlotData, type Plo
 import type { RunsSnapshot } from './runsSnapshot';
 import { PanelHost, type PanelKind } from './panelHost';
 
-const DIRECTIONS_KEY = 'cairn.metricDirections';
+/** Where the user's metric directions are kept (the experiments table reads and sets them too). */
+export const DIRECTIONS_KEY = 'cairn.metricDirections';
 
 const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title: 'Metrics', script: 'metricsView.js', stylesheet: 'metrics.css', accepts: FROM_METRICS };
 

@@ -80,6 +80,10 @@ const experimentRows: UiStep = async (page, args: { atLeast?: number; timeoutMs?
                 name: e.querySelector('.name')?.textContent ?? '',
                 state: e.querySelector('svg.state')?.getAttribute('data-state') ?? null,
                 cells: Array.from(e.querySelectorAll('.td')).map((c) => c.textContent ?? ''),
+                best: Array.from(e.querySelectorAll('.td.best')).map((c) => c.textContent ?? ''),
+                selected: (n as unknown as { classList: { contains(c: string): boolean } }).classList.contains('selected'),
+                starred: e.querySelector('.star.on') !== null,
+                context: (n as unknown as { getAttribute(a: string): string | null }).getAttribute('data-vscode-context'),
               };
             })
             .sort((a, b) => a.y - b.y),
@@ -146,6 +150,66 @@ const runFormPost: UiStep = async (page, args: { message: unknown }) => {
   throw new Error('no run form in a webview');
 };
 
+/** The first webview frame that has `selector`, and that element. */
+async function webviewElement(page: Parameters<UiStep>[0], selector: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      const found = await frame.$(selector).catch(() => null);
+      if (found) return { frame, found };
+    }
+    if (Date.now() > deadline) throw new Error(`no webview element matches ${selector}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Type `text` into a webview input (its old text replaced) and commit it as a user leaving the field would (`change`). */
+const webviewFill: UiStep = async (page, args: { selector: string; text: string }) => {
+  const { found } = await webviewElement(page, args.selector);
+  await found.fill(args.text);
+  await found.dispatchEvent('change');
+  return true;
+};
+
+/** Choose `value` in a webview `<select>`. */
+const webviewSelect: UiStep = async (page, args: { selector: string; value: string }) => {
+  const { found } = await webviewElement(page, args.selector);
+  await found.selectOption(args.value);
+  return true;
+};
+
+/** Drag one webview element onto another with the mouse (HTML drag and drop, as a user does). */
+const webviewDrag: UiStep = async (page, args: { from: string; to: string }) => {
+  const { frame } = await webviewElement(page, args.from);
+  await frame.dragAndDrop(args.from, args.to);
+  return true;
+};
+
+/** Press the mouse on a webview element, move it by `dx` pixels in steps, and let go (a resize handle's drag). */
+const webviewDragBy: UiStep = async (page, args: { selector: string; dx: number }) => {
+  const { found } = await webviewElement(page, args.selector);
+  const box = await found.boundingBox();
+  if (!box) throw new Error(`${args.selector} is not shown`);
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + args.dx, y, { steps: 8 });
+  await page.mouse.up();
+  return true;
+};
+
+/** Every webview element matching `selector`: its text, classes, `data-column` and width in pixels. */
+const webviewQuery: UiStep = async (page, args: { selector: string; timeoutMs?: number }) => {
+  const { frame } = await webviewElement(page, args.selector, args.timeoutMs);
+  // Run in the page: no names from here inside.
+  return frame.$$eval(args.selector, (nodes) =>
+    nodes.map((n) => {
+      const e = n as unknown as { textContent: string | null; className: string; getAttribute(a: string): string | null; getBoundingClientRect(): { width: number }; checked?: boolean; value?: string };
+      return { text: e.textContent ?? '', className: e.className, column: e.getAttribute('data-column'), width: e.getBoundingClientRect().width, checked: e.checked, value: e.value };
+    }),
+  );
+};
+
 /** The colour of a row's label (file decorations colour it: git greys ignored files). */
 const labelColor: UiStep = async (page, args: { selector: string }) =>
   page.locator(`${args.selector} .label-name`).first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(e).color);
@@ -189,10 +253,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 330_000,
       data: { scenario: 'experiments' },
       grep: 'Experiments table',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw },
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw, webviewFill, webviewSelect, webviewDrag, webviewDragBy, webviewQuery },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 5, 'the experiments table tests did not run');
+    assert.equal(result.passed, 6, 'the experiments table tests did not run');
   });
 
   it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {
@@ -295,7 +359,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'git.enabled': false },
       data: { scenario: 'restricted', marker },
       grep: 'Restricted Mode',
-      uiSteps: { webviewText, runFormPost },
+      uiSteps: { webviewText, webviewClick, experimentRows, runFormPost },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 3, 'the Restricted Mode tests did not run');

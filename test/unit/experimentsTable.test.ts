@@ -80,8 +80,9 @@ describe('experiments table (webview/experimentsTable)', () => {
 
   it('sizes a column to its label or its longest text, within bounds', () => {
     const lr = COLUMNS[0];
-    assert.ok(columnWidth(lr, ['0.12346']) > columnWidth(lr, ['1']), 'a longer value widens it');
-    assert.equal(columnWidth(lr, ['1']), 64, 'never narrower than 64 px');
+    assert.ok(columnWidth(lr, ['0.123456789']) > columnWidth(lr, ['1']), 'a longer value widens it');
+    assert.equal(columnWidth(column('params', 'p.yaml', 'a'), ['1']), 64, 'never narrower than 64 px');
+    assert.equal(columnWidth(column('metrics', 'm.json', 'acc'), ['1']), 78.5, 'room for its label, sort mark and menu button');
     assert.equal(columnWidth(lr, ['x'.repeat(500)]), 240, 'never wider than 240 px');
     assert.ok(columnWidth(column('metrics', 'm.json', 'a_very_long_metric_name'), ['1']) > columnWidth(column('metrics', 'm.json', 'acc'), ['1']));
   });

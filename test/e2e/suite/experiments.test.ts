@@ -6,8 +6,15 @@ import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
 import { note, runInfo, screenshot, ui, waitFor } from './harness';
 
-type Row = { name: string; state: string | null; cells: string[] };
-type Panel = { renders: { ms: number; rows: number; columns: number; at: number }[]; lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number }; dispose(): void };
+type Row = { name: string; state: string | null; cells: string[]; best: string[]; selected: boolean; starred: boolean; context: string | null };
+type Panel = {
+  renders: { ms: number; rows: number; columns: number; at: number }[];
+  lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
+  payload?: { rows: { id: string; label: string }[] };
+  selection: string[];
+  dispose(): void;
+};
+type Found = { text: string; className: string; column: string | null; width: number; checked?: boolean; value?: string };
 
 const EXPERIMENTS = 2000;
 const PARAMS = 250;
@@ -114,6 +121,118 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await waitFor('the well-formed message acted on', () => seen.find((r) => r.rows === 777));
       subscription.dispose();
       assert.deepEqual(seen.filter((r) => r.rows === 999), [], 'no malformed message reached the panel');
+    });
+
+    it('filters, stars, hides, reorders and resizes columns, shows only changed ones, sets the precision, marks the best values, selects rows, and keeps it all when opened again', async () => {
+      const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      const idOf = (label: string) => panel.payload!.rows.find((r) => r.label === label)!.id;
+      const names = async () => (await ui<Row[]>('experimentRows')).map((r) => r.name);
+      const rowsShown = (expected: string[]) => waitFor(`the rows ${expected.join(', ')}`, async () => (JSON.stringify(await names()) === JSON.stringify(expected) ? true : undefined));
+      const leaves = async () => (await ui<Found[]>('webviewQuery', { selector: '.th.leaf' })).map((f) => f.column!.split('\u001f').at(-1));
+      const menu = async (column: string, item: string) => {
+        await ui('webviewClick', { selector: `.th.leaf[data-column$="${column}"] .menu-button` });
+        await ui('webviewClick', { selector: `.column-menu ${item}` });
+      };
+      const everyone = ['workspace', 'main', 'exp-high', 'exp-low', '<b>bold<-b>', 'exp-fails', 'exp-waiting', 'exp-later'];
+      assert.deepEqual(new Set(await names()), new Set(everyone));
+
+      // A star on exp-high, then "Starred only": the workspace and the commit frame it.
+      await ui('webviewClick', { selector: `.row[data-id="${idOf('exp-high')}"] .star` });
+      await waitFor('exp-high starred', async () => (await ui<Row[]>('experimentRows')).find((r) => r.name === 'exp-high' && r.starred));
+      await ui('webviewClick', { selector: '.starred-only' });
+      await rowsShown(['workspace', 'main', 'exp-high']);
+      assert.match(await ui<string>('webviewText', { selector: '.chips' }), /starred.*5 experiments filtered out/s);
+      await ui('webviewClick', { selector: '.chip-remove' });
+      await waitFor('every row back', async () => ((await names()).length === everyone.length ? true : undefined));
+
+      // From acc's menu: a filter; a date that is not one is refused in the form, in one line.
+      await menu('created', '.filter-item');
+      await ui('webviewSelect', { selector: '.filter-form .filter-op', value: '≥' });
+      await ui('webviewFill', { selector: '.filter-form .filter-value', text: 'last week' });
+      await ui('webviewClick', { selector: '.filter-form .filter-add' });
+      assert.match(await ui<string>('webviewText', { selector: '.filter-problem' }), /YYYY-MM-DD.*"last week"/);
+      await screenshot('experiments-filter-form');
+      await menu('acc', '.filter-item');
+      await ui('webviewSelect', { selector: '.filter-form .filter-op', value: '>' });
+      await ui('webviewFill', { selector: '.filter-form .filter-value', text: '0.5' });
+      await ui('webviewClick', { selector: '.filter-form .filter-add' });
+      await rowsShown(['workspace', 'main', 'exp-high']);
+      assert.match(await ui<string>('webviewText', { selector: '.chips' }), /acc > 0\.5.*5 experiments filtered out/s);
+
+      // The best value of each metric among the rows shown (acc, auc, f1 higher; loss lower), on exp-high.
+      const high = async () => (await ui<Row[]>('experimentRows')).find((r) => r.name === 'exp-high')!;
+      assert.deepEqual((await high()).best, ['0.8', '0.6', '0.13333', '0.4']);
+      assert.deepEqual((await ui<Row[]>('experimentRows')).find((r) => r.name === 'main')!.best, []);
+      // loss's direction flipped from its menu: main's 0.9 is the best loss now (kept where the metrics panel keeps it: checked after reopening).
+      const mainBest = async () => (await ui<Row[]>('experimentRows')).find((r) => r.name === 'main')!.best;
+      await menu('loss', '.menu-item[title="Higher is better"]');
+      await waitFor('main has the best loss', async () => (JSON.stringify(await mainBest()) === JSON.stringify(['0.9']) ? true : undefined));
+
+      // Hide epochs from its menu; move acc before lr by dragging; widen lr at its edge.
+      await menu('epochs', '.menu-item[title="Hide column"]');
+      await waitFor('epochs hidden', async () => (!(await leaves()).includes('epochs') ? true : undefined));
+      assert.match(await ui<string>('webviewText', { selector: '.columns-button' }), /Columns \(1 hidden\)/);
+      await ui('webviewDrag', { from: '.th.leaf[data-column$="acc"]', to: '.th.leaf[data-column$="lr"]' });
+      await waitFor('acc moved before lr', async () => ((await leaves()).join(' ').startsWith('experiment created acc lr') ? true : undefined));
+      const lrWidth = async () => (await ui<Found[]>('webviewQuery', { selector: '.th.leaf[data-column$="lr"]' }))[0].width;
+      const narrow = await lrWidth();
+      await ui('webviewDragBy', { selector: '.th.leaf[data-column$="lr"] .resize', dx: 80 });
+      await waitFor('lr wider', async () => (Math.abs((await lrWidth()) - (narrow + 80)) <= 2 ? true : undefined));
+
+      // Only changed columns: the deps (one hash in every row shown) go; the metrics stay.
+      await ui('webviewClick', { selector: '.only-changed input' });
+      await waitFor('only changed columns', async () => ((await leaves()).join(' ') === 'experiment created acc lr loss auc f1' ? true : undefined));
+
+      // Precision: at most 2 significant digits.
+      await ui('webviewFill', { selector: '.precision input', text: '2' });
+      await waitFor('auc to 2 digits', async () => ((await high()).best.includes('0.13') ? true : undefined));
+
+      // Selection: click, ctrl-click, shift-click and the arrow keys; each row carries its context for the menus.
+      await ui('webviewClick', { selector: `.row[data-id="${idOf('main')}"] .name` });
+      await waitFor('main selected', () => (JSON.stringify(panel.selection) === JSON.stringify([idOf('main')]) ? true : undefined));
+      await ui('webviewClick', { selector: `.row[data-id="${idOf('exp-high')}"] .name`, modifiers: ['Control'] });
+      await waitFor('main and exp-high selected', () => (panel.selection.length === 2 ? true : undefined));
+      await ui('webviewClick', { selector: `.row[data-id="workspace"] .name`, modifiers: ['Shift'] });
+      await waitFor('the range from exp-high up to the workspace', () => (JSON.stringify(panel.selection) === JSON.stringify(['workspace', idOf('main'), idOf('exp-high')]) ? true : undefined));
+      await ui('webviewClick', { selector: `.row[data-id="workspace"] .name` });
+      await ui('press', { key: 'ArrowDown' });
+      await waitFor('the arrow key moved the selection to main', () => (JSON.stringify(panel.selection) === JSON.stringify([idOf('main')]) ? true : undefined));
+      await ui('press', { key: 'Shift+ArrowDown' });
+      await waitFor('shift-arrow extended it', () => (JSON.stringify(panel.selection) === JSON.stringify([idOf('main'), idOf('exp-high')]) ? true : undefined));
+      const drawn = await ui<Row[]>('experimentRows');
+      assert.deepEqual(drawn.filter((r) => r.selected).map((r) => r.name), ['main', 'exp-high']);
+      assert.deepEqual(JSON.parse(drawn.find((r) => r.name === 'exp-high')!.context!), { webviewSection: 'experimentRow', rowId: idOf('exp-high'), preventDefaultContextMenuItems: true });
+      await screenshot('experiments-table-filtered');
+      for (const [theme, name] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await screenshot(`experiments-table-filtered-${name}`);
+      }
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+
+      // Closed and opened again (a new page: the state comes back from the workspace state).
+      panel.dispose();
+      await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      await rowsShown(['workspace', 'main', 'exp-high']);
+      assert.equal((await leaves()).join(' '), 'experiment created acc lr loss auc f1');
+      assert.ok(Math.abs((await lrWidth()) - (narrow + 80)) <= 2, 'lr keeps its width');
+      assert.ok((await ui<Row[]>('experimentRows')).find((r) => r.name === 'exp-high')!.starred);
+      assert.match(await ui<string>('webviewText', { selector: '.chips' }), /acc > 0\.5/);
+      assert.equal((await ui<Found[]>('webviewQuery', { selector: '.precision input' }))[0].value, '2');
+      assert.equal((await ui<Found[]>('webviewQuery', { selector: '.only-changed input' }))[0].checked, true);
+      assert.match(await ui<string>('webviewText', { selector: '.th.leaf[data-column$="acc"]' }), /acc\s*↓/, 'the sort kept');
+      assert.deepEqual(await mainBest(), ['0.9'], 'loss: higher is better, as set');
+      await menu('loss', '.menu-item[title="Lower is better"]');
+      await waitFor('exp-high has the best loss again', async () => ((await mainBest()).length === 0 ? true : undefined));
+
+      // Back to every column and row, at 5 digits, for the next test.
+      await ui('webviewClick', { selector: '.chip-remove' });
+      await ui('webviewClick', { selector: '.only-changed input' });
+      await ui('webviewFill', { selector: '.precision input', text: '5' });
+      await ui('webviewClick', { selector: '.columns-button' });
+      await ui('webviewFill', { selector: '.column-search', text: 'epochs' });
+      await screenshot('experiments-column-picker');
+      await ui('webviewClick', { selector: '.column-choice[data-column$="epochs"] input' });
+      await waitFor('every column and row back', async () => ((await leaves()).includes('epochs') && (await names()).length === everyone.length ? true : undefined));
     });
 
     it(`reads ${EXPERIMENTS} experiments × ${PARAMS + METRICS} columns from refs in dvc's layout, and reports first paint and the worst frame while scrolling`, async () => {

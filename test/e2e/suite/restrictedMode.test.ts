@@ -70,6 +70,12 @@ if (data?.scenario === 'restricted') {
       await waitFor('the language server', () => vscode.extensions.getExtension<any>('cairn.cairn')!.exports.languageClient.running?.isRunning());
       await vscode.commands.executeCommand('cairn.runs.focus');
       await screenshot('restricted-mode');
+
+      // The experiments table says in one line why it has no rows (experiments are git commits), with a Trust button.
+      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
+      assert.match(await ui<string>('webviewText', { selector: '.notice' }), /Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted/);
+      assert.equal(await ui<string>('webviewText', { selector: '.notice .trust-button' }), 'Trust');
+      await screenshot('restricted-experiments');
       await vscode.commands.executeCommand(COMMANDS.refresh.id); // one more full read, then look
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
@@ -92,7 +98,8 @@ if (data?.scenario === 'restricted') {
     });
 
     it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
-      await vscode.commands.executeCommand('workbench.trust.manage');
+      // The experiments table's Trust button opens VS Code's trust editor.
+      await ui('webviewClick', { selector: '.notice .trust-button' });
       await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
       await waitFor('the folder to be trusted', () => vscode.workspace.isTrusted);
       await vscode.commands.executeCommand('cairn.runs.focus');
@@ -110,6 +117,11 @@ if (data?.scenario === 'restricted') {
       // The positive control: this setup does run the hook once git runs (Cairn's ls-files, now allowed).
       await waitFor('git to run the fsmonitor hook', () => ranHooks().length > 0);
       await screenshot('restricted-then-trusted', '.part.sidebar');
+      // The experiments table reads the commits now.
+      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
+      const rows = await ui<{ name: string }[]>('experimentRows', { atLeast: 3 });
+      assert.equal(rows[0].name, 'workspace');
+      assert.equal(await ui<string>('webviewText', { selector: '.notice' }), '');
     });
   });
 }
