@@ -61,7 +61,22 @@ export interface PlotData {
   sourceField?: string;
 }
 
-export type ToWebview = { type: 'show'; payload: MetricsPayload };
+/** The revision id of a run training in a temporary tree (`.dvc/tmp/exps/<tree>`): `running:<tree>`. */
+export const LIVE_RUN_PREFIX = 'running:';
+
+/** Plots of runs going on, as the core reads them at a step (src/extension/plotsSnapshot.ts). */
+export interface LivePlots {
+  runs: { id: string; label: string }[];
+  plots: PlotData[];
+}
+
+export type ToWebview =
+  | { type: 'show'; payload: MetricsPayload }
+  /**
+   * Points a run going on added since the last message, per plot (each `PlotData` holds only
+   * the new points, tagged `rev` as in `show`): the page appends them to its charts.
+   */
+  | { type: 'appendPoints'; plots: PlotData[] };
 
 export type FromWebview =
   | { type: 'ready' }
@@ -69,7 +84,9 @@ export type FromWebview =
   | { type: 'rendered'; ms: number; charts: number; points: number }
   | { type: 'setDirection'; key: string; direction: Direction }
   /** `data`: a PNG data URL for charts, the text for csv and markdown. */
-  | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string };
+  | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string }
+  /** An `appendPoints` drawn: for each series it grew, its plot, revision and point count now (sent after the frame). */
+  | { type: 'appended'; plotId: string; revision: string; points: number };
 
 /** The pipeline DAG panel (src/extension/dagPanel.ts ↔ webview/dagView.ts). */
 export type StageState = 'up to date' | 'changed' | 'frozen' | 'not run';
@@ -101,6 +118,7 @@ export const FROM_METRICS: MessageSpec<FromWebview> = {
   rendered: { ms: 'number', charts: 'number', points: 'number' },
   setDirection: { key: 'string', direction: ['higher', 'lower'] },
   export: { format: ['png', 'csv', 'markdown'], suggestedName: 'string', data: 'string' },
+  appended: { plotId: 'string', revision: 'string', points: 'number' },
 };
 
 export const FROM_DAG: MessageSpec<FromDag> = {

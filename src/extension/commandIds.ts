@@ -35,6 +35,7 @@ export const COMMANDS = {
   removeRemote: { id: 'cairn.removeRemote', title: 'Remove Remote', icon: '$(trash)' },
   chooseRunBranches: { id: 'cairn.chooseRunBranches', title: 'Show Other Branches in Runs…', icon: '$(git-branch)' },
   showExperiments: { id: 'cairn.showExperiments', title: 'Show Experiments', icon: '$(beaker)' },
+  plotSelectedExperiments: { id: 'cairn.plotSelectedExperiments', title: 'Plot Selected Experiments', icon: '$(graph-line)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -6,7 +6,7 @@ import type { CheckoutResult } from '../core/outputs/checkout';
 import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
-import type { ExperimentsPayload, PlotData, PlotImage } from '../../webview/messages';
+import type { ExperimentsPayload, LivePlots, PlotData, PlotImage } from '../../webview/messages';
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
@@ -38,6 +38,8 @@ export interface CoreOps {
   remove: { args: { dvcFiles: string[] }; result: RemoveResult };
   runs: { args: { historyLimit: number; branches: string[] }; result: RunsSnapshot };
   plots: { args: { revs: string[] }; result: { plots: PlotData[]; images: PlotImage[]; errors: string[] } };
+  /** The plots of the workspace and of each run training in a temporary tree, as on disk now (live plots). */
+  livePlots: { args: Record<string, never>; result: LivePlots };
   /** `exp show` of the workspace and the last `commits` commits of the current branch, as the experiments table's rows and columns. */
   expShow: { args: { commits: number }; result: ExperimentsPayload };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
@@ -58,7 +60,7 @@ export type CoreOp = keyof CoreOps;
  * no git and no program. Every other one writes the workspace or reaches a remote the
  * repository names, and the worker refuses it until the folder is trusted.
  */
-export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'expShow', 'pipelines', 'remotes']);
+export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'livePlots', 'expShow', 'pipelines', 'remotes']);
 
 export type ToWorker =
   | { id: number; op: CoreOp; root: string; hashJobs?: number; args: unknown }

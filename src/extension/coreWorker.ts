@@ -13,7 +13,7 @@ import type { Progress } from '../core/progress';
 import { runsSnapshot } from './runsSnapshot';
 import { pipelineOutputStatuses } from '../core/pipeline/pipelineOutputs';
 import type { TrackedItem } from './trackedItem';
-import { plotsSnapshot } from './plotsSnapshot';
+import { livePlotsSnapshot, plotsSnapshot } from './plotsSnapshot';
 import { experimentsSnapshot } from './experimentsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
 import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type FromWorker, type RemoteCredentials, type RemoteState, type ToWorker } from './coreProtocol';
@@ -82,6 +82,7 @@ const handlers: Handlers = {
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
+  livePlots: (_args, { repo }) => livePlotsSnapshot(repo),
   expShow: ({ commits }, { repo, signal }) => experimentsSnapshot(repo, { commits, signal }),
   pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
   async remoteStates({ credentials }, { repo, root, signal }) {

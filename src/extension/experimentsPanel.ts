@@ -4,6 +4,7 @@ import { CairnError } from '../core/errors';
 import { FROM_EXPERIMENTS, type ExperimentsPayload, type FromExperiments, type ToExperiments } from '../../webview/messages';
 import type { CoreClient } from './coreClient';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
+import { LivePlotsFeed } from './livePlots';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
 
@@ -50,7 +51,10 @@ export class ExperimentsPanel {
     private readonly log: vscode.LogOutputChannel,
   ) {
     host.onMessage((m) => this.onMessage(m));
+    // A run going on wrote a step (live plots): its row's metrics follow.
+    const live = LivePlotsFeed.onDidStep((root) => root === this.root && void this.refresh());
     host.onDidDispose(() => {
+      live.dispose();
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
       clearTimeout(this.timer);
       this.watchers.forEach((w) => w.dispose());
@@ -72,6 +76,11 @@ export class ExperimentsPanel {
 
   static get open(): ExperimentsPanel | undefined {
     return ExperimentsPanel.current;
+  }
+
+  /** The repository whose table this is. */
+  get repositoryRoot(): string {
+    return this.root;
   }
 
   /** Read the table again (one read at a time; a request meanwhile gets the read after it). */

@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { FROM_METRICS, type Direction, type FromWebview, type PlotData, type PlotImage, type ToWebview } from '../../webview/messages';
+import { FROM_METRICS, type Direction, type FromWebview, type LivePlots, type PlotData, type PlotImage, type ToWebview } from '../../webview/messages';
+import type { CoreClient } from './coreClient';
+import { LivePlotsFeed } from './livePlots';
+import { mergeLivePlots } from './livePoints';
 import type { RunsSnapshot } from './runsSnapshot';
 import { PanelHost, type PanelKind } from './panelHost';
 
 const DIRECTIONS_KEY = 'cairn.metricDirections';
+const MAX_APPENDS_BETWEEN_SHOWS = 200;
 
 const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title: 'Metrics', script: 'metricsView.js', stylesheet: 'metrics.css', accepts: FROM_METRICS };
 
@@ -19,6 +23,11 @@ export class MetricsPanel {
   private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number }>();
   readonly onDidRender = this.rendered.event;
   private payload: Extract<ToWebview, { type: 'show' }>['payload'] | undefined;
+  private live: LivePlotsFeed | undefined;
+  private appendsSinceShow = 0;
+  private readonly appended = new vscode.EventEmitter<{ plotId: string; revision: string; points: number; at: number }>();
+  /** The page drew points a run going on added (`at`: when the extension heard it; for the e2e tests' delays). */
+  readonly onDidAppend = this.appended.event;
 
   private constructor(
     private readonly host: PanelHost<ToWebview, FromWebview>,
@@ -28,7 +37,9 @@ export class MetricsPanel {
     host.onMessage((m) => void this.onMessage(m));
     host.onDidDispose(() => {
       if (MetricsPanel.current === this) MetricsPanel.current = undefined;
+      this.live?.dispose();
       this.rendered.dispose();
+      this.appended.dispose();
     });
   }
 
@@ -40,7 +51,41 @@ export class MetricsPanel {
     current.payload = { ...snapshot, selected, directions: context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), plots: plots.plots, plotImages: plots.images, plotErrors: plots.errors };
     host.panel.title = selected.length === 2 ? `Metrics: ${label(snapshot, selected[0])} ↔ ${label(snapshot, selected[1])}` : 'Metrics';
     host.post({ type: 'show', payload: current.payload });
+    current.appendsSinceShow = 0;
     return current;
+  }
+
+  /**
+   * Grow the plots as runs of `root` train: the workspace's (when it is compared) and those of
+   * `--temp` and queued runs, read on DVCLive's step signal and on writes of plots files.
+   */
+  follow(root: string, core: CoreClient): void {
+    this.live?.dispose();
+    const files = new Set<string>();
+    for (const plot of this.payload?.plots ?? []) {
+      files.add(plot.id);
+      if (plot.sourceField === 'filename') for (const p of plot.points) files.add(String(p.filename));
+    }
+    this.live = new LivePlotsFeed(root, core, [...files], (live) => this.onLive(live), this.log);
+  }
+
+  private onLive(live: LivePlots): void {
+    if (!this.payload) return;
+    const shown = this.payload;
+    // The workspace's plots are live only where the workspace is compared; a temporary tree's always.
+    const plots = live.plots.filter((p) => !p.revisions.includes('workspace') || shown.selected.includes('workspace'));
+    const update = mergeLivePlots(shown.plots, plots);
+    const newRuns = live.runs.filter((r) => !shown.runs.some((known) => known.id === r.id) && plots.some((p) => p.revisions.includes(r.id)));
+    this.payload = { ...shown, plots: update.plots, runs: [...shown.runs, ...newRuns.map((r) => ({ id: r.id, label: r.label, kind: 'experiment' as const }))] };
+    // The host replays a show and every message after it when the page reloads: a long run's
+    // appends are folded into a show now and then, so that list stays short.
+    if (update.appends && newRuns.length === 0 && this.appendsSinceShow < MAX_APPENDS_BETWEEN_SHOWS) {
+      if (update.appends.length) this.host.post({ type: 'appendPoints', plots: update.appends });
+      this.appendsSinceShow++;
+    } else {
+      this.host.post({ type: 'show', payload: this.payload });
+      this.appendsSinceShow = 0;
+    }
   }
 
   static get open(): MetricsPanel | undefined {
@@ -65,6 +110,9 @@ export class MetricsPanel {
       }
       case 'export':
         return this.export(m.format, m.suggestedName, m.data);
+      case 'appended':
+        this.appended.fire({ plotId: m.plotId, revision: m.revision, points: m.points, at: Date.now() });
+        return;
     }
   }
 

@@ -1,0 +1,165 @@
+import { Chart, type ChartDataset } from 'chart.js';
+import type { PlotData } from './messages';
+import { dragRange, positiveOnly, smooth, zoomRange, type XY } from './plotShaping';
+
+/** How the step curves are drawn, as the panel's controls set it (kept in the page's state). */
+export interface StepView {
+  /** 0 (raw) to 0.99: the weight of the moving average (plotShaping.smooth). */
+  smoothing: number;
+  logScale: boolean;
+}
+
+export interface StepStyle {
+  foreground: string;
+  grid: string;
+  colorOf(rev: string): string;
+  labelOf(rev: string, source: string): string;
+}
+
+interface Series {
+  key: string;
+  rev: string;
+  source: string;
+  raw: XY[];
+}
+
+/** Above this many points a series is decimated (LTTB) to about two points per pixel before it is drawn. */
+const DECIMATE_SAMPLES = 1000;
+
+const finite = (v: unknown): number => (v === null || v === undefined || v === '' ? NaN : Number(v));
+
+/**
+ * The chart of one step plot (DVC's linear/simple/smooth templates): each series' raw points are
+ * kept and drawn through the view (smoothing, log scale), zoomed on x (wheel over the chart, or a
+ * drag across it; a double click shows all), decimated by chart.js when long, and grown in place
+ * by a run going on (`append`).
+ */
+export class StepChart {
+  readonly chart: Chart<'line', XY[]>;
+  private readonly series: Series[] = [];
+  private zoom: [number, number] | undefined;
+
+  constructor(
+    canvas: HTMLCanvasElement,
+    private readonly plot: PlotData,
+    private view: StepView,
+    private readonly style: StepStyle,
+  ) {
+    this.add(plot.points);
+    for (const s of this.series) s.raw.sort((a, b) => a.x - b.x);
+    const axis = (title: string) => ({ title: { display: true, text: title, color: style.foreground }, ticks: { color: style.foreground, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { color: style.grid } });
+    this.chart = new Chart<'line', XY[]>(canvas, {
+      type: 'line',
+      data: { datasets: this.series.map((s, i) => this.dataset(s, i)) },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        // Points are {x, y} numbers already: what the decimation plugin needs, and no parsing pass over 100k points.
+        parsing: false,
+        spanGaps: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        plugins: {
+          legend: { display: this.series.length > 1, labels: { color: style.foreground, boxWidth: 10 } },
+          decimation: { enabled: true, algorithm: 'lttb', samples: DECIMATE_SAMPLES, threshold: DECIMATE_SAMPLES },
+        },
+        scales: { x: { ...axis(plot.xLabel), type: 'linear' }, y: { ...axis(plot.yLabel), type: view.logScale ? 'logarithmic' : 'linear' } },
+      },
+    });
+    this.listen(canvas);
+  }
+
+  /** Points this plot's series gained: appended to their series (a new series gets a dataset). Returns each grown series' revision and length. */
+  append(points: Record<string, unknown>[]): { revision: string; points: number }[] {
+    const grown = this.add(points);
+    for (const s of grown) {
+      const index = this.series.indexOf(s);
+      if (index >= this.chart.data.datasets.length) this.chart.data.datasets.push(this.dataset(s, index));
+      else this.chart.data.datasets[index].data = this.drawn(s);
+    }
+    this.chart.options.plugins!.legend!.display = this.series.length > 1;
+    this.chart.update('none');
+    return [...new Set(grown)].map((s) => ({ revision: s.rev, points: s.raw.length }));
+  }
+
+  setView(view: StepView): void {
+    this.view = view;
+    this.chart.options.scales!.y!.type = view.logScale ? 'logarithmic' : 'linear';
+    this.series.forEach((s, i) => (this.chart.data.datasets[i].data = this.drawn(s)));
+    this.chart.update('none');
+  }
+
+  get points(): number {
+    return this.series.reduce((n, s) => n + s.raw.length, 0);
+  }
+
+  private add(points: Record<string, unknown>[]): Series[] {
+    const grown: Series[] = [];
+    for (const point of points) {
+      const rev = String(point.rev);
+      const source = this.plot.sourceField ? String(point[this.plot.sourceField]) : '';
+      const key = `${rev}\u0000${source}`;
+      let s = this.series.find((x) => x.key === key);
+      if (!s) this.series.push((s = { key, rev, source, raw: [] }));
+      s.raw.push({ x: finite(point[this.plot.x]), y: finite(point[this.plot.y]) });
+      grown.push(s);
+    }
+    return grown;
+  }
+
+  private drawn(s: Series): XY[] {
+    const smoothed = smooth(s.raw, this.view.smoothing);
+    return this.view.logScale ? positiveOnly(smoothed) : smoothed;
+  }
+
+  private dataset(s: Series, index: number): ChartDataset<'line', XY[]> {
+    const color = this.style.colorOf(s.rev);
+    // Sources of one revision share its colour, told apart by dashes.
+    const sourceIndex = this.series.filter((x) => x.rev === s.rev).indexOf(s);
+    return {
+      label: this.style.labelOf(s.rev, s.source),
+      data: this.drawn(s),
+      borderColor: color,
+      backgroundColor: color,
+      borderDash: sourceIndex > 0 ? [6, 3 * sourceIndex] : [],
+      pointRadius: s.raw.length > 60 ? 0 : 2,
+      borderWidth: 1.5,
+      // DVC's smooth template draws a smoothed curve; a cubic interpolation stands in for it.
+      tension: this.plot.template === 'smooth' ? 0.4 : 0,
+      order: index,
+    };
+  }
+
+  private extent(): [number, number] {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const s of this.series) for (const p of s.raw) if (Number.isFinite(p.x)) (lo = Math.min(lo, p.x)), (hi = Math.max(hi, p.x));
+    return lo <= hi ? [lo, hi] : [0, 1];
+  }
+
+  private setZoom(range: [number, number] | undefined): void {
+    this.zoom = range;
+    this.chart.options.scales!.x!.min = range?.[0];
+    this.chart.options.scales!.x!.max = range?.[1];
+    this.chart.update('none');
+  }
+
+  private listen(canvas: HTMLCanvasElement): void {
+    canvas.title = 'Wheel or drag to zoom on x; double-click to show all';
+    const xAt = (e: MouseEvent) => this.chart.scales.x.getValueForPixel(e.offsetX) ?? NaN;
+    canvas.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const full = this.extent();
+      this.setZoom(zoomRange(this.zoom ?? full, full, xAt(e), e.deltaY));
+    }, { passive: false });
+    let dragFrom: number | undefined;
+    canvas.addEventListener('mousedown', (e) => (dragFrom = xAt(e)));
+    canvas.addEventListener('mouseup', (e) => {
+      if (dragFrom === undefined) return;
+      const range = dragRange(dragFrom, xAt(e), this.extent());
+      dragFrom = undefined;
+      if (range) this.setZoom(range);
+    });
+    canvas.addEventListener('dblclick', () => this.setZoom(undefined));
+  }
+}
