@@ -74,9 +74,10 @@ export type ToWebview =
   | { type: 'show'; payload: MetricsPayload }
   /**
    * Points a run going on added since the last message, per plot (each `PlotData` holds only
-   * the new points, tagged `rev` as in `show`): the page appends them to its charts.
+   * the new points, tagged `rev` as in `show`): the page appends them to its charts. `runs`: runs
+   * the page has not been told of yet (a run that just started), for their series' labels.
    */
-  | { type: 'appendPoints'; plots: PlotData[] };
+  | { type: 'appendPoints'; plots: PlotData[]; runs: RunInfo[] };
 
 export type FromWebview =
   | { type: 'ready' }

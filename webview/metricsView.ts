@@ -1,5 +1,5 @@
-import { BarController, BarElement, CategoryScale, Chart, Decimation, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip } from 'chart.js';
-import type { Direction, FromWebview, MetricsPayload, PlotData, ToWebview, Value } from './messages';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip } from 'chart.js';
+import type { Direction, FromWebview, MetricsPayload, PlotData, PlotTemplate, RunInfo, ToWebview, Value } from './messages';
 import { compareRows, keyLabels, toCsv, toMarkdown } from './metricsTable';
 import { runColors, THEME_SERIES } from './runColors';
 import { StepChart, type StepView } from './stepCharts';
@@ -7,7 +7,7 @@ import { renderSweep } from './sweepViews';
 
 /** The metrics panel's page: a compare table, history line charts, run bar charts, step plots (live), sweep views (chart.js). */
 
-Chart.register(LineController, LineElement, PointElement, ScatterController, BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Decimation, Tooltip, Legend);
+Chart.register(LineController, LineElement, PointElement, ScatterController, BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
 
 interface State {
   payload: MetricsPayload;
@@ -40,10 +40,17 @@ function theme() {
   };
 }
 
-/** Each run's colour: the compared runs in their order, then the others (runs going on), as runColors gives them. */
+/**
+ * Each run's colour: the compared runs in their order, then the others (runs going on, which
+ * `appendPoints` adds to `p.runs` later, hence asked each time), as runColors gives them.
+ */
 function colorsOf(p: MetricsPayload, t: ReturnType<typeof theme>): (rev: string) => string {
-  const colors = runColors([...p.selected, ...p.runs.map((r) => r.id)], t.series);
-  return (rev) => colors.get(rev) ?? t.series[0];
+  let known = -1;
+  let colors = new Map<string, string>();
+  return (rev) => {
+    if (known !== p.runs.length) (colors = runColors([...p.selected, ...p.runs.map((r) => r.id)], t.series)), (known = p.runs.length);
+    return colors.get(rev) ?? t.series[0];
+  };
 }
 
 const numeric = (v: Value | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -213,6 +220,9 @@ function confusionTables(plot: PlotData, p: MetricsPayload): HTMLElement {
   return box;
 }
 
+/** DVC's templates drawn as step curves (StepChart: smoothing, zoom, log scale, live appends). */
+const STEP_TEMPLATES = new Set<PlotTemplate>(['linear', 'simple', 'smooth']);
+
 function renderPlots(p: MetricsPayload): { section: HTMLElement; points: number } {
   const t = theme();
   const revColor = colorsOf(p, t);
@@ -222,6 +232,14 @@ function renderPlots(p: MetricsPayload): { section: HTMLElement; points: number 
     points += plot.points.length;
     if (plot.template.startsWith('confusion')) {
       grid.append(el('div', { className: 'card' }, el('div', { className: 'card-title' }, el('span', { textContent: plot.title, title: plot.id })), confusionTables(plot, p)));
+      continue;
+    }
+    if (STEP_TEMPLATES.has(plot.template)) {
+      grid.append(chartCard(plot.title, `${plot.id.replace(/[^\w.-]+/g, '_')}.png`, (canvas) => {
+        const step = new StepChart(canvas, plot, view, { foreground: t.foreground, grid: t.grid, colorOf: revColor, labelOf: (rev, source) => [runLabel(p, rev), source].filter(Boolean).join(' · ') });
+        stepCharts.set(plot.id, step);
+        return step.chart as unknown as Chart;
+      }));
       continue;
     }
     const series = seriesOf(plot, p);
@@ -254,11 +272,6 @@ function renderPlots(p: MetricsPayload): { section: HTMLElement; points: number 
       ));
       continue;
     }
-    grid.append(chartCard(plot.title, `${plot.id.replace(/[^\w.-]+/g, '_')}.png`, (canvas) => {
-      const step = new StepChart(canvas, plot, view, { foreground: t.foreground, grid: t.grid, colorOf: revColor, labelOf: (rev, source) => [runLabel(p, rev), source].filter(Boolean).join(' · ') });
-      stepCharts.set(plot.id, step);
-      return step.chart as unknown as Chart;
-    }));
   }
   // Image plots: one card per image, its revisions side by side.
   const imageIds = [...new Set(p.plotImages.map((i) => i.id))];
@@ -330,8 +343,9 @@ function viewControls(): HTMLElement[] {
 }
 
 /** Points of runs going on: each step plot grows in place; anything else is drawn anew. */
-function appendPoints(plots: PlotData[]): void {
+function appendPoints(plots: PlotData[], runs: RunInfo[]): void {
   if (!current) return;
+  current.runs.push(...runs.filter((r) => !current!.runs.some((known) => known.id === r.id)));
   const grown: { plotId: string; revision: string; points: number }[] = [];
   let redraw = false;
   for (const plot of plots) {
@@ -351,7 +365,7 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   if (event.data.type === 'show') {
     vscode.setState({ payload: event.data.payload, view });
     render(event.data.payload);
-  } else if (event.data.type === 'appendPoints') appendPoints(event.data.plots);
+  } else if (event.data.type === 'appendPoints') appendPoints(event.data.plots, event.data.runs);
 });
 
 // Redraw with the new theme colours when the user switches themes.

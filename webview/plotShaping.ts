@@ -12,8 +12,8 @@ export interface XY {
  * first value): `weight` 0 leaves the series as it is, near 1 flattens it. Non-finite y are kept as
  * they are and do not enter the average.
  */
-export function smooth(points: readonly XY[], weight: number): XY[] {
-  if (weight <= 0) return points.slice();
+export function smooth(points: readonly XY[], weight: number): readonly XY[] {
+  if (weight <= 0) return points;
   let last = 0;
   let count = 0;
   return points.map((p) => {
@@ -22,6 +22,59 @@ export function smooth(points: readonly XY[], weight: number): XY[] {
     count++;
     return { x: p.x, y: last / (1 - weight ** count) };
   });
+}
+
+/**
+ * Largest-Triangle-Three-Buckets (Steinarsson, 2013): `samples` points that keep a series' shape —
+ * the first and last, and from each bucket between them the point making the largest triangle
+ * with the one kept before it and the mean of the next bucket. A series no longer than `samples`
+ * is returned as it is. Points without a finite y are left out.
+ */
+export function lttb(points: readonly XY[], samples: number): XY[] {
+  const data = points.every((p) => Number.isFinite(p.y)) ? points : points.filter((p) => Number.isFinite(p.y));
+  if (data.length <= samples || samples < 3) return data.slice();
+  const kept: XY[] = [data[0]];
+  const every = (data.length - 2) / (samples - 2);
+  let a = 0;
+  for (let i = 0; i < samples - 2; i++) {
+    // The mean of the next bucket (the last point for the last bucket).
+    const nextStart = Math.floor((i + 1) * every) + 1;
+    const nextEnd = Math.min(Math.floor((i + 2) * every) + 1, data.length);
+    let meanX = 0;
+    let meanY = 0;
+    for (let j = nextStart; j < nextEnd; j++) (meanX += data[j].x), (meanY += data[j].y);
+    const n = nextEnd - nextStart || 1;
+    meanX /= n;
+    meanY /= n;
+    const start = Math.floor(i * every) + 1;
+    const end = Math.floor((i + 1) * every) + 1;
+    let best = start;
+    let bestArea = -1;
+    for (let j = start; j < end; j++) {
+      const area = Math.abs((data[a].x - meanX) * (data[j].y - data[a].y) - (data[a].x - data[j].x) * (meanY - data[a].y));
+      if (area > bestArea) (bestArea = area), (best = j);
+    }
+    kept.push(data[best]);
+    a = best;
+  }
+  kept.push(data[data.length - 1]);
+  return kept;
+}
+
+/** The points of a series sorted by x that a chart over `range` shows, with one more on each side so the line reaches the edges. */
+export function visiblePoints(points: readonly XY[], range: readonly [number, number] | undefined): readonly XY[] {
+  if (!range) return points;
+  const firstAtOrAfter = (x: number) => {
+    let lo = 0;
+    let hi = points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (points[mid].x < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return points.slice(Math.max(0, firstAtOrAfter(range[0]) - 1), Math.min(points.length, firstAtOrAfter(range[1]) + 1 + 1));
 }
 
 /**

@@ -10,7 +10,7 @@ export interface SweepStyle {
   keyLabel(key: string): string;
 }
 
-const short = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+const short = (v: number) => String(Number(v.toPrecision(4)));
 
 /**
  * The sweep views of the compared runs: a metric against a param (a point per run) and parallel
@@ -38,7 +38,7 @@ export function renderSweep(p: MetricsPayload, style: SweepStyle, card: (title: 
     const points = paramScatter(runs, paramPick.value, metricPick.value);
     return { datasets: [{ data: points.map(({ x, y }) => ({ x, y })), pointBackgroundColor: points.map((q) => style.colorOf(q.id)), pointBorderColor: points.map((q) => style.colorOf(q.id)), pointRadius: 4, ids: points.map((q) => q.id) }] };
   };
-  const scatterCard = card('Metric versus param', 'metric-vs-param.png', (canvas) => {
+  const scatterCard = card('Metric vs param', 'metric-vs-param.png', (canvas) => {
     scatter = new Chart(canvas, {
       type: 'scatter',
       data: scatterData(),
@@ -83,8 +83,9 @@ export function renderSweep(p: MetricsPayload, style: SweepStyle, card: (title: 
           tooltip: { callbacks: { label: (item) => { const a = axes[item.dataIndex]; return `${item.dataset.label}: ${short(a.min + (item.parsed.y ?? 0) * (a.max - a.min))}`; } } },
         },
         scales: {
-          x: { ticks: { color: style.foreground, maxRotation: 0, autoSkip: false }, grid: { color: style.grid } },
-          y: { min: 0, max: 1, ticks: { display: false }, grid: { color: style.grid } },
+          x: { ticks: { color: style.foreground, maxRotation: 0, autoSkip: false }, grid: { color: style.foreground } },
+          // A little room above and below, so lines at an axis' ends are not cut.
+          y: { min: -0.05, max: 1.05, ticks: { display: false }, grid: { display: false } },
         },
       },
     }),

@@ -75,12 +75,14 @@ export class MetricsPanel {
     // The workspace's plots are live only where the workspace is compared; a temporary tree's always.
     const plots = live.plots.filter((p) => !p.revisions.includes('workspace') || shown.selected.includes('workspace'));
     const update = mergeLivePlots(shown.plots, plots);
-    const newRuns = live.runs.filter((r) => !shown.runs.some((known) => known.id === r.id) && plots.some((p) => p.revisions.includes(r.id)));
-    this.payload = { ...shown, plots: update.plots, runs: [...shown.runs, ...newRuns.map((r) => ({ id: r.id, label: r.label, kind: 'experiment' as const }))] };
+    const newRuns = live.runs
+      .filter((r) => !shown.runs.some((known) => known.id === r.id) && plots.some((p) => p.revisions.includes(r.id)))
+      .map((r) => ({ id: r.id, label: r.label, kind: 'experiment' as const }));
+    this.payload = { ...shown, plots: update.plots, runs: [...shown.runs, ...newRuns] };
     // The host replays a show and every message after it when the page reloads: a long run's
     // appends are folded into a show now and then, so that list stays short.
-    if (update.appends && newRuns.length === 0 && this.appendsSinceShow < MAX_APPENDS_BETWEEN_SHOWS) {
-      if (update.appends.length) this.host.post({ type: 'appendPoints', plots: update.appends });
+    if (update.appends && this.appendsSinceShow < MAX_APPENDS_BETWEEN_SHOWS) {
+      if (update.appends.length) this.host.post({ type: 'appendPoints', plots: update.appends, runs: newRuns });
       this.appendsSinceShow++;
     } else {
       this.host.post({ type: 'show', payload: this.payload });

@@ -1,5 +1,6 @@
 import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
+import { queueStates } from '../core/experiments/runQueue';
 import { plotsDiff, plotTemplateOf } from '../core/metrics/plots';
 import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage } from '../../webview/messages';
 
@@ -45,7 +46,10 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
  */
 export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
   const live: LivePlots = { runs: [{ id: 'workspace', label: 'workspace' }], plots: (await plotsSnapshot(repo, ['workspace'])).plots };
-  for (const tree of tempRunTrees(repo)) {
+  const trees = tempRunTrees(repo);
+  // A tree does not say which run it is; one running entry of Cairn's queue and one tree are that run.
+  const running = trees.length === 1 ? (await queueStates(repo)).filter((s) => s.status === 'running') : [];
+  for (const tree of trees) {
     const id = `${LIVE_RUN_PREFIX}${tree.name}`;
     let plots: PlotData[];
     try {
@@ -59,7 +63,7 @@ export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
     } catch {
       continue; // the run ended and its tree went while it was read
     }
-    live.runs.push({ id, label: `running (${tree.name})` });
+    live.runs.push({ id, label: running.length === 1 ? `${running[0].entry.name} (running)` : `running (${tree.name})` });
     for (const plot of plots) live.plots.push({ ...plot, revisions: [id], points: plot.points.map((p) => ({ ...p, rev: id })) });
   }
   return live;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentsWorkspace, makeLivePlotsWorkspace, makeRestrictedWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 
 const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
@@ -194,6 +194,24 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 1, 'the multi-root test did not run');
+  });
+
+  it('draws a queued DVCLive run live in the plots panel, the sweep views, and a 100k-point series decimated', async function () {
+    this.timeout(6 * 60_000);
+    const { workspace, stepTimes } = makeLivePlotsWorkspace();
+    const result = await runInVsCode({
+      workspace,
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'liveplots'),
+      server,
+      timeoutMs: 300_000,
+      data: { scenario: 'liveplots', stepTimes },
+      grep: 'Live plots',
+      uiSteps: { webviewText, webviewScroll },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 3, 'the live plots tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

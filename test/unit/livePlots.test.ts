@@ -6,7 +6,7 @@ import { Repo } from '../../src/core/repo/repo';
 import { mergeLivePlots } from '../../src/extension/livePoints';
 import { livePlotsSnapshot } from '../../src/extension/plotsSnapshot';
 import { checkMessage, FROM_METRICS, type PlotData } from '../../webview/messages';
-import { dragRange, paramScatter, parallelCoordinates, positiveOnly, smooth, varyingNumericKeys, zoomRange } from '../../webview/plotShaping';
+import { dragRange, lttb, paramScatter, parallelCoordinates, positiveOnly, smooth, varyingNumericKeys, visiblePoints, zoomRange } from '../../webview/plotShaping';
 import { runColor, runColors } from '../../webview/runColors';
 import { cairnOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
 
@@ -124,5 +124,27 @@ describe('plots panel shaping (webview/plotShaping, webview/runColors)', () => {
     assert.deepEqual([...colors.values()].slice(0, 6), palette);
     assert.equal(new Set(colors.values()).size, 40, 'every run its own colour');
     assert.equal(colors.get('exp-7'), runColor(7, palette), 'the same function gives the table the same colour');
+  });
+});
+
+describe('decimation (webview/plotShaping lttb, visiblePoints)', () => {
+  const series = (n: number, y: (i: number) => number) => Array.from({ length: n }, (_, i) => ({ x: i, y: y(i) }));
+
+  it('keeps a short series as it is, and a long one as `samples` points: the ends, in order, its peaks', () => {
+    assert.deepEqual(lttb(series(5, (i) => i), 10), series(5, (i) => i));
+    const long = series(100_000, (i) => Math.sin(i / 5000) + (i === 31_337 ? 50 : 0) + (i === 77_777 ? -50 : 0));
+    const kept = lttb(long, 1000);
+    assert.equal(kept.length, 1000);
+    assert.deepEqual([kept[0], kept[kept.length - 1]], [long[0], long[long.length - 1]]);
+    assert.ok(kept.every((p, i) => i === 0 || p.x > kept[i - 1].x), 'in x order, no point twice');
+    assert.ok(kept.some((p) => p.x === 31_337) && kept.some((p) => p.x === 77_777), 'a spike survives');
+    assert.deepEqual(lttb([{ x: 0, y: 1 }, { x: 1, y: NaN }, { x: 2, y: 3 }], 10), [{ x: 0, y: 1 }, { x: 2, y: 3 }]);
+  });
+
+  it('takes the points of a zoomed range, one beyond each end', () => {
+    const s = series(100, (i) => i);
+    assert.equal(visiblePoints(s, undefined), s);
+    assert.deepEqual(visiblePoints(s, [10.5, 20]).map((p) => p.x), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
+    assert.deepEqual(visiblePoints(s, [-5, 2]).map((p) => p.x), [0, 1, 2, 3]);
   });
 });
