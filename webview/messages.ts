@@ -81,8 +81,11 @@ export type ToWebview =
 
 export type FromWebview =
   | { type: 'ready' }
-  /** Time from receiving a payload to every chart drawn (for the report and the e2e test). */
-  | { type: 'rendered'; ms: number; charts: number; points: number }
+  /**
+   * Time from receiving a payload to every chart drawn (for the report and the e2e test), and the
+   * longest a step plot took to draw (its points shaped and decimated, then chart.js's first render).
+   */
+  | { type: 'rendered'; ms: number; charts: number; points: number; slowestPlotMs: number }
   | { type: 'setDirection'; key: string; direction: Direction }
   /** `data`: a PNG data URL for charts, the text for csv and markdown. */
   | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string }
@@ -116,7 +119,7 @@ export type MessageSpec<M extends { type: string }> = {
 
 export const FROM_METRICS: MessageSpec<FromWebview> = {
   ready: {},
-  rendered: { ms: 'number', charts: 'number', points: 'number' },
+  rendered: { ms: 'number', charts: 'number', points: 'number', slowestPlotMs: 'number' },
   setDirection: { key: 'string', direction: ['higher', 'lower'] },
   export: { format: ['png', 'csv', 'markdown'], suggestedName: 'string', data: 'string' },
   appended: { plotId: 'string', revision: 'string', points: 'number' },

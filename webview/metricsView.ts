@@ -299,7 +299,7 @@ function render(p: MetricsPayload): void {
   if (failed.length) root.append(el('div', { className: 'notice' }, `Could not read ${failed.map((r) => `${r.label} (${r.error})`).join('; ')}`));
   if (p.metricKeys.length === 0 && p.paramKeys.length === 0 && p.plots.length === 0 && p.plotImages.length === 0) {
     root.append(el('div', { className: 'empty' }, el('h2', { textContent: 'No metrics, params or plots yet' }), el('p', { textContent: 'Declare metrics files in dvc.yaml (a top-level `metrics:` list, or `metrics:` outputs of a stage), params in params.yaml and plots under `plots:`; they will show here for every commit.' })));
-    post({ type: 'rendered', ms: performance.now() - started, charts: 0, points: 0 });
+    post({ type: 'rendered', ms: performance.now() - started, charts: 0, points: 0, slowestPlotMs: 0 });
     return;
   }
   if (p.metricKeys.length || p.paramKeys.length) root.append(renderTable(p));
@@ -313,7 +313,9 @@ function render(p: MetricsPayload): void {
   const plots = renderPlots(p);
   if (p.plots.length || p.plotImages.length || p.plotErrors.length) root.append(plots.section);
   // Reported once the browser has painted the charts.
-  requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, charts: charts.length, points: history.points + plots.points }));
+  requestAnimationFrame(() =>
+    post({ type: 'rendered', ms: performance.now() - started, charts: charts.length, points: history.points + plots.points, slowestPlotMs: Math.max(0, ...[...stepCharts.values()].map((c) => c.drawMs)) }),
+  );
 }
 
 /** The sweep views of the compared runs (metric versus param, parallel coordinates), when something varies. */

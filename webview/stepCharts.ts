@@ -40,6 +40,8 @@ const finite = (v: unknown): number => (v === null || v === undefined || v === '
  */
 export class StepChart {
   readonly chart: Chart<'line', XY[]>;
+  /** How long this chart took to draw first: its points shaped (here) and chart.js's first update and render (which wait until the canvas is in the page). */
+  drawMs = 0;
   private readonly series: Series[] = [];
   private zoom: [number, number] | undefined;
 
@@ -49,12 +51,25 @@ export class StepChart {
     private view: StepView,
     private readonly style: StepStyle,
   ) {
+    const started = performance.now();
     this.add(plot.points);
     for (const s of this.series) s.raw.sort((a, b) => a.x - b.x);
+    let updateStarted: number | undefined;
+    const firstDraw = {
+      id: 'cairnFirstDraw',
+      // chart.js updates once detached (no render), then again when the canvas is in the page, and renders.
+      beforeUpdate: () => void (updateStarted = performance.now()),
+      afterRender: () => {
+        if (updateStarted !== undefined && this.drawMs === 0) this.drawMs = shapeMs + performance.now() - updateStarted;
+      },
+    };
     const axis = (title: string) => ({ title: { display: true, text: title, color: style.foreground }, ticks: { color: style.foreground, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { color: style.grid } });
+    const datasets = this.series.map((s, i) => this.dataset(s, i));
+    const shapeMs = performance.now() - started;
     this.chart = new Chart<'line', XY[]>(canvas, {
       type: 'line',
-      data: { datasets: this.series.map((s, i) => this.dataset(s, i)) },
+      data: { datasets },
+      plugins: [firstDraw],
       options: {
         animation: false,
         responsive: true,
@@ -72,6 +87,7 @@ export class StepChart {
     });
     this.listen(canvas);
   }
+
 
   /** Points this plot's series gained: appended to their series (a new series gets a dataset). Returns each grown series' revision and length. */
   append(points: Record<string, unknown>[]): { revision: string; points: number }[] {

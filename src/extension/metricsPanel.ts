@@ -19,8 +19,8 @@ const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title
 export class MetricsPanel {
   private static current: MetricsPanel | undefined;
   /** The last render the page reported (for the log and the e2e tests). */
-  lastRender: { ms: number; charts: number; points: number } | undefined;
-  private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number }>();
+  lastRender: { ms: number; charts: number; points: number; slowestPlotMs: number } | undefined;
+  private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number; slowestPlotMs: number }>();
   readonly onDidRender = this.rendered.event;
   private payload: Extract<ToWebview, { type: 'show' }>['payload'] | undefined;
   private live: LivePlotsFeed | undefined;
@@ -97,7 +97,7 @@ export class MetricsPanel {
   private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'rendered':
-        this.lastRender = { ms: m.ms, charts: m.charts, points: m.points };
+        this.lastRender = { ms: m.ms, charts: m.charts, points: m.points, slowestPlotMs: m.slowestPlotMs };
         this.log.info(`metrics panel drew ${m.charts} charts (${m.points} points) in ${Math.round(m.ms)} ms`);
         this.rendered.fire(this.lastRender);
         return;

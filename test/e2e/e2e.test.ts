@@ -198,7 +198,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
 
   it('draws a queued DVCLive run live in the plots panel, the sweep views, and a 100k-point series decimated', async function () {
     this.timeout(6 * 60_000);
-    const { workspace, stepTimes } = makeLivePlotsWorkspace();
+    const { workspace, stepTimes, python } = makeLivePlotsWorkspace();
     const result = await runInVsCode({
       workspace,
       extensionPath: REPO_ROOT,
@@ -206,12 +206,12 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir: path.join(screenshotsDir, 'liveplots'),
       server,
       timeoutMs: 300_000,
-      data: { scenario: 'liveplots', stepTimes },
+      data: { scenario: 'liveplots', stepTimes, python },
       grep: 'Live plots',
       uiSteps: { webviewText, webviewScroll },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 3, 'the live plots tests did not run');
+    assert.equal(result.passed, 4, 'the live plots tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

@@ -104,9 +104,9 @@ export function makeTwoRepositoryWorkspace(): string {
  * python) that logs `acc` each step and, right after each `next_step()` (which writes the plots
  * files, then DVCLive's step signal), appends `<step> <unix time>` to `stepTimes` (outside the
  * folder); its steps and the sleep between them are params. The baseline (3 steps, no sleep) run
- * by `cairn repro` and committed.
+ * by `cairn repro` and committed. `python`: the virtualenv's, for DVCLive run outside a pipeline.
  */
-export function makeLivePlotsWorkspace(): { workspace: string; stepTimes: string } {
+export function makeLivePlotsWorkspace(): { workspace: string; stepTimes: string; python: string } {
   const python = ensureDvclive();
   const stepTimes = path.join(tempDir('cairn-e2e-steps-'), 'steps.txt');
   const workspace = tempGitRepo();
@@ -135,5 +135,5 @@ export function makeLivePlotsWorkspace(): { workspace: string; stepTimes: string
   git(workspace, 'add', '-A');
   git(workspace, 'commit', '-q', '-m', 'baseline');
   fs.rmSync(stepTimes, { force: true });
-  return { workspace, stepTimes };
+  return { workspace, stepTimes, python };
 }
