@@ -66,7 +66,8 @@ export const LIVE_RUN_PREFIX = 'running:';
 
 /** Plots of runs going on, as the core reads them at a step (src/extension/plotsSnapshot.ts). */
 export interface LivePlots {
-  runs: { id: string; label: string }[];
+  /** `experiment`: the name of the experiment a temporary tree runs, when known; `metrics`: its metrics files as on disk now, by experiments-table column id. */
+  runs: { id: string; label: string; experiment?: string; metrics?: Record<string, Value> }[];
   plots: PlotData[];
 }
 

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
-import { FROM_EXPERIMENTS, type ExperimentsPayload, type FromExperiments, type ToExperiments } from '../../webview/messages';
+import { FROM_EXPERIMENTS, type ExperimentsPayload, type FromExperiments, type ToExperiments, type Value } from '../../webview/messages';
 import type { CoreClient } from './coreClient';
-import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
+import { EXPERIMENT_COMMITS, withLiveMetrics } from './experimentsSnapshot';
 import { LivePlotsFeed } from './livePlots';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
@@ -42,6 +42,8 @@ export class ExperimentsPanel {
   payload: ExperimentsPayload | undefined;
   readonly renders: (TableRendered & { at: number })[] = [];
   lastScroll: TableScrolled | undefined;
+  /** The metrics of queued runs going on as their files are now (experiment name → column id → value): `exp show` has none for them. */
+  private liveMetrics = new Map<string, Record<string, Value>>();
   /** The ids of the rows selected in the page, in table order (its `selection` message). */
   selection: string[] = [];
 
@@ -52,7 +54,11 @@ export class ExperimentsPanel {
   ) {
     host.onMessage((m) => this.onMessage(m));
     // A run going on wrote a step (live plots): its row's metrics follow.
-    const live = LivePlotsFeed.onDidStep((root) => root === this.root && void this.refresh());
+    const live = LivePlotsFeed.onDidStep((step) => {
+      if (step.root !== this.root) return;
+      this.liveMetrics = new Map(step.runs.filter((r) => r.experiment && r.metrics).map((r) => [r.experiment!, r.metrics!]));
+      void this.refresh();
+    });
     host.onDidDispose(() => {
       live.dispose();
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
@@ -95,7 +101,7 @@ export class ExperimentsPanel {
       const payload = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
       if (root !== this.root) return;
       const firstOfRoot = this.payloadRoot !== root;
-      this.payload = { ...payload, repository: folderName(root) };
+      this.payload = { ...withLiveMetrics(payload, this.liveMetrics), repository: folderName(root) };
       this.payloadRoot = root;
       if (firstOfRoot && payload.rows.length > FIRST_ROWS) {
         // The page has nothing of this table yet: its top rows first. A refresh is sent whole,

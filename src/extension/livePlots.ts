@@ -14,7 +14,13 @@ const SIGNALS = ['.dvc/tmp/exps/run/DVCLIVE_*', '.dvc/tmp/exps/tmp*/**/*.{tsv,cs
 /** Events of one write (a file and its signal) read once. */
 const DEBOUNCE_MS = 20;
 
-const stepped = new vscode.EventEmitter<string>();
+/** A step of runs going on in the repository at `root`, and what the runs are now. */
+export interface LiveStep {
+  root: string;
+  runs: LivePlots['runs'];
+}
+
+const stepped = new vscode.EventEmitter<LiveStep>();
 
 /**
  * Live plots of one repository: file events (no polling of git or of files), then the plots of
@@ -22,7 +28,7 @@ const stepped = new vscode.EventEmitter<string>();
  * read after it).
  */
 export class LivePlotsFeed implements vscode.Disposable {
-  /** A run going on in a repository (its root) wrote a step: the experiments table reads its rows again. */
+  /** A run going on in a repository wrote a step: the experiments table reads its rows again, with the run's metrics as they are now. */
   static readonly onDidStep = stepped.event;
   private readonly watchers: vscode.FileSystemWatcher[];
   private readonly reads = new RefreshQueue(() => this.read());
@@ -56,7 +62,7 @@ export class LivePlotsFeed implements vscode.Disposable {
       const live = await this.core.call('livePlots', this.root, {});
       if (this.disposed) return;
       this.onRead(live);
-      stepped.fire(this.root);
+      stepped.fire({ root: this.root, runs: live.runs });
     } catch (err) {
       this.log.warn(`live plots of ${this.root}: ${(err as Error).message}`);
     }

@@ -2,7 +2,9 @@ import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
 import { queueStates } from '../core/experiments/runQueue';
 import { plotsDiff, plotTemplateOf } from '../core/metrics/plots';
-import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage } from '../../webview/messages';
+import { show } from '../core/metrics/show';
+import { metricCells } from './experimentsSnapshot';
+import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage, type Value } from '../../webview/messages';
 
 /** The DVC plots of `revs` as the metrics panel draws them (computed in the core worker); images as `data:` URLs. */
 export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots: PlotData[]; images: PlotImage[]; errors: string[] }> {
@@ -52,18 +54,21 @@ export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
   for (const tree of trees) {
     const id = `${LIVE_RUN_PREFIX}${tree.name}`;
     let plots: PlotData[];
+    let metrics: Record<string, Value> | undefined;
     try {
       // The tree's repository borrows the main one's hash threads; nothing here hashes.
       const tmpRepo = Repo.open(tree.root, { pool: repo.pool });
       try {
         plots = (await plotsSnapshot(tmpRepo, ['workspace'])).plots;
+        // `show` names the workspace '' (as dvc's JSON does).
+        if (running.length === 1) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
       } finally {
         await tmpRepo.close();
       }
     } catch {
       continue; // the run ended and its tree went while it was read
     }
-    live.runs.push({ id, label: running.length === 1 ? `${running[0].entry.name} (running)` : `running (${tree.name})` });
+    live.runs.push(running.length === 1 ? { id, label: `${running[0].entry.name} (running)`, experiment: running[0].entry.name, metrics } : { id, label: `running (${tree.name})` });
     for (const plot of plots) live.plots.push({ ...plot, revisions: [id], points: plot.points.map((p) => ({ ...p, rev: id })) });
   }
   return live;

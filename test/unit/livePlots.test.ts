@@ -5,6 +5,7 @@ import { tempRunTrees } from '../../src/core/experiments/liveRuns';
 import { Repo } from '../../src/core/repo/repo';
 import { mergeLivePlots } from '../../src/extension/livePoints';
 import { livePlotsSnapshot } from '../../src/extension/plotsSnapshot';
+import { metricCells, withLiveMetrics } from '../../src/extension/experimentsSnapshot';
 import { checkMessage, FROM_METRICS, type PlotData } from '../../webview/messages';
 import { dragRange, lttb, paramScatter, parallelCoordinates, positiveOnly, smooth, varyingNumericKeys, visiblePoints, zoomRange } from '../../webview/plotShaping';
 import { runColor, runColors } from '../../webview/runColors';
@@ -146,5 +147,23 @@ describe('decimation (webview/plotShaping lttb, visiblePoints)', () => {
     assert.equal(visiblePoints(s, undefined), s);
     assert.deepEqual(visiblePoints(s, [10.5, 20]).map((p) => p.x), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]);
     assert.deepEqual(visiblePoints(s, [-5, 2]).map((p) => p.x), [0, 1, 2, 3]);
+  });
+});
+
+describe('the experiments table follows a run going on (src/extension/experimentsSnapshot metricCells, withLiveMetrics)', () => {
+  const id = (...parts: string[]) => parts.join('\u001f');
+
+  it('gives a running experiment\'s row the metrics its files hold now, only in the columns the table has', () => {
+    const cells = metricCells({ 'eval/metrics.json': { data: { acc: 0.4, step: 3, nested: { f1: 0.5 } } }, 'bad.json': {} });
+    assert.deepEqual(cells, { [id('metrics', 'eval/metrics.json', 'acc')]: 0.4, [id('metrics', 'eval/metrics.json', 'step')]: 3, [id('metrics', 'eval/metrics.json', 'nested', 'f1')]: 0.5 });
+    const columns = [
+      { id: id('params', 'params.yaml', 'lr'), kind: 'params' as const, file: 'params.yaml', path: ['lr'] },
+      { id: id('metrics', 'eval/metrics.json', 'acc'), kind: 'metrics' as const, file: 'eval/metrics.json', path: ['acc'] },
+    ];
+    const row = (label: string, state: 'running' | 'success', values: (number | null)[]) => ({ id: `b:${label}:c`, kind: 'experiment' as const, label, parent: 'b', state, created: null, values });
+    const payload = { repository: 'r', pending: 0, columns, rows: [row('live-exp', 'running', [0.2, null]), row('done', 'success', [0.1, 0.9]), row('other', 'running', [0.3, null])] };
+    const shown = withLiveMetrics(payload, new Map([['live-exp', cells], ['done', cells]]));
+    assert.deepEqual(shown.rows.map((r) => r.values), [[0.2, 0.4], [0.1, 0.9], [0.3, null]], 'a finished row keeps its recorded values');
+    assert.equal(withLiveMetrics(payload, new Map()), payload);
   });
 });

@@ -40,6 +40,7 @@ if (data?.scenario === 'liveplots') {
     });
 
     it(`grows the plot of a queued DVCLive run as it trains (${STEPS} steps), each step drawn soon after its signal`, async () => {
+      const table = await vscode.commands.executeCommand<{ payload?: { columns: { id: string }[]; rows: { label: string; state?: string; values: unknown[] }[] } }>(COMMANDS.showExperiments.id);
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showMetrics.id);
       await nextRender(panel);
       const drawn: Appended[] = [];
@@ -47,6 +48,13 @@ if (data?.scenario === 'liveplots') {
       cli('exp', 'run', '--queue', '-S', `train.steps=${STEPS}`, '-S', 'train.sleep=0.5', '-n', 'live-exp');
       cli('queue', 'start');
       await waitFor('half the steps drawn', () => drawn.some((a) => a.points >= STEPS / 2), 120_000);
+      // The table's row of the run follows its metrics (exp show has none for a run going on).
+      const accColumn = table.payload!.columns.findIndex((c) => c.id === ['metrics', 'eval/metrics.json', 'acc'].join('\u001f'));
+      const liveAcc = await waitFor('the running row\'s acc in the table', () => {
+        const row = table.payload!.rows.find((r) => r.label === 'live-exp' && r.state === 'running');
+        return typeof row?.values[accColumn] === 'number' ? (row.values[accColumn] as number) : undefined;
+      }, 10_000);
+      assert.ok(liveAcc > 0 && liveAcc < 0.1, `acc ${liveAcc} while running (0.1 at the end)`);
       await ui('webviewScroll', { selector: 'h2:text("Plots")' });
       await screenshot('live-plot');
       await waitFor('every step drawn', () => drawn.some((a) => a.points >= STEPS), 60_000);
