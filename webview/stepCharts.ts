@@ -168,6 +168,8 @@ export class StepChart {
 
   private setZoom(range: [number, number] | undefined): void {
     this.zoom = range;
+    // The x range shown, on the element (for the e2e tests: a canvas has no text).
+    this.chart.canvas.dataset.xRange = range ? range.join(',') : '';
     this.chart.options.scales!.x!.min = range?.[0];
     this.chart.options.scales!.x!.max = range?.[1];
     // Decimated anew from the points in range: zooming in shows detail.
@@ -177,6 +179,7 @@ export class StepChart {
 
   private listen(canvas: HTMLCanvasElement): void {
     canvas.title = 'Wheel or drag to zoom on x; double-click to show all';
+    canvas.dataset.plot = this.plot.id;
     const xAt = (e: MouseEvent) => this.chart.scales.x.getValueForPixel(e.offsetX) ?? NaN;
     canvas.addEventListener('wheel', (e) => {
       e.preventDefault();

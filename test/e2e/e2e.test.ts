@@ -17,6 +17,20 @@ const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: 
   throw new Error(`no webview element matches ${args.selector}`);
 };
 
+/** Turn the mouse wheel over the middle of `selector` inside a webview; returns its `data-x-range` after (a zoomed chart's x range). */
+const webviewWheel: UiStep = async (page, args: { selector: string; deltaY: number }) => {
+  for (const frame of page.frames()) {
+    const found = await frame.$(args.selector).catch(() => null);
+    if (!found) continue;
+    const box = (await found.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, args.deltaY);
+    await page.waitForTimeout(200);
+    return found.getAttribute('data-x-range');
+  }
+  throw new Error(`no webview element matches ${args.selector}`);
+};
+
 /** Scroll a webview so that `selector` is at the top of its page. */
 const webviewScroll: UiStep = async (page, args: { selector: string }) => {
   for (const frame of page.frames()) {
@@ -208,7 +222,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 300_000,
       data: { scenario: 'liveplots', stepTimes, python },
       grep: 'Live plots',
-      uiSteps: { webviewText, webviewScroll },
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewWheel },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 4, 'the live plots tests did not run');

@@ -131,6 +131,11 @@ if (data?.scenario === 'liveplots') {
       assert.ok(render.slowestPlotMs > 0 && render.slowestPlotMs < 200, `the ${BIG}-point plot took ${render.slowestPlotMs} ms to draw (goal: under 200 ms)`);
       await ui('webviewScroll', { selector: 'h2:text("Plots")' });
       await screenshot('decimated-100k');
+      // The wheel zooms x in around the cursor (the series decimated anew from the points in range); log scale on.
+      const range = (await ui<string>('webviewWheel', { selector: 'canvas[data-plot="loss.tsv"]', deltaY: -300 })).split(',').map(Number);
+      assert.ok(range.length === 2 && range[0] >= 0 && range[1] <= BIG - 1 && range[1] - range[0] < 0.9 * (BIG - 1), `x range after the wheel: ${range}`);
+      await ui('webviewClick', { selector: 'input.log-scale' });
+      await screenshot('zoomed-log-scale');
     });
   });
 }
