@@ -466,7 +466,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
      */
     async plotSelectedExperiments(context?: { rowId?: unknown }) {
       const table = ExperimentsPanel.open;
-      const root = table?.repositoryRoot || repositoryRoot(ctx);
+      // The table's repository; without a table, the editor's or the one picked (never silently the first).
+      const root = await chosenRepository(ctx, table?.repositoryRoot);
       const snapshot = await ctx.runs.snapshot(root);
       const row = typeof context?.rowId === 'string' ? context.rowId : undefined;
       let ids = table ? (row && !table.selection.includes(row) ? [row] : table.selection) : [];

@@ -75,6 +75,7 @@ export class MetricsPanel {
     // The workspace's plots are live only where the workspace is compared; a temporary tree's always.
     const plots = live.plots.filter((p) => !p.revisions.includes('workspace') || shown.selected.includes('workspace'));
     const update = mergeLivePlots(shown.plots, plots);
+    if (update.appends?.length === 0) return; // nothing new (a file event of another kind)
     const newRuns = live.runs
       .filter((r) => !shown.runs.some((known) => known.id === r.id) && plots.some((p) => p.revisions.includes(r.id)))
       .map((r) => ({ id: r.id, label: r.label, kind: 'experiment' as const }));
@@ -82,7 +83,7 @@ export class MetricsPanel {
     // The host replays a show and every message after it when the page reloads: a long run's
     // appends are folded into a show now and then, so that list stays short.
     if (update.appends && this.appendsSinceShow < MAX_APPENDS_BETWEEN_SHOWS) {
-      if (update.appends.length) this.host.post({ type: 'appendPoints', plots: update.appends, runs: newRuns });
+      this.host.post({ type: 'appendPoints', plots: update.appends, runs: newRuns });
       this.appendsSinceShow++;
     } else {
       this.host.post({ type: 'show', payload: this.payload });
