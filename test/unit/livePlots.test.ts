@@ -54,6 +54,21 @@ describe('live plots: what a run going on adds (src/extension/livePoints, plotsS
     writeFiles(tree, files(3));
     // A link named like a tree (a repository may bring one): not read.
     fs.symlinkSync(tree, path.join(root, '.dvc', 'tmp', 'exps', 'tmpzz99zz'));
+    // Nor a tree whose repository folder is reached through a link on the way (the repository a subfolder of its git repository).
+    const sub = tempGitRepo();
+    writeFiles(sub, { 'a/project/.dvc/config': '' });
+    const exps = path.join(sub, 'a', 'project', '.dvc', 'tmp', 'exps');
+    const elsewhere = path.join(sub, 'elsewhere');
+    fs.mkdirSync(path.join(elsewhere, 'project', '.dvc'), { recursive: true });
+    fs.mkdirSync(path.join(exps, 'tmpcc33dd'), { recursive: true });
+    fs.symlinkSync(elsewhere, path.join(exps, 'tmpcc33dd', 'a'));
+    fs.mkdirSync(path.join(exps, 'tmpee44ff', 'a', 'project', '.dvc'), { recursive: true });
+    const subRepo = Repo.open(path.join(sub, 'a', 'project'));
+    try {
+      assert.deepEqual(tempRunTrees(subRepo).map((t) => [t.name, path.relative(exps, t.root)]), [['tmpee44ff', path.join('tmpee44ff', 'a', 'project')]]);
+    } finally {
+      await subRepo.close();
+    }
     const repo = Repo.open(root);
     try {
       assert.deepEqual(tempRunTrees(repo).map((t) => t.name), ['tmpab12cd']);

@@ -25,13 +25,17 @@ export function tempRunTrees(repo: Repo): TempRunTree[] {
     if (!st?.isDirectory()) return [];
   }
   const relRoot = path.relative(repo.scm?.root ?? repo.root, repo.root);
+  const realExps = fs.realpathSync(exps);
   const trees: TempRunTree[] = [];
   for (const entry of fs.readdirSync(exps, { withFileTypes: true })) {
     if (!entry.isDirectory() || !TEMP_TREE.test(entry.name)) continue;
     const root = path.join(exps, entry.name, relRoot);
     const st = fs.lstatSync(root, { throwIfNoEntry: false });
     // The tree exists from mkdtemp on; its `.dvc` folder once its files are written.
-    if (st?.isDirectory() && fs.lstatSync(path.join(root, '.dvc'), { throwIfNoEntry: false })?.isDirectory()) trees.push({ name: entry.name, root });
+    if (!st?.isDirectory() || !fs.lstatSync(path.join(root, '.dvc'), { throwIfNoEntry: false })?.isDirectory()) continue;
+    // No link on the way (the repository's folder may be deeper in the tree than the tree's top).
+    if (fs.realpathSync(root) !== path.join(realExps, entry.name, relRoot)) continue;
+    trees.push({ name: entry.name, root });
   }
   return trees.sort((a, b) => a.name.localeCompare(b.name));
 }
