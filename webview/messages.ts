@@ -65,15 +65,37 @@ export interface PlotData {
   sourceField?: string;
 }
 
-export type ToWebview = { type: 'show'; payload: MetricsPayload };
+/** The revision id of a run training in a temporary tree (`.dvc/tmp/exps/<tree>`): `running:<tree>`. */
+export const LIVE_RUN_PREFIX = 'running:';
+
+/** Plots of runs going on, as the core reads them at a step (src/extension/plotsSnapshot.ts). */
+export interface LivePlots {
+  /** `experiment`: the name of the experiment a temporary tree runs, when known; `metrics`: its metrics files as on disk now, by experiments-table column id. */
+  runs: { id: string; label: string; experiment?: string; metrics?: Record<string, Value> }[];
+  plots: PlotData[];
+}
+
+export type ToWebview =
+  | { type: 'show'; payload: MetricsPayload }
+  /**
+   * Points a run going on added since the last message, per plot (each `PlotData` holds only
+   * the new points, tagged `rev` as in `show`): the page appends them to its charts. `runs`: runs
+   * the page has not been told of yet (a run that just started), for their series' labels.
+   */
+  | { type: 'appendPoints'; plots: PlotData[]; runs: RunInfo[] };
 
 export type FromWebview =
   | { type: 'ready' }
-  /** Time from receiving a payload to every chart drawn (for the report and the e2e test). */
-  | { type: 'rendered'; ms: number; charts: number; points: number }
+  /**
+   * Time from receiving a payload to every chart drawn (for the report and the e2e test), and the
+   * longest a step plot took to draw (its points shaped and decimated, then chart.js's first render).
+   */
+  | { type: 'rendered'; ms: number; charts: number; points: number; slowestPlotMs: number }
   | { type: 'setDirection'; key: string; direction: Direction }
   /** `data`: a PNG data URL for charts, the text for csv and markdown. */
-  | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string };
+  | { type: 'export'; format: 'png' | 'csv' | 'markdown'; suggestedName: string; data: string }
+  /** An `appendPoints` drawn: for each series it grew, its plot, revision and point count now (sent after the frame). */
+  | { type: 'appended'; plotId: string; revision: string; points: number };
 
 /** The pipeline DAG panel (src/extension/dagPanel.ts ↔ webview/dagView.ts). */
 export type StageState = 'up to date' | 'changed' | 'frozen' | 'not run';
@@ -102,9 +124,10 @@ export type MessageSpec<M extends { type: string }> = {
 
 export const FROM_METRICS: MessageSpec<FromWebview> = {
   ready: {},
-  rendered: { ms: 'number', charts: 'number', points: 'number' },
+  rendered: { ms: 'number', charts: 'number', points: 'number', slowestPlotMs: 'number' },
   setDirection: { key: 'string', direction: ['higher', 'lower'] },
   export: { format: ['png', 'csv', 'markdown'], suggestedName: 'string', data: 'string' },
+  appended: { plotId: 'string', revision: 'string', points: 'number' },
 };
 
 export const FROM_DAG: MessageSpec<FromDag> = {

@@ -59,6 +59,7 @@ export const COMMANDS = {
   copyArtifactsGetCommand: { id: 'cairn.copyArtifactsGetCommand', title: 'Copy `artifacts get` Command', icon: '$(copy)' },
   showLineage: { id: 'cairn.showLineage', title: 'Show Lineage', icon: '$(type-hierarchy-sub)' },
   registerExperimentVersion: { id: 'cairn.registerExperimentVersion', title: 'Register as Model Version…', icon: '$(tag)' },
+  plotSelectedExperiments: { id: 'cairn.plotSelectedExperiments', title: 'Plot Selected Experiments', icon: '$(graph-line)' },
 } as const;
 
 export type CommandKey = keyof typeof COMMANDS;

@@ -470,6 +470,28 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       return ExperimentsPanel.show(ctx.extension, ctx.log, ctx.core, await chosenRepository(ctx, node?.root));
     },
 
+    /**
+     * Plots (and the compare table, sweep views) of the experiments selected in the table — the row
+     * its context menu was opened on when it is not part of the selection — else of the runs
+     * checked in the Runs view; colours in the selection's order. Runs going on grow live.
+     */
+    async plotSelectedExperiments(context?: { rowId?: unknown }) {
+      const table = ExperimentsPanel.open;
+      // The table's repository; without a table, the editor's or the one picked (never silently the first).
+      const root = await chosenRepository(ctx, table?.repositoryRoot);
+      const snapshot = await ctx.runs.snapshot(root);
+      const row = typeof context?.rowId === 'string' ? context.rowId : undefined;
+      let ids = table ? (row && !table.selection.includes(row) ? [row] : table.selection) : [];
+      if (ids.length === 0) ids = ctx.runs.selected(root);
+      // Rows the Runs view does not list (queued runs: no values yet) are left out.
+      const known = ids.filter((id) => snapshot.runs.some((r) => r.id === id));
+      if (known.length === 0) {
+        void vscode.window.showInformationMessage('Select experiments in the experiments table (or check runs in the Runs view) to plot them.');
+        return;
+      }
+      return showPanel(ctx, root, snapshot, known);
+    },
+
     /** `branches` (for programmatic callers) skips the quick pick. */
     async chooseRunBranches(branches?: string[]) {
       requireTrust();
@@ -581,7 +603,9 @@ async function stageOf(ctx: CommandContext, node: PipelineNode | DataNode | unde
 
 export async function showPanel(ctx: CommandContext, root: string, snapshot: RunsSnapshot, selected: string[]): Promise<MetricsPanel> {
   const plots = await ctx.core.call('plots', root, { revs: selected });
-  return MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
+  const panel = MetricsPanel.show(ctx.extension, ctx.log, snapshot, selected, plots);
+  panel.follow(root, ctx.core);
+  return panel;
 }
 
 /**

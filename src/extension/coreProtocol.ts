@@ -6,7 +6,7 @@ import type { CheckoutResult } from '../core/outputs/checkout';
 import type { RemoveResult } from '../core/outputs/remove';
 import type { TrackedItem } from './trackedItem';
 import type { RunsSnapshot } from './runsSnapshot';
-import type { ExperimentsPayload, PlotData, PlotImage } from '../../webview/messages';
+import type { ExperimentsPayload, LivePlots, PlotData, PlotImage } from '../../webview/messages';
 import type { PipelinesSnapshot } from './pipelinesSnapshot';
 import type { TransferResult } from '../core/remotes/transfer';
 import type { RemoteListing } from '../core/remotes/remoteConfig';
@@ -47,6 +47,8 @@ export interface CoreOps {
    * each commit (`pending`: how many were left out).
    */
   expShow: { args: { commits: number; newest?: number }; result: ExperimentsPayload };
+  /** The plots of the workspace and of each run training in a temporary tree, as on disk now (live plots). */
+  livePlots: { args: Record<string, never>; result: LivePlots };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };
   remoteStates: { args: { credentials: RemoteCredentials }; result: RemoteStates };
   push: { args: { targets: string[]; credentials: RemoteCredentials }; result: TransferResult };
@@ -119,7 +121,7 @@ export type CoreOp = keyof CoreOps;
  * no git and no program. Every other one writes the workspace or reaches a remote the
  * repository names, and the worker refuses it until the folder is trusted.
  */
-export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'expShow', 'pipelines', 'remotes', 'runForm']);
+export const UNTRUSTED_OPS: ReadonlySet<CoreOp> = new Set<CoreOp>(['snapshot', 'runs', 'plots', 'livePlots', 'expShow', 'pipelines', 'remotes', 'runForm']);
 
 export type ToWorker =
   | { id: number; op: CoreOp; root: string; hashJobs?: number; args: unknown }

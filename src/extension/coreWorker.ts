@@ -13,7 +13,7 @@ import type { Progress } from '../core/progress';
 import { runsSnapshot } from './runsSnapshot';
 import { pipelineOutputStatuses } from '../core/pipeline/pipelineOutputs';
 import type { TrackedItem } from './trackedItem';
-import { plotsSnapshot } from './plotsSnapshot';
+import { livePlotsSnapshot, plotsSnapshot } from './plotsSnapshot';
 import { experimentsSnapshot } from './experimentsSnapshot';
 import { pipelinesSnapshot } from './pipelinesSnapshot';
 import { UNTRUSTED_OPS, type CoreOp, type CoreOps, type ExpSyncSummary, type FromWorker, type RemoteCredentials, type RemoteState, type ToWorker } from './coreProtocol';
@@ -98,6 +98,7 @@ const handlers: Handlers = {
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
   expShow: ({ commits, newest }, { repo, signal }) => experimentsSnapshot(repo, { commits, newest, signal }),
+  livePlots: (_args, { repo }) => livePlotsSnapshot(repo),
   pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
   async remoteStates({ credentials }, { repo, root, signal }) {
     const remote = repo.config.get('core', 'remote');

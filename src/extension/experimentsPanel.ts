@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
-import { FROM_EXPERIMENTS, type Direction, type ExperimentsPayload, type FromExperiments, type TableState, type ToExperiments } from '../../webview/messages';
+import { FROM_EXPERIMENTS, type Direction, type ExperimentsPayload, type FromExperiments, type TableState, type ToExperiments, type Value } from '../../webview/messages';
 import { parseTableState } from '../../webview/experimentsState';
 import type { CoreClient } from './coreClient';
-import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
+import { EXPERIMENT_COMMITS, withLiveMetrics } from './experimentsSnapshot';
 import { withRemoteOnly } from './experimentRows';
+import { LivePlotsFeed } from './livePlots';
 import { DIRECTIONS_KEY } from './metricsPanel';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
@@ -52,6 +53,10 @@ export class ExperimentsPanel {
   payload: ExperimentsPayload | undefined;
   readonly renders: (TableRendered & { at: number })[] = [];
   lastScroll: TableScrolled | undefined;
+  /** The metrics of queued runs going on as their files are now (experiment name → column id → value): `exp show` has none for them. */
+  private liveMetrics = new Map<string, Record<string, Value>>();
+  /** The table of `root` as last read, before the live metrics are laid over it. */
+  private read: ExperimentsPayload | undefined;
   /** The ids of the rows selected in the page, in table order (its `selection` message). */
   selection: string[] = [];
   /** The experiments the git remote holds (`exp list <remote>`), shown dimmed where not here; read on opening and after Pull/Push Experiments. */
@@ -65,8 +70,15 @@ export class ExperimentsPanel {
   ) {
     host.onMessage((m) => void this.onMessage(m));
     const trust = vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh());
+    // A run going on wrote a step (live plots): its row's metrics follow, in the table last read.
+    const live = LivePlotsFeed.onDidStep((step) => {
+      if (step.root !== this.root) return;
+      this.liveMetrics = new Map(step.runs.filter((r) => r.experiment && r.metrics).map((r) => [r.experiment!, r.metrics!]));
+      this.postLive();
+    });
     host.onDidDispose(() => {
       trust.dispose();
+      live.dispose();
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
       clearTimeout(this.timer);
       this.watchers.forEach((w) => w.dispose());
@@ -164,9 +176,9 @@ export class ExperimentsPanel {
       }
       const payload = withRemoteOnly(await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS }), this.remote?.experiments ?? []);
       if (root !== this.root) return;
-      this.payload = { ...payload, repository: folderName(root), ...saved };
+      this.read = { ...payload, repository: folderName(root), ...saved };
       this.payloadRoot = root;
-      this.host.post({ type: 'show', payload: this.payload });
+      this.postLive();
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
     } catch (err) {
       const message = err instanceof CairnError ? err.oneLine() : (err as Error).message;
@@ -175,8 +187,16 @@ export class ExperimentsPanel {
     }
   }
 
+  /** Send the table last read with the metrics of the runs going on as their files hold them now: a step needs no new read. */
+  private postLive(): void {
+    if (!this.read) return;
+    this.payload = withLiveMetrics(this.read, this.liveMetrics);
+    this.host.post({ type: 'show', payload: this.payload });
+  }
+
   private watch(root: string): void {
     this.root = root;
+    this.read = undefined;
     this.watchers.forEach((w) => w.dispose());
     this.watchers = WATCHED.map((pattern) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, pattern));

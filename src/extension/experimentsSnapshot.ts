@@ -108,6 +108,36 @@ function cellValue(value: unknown): Value {
   return pyStr(value);
 }
 
+/**
+ * The metrics cells of files read as `metrics show` reads them (file → its data), by column id
+ * (as `Columns` makes them): the values of a run going on, for its row (live plots).
+ */
+export function metricCells(files: Record<string, { data?: unknown }>): Record<string, Value> {
+  const cells: Record<string, Value> = {};
+  const walk = (file: string, data: unknown, keyPath: string[]) => {
+    if (isDict(data) && (keyPath.length === 0 || Object.keys(data).length > 0)) {
+      for (const key in data) walk(file, data[key], [...keyPath, key]);
+      return;
+    }
+    cells[['metrics', file, ...keyPath].join(SEPARATOR)] = cellValue(data);
+  };
+  for (const [file, result] of Object.entries(files)) if (result.data !== undefined) walk(file, result.data, []);
+  return cells;
+}
+
+/**
+ * `payload` with the metrics of its running experiments that `live` has (experiment name → column
+ * id → value; a value only where the table has its column): `exp show` has none for a run going on.
+ */
+export function withLiveMetrics(payload: ExperimentsPayload, live: Map<string, Record<string, Value>>): ExperimentsPayload {
+  if (live.size === 0) return payload;
+  const rows = payload.rows.map((row) => {
+    const cells = row.kind === 'experiment' && row.state === 'running' ? live.get(row.label) : undefined;
+    return cells ? { ...row, values: payload.columns.map((c, i) => (c.id in cells ? cells[c.id] : row.values[i])) } : row;
+  });
+  return { ...payload, rows };
+}
+
 /** One revision's values: column indexes (in the order met) and their values. */
 interface Found {
   at: number[];

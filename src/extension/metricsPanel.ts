@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { FROM_METRICS, type Direction, type FromWebview, type PlotData, type PlotImage, type ToWebview } from '../../webview/messages';
+import { FROM_METRICS, type Direction, type FromWebview, type LivePlots, type PlotData, type PlotImage, type ToWebview } from '../../webview/messages';
+import type { CoreClient } from './coreClient';
+import { LivePlotsFeed } from './livePlots';
+import { mergeLivePlots } from './livePoints';
 import type { RunsSnapshot } from './runsSnapshot';
 import { PanelHost, type PanelKind } from './panelHost';
 
 /** Where the user's metric directions are kept (the experiments table reads and sets them too). */
 export const DIRECTIONS_KEY = 'cairn.metricDirections';
+const MAX_APPENDS_BETWEEN_SHOWS = 200;
 
 const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title: 'Metrics', script: 'metricsView.js', stylesheet: 'metrics.css', accepts: FROM_METRICS };
 
@@ -16,10 +20,15 @@ const METRICS_PANEL: PanelKind<FromWebview> = { viewType: 'cairn.metrics', title
 export class MetricsPanel {
   private static current: MetricsPanel | undefined;
   /** The last render the page reported (for the log and the e2e tests). */
-  lastRender: { ms: number; charts: number; points: number } | undefined;
-  private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number }>();
+  lastRender: { ms: number; charts: number; points: number; slowestPlotMs: number } | undefined;
+  private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number; slowestPlotMs: number }>();
   readonly onDidRender = this.rendered.event;
   private payload: Extract<ToWebview, { type: 'show' }>['payload'] | undefined;
+  private live: LivePlotsFeed | undefined;
+  private appendsSinceShow = 0;
+  private readonly appended = new vscode.EventEmitter<{ plotId: string; revision: string; points: number; at: number }>();
+  /** The page drew points a run going on added (`at`: when the extension heard it; for the e2e tests' delays). */
+  readonly onDidAppend = this.appended.event;
 
   private constructor(
     private readonly host: PanelHost<ToWebview, FromWebview>,
@@ -29,7 +38,9 @@ export class MetricsPanel {
     host.onMessage((m) => void this.onMessage(m));
     host.onDidDispose(() => {
       if (MetricsPanel.current === this) MetricsPanel.current = undefined;
+      this.live?.dispose();
       this.rendered.dispose();
+      this.appended.dispose();
     });
   }
 
@@ -41,7 +52,44 @@ export class MetricsPanel {
     current.payload = { ...snapshot, selected, directions: context.workspaceState.get<Record<string, Direction>>(DIRECTIONS_KEY, {}), plots: plots.plots, plotImages: plots.images, plotErrors: plots.errors };
     host.panel.title = selected.length === 2 ? `Metrics: ${label(snapshot, selected[0])} ↔ ${label(snapshot, selected[1])}` : 'Metrics';
     host.post({ type: 'show', payload: current.payload });
+    current.appendsSinceShow = 0;
     return current;
+  }
+
+  /**
+   * Grow the plots as runs of `root` train: the workspace's (when it is compared) and those of
+   * `--temp` and queued runs, read on DVCLive's step signal and on writes of plots files.
+   */
+  follow(root: string, core: CoreClient): void {
+    this.live?.dispose();
+    const files = new Set<string>();
+    for (const plot of this.payload?.plots ?? []) {
+      files.add(plot.id);
+      if (plot.sourceField === 'filename') for (const p of plot.points) files.add(String(p.filename));
+    }
+    this.live = new LivePlotsFeed(root, core, [...files], (live) => this.onLive(live), this.log);
+  }
+
+  private onLive(live: LivePlots): void {
+    if (!this.payload) return;
+    const shown = this.payload;
+    // The workspace's plots are live only where the workspace is compared; a temporary tree's always.
+    const plots = live.plots.filter((p) => !p.revisions.includes('workspace') || shown.selected.includes('workspace'));
+    const update = mergeLivePlots(shown.plots, plots);
+    if (update.appends?.length === 0) return; // nothing new (a file event of another kind)
+    const newRuns = live.runs
+      .filter((r) => !shown.runs.some((known) => known.id === r.id) && plots.some((p) => p.revisions.includes(r.id)))
+      .map((r) => ({ id: r.id, label: r.label, kind: 'experiment' as const }));
+    this.payload = { ...shown, plots: update.plots, runs: [...shown.runs, ...newRuns] };
+    // The host replays a show and every message after it when the page reloads: a long run's
+    // appends are folded into a show now and then, so that list stays short.
+    if (update.appends && this.appendsSinceShow < MAX_APPENDS_BETWEEN_SHOWS) {
+      this.host.post({ type: 'appendPoints', plots: update.appends, runs: newRuns });
+      this.appendsSinceShow++;
+    } else {
+      this.host.post({ type: 'show', payload: this.payload });
+      this.appendsSinceShow = 0;
+    }
   }
 
   static get open(): MetricsPanel | undefined {
@@ -51,7 +99,7 @@ export class MetricsPanel {
   private async onMessage(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'rendered':
-        this.lastRender = { ms: m.ms, charts: m.charts, points: m.points };
+        this.lastRender = { ms: m.ms, charts: m.charts, points: m.points, slowestPlotMs: m.slowestPlotMs };
         this.log.info(`metrics panel drew ${m.charts} charts (${m.points} points) in ${Math.round(m.ms)} ms`);
         this.rendered.fire(this.lastRender);
         return;
@@ -66,6 +114,9 @@ export class MetricsPanel {
       }
       case 'export':
         return this.export(m.format, m.suggestedName, m.data);
+      case 'appended':
+        this.appended.fire({ plotId: m.plotId, revision: m.revision, points: m.points, at: Date.now() });
+        return;
     }
   }
 

@@ -1,6 +1,10 @@
-import type { Repo } from '../core/repo/repo';
+import { Repo } from '../core/repo/repo';
+import { tempRunTrees } from '../core/experiments/liveRuns';
+import { queueStates } from '../core/experiments/runQueue';
 import { plotsDiff, plotTemplateOf } from '../core/metrics/plots';
-import type { PlotData, PlotImage } from '../../webview/messages';
+import { show } from '../core/metrics/show';
+import { metricCells } from './experimentsSnapshot';
+import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage, type Value } from '../../webview/messages';
 
 /** The DVC plots of `revs` as the metrics panel draws them (computed in the core worker); images as `data:` URLs. */
 export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots: PlotData[]; images: PlotImage[]; errors: string[] }> {
@@ -35,4 +39,37 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
   }
   const errors = (result.errors ?? []).map((e) => `${e.name ? `${e.name} ` : ''}at ${e.rev}${e.source ? ` (${e.source})` : ''}: ${e.msg}`);
   return { plots, images, errors };
+}
+
+/**
+ * The plots of runs going on, as they are on disk now: the workspace's (a workspace run, or DVCLive
+ * outside a pipeline) and each temporary tree's (`--temp` and queued runs), the latter as revision
+ * `running:<tree>`. Image plots are left out: live plots are the step curves.
+ */
+export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
+  const live: LivePlots = { runs: [{ id: 'workspace', label: 'workspace' }], plots: (await plotsSnapshot(repo, ['workspace'])).plots };
+  const trees = tempRunTrees(repo);
+  // A tree does not say which run it is; one running entry of Cairn's queue and one tree are that run.
+  const running = trees.length === 1 ? (await queueStates(repo)).filter((s) => s.status === 'running') : [];
+  for (const tree of trees) {
+    const id = `${LIVE_RUN_PREFIX}${tree.name}`;
+    let plots: PlotData[];
+    let metrics: Record<string, Value> | undefined;
+    try {
+      // The tree's repository borrows the main one's hash threads; nothing here hashes.
+      const tmpRepo = Repo.open(tree.root, { pool: repo.pool });
+      try {
+        plots = (await plotsSnapshot(tmpRepo, ['workspace'])).plots;
+        // `show` names the workspace '' (as dvc's JSON does).
+        if (running.length === 1) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
+      } finally {
+        await tmpRepo.close();
+      }
+    } catch {
+      continue; // the run ended and its tree went while it was read
+    }
+    live.runs.push(running.length === 1 ? { id, label: `${running[0].entry.name} (running)`, experiment: running[0].entry.name, metrics } : { id, label: `running (${tree.name})` });
+    for (const plot of plots) live.plots.push({ ...plot, revisions: [id], points: plot.points.map((p) => ({ ...p, rev: id })) });
+  }
+  return live;
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
-import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
+import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeLivePlotsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 import { ensureDvc, ensureGto } from '../support/peers';
 
@@ -14,6 +14,20 @@ const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: 
   for (const frame of page.frames()) {
     const found = await frame.$(args.selector).catch(() => null);
     if (found) return found.click({ modifiers: args.modifiers, button: args.button });
+  }
+  throw new Error(`no webview element matches ${args.selector}`);
+};
+
+/** Turn the mouse wheel over the middle of `selector` inside a webview; returns its `data-x-range` after (a zoomed chart's x range). */
+const webviewWheel: UiStep = async (page, args: { selector: string; deltaY: number }) => {
+  for (const frame of page.frames()) {
+    const found = await frame.$(args.selector).catch(() => null);
+    if (!found) continue;
+    const box = (await found.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, args.deltaY);
+    await page.waitForTimeout(200);
+    return found.getAttribute('data-x-range');
   }
   throw new Error(`no webview element matches ${args.selector}`);
 };
@@ -308,6 +322,24 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 4, 'the run form tests did not run');
+  });
+
+  it('draws a queued DVCLive run live in the plots panel, the sweep views, and a 100k-point series decimated', async function () {
+    this.timeout(6 * 60_000);
+    const { workspace, stepTimes, python } = makeLivePlotsWorkspace();
+    const result = await runInVsCode({
+      workspace,
+      extensionPath: REPO_ROOT,
+      testsModule: SUITE_MODULE,
+      screenshotsDir: path.join(screenshotsDir, 'liveplots'),
+      server,
+      timeoutMs: 300_000,
+      data: { scenario: 'liveplots', stepTimes, python },
+      grep: 'Live plots',
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewWheel },
+    });
+    assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
+    assert.equal(result.passed, 4, 'the live plots tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

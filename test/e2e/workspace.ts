@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cairn, cairnOk, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 import { PIPELINE, TRAIN } from '../support/expFixtures';
+import { ensureDvclive } from '../support/peers';
 
 /** The repository root (this file runs from out/test/e2e/). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -168,4 +169,43 @@ export function makeModelsWorkspace(): string {
   git(workspace, 'commit', '-q', '-m', 'Train the classifier');
   cairnOk(workspace, 'exp', 'run', '-q', '-S', 'lr=0.3', '-S', 'acc=0.95', '-n', 'exp-better');
   return workspace;
+}
+
+/**
+ * The live plots' workspace: a training script using the real DVCLive (the peer virtualenv's
+ * python) that logs `acc` each step and, right after each `next_step()` (which writes the plots
+ * files, then DVCLive's step signal), appends `<step> <unix time>` to `stepTimes` (outside the
+ * folder); its steps and the sleep between them are params. The baseline (3 steps, no sleep) run
+ * by `cairn repro` and committed. `python`: the virtualenv's, for DVCLive run outside a pipeline.
+ */
+export function makeLivePlotsWorkspace(): { workspace: string; stepTimes: string; python: string } {
+  const python = ensureDvclive();
+  const stepTimes = path.join(tempDir('cairn-e2e-steps-'), 'steps.txt');
+  const workspace = tempGitRepo();
+  cairnOk(workspace, 'init', '-q');
+  writeFiles(workspace, {
+    'params.yaml': 'train:\n  lr: 0.1\n  steps: 3\n  sleep: 0\n',
+    'train.py': [
+      'import time, yaml',
+      'from dvclive import Live',
+      "p = yaml.safe_load(open('params.yaml'))['train']",
+      "with Live('eval') as live:",
+      "    for step in range(p['steps']):",
+      "        live.log_metric('acc', p['lr'] * (step + 1) / p['steps'])",
+      '        live.next_step()',
+      `        with open(${JSON.stringify(stepTimes)}, 'a') as f:`,
+      "            f.write(f'{step} {time.time()}\\n')",
+      "        time.sleep(p['sleep'])",
+      '',
+    ].join('\n'),
+    'dvc.yaml': `stages:\n  train:\n    cmd: ${python} train.py\n    deps: [train.py]\n    params: [train]\n    outs: [eval]\nmetrics: [eval/metrics.json]\nplots:\n  - eval/plots/metrics:\n      x: step\n`,
+  });
+  // DVCLive needs a commit to start from.
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'pipeline');
+  cairnOk(workspace, 'repro', '-q');
+  git(workspace, 'add', '-A');
+  git(workspace, 'commit', '-q', '-m', 'baseline');
+  fs.rmSync(stepTimes, { force: true });
+  return { workspace, stepTimes, python };
 }
