@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CairnError } from '../core/errors';
 import { show, diff, MetricsKind } from '../core/metrics/show';
-import { plotsDiff, writePlotsFile } from '../core/metrics/plots';
+import { plotsDiff, plotsShow, writePlotsFile } from '../core/metrics/plots';
 import { plotsHtml } from '../core/metrics/plotsHtml';
 import { DiffResult, ShowResult } from '../core/metrics/results';
 import { flatten, formatLists, isDict, pyNumber, pyStr } from '../core/metrics/flatten';
@@ -211,7 +211,7 @@ function plotsCommand(kind: 'show' | 'diff'): Command {
     async run({ values, positionals }) {
       return withRepo(async (repo) => {
         const dir = path.resolve(values.out ?? 'dvc_plots');
-        const result = await plotsDiff(repo, kind === 'show' ? [WORKSPACE_REV] : positionals, { imagesDir: dir });
+        const result = kind === 'show' ? await plotsShow(repo, { imagesDir: dir }) : await plotsDiff(repo, positionals, { imagesDir: dir });
         if (kind === 'show' && positionals.length) {
           const targets = positionals.map((t) => repo.rel(path.resolve(t)));
           const wanted = (id: string) => targets.some((t) => id === t || id.startsWith(`${t}/`) || positionals.includes(id));

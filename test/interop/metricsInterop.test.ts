@@ -191,6 +191,19 @@ describe('interop: metrics, params and plots against dvc', function () {
     }
   });
 
+  it('plots show --json in a repository with no commit yet shows the workspace\'s plots, and plots diff nothing, as dvc', () => {
+    const fresh = tempGitRepo();
+    cairnOk(fresh, 'init');
+    fs.writeFileSync(path.join(fresh, 'acc.tsv'), 'step\tacc\n0\t0\n1\t0.1\n');
+    fs.writeFileSync(path.join(fresh, 'dvc.yaml'), 'plots:\n- acc.tsv:\n    x: step\n    y: acc\n');
+    type Plots = { data?: Record<string, { revisions: string[]; content: { data: { values: unknown[] } } }[]> };
+    const values = (p: Plots) => Object.fromEntries(Object.entries(p.data ?? {}).map(([id, renders]) => [id, renders.map((r) => [r.revisions, r.content.data.values])]));
+    const ours = cairnJson(fresh, 'plots', 'show') as Plots;
+    assert.deepEqual(values(ours), values(dvcJson(fresh, 'plots', 'show') as Plots));
+    assert.deepEqual(Object.keys(ours.data ?? {}), ['acc.tsv']);
+    assert.deepEqual(cairnJson(fresh, 'plots', 'diff'), dvcJson(fresh, 'plots', 'diff'));
+  });
+
   it('plots show and plots diff without --json write dvc_plots/index.html with the plots dvc draws, and print its URL', () => {
     const copy = tempGitRepo();
     fs.cpSync(root, copy, { recursive: true });

@@ -269,10 +269,20 @@ function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string 
  * sources tagged by `filename`/`field`) inside a vega-lite spec of Cairn's own. Image plots are
  * not rendered yet. Empty when the repository has no commit, as in DVC.
  */
-export async function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsOptions = {}): Promise<PlotsDiffResult> {
+export function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsOptions = {}): Promise<PlotsDiffResult> {
+  return plotsOf(repo, revs, options);
+}
+
+/** `plots show --json`: the workspace's plots, as `plotsDiff` gives them; in a repository with no commit too, as in DVC. */
+export function plotsShow(repo: Repo, options: PlotsOptions = {}): Promise<PlotsDiffResult> {
+  return plotsOf(repo, undefined, options);
+}
+
+/** The plots of `revs` as `plots diff` chooses them, or of the workspace alone (`undefined`: `plots show`). */
+async function plotsOf(repo: Repo, revs: string[] | undefined, options: PlotsOptions): Promise<PlotsDiffResult> {
   return withReader(repo, options, async (reader) => {
-    if (!(await reader.hasCommits())) return {};
-    const revisions = await plotRevisions(repo, revs);
+    if (revs && !(await reader.hasCommits())) return {};
+    const revisions = revs ? await plotRevisions(repo, revs) : [WORKSPACE_REV];
     const errors: PlotError[] = [];
     // By the name shown; `id` is the plot's own id (a data path), which x/y inference uses.
     const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>>; images: Map<string, Buffer> }>();

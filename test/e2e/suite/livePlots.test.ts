@@ -103,8 +103,11 @@ if (data?.scenario === 'liveplots') {
     it('plots the runs checked in the Runs view with a metric-versus-param scatter and parallel coordinates', async () => {
       for (const lr of ['0.3', '0.05']) cli('exp', 'run', '-q', '-S', `train.lr=${lr}`, '-n', `lr-${lr}`);
       await vscode.commands.executeCommand(COMMANDS.refreshRuns.id);
-      const group = workbench.runs.getChildren().find((n: any) => n.kind === 'experiments');
-      const experiments = workbench.runs.getChildren(group);
+      // Experiments are nested under their commit (or under Experiments when their commit is not listed).
+      const experiments = workbench.runs
+        .getChildren()
+        .flatMap((n: any) => (n.kind === 'experiments' || n.run?.kind === 'commit' ? workbench.runs.getChildren(n) : []))
+        .filter((n: any) => n.kind === 'run' && n.run.kind === 'experiment');
       assert.deepEqual(experiments.map((n: any) => n.run.label).sort(), ['live-exp', 'live-only', 'lr-0.05', 'lr-0.3']);
       for (const n of experiments) workbench.runs.setChecked(n, true);
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.plotSelectedExperiments.id);

@@ -98,7 +98,8 @@ if (data?.scenario === 'restricted') {
     });
 
     it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
-      // The experiments table's Trust button opens VS Code's trust editor.
+      // The experiments table's Trust button opens VS Code's trust editor (the table shown again: the run form is in front of it).
+      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
       await ui('webviewClick', { selector: '.notice .trust-button' });
       await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
       await waitFor('the folder to be trusted', () => vscode.workspace.isTrusted);

@@ -21,7 +21,7 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
   describe('Modify Params and Run form', function () {
     this.timeout(240_000);
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    let workbench: { queue: { shown: { text: string; visible: boolean }; refresh(): Promise<void> }; runs: { refresh(): Promise<void>; getChildren(node?: unknown): { kind: string; run?: { label: string } }[] } };
+    let workbench: { queue: { shown: { text: string; visible: boolean }; refresh(): Promise<void> }; runs: { refresh(): Promise<void>; getChildren(node?: unknown): { kind: string; run?: { label: string; kind: string } }[] } };
     const queued = () => (fs.existsSync(path.join(root, '.dvc/tmp/cairn/queue/queued')) ? fs.readdirSync(path.join(root, '.dvc/tmp/cairn/queue/queued')).filter((f) => f.endsWith('.json')) : []);
     const LR = 'input[data-field="params.yaml:train.lr"]';
 
@@ -125,8 +125,11 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       await screenshot('run-form-of-baseline');
       // From the Runs view's row of the experiment.
       await workbench.runs.refresh();
-      const group = workbench.runs.getChildren().find((n) => n.kind === 'experiments');
-      const runRow = group && workbench.runs.getChildren(group).find((n) => n.run?.label === 'form-run');
+      // Experiments are nested under their commit (or under Experiments when their commit is not listed).
+      const runRow = workbench.runs
+        .getChildren()
+        .flatMap((n) => (n.kind === 'experiments' || n.run?.kind === 'commit' ? workbench.runs.getChildren(n) : []))
+        .find((n) => n.run?.label === 'form-run');
       assert.ok(runRow, 'no form-run row in the Runs view');
       open?.dispose();
       open = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id, runRow)) as FormPanel;
