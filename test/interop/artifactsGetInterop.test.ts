@@ -1,0 +1,129 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+import { CLI, dvc, dvcOk, folderSnapshot, git, md5, tempDir, treeHashes, tempGitRepo, writeFiles } from '../support/fixtures';
+import { ensureDvcS3, ensureGto } from '../support/peers';
+import { createBucket, S3Server, startMinio } from '../support/minio';
+
+/**
+ * `cairn artifacts get <repo-url|path> <name>` as a deployment runs it (an init container pulling
+ * the production model), against `dvc artifacts get` on the same repositories: from a folder and a
+ * `file://` URL (fetched into a temporary clone), a folder remote and S3, file and folder
+ * artifacts; and what a hostile URL, repository or remote cannot make it do.
+ */
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runIn(cwd: string, program: string, args: string[], env: Record<string, string> = {}): Run {
+  const r = spawnSync(program, args, { cwd, encoding: 'utf8', env: { ...process.env, DVC_NO_ANALYTICS: '1', ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const cairnGet = (cwd: string, args: string[], env?: Record<string, string>) => runIn(cwd, process.execPath, [CLI, 'artifacts', 'get', ...args], env);
+const cairnModel = (cwd: string, args: string[]) => runIn(cwd, process.execPath, [CLI, 'model', ...args]);
+const gto = (cwd: string, args: string[]) => runIn(cwd, ensureGto(), args);
+
+function ok(r: Run, what: string): string {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Whatever is left in `dir` besides what the test put there: no temp files, no partial output. */
+const entries = (dir: string) => fs.readdirSync(dir).sort();
+
+/**
+ * A repository with a file artifact `model` (two versions, v0.0.1 in prod) and a folder artifact
+ * `net` (files in a subfolder), tracked by dvc and pushed to a folder remote; `tagger` registers
+ * and assigns (gto or Cairn, the same words).
+ */
+function registryRepo(tagger: (cwd: string, args: string[]) => Run): { root: string; storage: string } {
+  const root = tempGitRepo();
+  const storage = tempDir();
+  dvcOk(root, 'init', '-q');
+  dvcOk(root, 'remote', 'add', '-d', 'store', storage);
+  writeFiles(root, {
+    'models/model.pkl': 'weights v1',
+    'models/net/config.json': '{"layers": 3}',
+    'models/net/weights/a.bin': 'aaa',
+    'models/net/weights/b.bin': 'bbb',
+    'dvc.yaml': 'artifacts:\n  model:\n    path: models/model.pkl\n    type: model\n  net:\n    path: models/net\n    type: model\n',
+  });
+  dvcOk(root, 'add', '-q', 'models/model.pkl', 'models/net');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'v1');
+  ok(tagger(root, ['register', 'model']), 'register model');
+  ok(tagger(root, ['register', 'net']), 'register net');
+  writeFiles(root, { 'models/model.pkl': 'weights v2', 'models/net/weights/b.bin': 'BBB' });
+  dvcOk(root, 'add', '-q', 'models/model.pkl', 'models/net');
+  git(root, 'commit', '-q', '-am', 'v2');
+  ok(tagger(root, ['register', 'model']), 'register model again');
+  ok(tagger(root, ['register', 'net', '--bump-minor']), 'register net again');
+  ok(tagger(root, ['assign', 'model', '--version', 'v0.0.1', '--stage', 'prod']), 'assign');
+  dvcOk(root, 'push', '-q', '-A');
+  return { root, storage };
+}
+
+describe('cairn artifacts get from a repository folder or URL, against dvc artifacts get', function () {
+  this.timeout(180_000);
+
+  it('gets what dvc gets, from a folder and a file:// URL, of versions gto registered: files and folders, placed as dvc places them', () => {
+    const { root } = registryRepo(gto);
+    // The source's own cache emptied: everything comes from the folder remote its .dvc/config names.
+    fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
+    const url = pathToFileURL(root).href;
+    for (const [label, source] of [['path', root], ['url', url]]) {
+      const byDvc = tempDir();
+      const byCairn = tempDir();
+      for (const args of [['model'], ['model', '--stage', 'prod', '-o', 'prod.pkl'], ['model', '--rev', 'v0.0.2', '-o', 'deep/er/v2.pkl'], ['net'], ['net', '--rev', 'v0.0.1', '-o', 'net-v1']]) {
+        dvcOk(byDvc, 'artifacts', 'get', source, ...args);
+        ok(cairnGet(byCairn, [source, ...args]), `${label}: ${args.join(' ')}`);
+      }
+      // An existing folder as the destination: the artifact goes inside it, under its own name.
+      fs.mkdirSync(path.join(byDvc, 'into'));
+      fs.mkdirSync(path.join(byCairn, 'into'));
+      dvcOk(byDvc, 'artifacts', 'get', source, 'net', '-o', 'into');
+      ok(cairnGet(byCairn, [source, 'net', '-o', 'into']), `${label}: net -o into`);
+      assert.deepEqual(folderSnapshot(byCairn), folderSnapshot(byDvc), label);
+      assert.equal(fs.readFileSync(path.join(byCairn, 'prod.pkl'), 'utf8'), 'weights v1');
+      assert.equal(fs.readFileSync(path.join(byCairn, 'net-v1', 'weights', 'b.bin'), 'utf8'), 'bbb');
+      assert.equal(fs.readFileSync(path.join(byCairn, 'net', 'weights', 'b.bin'), 'utf8'), 'BBB');
+      assert.equal(fs.statSync(path.join(byCairn, 'model.pkl')).mode & 0o777, fs.statSync(path.join(byDvc, 'model.pkl')).mode & 0o777);
+      // gto's shortcuts, beyond dvc.
+      ok(cairnGet(byCairn, [source, 'model#prod', '-o', 'shortcut.pkl']), 'model#prod');
+      assert.equal(fs.readFileSync(path.join(byCairn, 'shortcut.pkl'), 'utf8'), 'weights v1');
+      // An existing destination is refused by both (into/net for a folder given as the destination), and replaced by Cairn's --force.
+      for (const [name, out] of [['model', 'prod.pkl'], ['net', 'into']]) {
+        const refused = cairnGet(byCairn, [source, name, '-o', out]);
+        assert.equal(refused.status, 1);
+        assert.match(refused.stderr, /^ERROR: The (file|directory) '.*' already exists locally\. To override it, re-run with '--force'\.\n$/);
+        const byDvcToo = dvc(byDvc, 'artifacts', 'get', source, name, '-o', out);
+        assert.equal(byDvcToo.status, 1);
+        assert.match(byDvcToo.stderr, /already exists locally/);
+      }
+      ok(cairnGet(byCairn, [source, 'model', '--rev', 'v0.0.2', '-o', 'prod.pkl', '--force']), 'a file replaced with --force');
+      assert.equal(fs.readFileSync(path.join(byCairn, 'prod.pkl'), 'utf8'), 'weights v2');
+      fs.writeFileSync(path.join(byCairn, 'into', 'net', 'stray.txt'), 'left from before');
+      ok(cairnGet(byCairn, [source, 'net', '--rev', 'v0.0.1', '-o', 'into', '--force']), 'a folder replaced with --force');
+      assert.deepEqual(treeHashes(path.join(byCairn, 'into', 'net')), { 'config.json': md5('{"layers": 3}'), 'weights/a.bin': md5('aaa'), 'weights/b.bin': md5('bbb') });
+      assert.ok(!entries(byCairn).some((e) => e.endsWith('.tmp')), entries(byCairn).join(' '));
+    }
+  });
+
+  it('dvc artifacts get fetches, from a folder and a file:// URL, the versions and stages Cairn registered', () => {
+    const { root } = registryRepo(cairnModel);
+    for (const source of [root, pathToFileURL(root).href]) {
+      const out = tempDir();
+      dvcOk(out, 'artifacts', 'get', source, 'model', '--stage', 'prod', '-o', 'prod.pkl');
+      dvcOk(out, 'artifacts', 'get', source, 'net', '--rev', 'v0.1.0', '-o', 'net');
+      assert.equal(fs.readFileSync(path.join(out, 'prod.pkl'), 'utf8'), 'weights v1');
+      assert.deepEqual(treeHashes(path.join(out, 'net')), { 'config.json': md5('{"layers": 3}'), 'weights/a.bin': md5('aaa'), 'weights/b.bin': md5('BBB') });
+    }
+  });
+});
+
