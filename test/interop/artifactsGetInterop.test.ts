@@ -127,3 +127,115 @@ describe('cairn artifacts get from a repository folder or URL, against dvc artif
   });
 });
 
+
+describe('cairn artifacts get from an S3 remote (MinIO), against dvc artifacts get', function () {
+  this.timeout(180_000);
+  let server: S3Server | undefined;
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("gets from a file:// URL what dvc-s3 gets, credentials from AWS_* only (a clone has no config.local); without them, one line saying what to set", async () => {
+    server = await startMinio();
+    await createBucket(server, 'artifacts');
+    const credentials = { AWS_ACCESS_KEY_ID: server.accessKey, AWS_SECRET_ACCESS_KEY: server.secretKey };
+    const dvcS3 = (cwd: string, ...args: string[]) => ok(runIn(cwd, ensureDvcS3(), args, credentials), `dvc ${args.join(' ')}`);
+    const root = tempGitRepo();
+    dvcS3(root, 'init', '-q');
+    dvcS3(root, 'remote', 'add', '-d', 's3', 's3://artifacts/store');
+    dvcS3(root, 'remote', 'modify', 's3', 'endpointurl', server.endpoint);
+    writeFiles(root, { 'model.pkl': 'weights on s3', 'net/a.bin': 'a', 'net/deep/b.bin': 'b', 'dvc.yaml': 'artifacts:\n  model:\n    path: model.pkl\n  net:\n    path: net\n' });
+    dvcS3(root, 'add', '-q', 'model.pkl', 'net');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'v1');
+    ok(cairnModel(root, ['register', 'model']), 'register');
+    ok(cairnModel(root, ['assign', 'net', '--stage', 'prod']), 'assign');
+    dvcS3(root, 'push', '-q');
+    fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
+    const url = pathToFileURL(root).href;
+    const byDvc = tempDir();
+    const byCairn = tempDir();
+    for (const args of [['model', '-o', 'models/prod.pkl'], ['net', '--stage', 'prod']]) {
+      dvcS3(byDvc, 'artifacts', 'get', url, ...args);
+      ok(cairnGet(byCairn, [url, ...args], credentials), args.join(' '));
+    }
+    assert.deepEqual(folderSnapshot(byCairn), folderSnapshot(byDvc));
+    assert.equal(fs.readFileSync(path.join(byCairn, 'models', 'prod.pkl'), 'utf8'), 'weights on s3');
+    const bare = tempDir();
+    const noCredentials = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_SHARED_CREDENTIALS_FILE: path.join(bare, 'none'), AWS_CONFIG_FILE: path.join(bare, 'none') };
+    const refused = cairnGet(bare, [url, 'model'], noCredentials);
+    assert.equal(refused.status, 1, refused.stdout);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    assert.match(refused.stderr, /could not be fetched: .*Could not load credentials/);
+    assert.match(refused.stderr, /a clone has no \.dvc\/config\.local, so S3 credentials come from AWS_ACCESS_KEY_ID/);
+    assert.deepEqual(entries(bare), []);
+  });
+});
+
+describe('cairn artifacts get refuses what a hostile URL, repository or remote asks', function () {
+  this.timeout(120_000);
+
+  it('a URL git could read as an option or a transport helper (ext::) is refused in one line before git runs: nothing ran, nothing written', () => {
+    const out = tempDir();
+    const marker = path.join(tempDir(), 'ran');
+    for (const url of [`--upload-pack=touch ${marker}`, `-u touch ${marker}`, `ext::sh -c touch% ${marker}`, `ext::sh -c "touch ${marker}"`, 'fd::0', `--config=core.sshCommand=touch ${marker}`]) {
+      const r = cairnGet(out, ['-o', 'x', '--', url, 'model']);
+      assert.equal(r.status, 1, `${url}: ${r.stdout}`);
+      assert.match(r.stderr, /^ERROR: '.*' is neither a repository folder nor a git URL\. /, url);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(!fs.existsSync(marker), `${url} ran a command`);
+    }
+    // ssh's own guard: a host git would pass to ssh as an option.
+    const r = cairnGet(out, ['-o', 'x', `ssh://-oProxyCommand=touch%20${encodeURIComponent(marker)}/repo`, 'model']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!fs.existsSync(marker));
+    assert.deepEqual(entries(out), []);
+  });
+
+  it("a tag whose commit's dvc.yaml puts the artifact outside the repository or inside .git is refused, from a folder and a URL, writing nothing", () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'dvc.yaml': 'artifacts:\n  out:\n    path: ../../../etc/passwd\n  git:\n    path: .git/config\n  sneaky:\n    path: models/../.git/hooks/pre-commit\n' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'hostile');
+    for (const name of ['out', 'git', 'sneaky']) ok(cairnModel(root, ['register', name]), name);
+    const out = tempDir();
+    for (const source of [root, pathToFileURL(root).href]) {
+      for (const [name, words] of [['out', /is outside the repository/], ['git', /is inside \.git\//], ['sneaky', /is inside \.git\//]] as [string, RegExp][]) {
+        const r = cairnGet(out, [source, name]);
+        assert.equal(r.status, 1, r.stdout);
+        assert.match(r.stderr, words);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+    }
+    assert.deepEqual(entries(out), []);
+  });
+
+  it('an object whose bytes do not match its md5, on the remote or in the cache, is refused and nothing is written (not even the good files of a folder)', () => {
+    const { root, storage } = registryRepo(cairnModel);
+    // The remote's copy of one file of the folder artifact (v0.1.0's weights/b.bin, 'BBB') is overwritten.
+    const bad = path.join(storage, 'files', 'md5', md5('BBB').slice(0, 2), md5('BBB').slice(2));
+    fs.chmodSync(bad, 0o644);
+    fs.writeFileSync(bad, 'XXX');
+    fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
+    const out = tempDir();
+    for (const source of [pathToFileURL(root).href, root]) {
+      const r = cairnGet(out, [source, 'net']);
+      assert.equal(r.status, 1, r.stdout);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(md5('BBB')));
+      assert.deepEqual(entries(out), []);
+    }
+    // The object corrupt in the source's own cache (fetched good from another remote, then changed): hashed as written, refused.
+    ok(cairnGet(out, [root, 'model']), 'the file artifact is whole');
+    fs.rmSync(path.join(out, 'model.pkl'));
+    const cached = path.join(root, '.dvc', 'cache', 'files', 'md5', md5('weights v2').slice(0, 2), md5('weights v2').slice(2));
+    fs.chmodSync(cached, 0o644);
+    fs.writeFileSync(cached, 'weights v3');
+    const r = cairnGet(out, [root, 'model']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /hashes to/);
+    assert.deepEqual(entries(out), []);
+  });
+});

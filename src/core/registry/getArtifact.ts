@@ -147,8 +147,10 @@ async function download(repo: Repo, name: string, nameAsGiven: string, found: { 
     }
   }
   const missing = (what: string) =>
-    new CairnError('NOT_IN_CACHE', `${what} of artifact '${nameAsGiven}' is neither in the cache nor on the remote${fetchProblem ? `: ${fetchProblem}` : ''}.`, {
-      hint: cloned ? 'Push it from a repository that has it (cairn push); for S3, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (a clone has no .dvc/config.local).' : 'Push it from a repository that has it (cairn push).',
+    new CairnError('NOT_IN_CACHE', fetchProblem ? `${what} of artifact '${nameAsGiven}' could not be fetched: ${fetchProblem}` : `${what} of artifact '${nameAsGiven}' is neither in the cache nor on the remote.`, {
+      hint: cloned
+        ? 'Push a good copy from a repository that has it (cairn push); a clone has no .dvc/config.local, so S3 credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) or your global DVC config.'
+        : 'Push a good copy from a repository that has it (cairn push).',
     });
   let files: FileToWrite[] = [{ rel: '', md5: output.md5 }];
   if (isFolder) {
