@@ -3,6 +3,7 @@ import { createTag, resolveCommit, tagNameFor, TagWriteOptions, WrittenTag } fro
 import { register } from './register';
 import { readRegistry } from './registry';
 import { semVerOf } from './semver';
+import { assertAllowedStage, readGtoConfig } from './gtoConfig';
 import { assertArtifactName, assertStageName } from './tagNames';
 
 export interface AssignOptions extends TagWriteOptions {
@@ -15,11 +16,13 @@ export interface AssignOptions extends TagWriteOptions {
 /**
  * `gto assign`: gives `stage` to a version of `name` — the registered `version`, or the one at
  * `rev` (registered first, as gto does, when the commit has none). A version already in the stage
- * is refused.
+ * is refused unless
+ * `force`; a stage `.gto` does not allow is refused.
  */
 export async function assign(gitRoot: string, name: string, stage: string, rev: string | undefined, options: AssignOptions = {}): Promise<WrittenTag & { version: string; registered?: WrittenTag }> {
   assertArtifactName(name);
   assertStageName(stage);
+  assertAllowedStage(readGtoConfig(gitRoot), stage);
   if (options.version) semVerOf(options.version);
   if (options.registerAs) semVerOf(options.registerAs);
   if (options.version && rev !== undefined) throw new CairnError('USAGE', 'One and only one of (version, rev) must be specified.');
@@ -44,7 +47,7 @@ export async function assign(gitRoot: string, name: string, stage: string, rev: 
     }
   }
   const current = (await readRegistry(gitRoot)).artifact(name, true).findVersion({ version, commit });
-  if (current?.activeStages().some((s) => s.stage === stage)) {
+  if (!options.force && current?.activeStages().some((s) => s.stage === stage)) {
     throw new CairnError('USAGE', `Version '${version}' is already in stage '${stage}'. Use the '--force' flag to create a new Git tag nevertheless.`);
   }
   const tag = await tagNameFor(gitRoot, 'assign', name, stage, options.simple ?? false);
