@@ -125,8 +125,32 @@ describe('cairn artifacts get from a repository folder or URL, against dvc artif
       assert.deepEqual(treeHashes(path.join(out, 'net')), { 'config.json': md5('{"layers": 3}'), 'weights/a.bin': md5('aaa'), 'weights/b.bin': md5('BBB') });
     }
   });
-});
 
+  it('from a URL, the remote is the committed .dvc/config\'s: one only in .dvc/config.local is not in the clone, said in one line, as dvc fails too', () => {
+    const root = tempGitRepo();
+    const storage = tempDir();
+    dvcOk(root, 'init', '-q');
+    dvcOk(root, 'remote', 'add', '--local', '-d', 'mine', storage);
+    writeFiles(root, { 'model.pkl': 'w', 'dvc.yaml': 'artifacts:\n  model:\n    path: model.pkl\n' });
+    dvcOk(root, 'add', '-q', 'model.pkl');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'v1');
+    ok(cairnModel(root, ['register', 'model']), 'register');
+    dvcOk(root, 'push', '-q');
+    fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
+    const out = tempDir();
+    // From the folder its config.local counts, for both.
+    dvcOk(out, 'artifacts', 'get', root, 'model', '-o', 'dvc.pkl');
+    ok(cairnGet(out, [root, 'model', '-o', 'cairn.pkl']), 'from the folder');
+    const url = pathToFileURL(root).href;
+    assert.notEqual(dvc(out, 'artifacts', 'get', url, 'model', '-o', 'x').status, 0);
+    const r = cairnGet(out, [url, 'model', '-o', 'x']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /^ERROR: the repository's \.dvc\/config at [0-9a-f]{7} names no default remote, so 'model\.pkl' cannot be fetched\. Commit one/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.deepEqual(entries(out), ['cairn.pkl', 'dvc.pkl']);
+  });
+});
 
 describe('cairn artifacts get from an S3 remote (MinIO), against dvc artifacts get', function () {
   this.timeout(180_000);

@@ -140,10 +140,13 @@ async function download(repo: Repo, name: string, nameAsGiven: string, found: { 
       const fetched = await fetch(repo, { cwd: repo.root, targets: [artifactPath], revs: [commit], workspace: false, signal: options.signal });
       fetchProblem = fetched.failures[0]?.message;
     } catch (err) {
-      if (!(err instanceof CairnError) || !cloned || err.code !== 'REMOTE') throw err;
-      throw new CairnError('REMOTE', `${err.message.replace(/ in \S*cairn-artifact-\S*/, '')} (${repo.rel(path.join(repo.dvcDir, 'config'))} at ${commit.slice(0, 7)})`, {
-        hint: 'The repository must name its DVC remote in .dvc/config; credentials, which a clone lacks (.dvc/config.local), come from AWS_* variables or your global DVC config.',
-      });
+      // A clone has only what was committed: a remote set in the source's .dvc/config.local is not there.
+      if (cloned && err instanceof CairnError && err.code === 'REMOTE' && err.message.startsWith('no remote specified')) {
+        throw new CairnError('REMOTE', `the repository's .dvc/config at ${commit.slice(0, 7)} names no default remote, so '${artifactPath}' cannot be fetched.`, {
+          hint: 'Commit one (`dvc remote add -d <name> <url>`); a remote in .dvc/config.local is not in a clone.',
+        });
+      }
+      throw err;
     }
   }
   const missing = (what: string) =>
