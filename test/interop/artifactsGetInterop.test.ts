@@ -244,12 +244,15 @@ describe('cairn artifacts get refuses what a hostile URL, repository or remote a
     fs.writeFileSync(bad, 'XXX');
     fs.rmSync(path.join(root, '.dvc', 'cache'), { recursive: true, force: true });
     const out = tempDir();
+    // The temporary clone goes too: nothing is left in the temp folder.
+    const privateTemp = tempDir();
     for (const source of [pathToFileURL(root).href, root]) {
-      const r = cairnGet(out, [source, 'net']);
+      const r = cairnGet(out, [source, 'net'], { TMPDIR: privateTemp });
       assert.equal(r.status, 1, r.stdout);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, new RegExp(md5('BBB')));
       assert.deepEqual(entries(out), []);
+      assert.deepEqual(entries(privateTemp), []);
     }
     // The object corrupt in the source's own cache (fetched good from another remote, then changed): hashed as written, refused.
     ok(cairnGet(out, [root, 'model']), 'the file artifact is whole');

@@ -41,11 +41,15 @@ const BOOL_WORDS = /^(0|1|true|false|yes|no|on|off|t|f|y|n)$/i;
 export function readGtoConfig(gitRoot: string): GtoConfig {
   const file = path.join(gitRoot, GTO_CONFIG_FILE);
   if (!fs.statSync(file, { throwIfNoEntry: false })) return {};
-  const wrong = (what: string) =>
-    new CairnError('BAD_FILE', `Wrong config file '${file}'`, { hint: `${what}.` });
+  return parseGtoConfig(readRepoFileSync(file, GTO_CONFIG_FILE).toString('utf8'), file);
+}
+
+/** The text of a `.gto` file (at `file`, named in gto's message) read as gto reads it, or gto's refusal. */
+export function parseGtoConfig(text: string, file: string): GtoConfig {
+  const wrong = (what: string) => new CairnError('BAD_FILE', `Wrong config file '${file}'`, { hint: `${what}.` });
   let doc;
   try {
-    doc = parseYamlDocument(readRepoFileSync(file, GTO_CONFIG_FILE).toString('utf8'), GTO_CONFIG_FILE);
+    doc = parseYamlDocument(text, GTO_CONFIG_FILE);
   } catch (err) {
     if (err instanceof CairnError && err.code === 'LIMIT_EXCEEDED') throw err;
     throw wrong(`it is not YAML (${(err as Error).message.split('\n')[0]})`);
