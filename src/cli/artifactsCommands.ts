@@ -43,10 +43,21 @@ export const artifactsCommands: CommandTable = {
           stage: { type: 'string', value: '<stage>', help: 'The version in this stage now (the newest tag naming it).' },
           out: { type: 'string', short: 'o', value: '<path>', help: "Where to write it (default: the artifact's file name here)." },
           force: { type: 'boolean', short: 'f', help: 'Replace the file or folder at the destination.' },
+          remote: { type: 'string', value: '<name>', help: "The repository's DVC remote to download from, instead of its default (as dvc)." },
+          'remote-config': { type: 'string', multiple: true, value: '<name>=<value>', help: "An option merged, for this run only, into that remote's config, e.g. endpointurl=https://… (repeat for more; as dvc)." },
         },
         async run({ values, positionals, signal }) {
           if (positionals.length !== 2) throw new CairnError('USAGE', `cairn artifacts get takes a repository and a name, got ${positionals.length} arguments.`);
-          const got = await getArtifact(positionals[0], positionals[1], { version: values.rev, stage: values.stage, out: values.out, force: values.force, cwd: process.cwd(), signal });
+          const got = await getArtifact(positionals[0], positionals[1], {
+            version: values.rev,
+            stage: values.stage,
+            out: values.out,
+            force: values.force,
+            remote: values.remote,
+            remoteConfig: values['remote-config'],
+            cwd: process.cwd(),
+            signal,
+          });
           if (values.json) printJson(got);
           else if (!values.quiet) out(`Downloaded ${got.files} file(s) to '${path.relative(process.cwd(), got.out) || got.out}'`);
           return 0;

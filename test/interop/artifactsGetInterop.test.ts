@@ -149,6 +149,13 @@ describe('cairn artifacts get from a repository folder or URL, against dvc artif
     assert.match(r.stderr, /^ERROR: the repository's \.dvc\/config at [0-9a-f]{7} names no default remote, so 'model\.pkl' cannot be fetched\. Commit one/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.deepEqual(entries(out), ['cairn.pkl', 'dvc.pkl']);
+    // dvc's --remote and --remote-config name it for the run (nothing written anywhere).
+    dvcOk(out, 'artifacts', 'get', url, 'model', '--remote', 'mine', '--remote-config', `url=${storage}`, '-o', 'dvc-remote.pkl');
+    ok(cairnGet(out, [url, 'model', '--remote', 'mine', '--remote-config', `url=${storage}`, '-o', 'cairn-remote.pkl']), '--remote-config');
+    assert.equal(fs.readFileSync(path.join(out, 'cairn-remote.pkl'), 'utf8'), 'w');
+    const unnamed = cairnGet(out, [url, 'model', '--remote-config', 'url=/x', '-o', 'y']);
+    assert.match(unnamed.stderr, /^ERROR: --remote-config needs a remote/);
+    assert.equal(fs.readFileSync(path.join(root, '.dvc', 'config.local'), 'utf8'), `[core]\n    remote = mine\n['remote "mine"']\n    url = ${storage}\n`);
   });
 });
 

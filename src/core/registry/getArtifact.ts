@@ -7,6 +7,7 @@ import { isObjectId } from '../hashing/objectId';
 import { GitObjectReader } from '../metrics/gitObjectReader';
 import { recordedOutputs } from '../outputs/recordedOutputs';
 import { parseYamlDocument } from '../pipeline/yamlDocument';
+import { remoteSection } from '../remotes/remoteConfig';
 import { fetch } from '../remotes/sync';
 import { copyFileBytesSync, joinClean, tempPathFor } from '../repo/atomicWrite';
 import { outputPathProblem } from '../repo/outputPath';
@@ -23,6 +24,10 @@ export interface GetArtifactOptions {
   /** Where to write it (default: the artifact's file name, in `cwd`). */
   out?: string;
   force?: boolean;
+  /** dvc's `--remote`: the remote to use instead of the repository's default. */
+  remote?: string;
+  /** dvc's `--remote-config`: `key=value` options merged, for this run only, into that remote's config (credentials, endpointurl…). */
+  remoteConfig?: string[];
   cwd: string;
   signal?: AbortSignal;
 }
@@ -134,6 +139,7 @@ async function download(repo: Repo, name: string, nameAsGiven: string, found: { 
     throw new CairnError('USAGE', `The ${existing.isDirectory() ? 'directory' : 'file'} '${shownOut}' already exists locally.`, { hint: "To override it, re-run with '--force'." });
   }
   const isFolder = output.md5.endsWith('.dir');
+  applyRemoteOptions(repo, options);
   let fetchProblem: string | undefined;
   if (!(isFolder ? repo.store.hasAll(output.md5, output.hashName) : repo.store.has(output.md5, output.hashName))) {
     try {
@@ -185,6 +191,23 @@ async function download(repo: Repo, name: string, nameAsGiven: string, found: { 
     throw err;
   }
   return { name, commit, path: artifactPath, md5: output.md5, out, files: files.length };
+}
+
+/**
+ * dvc's `--remote` and `--remote-config`, in this run's config only (as if in `.dvc/config.local`;
+ * nothing is written): a deployment passes an endpoint or credentials without touching the repository.
+ */
+function applyRemoteOptions(repo: Repo, options: GetArtifactOptions): void {
+  const local = repo.config.levels.get('local');
+  if (!local || (!options.remote && !options.remoteConfig?.length)) return;
+  if (options.remote) local.set('core', 'remote', options.remote);
+  const name = options.remote ?? repo.config.get('core', 'remote');
+  for (const pair of options.remoteConfig ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CairnError('USAGE', `--remote-config takes <name>=<value>, got '${pair.replace(/=.*/, '=…')}'.`);
+    if (!name) throw new CairnError('USAGE', '--remote-config needs a remote: the repository names no default one; give it with --remote.');
+    local.set(remoteSection(name), pair.slice(0, eq), pair.slice(eq + 1));
+  }
 }
 
 /** `staging` renamed to `out`; what was there (with --force) moved aside first and removed once the new one is in place. */
