@@ -103,6 +103,7 @@ const assignCommand: Command = {
   options: {
     stage: { type: 'string', required: true, value: '<stage>', help: 'The stage (e.g. prod, staging).' },
     version: { type: 'string', value: '<vX.Y.Z>', help: 'The registered version to assign; with a rev, the version to register that commit as first.' },
+    'skip-registration': { type: 'boolean', help: "As gto's --sr: a commit with no version gets the stage without being registered (its version is the commit's hash)." },
     ...writeOptions,
   },
   async run({ values, positionals }) {
@@ -114,6 +115,7 @@ const assignCommand: Command = {
       ...tagOptions(values),
       version: rev === undefined ? values.version : undefined,
       registerAs: rev !== undefined ? values.version : undefined,
+      skipRegistration: !!values['skip-registration'],
     });
     if (result.registered) reportTag(result.registered, 'registers version', values);
     reportTag(result, `assigns stage to version '${result.version}'`, values);

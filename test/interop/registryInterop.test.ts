@@ -490,6 +490,29 @@ describe("gto's .gto config, --force and --delete, against the real gto", functi
     assert.equal(git(byCairn, 'tag', '-l'), '');
   });
 
+  it('assign --skip-registration writes the tags gto writes, and both read them alike', () => {
+    const steps = (root: string, tool: (cwd: string, args: string[], env?: Record<string, string>) => Run) => {
+      const clock = new Clock();
+      commit(root, clock, 'a.txt');
+      for (const args of [['assign', 'k', '--stage', 'prod', '--skip-registration'], ['assign', 'k', '--stage', 'prod', '--skip-registration'], ['assign', 'k', '--stage', 'dev', '--skip-registration', '--simple', 'true']]) {
+        const r = tool(root, args, TAGGER);
+        assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      }
+      const refused = tool(root, ['assign', 'k', 'HEAD', '--version', 'v1.0.0', '--stage', 'qa', '--skip-registration'], TAGGER);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /You either need to supply version name or skip registration/);
+      commit(root, clock, 'b.txt');
+      assert.equal(tool(root, ['register', 'k'], TAGGER).status, 0);
+    };
+    const byGto = tempGitRepo();
+    const byCairn = tempGitRepo();
+    steps(byGto, gto);
+    steps(byCairn, cairnModel);
+    assert.equal(tagObjects(byCairn), tagObjects(byGto));
+    assertSameQueries(byGto, ['k']);
+    assertSameQueries(byCairn, ['k']);
+  });
+
   it('--delete --push deletes the tags on origin too', () => {
     const remote = tempDir();
     git(remote, 'init', '-q', '--bare');
