@@ -32,20 +32,34 @@ export const artifactsCommands: CommandTable = {
       get: {
         summary: 'Download an artifact at a registered version or stage from a repository (its cache, else its DVC remote), verified by hash',
         args: [
-          { name: '<repo>', help: 'The repository: a local folder holding its git clone.' },
+          {
+            name: '<repo>',
+            help: "The repository: a local folder holding its git clone (its cache and config used), or a git URL (https://, ssh://, git@host:path, file://) whose tags are fetched into a temporary clone; its DVC remote (a folder or S3) is the one its .dvc/config names, with credentials from AWS_* variables or your global DVC config.",
+          },
           { name: '<name>', help: "The artifact (nested: 'sub/dir:name' or 'sub/dir/dvc.yaml:name'); gto's shortcuts name@v1.2.0, name#prod and name@latest choose the version too." },
         ],
         options: {
           rev: { type: 'string', value: '<version>', help: 'The registered version (default: the greatest).' },
           stage: { type: 'string', value: '<stage>', help: 'The version in this stage now (the newest tag naming it).' },
           out: { type: 'string', short: 'o', value: '<path>', help: "Where to write it (default: the artifact's file name here)." },
-          force: { type: 'boolean', short: 'f', help: 'Overwrite the file at the destination.' },
+          force: { type: 'boolean', short: 'f', help: 'Replace the file or folder at the destination.' },
+          remote: { type: 'string', value: '<name>', help: "The repository's DVC remote to download from, instead of its default (as dvc)." },
+          'remote-config': { type: 'string', multiple: true, value: '<name>=<value>', help: "An option merged, for this run only, into that remote's config, e.g. endpointurl=https://… (repeat for more; as dvc)." },
         },
         async run({ values, positionals, signal }) {
           if (positionals.length !== 2) throw new CairnError('USAGE', `cairn artifacts get takes a repository and a name, got ${positionals.length} arguments.`);
-          const got = await getArtifact(positionals[0], positionals[1], { version: values.rev, stage: values.stage, out: values.out, force: values.force, cwd: process.cwd(), signal });
+          const got = await getArtifact(positionals[0], positionals[1], {
+            version: values.rev,
+            stage: values.stage,
+            out: values.out,
+            force: values.force,
+            remote: values.remote,
+            remoteConfig: values['remote-config'],
+            cwd: process.cwd(),
+            signal,
+          });
           if (values.json) printJson(got);
-          else if (!values.quiet) out(`Downloaded 1 file(s) to '${path.relative(process.cwd(), got.out) || got.out}'`);
+          else if (!values.quiet) out(`Downloaded ${got.files} file(s) to '${path.relative(process.cwd(), got.out) || got.out}'`);
           return 0;
         },
       },

@@ -2,18 +2,20 @@ import { CairnError } from '../core/errors';
 import { Git } from '../core/scm/git';
 import { assign } from '../core/registry/assign';
 import { declaredArtifacts } from '../core/registry/declaredArtifacts';
-import { WrittenTag } from '../core/registry/createTag';
+import { DeletedTags, WrittenTag } from '../core/registry/createTag';
+import { readGtoConfig } from '../core/registry/gtoConfig';
 import { deprecateArtifact, deregister, unassign } from '../core/registry/deprecate';
 import { readRegistry } from '../core/registry/registry';
 import { register } from '../core/registry/register';
 import { Bump } from '../core/registry/semver';
-import { checkRef, describeEvent, eventJson, history, showRegistry, showVersions } from '../core/registry/show';
+import { checkRef, describeEvent, eventJson, history, registryStages, showRegistry, showVersions } from '../core/registry/show';
 import { Command, CommandTable, Options, out, printJson, shellQuote } from './command';
 
-/** The git work tree of the working folder: the registry lives in its tags. */
+/** The git work tree of the working folder: the registry lives in its tags. Its `.gto` is checked first: gto refuses every command over a wrong one. */
 function gitRoot(): string {
   const root = Git.findRoot(process.cwd());
   if (!root) throw new CairnError('USAGE', 'the model registry needs git: this folder is not in a git work tree.', { hint: 'Run `git init` and commit first.' });
+  readGtoConfig(root);
   return root;
 }
 
@@ -24,6 +26,7 @@ const writeOptions: Options = {
   message: { type: 'string', short: 'm', value: '<message>', help: "The tag's message (default: gto's, e.g. 'Registering artifact <name> version <version>')." },
   simple: { type: 'string', value: 'auto|true|false', help: "As gto: 'true' writes tags without a '#N' counter (name#prod), 'false' with one (name#prod#3); 'auto' is gto's default for the action." },
   push: { type: 'boolean', help: 'Push the tag to the git remote `origin` once written.' },
+  force: { type: 'boolean', help: "As gto: write the tag even where gto's checks would refuse it (a version already registered at the commit, already in the stage, deprecated already)." },
 };
 
 function simpleOf(value: string | undefined): boolean | undefined {
@@ -45,7 +48,27 @@ function reportTag(written: WrittenTag, what: string, values: Record<string, any
 }
 
 function tagOptions(values: Record<string, any>) {
-  return { message: values.message, simple: simpleOf(values.simple), push: !!values.push };
+  return { message: values.message, simple: simpleOf(values.simple), push: !!values.push, force: !!values.force };
+}
+
+/** What gto says after deleting tags (`--delete`): each tag, and how to delete it upstream unless pushed. */
+function reportDeleted(result: DeletedTags, values: Record<string, any>): void {
+  if (values.json) {
+    printJson(result);
+    return;
+  }
+  if (values.quiet) return;
+  for (const tag of result.deleted) {
+    out(`Deleted git tag '${tag}'`);
+    if (result.pushed) out(`Deleted git tag ${tag} on origin.`);
+    else out(`To push the changes upstream, run:\n    git push --delete origin ${shellQuote(tag)}`);
+  }
+}
+
+/** A deprecate's result: a tag written, or (with --delete) tags deleted. */
+function reportDeprecation(result: WrittenTag | DeletedTags, what: string, values: Record<string, any>): void {
+  if ('deleted' in result) reportDeleted(result, values);
+  else reportTag(result, what, values);
 }
 
 const registerCommand: Command = {
@@ -80,6 +103,7 @@ const assignCommand: Command = {
   options: {
     stage: { type: 'string', required: true, value: '<stage>', help: 'The stage (e.g. prod, staging).' },
     version: { type: 'string', value: '<vX.Y.Z>', help: 'The registered version to assign; with a rev, the version to register that commit as first.' },
+    'skip-registration': { type: 'boolean', help: "As gto's --sr: a commit with no version gets the stage without being registered (its version is the commit's hash)." },
     ...writeOptions,
   },
   async run({ values, positionals }) {
@@ -91,6 +115,7 @@ const assignCommand: Command = {
       ...tagOptions(values),
       version: rev === undefined ? values.version : undefined,
       registerAs: rev !== undefined ? values.version : undefined,
+      skipRegistration: !!values['skip-registration'],
     });
     if (result.registered) reportTag(result.registered, 'registers version', values);
     reportTag(result, `assigns stage to version '${result.version}'`, values);
@@ -105,15 +130,15 @@ const deprecateCommand: Command = {
     { name: '[version]', help: 'The version to deregister (name@vX.Y.Z!).' },
     { name: '[stage]', help: 'With a version: the stage to unassign from it (name#stage!#N).' },
   ],
-  options: { ...writeOptions },
+  options: { ...writeOptions, delete: { type: 'boolean', short: 'd', help: "As gto: delete the git tags (of the artifact, the version, or the version's stage) instead of writing a new one." } },
   async run({ values, positionals }) {
     const [name, version, stage] = positionals;
     if (!name || positionals.length > 3) throw new CairnError('USAGE', `cairn model deprecate takes a name, an optional version and an optional stage, got ${positionals.length} arguments.`);
     const root = gitRoot();
-    const options = tagOptions(values);
-    if (stage) reportTag(await unassign(root, name, version, stage, options), `unassigns stage from version '${version}'`, values);
-    else if (version) reportTag(await deregister(root, name, version, options), 'deregisters version', values);
-    else reportTag(await deprecateArtifact(root, name, options), 'deprecates artifact', values);
+    const options = { ...tagOptions(values), delete: !!values.delete };
+    if (stage) reportDeprecation(await unassign(root, name, version, stage, options), `unassigns stage from version '${version}'`, values);
+    else if (version) reportDeprecation(await deregister(root, name, version, options), 'deregisters version', values);
+    else reportDeprecation(await deprecateArtifact(root, name, options), 'deprecates artifact', values);
     return 0;
   },
 };
@@ -142,13 +167,13 @@ const showCommand: Command = {
   options: showOptions,
   async run({ values, positionals }) {
     if (positionals.length > 1) throw new CairnError('USAGE', `cairn model show takes at most one name, got ${positionals.length}.`);
-    const state = await readRegistry(gitRoot());
-    const options = { deprecated: values.deprecated, registeredOnly: values['registered-only'], sort: sortOf(values.sort) };
+    const root = gitRoot();
+    const state = await readRegistry(root);
+    const stages = registryStages(state, readGtoConfig(root))!;
+    const options = { deprecated: values.deprecated, registeredOnly: values['registered-only'], sort: sortOf(values.sort), stages };
     if (positionals[0] === undefined) {
-      const root = gitRoot();
       const registry = showRegistry(state, options);
       if (values.declared) {
-        const stages = state.usedStages();
         // A deprecated artifact stays out (unless -d lists it as the registry has it).
         for (const d of (await declaredArtifacts(root)).filter((d) => !state.artifacts.has(d.name))) {
           registry[d.name] = { version: null, stage: Object.fromEntries(stages.map((s) => [s, null])), registered: false, active: true };
@@ -156,7 +181,6 @@ const showCommand: Command = {
       }
       if (values.json) printGtoJson(registry);
       else {
-        const stages = state.usedStages();
         const rows = Object.entries(registry).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, a]) => [a.registered ? name : `*${name}`, a.version ?? '-', ...stages.map((s) => a.stage[s] ?? '-')]);
         if (rows.length) printColumns(['name', 'latest', ...stages.map((s) => `#${s}`)], rows);
         else out('Nothing found in the current workspace');
@@ -192,12 +216,17 @@ const historyCommand: Command = {
 };
 
 const stagesCommand: Command = {
-  summary: 'List the stages in use in the registry',
-  options: {},
+  summary: "List the registry's stages: those .gto allows when it lists them, else those in use (as gto)",
+  options: {
+    allowed: { type: 'boolean', help: "Only the stages .gto's 'stages:' allows (nothing when it sets none)." },
+    used: { type: 'boolean', help: 'Only the stages some tag used.' },
+  },
   async run({ values }) {
-    const stages = (await readRegistry(gitRoot())).usedStages();
-    if (values.json) printGtoJson(stages);
-    else for (const s of stages) out(s);
+    if (values.allowed && values.used) throw new CairnError('USAGE', 'Either "allowed" or "used" can be set');
+    const root = gitRoot();
+    const stages = registryStages(await readRegistry(root), readGtoConfig(root), values.allowed ? 'allowed' : values.used ? 'used' : undefined);
+    if (values.json) printGtoJson(stages ?? null);
+    else for (const s of stages ?? []) out(s);
     return 0;
   },
 };

@@ -370,3 +370,160 @@ describe('cairn artifacts get, against dvc artifacts get', function () {
     assert.deepEqual(fs.readdirSync(out), []);
   });
 });
+
+/** gto's own words for a refusal: its `❌ <message>` line. */
+const gtoRefusal = (r: Run) => r.stderr.trim().replace(/^❌ /, '');
+
+describe("gto's .gto config, --force and --delete, against the real gto", function () {
+  this.timeout(240_000);
+
+  it(".gto's stages: restrict assign and unassign with gto's message, and are the stages stages/show list; types: restrict artifacts add --type; no tag written by a refusal", () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'one');
+    assert.equal(gto(root, ['register', 'm']).status, 0);
+    assert.equal(gto(root, ['assign', 'm', '--version', 'v0.0.1', '--stage', 'qa']).status, 0);
+    fs.writeFileSync(path.join(root, '.gto'), '# the stages we deploy to\nstages: [dev, prod]\nTypes:\n  - model\n  - dataset\nemojis: false\n');
+    for (const args of [['assign', 'm', '--version', 'v0.0.1', '--stage', 'staging'], ['deprecate', 'm', 'v0.0.1', 'qa'], ['assign', 'm', '--version', 'v0.0.1', '--stage', 'bad stage']]) {
+      const before = git(root, 'tag', '-l');
+      const expected = gto(root, args);
+      const actual = cairnModel(root, args);
+      assert.notEqual(expected.status, 0, args.join(' '));
+      assert.notEqual(actual.status, 0, args.join(' '));
+      assert.equal(actual.stderr.trim().split('\n').length, 1, actual.stderr);
+      // gto wraps its line at the terminal's width: its first line is compared.
+      assert.ok(actual.stderr.startsWith(`ERROR: ${gtoRefusal(expected).split('\n')[0].trim()}`), `${args.join(' ')}:\n${actual.stderr}\nvs gto's\n${expected.stderr}`);
+      assert.equal(git(root, 'tag', '-l'), before);
+    }
+    assert.match(cairnModel(root, ['assign', 'm', '--version', 'v0.0.1', '--stage', 'staging']).stderr, /Allowed stages are: '\['dev', 'prod'\]'/);
+    assert.equal(cairnModel(root, ['assign', 'm', '--version', 'v0.0.1', '--stage', 'prod']).status, 0);
+    for (const query of [['stages', '--json'], ['stages', '--allowed', '--json'], ['stages', '--used', '--json'], ['stages'], ['show', '--json'], ['show', '--json', '-d']]) {
+      const expected = gto(root, query);
+      assert.equal(expected.status, 0, expected.stderr);
+      assert.equal(cairnModel(root, query).stdout, expected.stdout, query.join(' '));
+    }
+    // types: restrict the type Cairn's artifacts add declares (gto's rule for types, and its words).
+    const refused = runIn(root, process.execPath, [CLI, 'artifacts', 'add', 'net', '--path', 'net.pt', '--type', 'checkpoint']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^ERROR: Allowed types are: '\['model', 'dataset'\]'/);
+    assert.ok(!fs.existsSync(path.join(root, 'dvc.yaml')));
+    cairnOk(root, 'artifacts', 'add', 'net', '--path', 'net.pt', '--type', 'dataset');
+  });
+
+  it('a .gto gto refuses makes every command refuse it with gto\'s words, writing nothing; an empty one restricts nothing', () => {
+    const root = tempGitRepo();
+    git(root, 'commit', '-q', '--allow-empty', '-m', 'one');
+    assert.equal(gto(root, ['register', 'm']).status, 0);
+    const wrong = ['stages: prod\n', 'stages: [prod, "bad name"]\n', 'stages: [1, 2]\n', 'stage: [prod]\n', '- prod\n', 'stages: [prod\n', 'emojis: maybe\n', 'stages: [a, a]\nstages: [b]\n'];
+    for (const text of wrong) {
+      fs.writeFileSync(path.join(root, '.gto'), text);
+      for (const args of [['assign', 'm', '--version', 'v0.0.1', '--stage', 'prod'], ['show', '--json'], ['stages']]) {
+        const expected = gto(root, args);
+        const actual = cairnModel(root, args);
+        assert.notEqual(expected.status, 0, `gto ${args.join(' ')} over ${JSON.stringify(text)}`);
+        assert.equal(actual.status, 1, `${args.join(' ')} over ${JSON.stringify(text)}: ${actual.stdout}`);
+        assert.equal(actual.stderr.trim().split('\n').length, 1, actual.stderr);
+        assert.ok(actual.stderr.startsWith(`ERROR: ${gtoRefusal(expected).split('\n')[0].trim()}`), `${JSON.stringify(text)}:\n${actual.stderr}\nvs gto's\n${expected.stderr}`);
+      }
+      assert.equal(git(root, 'tag', '-l'), 'm@v0.0.1\n');
+    }
+    for (const text of ['', '# nothing\n', 'stages:\n', 'emojis: no\nlog_level: DEBUG\n']) {
+      fs.writeFileSync(path.join(root, '.gto'), text);
+      for (const query of [['stages', '--json'], ['stages', '--allowed', '--json'], ['show', '--json']]) {
+        const expected = gto(root, query);
+        assert.equal(expected.status, 0, `${JSON.stringify(text)}: ${expected.stderr}`);
+        assert.equal(cairnModel(root, query).stdout, expected.stdout, `${query.join(' ')} over ${JSON.stringify(text)}`);
+      }
+    }
+  });
+
+  /** Registry writes with --force and --delete, the same words for both tools; each step's stdout kept. */
+  function forceAndDelete(root: string, tool: (cwd: string, args: string[], env?: Record<string, string>) => Run): string[] {
+    const clock = new Clock();
+    const outputs: string[] = [];
+    const step = (...args: string[]) => {
+      const r = tool(root, args, TAGGER);
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}${r.stdout}`);
+      // Deleted tags come in the order of their tagger times; gto stamps the wall clock, so tags
+      // written in the same second by one tool may be a second apart by the other: compared as a set.
+      outputs.push(r.stdout.startsWith('Deleted') ? r.stdout.split(/(?=Deleted git tag)/).sort().join('') : r.stdout);
+    };
+    const refused = (...args: string[]) => {
+      const r = tool(root, args, TAGGER);
+      assert.notEqual(r.status, 0, `${args.join(' ')} is refused`);
+      outputs.push(`refused: ${r.stderr.trim().replace(/^(❌|ERROR:) /, '').split('. ')[0]}`);
+    };
+    commit(root, clock, 'a.txt');
+    step('register', 'm');
+    step('assign', 'm', '--version', 'v0.0.1', '--stage', 'prod');
+    step('assign', 'm', '--version', 'v0.0.1', '--stage', 'prod', '--force');
+    step('assign', 'm', '--version', 'v0.0.1', '--stage', 'dev');
+    step('deprecate', 'm', 'v0.0.1', 'staging', '--force');
+    step('deprecate', 'm', 'v0.0.1', 'dev');
+    refused('register', 'm', '--force');
+    commit(root, clock, 'b.txt');
+    step('register', 'm');
+    step('assign', 'm', '--stage', 'prod');
+    step('register', 'n');
+    step('deprecate', 'm', 'v0.0.1', 'dev', '--delete');
+    step('deprecate', 'm', 'v0.0.1', '--force');
+    refused('deprecate', 'm', 'v0.0.1', '--force');
+    refused('deprecate', 'm', 'v9.9.9', '--force');
+    step('deprecate', 'm', 'v0.0.1', '--delete', '--force');
+    step('deprecate', 'n');
+    step('deprecate', 'n', '--force');
+    refused('deprecate', 'n', '--force', '--simple', 'true');
+    step('deprecate', 'n', '--delete', '--force');
+    step('deprecate', 'm', '--delete');
+    refused('deprecate', 'm', '--delete');
+    return outputs;
+  }
+
+  it('--force and --delete write and delete the very tags gto does, and say so in its words', () => {
+    const byGto = tempGitRepo();
+    const byCairn = tempGitRepo();
+    const gtoSaid = forceAndDelete(byGto, gto);
+    const cairnSaid = forceAndDelete(byCairn, cairnModel);
+    assert.equal(tagObjects(byCairn), tagObjects(byGto));
+    assert.deepEqual(cairnSaid, gtoSaid);
+    assert.equal(git(byCairn, 'tag', '-l'), '');
+  });
+
+  it('assign --skip-registration writes the tags gto writes, and both read them alike', () => {
+    const steps = (root: string, tool: (cwd: string, args: string[], env?: Record<string, string>) => Run) => {
+      const clock = new Clock();
+      commit(root, clock, 'a.txt');
+      for (const args of [['assign', 'k', '--stage', 'prod', '--skip-registration'], ['assign', 'k', '--stage', 'prod', '--skip-registration'], ['assign', 'k', '--stage', 'dev', '--skip-registration', '--simple', 'true']]) {
+        const r = tool(root, args, TAGGER);
+        assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      }
+      const refused = tool(root, ['assign', 'k', 'HEAD', '--version', 'v1.0.0', '--stage', 'qa', '--skip-registration'], TAGGER);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /You either need to supply version name or skip registration/);
+      commit(root, clock, 'b.txt');
+      assert.equal(tool(root, ['register', 'k'], TAGGER).status, 0);
+    };
+    const byGto = tempGitRepo();
+    const byCairn = tempGitRepo();
+    steps(byGto, gto);
+    steps(byCairn, cairnModel);
+    assert.equal(tagObjects(byCairn), tagObjects(byGto));
+    assertSameQueries(byGto, ['k']);
+    assertSameQueries(byCairn, ['k']);
+  });
+
+  it('--delete --push deletes the tags on origin too', () => {
+    const remote = tempDir();
+    git(remote, 'init', '-q', '--bare');
+    const root = tempGitRepo();
+    git(root, 'commit', '-q', '--allow-empty', '-m', 'one');
+    git(root, 'remote', 'add', 'origin', remote);
+    cairnOk(root, 'model', 'register', 'm', '--push');
+    cairnOk(root, 'model', 'assign', 'm', '--version', 'v0.0.1', '--stage', 'prod', '--push');
+    assert.equal(git(remote, 'tag', '-l'), 'm#prod#1\nm@v0.0.1\n');
+    cairnOk(root, 'model', 'deprecate', 'm', 'v0.0.1', '--delete', '--push');
+    assert.equal(git(remote, 'tag', '-l'), '');
+    assert.equal(git(root, 'tag', '-l'), '');
+  });
+});

@@ -30,6 +30,7 @@ import { parseWandbSweep } from '../../src/core/experiments/wandbSweep';
 import { wandbSweepRuns } from '../../src/core/experiments/wandbSweepRuns';
 import { parseTagName } from '../../src/core/registry/tagNames';
 import { parseLegacyIndex } from '../../src/core/registry/legacyIndex';
+import { parseGtoConfig } from '../../src/core/registry/gtoConfig';
 
 /**
  * Every parser of bytes a stranger's repository or remote provides, fed valid files mutated
@@ -321,6 +322,7 @@ describe('fuzzing every parser of repository and remote bytes', function () {
 
   it("the model registry: GTO tag names and the legacy artifacts.yaml", async () => {
     await fuzz('GTO tag name', ['model@v1.2.3-rc.1+b.5', 'sub/dir=m#prod!#12', 'm@deprecated', 'a-b_c/d@v0.0.1!'], (text) => parseTagName(text));
+    await fuzz('.gto (gto config)', ['stages: [dev, staging, prod]\ntypes:\n  - model\n  - dataset\nemojis: false\nenrichments:\n  - type: gto\n    config: {}\n'], (text) => parseGtoConfig(text, '/repo/.gto'));
     await fuzz('artifacts.yaml (legacy)', ['m:\n  type: model\n  path: m.pkl\n  virtual: false\n  labels: [a, b]\n  description: d\n  custom: {k: [1, 2]}\nn:\n  path: x\n'], (text) => parseLegacyIndex(text));
   });
 

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../repo/atomicWrite';
 import { outputPathProblem } from '../repo/outputPath';
 import { readRepoFile } from '../repo/readRepoFile';
 import type { Repo } from '../repo/repo';
+import { assertAllowedType, readGtoConfig } from './gtoConfig';
 import { assertStageName } from './tagNames';
 
 /** An artifact as dvc.yaml declares it (dvc: annotations.py `Artifact`). */
@@ -22,7 +23,7 @@ export interface ArtifactDeclaration {
 /**
  * `cairn artifacts add` (Cairn's own; dvc has it only in its Python API): the artifact `name`
  * declared in the repository's root dvc.yaml under `artifacts:`, the rest of the file — comments,
- * order, style — as it was. A name gto would reject, a name already declared or a path outside
+ * order, style — as it was. A name gto would reject, a type `.gto` does not allow, a name already declared or a path outside
  * the repository is refused and nothing written; the file is written through a temp file and a
  * rename, never through a link. The caller holds the repository lock.
  */
@@ -32,6 +33,8 @@ export async function addArtifact(repo: Repo, name: string, declaration: Artifac
   } catch {
     throw new CairnError('USAGE', `Can't use '${name}' as artifact name (ID).`, { hint: "Only letters, numbers, '_', '-', '/'; it starts and ends with a letter or a number." });
   }
+  // gto's rule for types: a `.gto` listing `types:` allows only those.
+  if (declaration.type) assertAllowedType(readGtoConfig(repo.scm?.root ?? repo.root), declaration.type);
   const problem = outputPathProblem(repo.root, path.resolve(repo.root, declaration.path));
   if (problem || path.isAbsolute(declaration.path)) throw new CairnError('USAGE', `artifact path '${declaration.path}' ${problem ?? 'is absolute'}.`, { hint: 'Give a path inside the repository, relative to its root.' });
   const file = 'dvc.yaml';

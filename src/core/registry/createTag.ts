@@ -12,6 +12,8 @@ export interface TagWriteOptions {
   simple?: boolean;
   /** Push the tag to `origin` once written. */
   push?: boolean;
+  /** GTO's `--force`: write the tag even where gto's checks (already registered, already in the stage, deprecated already…) would refuse it. */
+  force?: boolean;
 }
 
 /** A tag a registry operation wrote. */
@@ -20,6 +22,24 @@ export interface WrittenTag {
   /** The commit it points at. */
   commit: string;
   pushed: boolean;
+}
+
+/** Tags deleted by gto's `--delete` (locally, and on `origin` when pushed). */
+export interface DeletedTags {
+  deleted: string[];
+  pushed: boolean;
+}
+
+/**
+ * Deletes `tags` (each ref under refs/tags/, as `git tag -d`) through the one git writer, in the
+ * order given, then deletes them on `origin` when asked. The names come from the registry's own
+ * parse of the tags: data, never an option.
+ */
+export async function deleteTags(gitRoot: string, tags: string[], push: boolean): Promise<DeletedTags> {
+  const writer = gitWriter(gitRoot, { what: 'git tag -d' });
+  for (const tag of tags) await gitWrite(writer, ['update-ref', '-d', `refs/tags/${tag}`]);
+  if (push && tags.length) await gitWrite(writer, ['push', 'origin', ...tags.map((t) => `:refs/tags/${t}`)]);
+  return { deleted: tags, pushed: push };
 }
 
 /** The commit `rev` names, or GTO's refusal. `rev` is data: after `--end-of-options`, never an option. */

@@ -12,7 +12,7 @@ export interface RegisterOptions extends TagWriteOptions {
 
 /**
  * `gto register`: tags `rev` (default HEAD) as a version of `name`, as gto does: one version per
- * commit, a version name used once, the next version bumped from the greatest registered one.
+ * commit (unless `force`), a version name used once, the next version bumped from the greatest registered one.
  */
 export async function register(gitRoot: string, name: string, rev: string | undefined, options: RegisterOptions = {}): Promise<WrittenTag & { version: string }> {
   assertArtifactName(name);
@@ -23,7 +23,7 @@ export async function register(gitRoot: string, name: string, rev: string | unde
   const atCommit = artifact.findVersion({ commit });
   let version = options.version;
   if (atCommit) {
-    if (atCommit.isRegistered && atCommit.isActive) throw new CairnError('USAGE', `'${name}' is already registered in this commit with version '${atCommit.version}'`);
+    if (!options.force && atCommit.isRegistered && atCommit.isActive) throw new CairnError('USAGE', `'${name}' is already registered in this commit with version '${atCommit.version}'`);
     if (!version) version = atCommit.version;
     else if (atCommit.version !== version) throw new CairnError('USAGE', `For this REF you can only register ${atCommit.version}`);
   }

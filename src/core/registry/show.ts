@@ -1,3 +1,4 @@
+import type { GtoConfig } from './gtoConfig';
 import { isoTime } from './readTags';
 import { parseTagName } from './tagNames';
 import { Artifact, ArtifactVersion, isAddition, priorityOf, refOf, RegistryEvent, RegistryState, VersionSort, VersionStage } from './state';
@@ -21,6 +22,15 @@ export interface ShowOptions {
   assignmentsPerVersion?: number;
   versionsPerStage?: number;
   sort?: VersionSort;
+  /** The stages each artifact lists (gto's `get_stages`: `.gto`'s `stages:` when set, see `registryStages`); default: those in use. */
+  stages?: string[];
+}
+
+/** gto's `get_stages`: `allowed`, `.gto`'s `stages:` (undefined when unset); `used`, the stages of every tag; neither, the first when set, else the second. */
+export function registryStages(state: RegistryState, config: GtoConfig, which?: 'allowed' | 'used'): string[] | undefined {
+  if (which === 'allowed') return config.stages;
+  if (which === 'used') return state.usedStages();
+  return config.stages ?? state.usedStages();
 }
 
 const stageQuery = (o: ShowOptions) => ({
@@ -32,7 +42,7 @@ const stageQuery = (o: ShowOptions) => ({
 
 /** `gto show --json`: each active artifact's greatest version and what each stage shows. */
 export function showRegistry(state: RegistryState, options: ShowOptions = {}): Record<string, ArtifactSummary> {
-  const stages = state.usedStages();
+  const stages = options.stages ?? state.usedStages();
   const result: Record<string, ArtifactSummary> = {};
   for (const artifact of state.artifacts.values()) {
     if (!artifact.isActive && !options.deprecated) continue;

@@ -40,6 +40,9 @@ export function parseTagName(tag: string): ParsedTag | undefined {
 
 const NAME_RULE = "Only letters, numbers, '_', '-', '/' are allowed. Value must be of len >= 2 and must start and end with a letter or a number.";
 
+/** A name gto accepts for a stage, a type or an artifact without a folder. */
+export const isGtoName = (value: string): boolean => NAME_RE.test(value);
+
 /** An artifact name GTO accepts (`name` or `sub/dir:name`), else a usage error; nothing is written. */
 export function assertArtifactName(name: string): void {
   if (!FULLNAME_RE.test(name)) throw new CairnError('USAGE', `Invalid value '${name}'. ${NAME_RULE}`);
