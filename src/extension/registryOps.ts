@@ -6,6 +6,7 @@ import { expBranch } from '../core/experiments/branch';
 import { register } from '../core/registry/register';
 import { assign } from '../core/registry/assign';
 import { deprecateArtifact, deregister, unassign } from '../core/registry/deprecate';
+import type { DeletedTags, WrittenTag } from '../core/registry/createTag';
 import { semVerOf } from '../core/registry/semver';
 import { assertArtifactName } from '../core/registry/tagNames';
 import type { CoreOps } from './coreProtocol';
@@ -35,13 +36,13 @@ export const modelHandlers: { [K in ModelOp]: (args: CoreOps[K]['args'], ctx: { 
     return { tag: (await assign(gitRootOf(repo), name, stage, undefined, { version })).tag };
   },
   async modelUnassign({ name, version, stage }, { repo }) {
-    return { tag: (await unassign(gitRootOf(repo), name, version, stage)).tag };
+    return { tag: tagOf(await unassign(gitRootOf(repo), name, version, stage)) };
   },
   async modelDeregister({ name, version }, { repo }) {
-    return { tag: (await deregister(gitRootOf(repo), name, version)).tag };
+    return { tag: tagOf(await deregister(gitRootOf(repo), name, version)) };
   },
   async modelDeprecate({ name }, { repo }) {
-    return { tag: (await deprecateArtifact(gitRootOf(repo), name)).tag };
+    return { tag: tagOf(await deprecateArtifact(gitRootOf(repo), name)) };
   },
   async registrableRow({ rowId }, { repo }) {
     const gitRoot = gitRootOf(repo);
@@ -67,3 +68,9 @@ export const modelHandlers: { [K in ModelOp]: (args: CoreOps[K]['args'], ctx: { 
     return runGit(gitRootOf(repo), ['show', '--stat', '--format=fuller', '--no-color', sha]);
   },
 };
+
+/** The tag a deprecation wrote (without `delete`, which the view never asks for, it writes one). */
+function tagOf(result: WrittenTag | DeletedTags): string {
+  if (!('tag' in result)) throw new Error(`tags deleted, none written: ${result.deleted.join(', ')}`);
+  return result.tag;
+}
