@@ -56,9 +56,12 @@ describe('queue controls through the core worker (src/extension/coreWorker: enqu
     // A second start with -j 1 starts none: one is alive.
     assert.deepEqual(await core.call('queueStart', root, { jobs: 1, cli: CLI }), { started: 0 });
     assert.deepEqual(await core.call('queueStop', root, { kill: true }), { killed: ['slow-1'] });
+    let last: unknown;
     await until('the worker gone, slow-2 still queued', async () => {
-      const s = await core.call('queueState', root, {});
+      const s = (last = await core.call('queueState', root, {}));
       return (s.running === 0 && s.workers === 0 && s.queued === 1) || undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; last seen ${JSON.stringify(last)}; queue status: ${cairn(root, 'queue', 'status').stdout.trim()}`);
     });
     const status = JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { name: string; status: string }[];
     assert.deepEqual(status.map((s) => `${s.name} ${s.status}`), ['slow-1 failed', 'slow-2 queued']);
