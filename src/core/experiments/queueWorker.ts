@@ -185,7 +185,9 @@ export async function execEntry(repo: Repo, id: string, log: (line: string) => v
  */
 export async function killEntry(repo: Repo, id: string, options: { force?: boolean; graceMs?: number } = {}): Promise<void> {
   const running = async () => (await queueStates(repo)).find((s) => s.entry.id === id && s.status === 'running');
-  const state = await running();
+  let state = await running();
+  // Claimed a moment ago: its worker names the run's process right after, so wait for it rather than miss the run.
+  for (const until = Date.now() + 10_000; state && !state.worker?.execPid && Date.now() < until; state = await running()) await new Promise((r) => setTimeout(r, 50));
   const group = state?.worker?.execPid;
   if (!group) return;
   const signalGroup = (sig: NodeJS.Signals) => {
