@@ -520,6 +520,18 @@ function show(next: ExperimentsPayload): void {
   drawTable(started);
 }
 
+/** Rows whose values changed (a run training): the same table, those rows replaced. */
+function updateRows(changed: ExperimentsPayload['rows']): void {
+  if (!payload) return;
+  const started = performance.now();
+  const byId = new Map(changed.map((row) => [row.id, row]));
+  const before = payload;
+  payload = { ...payload, rows: payload.rows.map((row) => byId.get(row.id) ?? row) };
+  // The columns keep their widths: fitting them again reads every cell of the table.
+  if (fitted.payload === before) fitted = { ...fitted, payload };
+  drawTable(started);
+}
+
 function drawTable(started: number): void {
   const next = payload!;
   const experiments = next.rows.filter((r) => r.kind === 'experiment').length;
@@ -574,6 +586,7 @@ scroller.addEventListener('scroll', () => {
 
 window.addEventListener('message', (event: MessageEvent<ToExperiments>) => {
   if (event.data?.type === 'show') show(event.data.payload);
+  else if (event.data?.type === 'updateRows') updateRows(event.data.rows);
   else if (event.data?.type === 'reveal') {
     const ids = shownIds();
     select(selectRows(event.data.ids, ids));

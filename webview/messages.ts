@@ -228,6 +228,8 @@ export interface TableState {
 
 export type ToExperiments =
   | { type: 'show'; payload: ExperimentsPayload }
+  /** These rows of the table shown changed (same ids, same columns): a run's live metrics. */
+  | { type: 'updateRows'; rows: ExperimentRow[] }
   /** Select these rows and scroll the first into view (the Runs view's selection drives the table). */
   | { type: 'reveal'; ids: string[] };
 

@@ -55,8 +55,11 @@ export class ExperimentsPanel {
   lastScroll: TableScrolled | undefined;
   /** The metrics of queued runs going on as their files are now (experiment name → column id → value): `exp show` has none for them. */
   private liveMetrics = new Map<string, Record<string, Value>>();
-  /** The table of `root` as last read, before the live metrics are laid over it. */
+  /** The table of `root` as last read, before the live metrics are laid over it, and the read the page was last sent whole. */
   private read: ExperimentsPayload | undefined;
+  private shownRead: ExperimentsPayload | undefined;
+  /** How many rows each `updateRows` sent (for the log and the e2e tests). */
+  readonly rowUpdates: number[] = [];
   /** The ids of the rows selected in the page, in table order (its `selection` message). */
   selection: string[] = [];
   /** The experiments the git remote holds (`exp list <remote>`), shown dimmed where not here; read on opening and after Pull/Push Experiments. */
@@ -187,16 +190,30 @@ export class ExperimentsPanel {
     }
   }
 
-  /** Send the table last read with the metrics of the runs going on as their files hold them now: a step needs no new read. */
+  /**
+   * Send the table last read with the metrics of the runs going on as their files hold them now:
+   * a step needs no new read. When the page already shows that read, only the rows that changed go.
+   */
   private postLive(): void {
     if (!this.read) return;
+    const before = this.payload;
     this.payload = withLiveMetrics(this.read, this.liveMetrics);
+    if (this.shownRead === this.read && before && before.rows.length === this.payload.rows.length) {
+      // Rows without live metrics are the read's own objects: a changed row is a new object.
+      const changed = this.payload.rows.filter((row, i) => row !== before.rows[i]);
+      if (changed.length) {
+        this.host.post({ type: 'updateRows', rows: changed });
+        this.rowUpdates.push(changed.length);
+      }
+      return;
+    }
+    this.shownRead = this.read;
     this.host.post({ type: 'show', payload: this.payload });
   }
 
   private watch(root: string): void {
     this.root = root;
-    this.read = undefined;
+    this.read = this.shownRead = undefined;
     this.watchers.forEach((w) => w.dispose());
     this.watchers = WATCHED.map((pattern) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, pattern));

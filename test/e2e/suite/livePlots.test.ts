@@ -40,7 +40,7 @@ if (data?.scenario === 'liveplots') {
     });
 
     it(`grows the plot of a queued DVCLive run as it trains (${STEPS} steps), each step drawn soon after its signal`, async () => {
-      const table = await vscode.commands.executeCommand<{ payload?: { columns: { id: string }[]; rows: { label: string; state?: string; values: unknown[] }[] } }>(COMMANDS.showExperiments.id);
+      const table = await vscode.commands.executeCommand<{ payload?: { columns: { id: string }[]; rows: { label: string; state?: string; values: unknown[] }[] }; rowUpdates: number[] }>(COMMANDS.showExperiments.id);
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showMetrics.id);
       await nextRender(panel);
       const drawn: Appended[] = [];
@@ -55,6 +55,8 @@ if (data?.scenario === 'liveplots') {
         return typeof row?.values[accColumn] === 'number' ? (row.values[accColumn] as number) : undefined;
       }, 10_000);
       assert.ok(liveAcc > 0 && liveAcc < 0.1, `acc ${liveAcc} while running (0.1 at the end)`);
+      // A step sends the page the run's row, not the whole table again.
+      assert.ok(table.rowUpdates.length > 0 && table.rowUpdates.every((n) => n === 1), `rows sent per step: ${table.rowUpdates.join(', ')}`);
       await ui('webviewScroll', { selector: 'h2:text("Plots")' });
       await screenshot('live-plot');
       await waitFor('every step drawn', () => drawn.some((a) => a.points >= STEPS), 60_000);

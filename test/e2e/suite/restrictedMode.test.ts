@@ -76,6 +76,11 @@ if (data?.scenario === 'restricted') {
       assert.match(await ui<string>('webviewText', { selector: '.notice' }), /Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted/);
       assert.equal(await ui<string>('webviewText', { selector: '.notice .trust-button' }), 'Trust');
       await screenshot('restricted-experiments');
+      // Its Trust button opens VS Code's trust editor (closed again here: the folder is trusted in the last test).
+      await ui('webviewClick', { selector: '.notice .trust-button' });
+      await ui('waitFor', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      assert.equal(vscode.workspace.isTrusted, false);
       await vscode.commands.executeCommand(COMMANDS.refresh.id); // one more full read, then look
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
@@ -98,9 +103,7 @@ if (data?.scenario === 'restricted') {
     });
 
     it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
-      // The experiments table's Trust button opens VS Code's trust editor (the table shown again: the run form is in front of it).
-      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
-      await ui('webviewClick', { selector: '.notice .trust-button' });
+      await vscode.commands.executeCommand('workbench.trust.manage');
       await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
       await waitFor('the folder to be trusted', () => vscode.workspace.isTrusted);
       await vscode.commands.executeCommand('cairn.runs.focus');
