@@ -1,19 +1,13 @@
 import type { DagPayload, FromDag, StageState, ToDag } from './messages';
 import { layoutDag } from './dagLayout';
+import { graphCanvas, svg } from './dagSvg';
 
 /** The pipeline DAG panel's page: stages as boxes coloured by state, dependencies as arrows (SVG). */
 
 declare function acquireVsCodeApi(): { postMessage(m: FromDag): void; getState(): { payload: DagPayload } | undefined; setState(s: { payload: DagPayload }): void };
 const vscode = acquireVsCodeApi();
-const SVG = 'http://www.w3.org/2000/svg';
 
 const STATE_CLASS: Record<StageState, string> = { 'up to date': 'ok', changed: 'changed', frozen: 'frozen', 'not run': 'not-run' };
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
-}
 
 function render(p: DagPayload): void {
   const started = performance.now();
@@ -43,16 +37,7 @@ function render(p: DagPayload): void {
     return;
   }
   const layout = layoutDag(p.nodes, p.edges);
-  const canvas = svg('svg', { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: 'img', 'aria-label': p.title });
-  const defs = svg('defs', {});
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
-  marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }));
-  defs.append(marker);
-  canvas.append(defs);
-  for (const e of layout.edges) {
-    const [a, c1, c2, b] = e.path;
-    canvas.append(svg('path', { d: `M ${a[0]} ${a[1]} C ${c1[0]} ${c1[1]}, ${c2[0]} ${c2[1]}, ${b[0]} ${b[1]}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
-  }
+  const canvas = graphCanvas(layout, p.title);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   for (const n of layout.nodes) {
     const info = byId.get(n.id)!;

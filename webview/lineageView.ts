@@ -1,17 +1,11 @@
 import type { FromLineage, LineageNode, LineagePayload, ToLineage } from './messages';
 import { layoutDag } from './dagLayout';
+import { graphCanvas, svg } from './dagSvg';
 
 /** The lineage panel's page: data and stages from raw data down to the model (SVG), the commit's params and metrics beside. */
 
 declare function acquireVsCodeApi(): { postMessage(m: FromLineage): void; getState(): { payload: LineagePayload } | undefined; setState(s: { payload: LineagePayload }): void };
 const vscode = acquireVsCodeApi();
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
-}
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -56,16 +50,7 @@ function graph(p: LineagePayload): HTMLElement {
     p.nodes.map((n) => ({ id: n.id, label: [n.label, facts(n)].reduce((a, b) => (b.length > a.length ? b : a)) })),
     p.edges,
   );
-  const canvas = svg('svg', { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: 'img', 'aria-label': p.title });
-  const defs = svg('defs', {});
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
-  marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow' }));
-  defs.append(marker);
-  canvas.append(defs);
-  for (const e of layout.edges) {
-    const [a, c1, c2, b] = e.path;
-    canvas.append(svg('path', { d: `M ${a[0]} ${a[1]} C ${c1[0]} ${c1[1]}, ${c2[0]} ${c2[1]}, ${b[0]} ${b[1]}`, class: 'edge', 'marker-end': 'url(#arrow)' }));
-  }
+  const canvas = graphCanvas(layout, p.title);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   for (const placed of layout.nodes) {
     const n = byId.get(placed.id)!;
