@@ -155,6 +155,11 @@ function axesOf(id: string, props: Dict, files: Map<string, Datapoint[]>): Axes 
 function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoint[]>, rev: string): { points: Datapoint[]; axes: Axes } {
   const axes = axesOf(id, props, files);
   const { xs, ys } = axes;
+  // As dvc: each field named must be in its file's first row (x sources first); other rows are not checked.
+  for (const [file, field] of [...xs, ...ys]) {
+    const first = files.get(file)?.[0];
+    if (first && !(field in first)) throw Object.assign(new Error(`Could not find provided field ('${field}') in data fields ('${Object.keys(first).join(', ')}').`), { type: 'FieldNotFoundError' });
+  }
   if (xs.length > 1 && xs.length !== ys.length) {
     throw new Error(`Cannot have different number of x and y data sources. Found ${xs.length} x and ${ys.length} y data sources.`);
   }
@@ -166,8 +171,9 @@ function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoin
   ys.forEach(([yFile, yField], i) => {
     const [xFile, xFieldName] = xs.length > 1 ? xs[i] : xs[0] ?? [undefined, INDEX];
     const rows = (files.get(yFile) ?? []).map((d) => ({ ...d }));
-    for (const row of rows) if (!(yField in row)) throw new Error(`Could not find provided field ('${yField}') in data fields ('${Object.keys(row).join(', ')}').`);
-    if (axes.yField === INFERRED_Y) rows.forEach((r) => (r[INFERRED_Y] = r[yField]));
+    if (axes.yField === INFERRED_Y) rows.forEach((r) => {
+      if (yField in r) r[INFERRED_Y] = r[yField];
+    });
     if (xFile === undefined) rows.forEach((r, n) => (r[INDEX] = n));
     else {
       const source = files.get(xFile) ?? [];
