@@ -150,7 +150,12 @@ describe('interop: plots templates against dvc', function () {
 - runs/b.csv:
     x: step
     y: acc
+- dotted.csv:
+    x: step
+    y: m.acc[0]
 `,
+      // A field with '.', '[' or ']' is escaped where the template names it as a field, as vega-lite reads those.
+      'dotted.csv': 'step,m.acc[0]\n0,0.1\n1,0.2\n',
     });
     commitAll(root, 'one');
     writeFiles(root, runs(2));

@@ -240,7 +240,7 @@ function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string 
 /**
  * `plots diff --json`: for each plot of the chosen revisions, the datapoints of every revision
  * (DVC's x/y inference: y the last column when not given, x the row index `step`; several y
- * sources tagged by `filename`/`field`) inside a vega-lite spec of Cairn's own. Image plots are
+ * sources tagged by `filename`/`field`) in dvc's template for the plot, filled as dvc fills it. Image plots are
  * not rendered yet. Empty when the repository has no commit, as in DVC.
  */
 export async function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsOptions = {}): Promise<PlotsDiffResult> {
