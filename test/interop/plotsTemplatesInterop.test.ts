@@ -108,6 +108,15 @@ describe('interop: plots templates against dvc', function () {
     assert.deepEqual(diffed.data.lin[0].revisions, ['workspace', 'v1', 'v2'], 'the workspace first, as dvc orders them');
     compare(root, 'plots', 'diff', 'v1');
 
+    // Properties of a plot differing between revisions: each key from the first revision that declares it.
+    writeFiles(root, { 'dvc.yaml': BUILT_IN.replace('- lin:\n', '- lin:\n    y_label: Accuracy\n    title: Then\n') });
+    commitAll(root, 'labels');
+    git(root, 'tag', 'v3');
+    writeFiles(root, { 'dvc.yaml': BUILT_IN.replace('- lin:\n', '- lin:\n    title: Now\n') });
+    const labelled = compare(root, 'plots', 'diff', 'v3') as { data: Record<string, { content: { title: { text: string }; layer: { encoding: { y: { title: string } } }[] } }[]> };
+    assert.equal(labelled.data.lin[0].content.title.text, 'Now');
+    assert.equal(labelled.data.lin[0].content.layer[1].encoding.y.title, 'Accuracy');
+
     // Eight revisions: the colour range starts again after its seven colours.
     for (let k = 4; k <= 8; k++) {
       writeFiles(root, runs(k));

@@ -265,6 +265,8 @@ export async function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsO
       for (const plot of plots) {
         const entry = perPlot.get(plot.name) ?? { id: plot.id, config: plot.config, props: plot.props, byRev: new Map(), images: new Map() };
         perPlot.set(plot.name, entry);
+        // As dvc: one set of properties for all revisions, each key as the first revision declaring it gives it.
+        entry.props = { ...plot.props, ...entry.props };
         const files = new Map<string, Datapoint[]>();
         for (const file of plot.files) {
           try {
