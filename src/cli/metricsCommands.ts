@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CairnError } from '../core/errors';
 import { show, diff, MetricsKind } from '../core/metrics/show';
-import { plotsDiff, plotsShow, writePlotsFile } from '../core/metrics/plots';
+import { plotsDiff, plotsJson, plotsShow, writePlotsFile } from '../core/metrics/plots';
 import { plotsHtml } from '../core/metrics/plotsHtml';
 import { DiffResult, ShowResult } from '../core/metrics/results';
 import { flatten, formatLists, isDict, pyNumber, pyStr } from '../core/metrics/flatten';
@@ -219,7 +219,7 @@ function plotsCommand(kind: 'show' | 'diff'): Command {
           if (Object.keys(result.data).length === 0 && !result.errors?.length) throw new CairnError('USAGE', `no plot matches ${positionals.map((t) => `'${t}'`).join(', ')}.`, { hint: 'Name a plot id or file of plots: in dvc.yaml (`cairn plots show` lists them all).' });
         }
         warnErrored([...new Set((result.errors ?? []).map((e) => e.rev))], 'plots');
-        if (values.json) printJson(result);
+        if (values.json) printJson(plotsJson(result));
         else {
           const page = path.join(dir, 'index.html');
           await writePlotsFile(repo, page, plotsHtml(result, dir), 'the plots page');

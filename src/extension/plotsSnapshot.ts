@@ -1,10 +1,18 @@
 import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
 import { queueStates } from '../core/experiments/runQueue';
-import { plotsDiff, plotTemplateOf } from '../core/metrics/plots';
+import { plotsDiff } from '../core/metrics/plots';
 import { show } from '../core/metrics/show';
 import { metricCells } from './experimentsSnapshot';
-import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage, type Value } from '../../webview/messages';
+import { LIVE_RUN_PREFIX, type LivePlots, type PlotData, type PlotImage, type PlotTemplate, type Value } from '../../webview/messages';
+
+const PANEL_TEMPLATES: PlotTemplate[] = ['linear', 'simple', 'smooth', 'scatter', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'];
+
+/** How the panel draws a plot of this template: as the built-in one of that name; jitter as scatter; a custom template as `linear`. */
+function panelTemplate(template: string): PlotTemplate {
+  if (template === 'scatter_jitter') return 'scatter';
+  return PANEL_TEMPLATES.find((t) => t === template) ?? 'linear';
+}
 
 /** The DVC plots of `revs` as the metrics panel draws them (computed in the core worker); images as `data:` URLs. */
 export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots: PlotData[]; images: PlotImage[]; errors: string[] }> {
@@ -17,20 +25,16 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
         images.push({ id, revision: render.revisions[0], url: render.url });
         continue;
       }
-      const content = render.content as unknown as {
-        title?: { text?: string };
-        encoding: { x: { field: string; title: string }; y: { field: string; title: string } };
-        usermeta?: { template?: string };
-      };
       const points = render.content.data.values;
+      const { drawn } = render;
       plots.push({
         id,
-        title: content.title?.text ?? id,
-        template: plotTemplateOf({ template: content.usermeta?.template }),
-        x: content.encoding.x.field,
-        y: content.encoding.y.field,
-        xLabel: content.encoding.x.title,
-        yLabel: content.encoding.y.title,
+        title: drawn.title,
+        template: panelTemplate(drawn.template),
+        x: drawn.x,
+        y: drawn.y,
+        xLabel: drawn.xLabel,
+        yLabel: drawn.yLabel,
         revisions: render.revisions,
         points,
         sourceField: ['filename::field', 'filename', 'field'].find((f) => points.some((p) => f in p)),

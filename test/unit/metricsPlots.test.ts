@@ -109,4 +109,37 @@ describe('metrics: declarations and plots', () => {
       { id: 'images/cm.svg', revision: 'HEAD', url: `data:image/svg+xml;base64,${Buffer.from('<svg/>').toString('base64')}` },
     ]);
   });
+
+  it('reads a plot template only inside the repository: a path or a link out is refused in one line, an unknown name named', async () => {
+    const outside = tempGitRepo();
+    writeFiles(outside, { 'evil.json': '{"data": {"values": "<DVC_METRIC_DATA>"}, "secret": 1}' });
+    const root = tempGitRepo();
+    await init(root, {});
+    writeFiles(root, { 'a.csv': 'step,acc\n0,0.1\n' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'one');
+    fs.mkdirSync(path.join(root, '.dvc', 'plots'));
+    fs.symlinkSync(path.join(outside, 'evil.json'), path.join(root, '.dvc', 'plots', 'linked.json'));
+    const plotsWith = async (template: string) => {
+      writeFiles(root, { 'dvc.yaml': `plots:\n- a.csv:\n    template: ${JSON.stringify(template)}\n` });
+      return Repo.using(root, {}, (repo) => plotsDiff(repo, ['workspace']));
+    };
+    for (const template of [path.join(outside, 'evil.json'), path.relative(root, path.join(outside, 'evil.json')), 'linked']) {
+      await assert.rejects(plotsWith(template), (err: Error & { oneLine(): string }) => {
+        assert.match(err.oneLine(), /plot 'a\.csv' of dvc\.yaml: template '.*' leads outside the repository; not read/);
+        return true;
+      });
+    }
+    await assert.rejects(plotsWith('nope'), /plot 'a\.csv' of dvc\.yaml: template 'nope' not found/);
+    writeFiles(root, { '.dvc/plots/broken.json': '{"data": ' });
+    await assert.rejects(plotsWith('broken'), /\.dvc\/plots\/broken\.json: the template of plot 'a\.csv' of dvc\.yaml is not valid JSON/);
+    // Inside the repository a template is read, the built-in of the same name left aside.
+    writeFiles(root, { '.dvc/plots/simple.json': '{"data": {"values": "<DVC_METRIC_DATA>"}, "mine": "<DVC_METRIC_TITLE>"}' });
+    const result = await plotsWith('simple');
+    const [render] = result.data!['a.csv'];
+    assert.ok(render.type === 'vega');
+    // No optional anchor in it: the points keep their filename and field, as dvc-render leaves them.
+    assert.deepEqual(render.content, { data: { values: [{ step: 0, acc: '0.1', rev: 'workspace', filename: 'a.csv', field: 'acc' }] }, mine: 'a.csv' });
+    assert.equal(render.drawn.template, 'simple');
+  });
 });

@@ -1,12 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CairnError } from '../errors';
+import { readRepoFile } from '../repo/readRepoFile';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { runGit } from '../scm/git';
 import type { Repo } from '../repo/repo';
 import { isPlotImage, parsePlotFile, plotFileType } from './dataFile';
 import { expandPaths, PlotDeclaration } from './declarations';
 import { isDict, Dict } from './flatten';
+import { builtInTemplate, fillTemplate } from './plotTemplates';
 import { encodeError, EncodedError } from './results';
 import { WORKSPACE_REV } from './revisions';
 import type { RevisionSource } from './revisionSource';
@@ -15,11 +17,23 @@ import { declarationsFor, MetricsOptions, withOutputs, withReader } from './show
 /** One datapoint: the file's row plus `rev` (and `filename`/`field` when a plot has several sources). */
 export type Datapoint = Record<string, unknown>;
 
-/** A plot as `plots diff --json` gives it: `vega`, the revisions with data, and a vega-lite spec holding the datapoints. */
+/** A plot as `plots diff --json` gives it: `vega`, the revisions with data, and dvc's template filled with the datapoints. */
 export interface VegaRender {
   type: 'vega';
   revisions: string[];
   content: Record<string, unknown> & { data: { values: Datapoint[] } };
+  /** What drew it, for viewers that draw the data themselves (the metrics panel); not in dvc's JSON (see `plotsJson`). */
+  drawn: DrawnPlot;
+}
+
+/** The template a vega plot was drawn with (its name as dvc.yaml gives it) and the fields and labels filled in. */
+export interface DrawnPlot {
+  template: string;
+  title: string;
+  x: string;
+  y: string;
+  xLabel: string;
+  yLabel: string;
 }
 
 /** An image plot of one revision: a file written to `imagesDir`, else a `data:` URL. */
@@ -58,8 +72,8 @@ interface Axes {
   ys: [string, string][];
   xField: string;
   yField: string;
-  xLabel: string;
-  yLabel: string;
+  xLabel: unknown;
+  yLabel: unknown;
   /** Each y source as the datapoints name it (the y files' common folder left out), DVC's `anchors_y_definitions`. */
   ySources: { filename: string; field: string }[];
 }
@@ -124,7 +138,8 @@ function axesOf(id: string, props: Dict, files: Map<string, Datapoint[]>): Axes 
   const yFields = new Set(ys.map(([, f]) => f));
   const xField = xs.length === 0 ? INDEX : multipleX ? INFERRED_X : xs[0][1];
   const yField = yFields.size > 1 ? INFERRED_Y : [...yFields][0];
-  const label = (given: unknown, fields: Set<string>, many: string) => (typeof given === 'string' ? given : fields.size === 1 ? [...fields][0] : many);
+  // A label given is used as it is, whatever its type (dvc passes it on unless it is null).
+  const label = (given: unknown, fields: Set<string>, many: string) => (given !== undefined && given !== null ? given : fields.size === 1 ? [...fields][0] : many);
   return {
     xs,
     ys,
@@ -140,6 +155,11 @@ function axesOf(id: string, props: Dict, files: Map<string, Datapoint[]>): Axes 
 function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoint[]>, rev: string): { points: Datapoint[]; axes: Axes } {
   const axes = axesOf(id, props, files);
   const { xs, ys } = axes;
+  // As dvc: each field named must be in its file's first row (x sources first); other rows are not checked.
+  for (const [file, field] of [...xs, ...ys]) {
+    const first = files.get(file)?.[0];
+    if (first && !(field in first)) throw Object.assign(new Error(`Could not find provided field ('${field}') in data fields ('${Object.keys(first).join(', ')}').`), { type: 'FieldNotFoundError' });
+  }
   if (xs.length > 1 && xs.length !== ys.length) {
     throw new Error(`Cannot have different number of x and y data sources. Found ${xs.length} x and ${ys.length} y data sources.`);
   }
@@ -151,8 +171,9 @@ function revisionDatapoints(id: string, props: Dict, files: Map<string, Datapoin
   ys.forEach(([yFile, yField], i) => {
     const [xFile, xFieldName] = xs.length > 1 ? xs[i] : xs[0] ?? [undefined, INDEX];
     const rows = (files.get(yFile) ?? []).map((d) => ({ ...d }));
-    for (const row of rows) if (!(yField in row)) throw new Error(`Could not find provided field ('${yField}') in data fields ('${Object.keys(row).join(', ')}').`);
-    if (axes.yField === INFERRED_Y) rows.forEach((r) => (r[INFERRED_Y] = r[yField]));
+    if (axes.yField === INFERRED_Y) rows.forEach((r) => {
+      if (yField in r) r[INFERRED_Y] = r[yField];
+    });
     if (xFile === undefined) rows.forEach((r, n) => (r[INDEX] = n));
     else {
       const source = files.get(xFile) ?? [];
@@ -176,53 +197,6 @@ function commonPath(paths: string[]): string {
     else break;
   }
   return out.join('/');
-}
-
-/**
- * `filename`/`field` stay only where they tell the plot's y sources apart (both varying: joined as
- * `filename::field`), as DVC's templates do. Decided by the sources the plot declares, not by those
- * that had data: of two y files only one of which exists, the points still say which file.
- */
-function tidySources(points: Datapoint[], sources: Axes['ySources']): void {
-  const keys = ['filename', 'field'] as const;
-  const varied = sources.length <= 1 ? [] : keys.filter((k) => new Set(sources.map((s) => s[k])).size > 1);
-  for (const p of points) {
-    if (varied.length === 2) p['filename::field'] = `${p.filename}::${p.field}`;
-    for (const k of keys) if (varied.length === 2 || !varied.includes(k)) delete p[k];
-  }
-}
-
-/** DVC's built-in templates, by the mark they draw; unknown names draw as `linear`. */
-export const PLOT_TEMPLATES = ['linear', 'simple', 'smooth', 'scatter', 'confusion', 'confusion_normalized', 'bar_horizontal', 'bar_horizontal_sorted'] as const;
-export type PlotTemplate = (typeof PLOT_TEMPLATES)[number];
-
-export function plotTemplateOf(props: Dict): PlotTemplate {
-  return PLOT_TEMPLATES.find((t) => t === props.template) ?? 'linear';
-}
-
-function vegaSpec(id: string, props: Dict, axes: Axes, points: Datapoint[], revisions: string[]): VegaRender['content'] {
-  const template = plotTemplateOf(props);
-  const x = { field: axes.xField, title: axes.xLabel };
-  const y = { field: axes.yField, title: axes.yLabel };
-  const color = { field: 'rev', type: 'nominal', scale: { domain: revisions } };
-  const encoding =
-    template === 'confusion' || template === 'confusion_normalized'
-      ? { x: { ...x, type: 'nominal' }, y: { ...y, type: 'nominal' }, color: { aggregate: 'count', type: 'quantitative' }, facet: { field: 'rev', type: 'nominal' } }
-      : template.startsWith('bar_horizontal')
-        ? { x: { ...x, type: 'quantitative' }, y: { ...y, type: 'nominal', ...(template === 'bar_horizontal_sorted' ? { sort: '-x' } : {}) }, color }
-        : { x: { ...x, type: 'quantitative' }, y: { ...y, type: 'quantitative', scale: { zero: false } }, color };
-  const mark = template === 'scatter' ? 'point' : template.startsWith('confusion') ? 'rect' : template.startsWith('bar') ? 'bar' : 'line';
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    data: { values: points },
-    title: { text: typeof props.title === 'string' ? props.title : id, anchor: 'middle' },
-    width: 300,
-    height: 300,
-    mark: mark === 'line' ? { type: 'line', point: true, tooltip: true } : { type: mark, tooltip: true },
-    encoding,
-    // Which DVC template drew it, for viewers that draw the data themselves (the metrics panel).
-    usermeta: { template },
-  };
 }
 
 /** The revisions `plots diff` compares: as given (one → it and the workspace; none → HEAD if the work tree is dirty, and the workspace), the workspace first. */
@@ -266,7 +240,7 @@ function uniqueIds(plots: PlotDeclaration[]): (PlotDeclaration & { name: string 
 /**
  * `plots diff --json`: for each plot of the chosen revisions, the datapoints of every revision
  * (DVC's x/y inference: y the last column when not given, x the row index `step`; several y
- * sources tagged by `filename`/`field`) inside a vega-lite spec of Cairn's own. Image plots are
+ * sources tagged by `filename`/`field`) in dvc's template for the plot, filled as dvc fills it. Image plots are
  * not rendered yet. Empty when the repository has no commit, as in DVC.
  */
 export function plotsDiff(repo: Repo, revs: string[] = [], options: PlotsOptions = {}): Promise<PlotsDiffResult> {
@@ -285,7 +259,7 @@ async function plotsOf(repo: Repo, revs: string[] | undefined, options: PlotsOpt
     const revisions = revs ? await plotRevisions(repo, revs) : [WORKSPACE_REV];
     const errors: PlotError[] = [];
     // By the name shown; `id` is the plot's own id (a data path), which x/y inference uses.
-    const perPlot = new Map<string, { id: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>>; images: Map<string, Buffer> }>();
+    const perPlot = new Map<string, { id: string; config: string; props: Dict; byRev: Map<string, Map<string, Datapoint[]>>; images: Map<string, Buffer> }>();
     for (const rev of revisions) {
       let source: RevisionSource;
       let plots: (PlotDeclaration & { name: string })[];
@@ -299,8 +273,10 @@ async function plotsOf(repo: Repo, revs: string[] | undefined, options: PlotsOpt
         continue;
       }
       for (const plot of plots) {
-        const entry = perPlot.get(plot.name) ?? { id: plot.id, props: plot.props, byRev: new Map(), images: new Map() };
+        const entry = perPlot.get(plot.name) ?? { id: plot.id, config: plot.config, props: plot.props, byRev: new Map(), images: new Map() };
         perPlot.set(plot.name, entry);
+        // As dvc: one set of properties for all revisions, each key as the first revision declaring it gives it.
+        entry.props = { ...plot.props, ...entry.props };
         const files = new Map<string, Datapoint[]>();
         for (const file of plot.files) {
           try {
@@ -323,7 +299,8 @@ async function plotsOf(repo: Repo, revs: string[] | undefined, options: PlotsOpt
       }
     }
     const data: Record<string, PlotRender[]> = {};
-    for (const [name, { id, props, byRev, images }] of perPlot) {
+    const templates = templateReader(repo);
+    for (const [name, { id, config, props, byRev, images }] of perPlot) {
       if (isPlotImage(id)) {
         data[name] = [];
         for (const rev of revisions) {
@@ -353,11 +330,70 @@ async function plotsOf(repo: Repo, revs: string[] | undefined, options: PlotsOpt
         data[name] = [];
         continue;
       }
-      tidySources(points, axes.ySources);
-      data[name] = [{ type: 'vega', revisions: withData, content: vegaSpec(name, props, axes, points, withData) }];
+      const template = typeof props.template === 'string' ? props.template : 'linear';
+      const title = 'title' in props ? props.title : name;
+      const fill = { name: template, title, x: axes.xField, y: axes.yField, xLabel: axes.xLabel, yLabel: axes.yLabel, revisions: withData, ySources: axes.ySources, points };
+      const content = fillTemplate(await templates.read(template, name, config), fill) as VegaRender['content'];
+      const drawn = { template, title: typeof title === 'string' ? title : name, x: axes.xField, y: axes.yField, xLabel: String(axes.xLabel), yLabel: String(axes.yLabel) };
+      data[name] = [{ type: 'vega', revisions: withData, content, drawn }];
     }
     return { ...(errors.length ? { errors } : {}), ...(Object.keys(data).length ? { data } : {}) };
   });
+}
+
+/** Templates are small; a bigger file is no template. */
+const TEMPLATE_MAX_BYTES = 4 * 2 ** 20;
+
+/**
+ * A plot's template as dvc finds it: a file in `.dvc/plots/` named as given, or with `.json` for
+ * its extension, then a file at that path, then a built-in template by name. dvc reads the last
+ * relative to its working folder; Cairn relative to the repository. Files are read from the
+ * workspace (whatever the revision) and only inside the repository; each read once per call.
+ */
+function templateReader(repo: Repo): { read(template: string, plot: string, config: string): Promise<Record<string, unknown>> } {
+  const read = new Map<string, Record<string, unknown>>();
+  const dir = path.join(repo.root, '.dvc', 'plots');
+  const candidates = (template: string) => {
+    const inDir = path.resolve(dir, template);
+    const ext = path.extname(inDir);
+    return [inDir, inDir.slice(0, inDir.length - ext.length) + '.json', path.resolve(repo.root, template)];
+  };
+  return {
+    async read(template, plot, config) {
+      const where = `plot '${plot}'${config ? ` of ${config}` : ''}`;
+      const found = template === '' ? undefined : candidates(template).find((file) => fs.existsSync(file));
+      if (found === undefined) {
+        const builtIn = builtInTemplate(template);
+        if (builtIn) return builtIn;
+        throw new CairnError('BAD_FILE', `${where}: template '${template}' not found.`, { hint: `Name a built-in template (\`dvc plots templates\` lists them) or a JSON file in .dvc/plots/.` });
+      }
+      const cached = read.get(found);
+      if (cached) return cached;
+      const shown = repo.rel(found);
+      const real = fs.realpathSync(found);
+      const root = fs.realpathSync(repo.root);
+      if (path.relative(root, real).startsWith('..') || path.isAbsolute(path.relative(root, real))) {
+        throw new CairnError('UNSAFE_PATH', `${where}: template '${template}' leads outside the repository; not read.`, { hint: 'Keep plot templates inside the repository (.dvc/plots/).' });
+      }
+      let content: unknown;
+      try {
+        content = JSON.parse((await readRepoFile(real, shown, TEMPLATE_MAX_BYTES)).toString('utf8'));
+      } catch (err) {
+        if (err instanceof CairnError) throw err;
+        throw new CairnError('BAD_FILE', `${shown}: the template of ${where} is not valid JSON: ${(err as Error).message}.`, { file: shown, hint: 'Fix the JSON, or remove the file to use the built-in template.' });
+      }
+      if (!isDict(content)) throw new CairnError('BAD_FILE', `${shown}: the template of ${where} is not a JSON object.`, { file: shown, hint: 'A template is a vega-lite spec: a JSON object.' });
+      read.set(found, content);
+      return content;
+    },
+  };
+}
+
+/** The result as `plots show/diff --json` prints it: dvc's keys only. */
+export function plotsJson(result: PlotsDiffResult): unknown {
+  if (!result.data) return result;
+  const data = Object.fromEntries(Object.entries(result.data).map(([name, renders]) => [name, renders.map((r) => (r.type === 'vega' ? { type: r.type, revisions: r.revisions, content: r.content } : r))]));
+  return { ...result, data };
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif' };
