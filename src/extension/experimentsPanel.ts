@@ -23,6 +23,8 @@ const REFRESH_DEBOUNCE_MS = 300;
  * once), then read and sent whole.
  */
 const FIRST_EXPERIMENTS = 100;
+/** Live updates sent between two whole tables at most (the page is sent them all again when it reloads). */
+const MAX_UPDATES_BETWEEN_SHOWS = 200;
 /** The table's state (sort, filters, stars, columns, precision) is kept in the workspace state under this key and the repository's root. */
 const TABLE_STATE_KEY = 'cairn.experimentsTable';
 const tableStateKey = (root: string) => `${TABLE_STATE_KEY}:${root}`;
@@ -58,8 +60,9 @@ export class ExperimentsPanel {
   /** The table of `root` as last read, before the live metrics are laid over it, and the read the page was last sent whole. */
   private read: ExperimentsPayload | undefined;
   private shownRead: ExperimentsPayload | undefined;
-  /** How many rows each `updateRows` sent (for the log and the e2e tests). */
+  /** How many rows each `updateRows` sent (for the log and the e2e tests), and how many had been sent at the last `show`. */
   readonly rowUpdates: number[] = [];
+  private updatesAtShow = 0;
   /** The ids of the rows selected in the page, in table order (its `selection` message). */
   selection: string[] = [];
   /** The experiments the git remote holds (`exp list <remote>`), shown dimmed where not here; read on opening and after Pull/Push Experiments. */
@@ -198,7 +201,9 @@ export class ExperimentsPanel {
     if (!this.read) return;
     const before = this.payload;
     this.payload = withLiveMetrics(this.read, this.liveMetrics);
-    if (this.shownRead === this.read && before && before.rows.length === this.payload.rows.length) {
+    // The host replays a show and every message after it when the page reloads: a long run's
+    // updates are folded into a show now and then, so that list stays short.
+    if (this.shownRead === this.read && before && before.rows.length === this.payload.rows.length && this.rowUpdates.length - this.updatesAtShow < MAX_UPDATES_BETWEEN_SHOWS) {
       // Rows without live metrics are the read's own objects: a changed row is a new object.
       const changed = this.payload.rows.filter((row, i) => row !== before.rows[i]);
       if (changed.length) {
@@ -208,6 +213,7 @@ export class ExperimentsPanel {
       return;
     }
     this.shownRead = this.read;
+    this.updatesAtShow = this.rowUpdates.length;
     this.host.post({ type: 'show', payload: this.payload });
   }
 
