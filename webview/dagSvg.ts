@@ -23,3 +23,26 @@ export function graphCanvas(layout: Layout, label: string): SVGSVGElement {
   }
   return canvas;
 }
+
+/** What a graph page keeps of the VS Code API: its messages and its state (the payload last drawn). */
+interface GraphPageApi<P> {
+  postMessage(m: { type: 'ready' }): void;
+  getState(): { payload: P } | undefined;
+  setState(s: { payload: P }): void;
+}
+
+/**
+ * A graph page's start (the DAG and lineage pages): each `show` payload drawn and kept in the
+ * page's state, so a page reloaded while hidden draws at once, before the host sends it again.
+ */
+export function startGraphPage<P>(vscode: GraphPageApi<P>, render: (payload: P) => void): void {
+  window.addEventListener('message', (event: MessageEvent<{ type: string; payload?: P }>) => {
+    if (event.data.type === 'show' && event.data.payload) {
+      vscode.setState({ payload: event.data.payload });
+      render(event.data.payload);
+    }
+  });
+  const saved = vscode.getState();
+  if (saved) render(saved.payload);
+  vscode.postMessage({ type: 'ready' });
+}

@@ -1,6 +1,6 @@
-import type { DagPayload, FromDag, StageState, ToDag } from './messages';
+import type { DagPayload, FromDag, StageState } from './messages';
 import { layoutDag } from './dagLayout';
-import { graphCanvas, svg } from './dagSvg';
+import { graphCanvas, startGraphPage, svg } from './dagSvg';
 
 /** The pipeline DAG panel's page: stages as boxes coloured by state, dependencies as arrows (SVG). */
 
@@ -60,12 +60,4 @@ function render(p: DagPayload): void {
   requestAnimationFrame(() => vscode.postMessage({ type: 'rendered', ms: performance.now() - started, nodes: layout.nodes.length }));
 }
 
-window.addEventListener('message', (event: MessageEvent<ToDag>) => {
-  if (event.data.type === 'show') {
-    vscode.setState({ payload: event.data.payload });
-    render(event.data.payload);
-  }
-});
-const saved = vscode.getState();
-if (saved) render(saved.payload);
-vscode.postMessage({ type: 'ready' });
+startGraphPage(vscode, render);

@@ -1,6 +1,6 @@
-import type { FromLineage, LineageNode, LineagePayload, ToLineage } from './messages';
+import type { FromLineage, LineageNode, LineagePayload } from './messages';
 import { layoutDag } from './dagLayout';
-import { graphCanvas, svg } from './dagSvg';
+import { graphCanvas, startGraphPage, svg } from './dagSvg';
 
 /** The lineage panel's page: data and stages from raw data down to the model (SVG), the commit's params and metrics beside. */
 
@@ -100,12 +100,4 @@ function render(p: LineagePayload): void {
   requestAnimationFrame(() => vscode.postMessage({ type: 'rendered', ms: performance.now() - started, nodes: p.nodes.length }));
 }
 
-window.addEventListener('message', (event: MessageEvent<ToLineage>) => {
-  if (event.data.type === 'show') {
-    vscode.setState({ payload: event.data.payload });
-    render(event.data.payload);
-  }
-});
-const saved = vscode.getState();
-if (saved) render(saved.payload);
-vscode.postMessage({ type: 'ready' });
+startGraphPage(vscode, render);
