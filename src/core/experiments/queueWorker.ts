@@ -109,9 +109,9 @@ async function work(repo: Repo, cli: string[], since: number): Promise<void> {
       const run = next ?? startRunAhead(repo, cli);
       next = undefined;
       await fs.promises.rename(run.logFile, queueLogPath(repo, entry.id));
-      const started = new Date().toISOString();
+      // Recorded before the run is given its entry: it may end (and record its end) at once.
+      await setWorker(repo, entry, { pid: process.pid, execPid: run.child.pid, started: new Date().toISOString() });
       run.stdin.end(`${entry.id}\n`);
-      await setWorker(repo, entry, { pid: process.pid, execPid: run.child.pid, started });
       run.child.on('message', (message: { stageStarted?: string }) => {
         if (message?.stageStarted && !next && !stopRequested(repo, since)) next = startRunAhead(repo, cli);
       });

@@ -205,29 +205,27 @@ async function claims(repo: Repo): Promise<{ id: string; workerPid: number; file
 }
 
 /**
- * The oldest queued entry, now claimed by this process (moved to `running/` with its record), or
- * undefined when none is left. Two workers never get the same entry: only one rename of a file
- * succeeds, and the name it is renamed to says which worker has it from that moment on.
+ * The oldest queued entry, now claimed by this process (moved to `claimed/`; `setWorker` moves it
+ * on), or undefined when none is left. Two workers never get the same entry: only one rename of a
+ * file succeeds, and the name it is renamed to says which worker has it from that moment on.
  */
 export async function claimNext(repo: Repo): Promise<QueueEntry | undefined> {
   for (const state of (await queueStates(repo)).filter((s) => s.status === 'queued')) {
-    const claimed = claimPath(repo, state.entry.id, process.pid);
     try {
-      await fs.promises.rename(entryPath(repo, 'queued', state.entry.id), claimed);
+      await fs.promises.rename(entryPath(repo, 'queued', state.entry.id), claimPath(repo, state.entry.id, process.pid));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // another worker took it
       throw err;
     }
-    await setWorker(repo, state.entry, { pid: process.pid, started: new Date().toISOString() });
-    await fs.promises.rm(claimed, { force: true });
     return state.entry;
   }
   return undefined;
 }
 
-/** Who runs a claimed entry (the worker, and the process running the experiment). */
+/** A claimed entry runs: to `running/` with who runs it (the worker, and the process running the experiment). */
 export async function setWorker(repo: Repo, entry: QueueEntry, worker: { pid: number; execPid?: number; started: string }): Promise<void> {
   await writeFileAtomic(entryPath(repo, 'running', entry.id), JSON.stringify({ ...entry, worker }, null, 2));
+  await fs.promises.rm(claimPath(repo, entry.id, worker.pid), { force: true });
 }
 
 /** A claimed entry is done: to `success/` with its experiment (its starting commit's ref goes), or `failed/` with why. */
