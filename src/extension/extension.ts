@@ -201,10 +201,9 @@ class CairnWorkbench implements vscode.Disposable {
     setFolderTrusted(true);
     this.log.info('the folder is trusted now: reading it again with git');
     this.onModelChanged();
-    // Both views drop their "needs a trusted folder" row; the Runs view gains commits and experiments.
-    void this.runs.refresh();
+    // The views drop their "needs a trusted folder" row (the Runs view gains commits and
+    // experiments): those open read now (refreshAll), the others when they are shown.
     void this.remotes.refresh();
-    void this.registry.refresh();
     void this.refreshAll();
     void this.queue.refresh();
   }
