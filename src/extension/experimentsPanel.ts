@@ -55,6 +55,8 @@ export class ExperimentsPanel {
   payload: ExperimentsPayload | undefined;
   readonly renders: (TableRendered & { at: number })[] = [];
   lastScroll: TableScrolled | undefined;
+  /** When the first read of a table came back from the core (for the e2e tests). */
+  firstReadAt: number | undefined;
   /** The metrics of queued runs going on as their files are now (experiment name → column id → value): `exp show` has none for them. */
   private liveMetrics = new Map<string, Record<string, Value>>();
   /** The table of `root` as last read, before the live metrics are laid over it, and the read the page was last sent whole. */
@@ -69,7 +71,7 @@ export class ExperimentsPanel {
   remote: { name: string; experiments: { ref: string; baseline: string; name: string }[] } | undefined;
 
   private constructor(
-    private readonly host: PanelHost<ToExperiments, FromExperiments>,
+    readonly host: PanelHost<ToExperiments, FromExperiments>,
     private readonly core: CoreClient,
     private readonly log: vscode.LogOutputChannel,
     private readonly context: vscode.ExtensionContext,
@@ -175,6 +177,7 @@ export class ExperimentsPanel {
         // read and sent whole, so a table the user scrolled never shrinks for a moment.
         const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, newest: FIRST_EXPERIMENTS });
         if (root !== this.root) return;
+        this.firstReadAt ??= Date.now();
         if (first.pending > 0) {
           this.host.post({ type: 'show', payload: { ...first, repository: folderName(root), ...saved } });
           this.log.info(`experiments table of ${root}: first ${first.rows.length} rows read in ${Date.now() - started} ms, ${first.pending} more experiments to read`);

@@ -33,6 +33,9 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
   private readonly disposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** When the panel was made, and when its page said ready each time it loaded (for the log and the e2e tests). */
+  readonly createdAt = Date.now();
+  readonly readyAt: number[] = [];
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
@@ -90,6 +93,8 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
     }
     if (message.type === 'ready') {
       this.ready = true;
+      this.readyAt.push(Date.now());
+      if (this.readyAt.length === 1) this.log.info(`${this.kind.viewType}: the page said ready ${this.readyAt[0] - this.createdAt} ms after the panel was made`);
       for (const m of this.replay) void this.panel.webview.postMessage(m);
       return;
     }

@@ -164,6 +164,25 @@ const runFormPost: UiStep = async (page, args: { message: unknown }) => {
   throw new Error('no run form in a webview');
 };
 
+/**
+ * When the experiments page's frame started loading, when the service worker VS Code gives each
+ * webview first answered for it (the frame waits for that), and when the page's document was
+ * written (DOMContentLoaded); epoch milliseconds, to compare with the extension host's clock.
+ */
+const webviewStart: UiStep = async (page) => {
+  for (const frame of page.frames()) {
+    if (!(await frame.$('.scroller').catch(() => null))) continue;
+    const outer = frame.parentFrame();
+    if (!outer) throw new Error('the experiments page has no webview frame around it');
+    return outer.evaluate(() => {
+      const perf = (globalThis as unknown as { performance: { timeOrigin: number; getEntriesByType(t: string): { name: string; startTime: number; workerStart: number }[] } }).performance;
+      const fake = perf.getEntriesByType('resource').filter((e) => /\/fake\.html\?/.test(e.name)).at(-1);
+      return fake && { frameAt: perf.timeOrigin + fake.startTime, workerAt: perf.timeOrigin + fake.workerStart };
+    });
+  }
+  throw new Error('no experiments table in a webview');
+};
+
 /** The first webview frame that has `selector`, and that element. */
 async function webviewElement(page: Parameters<UiStep>[0], selector: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -267,10 +286,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 330_000,
       data: { scenario: 'experiments' },
       grep: 'Experiments table',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw, webviewFill, webviewSelect, webviewDrag, webviewDragBy, webviewQuery },
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw, webviewStart, webviewFill, webviewSelect, webviewDrag, webviewDragBy, webviewQuery },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 6, 'the experiments table tests did not run');
+    assert.equal(result.passed, 7, 'the experiments table tests did not run');
   });
 
   it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {

@@ -12,6 +12,8 @@ type Panel = {
   lastScroll?: { frames: number; worstFrameMs: number; medianFrameMs: number; worstDrawMs: number };
   payload?: { rows: { id: string; label: string }[] };
   selection: string[];
+  firstReadAt?: number;
+  host: { readyAt: number[] };
   dispose(): void;
 };
 type Found = { text: string; className: string; column: string | null; width: number; checked?: boolean; value?: string };
@@ -250,6 +252,9 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       assert.ok(render.columns >= PARAMS + METRICS, `${render.columns} columns`);
       assert.ok(first.rows >= 100 && first.rows < EXPERIMENTS, `the newest experiments drawn first (${first.rows} rows)`);
       note(`experiments table ${render.rows} rows × ${render.columns} columns: first paint (top ${first.rows} rows) ${first.at - started} ms after the command, whole table ${render.at - started} ms (read in the core worker and posted: ${read} ms; the page's drawing: ${Math.round(first.ms)} ms, then ${Math.round(render.ms)} ms)`);
+      const start = await ui<{ frameAt: number; workerAt: number } | undefined>('webviewStart');
+      const worker = start ? `VS Code's webview start: its frame ${Math.round(start.frameAt - started)} ms, its service worker answering at ${Math.round(start.workerAt - started)} ms; ` : '';
+      note(`experiments table opening: ${worker}the page ready at ${panel.host.readyAt[0] - started} ms; the first ${first.rows} rows read in the core at ${(panel.firstReadAt ?? NaN) - started} ms, drawn at ${first.at - started} ms`);
       await screenshot('experiments-table-2000');
 
       const scroll = async (what: string, dx: number, dy: number) => {
@@ -274,6 +279,23 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const readAgain = Date.now() - again;
       const whole = await waitFor('the table drawn again', () => reopened.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
       note(`experiments table opened again: first paint ${reopened.renders[0].at - again} ms after the command, whole table ${whole.at - again} ms (read and posted: ${readAgain} ms)`);
+    });
+
+    it('is drawn again when shown from behind another panel in its group (its page reloads and is sent the table)', async () => {
+      const table = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      await waitFor('the table drawn', () => table.renders.find((r) => r.rows >= EXPERIMENTS), 60_000);
+      const dag = await vscode.commands.executeCommand<{ dispose(): void }>(COMMANDS.showDag.id);
+      await ui('waitFor', { selector: '.tab.active[aria-label*="Pipeline"]' });
+      const readyBefore = table.host.readyAt.length;
+      const rendersBefore = table.renders.length;
+      const shown = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
+      assert.equal(shown, table, 'the open table is shown, not a new one');
+      await waitFor('the page loaded again and said ready', () => (table.host.readyAt.length > readyBefore ? true : undefined), 20_000);
+      await waitFor('the table drawn again', () => table.renders.slice(rendersBefore).find((r) => r.rows >= EXPERIMENTS), 60_000);
+      const rows = await ui<Row[]>('experimentRows');
+      assert.equal(rows[0].name, 'workspace');
+      await screenshot('experiments-table-shown-again');
+      dag.dispose();
     });
   });
 }

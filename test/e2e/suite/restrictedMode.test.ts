@@ -72,7 +72,7 @@ if (data?.scenario === 'restricted') {
       await screenshot('restricted-mode');
 
       // The experiments table says in one line why it has no rows (experiments are git commits), with a Trust button.
-      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
+      table = await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
       assert.match(await ui<string>('webviewText', { selector: '.notice' }), /Restricted Mode: experiments are git commits, and Cairn runs no git in a folder you have not trusted/);
       assert.equal(await ui<string>('webviewText', { selector: '.notice .trust-button' }), 'Trust');
       await screenshot('restricted-experiments');
@@ -85,6 +85,7 @@ if (data?.scenario === 'restricted') {
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
 
+    let table: { host: { readyAt: number[] } };
     let runForm: any;
     it('opens the Modify Params and Run form read-only, saying why, and runs or queues nothing', async () => {
       const form = (runForm = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id)) as any);
@@ -99,6 +100,12 @@ if (data?.scenario === 'restricted') {
       const outcome = await waitFor('the submit refused', () => form.outcomes[0]);
       assert.deepEqual([outcome.ok, outcome.message], [false, 'Nothing runs in Restricted Mode: trust the folder first.']);
       assert.equal(fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue')), false, 'something was queued');
+      // The table, shown again from behind the form, loads its page again and says why it is empty.
+      const loads = table.host.readyAt.length;
+      assert.equal(await vscode.commands.executeCommand(COMMANDS.showExperiments.id), table, 'the open table is shown, not a new one');
+      await waitFor('the table page loaded again', () => (table.host.readyAt.length > loads ? true : undefined), 20_000);
+      assert.match(await ui<string>('webviewText', { selector: '.notice' }), /Restricted Mode: experiments are git commits/);
+      await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id);
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
 
