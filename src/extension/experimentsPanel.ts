@@ -12,7 +12,7 @@ import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
 import { TRUST_COMMAND } from './restrictedMode';
 
-const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS };
+const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS, keepWhenHidden: true };
 
 /** What changes the table: experiment refs (and packed refs, HEAD), dvc's run records and Cairn's queue. */
 const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/refs/heads/**', '.dvc/tmp/exps/**', '.dvc/tmp/cairn/queue/**'];
