@@ -501,13 +501,13 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
         const all = (await ctx.runs.snapshot(root)).branches;
         const picks = await vscode.window.showQuickPick(
           all.map((b) => ({ label: b, picked: chosen.includes(b) })),
-          { canPickMany: true, placeHolder: 'Branches whose latest commit the Runs view shows besides the current branch' },
+          { canPickMany: true, placeHolder: 'Other branches to show: their latest commit in the Runs view, their commits and experiments in the experiments table' },
         );
         if (!picks) return;
         branches = picks.map((p) => p.label);
       }
       await ctx.extension.workspaceState.update(RUN_BRANCHES_KEY, branches);
-      await ctx.runs.refresh();
+      await Promise.all([ctx.runs.refresh(), ExperimentsPanel.open?.refresh()]);
     },
 
     ...registryHandlers({ ...ctx, requireTrust, chosenRepository: (fromRow) => chosenRepository(ctx, fromRow, 'Repository of the model') }),

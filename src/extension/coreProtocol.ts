@@ -46,7 +46,7 @@ export interface CoreOps {
    * experiments table's rows and columns; with `newest`, only that many finished experiments of
    * each commit (`pending`: how many were left out).
    */
-  expShow: { args: { commits: number; newest?: number }; result: ExperimentsPayload };
+  expShow: { args: { commits: number; branches?: string[]; newest?: number }; result: ExperimentsPayload };
   /** The plots of the workspace and of each run training in a temporary tree, as on disk now (live plots). */
   livePlots: { args: Record<string, never>; result: LivePlots };
   pipelines: { args: Record<string, never>; result: PipelinesSnapshot };

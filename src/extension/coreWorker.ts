@@ -97,7 +97,7 @@ const handlers: Handlers = {
   remove: ({ dvcFiles }, { repo, root }) => remove(repo, dvcFiles, { cwd: root }),
   runs: (args, { repo, signal }) => runsSnapshot(repo, { ...args, signal }),
   plots: ({ revs }, { repo }) => plotsSnapshot(repo, revs),
-  expShow: ({ commits, newest }, { repo, signal }) => experimentsSnapshot(repo, { commits, newest, signal }),
+  expShow: ({ commits, branches, newest }, { repo, signal }) => experimentsSnapshot(repo, { commits, branches, newest, signal }),
   livePlots: (_args, { repo }) => livePlotsSnapshot(repo),
   pipelines: (_args, { repo, signal }) => pipelinesSnapshot(repo, signal),
   async remoteStates({ credentials }, { repo, root, signal }) {

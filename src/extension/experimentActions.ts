@@ -8,6 +8,7 @@ import type { ExperimentRow, ExperimentsPayload } from '../../webview/messages';
 import type { CommandKey } from './commandIds';
 import { ExperimentsPanel } from './experimentsPanel';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
+import { RUN_BRANCHES_KEY } from './runBranches';
 import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown } from './experimentRows';
 import type { ExpSyncSummary } from './coreProtocol';
 import { chosenRepository, remoteCredentials, requireTrust, showPanel, withProgress, type CommandContext } from './commands';
@@ -77,7 +78,7 @@ function rowIdOf(arg: unknown): string | undefined {
 async function tableOf(ctx: CommandContext, root: string): Promise<ExperimentsPayload> {
   const panel = ExperimentsPanel.open;
   if (panel?.payload && panel.repositoryRoot === root) return panel.payload;
-  return ctx.core.call('expShow', root, { commits: EXPERIMENT_COMMITS });
+  return ctx.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, branches: ctx.extension.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []) });
 }
 
 /** The rows `arg` names (a table row, a Runs view experiment), else the ones the user picks; undefined when the pick is dismissed. */

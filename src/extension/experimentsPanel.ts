@@ -10,6 +10,7 @@ import { LivePlotsFeed } from './livePlots';
 import { DIRECTIONS_KEY } from './metricsPanel';
 import { PanelHost, type PanelKind } from './panelHost';
 import { RefreshQueue } from './refreshQueue';
+import { RUN_BRANCHES_KEY } from './runBranches';
 import { TRUST_COMMAND } from './restrictedMode';
 
 const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS, keepWhenHidden: true };
@@ -170,12 +171,14 @@ export class ExperimentsPanel {
       this.host.post({ type: 'show', payload: this.payload });
       return;
     }
+    // The other branches the user chose for the Runs view are the table's too.
+    const branches = this.context.workspaceState.get<string[]>(RUN_BRANCHES_KEY, []);
     try {
       if (this.payloadRoot !== root) {
         // The page has nothing of this table yet: the newest experiments first, when there are
         // more (without the remote's: which are only there needs every local one). A refresh is
         // read and sent whole, so a table the user scrolled never shrinks for a moment.
-        const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, newest: FIRST_EXPERIMENTS });
+        const first = await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, branches, newest: FIRST_EXPERIMENTS });
         if (root !== this.root) return;
         this.firstReadAt ??= Date.now();
         if (first.pending > 0) {
@@ -183,7 +186,7 @@ export class ExperimentsPanel {
           this.log.info(`experiments table of ${root}: first ${first.rows.length} rows read in ${Date.now() - started} ms, ${first.pending} more experiments to read`);
         }
       }
-      const payload = withRemoteOnly(await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS }), this.remote?.experiments ?? []);
+      const payload = withRemoteOnly(await this.core.call('expShow', root, { commits: EXPERIMENT_COMMITS, branches }), this.remote?.experiments ?? []);
       if (root !== this.root) return;
       this.read = { ...payload, repository: folderName(root), ...saved };
       this.payloadRoot = root;

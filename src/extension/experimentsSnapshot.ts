@@ -11,13 +11,17 @@ export const EXPERIMENT_COMMITS = 10;
 
 /**
  * The experiments table of a repository: `expShow` (the workspace, the last `commits` commits of
- * the current branch, their experiments with their executor states) shaped into rows and
+ * the current branch and of each other branch chosen, their experiments with their executor states) shaped into rows and
  * columns. Runs in the core worker, so the extension host never walks thousands of values.
  * No vscode import: plain data.
  */
-export async function experimentsSnapshot(repo: Repo, options: { commits: number; newest?: number; signal?: AbortSignal }): Promise<ExperimentsPayload> {
+export async function experimentsSnapshot(repo: Repo, options: { commits: number; branches?: string[]; newest?: number; signal?: AbortSignal }): Promise<ExperimentsPayload> {
   let omitted = 0;
-  const states = await expShow(repo, { num: options.commits, newest: options.newest, onOmitted: (count) => (omitted += count), signal: options.signal });
+  // Other branches the user chose (a branch since deleted is left out), after the current one, `commits` of each, as `exp show --rev HEAD --rev <branch> -n <commits>`.
+  const existing = options.branches?.length && repo.scm ? await repo.scm.branches() : [];
+  const branches = (options.branches ?? []).filter((b) => existing.includes(b));
+  const revs = branches.length ? ['HEAD', ...branches] : undefined;
+  const states = await expShow(repo, { revs, num: options.commits, newest: options.newest, onOmitted: (count) => (omitted += count), signal: options.signal });
   return { ...experimentsPayload(states, path.basename(repo.root)), pending: omitted };
 }
 
