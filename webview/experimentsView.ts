@@ -98,7 +98,15 @@ function update(change: Partial<TableState>): void {
 /** Recompute what shows (after new data or any change of the state) and draw. */
 function reshape(): void {
   if (!payload) return;
-  const p = payload;
+  shape();
+  drawControls();
+  clearDrawn();
+  draw();
+}
+
+/** Work out which rows and columns show, where, and how wide (nothing drawn). */
+function shape(): void {
+  const p = payload!;
   const starred = new Set(table.starred);
   const filtered = filterRows(p.rows, p.columns, table.filters, starred);
   filteredOut = filtered.filteredOut;
@@ -119,9 +127,6 @@ function reshape(): void {
   columnVirtualizer.measure();
   rowVirtualizer._willUpdate();
   columnVirtualizer._willUpdate();
-  drawControls();
-  clearDrawn();
-  draw();
 }
 
 function fitWidths(p: ExperimentsPayload): number[] {
@@ -520,7 +525,12 @@ function show(next: ExperimentsPayload): void {
   drawTable(started);
 }
 
-/** Rows whose values changed (a run training): the same table, those rows replaced. */
+/**
+ * Rows whose values changed (a run training): the same table, those rows replaced. When every
+ * row and column stays where it was, only what changed is drawn again: the lines of those rows,
+ * and in the other lines the cells of a column whose best value moved. Otherwise (a sort or a
+ * filter on a value that changed, a column that now differs) the table is drawn anew.
+ */
 function updateRows(changed: ExperimentsPayload['rows']): void {
   if (!payload) return;
   const started = performance.now();
@@ -529,7 +539,32 @@ function updateRows(changed: ExperimentsPayload['rows']): void {
   payload = { ...payload, rows: payload.rows.map((row) => byId.get(row.id) ?? row) };
   // The columns keep their widths: fitting them again reads every cell of the table.
   if (fitted.payload === before) fitted = { ...fitted, payload };
-  drawTable(started);
+  const [idsBefore, viewBefore, bestBefore] = [shownIds(), view, best];
+  shape();
+  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(shownIds(), idsBefore) || !same(view, viewBefore)) {
+    drawControls();
+    clearDrawn();
+    draw();
+  } else {
+    for (const [index, row] of drawn) {
+      if (!byId.has(rows[index].row.id)) continue;
+      row.line.remove();
+      drawn.delete(index);
+    }
+    const moved = new Set([...bestBefore.keys()].filter((index) => bestOf(index) !== bestBefore.get(index)));
+    const [first, last] = drawnColumns.split(':').map(Number);
+    for (const [index, row] of moved.size ? drawn : []) {
+      for (const [position, cell] of row.cells) {
+        if (!moved.has(view[position])) continue;
+        cell.remove();
+        row.cells.delete(position);
+      }
+      updateCells(row, rows[index], first, last);
+    }
+    draw();
+  }
+  requestAnimationFrame(() => post({ type: 'rendered', ms: performance.now() - started, rows: rows.length, columns: payload!.columns.length }));
 }
 
 function drawTable(started: number): void {

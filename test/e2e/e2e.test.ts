@@ -110,6 +110,28 @@ const experimentRows: UiStep = async (page, args: { atLeast?: number; timeoutMs?
   }
 };
 
+/**
+ * Mark every row line of the experiments table drawn now (`mark: true`), or list the names of the
+ * rows drawn whose line is not marked: lines made since (drawn again), not the same elements.
+ */
+const probeRows: UiStep = async (page, args: { mark?: boolean }) => {
+  for (const frame of page.frames()) {
+    if (!(await frame.$('.body .row').catch(() => null))) continue;
+    // Run in the page: no names from here inside.
+    return frame.$$eval(
+      '.body .row',
+      (nodes, mark) =>
+        nodes.flatMap((n) => {
+          const e = n as unknown as { dataset: Record<string, string | undefined>; querySelector(s: string): { textContent: string | null } | null };
+          if (mark) e.dataset.probe = '1';
+          return mark || e.dataset.probe ? [] : [e.querySelector('.name')?.textContent ?? ''];
+        }),
+      args.mark === true,
+    );
+  }
+  throw new Error('no experiments table rows drawn');
+};
+
 /** Scroll the experiments table by (dx, dy) on each of `frames` animation frames, as a user dragging fast would. */
 const scrollTable: UiStep = async (page, args: { frames: number; dx: number; dy: number }) => {
   for (const frame of page.frames()) {
@@ -286,10 +308,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 330_000,
       data: { scenario: 'experiments' },
       grep: 'Experiments table',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw, webviewStart, webviewFill, webviewSelect, webviewDrag, webviewDragBy, webviewQuery },
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, scrollTable, webviewPostRaw, webviewStart, probeRows, webviewFill, webviewSelect, webviewDrag, webviewDragBy, webviewQuery },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 7, 'the experiments table tests did not run');
+    assert.equal(result.passed, 8, 'the experiments table tests did not run');
   });
 
   it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {

@@ -128,6 +128,46 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       assert.deepEqual(seen.filter((r) => r.rows === 999), [], 'no malformed message reached the panel');
     });
 
+    it('draws again only what a live update changed: the changed row, and cells whose best value moved; all of it when the order changes', async () => {
+      const panel = await vscode.commands.executeCommand<any>(COMMANDS.showExperiments.id);
+      const payload = panel.payload as { columns: { kind: string; path: string[] }[]; rows: { id: string; label: string; values: unknown[] }[] };
+      const rowOf = (label: string) => payload.rows.find((r) => r.label === label)!;
+      const columnOf = (kind: string, key: string) => payload.columns.findIndex((c) => c.kind === kind && c.path.join('.') === key);
+      const changed = (label: string, column: number, value: unknown) => ({ ...rowOf(label), values: rowOf(label).values.map((v, i) => (i === column ? value : v)) });
+      const redrawn = () => ui<string[]>('probeRows', {});
+      const waitForCell = (label: string, text: string) => waitFor(`${label} showing ${text}`, async () => ((await ui<Row[]>('experimentRows')).find((r) => r.name === label)?.cells.includes(text) ? true : undefined));
+      const [lr, f1] = [columnOf('params', 'train.lr'), columnOf('metrics', 'nested.f1')];
+      assert.ok(lr >= 0 && f1 >= 0, 'the lr and f1 columns');
+
+      // A param of a queued run: nothing moves; only its line is made again.
+      await ui('probeRows', { mark: true });
+      panel.host.post({ type: 'updateRows', rows: [changed('exp-waiting', lr, 0.33)] });
+      await waitForCell('exp-waiting', '0.33');
+      assert.deepEqual(await redrawn(), ['exp-waiting']);
+
+      // The best f1 now: its line again, and in the row that had the best f1 only that cell.
+      const bestBefore = (await ui<Row[]>('experimentRows')).filter((r) => r.best.length).map((r) => [r.name, r.best.join(' ')]);
+      await ui('probeRows', { mark: true });
+      panel.host.post({ type: 'updateRows', rows: [changed('exp-waiting', f1, 0.999)] });
+      await waitForCell('exp-waiting', '0.999');
+      assert.deepEqual(await redrawn(), ['exp-waiting']);
+      const bestAfter = await ui<Row[]>('experimentRows');
+      assert.ok(bestAfter.find((r) => r.name === 'exp-waiting')!.best.includes('0.999'), 'the new best f1 marked');
+      assert.equal(bestAfter.filter((r) => r.best.includes('0.999')).length, 1);
+      assert.notDeepEqual(bestAfter.filter((r) => r.best.length).map((r) => [r.name, r.best.join(' ')]), bestBefore);
+
+      // The table is sorted by acc: an acc that moves a row draws the table anew.
+      const acc = columnOf('metrics', 'acc');
+      await ui('probeRows', { mark: true });
+      panel.host.post({ type: 'updateRows', rows: [changed('exp-low', acc, 0.9999)] });
+      await waitForCell('exp-low', '0.9999');
+      assert.equal((await redrawn()).length, (await ui<Row[]>('experimentRows')).length, 'every line drawn anew');
+
+      // As it was, for the next tests.
+      panel.host.post({ type: 'updateRows', rows: [rowOf('exp-waiting'), rowOf('exp-low')] });
+      await waitFor('the rows as read', async () => ((await ui<Row[]>('experimentRows')).find((r) => r.name === 'exp-waiting')?.cells.includes('0.999') ? undefined : true));
+    });
+
     it('filters, stars, hides, reorders and resizes columns, shows only changed ones, sets the precision, marks the best values, selects rows, and keeps it all when opened again', async () => {
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id);
       const idOf = (label: string) => panel.payload!.rows.find((r) => r.label === label)!.id;
@@ -291,11 +331,10 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       const before = (await ui<Row[]>('experimentRows')).map((r) => r.name);
       const dag = await vscode.commands.executeCommand<{ dispose(): void }>(COMMANDS.showDag.id);
       await ui('waitFor', { selector: '.tab.active[aria-label*="Pipeline"]' });
-      const [loads, draws] = [table.host.readyAt.length, table.renders.length];
+      const loads = table.host.readyAt.length;
       assert.equal(await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id), table, 'the open table is shown, not a new one');
       await waitFor('the same rows in view again', async () => (JSON.stringify((await ui<Row[]>('experimentRows')).map((r) => r.name)) === JSON.stringify(before) ? true : undefined), 20_000);
       assert.equal(table.host.readyAt.length, loads, 'the page was loaded again');
-      assert.equal(table.renders.length, draws, 'the table was sent and drawn again');
       await screenshot('experiments-table-shown-again');
       dag.dispose();
     });
