@@ -9,6 +9,7 @@ import type { CommandKey } from './commandIds';
 import { ExperimentsPanel } from './experimentsPanel';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
 import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown } from './experimentRows';
+import { ROW_ACTIONS } from '../../webview/experimentRowActions';
 import type { ExpSyncSummary } from './coreProtocol';
 import { chosenRepository, remoteCredentials, requireTrust, showPanel, withProgress, type CommandContext } from './commands';
 import type { RunNode, RunsTreeProvider } from './runsTree';
@@ -51,20 +52,17 @@ interface Action {
   refusal: string;
 }
 
-const isFinished = (r: ExperimentRow) => r.kind === 'experiment' && !!r.ref && !r.remoteOnly;
-const isQueueRun = (r: ExperimentRow) => r.kind === 'experiment' && !!r.queueId;
-
 const ACTIONS: Record<Exclude<ExperimentCommandKey, 'expPull'>, Action> = {
-  expApply: { verb: 'apply to the workspace', many: false, accepts: isFinished, refusal: 'only a finished experiment can be applied' },
-  expBranch: { verb: 'make a branch of', many: false, accepts: isFinished, refusal: 'only a finished experiment can become a branch' },
-  expRename: { verb: 'rename', many: false, accepts: isFinished, refusal: 'only a finished experiment can be renamed' },
-  expRemove: { verb: 'remove', many: true, accepts: (r) => isFinished(r) || (isQueueRun(r) && r.state === 'queued'), refusal: 'only experiments and queued runs can be removed' },
-  expPush: { verb: 'push', many: true, accepts: isFinished, refusal: 'only finished experiments can be pushed' },
-  expShowLogs: { verb: 'show the log of', many: false, accepts: (r) => isQueueRun(r) || (r.kind === 'experiment' && r.state === 'running'), refusal: 'only runs of the queue have a log' },
-  expStop: { verb: 'stop', many: true, accepts: (r) => r.kind === 'experiment' && (r.state === 'running' || r.state === 'queued'), refusal: 'only queued or running experiments can be stopped' },
-  expCompare: { verb: 'compare', many: true, accepts: (r) => !r.remoteOnly && (r.kind !== 'experiment' || isFinished(r)), refusal: 'only the workspace, commits and finished experiments have metrics to compare' },
-  expCopyMarkdown: { verb: 'copy as Markdown', many: true, accepts: () => true, refusal: '' },
-  expCopyCsv: { verb: 'copy as CSV', many: true, accepts: () => true, refusal: '' },
+  expApply: { verb: 'apply to the workspace', many: false, accepts: ROW_ACTIONS.expApply, refusal: 'only a finished experiment can be applied' },
+  expBranch: { verb: 'make a branch of', many: false, accepts: ROW_ACTIONS.expBranch, refusal: 'only a finished experiment can become a branch' },
+  expRename: { verb: 'rename', many: false, accepts: ROW_ACTIONS.expRename, refusal: 'only a finished experiment can be renamed' },
+  expRemove: { verb: 'remove', many: true, accepts: ROW_ACTIONS.expRemove, refusal: 'only experiments and queued runs can be removed' },
+  expPush: { verb: 'push', many: true, accepts: ROW_ACTIONS.expPush, refusal: 'only finished experiments can be pushed' },
+  expShowLogs: { verb: 'show the log of', many: false, accepts: ROW_ACTIONS.expShowLogs, refusal: 'only runs of the queue have a log' },
+  expStop: { verb: 'stop', many: true, accepts: ROW_ACTIONS.expStop, refusal: 'only queued or running experiments can be stopped' },
+  expCompare: { verb: 'compare', many: true, accepts: ROW_ACTIONS.expCompare, refusal: 'only the workspace, commits and finished experiments have metrics to compare' },
+  expCopyMarkdown: { verb: 'copy as Markdown', many: true, accepts: ROW_ACTIONS.expCopyMarkdown, refusal: '' },
+  expCopyCsv: { verb: 'copy as CSV', many: true, accepts: ROW_ACTIONS.expCopyCsv, refusal: '' },
 };
 
 /** A table row's `webview/context` argument (webview/messages.ts: the row contract). */

@@ -207,7 +207,9 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       const panel = ExperimentsPanel.open;
       if (!panel || typeof row?.rowId !== 'string') throw new CairnError('USAGE', 'choose an experiment in the experiments table to register.');
       const root = panel.repositoryRoot;
-      const found = await ctx.core.call('registrableRow', root, { rowId: row.rowId });
+      // An experiment's row id is `<baseline>:<name>:<sha>`; the core takes its ref (a commit's row id is its sha).
+      const tableRow = panel.payload?.rows.find((r) => r.id === row.rowId);
+      const found = await ctx.core.call('registrableRow', root, { rowId: tableRow?.ref ?? row.rowId });
       const { model } = args ? { model: await modelNamed(ctx, root, args.name) } : await pickOrNameModel(ctx, `Register ${found.label} as a version of…`, root);
       const name = model.name;
       const version = args?.version ?? (await askVersion(model, found.experiment ? `experiment ${found.label}'s commit` : `commit ${found.label}`));

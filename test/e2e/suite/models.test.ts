@@ -103,11 +103,12 @@ if (data?.scenario === 'models') {
     });
 
     it("registers an experiment from its table row with its branch; unassigns a stage and deprecates a version (asked first), as gto then shows", async () => {
-      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
+      const panel = await vscode.commands.executeCommand<{ payload?: { rows: { id: string; ref?: string }[] } }>(COMMANDS.showExperiments.id);
       const ref = gitText('for-each-ref', '--format=%(refname)', 'refs/exps').trim();
       assert.match(ref, /^refs\/exps\/.+\/exp-better$/);
-      // What the table's `webview/context` menu passes: the row's data-vscode-context.
-      const row = { webviewSection: 'experimentRow', rowId: ref, preventDefaultContextMenuItems: true };
+      // What the table's `webview/context` menu passes: the row's data-vscode-context, whose id is the table's (not the ref).
+      const rowId = await waitFor("exp-better's row", () => panel?.payload?.rows.find((r) => r.ref === ref)?.id);
+      const row = { webviewSection: 'experimentRow', rowId, preventDefaultContextMenuItems: true };
       await vscode.commands.executeCommand(COMMANDS.registerExperimentVersion.id, row, { name: 'classifier', version: 'v0.2.0', createBranch: true });
       const experimentCommit = gitText('rev-parse', ref).trim();
       assert.equal(gitText('rev-parse', 'classifier@v0.2.0^{commit}').trim(), experimentCommit);
