@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
+import { menuSteps } from './menuSteps';
 import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeLivePlotsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 import { ensureDvc, ensureGto } from '../support/peers';
@@ -273,7 +274,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     assert.equal(result.passed, 6, 'the experiments table tests did not run');
   });
 
-  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {
+  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV — from right-click menus and modal dialogs', async function () {
     this.timeout(5 * 60_000);
     const result = await runInVsCode({
       workspace: makeExperimentActionsWorkspace(),
@@ -284,10 +285,12 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 240_000,
       data: { scenario: 'expactions' },
       grep: 'Experiment row actions',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
+      // The row actions ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 8, 'the experiment row action tests did not run');
+    assert.equal(result.passed, 9, 'the experiment row action tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {
