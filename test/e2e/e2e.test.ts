@@ -14,7 +14,8 @@ const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: ('Shift' | 'Control' | 'Alt')[]; button?: 'left' | 'right' }) => {
   for (const frame of page.frames()) {
     const found = await frame.$(args.selector).catch(() => null);
-    if (found) return found.click({ modifiers: args.modifiers, button: args.button });
+    // A locator, not the handle: a row the page redraws meanwhile is found again.
+    if (found) return frame.locator(args.selector).first().click({ modifiers: args.modifiers, button: args.button });
   }
   throw new Error(`no webview element matches ${args.selector}`);
 };

@@ -31,13 +31,16 @@ async function menuLabels(page: Page): Promise<string[]> {
   return labels.map((l) => l.trim()).filter(Boolean);
 }
 
-/** The first element matching `selector` in any frame of the page (webviews are nested iframes). */
+/**
+ * The first element matching `selector` in any frame of the page (webviews are nested iframes), as
+ * a locator: the table redraws its rows, and a locator finds the row again where a handle would be stale.
+ */
 async function elementInFrames(page: Page, selector: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
       const found = await frame.$(selector).catch(() => null);
-      if (found) return found;
+      if (found) return frame.locator(selector).first();
     }
     if (Date.now() > deadline) return undefined;
     await page.waitForTimeout(100);
