@@ -373,7 +373,9 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       // The real gto, to check what the view shows against `gto show --json`; the real dvc runs the copied `artifacts get`.
       data: { scenario: 'models', gto: ensureGto(), dvc: ensureDvc() },
       grep: 'Model registry',
-      uiSteps: { webviewText, webviewClick, typeText },
+      // Register from a table row and Deprecate ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewClick, typeText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 4, 'the model registry tests did not run');
