@@ -22,7 +22,8 @@ export const ROW_ACTIONS = {
   expPush: isFinished,
   expPull: (r: ExperimentRow) => r.kind === 'experiment' && !!r.remoteOnly,
   expShowLogs: (r: ExperimentRow) => isQueueRun(r) || (r.kind === 'experiment' && r.state === 'running'),
-  expStop: (r: ExperimentRow) => r.kind === 'experiment' && (r.state === 'running' || r.state === 'queued'),
+  // A queued run is not stopped but taken out of the queue: Remove.
+  expStop: (r: ExperimentRow) => r.kind === 'experiment' && r.state === 'running',
   expCompare: (r: ExperimentRow) => !r.remoteOnly && (r.kind !== 'experiment' || isFinished(r)),
   expCopyMarkdown: () => true,
   expCopyCsv: () => true,

@@ -59,7 +59,7 @@ const ACTIONS: Record<Exclude<ExperimentCommandKey, 'expPull'>, Action> = {
   expRemove: { verb: 'remove', many: true, accepts: ROW_ACTIONS.expRemove, refusal: 'only experiments and queued runs can be removed' },
   expPush: { verb: 'push', many: true, accepts: ROW_ACTIONS.expPush, refusal: 'only finished experiments can be pushed' },
   expShowLogs: { verb: 'show the log of', many: false, accepts: ROW_ACTIONS.expShowLogs, refusal: 'only runs of the queue have a log' },
-  expStop: { verb: 'stop', many: true, accepts: ROW_ACTIONS.expStop, refusal: 'only queued or running experiments can be stopped' },
+  expStop: { verb: 'stop', many: true, accepts: ROW_ACTIONS.expStop, refusal: 'only running experiments can be stopped (a queued one leaves the queue by Remove)' },
   expCompare: { verb: 'compare', many: true, accepts: ROW_ACTIONS.expCompare, refusal: 'only the workspace, commits and finished experiments have metrics to compare' },
   expCopyMarkdown: { verb: 'copy as Markdown', many: true, accepts: ROW_ACTIONS.expCopyMarkdown, refusal: '' },
   expCopyCsv: { verb: 'copy as CSV', many: true, accepts: ROW_ACTIONS.expCopyCsv, refusal: '' },
@@ -308,8 +308,8 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       return last?.status;
     },
 
-    /** A running run of Cairn's queue is interrupted; a queued one leaves the queue (after asking); a workspace run is stopped where it runs. `options.confirmed` skips the question. */
-    async expStop(arg?: unknown, options?: { confirmed?: boolean }) {
+    /** A running run of Cairn's queue is interrupted; a workspace run is stopped where it runs. (A queued run leaves the queue by Remove.) */
+    async expStop(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expStop);
       if (!chosen) return;
@@ -317,16 +317,10 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       if (elsewhere.length) {
         void vscode.window.showInformationMessage(`${elsewhere.map((r) => `'${r.label}'`).join(', ')} ${elsewhere.length === 1 ? 'runs' : 'run'} in the workspace, not in Cairn's queue: stop it with Ctrl-C in the terminal it was started from.`);
       }
-      const running = chosen.rows.filter((r) => r.queueId && r.state === 'running');
-      const queued = chosen.rows.filter((r) => r.queueId && r.state === 'queued');
-      if (queued.length && !options?.confirmed) {
-        const choice = await vscode.window.showWarningMessage(`Take ${queued.map((r) => `'${r.label}'`).join(', ')} out of the queue?`, { modal: true, detail: 'They have not started; they will not run.' }, 'Remove from Queue');
-        if (choice !== 'Remove from Queue') queued.length = 0;
-      }
-      if (!running.length && !queued.length) return;
-      await withProgress(`Stopping ${[...running, ...queued].map((r) => `'${r.label}'`).join(', ')}`, async () => {
+      const running = chosen.rows.filter((r) => r.queueId);
+      if (!running.length) return;
+      await withProgress(`Stopping ${running.map((r) => `'${r.label}'`).join(', ')}`, async () => {
         await Promise.all(running.map((r) => ctx.core.call('queueKill', chosen.root, { id: r.queueId!, force: false }).catch((e) => Promise.reject(namingError(e, 'stop', r)))));
-        if (queued.length) await ctx.core.call('expRemove', chosen.root, { names: queued.map((r) => r.queueId!) });
       });
       await refreshTable(chosen.root);
     },

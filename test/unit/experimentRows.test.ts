@@ -110,7 +110,7 @@ describe('experiments table rows for row actions (src/extension/experimentRows)'
     assert.deepEqual(menu(row('commit')), ['expCompare', 'expCopyCsv', 'expCopyMarkdown', 'modifyParamsAndRun', 'registerExperimentVersion']);
     assert.deepEqual(menu(row('experiment', { ref, state: 'success' })), ['expApply', 'expBranch', 'expCompare', 'expCopyCsv', 'expCopyMarkdown', 'expPush', 'expRemove', 'expRename', 'modifyParamsAndRun', 'registerExperimentVersion']);
     assert.deepEqual(menu(row('experiment', { ref, remoteOnly: true })), ['expCopyCsv', 'expCopyMarkdown', 'expPull']);
-    assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'queued' })), ['expCopyCsv', 'expCopyMarkdown', 'expRemove', 'expShowLogs', 'expStop', 'modifyParamsAndRun']);
+    assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'queued' })), ['expCopyCsv', 'expCopyMarkdown', 'expRemove', 'expShowLogs', 'modifyParamsAndRun']);
     assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'running' })), ['expCopyCsv', 'expCopyMarkdown', 'expShowLogs', 'expStop', 'modifyParamsAndRun']);
     assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'failed' })), ['expCopyCsv', 'expCopyMarkdown', 'expShowLogs', 'modifyParamsAndRun']);
     // dvc's own workspace run: Stop and Show Logs say where it runs.
