@@ -305,7 +305,8 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 180_000,
       data: { scenario: 'multiroot' },
       grep: 'Experiments in a multi-root workspace',
-      uiSteps: { typeText, experimentRows, webviewText },
+      modalDialogs: true,
+      uiSteps: { typeText, experimentRows, webviewText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 3, 'the multi-root tests did not run');

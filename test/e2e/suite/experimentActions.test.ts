@@ -241,8 +241,10 @@ if (scenario === 'multiroot') {
       const panel = (await vscode.commands.executeCommand<Panel>(COMMANDS.showExperiments.id, { kind: 'repository', root: first }))!;
       assert.equal(panel.repositoryRoot, first);
       const id = await rowId(panel, 'first-exp');
-      await vscode.commands.executeCommand(COMMANDS.expRemove.id, rowArg(id), { confirmed: true });
-      assert.deepEqual(expRefs(first), []);
+      await ui('contextMenu', { selector: `.body .row[data-id="${id}"] .name`, inWebview: true });
+      await ui('menuPick', { label: REMOVE });
+      await ui('answerDialog', { button: 'Remove' });
+      await waitFor("first-exp's ref deleted", () => (expRefs(first).length === 0 ? true : undefined));
       assert.equal(expRefs(second).length, 1, "second's experiment stays");
 
       // From the palette: which repository (both offered, none taken silently), then which experiments.
