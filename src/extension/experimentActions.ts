@@ -162,8 +162,8 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
   };
 
   return {
-    /** `options.force` (for programmatic callers) applies over uncommitted changes without asking. */
-    async expApply(arg?: unknown, options?: { force?: boolean }) {
+    /** Over uncommitted changes it asks first (a modal), and Apply Anyway saves them to refs/exps/apply/stash. */
+    async expApply(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expApply);
       if (!chosen) return;
@@ -172,7 +172,7 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
         withProgress(`Applying '${row.label}' to the workspace`, (signal, onProgress) => ctx.core.call('expApply', chosen.root, { experiment: row.ref!, force }, { signal, onProgress }));
       let result;
       try {
-        result = await run(!!options?.force);
+        result = await run(false);
       } catch (err) {
         if (!(err instanceof CairnError) || err.code !== 'UNCOMMITTED_CHANGES') throw namingError(err, 'apply', row);
         const shown = err.paths.slice(0, 12).join('\n') + (err.paths.length > 12 ? `\n… and ${err.paths.length - 12} more` : '');
@@ -217,15 +217,13 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       await refreshTable(chosen.root);
     },
 
-    /** `options.confirmed` (for programmatic callers) skips the question. */
-    async expRemove(arg?: unknown, options?: { confirmed?: boolean }) {
+    /** Asks first (a modal). */
+    async expRemove(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expRemove);
       if (!chosen) return;
       const names = chosen.rows.map((r) => `'${r.label}'`).join(', ');
-      const choice = options?.confirmed
-        ? 'Remove'
-        : await vscode.window.showWarningMessage(`Remove ${chosen.rows.length === 1 ? `the experiment ${names}` : `${chosen.rows.length} experiments: ${names}`}?`, { modal: true, detail: 'Their git refs are deleted (queued runs leave the queue). Pushed copies stay on the git remote.' }, 'Remove');
+      const choice = await vscode.window.showWarningMessage(`Remove ${chosen.rows.length === 1 ? `the experiment ${names}` : `${chosen.rows.length} experiments: ${names}`}?`, { modal: true, detail: 'Their git refs are deleted (queued runs leave the queue). Pushed copies stay on the git remote.' }, 'Remove');
       if (choice !== 'Remove') return;
       const removed = await ctx.core.call('expRemove', chosen.root, { names: chosen.rows.map((r) => r.ref ?? r.queueId!) }).catch((e) => Promise.reject(namingError(e, 'remove', chosen.rows[0])));
       await refreshTable(chosen.root);
