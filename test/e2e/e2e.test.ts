@@ -249,7 +249,9 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor, typeText },
+      // Commit, Checkout, Stop Tracking and Remove Remote ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor, typeText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);
