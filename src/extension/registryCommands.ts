@@ -163,15 +163,15 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       return written;
     },
 
-    /** A version row: deregister it; a model row: deprecate the model. Asks first unless `options.confirmed` (for programmatic callers). */
-    async deprecateModel(node?: ModelNode, options?: { confirmed?: boolean }) {
+    /** A version row: deregister it; a model row: deprecate the model. Asks first (a modal). */
+    async deprecateModel(node?: ModelNode) {
       ctx.requireTrust();
       const { root, model, version } = await modelOf(ctx, node, 'deprecate', true);
       const what = version ? `${model.name} ${version.version}` : model.name;
       const detail = version
         ? `A tag '${model.name}@${version.version}!' deregisters the version; its stages stop showing it. Tags are never deleted: register it again to undo.`
         : `A tag '${model.name}@deprecated' hides the model from the registry (gto show). Tags are never deleted.`;
-      const choice = options?.confirmed ? 'Deprecate' : await vscode.window.showWarningMessage(`Deprecate ${what}?`, { modal: true, detail }, 'Deprecate');
+      const choice = await vscode.window.showWarningMessage(`Deprecate ${what}?`, { modal: true, detail }, 'Deprecate');
       if (choice !== 'Deprecate') return;
       const written = version
         ? await ctx.core.call('modelDeregister', root, { name: model.name, version: version.version })
