@@ -224,6 +224,9 @@ if (scenario === 'expactions') {
       await onRow('exp-slow', STOP);
       await output('exp-slow: failed');
       await waitFor('exp-slow failed in the table', () => panel.payload?.rows.find((r) => r.label === 'exp-slow' && r.state === 'failed'));
+      // The Runs view and the queue's status bar item follow too.
+      await ui('waitFor', { selector: '.pane-body .monaco-list-row[aria-label^="exp-slow"] .codicon-error' });
+      await ui('waitFor', { selector: '.statusbar-item:has-text("running")', state: 'detached' });
       await screenshot('stopped-run-log');
       cairn('queue', 'stop');
     });
