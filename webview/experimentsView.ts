@@ -6,6 +6,7 @@ import { bestValues, changedColumns, metricKey, moveColumn, orderedColumns, step
 import { DEFAULT_TABLE_STATE, MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from './experimentsState';
 import { button, drawBar, el, openColumnMenu, openColumnPicker } from './experimentsControls';
 import { metricDirection } from './metricsTable';
+import { rowActions } from './experimentRowActions';
 import { NO_SELECTION, clickRow, moveSelection, selectRows, selectedInOrder, type Selection } from './experimentsSelection';
 
 /**
@@ -281,8 +282,8 @@ function makeRow(shown: ShownRow, index: number, top: number): DrawnRow {
   line.style.width = `${offsets[offsets.length - 1]}px`;
   line.dataset.id = row.id;
   line.setAttribute('aria-selected', String(isSelected));
-  // VS Code's webview/context menus (row actions) read this.
-  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: row.id, preventDefaultContextMenuItems: true });
+  // VS Code's webview/context menus (row actions) read this: the menu offers the actions in `rowActions`.
+  line.dataset.vscodeContext = JSON.stringify({ webviewSection: 'experimentRow', rowId: row.id, rowActions: rowActions(row), preventDefaultContextMenuItems: true });
   line.addEventListener('mousedown', (event) => {
     if (event.button === 2 && selection.selected.has(row.id)) return; // a right-click on the selection keeps it, for actions on all of it
     select(clickRow(selection, shownIds(), row.id, { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey }));

@@ -242,8 +242,8 @@ export type FromExperiments =
   /**
    * The rows selected in the table changed (row ids, in table order). Row actions act on the
    * selection when the row they were invoked on is part of it, else on that row alone. Each row
-   * element carries `data-vscode-context` `{"webviewSection":"experimentRow","rowId":…,"preventDefaultContextMenuItems":true}`
-   * for the `webview/context` menus.
+   * element carries `data-vscode-context` `{"webviewSection":"experimentRow","rowId":…,"rowActions":…,"preventDefaultContextMenuItems":true}`
+   * for the `webview/context` menus (`rowActions`: the actions that fit the row, experimentRowActions.ts).
    */
   | { type: 'selection'; ids: string[] }
   /** The table's state changed: a `TableState` as JSON text (checked by `parseTableState` before it is kept), for the repository at `root` (the payload's). */

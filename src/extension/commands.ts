@@ -157,14 +157,14 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    /** `options.force` (for programmatic callers) commits without asking. */
-    async commit(arg?: unknown, options?: { force?: boolean }) {
+    /** Changed outputs are recorded once the user says so (a modal per .dvc file). */
+    async commit(arg?: unknown) {
       requireTrust();
       const target = targetOf(ctx, arg);
       for (const model of target ? [target.model] : ctx.models()) {
         const targets = target?.relPath ? [target.relPath] : [];
         const result = await withProgress('Committing data', (signal, onProgress) =>
-          ctx.core.call('commit', model.root, { targets, force: !!options?.force }, {
+          ctx.core.call('commit', model.root, { targets, force: false }, {
             hashJobs: hashJobs(),
             signal,
             onProgress,
@@ -181,8 +181,8 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    /** `options.force` (for programmatic callers) overwrites uncommitted changes without asking. */
-    async checkout(arg?: unknown, options?: { force?: boolean }) {
+    /** Over uncommitted changes it asks first (a modal). */
+    async checkout(arg?: unknown) {
       requireTrust();
       const target = targetOf(ctx, arg);
       for (const model of target ? [target.model] : ctx.models()) {
@@ -191,7 +191,7 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
           withProgress('Restoring data from the cache', (signal, onProgress) => ctx.core.call('checkout', model.root, { targets, force }, { hashJobs: hashJobs(), signal, onProgress }));
         let result;
         try {
-          result = await run(!!options?.force);
+          result = await run(false);
         } catch (err) {
           if (!(err instanceof CairnError) || err.code !== 'UNCOMMITTED_CHANGES') throw err;
           const shown = err.paths.slice(0, 12).join('\n') + (err.paths.length > 12 ? `\n… and ${err.paths.length - 12} more` : '');
@@ -210,12 +210,12 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshAll();
     },
 
-    /** `options.confirmed` (for programmatic callers) skips the question. */
-    async remove(arg?: unknown, options?: { confirmed?: boolean }) {
+    /** Asks first (a modal). */
+    async remove(arg?: unknown) {
       requireTrust();
       const target = targetOf(ctx, arg, true);
       if (!target?.dvcFile) throw new CairnError('USAGE', 'choose a tracked output to stop tracking.');
-      const choice = options?.confirmed ? 'Stop Tracking' : await vscode.window.showWarningMessage(
+      const choice = await vscode.window.showWarningMessage(
         `Stop tracking ${target.relPath}?`,
         { modal: true, detail: `${target.dvcFile} and its .gitignore entry are removed. The data stays in the workspace and in the cache.` },
         'Stop Tracking',
@@ -446,13 +446,11 @@ function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
       await ctx.refreshRemoteStates();
     },
 
-    /** `options.confirmed` (for programmatic callers) skips the question. */
-    async removeRemote(node?: RemoteNode, options?: { confirmed?: boolean }) {
+    /** Asks first (a modal). */
+    async removeRemote(node?: RemoteNode) {
       requireTrust();
       const remote = await remoteOf(ctx, node);
-      const choice = options?.confirmed
-        ? 'Remove'
-        : await vscode.window.showWarningMessage(`Remove remote '${remote.name}' from the configuration?`, { modal: true, detail: 'The data stored there is not deleted.' }, 'Remove');
+      const choice = await vscode.window.showWarningMessage(`Remove remote '${remote.name}' from the configuration?`, { modal: true, detail: 'The data stored there is not deleted.' }, 'Remove');
       if (choice !== 'Remove') return;
       await ctx.core.call('remoteRemove', remote.root, { name: remote.name });
       await ctx.extension.secrets.delete(secretKey(remote.root, remote.name));

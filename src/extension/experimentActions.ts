@@ -10,6 +10,7 @@ import { ExperimentsPanel } from './experimentsPanel';
 import { EXPERIMENT_COMMITS } from './experimentsSnapshot';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown } from './experimentRows';
+import { ROW_ACTIONS } from '../../webview/experimentRowActions';
 import type { ExpSyncSummary } from './coreProtocol';
 import { chosenRepository, remoteCredentials, requireTrust, showPanel, withProgress, type CommandContext } from './commands';
 import type { RunNode, RunsTreeProvider } from './runsTree';
@@ -52,20 +53,17 @@ interface Action {
   refusal: string;
 }
 
-const isFinished = (r: ExperimentRow) => r.kind === 'experiment' && !!r.ref && !r.remoteOnly;
-const isQueueRun = (r: ExperimentRow) => r.kind === 'experiment' && !!r.queueId;
-
 const ACTIONS: Record<Exclude<ExperimentCommandKey, 'expPull'>, Action> = {
-  expApply: { verb: 'apply to the workspace', many: false, accepts: isFinished, refusal: 'only a finished experiment can be applied' },
-  expBranch: { verb: 'make a branch of', many: false, accepts: isFinished, refusal: 'only a finished experiment can become a branch' },
-  expRename: { verb: 'rename', many: false, accepts: isFinished, refusal: 'only a finished experiment can be renamed' },
-  expRemove: { verb: 'remove', many: true, accepts: (r) => isFinished(r) || (isQueueRun(r) && r.state === 'queued'), refusal: 'only experiments and queued runs can be removed' },
-  expPush: { verb: 'push', many: true, accepts: isFinished, refusal: 'only finished experiments can be pushed' },
-  expShowLogs: { verb: 'show the log of', many: false, accepts: (r) => isQueueRun(r) || (r.kind === 'experiment' && r.state === 'running'), refusal: 'only runs of the queue have a log' },
-  expStop: { verb: 'stop', many: true, accepts: (r) => r.kind === 'experiment' && (r.state === 'running' || r.state === 'queued'), refusal: 'only queued or running experiments can be stopped' },
-  expCompare: { verb: 'compare', many: true, accepts: (r) => !r.remoteOnly && (r.kind !== 'experiment' || isFinished(r)), refusal: 'only the workspace, commits and finished experiments have metrics to compare' },
-  expCopyMarkdown: { verb: 'copy as Markdown', many: true, accepts: () => true, refusal: '' },
-  expCopyCsv: { verb: 'copy as CSV', many: true, accepts: () => true, refusal: '' },
+  expApply: { verb: 'apply to the workspace', many: false, accepts: ROW_ACTIONS.expApply, refusal: 'only a finished experiment can be applied' },
+  expBranch: { verb: 'make a branch of', many: false, accepts: ROW_ACTIONS.expBranch, refusal: 'only a finished experiment can become a branch' },
+  expRename: { verb: 'rename', many: false, accepts: ROW_ACTIONS.expRename, refusal: 'only a finished experiment can be renamed' },
+  expRemove: { verb: 'remove', many: true, accepts: ROW_ACTIONS.expRemove, refusal: 'only experiments and queued runs can be removed' },
+  expPush: { verb: 'push', many: true, accepts: ROW_ACTIONS.expPush, refusal: 'only finished experiments can be pushed' },
+  expShowLogs: { verb: 'show the log of', many: false, accepts: ROW_ACTIONS.expShowLogs, refusal: 'only runs of the queue have a log' },
+  expStop: { verb: 'stop', many: true, accepts: ROW_ACTIONS.expStop, refusal: 'only running experiments can be stopped (a queued one leaves the queue by Remove)' },
+  expCompare: { verb: 'compare', many: true, accepts: ROW_ACTIONS.expCompare, refusal: 'only the workspace, commits and finished experiments have metrics to compare' },
+  expCopyMarkdown: { verb: 'copy as Markdown', many: true, accepts: ROW_ACTIONS.expCopyMarkdown, refusal: '' },
+  expCopyCsv: { verb: 'copy as CSV', many: true, accepts: ROW_ACTIONS.expCopyCsv, refusal: '' },
 };
 
 /** A table row's `webview/context` argument (webview/messages.ts: the row contract). */
@@ -165,8 +163,8 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
   };
 
   return {
-    /** `options.force` (for programmatic callers) applies over uncommitted changes without asking. */
-    async expApply(arg?: unknown, options?: { force?: boolean }) {
+    /** Over uncommitted changes it asks first (a modal), and Apply Anyway saves them to refs/exps/apply/stash. */
+    async expApply(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expApply);
       if (!chosen) return;
@@ -175,7 +173,7 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
         withProgress(`Applying '${row.label}' to the workspace`, (signal, onProgress) => ctx.core.call('expApply', chosen.root, { experiment: row.ref!, force }, { signal, onProgress }));
       let result;
       try {
-        result = await run(!!options?.force);
+        result = await run(false);
       } catch (err) {
         if (!(err instanceof CairnError) || err.code !== 'UNCOMMITTED_CHANGES') throw namingError(err, 'apply', row);
         const shown = err.paths.slice(0, 12).join('\n') + (err.paths.length > 12 ? `\n… and ${err.paths.length - 12} more` : '');
@@ -220,15 +218,13 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       await refreshTable(chosen.root);
     },
 
-    /** `options.confirmed` (for programmatic callers) skips the question. */
-    async expRemove(arg?: unknown, options?: { confirmed?: boolean }) {
+    /** Asks first (a modal). */
+    async expRemove(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expRemove);
       if (!chosen) return;
       const names = chosen.rows.map((r) => `'${r.label}'`).join(', ');
-      const choice = options?.confirmed
-        ? 'Remove'
-        : await vscode.window.showWarningMessage(`Remove ${chosen.rows.length === 1 ? `the experiment ${names}` : `${chosen.rows.length} experiments: ${names}`}?`, { modal: true, detail: 'Their git refs are deleted (queued runs leave the queue). Pushed copies stay on the git remote.' }, 'Remove');
+      const choice = await vscode.window.showWarningMessage(`Remove ${chosen.rows.length === 1 ? `the experiment ${names}` : `${chosen.rows.length} experiments: ${names}`}?`, { modal: true, detail: 'Their git refs are deleted (queued runs leave the queue). Pushed copies stay on the git remote.' }, 'Remove');
       if (choice !== 'Remove') return;
       const removed = await ctx.core.call('expRemove', chosen.root, { names: chosen.rows.map((r) => r.ref ?? r.queueId!) }).catch((e) => Promise.reject(namingError(e, 'remove', chosen.rows[0])));
       await refreshTable(chosen.root);
@@ -311,8 +307,8 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       return last?.status;
     },
 
-    /** A running run of Cairn's queue is interrupted; a queued one leaves the queue (after asking); a workspace run is stopped where it runs. `options.confirmed` skips the question. */
-    async expStop(arg?: unknown, options?: { confirmed?: boolean }) {
+    /** A running run of Cairn's queue is interrupted; a workspace run is stopped where it runs. (A queued run leaves the queue by Remove.) */
+    async expStop(arg?: unknown) {
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expStop);
       if (!chosen) return;
@@ -320,16 +316,10 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       if (elsewhere.length) {
         void vscode.window.showInformationMessage(`${elsewhere.map((r) => `'${r.label}'`).join(', ')} ${elsewhere.length === 1 ? 'runs' : 'run'} in the workspace, not in Cairn's queue: stop it with Ctrl-C in the terminal it was started from.`);
       }
-      const running = chosen.rows.filter((r) => r.queueId && r.state === 'running');
-      const queued = chosen.rows.filter((r) => r.queueId && r.state === 'queued');
-      if (queued.length && !options?.confirmed) {
-        const choice = await vscode.window.showWarningMessage(`Take ${queued.map((r) => `'${r.label}'`).join(', ')} out of the queue?`, { modal: true, detail: 'They have not started; they will not run.' }, 'Remove from Queue');
-        if (choice !== 'Remove from Queue') queued.length = 0;
-      }
-      if (!running.length && !queued.length) return;
-      await withProgress(`Stopping ${[...running, ...queued].map((r) => `'${r.label}'`).join(', ')}`, async () => {
+      const running = chosen.rows.filter((r) => r.queueId);
+      if (!running.length) return;
+      await withProgress(`Stopping ${running.map((r) => `'${r.label}'`).join(', ')}`, async () => {
         await Promise.all(running.map((r) => ctx.core.call('queueKill', chosen.root, { id: r.queueId!, force: false }).catch((e) => Promise.reject(namingError(e, 'stop', r)))));
-        if (queued.length) await ctx.core.call('expRemove', chosen.root, { names: queued.map((r) => r.queueId!) });
       });
       await refreshTable(chosen.root);
     },

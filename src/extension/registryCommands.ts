@@ -163,15 +163,15 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       return written;
     },
 
-    /** A version row: deregister it; a model row: deprecate the model. Asks first unless `options.confirmed` (for programmatic callers). */
-    async deprecateModel(node?: ModelNode, options?: { confirmed?: boolean }) {
+    /** A version row: deregister it; a model row: deprecate the model. Asks first (a modal). */
+    async deprecateModel(node?: ModelNode) {
       ctx.requireTrust();
       const { root, model, version } = await modelOf(ctx, node, 'deprecate', true);
       const what = version ? `${model.name} ${version.version}` : model.name;
       const detail = version
         ? `A tag '${model.name}@${version.version}!' deregisters the version; its stages stop showing it. Tags are never deleted: register it again to undo.`
         : `A tag '${model.name}@deprecated' hides the model from the registry (gto show). Tags are never deleted.`;
-      const choice = options?.confirmed ? 'Deprecate' : await vscode.window.showWarningMessage(`Deprecate ${what}?`, { modal: true, detail }, 'Deprecate');
+      const choice = await vscode.window.showWarningMessage(`Deprecate ${what}?`, { modal: true, detail }, 'Deprecate');
       if (choice !== 'Deprecate') return;
       const written = version
         ? await ctx.core.call('modelDeregister', root, { name: model.name, version: version.version })
@@ -207,7 +207,9 @@ export function registryHandlers(ctx: RegistryCommandContext): Record<RegistryCo
       const panel = ExperimentsPanel.open;
       if (!panel || typeof row?.rowId !== 'string') throw new CairnError('USAGE', 'choose an experiment in the experiments table to register.');
       const root = panel.repositoryRoot;
-      const found = await ctx.core.call('registrableRow', root, { rowId: row.rowId });
+      // An experiment's row id is `<baseline>:<name>:<sha>`; the core takes its ref (a commit's row id is its sha).
+      const tableRow = panel.payload?.rows.find((r) => r.id === row.rowId);
+      const found = await ctx.core.call('registrableRow', root, { rowId: tableRow?.ref ?? row.rowId });
       const { model } = args ? { model: await modelNamed(ctx, root, args.name) } : await pickOrNameModel(ctx, `Register ${found.label} as a version of…`, root);
       const name = model.name;
       const version = args?.version ?? (await askVersion(model, found.experiment ? `experiment ${found.label}'s commit` : `commit ${found.label}`));

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { provision, VsCodeServer } from './provision';
 import { runInVsCode, UiStep } from './runVsCode';
+import { menuSteps } from './menuSteps';
 import { makeE2eWorkspace, makeExperimentActionsWorkspace, makeExperimentsWorkspace, makeLivePlotsWorkspace, makeModelsWorkspace, makeRestrictedWorkspace, makeRunFormWorkspace, makeTwoRepositoryWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
 import { tempGitRepo } from '../support/fixtures';
 import { ensureDvc, ensureGto } from '../support/peers';
@@ -13,7 +14,8 @@ const screenshotsDir = path.join(REPO_ROOT, 'test-output', 'screenshots');
 const webviewClick: UiStep = async (page, args: { selector: string; modifiers?: ('Shift' | 'Control' | 'Alt')[]; button?: 'left' | 'right' }) => {
   for (const frame of page.frames()) {
     const found = await frame.$(args.selector).catch(() => null);
-    if (found) return found.click({ modifiers: args.modifiers, button: args.button });
+    // A locator, not the handle: a row the page redraws meanwhile is found again.
+    if (found) return frame.locator(args.selector).first().click({ modifiers: args.modifiers, button: args.button });
   }
   throw new Error(`no webview element matches ${args.selector}`);
 };
@@ -288,7 +290,9 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir,
       server,
       timeoutMs: 240_000,
-      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor, typeText },
+      // Commit, Checkout, Stop Tracking and Remove Remote ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewImage, labelColor, typeText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.failed, 0);
@@ -314,7 +318,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
     assert.equal(result.passed, 8, 'the experiments table tests did not run');
   });
 
-  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV', async function () {
+  it('acts on experiment rows: pulls one only on the git remote (dimmed until then), applies, removes, shows a failed run\'s log, stops a running one, copies rows as CSV — from right-click menus and modal dialogs', async function () {
     this.timeout(5 * 60_000);
     const result = await runInVsCode({
       workspace: makeExperimentActionsWorkspace(),
@@ -325,10 +329,12 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 240_000,
       data: { scenario: 'expactions' },
       grep: 'Experiment row actions',
-      uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
+      // The row actions ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewClick, typeText, experimentRows, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 8, 'the experiment row action tests did not run');
+    assert.equal(result.passed, 9, 'the experiment row action tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {
@@ -342,7 +348,8 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 180_000,
       data: { scenario: 'multiroot' },
       grep: 'Experiments in a multi-root workspace',
-      uiSteps: { typeText, experimentRows, webviewText },
+      modalDialogs: true,
+      uiSteps: { typeText, experimentRows, webviewText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 3, 'the multi-root tests did not run');
@@ -410,7 +417,9 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       // The real gto, to check what the view shows against `gto show --json`; the real dvc runs the copied `artifacts get`.
       data: { scenario: 'models', gto: ensureGto(), dvc: ensureDvc() },
       grep: 'Model registry',
-      uiSteps: { webviewText, webviewClick, typeText },
+      // Register from a table row and Deprecate ask with modal dialogs, which the tests answer by their buttons.
+      modalDialogs: true,
+      uiSteps: { webviewText, webviewClick, typeText, ...menuSteps },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
     assert.equal(result.passed, 4, 'the model registry tests did not run');

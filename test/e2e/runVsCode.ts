@@ -65,6 +65,8 @@ export interface RunInVsCodeOptions {
   keepRunDir?: boolean;
   /** Browser viewport; default 1400×900. */
   viewport?: { width: number; height: number };
+  /** Let the workbench show modal dialogs, which it refuses while extension tests run (see `showModalDialogs`); tests answer them with the `answerDialog` step. */
+  modalDialogs?: boolean;
 }
 
 export interface RunInVsCodeResult {
@@ -211,6 +213,7 @@ export async function runInVsCode(options: RunInVsCodeOptions): Promise<RunInVsC
     ];
     const opened = workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
     const url = `http://127.0.0.1:${port}/?${opened}=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    if (options.modalDialogs) await showModalDialogs(page, (problem) => failures.push(problem));
     await page.goto(url, { timeout: Math.min(remaining(), 60_000), waitUntil: 'domcontentloaded' });
 
     // 3. Serve UI requests until the results arrive, the host ends, or time runs out.
@@ -294,6 +297,28 @@ export async function runInVsCode(options: RunInVsCodeOptions): Promise<RunInVsC
   if (all.length === 0 && !options.keepRunDir) rmrf(runDir);
   else log(`run folder kept: ${runDir}`);
   return { passed, failed, failures: all, screenshots, runDir, durationMs: Date.now() - started };
+}
+
+/**
+ * The test in VS Code's DialogService that refuses modal dialogs while extension tests run (`confirm`
+ * answers yes unseen, `prompt` — an extension's modal message — throws, so the extension gets no
+ * answer), as it stands in the minified workbench.js of the VS Code this harness installs.
+ */
+const SKIP_DIALOGS = /(\w+)\(\)\{return this\.(\w+)\.isExtensionDevelopment&&this\.\2\.extensionTestsLocationURI\?!0:!!this\.\2\.enableSmokeTestDriver\}(async confirm\(\w+\)\{return this\.\1\(\)\?\(this\.\w+\.trace\("DialogService: refused)/;
+
+/**
+ * Serve the workbench with that one test answering "not in tests", so modal dialogs open as they
+ * do for a user (HTML: `.monaco-dialog-box`); nothing else of VS Code changes. A workbench where the
+ * test is not found (another VS Code version) is reported as a failure of the run.
+ */
+async function showModalDialogs(page: Page, fail: (problem: string) => void): Promise<void> {
+  await page.route('**/out/vs/code/browser/workbench/workbench.js', async (route) => {
+    const response = await route.fetch();
+    const code = await response.text();
+    const patched = code.replace(SKIP_DIALOGS, '$1(){return!1}$3');
+    if (patched === code) fail(`modalDialogs: the DialogService's test for extension tests was not found in ${route.request().url()}; update SKIP_DIALOGS in runVsCode.ts for this VS Code`);
+    await route.fulfill({ response, body: patched });
+  });
 }
 
 const WATCHDOG = `

@@ -73,12 +73,15 @@ export function makeExperimentsWorkspace(): string {
 }
 
 /**
- * The experiments workspace (above) shared through a git remote: `origin`, a bare repository
+ * The experiments workspace (above), plus `exp-extra` (lr 0.5, the last run, so the workspace's
+ * params.yaml says 0.5), shared through a git remote: `origin`, a bare repository
  * holding `main`, and `exp-teammate` (lr 0.7), which a second clone ran and pushed there with
  * `cairn exp push` — an experiment only on the remote, until pulled.
  */
 export function makeExperimentActionsWorkspace(): string {
   const workspace = makeExperimentsWorkspace();
+  // One more finished experiment, so two can be removed together and the rest still acted on.
+  cairnOk(workspace, 'exp', 'run', '-q', '-S', 'train.lr=0.5', '-n', 'exp-extra');
   const remote = path.join(tempDir('cairn-e2e-origin-'), 'origin.git');
   git(path.dirname(remote), 'init', '-q', '--bare', remote);
   git(workspace, 'remote', 'add', 'origin', remote);

@@ -4,6 +4,10 @@ import { rowsActedOn, rowsById, rowsToCsv, rowsToMarkdown, withRemoteOnly } from
 import { experimentsPayload } from '../../src/extension/experimentsSnapshot';
 import type { ExpState } from '../../src/core/experiments/contract';
 import type { ExperimentColumn, ExperimentRow, ExperimentsPayload } from '../../webview/messages';
+import { ROW_ACTIONS, rowActions } from '../../webview/experimentRowActions';
+import { COMMANDS } from '../../src/extension/commandIds';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 const column = (kind: ExperimentColumn['kind'], file: string, ...path: string[]): ExperimentColumn => ({ id: [kind, file, ...path].join('\u001f'), kind, file, path });
 const BASE = 'a'.repeat(40);
@@ -84,5 +88,32 @@ describe('experiments table rows for row actions (src/extension/experimentRows)'
       ['waiting', undefined, 'abcdefghij-01234567'],
       ['dvc-waiting', undefined, undefined],
     ]);
+  });
+
+  it("offers in a row's context menu only the actions that fit it: package.json's when clauses read the row's rowActions", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    const entries: { command: string; when: string }[] = pkg.contributes.menus['webview/context'];
+    // Each entry is one action of ROW_ACTIONS, shown when the row lists it.
+    assert.deepEqual(entries.map((e) => Object.values(COMMANDS).find((c) => c.id === e.command) && e.command).sort(), (Object.keys(ROW_ACTIONS) as (keyof typeof COMMANDS)[]).map((k) => COMMANDS[k].id).sort());
+    const menu = (row: ExperimentRow) =>
+      entries
+        .filter((e) => {
+          const m = /^webviewId == 'cairn\.experiments' && webviewSection == 'experimentRow' && rowActions =~ \/(.+)\/$/.exec(e.when);
+          assert.ok(m, e.when);
+          return new RegExp(m[1]).test(rowActions(row));
+        })
+        .map((e) => e.command.replace('cairn.', ''))
+        .sort();
+    const row = (kind: ExperimentRow['kind'], extra: Partial<ExperimentRow> = {}): ExperimentRow => ({ id: 'x', kind, label: 'x', created: null, values: [], ...extra });
+    const ref = `refs/exps/aa/${BASE.slice(2)}/e`;
+    assert.deepEqual(menu(row('workspace')), ['expCompare', 'expCopyCsv', 'expCopyMarkdown', 'modifyParamsAndRun']);
+    assert.deepEqual(menu(row('commit')), ['expCompare', 'expCopyCsv', 'expCopyMarkdown', 'modifyParamsAndRun', 'registerExperimentVersion']);
+    assert.deepEqual(menu(row('experiment', { ref, state: 'success' })), ['expApply', 'expBranch', 'expCompare', 'expCopyCsv', 'expCopyMarkdown', 'expPush', 'expRemove', 'expRename', 'modifyParamsAndRun', 'registerExperimentVersion']);
+    assert.deepEqual(menu(row('experiment', { ref, remoteOnly: true })), ['expCopyCsv', 'expCopyMarkdown', 'expPull']);
+    assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'queued' })), ['expCopyCsv', 'expCopyMarkdown', 'expRemove', 'expShowLogs', 'modifyParamsAndRun']);
+    assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'running' })), ['expCopyCsv', 'expCopyMarkdown', 'expShowLogs', 'expStop', 'modifyParamsAndRun']);
+    assert.deepEqual(menu(row('experiment', { queueId: 'q', state: 'failed' })), ['expCopyCsv', 'expCopyMarkdown', 'expShowLogs', 'modifyParamsAndRun']);
+    // dvc's own workspace run: Stop and Show Logs say where it runs.
+    assert.deepEqual(menu(row('experiment', { state: 'running' })), ['expCopyCsv', 'expCopyMarkdown', 'expShowLogs', 'expStop', 'modifyParamsAndRun']);
   });
 });

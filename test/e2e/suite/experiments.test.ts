@@ -246,7 +246,12 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'experi
       await waitFor('shift-arrow extended it', () => (JSON.stringify(panel.selection) === JSON.stringify([idOf('main'), idOf('exp-high')]) ? true : undefined));
       const drawn = await ui<Row[]>('experimentRows');
       assert.deepEqual(drawn.filter((r) => r.selected).map((r) => r.name), ['main', 'exp-high']);
-      assert.deepEqual(JSON.parse(drawn.find((r) => r.name === 'exp-high')!.context!), { webviewSection: 'experimentRow', rowId: idOf('exp-high'), preventDefaultContextMenuItems: true });
+      assert.deepEqual(JSON.parse(drawn.find((r) => r.name === 'exp-high')!.context!), {
+        webviewSection: 'experimentRow',
+        rowId: idOf('exp-high'),
+        rowActions: 'expApply expBranch expRename expRemove expPush expCompare expCopyMarkdown expCopyCsv modifyParamsAndRun registerExperimentVersion',
+        preventDefaultContextMenuItems: true,
+      });
       await screenshot('experiments-table-filtered');
       for (const [theme, name] of [['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']]) {
         await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);

@@ -23,6 +23,13 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
 
   const items = (): { path: string; status: string; isdir: boolean }[] => workbench.tree.getChildren().flatMap((g: any) => workbench.tree.getChildren(g).map((o: any) => o.item));
   const statusOf = (p: string) => items().find((i) => i.path === p)?.status;
+  /** Right-click an output's row in Data & Models (its aria-label starts with `label`) and choose `item` from its menu. */
+  const onDataRow = async (label: string, item: string) => {
+    await vscode.commands.executeCommand('cairn.dataModels.focus');
+    const menu = await ui<string[]>('contextMenu', { selector: `.part.sidebar .monaco-list-row[aria-label^="${label}"]` });
+    assert.ok(menu.includes(item), `${label}'s menu offers ${item}: ${JSON.stringify(menu)}`);
+    await ui('menuPick', { label: item });
+  };
 
   before(async () => {
     const ext = vscode.extensions.getExtension<Exports>('cairn.cairn');
@@ -110,11 +117,13 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     await screenshot('changed-files-in-directory', '.part.sidebar');
   });
 
-  it('commits the change with the Commit command and is in sync again', async () => {
+  it("commits the change from the data row's menu once its question is answered, and is in sync again", async function () {
+    if (!uiAvailable()) this.skip();
     const before = fs.readFileSync(path.join(root, 'data.dvc'), 'utf8');
-    const dataNode = workbench.tree.getChildren(workbench.tree.getChildren()[0])[0];
-    await vscode.commands.executeCommand(COMMANDS.commit.id, dataNode, { force: true });
-    assert.notEqual(fs.readFileSync(path.join(root, 'data.dvc'), 'utf8'), before);
+    await onDataRow('data ', COMMANDS.commit.title);
+    const asked = await ui<{ message: string }>('answerDialog', { button: 'Commit' });
+    assert.equal(asked.message, 'Record the new content of data?');
+    await waitFor('data.dvc rewritten', () => (fs.readFileSync(path.join(root, 'data.dvc'), 'utf8') !== before ? true : undefined));
     await waitFor('data back in sync', () => statusOf('data') === 'in sync');
   });
 
@@ -126,17 +135,20 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     await waitFor('the model back in sync', () => statusOf('models/model.pkl') === 'in sync');
   });
 
-  it('never lets Checkout overwrite uncommitted changes unasked; overwrites when told to', async () => {
+  it('never lets Checkout overwrite uncommitted changes unasked; overwrites when told to', async function () {
+    if (!uiAvailable()) this.skip();
     const labels = path.join(root, 'data', 'labels.csv');
     const committed = fs.readFileSync(labels, 'utf8');
     fs.writeFileSync(labels, 'edited, not committed\n');
     await waitFor('data to be modified', () => statusOf('data') === 'modified');
-    // The command asks with a modal dialog, which VS Code refuses to show in extension tests:
-    // the refused question must leave the file as it is.
-    await vscode.commands.executeCommand(COMMANDS.checkout.id);
-    assert.equal(fs.readFileSync(labels, 'utf8'), 'edited, not committed\n', 'nothing is overwritten without an answer');
-    await vscode.commands.executeCommand(COMMANDS.checkout.id, undefined, { force: true });
-    assert.equal(fs.readFileSync(labels, 'utf8'), committed);
+    // Checkout from the data row's menu asks in a modal dialog: Cancel leaves the file as it is, Overwrite restores it.
+    await onDataRow('data ', COMMANDS.checkout.title);
+    const asked = await ui<{ message: string }>('answerDialog', { button: 'Cancel', screenshot: 'checkout-dialog' });
+    assert.equal(asked.message, 'Checkout would overwrite 1 file with uncommitted changes.');
+    assert.equal(fs.readFileSync(labels, 'utf8'), 'edited, not committed\n', 'nothing is overwritten when the answer is Cancel');
+    await onDataRow('data ', COMMANDS.checkout.title);
+    await ui('answerDialog', { button: 'Overwrite' });
+    await waitFor('labels.csv restored', () => (fs.readFileSync(labels, 'utf8') === committed ? true : undefined));
     await waitFor('data back in sync', () => statusOf('data') === 'in sync');
   });
 
@@ -234,10 +246,12 @@ if (onRepository) describe('Cairn in a real VS Code', function () {
     await waitFor('the message gone', () => workbench.view.message === undefined);
   });
 
-  it('stops tracking with Stop Tracking: the .dvc file goes, the data stays', async () => {
-    const extraNode = workbench.tree.getChildren(workbench.tree.getChildren()[0]).find((n: any) => n.item.path === 'extra.csv');
-    await vscode.commands.executeCommand(COMMANDS.remove.id, extraNode, { confirmed: true });
-    assert.equal(fs.existsSync(path.join(root, 'extra.csv.dvc')), false);
+  it('stops tracking with Stop Tracking from the row\'s menu, once confirmed: the .dvc file goes, the data stays', async function () {
+    if (!uiAvailable()) this.skip();
+    await onDataRow('extra.csv', COMMANDS.remove.title);
+    const asked = await ui<{ message: string }>('answerDialog', { button: 'Stop Tracking' });
+    assert.equal(asked.message, 'Stop tracking extra.csv?');
+    await waitFor('extra.csv.dvc removed', () => (fs.existsSync(path.join(root, 'extra.csv.dvc')) ? undefined : true));
     assert.equal(fs.readFileSync(path.join(root, 'extra.csv'), 'utf8'), 'a,b\n1,2\n');
     await waitFor('extra.csv gone from the tree', () => statusOf('extra.csv') === undefined);
   });

@@ -102,13 +102,23 @@ if (data?.scenario === 'models') {
       assert.deepEqual(tags(), before);
     });
 
-    it("registers an experiment from its table row with its branch; unassigns a stage and deprecates a version (asked first), as gto then shows", async () => {
-      await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
+    it("registers an experiment from its table row's menu with its branch; unassigns a stage and deprecates a version (asked first), as gto then shows", async () => {
+      const panel = await vscode.commands.executeCommand<{ payload?: { rows: { id: string; ref?: string }[] } }>(COMMANDS.showExperiments.id);
       const ref = gitText('for-each-ref', '--format=%(refname)', 'refs/exps').trim();
       assert.match(ref, /^refs\/exps\/.+\/exp-better$/);
-      // What the table's `webview/context` menu passes: the row's data-vscode-context.
-      const row = { webviewSection: 'experimentRow', rowId: ref, preventDefaultContextMenuItems: true };
-      await vscode.commands.executeCommand(COMMANDS.registerExperimentVersion.id, row, { name: 'classifier', version: 'v0.2.0', createBranch: true });
+      const rowId = await waitFor("exp-better's row", () => panel?.payload?.rows.find((r) => r.ref === ref)?.id);
+      // As a user: right-click the row, Register as Model Version…, the model picked, the version typed, the dialog's question answered.
+      const menu = await ui<string[]>('contextMenu', { selector: `.body .row[data-id="${rowId}"] .name`, inWebview: true });
+      assert.ok(menu.includes(COMMANDS.registerExperimentVersion.title), JSON.stringify(menu));
+      await ui('menuPick', { label: COMMANDS.registerExperimentVersion.title });
+      await ui('waitFor', { selector: '.quick-input-list .monaco-list-row[aria-label*="classifier"]' });
+      await ui('click', { selector: '.quick-input-list .monaco-list-row[aria-label*="classifier"]' });
+      await ui('waitFor', { selector: '.quick-input-widget .quick-input-title:has-text("Register a version of classifier")' });
+      await ui('typeText', { text: 'v0.2.0' }); // the version offered is selected: typing replaces it
+      await ui('press', { key: 'Enter' });
+      const asked = await ui<{ message: string }>('answerDialog', { button: 'Create Branch and Register', screenshot: 'register-branch-dialog' });
+      assert.equal(asked.message, "Experiment exp-better is on no branch. Create branch 'exp-better-branch' for it before registering?");
+      await waitFor('the version tag written', () => (gitText('tag', '--list', 'classifier@v0.2.0').trim() ? true : undefined));
       const experimentCommit = gitText('rev-parse', ref).trim();
       assert.equal(gitText('rev-parse', 'classifier@v0.2.0^{commit}').trim(), experimentCommit);
       assert.equal(gitText('rev-parse', 'refs/heads/exp-better-branch').trim(), experimentCommit);
@@ -121,11 +131,15 @@ if (data?.scenario === 'models') {
       // Unassign (args: no quick pick), then Deprecate v0.2.0: the view and gto agree.
       await vscode.commands.executeCommand(COMMANDS.unassignModelStage.id, versionNode('v0.1.0'), { stage: 'staging' });
       await waitFor('staging gone from v0.1.0', () => (workbench.registry.getTreeItem(versionNode('v0.1.0')).description.includes('[staging]') ? undefined : true));
-      // The command asks with a modal, which VS Code refuses to show in extension tests: a question not answered writes nothing.
+      // The command asks with a modal: Cancel writes nothing; Deprecate writes the tag.
       const before = tags();
-      await vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'));
+      const cancelled = vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'));
+      await ui('answerDialog', { button: 'Cancel' });
+      await cancelled;
       assert.deepEqual(tags(), before);
-      await vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'), { confirmed: true });
+      const deprecated = vscode.commands.executeCommand(COMMANDS.deprecateModel.id, versionNode('v0.2.0'));
+      await ui('answerDialog', { button: 'Deprecate' });
+      await deprecated;
       await waitFor('v0.2.0 gone', () => (versionNode('v0.2.0') ? undefined : true));
       const gto = JSON.parse(execFileSync(data.gto!, ['show', '--json'], { cwd: root, encoding: 'utf8' }));
       assert.deepEqual(gto.classifier, { version: 'v0.1.0', stage: { prod: 'v0.1.0' }, registered: true, active: true });

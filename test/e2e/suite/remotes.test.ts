@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { clearNotifications, runInfo, screenshot, ui, waitFor } from './harness';
+import { clearNotifications, runInfo, screenshot, ui, uiAvailable, waitFor } from './harness';
 import { formatSize } from '../../../src/core/formatSize';
 
 
@@ -90,8 +90,14 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario !== 'welcom
       await vscode.commands.executeCommand(COMMANDS.setRemoteCredentials.id, node(), { access_key_id: 'AKIAEXAMPLE', secret_access_key: 'sekrit-value', writeToConfigLocal: true });
       assert.match(fs.readFileSync(local, 'utf8'), /\['remote "cloud"'\]\n {4}access_key_id = AKIAEXAMPLE\n {4}secret_access_key = sekrit-value\n/);
       assert.doesNotMatch(fs.readFileSync(path.join(root, '.dvc', 'config'), 'utf8'), /sekrit/, 'never in the committed config');
-      await vscode.commands.executeCommand(COMMANDS.removeRemote.id, node(), { confirmed: true });
-      assert.equal(node(), undefined);
+      if (!uiAvailable()) return;
+      // Remove Remote from the row's menu, once its dialog is answered.
+      await vscode.commands.executeCommand('cairn.remotes.focus');
+      await ui('contextMenu', { selector: '.part.sidebar .monaco-list-row[aria-label^="cloud"]' });
+      await ui('menuPick', { label: COMMANDS.removeRemote.title });
+      const asked = await ui<{ message: string }>('answerDialog', { button: 'Remove' });
+      assert.equal(asked.message, "Remove remote 'cloud' from the configuration?");
+      await waitFor('cloud gone', () => (node() === undefined ? true : undefined));
     });
   });
 }
