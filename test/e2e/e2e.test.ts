@@ -321,7 +321,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, runFormPost },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 4, 'the run form tests did not run');
+    assert.equal(result.passed, 5, 'the run form tests did not run');
   });
 
   it('draws a queued DVCLive run live in the plots panel, the sweep views, and a 100k-point series decimated', async function () {
