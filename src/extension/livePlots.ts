@@ -55,12 +55,6 @@ export class LivePlotsFeed {
     return { dispose: () => followed.unfollow(follower) };
   }
 
-  /** The feed of `root` while something follows it (for the e2e tests: one feed however many follow). */
-  static of(root: string): { followers: number } | undefined {
-    const feed = feeds.get(root);
-    return feed && { followers: feed.followers.size };
-  }
-
   private unfollow(follower: LiveFollower): void {
     if (!this.followers.delete(follower)) return;
     if (this.followers.size > 0) return this.watch();
