@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as YAML from 'yaml';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui, waitFor } from './harness';
+import { clearNotifications, note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Render = { ms: number; charts: number; points: number; slowestPlotMs: number };
 type Appended = { plotId: string; revision: string; points: number; at: number };
@@ -185,6 +185,26 @@ if (data?.scenario === 'liveplots') {
       assert.ok(range.length === 2 && range[0] >= 0 && range[1] <= BIG - 1 && range[1] - range[0] < 0.9 * (BIG - 1), `x range after the wheel: ${range}`);
       await ui('webviewClick', { selector: 'input.log-scale' });
       await screenshot('zoomed-log-scale');
+    });
+
+    it('runs DVCLive in the workspace from the Modify Params and Run form: its progress notification counts the steps', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      type Form = { renders: number[]; runEnds: { code: number | null; cancelled: boolean; name?: string }[] };
+      const form = await vscode.commands.executeCommand<Form>(COMMANDS.modifyParamsAndRun.id);
+      await waitFor('the form drawn', () => form.renders.length > 0 || undefined);
+      for (const [selector, text] of [['input[data-field="params.yaml:train.steps"]', '8'], ['input[data-field="params.yaml:train.sleep"]', '0.5'], ['input.name', 'form-live']]) {
+        await ui('webviewClick', { selector });
+        await ui('press', { key: 'Control+a' });
+        await ui('typeText', { text });
+      }
+      await clearNotifications();
+      await ui('webviewClick', { selector: 'button.primary' });
+      // DVCLive's step in the workspace (the shared live feed), once the workspace's run record names this run.
+      const toast = '.notifications-toasts .notification-toast:has-text("Cairn: running experiment: form-live, stage train, step ")';
+      await ui('waitFor', { selector: toast, timeoutMs: 60_000 });
+      await screenshot('run-progress-step');
+      const end = await waitFor('the run ended', () => form.runEnds.find((e) => e.name === 'form-live'), 60_000);
+      assert.deepEqual([end.code, end.cancelled], [0, false]);
     });
   });
 }
