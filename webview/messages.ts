@@ -70,7 +70,7 @@ export const LIVE_RUN_PREFIX = 'running:';
 
 /** Plots of runs going on, as the core reads them at a step (src/extension/plotsSnapshot.ts). */
 export interface LivePlots {
-  /** `experiment`: the name of the experiment a temporary tree runs, when known; `metrics`: its metrics files as on disk now, by experiments-table column id. */
+  /** `experiment`: the name of the experiment the workspace or a temporary tree runs, when known; `metrics`: its metrics files as on disk now, by experiments-table column id. */
   runs: { id: string; label: string; experiment?: string; metrics?: Record<string, Value> }[];
   plots: PlotData[];
 }

@@ -1,4 +1,5 @@
 import { expRun } from '../core/experiments/run';
+import type { ExpRunEvent } from '../core/experiments/runEvents';
 import { expSave } from '../core/experiments/save';
 import { enqueue, queueStates, SWEEP_ASK_ABOVE } from '../core/experiments/runQueue';
 import { readQueueLogs } from '../core/experiments/queueLogs';
@@ -62,6 +63,8 @@ export const runCommand: Command = {
         if (!values['run-all']) return 0;
       }
       if (values['run-all']) return runAll(repo, jobs, { json: !!values.json, quiet: !!values.quiet, signal });
+      // Started with an IPC channel (the extension's Run): where the run is, as data, for its progress.
+      const tell = process.send ? (event: ExpRunEvent) => void process.send!(event) : undefined;
       const result = await expRun(repo, {
         cwd: process.cwd(),
         targets: positionals,
@@ -78,6 +81,8 @@ export const runCommand: Command = {
         commandStdoutToStderr: !!values.json,
         log: quiet ? undefined : out,
         warn,
+        onPhase: tell && ((phase, name) => tell({ type: 'phase', phase, name })),
+        onStageStart: tell && ((stage) => tell({ type: 'stage', stage })),
         signal,
       });
       if (values.json) printJson(result);

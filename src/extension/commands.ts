@@ -109,7 +109,7 @@ function targetOf(ctx: CommandContext, arg: unknown, orActiveEditor = false): { 
 function handlers(ctx: CommandContext): Record<CommandKey, Handler> {
   return {
     ...experimentHandlers(ctx),
-    ...runCommands({ ...ctx, chosenRepository: (row, placeHolder) => chosenRepository(ctx, row, placeHolder), runInTerminal: (root, args, title) => runCliInTerminal(ctx, root, args, title), requireTrust }),
+    ...runCommands({ ...ctx, chosenRepository: (row, placeHolder) => chosenRepository(ctx, row, placeHolder), requireTrust }),
     async init() {
       requireTrust();
       const folder = vscode.workspace.workspaceFolders?.length === 1

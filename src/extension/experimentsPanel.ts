@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CairnError } from '../core/errors';
-import { FROM_EXPERIMENTS, type Direction, type ExperimentsPayload, type FromExperiments, type TableState, type ToExperiments, type Value } from '../../webview/messages';
+import { FROM_EXPERIMENTS, type Direction, type ExperimentRow, type ExperimentsPayload, type FromExperiments, type LivePlots, type TableState, type ToExperiments } from '../../webview/messages';
 import { parseTableState } from '../../webview/experimentsState';
 import type { CoreClient } from './coreClient';
-import { EXPERIMENT_COMMITS, withLiveMetrics } from './experimentsSnapshot';
+import { EXPERIMENT_COMMITS, withLiveMetrics, type LiveMetrics } from './experimentsSnapshot';
 import { withRemoteOnly } from './experimentRows';
 import { LivePlotsFeed } from './livePlots';
 import { DIRECTIONS_KEY } from './metricsPanel';
@@ -15,8 +15,18 @@ import { TRUST_COMMAND } from './restrictedMode';
 
 const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS, keepWhenHidden: true };
 
-/** What changes the table: experiment refs (and packed refs, HEAD), dvc's run records and Cairn's queue. */
-const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/refs/heads/**', '.dvc/tmp/exps/**', '.dvc/tmp/cairn/queue/**'];
+/**
+ * What changes the table: experiment refs (and packed refs, HEAD), dvc's run records, queue and
+ * temporary trees made and removed, and Cairn's queue entries. Not what a run writes as it trains
+ * (DVCLive's signals, the temporary trees' files, the queue's logs): the live feed reads those, and
+ * a step updates only the rows it changed, with no new `exp show`.
+ */
+const WATCHED = ['.git/refs/exps/**', '.git/packed-refs', '.git/HEAD', '.git/refs/heads/**', '.dvc/tmp/exps/*', '.dvc/tmp/exps/run/*', '.dvc/tmp/exps/run/*/*', '.dvc/tmp/exps/celery/**', '.dvc/tmp/cairn/queue/*', '.dvc/tmp/cairn/queue/*/*.json'];
+/**
+ * DVCLive's step signals, beside the run records' folders in `.dvc/tmp/exps/run/` (a folder made
+ * and written at once reports only itself: its files may come with no event of their own).
+ */
+const isLiveSignal = (uri: vscode.Uri) => path.basename(uri.fsPath).startsWith('DVCLIVE_');
 const REFRESH_DEBOUNCE_MS = 300;
 /**
  * A table opened with more experiments under a commit than this is first read and drawn with
@@ -58,8 +68,10 @@ export class ExperimentsPanel {
   lastScroll: TableScrolled | undefined;
   /** When the first read of a table came back from the core (for the e2e tests). */
   firstReadAt: number | undefined;
-  /** The metrics of queued runs going on as their files are now (experiment name → column id → value): `exp show` has none for them. */
-  private liveMetrics = new Map<string, Record<string, Value>>();
+  /** The metrics of runs going on as their files are now (the live feed's last read): `exp show` has none for a temporary tree's. */
+  private liveMetrics: LiveMetrics = { experiments: new Map() };
+  /** This table's follow of the live feed of `root` (shared with the plots panel). */
+  private live: vscode.Disposable | undefined;
   /** The table of `root` as last read, before the live metrics are laid over it, and the read the page was last sent whole. */
   private read: ExperimentsPayload | undefined;
   private shownRead: ExperimentsPayload | undefined;
@@ -79,15 +91,9 @@ export class ExperimentsPanel {
   ) {
     host.onMessage((m) => void this.onMessage(m));
     const trust = vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refresh());
-    // A run going on wrote a step (live plots): its row's metrics follow, in the table last read.
-    const live = LivePlotsFeed.onDidStep((step) => {
-      if (step.root !== this.root) return;
-      this.liveMetrics = new Map(step.runs.filter((r) => r.experiment && r.metrics).map((r) => [r.experiment!, r.metrics!]));
-      this.postLive();
-    });
     host.onDidDispose(() => {
       trust.dispose();
-      live.dispose();
+      this.live?.dispose();
       if (ExperimentsPanel.current === this) ExperimentsPanel.current = undefined;
       clearTimeout(this.timer);
       this.watchers.forEach((w) => w.dispose());
@@ -190,6 +196,8 @@ export class ExperimentsPanel {
       if (root !== this.root) return;
       this.read = { ...payload, repository: folderName(root), ...saved };
       this.payloadRoot = root;
+      // `exp show` read the workspace just now: its live metrics would only hide a later change.
+      this.liveMetrics = { experiments: this.liveMetrics.experiments };
       this.postLive();
       this.log.info(`experiments table of ${root}: ${payload.rows.length} rows × ${payload.columns.length} columns read in ${Date.now() - started} ms`);
     } catch (err) {
@@ -210,8 +218,8 @@ export class ExperimentsPanel {
     // The host replays a show and every message after it when the page reloads: a long run's
     // updates are folded into a show now and then, so that list stays short.
     if (this.shownRead === this.read && before && before.rows.length === this.payload.rows.length && this.rowUpdates.length - this.updatesAtShow < MAX_UPDATES_BETWEEN_SHOWS) {
-      // Rows without live metrics are the read's own objects: a changed row is a new object.
-      const changed = this.payload.rows.filter((row, i) => row !== before.rows[i]);
+      // The same read under both: only live values can differ.
+      const changed = this.payload.rows.filter((row, i) => row !== before.rows[i] && !sameValues(row, before.rows[i]));
       if (changed.length) {
         this.host.post({ type: 'updateRows', rows: changed });
         this.rowUpdates.push(changed.length);
@@ -223,13 +231,26 @@ export class ExperimentsPanel {
     this.host.post({ type: 'show', payload: this.payload });
   }
 
+  /** A run going on wrote a step: the metrics of its row (and the workspace's) follow, in the table last read. */
+  private onLive(live: LivePlots): void {
+    const experiments = new Map<string, NonNullable<LivePlots['runs'][number]['metrics']>>();
+    for (const run of live.runs) if (run.experiment && run.metrics) experiments.set(run.experiment, run.metrics);
+    this.liveMetrics = { workspace: live.runs.find((r) => r.id === 'workspace')?.metrics, experiments };
+    this.postLive();
+  }
+
   private watch(root: string): void {
     this.root = root;
     this.read = this.shownRead = undefined;
+    this.liveMetrics = { experiments: new Map() };
+    const before = this.live;
+    this.live = LivePlotsFeed.follow(root, this.core, this.log, { onRead: (live) => this.onLive(live) });
+    before?.dispose();
     this.watchers.forEach((w) => w.dispose());
     this.watchers = WATCHED.map((pattern) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, pattern));
-      const schedule = () => {
+      const schedule = (uri: vscode.Uri) => {
+        if (isLiveSignal(uri)) return;
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
       };
@@ -270,6 +291,10 @@ export class ExperimentsPanel {
   dispose(): void {
     this.host.dispose();
   }
+}
+
+function sameValues(a: ExperimentRow, b: ExperimentRow): boolean {
+  return a.values.length === b.values.length && a.values.every((v, i) => v === b.values[i]);
 }
 
 /** The name the Explorer shows for the repository's folder (a workspace folder's name may differ from its folder's). */

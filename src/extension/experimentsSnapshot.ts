@@ -57,7 +57,8 @@ export function experimentsPayload(states: ExpState[], repository: string): Expe
           id: `${baseline.rev}:${range.name ?? ''}:${tip.rev}`,
           kind: 'experiment',
           label: range.name ?? tip.name ?? tip.rev.slice(0, 7),
-          rev: tip.rev.slice(0, 7),
+          // A run going on in the workspace has no commit yet (not the rev 'workspa').
+          rev: tip.rev === 'workspace' ? undefined : tip.rev.slice(0, 7),
           parent: baseline.rev,
           state: stateOf(range),
           created: tip.data?.timestamp ?? null,
@@ -130,14 +131,27 @@ export function metricCells(files: Record<string, { data?: unknown }>): Record<s
 }
 
 /**
- * `payload` with the metrics of its running experiments that `live` has (experiment name → column
- * id → value; a value only where the table has its column): `exp show` has none for a run going on.
+ * The metrics of runs going on as their files hold them now (column id → value): the workspace's
+ * (a workspace run, DVCLive outside a pipeline), and each running experiment's by its name.
  */
-export function withLiveMetrics(payload: ExperimentsPayload, live: Map<string, Record<string, Value>>): ExperimentsPayload {
-  if (live.size === 0) return payload;
+export interface LiveMetrics {
+  workspace?: Record<string, Value>;
+  experiments: Map<string, Record<string, Value>>;
+}
+
+/**
+ * `payload` with the metrics `live` has laid over the workspace row and the running experiments'
+ * rows (a value only where the table has its column): `exp show` has none for a run going on in
+ * a temporary tree, and read the workspace's before the last step. A row whose values this does
+ * not change stays the same object.
+ */
+export function withLiveMetrics(payload: ExperimentsPayload, live: LiveMetrics): ExperimentsPayload {
+  if (!live.workspace && live.experiments.size === 0) return payload;
   const rows = payload.rows.map((row) => {
-    const cells = row.kind === 'experiment' && row.state === 'running' ? live.get(row.label) : undefined;
-    return cells ? { ...row, values: payload.columns.map((c, i) => (c.id in cells ? cells[c.id] : row.values[i])) } : row;
+    const cells = row.kind === 'workspace' ? live.workspace : row.kind === 'experiment' && row.state === 'running' ? live.experiments.get(row.label) : undefined;
+    if (!cells) return row;
+    const values = payload.columns.map((c, i) => (c.id in cells ? cells[c.id] : row.values[i]));
+    return values.some((v, i) => v !== row.values[i]) ? { ...row, values } : row;
   });
   return { ...payload, rows };
 }

@@ -24,7 +24,7 @@ export class MetricsPanel {
   private readonly rendered = new vscode.EventEmitter<{ ms: number; charts: number; points: number; slowestPlotMs: number }>();
   readonly onDidRender = this.rendered.event;
   private payload: Extract<ToWebview, { type: 'show' }>['payload'] | undefined;
-  private live: LivePlotsFeed | undefined;
+  private live: vscode.Disposable | undefined;
   private appendsSinceShow = 0;
   private readonly appended = new vscode.EventEmitter<{ plotId: string; revision: string; points: number; at: number }>();
   /** The page drew points a run going on added (`at`: when the extension heard it; for the e2e tests' delays). */
@@ -61,13 +61,15 @@ export class MetricsPanel {
    * `--temp` and queued runs, read on DVCLive's step signal and on writes of plots files.
    */
   follow(root: string, core: CoreClient): void {
-    this.live?.dispose();
+    const before = this.live;
     const files = new Set<string>();
     for (const plot of this.payload?.plots ?? []) {
       files.add(plot.id);
       if (plot.sourceField === 'filename') for (const p of plot.points) files.add(String(p.filename));
     }
-    this.live = new LivePlotsFeed(root, core, [...files], (live) => this.onLive(live), this.log);
+    // Followed anew before the old follow ends: a feed the table shares is kept, not made again.
+    this.live = LivePlotsFeed.follow(root, core, this.log, { plotFiles: [...files], onRead: (live) => this.onLive(live) });
+    before?.dispose();
   }
 
   private onLive(live: LivePlots): void {

@@ -1,6 +1,7 @@
 import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
 import { queueStates } from '../core/experiments/runQueue';
+import { workspaceRun } from '../core/experiments/queue';
 import { plotsDiff } from '../core/metrics/plots';
 import { show } from '../core/metrics/show';
 import { metricCells } from './experimentsSnapshot';
@@ -48,10 +49,15 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
 /**
  * The plots of runs going on, as they are on disk now: the workspace's (a workspace run, or DVCLive
  * outside a pipeline) and each temporary tree's (`--temp` and queued runs), the latter as revision
- * `running:<tree>`. Image plots are left out: live plots are the step curves.
+ * `running:<tree>`, with the metrics of the workspace and of each tree for the experiments table.
+ * Image plots are left out: live plots are the step curves.
  */
 export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
-  const live: LivePlots = { runs: [{ id: 'workspace', label: 'workspace' }], plots: (await plotsSnapshot(repo, ['workspace'])).plots };
+  // The workspace's metrics for its row in the table, and for the experiment a workspace run records them as.
+  const [plots, workspaceMetrics, workspaceExperiment] = await Promise.all([plotsSnapshot(repo, ['workspace']), show(repo, 'metrics'), workspaceRun(repo)]);
+  const workspace: LivePlots['runs'][number] = { id: 'workspace', label: 'workspace', metrics: metricCells(workspaceMetrics['']?.data ?? {}) };
+  if (workspaceExperiment?.name) workspace.experiment = workspaceExperiment.name;
+  const live: LivePlots = { runs: [workspace], plots: plots.plots };
   const trees = tempRunTrees(repo);
   // A tree does not say which run it is; one running entry of Cairn's queue and one tree are that run.
   const running = trees.length === 1 ? (await queueStates(repo)).filter((s) => s.status === 'running') : [];

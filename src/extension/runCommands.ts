@@ -4,6 +4,7 @@ import { CairnError } from '../core/errors';
 import type { CommandKey } from './commandIds';
 import type { CoreClient } from './coreClient';
 import { ExperimentsPanel } from './experimentsPanel';
+import { RUN_OUTPUT, runExperimentWithProgress, stopRunsOnDispose } from './experimentRunProgress';
 import type { QueueStatusBar } from './queueStatusBar';
 import { RunFormPanel, type RunFormActions } from './runFormPanel';
 import type { RunNode } from './runsTree';
@@ -18,7 +19,6 @@ export interface RunCommandContext {
   queue: QueueStatusBar;
   /** The repository of a row, else of the active editor, else the only one; with several the user picks. */
   chosenRepository(fromRow: string | undefined, placeHolder: string): Promise<string>;
-  runInTerminal(root: string, args: string[], title: string): void;
   requireTrust(): void;
 }
 
@@ -33,10 +33,13 @@ function isTableRow(arg: unknown): arg is TableRowContext {
 type Handler = (...args: any[]) => unknown;
 
 export function runCommands(ctx: RunCommandContext): Record<RunCommandKey, Handler> {
+  // Detached workers outlive the editor: VS Code's runtime run as Node, as the terminal shim does.
+  const cli = [process.execPath, path.join(ctx.extension.extensionPath, 'dist', 'cli.js')];
+  const output = vscode.window.createOutputChannel(RUN_OUTPUT);
+  ctx.extension.subscriptions.push(output, stopRunsOnDispose());
   const actions: RunFormActions = {
-    runInTerminal: (root, args, title) => ctx.runInTerminal(root, args, title),
-    // Detached workers outlive the editor: VS Code's runtime run as Node, as the terminal shim does.
-    cli: [process.execPath, path.join(ctx.extension.extensionPath, 'dist', 'cli.js')],
+    runExperiment: (root, args) => runExperimentWithProgress({ root, args, cli, output, core: ctx.core, log: ctx.log }),
+    cli,
     onQueueChanged: () => void ctx.queue.refresh(),
   };
   /** The repository a queue command acts on: given (programmatic callers), else chosen. */

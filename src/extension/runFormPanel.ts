@@ -6,14 +6,15 @@ import { assertValidExpName } from '../core/experiments/names';
 import { FROM_RUN_FORM, type FromRunForm, type RunFormPayload, type ToRunForm } from '../../webview/messages';
 import { checkForm, type ParamField } from '../../webview/runForm';
 import type { CoreClient } from './coreClient';
+import { RUN_OUTPUT, type RunEnd } from './experimentRunProgress';
 import { PanelHost, type PanelKind } from './panelHost';
 
 const RUN_FORM_PANEL: PanelKind<FromRunForm> = { viewType: 'cairn.runForm', title: 'Modify Params and Run', script: 'runFormView.js', stylesheet: 'runForm.css', accepts: FROM_RUN_FORM };
 
 /** What the form does with a checked submit, given by the commands that open it. */
 export interface RunFormActions {
-  /** `cairn exp run …` in a terminal of the repository (its output live, Ctrl-C stops it). */
-  runInTerminal(root: string, args: string[], title: string): void;
+  /** `cairn exp run …` in the workspace of the repository, with a progress notification and Cancel; ends when the run does. */
+  runExperiment(root: string, args: string[]): Promise<RunEnd>;
   /** How a detached queue worker starts Cairn's CLI: VS Code's runtime and dist/cli.js. */
   cli: string[];
   /** Told once runs were queued or workers started (the status bar reads the queue again). */
@@ -26,7 +27,7 @@ export type RunFormOutcome = { ok: boolean; message: string; field: number };
 /**
  * "Modify Params and Run": the form (webview/runFormView.ts) on the panel host, prefilled from a
  * table row's params. A submit is checked again here as the page checked it (`checkForm`; the page
- * is untrusted), then runs in the workspace (a terminal) or goes to Cairn's queue (a sweep: one run
+ * is untrusted), then runs in the workspace (with progress and Cancel) or goes to Cairn's queue (a sweep: one run
  * per combination; above SWEEP_ASK_ABOVE runs only once the user says yes). In Restricted Mode the
  * form is read-only and nothing is run.
  */
@@ -38,6 +39,8 @@ export class RunFormPanel {
   /** A submit was handled: run, queued or refused (for the e2e tests). */
   readonly onDidSubmit = this.submitted.event;
   readonly outcomes: RunFormOutcome[] = [];
+  /** How the runs started from the form ended (for the e2e tests). */
+  readonly runEnds: RunEnd[] = [];
   /** Fields the page drew, each time it drew (for the e2e tests). */
   readonly renders: number[] = [];
   payload: RunFormPayload | undefined;
@@ -117,8 +120,8 @@ export class RunFormPanel {
     if (m.action === 'run' && !check.sweep) {
       // `--option=value`: a value starting with '-' stays a value.
       const args = ['exp', 'run', ...check.setParams.map((s) => `--set-param=${s}`), ...(m.name ? [`--name=${m.name}`] : [])];
-      this.actions.runInTerminal(this.root, args, 'exp run');
-      return { ok: true, message: `Running in the terminal: cairn ${args.join(' ')}`, field: -1 };
+      void this.actions.runExperiment(this.root, args).then((end) => this.runEnds.push(end));
+      return { ok: true, message: `Running: cairn ${args.join(' ')} (its output in the "${RUN_OUTPUT}" output channel)`, field: -1 };
     }
     if (check.runs > SWEEP_ASK_ABOVE) {
       // A question beside the form, not a modal: queuing is undone by `queue remove`, nothing is lost.

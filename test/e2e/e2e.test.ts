@@ -369,7 +369,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, runFormPost },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 4, 'the run form tests did not run');
+    assert.equal(result.passed, 5, 'the run form tests did not run');
   });
 
   it('draws a queued DVCLive run live in the plots panel, the sweep views, and a 100k-point series decimated', async function () {
@@ -384,10 +384,10 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       timeoutMs: 300_000,
       data: { scenario: 'liveplots', stepTimes, python },
       grep: 'Live plots',
-      uiSteps: { webviewText, webviewScroll, webviewClick, webviewWheel },
+      uiSteps: { webviewText, webviewScroll, webviewClick, webviewWheel, experimentRows, typeText },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 4, 'the live plots tests did not run');
+    assert.equal(result.passed, 6, 'the live plots tests did not run');
   });
 
   it('shows the welcome view in a git folder that is not a repository, and its Initialize button works', async function () {

@@ -99,14 +99,16 @@ export function makeExperimentActionsWorkspace(): string {
 
 /** The trained baseline alone, for the Modify Params and Run form's tests (they run and queue experiments from it). */
 export function makeRunFormWorkspace(): string {
-  return trainedRepository();
+  // A run that takes a while, to see its progress and cancel it: a second per epoch beyond the baseline's 3.
+  const slowWithEpochs = `${TRAIN}import time\ntime.sleep(max(0, int([l.split(':')[1] for l in open('params.yaml') if 'epochs:' in l][0]) - 3))\n`;
+  return trainedRepository(slowWithEpochs);
 }
 
-/** The training pipeline of test/support/expFixtures run by the bundled CLI and committed as `baseline`. */
-function trainedRepository(): string {
+/** The training pipeline of test/support/expFixtures (or `train`) run by the bundled CLI and committed as `baseline`. */
+function trainedRepository(train = TRAIN): string {
   const workspace = tempGitRepo();
   cairnOk(workspace, 'init', '-q');
-  writeFiles(workspace, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': TRAIN, 'dvc.yaml': PIPELINE, 'data.txt': 'd\n' });
+  writeFiles(workspace, { 'params.yaml': 'train:\n  lr: 0.1\n  epochs: 3\n', 'train.py': train, 'dvc.yaml': PIPELINE, 'data.txt': 'd\n' });
   cairnOk(workspace, 'add', '-q', 'data.txt');
   cairnOk(workspace, 'repro', '-q');
   git(workspace, 'add', '-A');

@@ -77,16 +77,19 @@ describe('experiments table rows for row actions (src/extension/experimentRows)'
           { revs: [state('1'.repeat(40), 'done')], executor: null, name: 'done' },
           { revs: [state('2'.repeat(40), 'waiting')], executor: { state: 'queued', name: 'cairn-queue', local: { root: null, log: null, pid: null, returncode: null, task_id: 'abcdefghij-01234567' } }, name: 'waiting' },
           { revs: [state('3'.repeat(40), 'dvc-waiting')], executor: { state: 'queued', name: 'dvc-task', local: { root: null, log: null, pid: null, returncode: null, task_id: '3'.repeat(40) } }, name: 'dvc-waiting' },
+          // A run in the workspace: its revision is the workspace, no commit yet.
+          { revs: [state('workspace', 'in-workspace')], executor: { state: 'running', name: 'workspace', local: { root: null, log: null, pid: 1, returncode: null, task_id: null } }, name: 'in-workspace' },
         ],
       },
     ];
     const rows = experimentsPayload(states, 'repo').rows;
-    assert.deepEqual(rows.map((r) => [r.label, r.ref, r.queueId]), [
-      ['workspace', undefined, undefined],
-      ['main', undefined, undefined],
-      ['done', `refs/exps/aa/${BASE.slice(2)}/done`, undefined],
-      ['waiting', undefined, 'abcdefghij-01234567'],
-      ['dvc-waiting', undefined, undefined],
+    assert.deepEqual(rows.map((r) => [r.label, r.rev, r.ref, r.queueId]), [
+      ['workspace', undefined, undefined, undefined],
+      ['main', BASE.slice(0, 7), undefined, undefined],
+      ['done', '1111111', `refs/exps/aa/${BASE.slice(2)}/done`, undefined],
+      ['waiting', '2222222', undefined, 'abcdefghij-01234567'],
+      ['dvc-waiting', '3333333', undefined, undefined],
+      ['in-workspace', undefined, undefined, undefined],
     ]);
   });
 

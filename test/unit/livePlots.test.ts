@@ -73,10 +73,31 @@ describe('live plots: what a run going on adds (src/extension/livePoints, plotsS
     try {
       assert.deepEqual(tempRunTrees(repo).map((t) => t.name), ['tmpab12cd']);
       const live = await livePlotsSnapshot(repo);
-      assert.deepEqual(live.runs, [{ id: 'workspace', label: 'workspace' }, { id: 'running:tmpab12cd', label: 'running (tmpab12cd)' }]);
+      assert.deepEqual(live.runs, [{ id: 'workspace', label: 'workspace', metrics: {} }, { id: 'running:tmpab12cd', label: 'running (tmpab12cd)' }]);
       const byRev = (rev: string) => live.plots.filter((p) => p.id === 'acc.tsv').flatMap((p) => p.points).filter((p) => p.rev === rev).map((p) => p.step);
       assert.deepEqual(byRev('workspace'), ['0', '1']);
       assert.deepEqual(byRev('running:tmpab12cd'), ['0', '1', '2']);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('reads the workspace\'s metrics, named as the experiment a workspace run records (dvc\'s record, its process alive)', async () => {
+    const root = tempGitRepo();
+    cairnOk(root, 'init', '-q');
+    writeFiles(root, { 'dvc.yaml': 'metrics:\n- eval/metrics.json\n', 'eval/metrics.json': '{"acc": 0.25, "step": 4}' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'metrics');
+    const cell = (key: string) => ['metrics', 'eval/metrics.json', key].join('\u001f');
+    const repo = Repo.open(root);
+    try {
+      assert.deepEqual((await livePlotsSnapshot(repo)).runs, [{ id: 'workspace', label: 'workspace', metrics: { [cell('acc')]: 0.25, [cell('step')]: 4 } }]);
+      const baseline = git(root, 'rev-parse', 'HEAD').trim();
+      writeFiles(root, {
+        '.dvc/tmp/exps/run/workspace/workspace.run': JSON.stringify({ baseline_rev: baseline, location: 'workspace', name: 'in-workspace', status: 2 }),
+        '.dvc/tmp/exps/run/workspace/workspace.json': JSON.stringify({ pid: process.pid }),
+      });
+      assert.equal((await livePlotsSnapshot(repo)).runs[0].experiment, 'in-workspace');
     } finally {
       await repo.close();
     }
@@ -177,8 +198,18 @@ describe('the experiments table follows a run going on (src/extension/experiment
     ];
     const row = (label: string, state: 'running' | 'success', values: (number | null)[]) => ({ id: `b:${label}:c`, kind: 'experiment' as const, label, parent: 'b', state, created: null, values });
     const payload = { repository: 'r', pending: 0, columns, rows: [row('live-exp', 'running', [0.2, null]), row('done', 'success', [0.1, 0.9]), row('other', 'running', [0.3, null])] };
-    const shown = withLiveMetrics(payload, new Map([['live-exp', cells], ['done', cells]]));
+    const shown = withLiveMetrics(payload, { experiments: new Map([['live-exp', cells], ['done', cells]]) });
     assert.deepEqual(shown.rows.map((r) => r.values), [[0.2, 0.4], [0.1, 0.9], [0.3, null]], 'a finished row keeps its recorded values');
-    assert.equal(withLiveMetrics(payload, new Map()), payload);
+    assert.deepEqual(shown.rows.map((r, i) => r === payload.rows[i]), [false, true, true], 'a row the live metrics do not change stays the same object');
+    assert.equal(withLiveMetrics(payload, { experiments: new Map() }), payload);
+    assert.equal(withLiveMetrics(payload, { experiments: new Map([['live-exp', { [id('metrics', 'eval/metrics.json', 'acc')]: null }]]) }).rows[0], payload.rows[0], 'the same values: the same row');
+  });
+
+  it('gives the workspace row the metrics the workspace\'s files hold now', () => {
+    const columns = [{ id: id('metrics', 'm.json', 'step'), kind: 'metrics' as const, file: 'm.json', path: ['step'] }];
+    const workspace = { id: 'workspace', kind: 'workspace' as const, label: 'workspace', created: null, values: [2] };
+    const commit = { id: 'c1', kind: 'commit' as const, label: 'main', created: null, values: [2] };
+    const shown = withLiveMetrics({ repository: 'r', pending: 0, columns, rows: [workspace, commit] }, { workspace: { [id('metrics', 'm.json', 'step')]: 5 }, experiments: new Map() });
+    assert.deepEqual(shown.rows.map((r) => r.values), [[5], [2]]);
   });
 });

@@ -18,6 +18,7 @@ import { commitExperiment, experimentExists, experimentTree } from './commitExpe
 import { assertValidExpName, experimentRef, randomExpName } from './names';
 import { EnvironmentCapture, startEnvironmentCapture } from './environment';
 import { writeEnvironmentNote } from './environmentNotes';
+import type { ExpRunPhase } from './runEvents';
 
 export interface ExpRunOptions {
   cwd: string;
@@ -44,14 +45,12 @@ export interface ExpRunOptions {
   log?: (line: string) => void;
   /** One line for what went wrong but does not fail the run (a part of the environment record). */
   warn?: (line: string) => void;
-  /** Where the run is: preparing, running stages, recording the experiment. */
-  onPhase?: (phase: ExpRunPhase) => void;
+  /** Where the run of the experiment `name` is: preparing, running stages, recording the experiment. */
+  onPhase?: (phase: ExpRunPhase, name: string) => void;
   /** Told as each stage's commands start (a queue worker then starts its next run's process: the CPU is the stage's least then). */
   onStageStart?: (stage: string) => void;
   signal?: AbortSignal;
 }
-
-export type ExpRunPhase = 'preparing' | 'running' | 'committing';
 
 export interface ExpRunResult {
   name: string;
@@ -89,7 +88,7 @@ export async function expRun(repo: Repo, options: ExpRunOptions): Promise<ExpRun
   }
   await checkParamOverrides(repo, overrides);
   const name = await experimentName(scm.root, baseline, options);
-  options.onPhase?.('preparing');
+  options.onPhase?.('preparing', name);
   options.log?.(`Reproducing experiment '${name}'`);
   // What the run runs with is captured beside it, awaited only when the experiment is recorded.
   const environment = startEnvironmentCapture(repo.root, { onWarning: options.warn });
@@ -229,7 +228,7 @@ export function workspaceTree(gitRoot: string): Promise<string> {
 async function reproExperiment(repo: Repo, mainRoot: string, plan: RunPlan): Promise<RunOutcome> {
   const { options } = plan;
   throwIfAborted(options.signal);
-  options.onPhase?.('running');
+  options.onPhase?.('running', plan.name);
   const loaded = await loadWorkspacePipelines(repo);
   const result = await repro(repo, options.targets ?? [], {
     loaded,
@@ -268,7 +267,7 @@ async function recordExperiment(
   extraPaths: string[] = [],
 ): Promise<ExpRunResult> {
   throwIfAborted(plan.options.signal);
-  plan.options.onPhase?.('committing');
+  plan.options.onPhase?.('committing', plan.name);
   const ran = new Set(result.ran);
   const ranStages = pipelines.stages.filter((s) => ran.has(stageAddress(s, repo, repo.root)) || ran.has(stageAddress(s, repo, plan.options.cwd)));
   const fromRepo = (p: string) => path.relative(workTree, path.join(repo.root, ...p.split('/'))).split(path.sep).join('/');

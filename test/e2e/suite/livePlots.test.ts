@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as YAML from 'yaml';
 import { COMMANDS } from '../../../src/extension/commandIds';
-import { note, runInfo, screenshot, ui, waitFor } from './harness';
+import { clearNotifications, note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Render = { ms: number; charts: number; points: number; slowestPlotMs: number };
 type Appended = { plotId: string; revision: string; points: number; at: number };
@@ -72,6 +72,50 @@ if (data?.scenario === 'liveplots') {
       assert.match(legend, /Plots/);
     });
 
+    it('follows a queued DVCLive run in the experiments table with the plots panel closed: its step counter and metrics grow', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await ui('waitFor', { selector: '.tab:has-text("Metrics")', state: 'detached' });
+      type Table = { payload?: { columns: { id: string }[]; rows: { label: string; state?: string; values: unknown[] }[] }; rowUpdates: number[] };
+      const table = await vscode.commands.executeCommand<Table>(COMMANDS.showExperiments.id);
+      await waitFor('the table read', () => table.payload?.rows.length);
+      const column = (key: string) => table.payload!.columns.findIndex((c) => c.id === ['metrics', 'eval/metrics.json', key].join('\u001f'));
+      const updatesBefore = table.rowUpdates.length;
+      // Not live-exp's params: the run cache would restore its outputs at once instead of running it.
+      cli('exp', 'run', '--queue', '-S', `train.steps=${STEPS}`, '-S', 'train.sleep=0.5', '-S', 'train.lr=0.2', '-n', 'live-table');
+      cli('queue', 'start');
+      // What the row showed at each look while it ran: its step and acc (exp show has neither for a run going on).
+      const seen: { step: number; acc: number }[] = [];
+      let drawnStep = '';
+      const states: string[] = [];
+      await waitFor('live-table finished', async () => {
+        const row = table.payload?.rows.find((r) => r.label === 'live-table');
+        if (states.at(-1) !== String(row?.state)) states.push(String(row?.state));
+        if (row?.state === 'running' && typeof row.values[column('step')] === 'number') {
+          const step = row.values[column('step')] as number;
+          if (seen.at(-1)?.step !== step) seen.push({ step, acc: row.values[column('acc')] as number });
+          if (!drawnStep && step >= 3) {
+            // The page's own step counter on the running row.
+            const drawn = (await ui<{ name: string; cells: string[] }[]>('experimentRows', { atLeast: 2 })).find((r) => r.name === 'live-table');
+            const counter = /step (\d+)/.exec(drawn?.cells[0] ?? '')?.[1];
+            if (counter) {
+              drawnStep = counter;
+              await screenshot('table-live-step');
+            }
+          }
+        }
+        return row?.state === 'success' || undefined;
+      }, 120_000);
+      note(`experiments table, plots panel closed: states ${states.join(' → ')}; the running row showed ${seen.length} steps (${seen.map((s) => s.step).join(', ')}); ${table.rowUpdates.length - updatesBefore} row updates`);
+      // Until DVCLive's first step the run's tree holds the files it started from (the baseline's metrics).
+      const trained = seen.slice(seen.findIndex((s) => s.step === 0));
+      assert.ok(trained.length >= STEPS / 3 && trained.at(-1)!.step >= STEPS - 3, `the row followed only ${trained.length} of ${STEPS} steps: ${JSON.stringify(seen)}`);
+      assert.ok(trained.every((s, i) => i === 0 || (s.step > trained[i - 1].step && s.acc > trained[i - 1].acc)), `step and acc grow: ${JSON.stringify(seen)}`);
+      assert.ok(Number(drawnStep) >= 3, `the page's step counter: '${drawnStep}'`);
+      // Each step sent the run's row alone, not the whole table.
+      const updates = table.rowUpdates.slice(updatesBefore);
+      assert.ok(updates.length >= STEPS / 3 && updates.every((n) => n === 1), `rows sent per step: ${updates.join(', ')}`);
+    });
+
     it('grows the workspace plot while DVCLive runs outside a pipeline (its DVCLIVE_ONLY signal)', async () => {
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.showMetrics.id);
       await nextRender(panel);
@@ -110,7 +154,7 @@ if (data?.scenario === 'liveplots') {
         .getChildren()
         .flatMap((n: any) => (n.kind === 'experiments' || n.run?.kind === 'commit' ? workbench.runs.getChildren(n) : []))
         .filter((n: any) => n.kind === 'run' && n.run.kind === 'experiment');
-      assert.deepEqual(experiments.map((n: any) => n.run.label).sort(), ['live-exp', 'live-only', 'lr-0.05', 'lr-0.3']);
+      assert.deepEqual(experiments.map((n: any) => n.run.label).sort(), ['live-exp', 'live-only', 'live-table', 'lr-0.05', 'lr-0.3']);
       for (const n of experiments) workbench.runs.setChecked(n, true);
       const panel = await vscode.commands.executeCommand<Panel>(COMMANDS.plotSelectedExperiments.id);
       await nextRender(panel);
@@ -141,6 +185,26 @@ if (data?.scenario === 'liveplots') {
       assert.ok(range.length === 2 && range[0] >= 0 && range[1] <= BIG - 1 && range[1] - range[0] < 0.9 * (BIG - 1), `x range after the wheel: ${range}`);
       await ui('webviewClick', { selector: 'input.log-scale' });
       await screenshot('zoomed-log-scale');
+    });
+
+    it('runs DVCLive in the workspace from the Modify Params and Run form: its progress notification counts the steps', async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      type Form = { renders: number[]; runEnds: { code: number | null; cancelled: boolean; name?: string }[] };
+      const form = await vscode.commands.executeCommand<Form>(COMMANDS.modifyParamsAndRun.id);
+      await waitFor('the form drawn', () => form.renders.length > 0 || undefined);
+      for (const [selector, text] of [['input[data-field="params.yaml:train.steps"]', '8'], ['input[data-field="params.yaml:train.sleep"]', '0.5'], ['input.name', 'form-live']]) {
+        await ui('webviewClick', { selector });
+        await ui('press', { key: 'Control+a' });
+        await ui('typeText', { text });
+      }
+      await clearNotifications();
+      await ui('webviewClick', { selector: 'button.primary' });
+      // DVCLive's step in the workspace (the shared live feed), once the workspace's run record names this run.
+      const toast = '.notifications-toasts .notification-toast:has-text("Cairn: running experiment: form-live, stage train, step ")';
+      await ui('waitFor', { selector: toast, timeoutMs: 60_000 });
+      await screenshot('run-progress-step');
+      const end = await waitFor('the run ended', () => form.runEnds.find((e) => e.name === 'form-live'), 60_000);
+      assert.deepEqual([end.code, end.cancelled], [0, false]);
     });
   });
 }

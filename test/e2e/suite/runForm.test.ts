@@ -7,7 +7,8 @@ import { COMMANDS } from '../../../src/extension/commandIds';
 import { clearNotifications, note, runInfo, screenshot, ui, waitFor } from './harness';
 
 type Outcome = { ok: boolean; message: string; field: number };
-type FormPanel = { outcomes: Outcome[]; renders: number[]; payload?: { source: string; fields: Field[] }; dispose(): void };
+type RunEnd = { code: number | null; signal: string | null; cancelled: boolean; name?: string };
+type FormPanel = { outcomes: Outcome[]; runEnds: RunEnd[]; renders: number[]; payload?: { source: string; fields: Field[] }; dispose(): void };
 type TablePanel = { payload?: { rows: { id: string; kind: string; label: string; state?: string; values: unknown[] }[]; columns: { id: string }[] }; refresh(): Promise<void> };
 type Field = { file: string; path: string[]; value: string; workspace: string | null };
 type Row = { name: string; state: string | null; cells: string[] };
@@ -24,6 +25,8 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
     let workbench: { queue: { shown: { text: string; visible: boolean }; refresh(): Promise<void> }; runs: { refresh(): Promise<void>; getChildren(node?: unknown): { kind: string; run?: { label: string; kind: string } }[] } };
     const queued = () => (fs.existsSync(path.join(root, '.dvc/tmp/cairn/queue/queued')) ? fs.readdirSync(path.join(root, '.dvc/tmp/cairn/queue/queued')).filter((f) => f.endsWith('.json')) : []);
     const LR = 'input[data-field="params.yaml:train.lr"]';
+    const EPOCHS = 'input[data-field="params.yaml:train.epochs"]';
+    const PROGRESS = '.notifications-toasts .notification-toast:has-text("Cairn: running experiment")';
 
     let open: FormPanel | undefined;
     /** The form of the workspace in a new panel (the last one closed), once drawn. */
@@ -91,18 +94,26 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       assert.deepEqual(queued(), []);
     });
 
-    it('runs an experiment from the form: its row appears in the experiments table and finishes', async () => {
+    it('runs an experiment from the form with a progress notification: its row appears in the experiments table and finishes', async () => {
       const form = await openForm();
       await typeInto(LR, '0.3');
+      // 5 epochs: two seconds of training, to see the progress.
+      await typeInto(EPOCHS, '5');
       await typeInto('input.name', 'form-run');
       assert.equal(await ui<string>('webviewText', { selector: '.runs' }), '1 run');
+      await clearNotifications();
       const before = form.outcomes.length;
       await ui('webviewClick', { selector: 'button.primary' });
       const outcome = await submitted(form, before);
       assert.ok(outcome.ok, outcome.message);
-      assert.equal(outcome.message, 'Running in the terminal: cairn exp run --set-param=params.yaml:train.lr=0.3 --name=form-run');
+      assert.equal(outcome.message, 'Running: cairn exp run --set-param=params.yaml:train.lr=0.3 --set-param=params.yaml:train.epochs=5 --name=form-run (its output in the "Cairn: Experiment Runs" output channel)');
+      await ui('waitFor', { selector: `${PROGRESS}:has-text("form-run, stage train")` });
+      await screenshot('run-form-progress');
       const table = (await vscode.commands.executeCommand(COMMANDS.showExperiments.id)) as TablePanel;
       const row = await waitFor('form-run finished in the table', () => table.payload?.rows.find((r) => r.label === 'form-run' && r.state === 'success'), 120_000);
+      assert.deepEqual(await waitFor('the run ended', () => form.runEnds.find((e) => e.name === 'form-run')), { code: 0, signal: null, cancelled: false, name: 'form-run' });
+      await ui('waitFor', { selector: '.notifications-toasts .notification-toast:has-text("Cairn: experiment form-run finished.")' });
+      await screenshot('run-form-finished');
       const lr = table.payload!.columns.findIndex((c) => c.id.endsWith('\u001flr'));
       assert.equal(row.values[lr], 0.3);
       const drawn = await waitFor('form-run drawn', async () => (await ui<Row[]>('experimentRows', { atLeast: 3 })).find((r) => r.name === 'form-run' && r.state === 'success'));
@@ -134,6 +145,33 @@ if ((runInfo()?.data as { scenario?: string } | undefined)?.scenario === 'runFor
       open?.dispose();
       open = (await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id, runRow)) as FormPanel;
       assert.deepEqual([open.payload!.source, lrOf(open.payload!).value], ['form-run', '0.3']);
+    });
+
+    it('cancels a slow run with its progress notification\'s Cancel: no experiment is recorded, and the workspace is left as exp run leaves it on Ctrl-C', async () => {
+      const form = await openForm();
+      await typeInto(EPOCHS, '60');
+      await typeInto('input.name', 'slow-run');
+      await clearNotifications();
+      const before = form.outcomes.length;
+      await ui('webviewClick', { selector: 'button.primary' });
+      assert.ok((await submitted(form, before)).ok);
+      const table = (await vscode.commands.executeCommand(COMMANDS.showExperiments.id)) as TablePanel;
+      await waitFor('slow-run running in the table', () => table.payload?.rows.find((r) => r.label === 'slow-run' && r.state === 'running'), 60_000);
+      await ui('waitFor', { selector: `${PROGRESS}:has-text("slow-run, stage train")` });
+      await screenshot('run-form-slow-progress');
+      await ui('click', { selector: `${PROGRESS} .monaco-button:has-text("Cancel")` });
+      const end = await waitFor('the run ended', () => form.runEnds.find((e) => e.name === 'slow-run'), 30_000);
+      // The CLI's exit on Ctrl-C (dvc's own exit is 255 there).
+      assert.deepEqual([end.cancelled, end.code], [true, 130]);
+      await ui('waitFor', { selector: '.notifications-toasts .notification-toast:has-text("Cairn: the run of slow-run was cancelled.")' });
+      await screenshot('run-form-cancelled');
+      // As `exp run` (Cairn's and dvc's) leaves it on Ctrl-C: the params as the run set them, no experiment; no run record says it runs.
+      assert.match(fs.readFileSync(path.join(root, 'params.yaml'), 'utf8'), /epochs: 60/);
+      assert.doesNotMatch(execFileSync('git', ['for-each-ref', '--format=%(refname)', 'refs/exps'], { cwd: root, encoding: 'utf8' }), /slow-run/);
+      assert.ok(!fs.existsSync(path.join(root, '.dvc', 'tmp', 'exps', 'run', 'workspace')), 'the run record was left behind');
+      await waitFor('slow-run gone from the table', () => (table.payload && !table.payload.rows.some((r) => r.label === 'slow-run')) || undefined);
+      // The sweep below starts from the workspace's params: the baseline's epochs again.
+      fs.writeFileSync(path.join(root, 'params.yaml'), fs.readFileSync(path.join(root, 'params.yaml'), 'utf8').replace('epochs: 60', 'epochs: 3'));
     });
 
     it('queues a 3-value sweep, shows it in the status bar, and two workers run it: three rows succeed', async () => {
