@@ -23,7 +23,9 @@ const running = new Set<ChildProcess>();
 /** Ctrl-C: SIGINT to the run's whole process group (the CLI and the stage's commands). */
 function interrupt(child: ChildProcess): void {
   try {
-    process.kill(-child.pid!, 'SIGINT');
+    // Windows has no process groups nor SIGINT to send: the CLI is ended (its stage's commands may go on).
+    if (process.platform === 'win32') child.kill();
+    else process.kill(-child.pid!, 'SIGINT');
   } catch {
     // It ended meanwhile.
   }
@@ -50,7 +52,8 @@ export function runExperimentWithProgress(options: { root: string; args: string[
       const child = spawn(options.cli[0], [...options.cli.slice(1), ...args], {
         cwd: root,
         // Its own process group: Cancel interrupts the run and its stage's commands, nothing else.
-        detached: true,
+        detached: process.platform !== 'win32',
+        windowsHide: true,
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
