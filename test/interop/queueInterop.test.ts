@@ -185,7 +185,9 @@ describe('queue (interop with dvc)', function () {
       const p = spawn('true');
       p.on('close', () => resolve(p.pid!));
     });
-    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    // A worker stuck before recording itself: a process with a worker's arguments, in the repository, that does nothing
+    // (a pid that is alive but no queue worker counts as abandoned: hostileQueue.test.ts).
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', 'queue', 'worker'], { cwd: root, stdio: 'ignore' });
     try {
       fs.mkdirSync(path.join(queue, 'claimed'), { recursive: true });
       fs.renameSync(path.join(queue, 'queued', `${dead.id}.json`), path.join(queue, 'claimed', `${dead.id}.${gone}.json`));

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { cairn, cairnOk, folderSnapshot, git, tempDir, writeFiles } from '../support/fixtures';
 import { trainedBaseline } from '../support/expFixtures';
 
@@ -11,7 +12,7 @@ import { trainedBaseline } from '../support/expFixtures';
  * entry that is not a well-formed one is never run.
  */
 
-const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string }[];
+const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string; error: string | null }[];
 
 async function waitForQueue(root: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -84,5 +85,54 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     assert.match(cairnOk(root, 'queue', 'start'), /^Started 1 worker for 1 queued experiment\.$/m);
     await waitForQueue(root);
     assert.equal(status(root)[0].status, 'success');
+  });
+
+  it('planted running and claimed entries naming pid 1 or another live process are failed at once, never listed running or signalled; queue start runs the rest', async () => {
+    const root = trainedBaseline();
+    const outside = tempDir();
+    writeFiles(outside, { 'keep.txt': 'victim\n' });
+    const before = folderSnapshot(outside);
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4,0.5', '-n', 'p');
+    const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
+    const [one, other, claimedByOther, rest] = status(root);
+    // A live process that is no queue worker, even running in the repository (its folder alone proves nothing).
+    const bystander = spawn('sleep', ['120'], { cwd: root, stdio: 'ignore' });
+    const bystanderEnded = new Promise<string | null>((resolve) => bystander.on('exit', (_, signal) => resolve(signal)));
+    try {
+      const plantRunning = (id: string, worker: unknown) => {
+        const entry = JSON.parse(fs.readFileSync(path.join(queue, 'queued', `${id}.json`), 'utf8'));
+        fs.mkdirSync(path.join(queue, 'running'), { recursive: true });
+        fs.writeFileSync(path.join(queue, 'running', `${id}.json`), JSON.stringify({ ...entry, worker }));
+        fs.rmSync(path.join(queue, 'queued', `${id}.json`));
+      };
+      // execPid is what `queue kill` signals as a process group: -1 would be every process of the user.
+      plantRunning(one.id, { pid: 1, execPid: 1, started: new Date().toISOString() });
+      plantRunning(other.id, { pid: bystander.pid, execPid: process.pid, started: new Date().toISOString() });
+      fs.mkdirSync(path.join(queue, 'claimed'), { recursive: true });
+      fs.renameSync(path.join(queue, 'queued', `${claimedByOther.id}.json`), path.join(queue, 'claimed', `${claimedByOther.id}.${bystander.pid}.json`));
+
+      const now = status(root);
+      assert.deepEqual(now.map((s) => [s.name, s.status]), [['p-1', 'failed'], ['p-2', 'failed'], ['p-3', 'failed'], ['p-4', 'queued']]);
+      assert.match(now[0].error!, /names pid 1, which is not a Cairn queue worker of this repository/);
+      assert.match(now[1].error!, new RegExp(`names pid (${bystander.pid}|${process.pid}), which is not a Cairn queue worker`));
+      assert.match(now[2].error!, new RegExp(`names pid ${bystander.pid}, which is not a Cairn queue worker`));
+      // Not running, so nothing to kill: no signal goes anywhere.
+      for (const name of ['p-1', 'p-2', 'p-3']) assert.match(cairn(root, 'queue', 'kill', name).stderr, new RegExp(`'${name}' is failed, not running: nothing to kill`));
+      assert.match(cairnOk(root, 'queue', 'status'), /Worker status: 0 active, 0 idle\n$/);
+
+      cairnOk(root, 'queue', 'start');
+      await waitForQueue(root);
+      assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['p-1', 'failed'], ['p-2', 'failed'], ['p-3', 'failed'], ['p-4', 'success']]);
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'running')), [], 'the planted records were moved to failed/');
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'claimed')), [], 'the planted claim was failed and its file removed');
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'failed')).sort(), [one.id, other.id, claimedByOther.id].map((id) => `${id}.json`).sort());
+      assert.equal(git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim(), 'p-4');
+      assert.equal(bystander.exitCode, null, 'the bystander was never signalled');
+      assert.equal(bystander.signalCode, null);
+      assert.deepEqual(folderSnapshot(outside), before);
+    } finally {
+      bystander.kill();
+    }
+    assert.equal(await bystanderEnded, 'SIGTERM', 'it lived until the test ended it');
   });
 });

@@ -5,6 +5,7 @@ import { runGit } from '../scm/git';
 import { readRepoFile } from '../repo/readRepoFile';
 import { isDict } from '../metrics/flatten';
 import type { ExpExecutor, LocalExecutor } from './contract';
+import { processAlive } from './processCheck';
 
 /**
  * dvc's own experiment queue, read only: the entries `dvc exp run --queue` stashes at
@@ -135,13 +136,3 @@ export async function workspaceRun(repo: Repo): Promise<WorkspaceRun | undefined
     executor: { state: 'running', name: 'workspace', local: { root: stringOrNull(info.root_dir), log: null, pid, returncode: null, task_id: null } },
   };
 }
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-

@@ -1,0 +1,33 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { processAlive, processArguments, processArgumentsByPs, runsIn } from '../../src/core/experiments/processCheck';
+import { tempDir } from '../support/fixtures';
+
+describe('which process a pid names (core/experiments/processCheck)', () => {
+  it('reads a live process\'s arguments and folder; ps (used where /proc is missing) gives the same arguments; a gone pid gives none', async () => {
+    const folder = path.join(fs.realpathSync(tempDir()), 'repo');
+    fs.mkdirSync(folder);
+    fs.mkdirSync(`${folder}-other`);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30_000)', 'queue', 'worker'], { cwd: folder, stdio: 'ignore' });
+    const ended = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const pid = child.pid!;
+      assert.ok(processAlive(pid));
+      assert.deepEqual(processArguments(pid), [process.execPath, '-e', 'setTimeout(() => {}, 30_000)', 'queue', 'worker']);
+      // ps joins the arguments with spaces: the script's own spaces split it, the rest reads the same.
+      assert.deepEqual(processArgumentsByPs(pid), [process.execPath, '-e', 'setTimeout(()', '=>', '{},', '30_000)', 'queue', 'worker']);
+      assert.equal(runsIn(pid, folder), true);
+      assert.equal(runsIn(pid, `${folder}-other`), false, 'a folder whose name starts with the same letters is another folder');
+      assert.equal(runsIn(process.pid, folder), false);
+    } finally {
+      child.kill();
+    }
+    await ended;
+    assert.equal(processAlive(child.pid!), false);
+    assert.equal(processArguments(child.pid!), undefined);
+    assert.equal(processArgumentsByPs(child.pid!), undefined);
+    for (const pid of [0, -1, 1.5]) assert.equal(processAlive(pid), false, `${pid} is no process`);
+  });
+});
