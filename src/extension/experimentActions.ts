@@ -315,7 +315,16 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expStop);
       if (!chosen) return;
-      const elsewhere = chosen.rows.filter((r) => !r.queueId);
+      // Running outside Cairn's queue: dvc's run in the workspace (there is one at most), interrupted as Ctrl-C would once the core has checked its process.
+      const inWorkspace = chosen.rows.filter((r) => !r.queueId && r.state === 'running');
+      if (inWorkspace.length) {
+        const label = inWorkspace.map((r) => `'${r.label}'`).join(', ');
+        const stop = await withProgress(`Stopping ${label}`, (signal) => ctx.core.call('expStopWorkspace', chosen.root, {}, { signal }));
+        if (stop.stopped) void vscode.window.showInformationMessage(`Stopped ${label}: dvc's run in the workspace was interrupted, as Ctrl-C would.`);
+        else void vscode.window.showWarningMessage(`Cairn did not stop ${label}: ${stop.reason}. Stop it with Ctrl-C in the terminal it was started from.`);
+        await refreshTable(chosen.root);
+      }
+      const elsewhere = chosen.rows.filter((r) => !r.queueId && r.state !== 'running');
       if (elsewhere.length) {
         void vscode.window.showInformationMessage(`${elsewhere.map((r) => `'${r.label}'`).join(', ')} ${elsewhere.length === 1 ? 'runs' : 'run'} in the workspace, not in Cairn's queue: stop it with Ctrl-C in the terminal it was started from.`);
       }

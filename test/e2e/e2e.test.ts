@@ -282,12 +282,12 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir: path.join(screenshotsDir, 'experiment-actions'),
       server,
       timeoutMs: 240_000,
-      data: { scenario: 'expactions' },
+      data: { scenario: 'expactions', dvc: ensureDvc() },
       grep: 'Experiment row actions',
       uiSteps: { webviewText, webviewClick, typeText, experimentRows, webviewPostRaw },
     });
     assert.deepEqual(result.failures, [], `failures in VS Code (logs in ${result.runDir}):\n${result.failures.join('\n\n')}`);
-    assert.equal(result.passed, 8, 'the experiment row action tests did not run');
+    assert.equal(result.passed, 9, 'the experiment row action tests did not run');
   });
 
   it('asks which repository\'s experiments to show in a multi-root workspace, and shows that one', async function () {

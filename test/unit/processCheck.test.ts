@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { processAlive, processArguments, processArgumentsByPs, runsIn } from '../../src/core/experiments/processCheck';
+import { isDvcWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
 import { tempDir } from '../support/fixtures';
 
 describe('which process a pid names (core/experiments/processCheck)', () => {
@@ -29,5 +30,27 @@ describe('which process a pid names (core/experiments/processCheck)', () => {
     assert.equal(processArguments(child.pid!), undefined);
     assert.equal(processArgumentsByPs(child.pid!), undefined);
     for (const pid of [0, -1, 1.5]) assert.equal(processAlive(pid), false, `${pid} is no process`);
+  });
+});
+
+describe('which command line is dvc running an experiment in the workspace (core/experiments/stopWorkspaceRun)', () => {
+  it('is `exp run` of the dvc program (a script, a binary, python -m dvc), never --temp, --queue or --run-all, nor another program', () => {
+    for (const args of [
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'run', '-S', 'lr=0.5'],
+      ['/usr/lib/dvc/dvc', 'exp', 'run'],
+      ['python3', '-m', 'dvc', 'exp', 'run', '-n', 'x'],
+      ['/venv/bin/python3', '/venv/bin/dvc', '-q', 'exp', 'run'],
+    ]) assert.equal(isDvcWorkspaceRun(args), true, args.join(' '));
+    for (const args of [
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'run', '--temp'],
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'run', '--queue'],
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'run', '--run-all', '-j', '2'],
+      ['node', '/x/dist/cli.js', 'exp', 'run'],
+      ['python3', '-c', 'import time', 'exp', 'run'],
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'show'],
+      ['/venv/bin/python3', '/venv/bin/dvc-x', 'exp', 'run'],
+      ['sleep', '60'],
+      [],
+    ]) assert.equal(isDvcWorkspaceRun(args), false, args.join(' '));
   });
 });

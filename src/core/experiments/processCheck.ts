@@ -52,7 +52,8 @@ export function processArgumentsByPs(pid: number): string[] | undefined {
 
 /**
  * Whether the process runs in `root` (its working folder is `root` or below): true or false
- * where /proc tells, undefined where it cannot be told (no /proc; another user's process).
+ * where there is /proc (a folder it does not let us read, as another user's, is not `root`),
+ * undefined where there is none.
  */
 export function runsIn(pid: number, root: string): boolean | undefined {
   if (!hasProc()) return undefined;
@@ -62,7 +63,35 @@ export function runsIn(pid: number, root: string): boolean | undefined {
     cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
     realRoot = fs.realpathSync(root);
   } catch {
-    return undefined;
+    return false;
   }
   return cwd === realRoot || cwd.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep);
+}
+
+/**
+ * `pid` and the processes descending from it that share its process group, from /proc (empty
+ * where there is none): what Ctrl-C in its terminal reaches of it. Children that made a group of
+ * their own (daemons) are not among them, as Ctrl-C does not reach them; nor is its parent.
+ */
+export function processAndGroupDescendants(pid: number): number[] {
+  if (!hasProc()) return [];
+  const stats = new Map<number, { ppid: number; group: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses, so fields count from the last ')'.
+      const [, ppid, group] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(ppid), group: Number(group) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const group = stats.get(pid)?.group;
+  if (group === undefined) return [];
+  const found = [pid];
+  for (let i = 0; i < found.length; i++) {
+    for (const [child, stat] of stats) if (stat.ppid === found[i] && stat.group === group) found.push(child);
+  }
+  return found;
 }
