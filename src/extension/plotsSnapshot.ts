@@ -1,6 +1,5 @@
 import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
-import { queueStates } from '../core/experiments/runQueue';
 import { plotsDiff } from '../core/metrics/plots';
 import { show } from '../core/metrics/show';
 import { metricCells } from './experimentsSnapshot';
@@ -52,10 +51,7 @@ export async function plotsSnapshot(repo: Repo, revs: string[]): Promise<{ plots
  */
 export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
   const live: LivePlots = { runs: [{ id: 'workspace', label: 'workspace' }], plots: (await plotsSnapshot(repo, ['workspace'])).plots };
-  const trees = tempRunTrees(repo);
-  // A tree does not say which run it is; one running entry of Cairn's queue and one tree are that run.
-  const running = trees.length === 1 ? (await queueStates(repo)).filter((s) => s.status === 'running') : [];
-  for (const tree of trees) {
+  for (const tree of tempRunTrees(repo)) {
     const id = `${LIVE_RUN_PREFIX}${tree.name}`;
     let plots: PlotData[];
     let metrics: Record<string, Value> | undefined;
@@ -65,14 +61,15 @@ export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
       try {
         plots = (await plotsSnapshot(tmpRepo, ['workspace'])).plots;
         // `show` names the workspace '' (as dvc's JSON does).
-        if (running.length === 1) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
+        if (tree.experiment) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
       } finally {
         await tmpRepo.close();
       }
     } catch {
       continue; // the run ended and its tree went while it was read
     }
-    live.runs.push(running.length === 1 ? { id, label: `${running[0].entry.name} (running)`, experiment: running[0].entry.name, metrics } : { id, label: `running (${tree.name})` });
+    // Named as `exp show` names the run (its record says which it is); a tree no record names yet by its folder.
+    live.runs.push(tree.experiment ? { id, label: `${tree.experiment} (running)`, experiment: tree.experiment, metrics } : { id, label: `running (${tree.name})` });
     for (const plot of plots) live.plots.push({ ...plot, revisions: [id], points: plot.points.map((p) => ({ ...p, rev: id })) });
   }
   return live;
