@@ -224,7 +224,7 @@ describe('queue (interop with dvc)', function () {
   it("names dvc's queued runs going on under -j 2 as `dvc queue status` and `dvc exp show` name them, not by their temporary folders", async () => {
     const root = tempGitRepo();
     dvcOk(root, 'init', '-q');
-    writeFiles(root, { 'params.yaml': 'lr: 0.1\n', 'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 12\n    params: [lr]\n' });
+    writeFiles(root, { 'params.yaml': 'lr: 0.1\n', 'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 16\n    params: [lr]\n' });
     git(root, 'add', '-A');
     git(root, 'commit', '-qm', 'slow');
     // dvc's queue workers start `dvc` by name.
@@ -236,9 +236,12 @@ describe('queue (interop with dvc)', function () {
     spawnSync(ensureDvc(), ['queue', 'start', '-j', '2'], { cwd: root, env, stdio: 'ignore' });
     const runningInDvc = () => dvcRun('queue', 'status').split('\n').filter((l) => /\bRunning\b/.test(l)).map((l) => l.split(/\s+/)[1]).sort();
     await waitUntil(() => runningInDvc().length === 2 && treesWithRepository(root) === 2);
-    const shown = (parsePythonJson(dvcRun('exp', 'show', '--json')) as any[])[1].experiments.filter((e: any) => e.executor?.state === 'running').map((e: any) => e.name).sort();
-    assert.deepEqual(shown, ['dq1', 'dq2']);
-    assert.deepEqual(runningInDvc(), ['dq1', 'dq2']);
+    // Cairn's exp show lists them as dvc does: name, executor, the stash commit each started from.
+    const running = (json: string) => (parsePythonJson(json) as any[])[1].experiments.filter((e: any) => e.executor?.state === 'running').sort((a: any, b: any) => (a.name < b.name ? -1 : 1));
+    const [byDvc, byCairn] = [running(dvcRun('exp', 'show', '--json')), running(cairnOk(root, 'exp', 'show', '--json'))];
+    assert.deepEqual(byDvc.map((e: any) => e.name), ['dq1', 'dq2']);
+    assert.deepEqual(byCairn, byDvc);
+    assert.deepEqual(runningInDvc(), ['dq1', 'dq2'], 'still running: what was compared is a running state');
     assert.deepEqual(await liveLabels(root), ['dq1 (running) = dq1', 'dq2 (running) = dq2']);
     await waitUntil(() => /dq1 .*Success[\s\S]*dq2 .*Success/.test(dvcRun('queue', 'status')));
   });
