@@ -142,8 +142,9 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
     const root = stringOrNull(info?.root_dir);
     const location = info?.location;
     if (!info || !isSha(info.baseline_rev) || status === null || status >= FAILED || !root || (location !== 'tempdir' && location !== 'dvc-task')) continue;
+    // dvc names the tree by the repository's real path, which may differ from how it was opened.
     const trees = location === 'tempdir' ? path.join(exps, 'standalone') : exps;
-    if (path.dirname(root) !== trees || !fs.lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
+    if (![trees, realTrees(trees)].includes(path.dirname(root)) || !fs.lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
     const name = stringOrNull(info.name);
     if (location === 'tempdir') {
       // dvc keeps a `--temp` run's process record elsewhere and lists the run without it.
@@ -158,13 +159,20 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
   return runs.sort((a, b) => Number(b.executor.name === 'tempdir') - Number(a.executor.name === 'tempdir'));
 }
 
+function realTrees(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 /** `dvc exp run` running in the workspace now: its baseline and name, and the executor `exp show` gives it. */
 export interface WorkspaceRun {
   baselineRev: string;
   name: string | null;
   executor: ExpExecutor;
 }
-
 
 /**
  * The experiment `dvc exp run` is running in the workspace, if any: its record names a process
