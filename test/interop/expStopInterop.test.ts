@@ -53,8 +53,8 @@ describe('interop: Stop of an experiment dvc runs in the workspace', function ()
       state: {
         exit,
         output: output.trim().split('\n').slice(-1),
-        changed: git(root, 'diff', 'HEAD', '--name-status'),
         refs: git(root, 'for-each-ref', '--format=%(refname)'),
+        // The files by content: git's own view (`git diff`) may miss params.yaml edited in the second dvc wrote the index.
         files: folderSnapshot(root, (rel) => rel === '.git' || rel.startsWith('.git/') || rel.startsWith('.dvc/')),
         tmp: Object.keys(tmp).map(stash).sort(),
         runInfo,
