@@ -13,6 +13,7 @@ import type { RemoteListing } from '../core/remotes/remoteConfig';
 import type { RunFormFields } from './runFormSnapshot';
 import type { RegistrySnapshot } from './registrySnapshot';
 import type { LineageSnapshot } from './lineageSnapshot';
+import type { WorkspaceRunStop } from '../core/experiments/stopWorkspaceRun';
 
 /** Where an output's data is, against its remote (the worst of its files for a directory). */
 export type RemoteState = 'on remote' | 'not pushed' | 'only on remote' | 'missing';
@@ -73,6 +74,8 @@ export interface CoreOps {
   gitRemotes: { args: Record<string, never>; result: string[] };
   /** Interrupt a running run of Cairn's queue (SIGINT, SIGKILL after 10 s; `force`: at once). */
   queueKill: { args: { id: string; force: boolean }; result: void };
+  /** Interrupt the experiment dvc runs in the workspace, as Ctrl-C in its terminal (only a checked `dvc exp run` of this repository). */
+  expStopWorkspace: { args: Record<string, never>; result: WorkspaceRunStop };
   /** The "Modify Params and Run" form's fields: the params of a table row (`runFormSnapshot.ts`). */
   runForm: { args: { row: string }; result: RunFormFields };
   /** `exp run --queue -S …` (a sweep queues one run per combination, all or none): the names queued. */

@@ -33,6 +33,7 @@ import { experimentRefName } from './experimentsSnapshot';
 import { runFormFields } from './runFormSnapshot';
 import { enqueue, queueStates } from '../core/experiments/runQueue';
 import { killEntry, requestStop, startWorkers, workerStates } from '../core/experiments/queueWorker';
+import { stopWorkspaceRun } from '../core/experiments/stopWorkspaceRun';
 import { registrySnapshot } from './registrySnapshot';
 import { lineageSnapshot } from './lineageSnapshot';
 import { modelHandlers } from './registryOps';
@@ -152,6 +153,7 @@ const handlers: Handlers = {
   },
   gitRemotes: async (_args, { root }) => (await runGit(root, ['remote'])).split('\n').filter(Boolean),
   queueKill: ({ id, force }, { repo }) => killEntry(repo, id, { force }),
+  expStopWorkspace: (_, { repo, signal }) => stopWorkspaceRun(repo, { signal }),
   runForm: ({ row }, { repo }) => runFormFields(repo, row),
   async enqueue({ setParams, name }, { repo, root }) {
     const entries = await enqueue(repo, { cwd: root, setParams, name });

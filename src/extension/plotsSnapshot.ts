@@ -1,6 +1,5 @@
 import { Repo } from '../core/repo/repo';
 import { tempRunTrees } from '../core/experiments/liveRuns';
-import { queueStates } from '../core/experiments/runQueue';
 import { workspaceRun } from '../core/experiments/queue';
 import { plotsDiff } from '../core/metrics/plots';
 import { show } from '../core/metrics/show';
@@ -58,10 +57,7 @@ export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
   const workspace: LivePlots['runs'][number] = { id: 'workspace', label: 'workspace', metrics: metricCells(workspaceMetrics['']?.data ?? {}) };
   if (workspaceExperiment?.name) workspace.experiment = workspaceExperiment.name;
   const live: LivePlots = { runs: [workspace], plots: plots.plots };
-  const trees = tempRunTrees(repo);
-  // A tree does not say which run it is; one running entry of Cairn's queue and one tree are that run.
-  const running = trees.length === 1 ? (await queueStates(repo)).filter((s) => s.status === 'running') : [];
-  for (const tree of trees) {
+  for (const tree of tempRunTrees(repo)) {
     const id = `${LIVE_RUN_PREFIX}${tree.name}`;
     let plots: PlotData[];
     let metrics: Record<string, Value> | undefined;
@@ -71,14 +67,15 @@ export async function livePlotsSnapshot(repo: Repo): Promise<LivePlots> {
       try {
         plots = (await plotsSnapshot(tmpRepo, ['workspace'])).plots;
         // `show` names the workspace '' (as dvc's JSON does).
-        if (running.length === 1) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
+        if (tree.experiment) metrics = metricCells((await show(tmpRepo, 'metrics'))['']?.data ?? {});
       } finally {
         await tmpRepo.close();
       }
     } catch {
       continue; // the run ended and its tree went while it was read
     }
-    live.runs.push(running.length === 1 ? { id, label: `${running[0].entry.name} (running)`, experiment: running[0].entry.name, metrics } : { id, label: `running (${tree.name})` });
+    // Named as `exp show` names the run (its record says which it is); a tree no record names yet by its folder.
+    live.runs.push(tree.experiment ? { id, label: `${tree.experiment} (running)`, experiment: tree.experiment, metrics } : { id, label: `running (${tree.name})` });
     for (const plot of plots) live.plots.push({ ...plot, revisions: [id], points: plot.points.map((p) => ({ ...p, rev: id })) });
   }
   return live;

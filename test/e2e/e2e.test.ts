@@ -327,7 +327,7 @@ describe('e2e: the extension in a real VS Code (VS Code server + headless Chromi
       screenshotsDir: path.join(screenshotsDir, 'experiment-actions'),
       server,
       timeoutMs: 240_000,
-      data: { scenario: 'expactions' },
+      data: { scenario: 'expactions', dvc: ensureDvc() },
       grep: 'Experiment row actions',
       // The row actions ask with modal dialogs, which the tests answer by their buttons.
       modalDialogs: true,

@@ -1,8 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
-import { cairn, cairnOk, CLI, dvcOk, git } from '../support/fixtures';
+import { spawn, spawnSync } from 'node:child_process';
+import { cairn, cairnOk, CLI, dvcOk, git, tempGitRepo, writeFiles } from '../support/fixtures';
+import { ensureDvc } from '../support/peers';
+import { Repo } from '../../src/core/repo/repo';
+import { livePlotsSnapshot } from '../../src/extension/plotsSnapshot';
 import { countingBaseline, trainedBaseline, useRunsLog } from '../support/expFixtures';
 import { SEED, streamFor } from '../support/faultSeed';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
@@ -185,7 +188,9 @@ describe('queue (interop with dvc)', function () {
       const p = spawn('true');
       p.on('close', () => resolve(p.pid!));
     });
-    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    // A worker stuck before recording itself: a process with a worker's arguments, in the repository, that does nothing
+    // (a pid that is alive but no queue worker counts as abandoned: hostileQueue.test.ts).
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', 'queue', 'worker'], { cwd: root, stdio: 'ignore' });
     try {
       fs.mkdirSync(path.join(queue, 'claimed'), { recursive: true });
       fs.renameSync(path.join(queue, 'queued', `${dead.id}.json`), path.join(queue, 'claimed', `${dead.id}.${gone}.json`));
@@ -205,6 +210,59 @@ describe('queue (interop with dvc)', function () {
     }
     await waitUntil(() => status(root).find((s) => s.id === alive.id)!.status === 'failed');
     await waitUntil(() => processesIn(root).length === 0);
+  });
+
+  /** The temporary trees (`.dvc/tmp/exps/tmp*`) whose files are written (their `.dvc` folder is there). */
+  const treesWithRepository = (root: string) => {
+    const exps = path.join(root, '.dvc', 'tmp', 'exps');
+    return fs.existsSync(exps) ? fs.readdirSync(exps).filter((f) => f.startsWith('tmp') && fs.existsSync(path.join(exps, f, '.dvc'))).length : 0;
+  };
+
+  /** The labels the plots panel gives the runs going on in temporary trees (the workspace left out), sorted. */
+  const liveLabels = (root: string) => Repo.using(root, {}, async (repo) => (await livePlotsSnapshot(repo)).runs.filter((r) => r.id !== 'workspace').map((r) => `${r.label}${r.experiment === undefined ? '' : ` = ${r.experiment}`}`).sort());
+
+  it("names dvc's queued runs going on under -j 2 as `dvc queue status` and `dvc exp show` name them, not by their temporary folders", async () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    writeFiles(root, { 'params.yaml': 'lr: 0.1\n', 'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 16\n    params: [lr]\n' });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'slow');
+    // dvc's queue workers start `dvc` by name.
+    const env = { ...process.env, DVC_NO_ANALYTICS: '1', PATH: `${path.dirname(ensureDvc())}${path.delimiter}${process.env.PATH}` };
+    const dvcRun = (...args: string[]) => spawnSync(ensureDvc(), args, { cwd: root, env, encoding: 'utf8' }).stdout;
+    dvcRun('exp', 'run', '--queue', '-S', 'lr=0.2', '-n', 'dq1');
+    dvcRun('exp', 'run', '--queue', '-S', 'lr=0.3', '-n', 'dq2');
+    // Its workers outlive it and would hold a pipe open: no output is read.
+    spawnSync(ensureDvc(), ['queue', 'start', '-j', '2'], { cwd: root, env, stdio: 'ignore' });
+    const runningInDvc = () => dvcRun('queue', 'status').split('\n').filter((l) => /\bRunning\b/.test(l)).map((l) => l.split(/\s+/)[1]).sort();
+    await waitUntil(() => runningInDvc().length === 2 && treesWithRepository(root) === 2);
+    // Cairn's exp show lists them as dvc does: name, executor, the stash commit each started from.
+    const running = (json: string) => (parsePythonJson(json) as any[])[1].experiments.filter((e: any) => e.executor?.state === 'running').sort((a: any, b: any) => (a.name < b.name ? -1 : 1));
+    const [byDvc, byCairn] = [running(dvcRun('exp', 'show', '--json')), running(cairnOk(root, 'exp', 'show', '--json'))];
+    assert.deepEqual(byDvc.map((e: any) => e.name), ['dq1', 'dq2']);
+    assert.deepEqual(byCairn, byDvc);
+    assert.deepEqual(runningInDvc(), ['dq1', 'dq2'], 'still running: what was compared is a running state');
+    assert.deepEqual(await liveLabels(root), ['dq1 (running) = dq1', 'dq2 (running) = dq2']);
+    await waitUntil(() => /dq1 .*Success[\s\S]*dq2 .*Success/.test(dvcRun('queue', 'status')));
+  });
+
+  it("names Cairn's queued runs going on under -j 2, and a --temp run, as `queue status` names them, not by their temporary folders", async () => {
+    const root = countingBaseline();
+    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 8 && python3 train.py');
+    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+    git(root, 'commit', '-qam', 'slow');
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3', '-n', 'j');
+    cairnOk(root, 'queue', 'start', '-j', '2');
+    const temp = spawn(process.execPath, [CLI, 'exp', 'run', '--temp', '-S', 'train.lr=0.4', '-n', 'tempy'], { cwd: root, stdio: 'ignore' });
+    const tempEnded = new Promise((resolve) => temp.on('exit', resolve));
+    const records = () => (fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'temp-runs')) ? fs.readdirSync(path.join(root, '.dvc', 'tmp', 'cairn', 'temp-runs')).length : 0);
+    await waitUntil(() => status(root).filter((s) => s.status === 'running' && s.pid).length === 2 && treesWithRepository(root) === 3 && records() === 3);
+    assert.deepEqual(status(root).filter((s) => s.status === 'running').map((s) => s.name), ['j-1', 'j-2']);
+    assert.deepEqual(await liveLabels(root), ['j-1 (running) = j-1', 'j-2 (running) = j-2', 'tempy (running) = tempy']);
+    await tempEnded;
+    await waitForQueue(root);
+    assert.deepEqual(fs.readdirSync(path.join(root, '.dvc', 'tmp', 'cairn', 'temp-runs')), [], 'each record goes with its run');
+    assert.deepEqual(await liveLabels(root), []);
   });
 
   it('two queue starts at once never run the same entry', async () => {

@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cairn, cairnOk, folderSnapshot, git, tempDir, writeFiles } from '../support/fixtures';
+import { spawn } from 'node:child_process';
+import { cairn, cairnOk, dvcOk, folderSnapshot, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { ensureDvc } from '../support/peers';
+import { Repo } from '../../src/core/repo/repo';
+import { stopWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
+import { processAndGroupDescendants, processArguments } from '../../src/core/experiments/processCheck';
 import { trainedBaseline } from '../support/expFixtures';
 
 /**
@@ -11,7 +16,7 @@ import { trainedBaseline } from '../support/expFixtures';
  * entry that is not a well-formed one is never run.
  */
 
-const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string }[];
+const status = (root: string) => JSON.parse(cairnOk(root, 'queue', 'status', '--json')) as { id: string; name: string; status: string; error: string | null }[];
 
 async function waitForQueue(root: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -84,5 +89,93 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     assert.match(cairnOk(root, 'queue', 'start'), /^Started 1 worker for 1 queued experiment\.$/m);
     await waitForQueue(root);
     assert.equal(status(root)[0].status, 'success');
+  });
+
+  it('planted running and claimed entries naming pid 1 or another live process are failed at once, never listed running or signalled; queue start runs the rest', async () => {
+    const root = trainedBaseline();
+    const outside = tempDir();
+    writeFiles(outside, { 'keep.txt': 'victim\n' });
+    const before = folderSnapshot(outside);
+    cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4,0.5', '-n', 'p');
+    const queue = path.join(root, '.dvc', 'tmp', 'cairn', 'queue');
+    const [one, other, claimedByOther, rest] = status(root);
+    // A live process that is no queue worker, even running in the repository (its folder alone proves nothing).
+    const bystander = spawn('sleep', ['120'], { cwd: root, stdio: 'ignore' });
+    const bystanderEnded = new Promise<string | null>((resolve) => bystander.on('exit', (_, signal) => resolve(signal)));
+    try {
+      const plantRunning = (id: string, worker: unknown) => {
+        const entry = JSON.parse(fs.readFileSync(path.join(queue, 'queued', `${id}.json`), 'utf8'));
+        fs.mkdirSync(path.join(queue, 'running'), { recursive: true });
+        fs.writeFileSync(path.join(queue, 'running', `${id}.json`), JSON.stringify({ ...entry, worker }));
+        fs.rmSync(path.join(queue, 'queued', `${id}.json`));
+      };
+      // execPid is what `queue kill` signals as a process group: -1 would be every process of the user.
+      plantRunning(one.id, { pid: 1, execPid: 1, started: new Date().toISOString() });
+      plantRunning(other.id, { pid: bystander.pid, execPid: process.pid, started: new Date().toISOString() });
+      fs.mkdirSync(path.join(queue, 'claimed'), { recursive: true });
+      fs.renameSync(path.join(queue, 'queued', `${claimedByOther.id}.json`), path.join(queue, 'claimed', `${claimedByOther.id}.${bystander.pid}.json`));
+
+      const now = status(root);
+      assert.deepEqual(now.map((s) => [s.name, s.status]), [['p-1', 'failed'], ['p-2', 'failed'], ['p-3', 'failed'], ['p-4', 'queued']]);
+      assert.match(now[0].error!, /names pid 1, which is not a Cairn queue worker of this repository/);
+      assert.match(now[1].error!, new RegExp(`names pid (${bystander.pid}|${process.pid}), which is not a Cairn queue worker`));
+      assert.match(now[2].error!, new RegExp(`names pid ${bystander.pid}, which is not a Cairn queue worker`));
+      // Not running, so nothing to kill: no signal goes anywhere.
+      for (const name of ['p-1', 'p-2', 'p-3']) assert.match(cairn(root, 'queue', 'kill', name).stderr, new RegExp(`'${name}' is failed, not running: nothing to kill`));
+      assert.match(cairnOk(root, 'queue', 'status'), /Worker status: 0 active, 0 idle\n$/);
+
+      cairnOk(root, 'queue', 'start');
+      await waitForQueue(root);
+      assert.deepEqual(status(root).map((s) => [s.name, s.status]), [['p-1', 'failed'], ['p-2', 'failed'], ['p-3', 'failed'], ['p-4', 'success']]);
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'running')), [], 'the planted records were moved to failed/');
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'claimed')), [], 'the planted claim was failed and its file removed');
+      assert.deepEqual(fs.readdirSync(path.join(queue, 'failed')).sort(), [one.id, other.id, claimedByOther.id].map((id) => `${id}.json`).sort());
+      assert.equal(git(root, 'for-each-ref', '--format=%(refname:lstrip=4)', 'refs/exps').trim(), 'p-4');
+      assert.equal(bystander.exitCode, null, 'the bystander was never signalled');
+      assert.equal(bystander.signalCode, null);
+      assert.deepEqual(folderSnapshot(outside), before);
+    } finally {
+      bystander.kill();
+    }
+    assert.equal(await bystanderEnded, 'SIGTERM', 'it lived until the test ended it');
+  });
+
+  it('a planted record of a dvc workspace run naming pid 1, a live unrelated process, a non-dvc `exp run` or dvc running in another repository: Stop signals none of them', async () => {
+    const root = trainedBaseline();
+    const head = git(root, 'rev-parse', 'HEAD').trim();
+    const plant = (pid: number) => {
+      const dir = path.join(root, '.dvc', 'tmp', 'exps', 'run', 'workspace');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'workspace.json'), JSON.stringify({ pid, stdin: null, stdout: null, stderr: null, returncode: null }));
+      fs.writeFileSync(path.join(dir, 'workspace.run'), JSON.stringify({ git_url: `file://${root}`, baseline_rev: head, location: 'workspace', root_dir: root, dvc_dir: '.dvc', name: 'planted', wdir: null, result_hash: null, result_ref: null, result_force: false, status: 2 }));
+    };
+    // dvc really running an experiment, in another repository.
+    const other = tempGitRepo();
+    dvcOk(other, 'init', '-q');
+    writeFiles(other, { 'params.yaml': 'lr: 0.1\n', 'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 60\n    params: [lr]\n' });
+    git(other, 'add', '-A');
+    git(other, 'commit', '-qm', 'slow');
+    const elsewhere = spawn(ensureDvc(), ['exp', 'run', '-S', 'lr=0.5'], { cwd: other, detached: true, stdio: 'ignore', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    const bystanders = [
+      spawn('sleep', ['120'], { cwd: root, stdio: 'ignore' }),
+      // `exp run` in its arguments and running in the repository, but not dvc.
+      spawn('python3', ['-c', 'import time; time.sleep(120)', 'exp', 'run'], { cwd: root, stdio: 'ignore' }),
+      elsewhere,
+    ];
+    const signalled = bystanders.map((p) => new Promise<string | null>((resolve) => p.on('exit', (_, signal) => resolve(signal))));
+    try {
+      for (let i = 0; i < 300 && !processAndGroupDescendants(elsewhere.pid!).some((p) => processArguments(p)?.[0] === 'sleep'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (const pid of [1, ...bystanders.map((p) => p.pid!)]) {
+        plant(pid);
+        const result = await Repo.using(root, {}, (repo) => stopWorkspaceRun(repo, { waitMs: 1000 }));
+        assert.equal(result.stopped, false, `pid ${pid}`);
+        assert.equal(result.reason, `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` in this repository`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      for (const p of bystanders) assert.equal(p.exitCode ?? p.signalCode, null, `${processArguments(p.pid!)?.join(' ')} was never signalled`);
+    } finally {
+      for (const p of bystanders) process.kill(p === elsewhere ? -p.pid! : p.pid!, 'SIGKILL'); // dvc with its stage's command
+    }
+    assert.deepEqual(await Promise.all(signalled), ['SIGKILL', 'SIGKILL', 'SIGKILL'], 'each lived until the test ended it');
   });
 });

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
+import { writeFileAtomic } from '../repo/atomicWrite';
+import { isDict } from '../metrics/flatten';
 
 /** A run going on outside the workspace: the temporary tree of a `--temp` or queued run. */
 export interface TempRunTree {
@@ -8,6 +10,8 @@ export interface TempRunTree {
   name: string;
   /** The repository's root inside that tree (the tree mirrors the git repository; the DVC root may be a subfolder). */
   root: string;
+  /** The experiment it runs, as `exp show` and `queue status` name it, when its run's record says (see runningExperimentNames). */
+  experiment?: string;
 }
 
 /** The name `run.ts` gives a temporary tree (mkdtemp's `tmp` + six characters), as dvc names its own. */
@@ -37,5 +41,56 @@ export function tempRunTrees(repo: Repo): TempRunTree[] {
     if (fs.realpathSync(root) !== path.join(realExps, entry.name, relRoot)) continue;
     trees.push({ name: entry.name, root });
   }
+  const names = runningExperimentNames(repo, [exps, realExps]);
+  for (const tree of trees) tree.experiment = names.get(tree.name);
   return trees.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Where Cairn records which experiment a temporary tree runs, by the tree's name (written by run.ts for `--temp` and queued runs). */
+const cairnRecordsDir = (repo: Repo) => path.join(repo.dvcDir, 'tmp', 'cairn', 'temp-runs');
+
+/** Record that the temporary tree `tree` runs the experiment `name`, until the returned function removes the record. */
+export async function recordTempRun(repo: Repo, tree: string, name: string): Promise<() => Promise<void>> {
+  const file = path.join(repo.tmpDir('cairn', 'temp-runs'), `${path.basename(tree)}.json`);
+  await writeFileAtomic(file, JSON.stringify({ name, pid: process.pid }));
+  return () => fs.promises.rm(file, { force: true });
+}
+
+const MAX_RECORD_BYTES = 64 * 1024;
+const SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The experiment each temporary tree runs, by the tree's folder name, as dvc names it in `exp show`
+ * and `queue status`: Cairn's record (recordTempRun), or dvc's queue's run record
+ * (`.dvc/tmp/exps/run/<rev>/<rev>.run`, whose `root_dir` is the tree). The records came from
+ * `.dvc/tmp`, which git does not hold: each is read only when a small regular file, and only names
+ * a tree that is there; a name is shown, never used as a path or a ref.
+ */
+function runningExperimentNames(repo: Repo, [exps, realExps]: [string, string]): Map<string, string> {
+  const names = new Map<string, string>();
+  const record = (file: string): Record<string, unknown> | undefined => {
+    try {
+      const st = fs.lstatSync(file);
+      if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      return isDict(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const named = (tree: string, name: unknown) => {
+    if (typeof name === 'string' && name && name.length <= 255 && !/[\0-\x1f]/.test(name) && TEMP_TREE.test(tree)) names.set(tree, name);
+  };
+  const dvcRuns = path.join(exps, 'run');
+  if (fs.lstatSync(dvcRuns, { throwIfNoEntry: false })?.isDirectory()) {
+    for (const rev of fs.readdirSync(dvcRuns).filter((r) => SHA.test(r))) {
+      const info = record(path.join(dvcRuns, rev, `${rev}.run`));
+      if (info && typeof info.root_dir === 'string' && [exps, realExps].includes(path.dirname(info.root_dir))) named(path.basename(info.root_dir), info.name);
+    }
+  }
+  const cairn = cairnRecordsDir(repo);
+  if (fs.lstatSync(cairn, { throwIfNoEntry: false })?.isDirectory() && fs.lstatSync(path.dirname(cairn))?.isDirectory()) {
+    for (const file of fs.readdirSync(cairn).filter((f) => f.endsWith('.json'))) named(file.slice(0, -5), record(path.join(cairn, file))?.name);
+  }
+  return names;
 }

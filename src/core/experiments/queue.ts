@@ -5,6 +5,7 @@ import { runGit } from '../scm/git';
 import { readRepoFile } from '../repo/readRepoFile';
 import { isDict } from '../metrics/flatten';
 import type { ExpExecutor, LocalExecutor } from './contract';
+import { processAlive } from './processCheck';
 
 /**
  * dvc's own experiment queue, read only: the entries `dvc exp run --queue` stashes at
@@ -107,16 +108,71 @@ export async function queueSuccesses(repo: Repo): Promise<Map<string, ExpExecuto
   return result;
 }
 
+/** dvc's run states (dvc: executor/base.py TaskStatus): below FAILED and not SUCCESS, a run is still going. */
+const FAILED = 4;
+const SUCCESS = 3;
+
+/** A run dvc's queue (`dvc-task`) or `dvc exp run --temp` (`tempdir`) has going on in a temporary tree under `.dvc/tmp/exps`. */
+export interface TempTreeRun {
+  /** The stash commit it started from: `exp show` lists the run by it. */
+  stashRev: string;
+  baselineRev: string;
+  name: string | null;
+  executor: ExpExecutor;
+}
+
+/**
+ * The runs dvc's queue and `exp run --temp` have going on (dvc: `collect_active_data` of the tempdir
+ * and celery queues), `--temp` ones first, from their records under `.dvc/tmp/exps/run/<rev>/`: a
+ * run not over whose temporary tree (which must be under `.dvc/tmp/exps`) is still there; a queue's
+ * run also needs its process alive, where dvc asks its broker.
+ */
+export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
+  const exps = path.join(repo.dvcDir, 'tmp', 'exps');
+  let revs: string[];
+  try {
+    revs = (await fs.promises.readdir(path.join(exps, 'run'))).filter(isSha);
+  } catch {
+    return [];
+  }
+  const runs: TempTreeRun[] = [];
+  for (const stashRev of revs) {
+    const info = await queueFile(repo, stashRev, 'run');
+    const status = intOrNull(info?.status);
+    const root = stringOrNull(info?.root_dir);
+    const location = info?.location;
+    if (!info || !isSha(info.baseline_rev) || status === null || status >= FAILED || !root || (location !== 'tempdir' && location !== 'dvc-task')) continue;
+    // dvc names the tree by the repository's real path, which may differ from how it was opened.
+    const trees = location === 'tempdir' ? path.join(exps, 'standalone') : exps;
+    if (![trees, realTrees(trees)].includes(path.dirname(root)) || !fs.lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
+    const name = stringOrNull(info.name);
+    if (location === 'tempdir') {
+      // dvc keeps a `--temp` run's process record elsewhere and lists the run without it.
+      runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'tempdir', local: null } });
+      continue;
+    }
+    if (status === SUCCESS) continue;
+    const proc = await processOf(repo, stashRev);
+    if (!proc?.pid || !processAlive(proc.pid)) continue;
+    runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'dvc-task', local: { ...proc, root } } });
+  }
+  return runs.sort((a, b) => Number(b.executor.name === 'tempdir') - Number(a.executor.name === 'tempdir'));
+}
+
+function realTrees(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 /** `dvc exp run` running in the workspace now: its baseline and name, and the executor `exp show` gives it. */
 export interface WorkspaceRun {
   baselineRev: string;
   name: string | null;
   executor: ExpExecutor;
 }
-
-/** dvc's run states (dvc: executor/base.py TaskStatus): below FAILED and not SUCCESS, a run is still going. */
-const FAILED = 4;
-const SUCCESS = 3;
 
 /**
  * The experiment `dvc exp run` is running in the workspace, if any: its record names a process
@@ -135,13 +191,3 @@ export async function workspaceRun(repo: Repo): Promise<WorkspaceRun | undefined
     executor: { state: 'running', name: 'workspace', local: { root: stringOrNull(info.root_dir), log: null, pid, returncode: null, task_id: null } },
   };
 }
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
-import { claimNext, failAbandoned, finishEntry, processAlive, queueLogPath, queueStates, runAheadLogPath, setWorker } from './runQueue';
+import { claimNext, failAbandoned, finishEntry, isQueueProcess, queueLogPath, queueStates, runAheadLogPath, setWorker } from './runQueue';
 import { runQueuedExperiment } from './run';
 
 /**
@@ -64,7 +64,8 @@ export async function workerStates(repo: Repo): Promise<WorkerState[]> {
   const workers: WorkerState[] = [];
   for (const file of await fs.promises.readdir(workersDir(repo))) {
     const pid = Number(file.replace(/\.json$/, ''));
-    if (!/^\d+\.json$/.test(file) || !processAlive(pid) || !isQueueWorker(pid)) continue;
+    // A registration file may have come with an archive, naming some other process, which would stop `queue start` from starting any.
+    if (!/^\d+\.json$/.test(file) || !isQueueProcess(repo, pid, 'worker')) continue;
     let started = '';
     try {
       started = String((JSON.parse(fs.readFileSync(path.join(workersDir(repo), file), 'utf8')) as { started?: unknown }).started ?? '');
@@ -74,18 +75,6 @@ export async function workerStates(repo: Repo): Promise<WorkerState[]> {
     workers.push({ pid, started, running: running.find((s) => s.worker?.pid === pid)?.entry.name });
   }
   return workers;
-}
-
-/**
- * Whether `pid` is a `queue worker` process, where /proc tells: a registration file may have come
- * with an archive, naming some other process, which would stop `queue start` from starting any.
- */
-function isQueueWorker(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0queue\0worker');
-  } catch {
-    return true;
-  }
 }
 
 export async function runWorker(repo: Repo, cli: string[]): Promise<void> {
@@ -188,8 +177,9 @@ export async function killEntry(repo: Repo, id: string, options: { force?: boole
   let state = await running();
   // Claimed a moment ago: its worker names the run's process right after, so wait for it rather than miss the run.
   for (const until = Date.now() + 10_000; state && !state.worker?.execPid && Date.now() < until; state = await running()) await new Promise((r) => setTimeout(r, 50));
+  // Signalled only when the record's run is this repository's `queue exec` (a planted record may name any pid; -1 would be every process).
   const group = state?.worker?.execPid;
-  if (!group) return;
+  if (!group || !isQueueProcess(repo, group, 'exec')) return;
   const signalGroup = (sig: NodeJS.Signals) => {
     try {
       process.kill(-group, sig);

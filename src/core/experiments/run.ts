@@ -19,6 +19,7 @@ import { assertValidExpName, experimentRef, randomExpName } from './names';
 import { EnvironmentCapture, startEnvironmentCapture } from './environment';
 import { writeEnvironmentNote } from './environmentNotes';
 import type { ExpRunPhase } from './runEvents';
+import { recordTempRun } from './liveRuns';
 
 export interface ExpRunOptions {
   cwd: string;
@@ -196,7 +197,10 @@ async function runInWorkspace(repo: Repo, gitRoot: string, plan: RunPlan): Promi
 async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promise<ExpRunResult> {
   const startTree = plan.startTree ?? (await workspaceTree(gitRoot));
   const tmp = await makeTempTree(repo, gitRoot, plan.baseline, startTree);
+  let unrecord: (() => Promise<void>) | undefined;
   try {
+    // Which experiment this tree runs, for whoever follows it live (liveRuns.ts).
+    unrecord = await recordTempRun(repo, tmp, plan.name);
     const tmpRoot = path.join(tmp, path.relative(gitRoot, repo.root));
     await writeTempConfig(repo, tmpRoot);
     for (const p of plan.options.copyPaths ?? []) await copyIntoTemp(repo, tmpRoot, p, plan.options.cwd);
@@ -216,6 +220,7 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
     }
   } finally {
     await fs.promises.rm(tmp, { recursive: true, force: true });
+    await unrecord?.();
   }
 }
 

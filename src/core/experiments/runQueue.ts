@@ -11,6 +11,7 @@ import { treeWithFiles } from './commitExperiment';
 import { readRepoFile } from '../repo/readRepoFile';
 import { experimentName, QueuedRun, QueuedRunOptions, workspaceTree } from './run';
 import { hasSweep, ParamsFileOverrides, parseSetParams, sweepRuns } from './setParams';
+import { processAlive, processArguments, runsIn } from './processCheck';
 
 /**
  * Cairn's experiment queue, on disk under `.dvc/tmp/cairn/queue/`, no broker. An entry is a JSON
@@ -187,10 +188,13 @@ export async function queueStates(repo: Repo): Promise<QueueEntryState[]> {
     states.push({ ...state, worker: { pid: claim.workerPid, started: claimedAt.toISOString() } });
   }
   for (const state of states) {
-    if (state.status === 'running' && !aliveWorker(state)) {
-      state.status = 'failed';
-      state.error = `its worker (pid ${state.worker?.execPid ?? state.worker?.pid ?? '?'}) is gone: killed, or the machine stopped`;
-    }
+    if (state.status !== 'running' || runsInQueue(repo, state)) continue;
+    state.status = 'failed';
+    const pid = state.worker?.execPid ?? state.worker?.pid;
+    const alive = [state.worker?.pid, state.worker?.execPid].find((p): p is number => p !== undefined && processAlive(p));
+    state.error = alive === undefined
+      ? `its worker (pid ${pid ?? '?'}) is gone: killed, or the machine stopped`
+      : `its record names pid ${alive}, which is not a Cairn queue worker of this repository (a record Cairn did not write, or the pid was reused)`;
   }
   return states.sort((a, b) => (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0));
 }
@@ -245,15 +249,15 @@ export async function failAbandoned(repo: Repo): Promise<void> {
   const states = await queueStates(repo);
   const claimed = await claims(repo);
   for (const state of states) {
-    const abandonedClaim = claimed.some((c) => c.id === state.entry.id && !processAlive(c.workerPid));
+    const abandonedClaim = claimed.some((c) => c.id === state.entry.id && !isQueueProcess(repo, c.workerPid, 'worker'));
     if (state.status === 'failed' && (fs.existsSync(entryPath(repo, 'running', state.entry.id)) || abandonedClaim)) await finishEntry(repo, state.entry, { error: state.error! });
   }
   // A claim whose worker is gone was just failed, or was left behind once its entry went on.
-  for (const claim of claimed) if (!processAlive(claim.workerPid)) await fs.promises.rm(claim.file, { force: true });
+  for (const claim of claimed) if (!isQueueProcess(repo, claim.workerPid, 'worker')) await fs.promises.rm(claim.file, { force: true });
   const logs = queueDir(repo, 'logs');
   for (const file of await fs.promises.readdir(logs)) {
     const worker = RUN_AHEAD_LOG.exec(file);
-    if (worker && !processAlive(Number(worker[1]))) await fs.promises.rm(path.join(logs, file), { force: true });
+    if (worker && !isQueueProcess(repo, Number(worker[1]), 'worker')) await fs.promises.rm(path.join(logs, file), { force: true });
   }
 }
 
@@ -336,21 +340,21 @@ function readState(file: string, status: QueueStatus): QueueEntryState | undefin
   }
 }
 
-function aliveWorker(state: QueueEntryState): boolean {
-  const pids = [state.worker?.pid, state.worker?.execPid].filter((p): p is number => typeof p === 'number' && p > 0);
-  return pids.some(processAlive);
+/** Whether a running entry's worker or run is alive and is what its record says: this repository's `queue worker` or `queue exec`. */
+function runsInQueue(repo: Repo, state: QueueEntryState): boolean {
+  const { pid, execPid } = state.worker ?? {};
+  return (pid !== undefined && isQueueProcess(repo, pid, 'worker')) || (execPid !== undefined && isQueueProcess(repo, execPid, 'exec'));
 }
 
-/** Whether `pid` runs: it exists and, where /proc tells, is no zombie (a killed worker's child may wait a while to be reaped). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z/s.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+/**
+ * Whether `pid` is alive and a Cairn queue process of this repository: its arguments hold `queue
+ * worker` (or `queue exec`) and, where the system tells (see processCheck), it runs in the
+ * repository. A pid that a planted record names, alive but some other process, is not one: the
+ * entry is abandoned, and nothing is ever signalled on its word.
+ */
+export function isQueueProcess(repo: Repo, pid: number, role: 'worker' | 'exec'): boolean {
+  if (!processAlive(pid)) return false;
+  const args = processArguments(pid);
+  if (!args?.some((arg, i) => arg === 'queue' && args[i + 1] === role)) return false;
+  return runsIn(pid, repo.root) !== false;
 }

@@ -11,7 +11,7 @@ import { ExpShowCache } from './showCache';
 import { experimentRefsByBaseline } from './refs';
 import { readEnvironmentNotes } from './environmentNotes';
 import { readAnnotations } from './annotations';
-import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, workspaceRun } from './queue';
+import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, tempTreeRuns, workspaceRun } from './queue';
 import { CAIRN_QUEUE, queueLogPath, queueStates } from './runQueue';
 
 /** Which baselines to show, as dvc's `exp show` chooses them. */
@@ -75,7 +75,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
   // A stash's entries are in its reflog, read only when the ref is there (dvc's queue was used).
   const stashed = new Set((await reader.refs()).map((r) => r.ref));
   const entriesOf = (ref: string, hidden: boolean | undefined) => (hidden || !stashed.has(ref) ? [] : stashEntries(gitRoot, ref));
-  const [names, refs, queued, failed, successes, running, cairnQueue] = await Promise.all([
+  const [names, refs, queued, failed, successes, running, cairnQueue, tempRuns] = await Promise.all([
     options.shaOnly ? new Map<string, string>() : describe(reader, baselines),
     experimentRefsByBaseline(reader),
     entriesOf(CELERY_STASH, options.hideQueued),
@@ -83,6 +83,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     queueSuccesses(repo),
     workspaceRun(repo),
     queueStates(repo),
+    tempTreeRuns(repo),
   ]);
 
   const workspace = workspaceState ? [workspaceState.then((state) => stateOf('workspace', null, state))] : [];
@@ -139,6 +140,14 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
       const commits = head && head !== baseline ? await experimentCommits(revisions, head, baseline) : [];
       const revs = [stateOf('workspace', running.name, await revisions.state(undefined)), ...(await Promise.all(commits.map(async (rev) => stateOf(rev, null, await revisions.state(rev)))))];
       active.push({ revs, executor: running.executor, name: running.name });
+    }
+    // dvc's `--temp` and queued runs going on, by the stash commit each started from, named as queued.
+    for (const run of tempRuns.filter((r) => r.baselineRev === baseline)) {
+      const state = stateOf(run.stashRev, run.name, await revisions.state(run.stashRev));
+      // dvc shows the temporary tree's workspace (no time; its metrics as they stand): its params are the stash commit's,
+      // whose metrics are the baseline's, not the run's.
+      if (state.data) state.data = { ...state.data, rev: 'workspace', timestamp: null, metrics: {} };
+      active.push({ revs: [state], executor: run.executor, name: run.name });
     }
     const experiments = [
       ...active,

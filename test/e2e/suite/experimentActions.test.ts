@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -229,6 +229,34 @@ if (scenario === 'expactions') {
       await ui('waitFor', { selector: '.statusbar-item:has-text("running")', state: 'detached' });
       await screenshot('stopped-run-log');
       cairn('queue', 'stop');
+    });
+
+    it("stops an experiment dvc runs in the workspace (started in a terminal, not by Cairn) as Ctrl-C would", async () => {
+      const dvc = (runInfo()?.data as { dvc: string }).dvc;
+      // A stage that prints, then waits: train.py made slow in the workspace, where `dvc exp run` runs it.
+      const train = fs.readFileSync(path.join(root, 'train.py'), 'utf8');
+      fs.writeFileSync(path.join(root, 'train.py'), `import time\nprint('training slowly', flush=True)\ntime.sleep(120)\n${train}`);
+      // Its own process group, dvc leading it, as a terminal starts a command.
+      const run = spawn(dvc, ['exp', 'run', '-S', 'train.lr=0.66', '-n', 'exp-dvc-slow'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+      let output = '';
+      run.stdout!.on('data', (d) => (output += d));
+      run.stderr!.on('data', (d) => (output += d));
+      const ended = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)));
+      try {
+        await waitFor('the stage running', () => (output.includes('training slowly') ? true : undefined), 60_000);
+        const running = await waitFor('exp-dvc-slow running in the table', () => panel.payload?.rows.find((r) => r.label === 'exp-dvc-slow' && r.state === 'running'), 60_000);
+        await clearNotifications();
+        await vscode.commands.executeCommand(COMMANDS.expStop.id, rowArg(running.id));
+        assert.equal(await ended, 255, output);
+        assert.match(output, /ERROR: failed to reproduce 'train': failed to run: python3 train\.py, exited with -2/);
+        await ui('waitFor', { selector: '.notifications-toasts .notification-list-item:has-text("Stopped \'exp-dvc-slow\'")' });
+        await waitFor('exp-dvc-slow no longer running in the table', () => (panel.payload?.rows.some((r) => r.label === 'exp-dvc-slow') ? undefined : true), 30_000);
+        await screenshot('stopped-dvc-workspace-run');
+      } finally {
+        if (run.exitCode === null) process.kill(-run.pid!, 'SIGKILL');
+        fs.writeFileSync(path.join(root, 'train.py'), train);
+        git(root, 'checkout', '--', 'params.yaml');
+      }
     });
   });
 }

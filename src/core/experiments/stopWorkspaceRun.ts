@@ -1,0 +1,64 @@
+import * as path from 'node:path';
+import type { Repo } from '../repo/repo';
+import { throwIfAborted } from '../errors';
+import { workspaceRun } from './queue';
+import { processAlive, processAndGroupDescendants, processArguments, runsIn } from './processCheck';
+
+/** What Stop did to the experiment `dvc exp run` runs in the workspace. */
+export interface WorkspaceRunStop {
+  /** Interrupted, and ended. */
+  stopped: boolean;
+  /** The run's process and experiment name, when a run is recorded. */
+  pid?: number;
+  name?: string | null;
+  /** Why it was not stopped, one line. */
+  reason?: string;
+}
+
+/**
+ * Stop the experiment dvc runs in the workspace as Ctrl-C in its terminal would: SIGINT to its
+ * process and those of its process group descending from it (dvc ignores SIGINT while a stage's
+ * command runs, so the command must get it too; the stage fails and dvc ends as after Ctrl-C).
+ * The pid comes from dvc's record (`.dvc/tmp/exps/run/workspace/workspace.json`), which may have
+ * come with an archive: nothing is signalled unless that process is alive, is `dvc exp run` (not
+ * `--temp` or `--queue`, which leave no workspace record) and runs in this repository. Where the
+ * system does not tell which folder a process runs in (no /proc: macOS), nothing is signalled.
+ * Resolves once the run has ended, or `waitMs` after the interrupt.
+ */
+export async function stopWorkspaceRun(repo: Repo, options: { signal?: AbortSignal; waitMs?: number } = {}): Promise<WorkspaceRunStop> {
+  const run = await workspaceRun(repo);
+  const pid = run?.executor.local?.pid;
+  if (!run || !pid) return { stopped: false, reason: 'no experiment runs in the workspace now' };
+  const named = { pid, name: run.name };
+  const inRepository = runsIn(pid, repo.root);
+  if (inRepository === undefined) return { ...named, stopped: false, reason: `cannot check that pid ${pid} is dvc's run in this repository on this system (no /proc)` };
+  if (!inRepository || !isDvcWorkspaceRun(processArguments(pid) ?? [])) {
+    return { ...named, stopped: false, reason: `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` in this repository` };
+  }
+  for (const member of processAndGroupDescendants(pid)) {
+    try {
+      process.kill(member, 'SIGINT');
+    } catch {
+      // ended meanwhile
+    }
+  }
+  const deadline = Date.now() + (options.waitMs ?? 30_000);
+  while (processAlive(pid)) {
+    throwIfAborted(options.signal);
+    if (Date.now() > deadline) return { ...named, stopped: false, reason: `pid ${pid} was interrupted but still runs` };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { ...named, stopped: true };
+}
+
+/**
+ * Whether a command line is `dvc exp run` in the workspace: the `dvc` program (a script run by
+ * Python, a binary, or `python -m dvc`) before `exp run`, and no `--temp`, `--queue` or `--run-all`.
+ */
+export function isDvcWorkspaceRun(args: readonly string[]): boolean {
+  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'run');
+  if (at < 0) return false;
+  const before = args.slice(0, at);
+  const dvc = before.some((arg, i) => /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc'));
+  return dvc && !args.slice(at + 2).some((arg) => ['--temp', '--queue', '--run-all'].includes(arg));
+}
