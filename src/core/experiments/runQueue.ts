@@ -165,28 +165,29 @@ function newEntryId(): string {
 
 /** Every entry of the queue, oldest first. A running one whose processes are all gone (a worker killed) counts as failed. */
 export async function queueStates(repo: Repo): Promise<QueueEntryState[]> {
-  const states: QueueEntryState[] = [];
   // Never queued here: nothing to read, and nothing made (exp show reads the queue too).
-  if (!fs.lstatSync(path.join(repo.dvcDir, 'tmp', 'cairn', 'queue'), { throwIfNoEntry: false })?.isDirectory()) return states;
-  for (const status of STATUSES) {
-    const dir = queueDir(repo, status);
-    for (const file of (await fs.promises.readdir(dir)).filter((f) => f.endsWith('.json') && ID.test(f.slice(0, -5)))) {
-      const state = readState(path.join(dir, file), status);
-      if (state) states.push(state);
+  if (!fs.lstatSync(path.join(repo.dvcDir, 'tmp', 'cairn', 'queue'), { throwIfNoEntry: false })?.isDirectory()) return [];
+  // Folders read in the order an entry moves through them, and each move makes the entry's next
+  // file before it removes the last: an entry moving while they are read is met at least once,
+  // and where met twice its later state counts (read the other way, it could be met nowhere).
+  const byId = new Map<string, QueueEntryState>();
+  const readFolder = async (status: QueueStatus) => {
+    for (const file of (await fs.promises.readdir(queueDir(repo, status))).filter((f) => f.endsWith('.json') && ID.test(f.slice(0, -5)))) {
+      const state = readState(path.join(queueDir(repo, status), file), status);
+      if (state) byId.set(state.entry.id, state);
     }
-  }
+  };
+  await readFolder('queued');
   // Claimed, its worker's record not written yet: running, by the worker the file name gives.
-  // Met again in another folder (the worker went on meanwhile), it counts there.
-  const seen = new Set(states.map((s) => s.entry.id));
   for (const claim of await claims(repo)) {
-    if (seen.has(claim.id)) continue;
     const state = readState(claim.file, 'running');
     if (!state) continue;
-    seen.add(claim.id);
     // The rename that claimed it set its ctime.
     const claimedAt = fs.statSync(claim.file, { throwIfNoEntry: false })?.ctime ?? new Date();
-    states.push({ ...state, worker: { pid: claim.workerPid, started: claimedAt.toISOString() } });
+    byId.set(claim.id, { ...state, worker: { pid: claim.workerPid, started: claimedAt.toISOString() } });
   }
+  for (const status of STATUSES.filter((s) => s !== 'queued')) await readFolder(status);
+  const states = [...byId.values()];
   for (const state of states) {
     if (state.status !== 'running' || runsInQueue(repo, state)) continue;
     state.status = 'failed';
