@@ -42,12 +42,16 @@ function testFiles(dir: string): string[] {
 let passed = 0;
 let failed = 0;
 
-/** Runs `files` in one mocha run (in worker processes when `parallel`); resolves with mocha's failure count. */
-function runMocha(files: string[], parallel: boolean): Promise<number> {
+/** Runs `files` in one mocha run (in worker processes when `parallel`), then says how long it took; resolves with mocha's failure count. */
+function runMocha(what: string, files: string[], parallel: boolean): Promise<number> {
   const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', grep: process.env.TEST_GREP, parallel, jobs });
   for (const f of files) mocha.addFile(f);
+  const started = Date.now();
   return new Promise((resolve) => {
-    const runner = mocha.run(resolve);
+    const runner = mocha.run((failures) => {
+      process.stdout.write(`${what}: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)} s${parallel ? ` (${jobs} worker processes)` : ''}\n`);
+      resolve(failures);
+    });
     // In parallel mode these are the workers' events, replayed here as each file ends; a file
     // that cannot load, or a worker that dies, is a 'fail' too.
     runner.on('pass', () => passed++);
@@ -69,9 +73,10 @@ async function main(): Promise<number> {
   process.env[TEMP_ROOT_ENV] = tempRoot;
   let failures = 0;
   try {
-    const parallelFiles = PARALLEL_ORDER.filter((s) => suites.includes(s)).flatMap((s) => testFiles(path.join(__dirname, s)));
-    if (parallelFiles.length) failures += await runMocha(parallelFiles, true);
-    if (suites.includes('e2e')) failures += await runMocha(testFiles(path.join(__dirname, 'e2e')), false);
+    const parallelSuites = PARALLEL_ORDER.filter((s) => suites.includes(s));
+    const parallelFiles = parallelSuites.flatMap((s) => testFiles(path.join(__dirname, s)));
+    if (parallelFiles.length) failures += await runMocha(parallelSuites.join(', '), parallelFiles, true);
+    if (suites.includes('e2e')) failures += await runMocha('e2e', testFiles(path.join(__dirname, 'e2e')), false);
   } finally {
     cleanupTempDirs();
     removeTempTree(tempRoot);
