@@ -10,19 +10,29 @@ export const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 const tempRoots: string[] = [];
 
+/**
+ * The folder test/run.ts makes for the run's temp folders: its mocha workers (other processes)
+ * make theirs there too, and it removes the whole folder at the end.
+ */
+export const TEMP_ROOT_ENV = 'CAIRN_TEST_TEMP_ROOT';
+
 /** A fresh temp folder, removed after the test run. */
 export function tempDir(prefix = 'cairn-test-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(process.env[TEMP_ROOT_ENV] ?? os.tmpdir(), prefix));
   tempRoots.push(dir);
   return dir;
 }
 
+/** Removes the temp folders this process made so far. */
 export function cleanupTempDirs(): void {
-  for (const d of tempRoots.splice(0)) {
-    // Cache objects are read-only; make them writable so the folder can go.
-    spawnSync('chmod', ['-R', 'u+w', d]);
-    fs.rmSync(d, { recursive: true, force: true });
-  }
+  for (const d of tempRoots.splice(0)) removeTempTree(d);
+}
+
+/** Removes a folder of test files, read-only cache objects included. */
+export function removeTempTree(dir: string): void {
+  // Cache objects are read-only; make them writable so the folder can go.
+  spawnSync('chmod', ['-R', 'u+w', dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export function git(cwd: string, ...args: string[]): string {

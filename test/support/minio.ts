@@ -93,27 +93,44 @@ export async function startMinio(options: { region?: string; tls?: boolean; /** 
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
       '-keyout', path.join(certsDir, 'private.key'), '-out', path.join(certsDir, 'public.crt')], { stdio: 'ignore' });
   }
-  const port = await freePort();
-  const consolePort = await freePort();
   const accessKey = 'cairntest';
   const secretKey = 'cairn-test-secret-' + Math.random().toString(36).slice(2);
-  const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--certs-dir', certsDir, dataDir], {
-    env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off', MINIO_SITE_REGION: region },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // A free port is free only until someone binds it (a test in another mocha worker, say): a
+  // server that finds its port taken is started again on new ones.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const consolePort = await freePort();
+    const child: ChildProcess = spawn(bin, ['server', '--quiet', '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${consolePort}`, '--certs-dir', certsDir, dataDir], {
+      env: { ...process.env, MINIO_ROOT_USER: accessKey, MINIO_ROOT_PASSWORD: secretKey, MINIO_BROWSER: 'off', MINIO_UPDATE: 'off', MINIO_SITE_REGION: region },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const exited = await untilLive(child, endpoint);
+    if (exited === undefined) return s3Server(child, { endpoint, region, accessKey, secretKey, dataDir, certsDir });
+    if (!/already in use/i.test(exited) || attempt === 3) throw new Error(`minio exited ${child.exitCode}: ${exited}`);
+  }
+}
+
+/** Waits until the server answers (undefined), or ends (its stderr); throws after 30 s. */
+async function untilLive(child: ChildProcess, endpoint: string): Promise<string | undefined> {
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  let ended = false; // exited, and its stderr read to the end
+  child.once('close', () => (ended = true));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`minio exited ${child.exitCode}: ${stderr}`);
-    if (await live(endpoint)) break;
+    if (ended) return stderr;
+    if (await live(endpoint)) return undefined;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`minio did not start within 30 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+function s3Server(child: ChildProcess, s: { endpoint: string; region: string; accessKey: string; secretKey: string; dataDir: string; certsDir: string }): S3Server {
+  const { endpoint, region, accessKey, secretKey, dataDir, certsDir } = s;
   return {
     endpoint,
     pid: child.pid!,
