@@ -312,13 +312,13 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       requireTrust();
       const chosen = await chosenRows(ctx, arg, ACTIONS.expStop);
       if (!chosen) return;
-      // Running outside Cairn's queue: dvc's run in the workspace (there is one at most), interrupted as Ctrl-C would once the core has checked its process.
+      // Running outside Cairn's queue: the run in the workspace (dvc's or Cairn's CLI's; one at most), interrupted as Ctrl-C would once the core has checked its process.
       // The workspace run's row is the one whose tip is the workspace (experimentsSnapshot: id `<baseline>:<name>:<tip rev>`).
       const inWorkspace = chosen.rows.filter((r) => !r.queueId && r.state === 'running' && r.id.endsWith(':workspace'));
       if (inWorkspace.length) {
         const label = inWorkspace.map((r) => `'${r.label}'`).join(', ');
         const stop = await withProgress(`Stopping ${label}`, (signal) => ctx.core.call('expStopWorkspace', chosen.root, {}, { signal }));
-        if (stop.stopped) void vscode.window.showInformationMessage(`Stopped ${label}: dvc's run in the workspace was interrupted, as Ctrl-C would.`);
+        if (stop.stopped) void vscode.window.showInformationMessage(`Stopped ${label}: the run in the workspace was interrupted, as Ctrl-C would.`);
         else void vscode.window.showWarningMessage(`Cairn did not stop ${label}: ${stop.reason}. Stop it with Ctrl-C in the terminal it was started from.`);
         await refreshTable(chosen.root);
       }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ensureDvc } from '../support/peers';
+import { CLI } from '../support/fixtures';
 import { dvcOk, folderSnapshot, git, tempGitRepo, writeFiles } from '../support/fixtures';
 import { Repo } from '../../src/core/repo/repo';
 import { workspaceRun } from '../../src/core/experiments/queue';
@@ -33,9 +34,10 @@ describe('interop: Stop of an experiment dvc runs in the workspace', function ()
    * `dvc exp run` started as a terminal starts a command (its own process group, dvc leading it),
    * once its stage's command runs; `interrupt` stops it; then what dvc left.
    */
-  async function interruptedRun(interrupt: (root: string, pid: number) => Promise<void>) {
+  async function interruptedRun(interrupt: (root: string, pid: number) => Promise<void>, program: 'dvc' | 'cairn' = 'dvc') {
     const root = slowBaseline();
-    const run = spawn(ensureDvc(), ['exp', 'run', '-S', 'lr=0.5', '-n', 'slowpoke'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    const command = program === 'dvc' ? [ensureDvc()] : [process.execPath, CLI];
+    const run = spawn(command[0], [...command.slice(1), 'exp', 'run', '-S', 'lr=0.5', '-n', 'slowpoke'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
     let output = '';
     run.stdout!.on('data', (d) => (output += d));
     run.stderr!.on('data', (d) => (output += d));
@@ -78,6 +80,24 @@ describe('interop: Stop of an experiment dvc runs in the workspace', function ()
     assert.match(stopped.state.output[0], /^ERROR: failed to reproduce 'train': failed to run: sleep 60 && cp m\.src m\.json, exited with -2$/);
     assert.deepEqual(stopped.state, ctrlC.state);
     // Nothing runs any more, and Cairn no longer lists it running.
+    assert.equal(await Repo.using(stopped.root, {}, (repo) => workspaceRun(repo)), undefined);
+  });
+
+  it("interrupts Cairn's own workspace run (`cairn exp run` in a terminal) the same way: it ends as after Ctrl-C", async () => {
+    const ctrlC = await interruptedRun(async (_, pid) => {
+      process.kill(-pid, 'SIGINT');
+    }, 'cairn');
+    let result: Awaited<ReturnType<typeof stopWorkspaceRun>> | undefined;
+    const stopped = await interruptedRun(async (root) => {
+      result = await Repo.using(root, {}, async (repo) => {
+        assert.equal((await workspaceRun(repo))?.name, 'slowpoke', 'the run going on, as its record says');
+        return stopWorkspaceRun(repo);
+      });
+    }, 'cairn');
+    assert.equal(result?.stopped, true, JSON.stringify(result));
+    assert.deepEqual(stopped.state, ctrlC.state);
+    assert.notEqual(stopped.state.exit.code, 0, 'the run failed');
+    assert.equal(stopped.state.refs.includes('slowpoke'), false, 'no experiment recorded');
     assert.equal(await Repo.using(stopped.root, {}, (repo) => workspaceRun(repo)), undefined);
   });
 });

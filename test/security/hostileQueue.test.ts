@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { cairn, cairnOk, dvcOk, folderSnapshot, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
+import { CLI, cairn, cairnOk, dvcOk, folderSnapshot, git, tempDir, tempGitRepo, writeFiles } from '../support/fixtures';
 import { ensureDvc } from '../support/peers';
 import { Repo } from '../../src/core/repo/repo';
 import { stopWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
@@ -140,7 +140,7 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     assert.equal(await bystanderEnded, 'SIGTERM', 'it lived until the test ended it');
   });
 
-  it('a planted record of a dvc workspace run naming pid 1, a live unrelated process, a non-dvc `exp run` or dvc running in another repository: Stop signals none of them', async () => {
+  it('a planted record of a dvc workspace run naming pid 1, a live unrelated process, a non-dvc `exp run`, or dvc or Cairn running one in another repository: Stop signals none of them', async () => {
     const root = trainedBaseline();
     const head = git(root, 'rev-parse', 'HEAD').trim();
     const plant = (pid: number) => {
@@ -156,26 +156,36 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     git(other, 'add', '-A');
     git(other, 'commit', '-qm', 'slow');
     const elsewhere = spawn(ensureDvc(), ['exp', 'run', '-S', 'lr=0.5'], { cwd: other, detached: true, stdio: 'ignore', env: { ...process.env, DVC_NO_ANALYTICS: '1' } });
+    // And Cairn's CLI running one in a third.
+    const third = tempGitRepo();
+    dvcOk(third, 'init', '-q');
+    writeFiles(third, { 'params.yaml': 'lr: 0.1\n', 'dvc.yaml': 'stages:\n  train:\n    cmd: sleep 60\n    params: [lr]\n' });
+    git(third, 'add', '-A');
+    git(third, 'commit', '-qm', 'slow');
+    const cairnElsewhere = spawn(process.execPath, [CLI, 'exp', 'run', '-S', 'lr=0.5'], { cwd: third, detached: true, stdio: 'ignore' });
     const bystanders = [
       spawn('sleep', ['120'], { cwd: root, stdio: 'ignore' }),
       // `exp run` in its arguments and running in the repository, but not dvc.
       spawn('python3', ['-c', 'import time; time.sleep(120)', 'exp', 'run'], { cwd: root, stdio: 'ignore' }),
       elsewhere,
+      cairnElsewhere,
     ];
     const signalled = bystanders.map((p) => new Promise<string | null>((resolve) => p.on('exit', (_, signal) => resolve(signal))));
     try {
-      for (let i = 0; i < 300 && !processAndGroupDescendants(elsewhere.pid!).some((p) => processArguments(p)?.[0] === 'sleep'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (const run of [elsewhere, cairnElsewhere]) {
+        for (let i = 0; i < 300 && !processAndGroupDescendants(run.pid!).some((p) => processArguments(p)?.[0] === 'sleep'); i++) await new Promise((r) => setTimeout(r, 100));
+      }
       for (const pid of [1, ...bystanders.map((p) => p.pid!)]) {
         plant(pid);
         const result = await Repo.using(root, {}, (repo) => stopWorkspaceRun(repo, { waitMs: 1000 }));
         assert.equal(result.stopped, false, `pid ${pid}`);
-        assert.equal(result.reason, `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` in this repository`);
+        assert.equal(result.reason, `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` or \`cairn exp run\` in this repository`);
       }
       await new Promise((r) => setTimeout(r, 500));
       for (const p of bystanders) assert.equal(p.exitCode ?? p.signalCode, null, `${processArguments(p.pid!)?.join(' ')} was never signalled`);
     } finally {
-      for (const p of bystanders) process.kill(p === elsewhere ? -p.pid! : p.pid!, 'SIGKILL'); // dvc with its stage's command
+      for (const p of bystanders) process.kill(p === elsewhere || p === cairnElsewhere ? -p.pid! : p.pid!, 'SIGKILL'); // dvc or Cairn with its stage's command
     }
-    assert.deepEqual(await Promise.all(signalled), ['SIGKILL', 'SIGKILL', 'SIGKILL'], 'each lived until the test ended it');
+    assert.deepEqual(await Promise.all(signalled), bystanders.map(() => 'SIGKILL'), 'each lived until the test ended it');
   });
 });

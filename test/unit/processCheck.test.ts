@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { processAlive, processArguments, processArgumentsByPs, runsIn } from '../../src/core/experiments/processCheck';
-import { isDvcWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
+import { isCairnWorkspaceRun, isDvcWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
 import { tempDir } from '../support/fixtures';
 
 describe('which process a pid names (core/experiments/processCheck)', () => {
@@ -52,5 +52,22 @@ describe('which command line is dvc running an experiment in the workspace (core
       ['sleep', '60'],
       [],
     ]) assert.equal(isDvcWorkspaceRun(args), false, args.join(' '));
+  });
+
+  it("is Cairn's `exp run` (the linked bin, or dist/cli.js run by node or VS Code's Electron), never --temp, --queue or --run-all, nor another script", () => {
+    for (const args of [
+      ['node', '/usr/local/bin/cairn', 'exp', 'run', '-S', 'lr=0.5'],
+      ['/usr/bin/node', '/home/u/cairn/dist/cli.js', 'exp', 'run'],
+      ['/usr/share/code/code', '/home/u/.vscode/extensions/cairn.cairn-0.1.0/dist/cli.js', 'exp', 'run', '-n', 'x'],
+    ]) assert.equal(isCairnWorkspaceRun(args), true, args.join(' '));
+    for (const args of [
+      ['node', '/usr/local/bin/cairn', 'exp', 'run', '--temp'],
+      ['node', '/x/dist/cli.js', 'exp', 'run', '--queue'],
+      ['node', '/x/dist/cli.js', 'queue', 'exec'],
+      ['node', '/x/other-cli.js', 'exp', 'run'],
+      ['node', '/x/src/cli.js', 'exp', 'run'],
+      ['/venv/bin/python3', '/venv/bin/dvc', 'exp', 'run'],
+      [],
+    ]) assert.equal(isCairnWorkspaceRun(args), false, args.join(' '));
   });
 });

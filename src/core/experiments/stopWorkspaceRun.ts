@@ -16,11 +16,11 @@ export interface WorkspaceRunStop {
 }
 
 /**
- * Stop the experiment dvc runs in the workspace as Ctrl-C in its terminal would: SIGINT to its
+ * Stop the experiment dvc (or Cairn's CLI) runs in the workspace as Ctrl-C in its terminal would: SIGINT to its
  * process and those of its process group descending from it (dvc ignores SIGINT while a stage's
  * command runs, so the command must get it too; the stage fails and dvc ends as after Ctrl-C).
  * The pid comes from dvc's record (`.dvc/tmp/exps/run/workspace/workspace.json`), which may have
- * come with an archive: nothing is signalled unless that process is alive, is `dvc exp run` (not
+ * come with an archive: nothing is signalled unless that process is alive, is `dvc exp run` or `cairn exp run` (not
  * `--temp` or `--queue`, which leave no workspace record) and runs in this repository. Where the
  * system does not tell which folder a process runs in (no /proc: macOS), nothing is signalled.
  * Resolves once the run has ended, or `waitMs` after the interrupt.
@@ -32,8 +32,9 @@ export async function stopWorkspaceRun(repo: Repo, options: { signal?: AbortSign
   const named = { pid, name: run.name };
   const inRepository = runsIn(pid, repo.root);
   if (inRepository === undefined) return { ...named, stopped: false, reason: `cannot check that pid ${pid} is dvc's run in this repository on this system (no /proc)` };
-  if (!inRepository || !isDvcWorkspaceRun(processArguments(pid) ?? [])) {
-    return { ...named, stopped: false, reason: `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` in this repository` };
+  const args = processArguments(pid) ?? [];
+  if (!inRepository || !(isDvcWorkspaceRun(args) || isCairnWorkspaceRun(args))) {
+    return { ...named, stopped: false, reason: `pid ${pid}, which the workspace run's record names, is not \`dvc exp run\` or \`cairn exp run\` in this repository` };
   }
   for (const member of processAndGroupDescendants(pid)) {
     try {
@@ -56,9 +57,21 @@ export async function stopWorkspaceRun(repo: Repo, options: { signal?: AbortSign
  * Python, a binary, or `python -m dvc`) before `exp run`, and no `--temp`, `--queue` or `--run-all`.
  */
 export function isDvcWorkspaceRun(args: readonly string[]): boolean {
+  return isWorkspaceExpRun(args, (arg, i, before) => /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc'));
+}
+
+/**
+ * Whether a command line is Cairn's CLI running `exp run` in the workspace (it writes dvc's record
+ * too): `cairn` (the linked bin) or the bundle `dist/cli.js` run by node (or by VS Code's Electron
+ * as node), before `exp run`, and no `--temp`, `--queue` or `--run-all`.
+ */
+export function isCairnWorkspaceRun(args: readonly string[]): boolean {
+  return isWorkspaceExpRun(args, (arg) => /^cairn(\.cmd)?$/.test(path.basename(arg)) || /(^|[\\/])dist[\\/]cli\.js$/.test(arg));
+}
+
+function isWorkspaceExpRun(args: readonly string[], isProgram: (arg: string, i: number, before: readonly string[]) => boolean): boolean {
   const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'run');
   if (at < 0) return false;
   const before = args.slice(0, at);
-  const dvc = before.some((arg, i) => /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc'));
-  return dvc && !args.slice(at + 2).some((arg) => ['--temp', '--queue', '--run-all'].includes(arg));
+  return before.some((arg, i) => isProgram(arg, i, before)) && !args.slice(at + 2).some((arg) => ['--temp', '--queue', '--run-all'].includes(arg));
 }
