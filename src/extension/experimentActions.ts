@@ -324,7 +324,7 @@ export function experimentHandlers(ctx: CommandContext): Record<ExperimentComman
       }
       const elsewhere = chosen.rows.filter((r) => !r.queueId && !inWorkspace.includes(r));
       if (elsewhere.length) {
-        void vscode.window.showInformationMessage(`${elsewhere.map((r) => `'${r.label}'`).join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} dvc's, not in Cairn's queue: stop ${elsewhere.length === 1 ? 'it' : 'them'} with \`dvc queue kill\`, or Ctrl-C in the terminal ${elsewhere.length === 1 ? 'it was' : 'they were'} started from.`);
+        void vscode.window.showInformationMessage(`${elsewhere.map((r) => `'${r.label}'`).join(', ')} ${elsewhere.length === 1 ? 'runs' : 'run'} outside Cairn's queue (a \`--temp\` run, or dvc's queue): stop ${elsewhere.length === 1 ? 'it' : 'them'} with Ctrl-C in the terminal ${elsewhere.length === 1 ? 'it was' : 'they were'} started from, or \`dvc queue kill\` for dvc's queue.`);
       }
       const running = chosen.rows.filter((r) => r.queueId);
       if (!running.length) return;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { isDict } from '../metrics/flatten';
+import { processArguments, runsIn } from './processCheck';
 
 /** A run going on outside the workspace: the temporary tree of a `--temp` or queued run. */
 export interface TempRunTree {
@@ -49,15 +50,64 @@ export function tempRunTrees(repo: Repo): TempRunTree[] {
 /** Where Cairn records which experiment a temporary tree runs, by the tree's name (written by run.ts for `--temp` and queued runs). */
 const cairnRecordsDir = (repo: Repo) => path.join(repo.dvcDir, 'tmp', 'cairn', 'temp-runs');
 
-/** Record that the temporary tree `tree` runs the experiment `name`, until the returned function removes the record. */
-export async function recordTempRun(repo: Repo, tree: string, name: string): Promise<() => Promise<void>> {
+/**
+ * Record that the temporary tree `tree` runs the experiment `name`, until the returned function
+ * removes the record. A `--temp` run (not one of the queue, which lists its own) says from which
+ * baseline and starting commit too, so `exp show` lists it running.
+ */
+export async function recordTempRun(repo: Repo, tree: string, name: string, started?: { baseline: string; start: string }): Promise<() => Promise<void>> {
   const file = path.join(repo.tmpDir('cairn', 'temp-runs'), `${path.basename(tree)}.json`);
-  await writeFileAtomic(file, JSON.stringify({ name, pid: process.pid }));
+  await writeFileAtomic(file, JSON.stringify({ name, pid: process.pid, ...started }));
   return () => fs.promises.rm(file, { force: true });
+}
+
+/** A `--temp` run of Cairn's going on: its tree, experiment, baseline, starting commit and process. */
+export interface CairnTempRun {
+  tree: string;
+  name: string;
+  baseline: string;
+  start: string;
+  pid: number;
+}
+
+/**
+ * Cairn's `--temp` runs going on, from their records (recordTempRun) whose tree is there and whose
+ * process is `exp run --temp` in this repository. A record came from `.dvc/tmp`, which an archive
+ * may bring: it is only shown (a row), never signalled, and its commits are read through git as
+ * any revision is.
+ */
+export function cairnTempRuns(repo: Repo): CairnTempRun[] {
+  const runs: CairnTempRun[] = [];
+  for (const tree of tempRunTrees(repo)) {
+    const info = readRecord(path.join(cairnRecordsDir(repo), `${tree.name}.json`));
+    if (!info || tree.experiment !== info.name || !SHA.test(String(info.baseline)) || !SHA.test(String(info.start))) continue;
+    if (typeof info.pid !== 'number' || !isTempRunProcess(repo, info.pid)) continue;
+    runs.push({ tree: tree.root, name: String(info.name), baseline: String(info.baseline), start: String(info.start), pid: info.pid });
+  }
+  return runs;
 }
 
 const MAX_RECORD_BYTES = 64 * 1024;
 const SHA = /^[0-9a-f]{40}$/;
+
+/** Whether `pid` is `exp run --temp` (Cairn's CLI) running in this repository, as far as the system tells (no folder check without /proc). */
+function isTempRunProcess(repo: Repo, pid: number): boolean {
+  const args = processArguments(pid) ?? [];
+  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'run');
+  return at >= 0 && args.slice(at + 2).includes('--temp') && runsIn(pid, repo.root) !== false;
+}
+
+/** A run record under `.dvc/tmp`: a small regular file holding a JSON object, else undefined. */
+function readRecord(file: string): Record<string, unknown> | undefined {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return isDict(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The experiment each temporary tree runs, by the tree's folder name, as dvc names it in `exp show`
@@ -68,29 +118,19 @@ const SHA = /^[0-9a-f]{40}$/;
  */
 function runningExperimentNames(repo: Repo, [exps, realExps]: [string, string]): Map<string, string> {
   const names = new Map<string, string>();
-  const record = (file: string): Record<string, unknown> | undefined => {
-    try {
-      const st = fs.lstatSync(file);
-      if (!st.isFile() || st.size > MAX_RECORD_BYTES) return undefined;
-      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-      return isDict(parsed) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
-  };
   const named = (tree: string, name: unknown) => {
     if (typeof name === 'string' && name && name.length <= 255 && !/[\0-\x1f]/.test(name) && TEMP_TREE.test(tree)) names.set(tree, name);
   };
   const dvcRuns = path.join(exps, 'run');
   if (fs.lstatSync(dvcRuns, { throwIfNoEntry: false })?.isDirectory()) {
     for (const rev of fs.readdirSync(dvcRuns).filter((r) => SHA.test(r))) {
-      const info = record(path.join(dvcRuns, rev, `${rev}.run`));
+      const info = readRecord(path.join(dvcRuns, rev, `${rev}.run`));
       if (info && typeof info.root_dir === 'string' && [exps, realExps].includes(path.dirname(info.root_dir))) named(path.basename(info.root_dir), info.name);
     }
   }
   const cairn = cairnRecordsDir(repo);
   if (fs.lstatSync(cairn, { throwIfNoEntry: false })?.isDirectory() && fs.lstatSync(path.dirname(cairn))?.isDirectory()) {
-    for (const file of fs.readdirSync(cairn).filter((f) => f.endsWith('.json'))) named(file.slice(0, -5), record(path.join(cairn, file))?.name);
+    for (const file of fs.readdirSync(cairn).filter((f) => f.endsWith('.json'))) named(file.slice(0, -5), readRecord(path.join(cairn, file))?.name);
   }
   return names;
 }

@@ -209,6 +209,8 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
     try {
       const result = await tmpRepo.withLock(async () => {
         for (const group of plan.overrides) await applyParamOverrides(tmpRepo, group);
+        // A `--temp` run (a queued one is listed by the queue): its starting files as a commit on the baseline, so `exp show` lists it running.
+        if (!plan.startTree) unrecord = await recordTempRun(repo, tmp, plan.name, { baseline: plan.baseline, start: await startingCommit(gitRoot, tmp, startTree, plan) });
         // The tree has the files git has; the data comes from the cache, what is there of it (dvc: checkout --allow-missing).
         await checkout(tmpRepo, [], { cwd: tmpRoot, force: true, signal: plan.options.signal });
         return reproExperiment(tmpRepo, repo.root, plan);
@@ -222,6 +224,17 @@ async function runInTempTree(repo: Repo, gitRoot: string, plan: RunPlan): Promis
     await fs.promises.rm(tmp, { recursive: true, force: true });
     await unrecord?.();
   }
+}
+
+/**
+ * The files a temporary run starts from (its tree's tracked files, overrides applied) as a commit
+ * on the baseline, in the main repository's object store; no ref names it (the run's own commit
+ * is made at its end).
+ */
+async function startingCommit(gitRoot: string, tmp: string, startTree: string, plan: RunPlan): Promise<string> {
+  const tree = await experimentTree({ gitRoot, workTree: tmp, start: { tree: startTree }, paths: [] });
+  const git = gitWriter(gitRoot, { what: 'git commit-tree (--temp run)' });
+  return (await gitWrite(git, ['commit-tree', tree, '-p', plan.baseline, '-m', `cairn: --temp experiment ${plan.name}`])).trim();
 }
 
 /** The tree of the workspace's tracked files as they are now (staged or not), in the main repository's object store. */

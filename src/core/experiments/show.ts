@@ -13,6 +13,7 @@ import { readEnvironmentNotes } from './environmentNotes';
 import { readAnnotations } from './annotations';
 import { CELERY_FAILED_STASH, CELERY_STASH, processOf, queueSuccesses, stashEntries, tempTreeRuns, workspaceRun } from './queue';
 import { CAIRN_QUEUE, queueLogPath, queueStates } from './runQueue';
+import { cairnTempRuns } from './liveRuns';
 
 /** Which baselines to show, as dvc's `exp show` chooses them. */
 export interface BaselineSelection {
@@ -85,6 +86,7 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     queueStates(repo),
     tempTreeRuns(repo),
   ]);
+  const cairnTemp = cairnTempRuns(repo);
 
   const workspace = workspaceState ? [workspaceState.then((state) => stateOf('workspace', null, state))] : [];
   // Every baseline at once: their reads share the one cat-file process, whose pipe then never runs dry.
@@ -148,6 +150,12 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
       // whose metrics are the baseline's, not the run's.
       if (state.data) state.data = { ...state.data, rev: 'workspace', timestamp: null, metrics: {} };
       active.push({ revs: [state], executor: run.executor, name: run.name });
+    }
+    // Cairn's `--temp` runs going on, which dvc does not see: by the commit of their starting files, as dvc lists its own.
+    for (const run of cairnTemp.filter((r) => r.baseline === baseline)) {
+      const state = stateOf(run.start, run.name, await revisions.state(run.start));
+      if (state.data) state.data = { ...state.data, rev: 'workspace', timestamp: null, metrics: {} };
+      active.push({ revs: [state], executor: { state: 'running', name: 'tempdir', local: { root: run.tree, log: null, pid: run.pid, returncode: null, task_id: null } }, name: run.name });
     }
     const experiments = [
       ...active,
