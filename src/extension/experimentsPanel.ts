@@ -13,7 +13,7 @@ import { RefreshQueue } from './refreshQueue';
 import { RUN_BRANCHES_KEY } from './runBranches';
 import { TRUST_COMMAND } from './restrictedMode';
 
-const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS, keepWhenHidden: true };
+const EXPERIMENTS_PANEL: PanelKind<FromExperiments> = { viewType: 'cairn.experiments', title: 'Experiments', script: 'experimentsView.js', stylesheet: 'experiments.css', accepts: FROM_EXPERIMENTS };
 
 /**
  * What changes the table: experiment refs (and packed refs, HEAD), dvc's run records, queue and

@@ -11,11 +11,6 @@ export interface PanelKind<From extends { type: string }> {
   stylesheet: string;
   /** Every message from the page is checked against this before the panel sees it. */
   accepts: MessageSpec<From>;
-  /**
-   * Keep the page while the panel is hidden (VS Code's `retainContextWhenHidden`): for a page
-   * whose data is large, shown again at once instead of loaded and sent it all again.
-   */
-  keepWhenHidden?: boolean;
 }
 
 /**
@@ -23,8 +18,8 @@ export interface PanelKind<From extends { type: string }> {
  * shown or revealed; the page from `webviewHtml` (CSP with a nonce, local roots only); messages
  * from the page checked against the kind's spec — a malformed one is logged and dropped —; the
  * `ready` handshake: the page's data (the last `show` message and what followed it) is sent once
- * it says ready, and again each time it loads anew (a hidden panel keeps no context unless its
- * kind says so: it reloads when shown).
+ * it says ready, and again each time it loads anew (a hidden panel keeps no context: it reloads
+ * when shown).
  */
 export class PanelHost<To extends { type: string }, From extends { type: string }> implements vscode.Disposable {
   private static readonly open = new Map<string, PanelHost<{ type: string }, { type: string }>>();
@@ -52,8 +47,8 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
       this.disposed,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      // A hidden page is gone (unless kept); the next one says ready again.
-      panel.onDidChangeViewState((e) => !e.webviewPanel.visible && !kind.keepWhenHidden && (this.ready = false)),
+      // A hidden page is gone (no retained context); the next one says ready again.
+      panel.onDidChangeViewState((e) => !e.webviewPanel.visible && (this.ready = false)),
     );
   }
 
@@ -66,7 +61,6 @@ export class PanelHost<To extends { type: string }, From extends { type: string 
     }
     const panel = vscode.window.createWebviewPanel(kind.viewType, kind.title, vscode.ViewColumn.Active, {
       enableScripts: true,
-      retainContextWhenHidden: kind.keepWhenHidden === true,
       localResourceRoots: webviewRoots(context.extensionUri),
     });
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'cairn.svg');

@@ -100,10 +100,10 @@ if (data?.scenario === 'restricted') {
       const outcome = await waitFor('the submit refused', () => form.outcomes[0]);
       assert.deepEqual([outcome.ok, outcome.message], [false, 'Nothing runs in Restricted Mode: trust the folder first.']);
       assert.equal(fs.existsSync(path.join(root, '.dvc', 'tmp', 'cairn', 'queue')), false, 'something was queued');
-      // The table, shown again from behind the form (its page kept), says why it is empty.
+      // The table, shown again from behind the form, loads its page again and says why it is empty.
       const loads = table.host.readyAt.length;
       assert.equal(await vscode.commands.executeCommand(COMMANDS.showExperiments.id), table, 'the open table is shown, not a new one');
-      assert.equal(table.host.readyAt.length, loads, 'the page was loaded again');
+      await waitFor('the table page loaded again', () => (table.host.readyAt.length > loads ? true : undefined), 20_000);
       assert.match(await ui<string>('webviewText', { selector: '.notice' }), /Restricted Mode: experiments are git commits/);
       await vscode.commands.executeCommand(COMMANDS.modifyParamsAndRun.id);
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
