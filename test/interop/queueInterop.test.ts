@@ -10,6 +10,15 @@ import { countingBaseline, trainedBaseline, useRunsLog } from '../support/expFix
 import { SEED, streamFor } from '../support/faultSeed';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
+/** A counting baseline whose stage sleeps `seconds` first (so runs are seen going on), committed. */
+function slowCountingBaseline(seconds: number): string {
+  const root = countingBaseline();
+  const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', `cmd: sleep ${seconds} && python3 train.py`);
+  fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
+  git(root, 'commit', '-qam', 'slow');
+  return root;
+}
+
 /**
  * Cairn's experiment queue (issue 16, first part): `exp run --queue`, detached workers from
  * `queue start -j N`, `queue status` and `queue logs`; what they record, dvc lists.
@@ -92,10 +101,7 @@ describe('queue (interop with dvc)', function () {
   });
 
   it('a worker SIGKILLed mid-run at a seeded moment: that run is failed with its log, the others run after the next queue start', async () => {
-    const root = countingBaseline();
-    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 1 && python3 train.py');
-    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
-    git(root, 'commit', '-qam', 'slow');
+    const root = slowCountingBaseline(1);
     for (const [name, lr] of [['k1', '0.1'], ['k2', '0.2'], ['k3', '0.3']]) cairnOk(root, 'exp', 'run', '--queue', '-S', `train.lr=${lr}`, '-n', name);
     cairnOk(root, 'queue', 'start', '-j', '1');
     const entryFile = (id: string) => path.join(root, '.dvc', 'tmp', 'cairn', 'queue', 'running', `${id}.json`);
@@ -247,10 +253,7 @@ describe('queue (interop with dvc)', function () {
   });
 
   it("names Cairn's queued runs going on under -j 2, and a --temp run, as `queue status` names them, not by their temporary folders", async () => {
-    const root = countingBaseline();
-    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 8 && python3 train.py');
-    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
-    git(root, 'commit', '-qam', 'slow');
+    const root = slowCountingBaseline(8);
     cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3', '-n', 'j');
     cairnOk(root, 'queue', 'start', '-j', '2');
     const temp = spawn(process.execPath, [CLI, 'exp', 'run', '--temp', '-S', 'train.lr=0.4', '-n', 'tempy'], { cwd: root, stdio: 'ignore' });
@@ -277,10 +280,7 @@ describe('queue (interop with dvc)', function () {
   });
 
   it('queue kill ends a running experiment failed with its log; queue stop lets the running one end and leaves the rest queued; queue remove takes entries and logs out', async () => {
-    const root = countingBaseline();
-    const yaml = fs.readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace('cmd: python3 train.py', 'cmd: sleep 3 && python3 train.py');
-    fs.writeFileSync(path.join(root, 'dvc.yaml'), yaml);
-    git(root, 'commit', '-qam', 'slow');
+    const root = slowCountingBaseline(3);
     cairnOk(root, 'exp', 'run', '--queue', '-S', 'train.lr=0.2,0.3,0.4', '-n', 'k');
     const runningNow = async (name: string) => {
       for (let i = 0; i < 300; i++) {
