@@ -44,7 +44,19 @@ export function stopRunsOnDispose(): vscode.Disposable {
  * commands get SIGINT; `exp run` ends cancelled and leaves the workspace as it does on Ctrl-C). Not a
  * terminal: a terminal gives no progress nor an end to tell the user of.
  */
-export function runExperimentWithProgress(options: { root: string; args: string[]; cli: string[]; output: vscode.OutputChannel; core: CoreClient; log: vscode.LogOutputChannel }): Promise<RunEnd> {
+export function runExperimentWithProgress(options: {
+  root: string;
+  args: string[];
+  cli: string[];
+  output: vscode.OutputChannel;
+  core: CoreClient;
+  log: vscode.LogOutputChannel;
+  /**
+   * Called when the run's record says it runs (its first stage started) and when it ended: the
+   * experiments table reads again then, rather than wait on file events a loaded machine may drop.
+   */
+  onRunChanged?: () => void;
+}): Promise<RunEnd> {
   const { root, args, output } = options;
   return new Promise<RunEnd>((done) => void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Cairn: running experiment', cancellable: true }, (progress, token) =>
     new Promise<RunEnd>((resolve) => {
@@ -64,7 +76,11 @@ export function runExperimentWithProgress(options: { root: string; args: string[
       child.on('message', (event) => {
         if (!isExpRunEvent(event)) return;
         if (event.type === 'phase') where.name = event.name;
-        else where.stage = event.stage;
+        else {
+          // The run record is written before the first stage starts.
+          if (where.stage === undefined) options.onRunChanged?.();
+          where.stage = event.stage;
+        }
         report();
       });
       // DVCLive's step, once the workspace's run record names this run (before that its metrics are an older run's).
@@ -106,6 +122,7 @@ export function runExperimentWithProgress(options: { root: string; args: string[
         if (code === 0) void vscode.window.showInformationMessage(`Cairn: experiment ${where.name ?? ''} finished.`, 'Show Output').then(show);
         else if (cancelled) void vscode.window.showInformationMessage(`Cairn: ${what} was cancelled.`, 'Show Output').then(show);
         else void vscode.window.showErrorMessage(`Cairn: ${what} failed (${error ? error.message : `exit ${code ?? signal}`})${lastError ? `: ${lastError}` : ''}`, 'Show Output').then(show);
+        options.onRunChanged?.();
         resolve(result);
       };
       child.on('error', (err) => end(null, null, err));

@@ -165,6 +165,11 @@ export class ExperimentsPanel {
     return this.refreshes.request();
   }
 
+  /** Read the table again if it is `root`'s. */
+  refreshIfOf(root: string): void {
+    if (this.root === root) void this.refresh();
+  }
+
   private async load(): Promise<void> {
     const started = Date.now();
     const root = this.root;

@@ -38,7 +38,8 @@ export function runCommands(ctx: RunCommandContext): Record<RunCommandKey, Handl
   const output = vscode.window.createOutputChannel(RUN_OUTPUT);
   ctx.extension.subscriptions.push(output, stopRunsOnDispose());
   const actions: RunFormActions = {
-    runExperiment: (root, args) => runExperimentWithProgress({ root, args, cli, output, core: ctx.core, log: ctx.log }),
+    runExperiment: (root, args) =>
+      runExperimentWithProgress({ root, args, cli, output, core: ctx.core, log: ctx.log, onRunChanged: () => ExperimentsPanel.open?.refreshIfOf(root) }),
     cli,
     onQueueChanged: () => void ctx.queue.refresh(),
   };

@@ -50,23 +50,31 @@ async function elementInFrames(page: Page, selector: string, timeoutMs: number) 
 /**
  * Right-click `selector` — in the workbench, or with `inWebview` inside a webview — and wait for
  * the context menu; returns its item labels. An open menu is closed first.
+ *
+ * A right-click that opens no menu is tried once more, as a user would, and said in the run's
+ * output: on a loaded CI machine one right-click in a webview, the fifth of a row of them, opened
+ * no menu within 10 s (the workbench got no menu to draw or closed it; which, not found). Both
+ * tries share `timeoutMs`.
  */
 export const contextMenu: UiStep = async (page, args: { selector: string; inWebview?: boolean; timeoutMs?: number }, helpers) => {
-  if (await page.locator(MENU).isVisible()) await page.keyboard.press('Escape');
+  const menu = page.locator(MENU);
+  if (await menu.isVisible()) {
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: 5_000 });
+  }
   const timeoutMs = args.timeoutMs ?? 10_000;
-  if (args.inWebview) {
-    const target = await elementInFrames(page, args.selector, timeoutMs);
-    if (!target) return failWithScreen(helpers, 'no-context-target', `no webview element matches ${args.selector}`);
+  const target = args.inWebview ? await elementInFrames(page, args.selector, timeoutMs) : page.locator(args.selector).first();
+  if (!target) return failWithScreen(helpers, 'no-context-target', `no webview element matches ${args.selector}`);
+  for (const attempt of [1, 2]) {
     await target.click({ button: 'right', timeout: timeoutMs });
-  } else {
-    await page.locator(args.selector).first().click({ button: 'right', timeout: timeoutMs });
+    try {
+      await page.locator(MENU_ITEM).first().waitFor({ state: 'visible', timeout: timeoutMs / 2 });
+      return menuLabels(page);
+    } catch {
+      if (attempt === 1) console.log(`[e2e] contextMenu: no menu within ${timeoutMs / 2} ms of a right-click on ${args.selector}; right-clicking again`);
+    }
   }
-  try {
-    await page.locator(MENU_ITEM).first().waitFor({ state: 'visible', timeout: timeoutMs });
-  } catch {
-    return failWithScreen(helpers, 'no-context-menu', `no context menu opened on ${args.selector} within ${timeoutMs} ms`);
-  }
-  return menuLabels(page);
+  return failWithScreen(helpers, 'no-context-menu', `no context menu opened on ${args.selector} after two right-clicks, ${timeoutMs / 2} ms each`);
 };
 
 /** Choose the open context menu's item labelled exactly `label`; the menu closes. */
