@@ -8,6 +8,7 @@ import { Repo } from '../../src/core/repo/repo';
 import { stopWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
 import { processAndGroupDescendants, processArguments } from '../../src/core/experiments/processCheck';
 import { trainedBaseline } from '../support/expFixtures';
+import { parsePythonJson } from '../../src/core/metrics/dataFile';
 
 /**
  * The experiment queue and temporary runs in a repository whose `.dvc/tmp` came from an attacker
@@ -187,5 +188,37 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
       for (const p of bystanders) process.kill(p === elsewhere || p === cairnElsewhere ? -p.pid! : p.pid!, 'SIGKILL'); // dvc or Cairn with its stage's command
     }
     assert.deepEqual(await Promise.all(signalled), bystanders.map(() => 'SIGKILL'), 'each lived until the test ended it');
+  });
+
+  it("a planted record of a run of dvc's queue naming pid 1, a live unrelated process, or dvc's task of another record: exp show lists no run going on", async () => {
+    const root = trainedBaseline();
+    const head = git(root, 'rev-parse', 'HEAD').trim();
+    const stashRev = 'a'.repeat(40);
+    const record = path.join(root, '.dvc', 'tmp', 'exps', 'run', stashRev);
+    const infofile = path.join(record, `${stashRev}.run`);
+    const tree = path.join(root, '.dvc', 'tmp', 'exps', 'tmpplanted');
+    fs.mkdirSync(tree, { recursive: true });
+    fs.mkdirSync(record, { recursive: true });
+    fs.writeFileSync(infofile, JSON.stringify({ git_url: `file://${tree}`, baseline_rev: head, location: 'dvc-task', root_dir: tree, dvc_dir: '.dvc', name: 'planted', wdir: null, result_hash: null, result_ref: null, result_force: false, status: 2 }));
+    const plant = (pid: number) => fs.writeFileSync(path.join(record, `${stashRev}.json`), JSON.stringify({ pid, stdin: null, stdout: null, stderr: null, returncode: null }));
+    const running = () => (parsePythonJson(cairnOk(root, 'exp', 'show', '--json')) as any[]).flatMap((commit) => commit.experiments ?? []).filter((e: any) => e.executor?.state === 'running').map((e: any) => e.name);
+    // A process whose arguments read as dvc's queue task (`sh -c` keeps the words after its script; `; :` keeps sh from exec'ing sleep).
+    const task = (file: string) => spawn('sh', ['-c', 'sleep 120; :', 'dvc', 'exp', 'exec-run', '--infofile', file], { cwd: root, stdio: 'ignore' });
+    const otherRecord = path.join(tempDir(), `${stashRev}.run`);
+    fs.writeFileSync(otherRecord, fs.readFileSync(infofile));
+    const bystanders = [spawn('sleep', ['120'], { cwd: root, stdio: 'ignore' }), task(otherRecord), task(path.relative(root, infofile))];
+    const real = task(infofile);
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      for (const pid of [1, ...bystanders.map((p) => p.pid!)]) {
+        plant(pid);
+        assert.deepEqual(running(), [], `pid ${pid}: ${processArguments(pid)?.join(' ')}`);
+      }
+      // The same record naming the task of this very record is a run going on: the plant is well formed.
+      plant(real.pid!);
+      assert.deepEqual(running(), ['planted']);
+    } finally {
+      for (const p of [...bystanders, real]) p.kill('SIGKILL');
+    }
   });
 });

@@ -50,6 +50,11 @@ export function processArgumentsByPs(pid: number): string[] | undefined {
   }
 }
 
+/** Whether an argument (with those before it) names the dvc program: a script run by Python, a binary, or `python -m dvc`. */
+export function isDvcProgram(arg: string, i: number, before: readonly string[]): boolean {
+  return /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc');
+}
+
 /**
  * Whether the process runs in `root` (its working folder is `root` or below): true or false
  * where there is /proc (a folder it does not let us read, as another user's, is not `root`),

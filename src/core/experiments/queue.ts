@@ -5,7 +5,7 @@ import { runGit } from '../scm/git';
 import { readRepoFile } from '../repo/readRepoFile';
 import { isDict } from '../metrics/flatten';
 import type { ExpExecutor, LocalExecutor } from './contract';
-import { processAlive } from './processCheck';
+import { isDvcProgram, processAlive, processArguments } from './processCheck';
 
 /**
  * dvc's own experiment queue, read only: the entries `dvc exp run --queue` stashes at
@@ -144,7 +144,7 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
     if (!info || !isSha(info.baseline_rev) || status === null || status >= FAILED || !root || (location !== 'tempdir' && location !== 'dvc-task')) continue;
     // dvc names the tree by the repository's real path, which may differ from how it was opened.
     const trees = location === 'tempdir' ? path.join(exps, 'standalone') : exps;
-    if (![trees, realTrees(trees)].includes(path.dirname(root)) || !fs.lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
+    if (![trees, realPathOrSelf(trees)].includes(path.dirname(root)) || !fs.lstatSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
     const name = stringOrNull(info.name);
     if (location === 'tempdir') {
       // dvc keeps a `--temp` run's process record elsewhere and lists the run without it.
@@ -153,13 +153,31 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
     }
     if (status === SUCCESS) continue;
     const proc = await processOf(repo, stashRev);
-    if (!proc?.pid || !processAlive(proc.pid)) continue;
+    if (!proc?.pid || !processAlive(proc.pid) || !isDvcQueueTask(proc.pid, path.join(exps, 'run', stashRev, `${stashRev}.run`))) continue;
     runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'dvc-task', local: { ...proc, root } } });
   }
   return runs.sort((a, b) => Number(b.executor.name === 'tempdir') - Number(a.executor.name === 'tempdir'));
 }
 
-function realTrees(dir: string): string {
+/**
+ * Whether `pid` is the process dvc's queue started for the run recorded in `infofile`: `dvc exp
+ * exec-run --infofile <that file>` (dvc: queue/tasks.py `run_exp`). The record may have come with
+ * an archive, naming any live process; only that one makes the run one going on. Where there is no
+ * /proc (macOS) the arguments come from `ps`, split at spaces: a path holding a space reads as not
+ * it. Where no arguments can be read at all (Windows) the record is believed, as dvc believes it:
+ * it is only shown, and nothing signals a process of dvc's queue.
+ */
+function isDvcQueueTask(pid: number, infofile: string): boolean {
+  const args = processArguments(pid);
+  if (!args) return true;
+  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'exec-run');
+  if (at < 0 || !args.slice(0, at).some(isDvcProgram)) return false;
+  const flag = args.indexOf('--infofile', at);
+  const named = flag < 0 ? undefined : args[flag + 1];
+  return named !== undefined && path.isAbsolute(named) && realPathOrSelf(named) === realPathOrSelf(infofile);
+}
+
+function realPathOrSelf(dir: string): string {
   try {
     return fs.realpathSync(dir);
   } catch {

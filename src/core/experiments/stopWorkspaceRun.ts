@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { throwIfAborted } from '../errors';
 import { workspaceRun } from './queue';
-import { processAlive, processAndGroupDescendants, processArguments, runsIn } from './processCheck';
+import { isDvcProgram, processAlive, processAndGroupDescendants, processArguments, runsIn } from './processCheck';
 
 /** What Stop did to the experiment `dvc exp run` runs in the workspace. */
 export interface WorkspaceRunStop {
@@ -57,7 +57,7 @@ export async function stopWorkspaceRun(repo: Repo, options: { signal?: AbortSign
  * Python, a binary, or `python -m dvc`) before `exp run`, and no `--temp`, `--queue` or `--run-all`.
  */
 export function isDvcWorkspaceRun(args: readonly string[]): boolean {
-  return isWorkspaceExpRun(args, (arg, i, before) => /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc'));
+  return isWorkspaceExpRun(args, isDvcProgram);
 }
 
 /**
