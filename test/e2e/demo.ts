@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
   const proc = spawn(
-    process.execPath,
+    server.node,
     [server.serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms',
       '--user-data-dir', userData, '--server-data-dir', path.join(userData, 'srv'), '--extensions-dir', path.join(userData, 'ext'), '--disable-telemetry'],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },

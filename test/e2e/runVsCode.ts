@@ -352,7 +352,7 @@ async function startServer(server: VsCodeServer, userData: string, channel: stri
   const out = fs.openSync(logFile, 'a');
   // The group leader is a small watchdog that starts the server and, when its stdin (a pipe from
   // this process) closes — this process ended, even by SIGKILL — ends the whole group.
-  const proc = spawn(process.execPath, ['-e', WATCHDOG, ...args], { cwd: os.tmpdir(), env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(server.node, ['-e', WATCHDOG, ...args], { cwd: os.tmpdir(), env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   return await new Promise((resolve, reject) => {
     let text = '';
     const onData = (b: Buffer) => {
