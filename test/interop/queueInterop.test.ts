@@ -268,6 +268,51 @@ describe('queue (interop with dvc)', function () {
     assert.deepEqual(await liveLabels(root), []);
   });
 
+  it("shows a --temp run going on with its tree's files as they stand, its metrics written so far, as `dvc exp show` does: dvc's run, and Cairn's own alike", async () => {
+    const root = tempGitRepo();
+    dvcOk(root, 'init', '-q');
+    // The stage writes its metrics, then trains on: they stand in its tree while it runs.
+    const train = "import json, time\njson.dump({'acc': 0.75, 'step': 3}, open('metrics.json', 'w'))\ntime.sleep(25)\n";
+    writeFiles(root, {
+      'params.yaml': 'lr: 0.1\n',
+      'train.py': train,
+      'metrics.json': '{"acc": 0.1, "step": 0}\n',
+      'dvc.yaml': 'stages:\n  train:\n    cmd: python3 train.py\n    deps: [train.py]\n    params: [lr]\n    metrics:\n    - metrics.json:\n        cache: false\n',
+    });
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'slow stage writing its metrics first');
+    const env = { ...process.env, DVC_NO_ANALYTICS: '1' };
+    const running = (json: string) => (parsePythonJson(json) as any[]).flatMap((commit) => commit.experiments ?? []).filter((e: any) => e.executor?.state === 'running');
+    const readOr = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    const treeMetricsWritten = (parent: string) => fs.existsSync(parent) && fs.readdirSync(parent).some((t) => /^tmp/.test(t) && /0\.75/.test(readOr(path.join(parent, t, 'metrics.json'))));
+
+    const byDvc = spawn(ensureDvc(), ['exp', 'run', '--temp', '-S', 'lr=0.4', '-n', 'dtemp'], { cwd: root, env, detached: true, stdio: 'ignore' });
+    let dvcEntry: any;
+    try {
+      await waitUntil(() => treeMetricsWritten(path.join(root, '.dvc', 'tmp', 'exps', 'standalone')));
+      const [shownByDvc, shownByCairn] = [running(dvcOk(root, 'exp', 'show', '--json')), running(cairnOk(root, 'exp', 'show', '--json'))];
+      assert.equal(shownByDvc.length, 1, JSON.stringify(shownByDvc));
+      dvcEntry = shownByDvc[0];
+      assert.deepEqual(dvcEntry.revs[0].data.metrics['metrics.json'].data, { acc: 0.75, step: 3 }, "dvc shows the metrics the run wrote in its tree");
+      assert.deepEqual(shownByCairn, shownByDvc);
+    } finally {
+      process.kill(-byDvc.pid!, 'SIGKILL');
+    }
+    await new Promise((resolve) => (byDvc.exitCode === null && byDvc.signalCode === null ? byDvc.on('exit', resolve) : resolve(null)));
+    fs.rmSync(path.join(root, '.dvc', 'tmp', 'exps'), { recursive: true, force: true });
+
+    // Cairn's own --temp run, which dvc does not see, is shown as dvc shows its own.
+    const byCairn = spawn(process.execPath, [CLI, 'exp', 'run', '--temp', '-S', 'lr=0.4', '-n', 'ctemp'], { cwd: root, detached: true, stdio: 'ignore' });
+    try {
+      await waitUntil(() => treeMetricsWritten(path.join(root, '.dvc', 'tmp', 'exps')) && running(cairnOk(root, 'exp', 'show', '--json')).length === 1);
+      const [entry] = running(cairnOk(root, 'exp', 'show', '--json'));
+      assert.equal(entry.name, 'ctemp');
+      assert.deepEqual(entry.revs[0].data, dvcEntry.revs[0].data, "the tree's params, deps, outs and metrics as dvc shows its own run's");
+    } finally {
+      process.kill(-byCairn.pid!, 'SIGINT');
+    }
+  });
+
   it('two queue starts at once never run the same entry', async () => {
     const root = countingBaseline();
     const before = runsLogNow();

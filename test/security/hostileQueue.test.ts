@@ -9,6 +9,7 @@ import { stopWorkspaceRun } from '../../src/core/experiments/stopWorkspaceRun';
 import { processAndGroupDescendants, processArguments } from '../../src/core/experiments/processCheck';
 import { trainedBaseline } from '../support/expFixtures';
 import { parsePythonJson } from '../../src/core/metrics/dataFile';
+import { livePlotsSnapshot } from '../../src/extension/plotsSnapshot';
 
 /**
  * The experiment queue and temporary runs in a repository whose `.dvc/tmp` came from an attacker
@@ -220,5 +221,40 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     } finally {
       for (const p of [...bystanders, real]) p.kill('SIGKILL');
     }
+  });
+
+  it("planted temporary trees whose .git/config names an fsmonitor program: exp show and the live feed read them and start nothing", async () => {
+    const root = trainedBaseline();
+    const head = git(root, 'rev-parse', 'HEAD').trim();
+    const marker = path.join(tempDir(), 'fsmonitor-ran');
+    const exps = path.join(root, '.dvc', 'tmp', 'exps');
+    // A tree as dvc makes one: a git repository with the project's files, its metrics as a run writes them.
+    const plantTree = (tree: string) => {
+      fs.mkdirSync(tree, { recursive: true });
+      for (const file of ['params.yaml', 'dvc.yaml', 'train.py']) fs.copyFileSync(path.join(root, file), path.join(tree, file));
+      fs.mkdirSync(path.join(tree, '.dvc'));
+      fs.writeFileSync(path.join(tree, 'metrics.json'), '{"acc": 0.99}\n');
+      git(tree, 'init', '-q');
+      git(tree, 'config', 'core.fsmonitor', `touch ${marker}; echo`);
+    };
+    // dvc's record of a `--temp` run in one (dvc believes such a record with no process of its own).
+    const stashRev = 'b'.repeat(40);
+    const standalone = path.join(exps, 'standalone', 'tmpplant01');
+    plantTree(standalone);
+    fs.mkdirSync(path.join(exps, 'run', stashRev), { recursive: true });
+    fs.writeFileSync(path.join(exps, 'run', stashRev, `${stashRev}.run`), JSON.stringify({ git_url: `file://${standalone}`, baseline_rev: head, location: 'tempdir', root_dir: standalone, dvc_dir: '.dvc', name: 'planted', wdir: null, result_hash: null, result_ref: null, result_force: false, status: 2 }));
+    // And a tree where a queued run's would be, which the live feed reads.
+    plantTree(path.join(exps, 'tmpplant02'));
+    // git itself starts the program in such a tree: what Cairn must not let it do.
+    git(path.join(exps, 'tmpplant02'), 'ls-files');
+    assert.ok(fs.existsSync(marker), 'the planted config names a program git runs');
+    fs.rmSync(marker);
+
+    const shown = (parsePythonJson(cairnOk(root, 'exp', 'show', '--json')) as any[]).flatMap((commit) => commit.experiments ?? []).find((e: any) => e.name === 'planted');
+    assert.equal(shown?.executor?.state, 'running', 'the planted run is listed (as dvc lists it)');
+    assert.deepEqual(shown.revs[0].data.metrics['metrics.json'].data, { acc: 0.99 }, "with its tree's metrics: the tree was read");
+    const live = await Repo.using(root, {}, (repo) => livePlotsSnapshot(repo));
+    assert.ok(live.runs.some((r) => r.id.endsWith('tmpplant02')), 'the live feed read the other tree');
+    assert.ok(!fs.existsSync(marker), 'no program of a planted tree ran');
   });
 });

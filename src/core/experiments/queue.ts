@@ -119,6 +119,8 @@ export interface TempTreeRun {
   baselineRev: string;
   name: string | null;
   executor: ExpExecutor;
+  /** The temporary tree it runs in (its run record's `root_dir`, checked to be a folder where dvc makes them). */
+  tree: string;
 }
 
 /**
@@ -148,13 +150,13 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
     const name = stringOrNull(info.name);
     if (location === 'tempdir') {
       // dvc keeps a `--temp` run's process record elsewhere and lists the run without it.
-      runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'tempdir', local: null } });
+      runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'tempdir', local: null }, tree: root });
       continue;
     }
     if (status === SUCCESS) continue;
     const proc = await processOf(repo, stashRev);
     if (!proc?.pid || !processAlive(proc.pid) || !isDvcQueueTask(proc.pid, path.join(exps, 'run', stashRev, `${stashRev}.run`))) continue;
-    runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'dvc-task', local: { ...proc, root } } });
+    runs.push({ stashRev, baselineRev: info.baseline_rev, name, executor: { state: 'running', name: 'dvc-task', local: { ...proc, root } }, tree: root });
   }
   return runs.sort((a, b) => Number(b.executor.name === 'tempdir') - Number(a.executor.name === 'tempdir'));
 }

@@ -1,4 +1,6 @@
-import type { Repo } from '../repo/repo';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Repo } from '../repo/repo';
 import { CairnError, throwIfAborted } from '../errors';
 import { runGit } from '../scm/git';
 import { withReader } from '../metrics/show';
@@ -145,16 +147,12 @@ async function collect(repo: Repo, reader: RevisionReader, options: ExpShowOptio
     }
     // dvc's `--temp` and queued runs going on, by the stash commit each started from, named as queued.
     for (const run of tempRuns.filter((r) => r.baselineRev === baseline)) {
-      const state = stateOf(run.stashRev, run.name, await revisions.state(run.stashRev));
-      // dvc shows the temporary tree's workspace (no time; its metrics as they stand): its params are the stash commit's,
-      // whose metrics are the baseline's, not the run's.
-      if (state.data) state.data = { ...state.data, rev: 'workspace', timestamp: null, metrics: {} };
+      const state = stateOf(run.stashRev, run.name, await runningTreeState(repo, path.join(run.tree, path.relative(gitRoot, repo.root)), run.stashRev, revisions));
       active.push({ revs: [state], executor: run.executor, name: run.name });
     }
     // Cairn's `--temp` runs going on, which dvc does not see: by the commit of their starting files, as dvc lists its own.
     for (const run of cairnTemp.filter((r) => r.baseline === baseline)) {
-      const state = stateOf(run.start, run.name, await revisions.state(run.start));
-      if (state.data) state.data = { ...state.data, rev: 'workspace', timestamp: null, metrics: {} };
+      const state = stateOf(run.start, run.name, await runningTreeState(repo, run.tree, run.start, revisions));
       active.push({ revs: [state], executor: { state: 'running', name: 'tempdir', local: { root: run.tree, log: null, pid: run.pid, returncode: null, task_id: null } }, name: run.name });
     }
     const experiments = [
@@ -202,6 +200,32 @@ async function addNotes(reader: RevisionReader, states: ExpState[], onWarning?: 
     if (!state.data || (!environment && !annotated)) continue;
     state.data = { ...state.data, meta: { ...state.data.meta, ...(environment && { environment }), ...(annotated && { tags: annotated.tags, notes: annotated.notes }) } };
   }
+}
+
+/**
+ * A run going on in a temporary tree (a copy of the git repository; `root`, the DVC root in it), as
+ * dvc shows it (collect_exec_branch): the tree's files as they stand now, its metrics as the run
+ * has written them so far, as a workspace (no time). When the tree went meanwhile (the run ended),
+ * the commit it started from, without metrics: those are the baseline's, not the run's.
+ */
+async function runningTreeState(repo: Repo, root: string, start: string, revisions: ExpRevisions): Promise<RevisionState> {
+  // Only a tree with its `.dvc` folder: from anywhere else the search for a repository would go up to the main one.
+  if (fs.lstatSync(path.join(root, '.dvc'), { throwIfNoEntry: false })?.isDirectory()) {
+    let treeRepo: Repo | undefined;
+    try {
+      treeRepo = Repo.open(root, { pool: repo.pool });
+      if (treeRepo.root === root) {
+        const state = await withReader(treeRepo, {}, async (reader) => (reader.objects ? new ExpRevisions(reader as RevisionReader & { objects: GitObjectReader }).state(undefined) : undefined));
+        if (state) return state;
+      }
+    } catch {
+      // the run ended and its tree went while it was read
+    } finally {
+      await treeRepo?.close();
+    }
+  }
+  const state = await revisions.state(start);
+  return state.data ? { data: { ...state.data, rev: 'workspace', timestamp: null, metrics: {} }, error: null } : state;
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {

@@ -5,6 +5,15 @@ import { CairnError } from '../errors';
 import { assertFolderTrusted } from '../folderTrust';
 
 /**
+ * Set on every git run here. `ls-files` starts the program `core.fsmonitor` names, and Cairn runs
+ * it to read the temporary trees of runs going on (`.dvc/tmp/exps/tmp*`), whose `.git/config`
+ * came with whatever brought `.dvc/tmp` (git does not hold it): never a program of theirs. The
+ * other programs a config can name (filters, diff drivers) run only on commands Cairn runs in the
+ * repository itself or in trees it made, whose config the user trusted with the folder.
+ */
+const READ_CONFIG = ['-c', 'core.fsmonitor=false'];
+
+/**
  * Run `git args` in `cwd` and return its stdout. A failure is a CairnError naming the git
  * command and git's last line of error; `allowedExitCodes` are not failures (check-ignore
  * exits 1 when nothing is ignored). `input` is written to git's stdin; `env` adds variables.
@@ -13,7 +22,7 @@ export function runGit(cwd: string, args: string[], options: { allowedExitCodes?
   return new Promise((resolve, reject) => {
     assertFolderTrusted(`git ${args[0]}`);
     const env = options.env ? { ...process.env, ...options.env } : undefined;
-    const child = execFile('git', args, { cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile('git', [...READ_CONFIG, ...args], { cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err || (typeof err.code === 'number' && options.allowedExitCodes?.includes(err.code))) return resolve(stdout);
       const msg = (stderr || err.message).trim().split('\n').pop() ?? '';
       reject(new CairnError('GIT', `git ${args[0]} failed: ${msg}`));
