@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../../src/extension/commandIds';
 import { runInfo, screenshot, ui, waitFor } from './harness';
@@ -109,7 +110,7 @@ if (data?.scenario === 'restricted') {
       assert.deepEqual(ranHooks(), [], "a program named by the repository's git config ran");
     });
 
-    it('reloads in full, with git, once the folder is trusted (then git runs the repository\'s hook, as git itself would)', async () => {
+    it('reloads in full, with git, once the folder is trusted (git itself would run the repository\'s fsmonitor hook; Cairn turns it off)', async () => {
       await vscode.commands.executeCommand('workbench.trust.manage');
       await ui('click', { selector: '.workspace-trust-editor .workspace-trust-buttons-row .monaco-button:text-is("Trust")' });
       await waitFor('the folder to be trusted', () => vscode.workspace.isTrusted);
@@ -125,8 +126,11 @@ if (data?.scenario === 'restricted') {
       await waitFor('the Model Registry view read', () => workbench.registry.snapshots.get(root));
       assert.deepEqual(workbench.registry.snapshots.get(root).models, []);
       assert.deepEqual(workbench.registry.getChildren(), []);
-      // The positive control: this setup does run the hook once git runs (Cairn's ls-files, now allowed).
-      await waitFor('git to run the fsmonitor hook', () => ranHooks().length > 0);
+      // Cairn's git runs with core.fsmonitor off (src/core/scm/git.ts), trusted or not: its reads started nothing.
+      assert.deepEqual(ranHooks(), [], "Cairn's git started the repository's fsmonitor hook");
+      // The control: git itself, run here as Cairn runs it but without that setting, does start it.
+      execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root });
+      assert.ok(ranHooks().length > 0, 'the hook this setup names runs when git runs ls-files');
       await screenshot('restricted-then-trusted', '.part.sidebar');
       // The experiments table reads the commits now.
       await vscode.commands.executeCommand(COMMANDS.showExperiments.id);
