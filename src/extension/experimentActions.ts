@@ -102,9 +102,11 @@ async function chosenRows(ctx: CommandContext, arg: unknown, action: Action): Pr
   if (!candidates.length) throw new CairnError('USAGE', `there is nothing to ${action.verb} in ${path.basename(root)}: ${action.refusal}.`);
   const items = candidates.map((row) => ({ label: row.label, description: describeRow(row, payload), row }));
   const title = `Experiments to ${action.verb}`;
+  // The step after the repository's, kept open when focus moves: in one CI run it closed unused,
+  // likely as the first step's closing handed focus back to the editor.
   const picked = action.many
-    ? await vscode.window.showQuickPick(items, { canPickMany: true, title, matchOnDescription: true })
-    : await vscode.window.showQuickPick(items, { title, matchOnDescription: true }).then((p) => (p ? [p] : undefined));
+    ? await vscode.window.showQuickPick(items, { canPickMany: true, title, matchOnDescription: true, ignoreFocusOut: true })
+    : await vscode.window.showQuickPick(items, { title, matchOnDescription: true, ignoreFocusOut: true }).then((p) => (p ? [p] : undefined));
   if (!picked?.length) return undefined;
   return { root, payload, rows: picked.map((p) => p.row) };
 }
