@@ -256,5 +256,15 @@ describe('hostile .dvc/tmp: the queue and temporary runs', function () {
     const live = await Repo.using(root, {}, (repo) => livePlotsSnapshot(repo));
     assert.ok(live.runs.some((r) => r.id.endsWith('tmpplant02')), 'the live feed read the other tree');
     assert.ok(!fs.existsSync(marker), 'no program of a planted tree ran');
+
+    // The same record, with `.dvc/tmp/exps/standalone` a link to a folder outside holding that tree: not read there.
+    const outside = tempDir();
+    fs.renameSync(path.join(exps, 'standalone'), path.join(outside, 'standalone'));
+    fs.symlinkSync(path.join(outside, 'standalone'), path.join(exps, 'standalone'));
+    const before = folderSnapshot(outside);
+    const linked = (parsePythonJson(cairnOk(root, 'exp', 'show', '--json')) as any[]).flatMap((commit) => commit.experiments ?? []).find((e: any) => e.name === 'planted');
+    assert.ok(!JSON.stringify(linked ?? {}).includes('0.99'), `the tree outside was read: ${JSON.stringify(linked)}`);
+    assert.deepEqual(folderSnapshot(outside), before, 'nothing outside changed');
+    assert.ok(!fs.existsSync(marker), 'no program of the tree outside ran');
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Repo } from '../repo/repo';
+import { isInside } from '../repo/pathGuard';
 import { CairnError, throwIfAborted } from '../errors';
 import { runGit } from '../scm/git';
 import { withReader } from '../metrics/show';
@@ -209,8 +210,9 @@ async function addNotes(reader: RevisionReader, states: ExpState[], onWarning?: 
  * the commit it started from, without metrics: those are the baseline's, not the run's.
  */
 async function runningTreeState(repo: Repo, root: string, start: string, revisions: ExpRevisions): Promise<RevisionState> {
-  // Only a tree with its `.dvc` folder: from anywhere else the search for a repository would go up to the main one.
-  if (fs.lstatSync(path.join(root, '.dvc'), { throwIfNoEntry: false })?.isDirectory()) {
+  // Only a tree with its `.dvc` folder (from anywhere else the search for a repository would go up
+  // to the main one), and only one really inside `.dvc/tmp/exps`: no link on the way leads out.
+  if (fs.lstatSync(path.join(root, '.dvc'), { throwIfNoEntry: false })?.isDirectory() && isBelowLinksResolved(path.join(repo.dvcDir, 'tmp', 'exps'), root)) {
     let treeRepo: Repo | undefined;
     try {
       treeRepo = Repo.open(root, { pool: repo.pool });
@@ -226,6 +228,16 @@ async function runningTreeState(repo: Repo, root: string, start: string, revisio
   }
   const state = await revisions.state(start);
   return state.data ? { data: { ...state.data, rev: 'workspace', timestamp: null, metrics: {} }, error: null } : state;
+}
+
+/** Whether `dir` is below `parent` (not `parent` itself), links resolved in both. */
+function isBelowLinksResolved(parent: string, dir: string): boolean {
+  try {
+    const [realParent, realDir] = [fs.realpathSync(parent), fs.realpathSync(dir)];
+    return realDir !== realParent && isInside(realParent, realDir);
+  } catch {
+    return false;
+  }
 }
 
 function stateOf(rev: string, name: string | null, state: RevisionState): ExpState {

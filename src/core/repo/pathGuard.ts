@@ -141,7 +141,8 @@ export async function readProblem(root: string, abs: string): Promise<string | u
 /** Not a path: the resolution of a folder that is a dangling link. */
 const DANGLING = '\0dangling';
 
-function isInside(root: string, abs: string): boolean {
+/** Whether `abs` is `root` or below it, as the paths are written (resolve links first where they matter). */
+export function isInside(root: string, abs: string): boolean {
   return abs === root || abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
