@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { writeFileAtomic } from '../repo/atomicWrite';
 import { isDict } from '../metrics/flatten';
-import { processArguments, runsIn } from './processCheck';
+import { expCommandAt, isCairnProgram, processArguments, runsIn } from './processCheck';
 
 /** A run going on outside the workspace: the temporary tree of a `--temp` or queued run. */
 export interface TempRunTree {
@@ -93,7 +93,7 @@ const SHA = /^[0-9a-f]{40}$/;
 /** Whether `pid` is `exp run --temp` (Cairn's CLI) running in this repository, as far as the system tells (no folder check without /proc). */
 function isTempRunProcess(repo: Repo, pid: number): boolean {
   const args = processArguments(pid) ?? [];
-  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'run');
+  const at = expCommandAt(args, 'run', isCairnProgram);
   return at >= 0 && args.slice(at + 2).includes('--temp') && runsIn(pid, repo.root) !== false;
 }
 

@@ -55,6 +55,18 @@ export function isDvcProgram(arg: string, i: number, before: readonly string[]):
   return /^dvc(\.exe)?$/.test(path.basename(arg)) || (arg === '-m' && before[i + 1] === 'dvc');
 }
 
+/** Whether an argument names Cairn's CLI: `cairn` (the linked bin) or the bundle `dist/cli.js` run by node (or by VS Code's Electron as node). */
+export function isCairnProgram(arg: string): boolean {
+  return /^cairn(\.cmd)?$/.test(path.basename(arg)) || /(^|[\\/])dist[\\/]cli\.js$/.test(arg);
+}
+
+/** Where `exp <command>` starts in a command line, when a program `isProgram` names comes before it; else -1. */
+export function expCommandAt(args: readonly string[], command: string, isProgram: (arg: string, i: number, before: readonly string[]) => boolean): number {
+  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === command);
+  const before = args.slice(0, Math.max(at, 0));
+  return at >= 0 && before.some((arg, i) => isProgram(arg, i, before)) ? at : -1;
+}
+
 /**
  * Whether the process runs in `root` (its working folder is `root` or below): true or false
  * where there is /proc (a folder it does not let us read, as another user's, is not `root`),

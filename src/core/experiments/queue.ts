@@ -5,7 +5,7 @@ import { runGit } from '../scm/git';
 import { readRepoFile } from '../repo/readRepoFile';
 import { isDict } from '../metrics/flatten';
 import type { ExpExecutor, LocalExecutor } from './contract';
-import { isDvcProgram, processAlive, processArguments } from './processCheck';
+import { expCommandAt, isDvcProgram, processAlive, processArguments } from './processCheck';
 
 /**
  * dvc's own experiment queue, read only: the entries `dvc exp run --queue` stashes at
@@ -172,8 +172,8 @@ export async function tempTreeRuns(repo: Repo): Promise<TempTreeRun[]> {
 function isDvcQueueTask(pid: number, infofile: string): boolean {
   const args = processArguments(pid);
   if (!args) return true;
-  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'exec-run');
-  if (at < 0 || !args.slice(0, at).some(isDvcProgram)) return false;
+  const at = expCommandAt(args, 'exec-run', isDvcProgram);
+  if (at < 0) return false;
   const flag = args.indexOf('--infofile', at);
   const named = flag < 0 ? undefined : args[flag + 1];
   return named !== undefined && path.isAbsolute(named) && realPathOrSelf(named) === realPathOrSelf(infofile);

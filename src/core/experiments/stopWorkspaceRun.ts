@@ -1,8 +1,7 @@
-import * as path from 'node:path';
 import type { Repo } from '../repo/repo';
 import { throwIfAborted } from '../errors';
 import { workspaceRun } from './queue';
-import { isDvcProgram, processAlive, processAndGroupDescendants, processArguments, runsIn } from './processCheck';
+import { expCommandAt, isCairnProgram, isDvcProgram, processAlive, processAndGroupDescendants, processArguments, runsIn } from './processCheck';
 
 /** What Stop did to the experiment `dvc exp run` runs in the workspace. */
 export interface WorkspaceRunStop {
@@ -62,16 +61,13 @@ export function isDvcWorkspaceRun(args: readonly string[]): boolean {
 
 /**
  * Whether a command line is Cairn's CLI running `exp run` in the workspace (it writes dvc's record
- * too): `cairn` (the linked bin) or the bundle `dist/cli.js` run by node (or by VS Code's Electron
- * as node), before `exp run`, and no `--temp`, `--queue` or `--run-all`.
+ * too): `cairn` or `dist/cli.js` before `exp run`, and no `--temp`, `--queue` or `--run-all`.
  */
 export function isCairnWorkspaceRun(args: readonly string[]): boolean {
-  return isWorkspaceExpRun(args, (arg) => /^cairn(\.cmd)?$/.test(path.basename(arg)) || /(^|[\\/])dist[\\/]cli\.js$/.test(arg));
+  return isWorkspaceExpRun(args, isCairnProgram);
 }
 
 function isWorkspaceExpRun(args: readonly string[], isProgram: (arg: string, i: number, before: readonly string[]) => boolean): boolean {
-  const at = args.findIndex((arg, i) => arg === 'exp' && args[i + 1] === 'run');
-  if (at < 0) return false;
-  const before = args.slice(0, at);
-  return before.some((arg, i) => isProgram(arg, i, before)) && !args.slice(at + 2).some((arg) => ['--temp', '--queue', '--run-all'].includes(arg));
+  const at = expCommandAt(args, 'run', isProgram);
+  return at >= 0 && !args.slice(at + 2).some((arg) => ['--temp', '--queue', '--run-all'].includes(arg));
 }
