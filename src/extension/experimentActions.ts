@@ -159,8 +159,7 @@ let following: AbortController | undefined;
 
 export function experimentHandlers(ctx: CommandContext): Record<ExperimentCommandKey, (...args: any[]) => unknown> {
   const refreshTable = async (root: string) => {
-    const panel = ExperimentsPanel.open;
-    if (panel?.repositoryRoot === root) await panel.refresh();
+    await ExperimentsPanel.open?.refreshIfOf(root);
     await ctx.runs.refresh();
   };
 

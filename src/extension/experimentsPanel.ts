@@ -168,8 +168,8 @@ export class ExperimentsPanel {
   }
 
   /** Read the table again if it is `root`'s. */
-  refreshIfOf(root: string): void {
-    if (this.root === root) void this.refresh();
+  async refreshIfOf(root: string): Promise<void> {
+    if (this.root === root) await this.refresh();
   }
 
   private async load(): Promise<void> {

@@ -39,7 +39,7 @@ export function runCommands(ctx: RunCommandContext): Record<RunCommandKey, Handl
   ctx.extension.subscriptions.push(output, stopRunsOnDispose());
   const actions: RunFormActions = {
     runExperiment: (root, args) =>
-      runExperimentWithProgress({ root, args, cli, output, core: ctx.core, log: ctx.log, onRunChanged: () => ExperimentsPanel.open?.refreshIfOf(root) }),
+      runExperimentWithProgress({ root, args, cli, output, core: ctx.core, log: ctx.log, onRunChanged: () => void ExperimentsPanel.open?.refreshIfOf(root) }),
     cli,
     onQueueChanged: () => void ctx.queue.refresh(),
   };

@@ -13,6 +13,8 @@ export interface TempRunTree {
   root: string;
   /** The experiment it runs, as `exp show` and `queue status` name it, when its run's record says (see runningExperimentNames). */
   experiment?: string;
+  /** Cairn's record of the run in it (recordTempRun), when Cairn runs it. */
+  cairnRecord?: Record<string, unknown>;
 }
 
 /** The name `run.ts` gives a temporary tree (mkdtemp's `tmp` + six characters), as dvc names its own. */
@@ -42,8 +44,11 @@ export function tempRunTrees(repo: Repo): TempRunTree[] {
     if (fs.realpathSync(root) !== path.join(realExps, entry.name, relRoot)) continue;
     trees.push({ name: entry.name, root });
   }
-  const names = runningExperimentNames(repo, [exps, realExps]);
-  for (const tree of trees) tree.experiment = names.get(tree.name);
+  const { names, cairnRecords } = runningExperimentNames(repo, [exps, realExps]);
+  for (const tree of trees) {
+    tree.experiment = names.get(tree.name);
+    tree.cairnRecord = cairnRecords.get(tree.name);
+  }
   return trees.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -79,7 +84,7 @@ export interface CairnTempRun {
 export function cairnTempRuns(repo: Repo): CairnTempRun[] {
   const runs: CairnTempRun[] = [];
   for (const tree of tempRunTrees(repo)) {
-    const info = readRecord(path.join(cairnRecordsDir(repo), `${tree.name}.json`));
+    const info = tree.cairnRecord;
     if (!info || tree.experiment !== info.name || !SHA.test(String(info.baseline)) || !SHA.test(String(info.start))) continue;
     if (typeof info.pid !== 'number' || !isTempRunProcess(repo, info.pid)) continue;
     runs.push({ tree: tree.root, name: String(info.name), baseline: String(info.baseline), start: String(info.start), pid: info.pid });
@@ -114,10 +119,12 @@ function readRecord(file: string): Record<string, unknown> | undefined {
  * and `queue status`: Cairn's record (recordTempRun), or dvc's queue's run record
  * (`.dvc/tmp/exps/run/<rev>/<rev>.run`, whose `root_dir` is the tree). The records came from
  * `.dvc/tmp`, which git does not hold: each is read only when a small regular file, and only names
- * a tree that is there; a name is shown, never used as a path or a ref.
+ * a tree that is there; a name is shown, never used as a path or a ref. Cairn's records are kept
+ * whole, by tree, for `cairnTempRuns`.
  */
-function runningExperimentNames(repo: Repo, [exps, realExps]: [string, string]): Map<string, string> {
+function runningExperimentNames(repo: Repo, [exps, realExps]: [string, string]): { names: Map<string, string>; cairnRecords: Map<string, Record<string, unknown>> } {
   const names = new Map<string, string>();
+  const cairnRecords = new Map<string, Record<string, unknown>>();
   const named = (tree: string, name: unknown) => {
     if (typeof name === 'string' && name && name.length <= 255 && !/[\0-\x1f]/.test(name) && TEMP_TREE.test(tree)) names.set(tree, name);
   };
@@ -130,7 +137,11 @@ function runningExperimentNames(repo: Repo, [exps, realExps]: [string, string]):
   }
   const cairn = cairnRecordsDir(repo);
   if (fs.lstatSync(cairn, { throwIfNoEntry: false })?.isDirectory() && fs.lstatSync(path.dirname(cairn))?.isDirectory()) {
-    for (const file of fs.readdirSync(cairn).filter((f) => f.endsWith('.json'))) named(file.slice(0, -5), readRecord(path.join(cairn, file))?.name);
+    for (const file of fs.readdirSync(cairn).filter((f) => f.endsWith('.json'))) {
+      const record = readRecord(path.join(cairn, file));
+      if (record) cairnRecords.set(file.slice(0, -5), record);
+      named(file.slice(0, -5), record?.name);
+    }
   }
-  return names;
+  return { names, cairnRecords };
 }
